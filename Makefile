@@ -1,0 +1,76 @@
+# Two commands for newcomers: `make run` and `make test`. Everything else is set up by them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: setup run worker test test-sqlite test-postgres lint format bench translations clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.installed: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -q -d storefront/translations 2>/dev/null || $(BIN)/pybabel compile -q -d storefront/translations
+
+setup: $(VENV)/.installed static/vendor/.installed translations
+
+run: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo-data
+	@echo "Store: http://$(HOST):$(PORT)  (Ctrl-C stops the store and its worker)"
+	@trap 'kill 0' EXIT; $(BIN)/flask worker & $(BIN)/flask run --host $(HOST) --port $(PORT)
+
+worker: setup
+	$(BIN)/flask worker
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The suite runs on SQLite, then on PostgreSQL when TEST_DATABASE_URL names a server.
+test: setup lint test-sqlite test-postgres
+
+# pytest exits 5 when it collected nothing; say so instead of failing obscurely.
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
+
+test-sqlite: setup
+	@echo "== test suite on SQLite =="
+	@export TEST_DATABASE_URL=; $(PYTEST)
+
+test-postgres: setup
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== test suite on PostgreSQL =="; $(PYTEST); \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+bench: setup
+	$(BIN)/python -m bench
+
+# Refresh the message catalogues after changing user-facing strings.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
+	$(BIN)/pybabel update --quiet -i storefront/translations/messages.pot -d storefront/translations
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

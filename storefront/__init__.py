@@ -1,0 +1,91 @@
+"""The storefront application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from .config import check_config, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config -> extensions -> adapters -> blueprints -> errors -> cli."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+    app.config.update(load_config(instance_path=app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+    for warning in check_config(app.config):
+        app.logger.warning(warning)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_adapters(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import i18n, security
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=i18n.select_timezone,
+        default_translation_directories=str(ROOT / "storefront" / "translations"),
+    )
+    i18n.init_app(app)
+    security.init_app(app, login_manager)
+
+    from .db import init_request_transactions
+
+    init_request_transactions(app, db)
+
+
+def register_adapters(app: Flask) -> None:
+    from .adapters.mail import build_mailer
+    from .jobs import init_jobs
+
+    app.extensions["mailer"] = build_mailer(app.config)
+    init_jobs(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .web import account, admin, auth, store, studio
+
+    app.register_blueprint(store.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(studio.bp)
+    app.register_blueprint(admin.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .web import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)

@@ -1,0 +1,75 @@
+"""Flask commands: admins, demo data and the background worker (`flask --help` lists them)."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+from flask import Flask, current_app
+
+from .extensions import db
+from .models import User
+
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed on purpose, demo accounts only
+DEMO_ACCOUNTS = {
+    "viewer": "viewer@demo.example.org",
+    "filmmaker": "filmmaker@demo.example.org",
+    "admin": "admin@demo.example.org",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(worker)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--password", help="Password for a new account (asked for when omitted).")
+def create_admin(email: str, password: str | None) -> None:
+    """Make EMAIL an admin, creating the account if it does not exist."""
+    from .services import ServiceError
+    from .services.accounts import create_user, find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        password = password or getpass.getpass("Password for the new admin: ")
+        try:
+            user = create_user(email, password, is_admin=True)
+        except ServiceError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Created admin {user.email}")
+    else:
+        user.is_admin = True
+        click.echo(f"{user.email} is now an admin")
+    db.session.commit()
+
+
+def ensure_user(email: str, name: str, *, admin: bool = False) -> User:
+    from .services.accounts import create_user, find_user_by_email
+
+    return find_user_by_email(email) or create_user(email, DEMO_PASSWORD, name, is_admin=admin)
+
+
+@click.command("demo-data")
+def demo_data() -> None:
+    """Load demo accounts, a studio and titles. Safe to run again: nothing is duplicated."""
+    from . import demo
+
+    demo.load()
+    db.session.commit()
+    click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")
+    for role, email in DEMO_ACCOUNTS.items():
+        click.echo(f"  {role:<10} {email}")
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background job worker (transcoding, clean-ups)."""
+    from huey.consumer import Consumer
+
+    huey = current_app.extensions["huey"]
+    consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
+    consumer.run()

@@ -1,0 +1,123 @@
+"""Settings from the environment, with safe development defaults and a strict production mode."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - recognised and refused in production
+log = logging.getLogger(__name__)
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def load_config(env: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
+    """Build the Flask config dict from environment variables (documented in the README)."""
+    env = os.environ if env is None else env
+    instance = Path(instance_path or env.get("INSTANCE_PATH") or Path.cwd() / "instance")
+    mode = env.get("STOREFRONT_ENV", "development").lower()
+    if mode not in {"development", "production", "test"}:
+        raise ConfigError(f"STOREFRONT_ENV must be development, production or test, not {mode!r}")
+    production = mode == "production"
+    redis_url = env.get("REDIS_URL") or None
+
+    config: dict[str, Any] = {
+        "ENV_MODE": mode,
+        "PRODUCTION": production,
+        "TESTING": mode == "test",
+        "DEBUG": _bool(env.get("FLASK_DEBUG")),
+        "SECRET_KEY": env.get("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "INSTANCE_PATH": str(instance),
+        # Database
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
+        or f"sqlite:///{instance / 'storefront.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions and cookies
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 30),
+        "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 64 * 1024 * 1024),
+        "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
+        # Rate limits and jobs share Redis when it is configured.
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
+        or (redis_url if redis_url else "memory://"),
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
+        "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
+        "JOBS_IMMEDIATE": _bool(env.get("JOBS_IMMEDIATE")),
+        # Mail
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": _int(env, "SMTP_PORT", 587),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
+        "MAIL_FROM": env.get("MAIL_FROM", "Storefront <no-reply@localhost>"),
+        # Internationalisation
+        "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
+        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Payments
+        "PAYMENTS_BACKEND": env.get("PAYMENTS_BACKEND", "offline"),
+        "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+    }
+    return config
+
+
+def check_config(config: Mapping[str, Any]) -> list[str]:
+    """Return warnings; raise ConfigError for settings production must not run with."""
+    warnings: list[str] = []
+    if not config.get("PRODUCTION"):
+        return warnings
+    problems = []
+    secret = config.get("SECRET_KEY")
+    if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+        problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
+    if config.get("DEBUG"):
+        problems.append("FLASK_DEBUG must be off in production")
+    if config.get("PAYMENTS_BACKEND") == "offline":
+        problems.append(
+            "offline test payments cannot run in production; set PAYMENTS_BACKEND=stripe"
+        )
+    if problems:
+        raise ConfigError("Refusing to start in production: " + "; ".join(problems))
+    if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        warnings.append(
+            "Running production on SQLite: fine for one small machine, use PostgreSQL to scale out"
+        )
+    if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
+        warnings.append("Rate limits are per process; set REDIS_URL when running several workers")
+    return warnings

@@ -1,0 +1,89 @@
+"""Background jobs on Huey: SQLite in the embedded default, Redis when REDIS_URL is set.
+
+Tasks take ids, never objects, and are registered by each area's `register_tasks(huey, app)`.
+Jobs asked for inside a request are only enqueued once its transaction commits, so a worker
+never looks for rows that do not exist yet.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+# Modules whose register_tasks(huey, app) -> dict[str, task] is called at start-up.
+TASK_MODULES: list[str] = []
+
+
+def build_huey(config: dict[str, Any]) -> Huey:
+    if config.get("JOBS_IMMEDIATE"):
+        return MemoryHuey("storefront", immediate=True)
+    if config["JOBS_BACKEND"] == "redis":
+        return RedisHuey("storefront", url=config["REDIS_URL"])
+    return SqliteHuey("storefront", filename=config["JOBS_SQLITE_PATH"])
+
+
+def in_app_context(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a task body inside the app context, committing on success like a request does."""
+    from .extensions import db
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            try:
+                result = fn(*args, **kwargs)
+                db.session.commit()
+                return result
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+
+    run.__name__ = fn.__name__
+    run.__qualname__ = fn.__qualname__
+    run.__module__ = fn.__module__
+    return run
+
+
+def init_jobs(app: Flask) -> None:
+    import importlib
+
+    huey = build_huey(app.config)
+    app.extensions["huey"] = huey
+    tasks: dict[str, Any] = {}
+    for module_name in TASK_MODULES:
+        module = importlib.import_module(module_name)
+        tasks.update(module.register_tasks(huey, app))
+    app.extensions["tasks"] = tasks
+
+
+def defer(session: Session, task_name: str, *args: Any) -> None:
+    """Enqueue a task once the session's transaction commits (dropped on rollback)."""
+    session.info.setdefault("deferred_jobs", []).append((task_name, args))
+
+
+def enqueue(task_name: str, *args: Any) -> None:
+    """Enqueue now (outside a transaction, e.g. from the CLI or another task)."""
+    current_app.extensions["tasks"][task_name](*args)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_deferred(session: Session) -> None:
+    pending = session.info.pop("deferred_jobs", [])
+    for task_name, args in pending:
+        try:
+            enqueue(task_name, *args)
+        except Exception:  # the data is committed; a periodic sweep re-enqueues stuck work
+            log.exception("Could not enqueue %s%r", task_name, args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_deferred(session: Session) -> None:
+    session.info.pop("deferred_jobs", None)

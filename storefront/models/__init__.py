@@ -1,0 +1,71 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from .accounts import OutboxMessage, Studio, StudioInvite, StudioMember, StudioRole, User
+from .base import Base, utcnow
+from .catalog import (
+    CreditRole,
+    FacetKind,
+    ImageKind,
+    SubtitleKind,
+    SubtitleTrack,
+    Title,
+    TitleCredit,
+    TitleFacet,
+    TitleImage,
+    TitleStatus,
+)
+from .commerce import (
+    Entitlement,
+    EntitlementStatus,
+    Offer,
+    OfferKind,
+    OfferTerritory,
+    Order,
+    OrderStatus,
+    PlaybackSession,
+    TerritoryMode,
+    WatchProgress,
+    WebhookEvent,
+)
+from .ledger import EntryType, LedgerEntry
+from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+
+__all__ = [
+    "AssetKind",
+    "AssetStatus",
+    "Base",
+    "CreditRole",
+    "Entitlement",
+    "EntitlementStatus",
+    "EntryType",
+    "FacetKind",
+    "ImageKind",
+    "LedgerEntry",
+    "MediaAsset",
+    "Offer",
+    "OfferKind",
+    "OfferTerritory",
+    "Order",
+    "OrderStatus",
+    "OutboxMessage",
+    "PlaybackSession",
+    "Rendition",
+    "Studio",
+    "StudioInvite",
+    "StudioMember",
+    "StudioRole",
+    "SubtitleKind",
+    "SubtitleTrack",
+    "TerritoryMode",
+    "Title",
+    "TitleCredit",
+    "TitleFacet",
+    "TitleImage",
+    "TitleStatus",
+    "UploadSession",
+    "UploadStatus",
+    "User",
+    "WatchProgress",
+    "WebhookEvent",
+    "utcnow",
+]

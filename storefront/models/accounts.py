@@ -1,0 +1,112 @@
+"""People, studios and studio membership."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, TimestampMixin, str_enum, utcnow
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Changes whenever the password or email changes: invalidates reset links and remember-me
+    # cookies issued before the change, which makes reset links single-use.
+    security_stamp: Mapped[str] = mapped_column(sa.String(32))
+    last_login_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[StudioMember]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    def get_id(self) -> str:
+        # The stamp is part of the session identity so a password change logs out other devices.
+        return f"{self.id}:{self.security_stamp}"
+
+
+class StudioRole(enum.StrEnum):
+    OWNER = "owner"
+    MEMBER = "member"
+
+
+class Studio(TimestampMixin, Base):
+    __tablename__ = "studios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    website: Mapped[str] = mapped_column(sa.String(255), default="")
+    contact_email: Mapped[str] = mapped_column(sa.String(254))
+    # Stripe Connect state, mirrored from account.updated webhooks.
+    stripe_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    charges_enabled: Mapped[bool] = mapped_column(default=False)
+    payouts_enabled: Mapped[bool] = mapped_column(default=False)
+    details_submitted: Mapped[bool] = mapped_column(default=False)
+    payment_requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+    members: Mapped[list[StudioMember]] = relationship(
+        back_populates="studio", cascade="all, delete-orphan"
+    )
+
+
+class StudioMember(Base):
+    __tablename__ = "studio_members"
+    __table_args__ = (sa.UniqueConstraint("studio_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StudioRole] = mapped_column(str_enum(StudioRole), default=StudioRole.MEMBER)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    studio: Mapped[Studio] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class StudioInvite(Base):
+    __tablename__ = "studio_invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    studio: Mapped[Studio] = relationship()
+
+
+class OutboxMessage(Base):
+    """Every mail the store sends, kept so admins can read it (and the embedded mode can work)."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)

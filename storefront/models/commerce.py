@@ -1,0 +1,199 @@
+"""Offers (what is sold where, when, at which price), orders, entitlements and webhook events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .accounts import User
+from .base import Base, TimestampMixin, str_enum, utcnow
+from .catalog import Title
+
+
+class OfferKind(enum.StrEnum):
+    RENT = "rent"
+    BUY = "buy"
+
+
+class TerritoryMode(enum.StrEnum):
+    WORLDWIDE = "worldwide"  # every country, except territory rows marked blocked
+    ALLOW = "allow"  # only the countries with a territory row that is not blocked
+    DENY = "deny"  # every country except the blocked rows (the form's "worldwide except")
+
+
+class Offer(TimestampMixin, Base):
+    """A title's rent or buy offer: default price and window, and which territories it covers."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        sa.UniqueConstraint("title_id", "kind"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
+    kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind))
+    territory_mode: Mapped[TerritoryMode] = mapped_column(
+        str_enum(TerritoryMode), default=TerritoryMode.WORLDWIDE
+    )
+    amount: Mapped[int] = mapped_column(sa.BigInteger)  # minor units of `currency`
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    available_from: Mapped[datetime | None]
+    available_until: Mapped[datetime | None]
+    active: Mapped[bool] = mapped_column(default=True)
+
+    title: Mapped[Title] = relationship()
+    territories: Mapped[list[OfferTerritory]] = relationship(
+        back_populates="offer", cascade="all, delete-orphan", order_by="OfferTerritory.country"
+    )
+
+
+class OfferTerritory(Base):
+    """One country's rule within an offer: listed, blocked, or priced/windowed differently."""
+
+    __tablename__ = "offer_territories"
+    __table_args__ = (
+        sa.UniqueConstraint("offer_id", "country"),
+        sa.CheckConstraint("amount IS NULL OR amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    blocked: Mapped[bool] = mapped_column(default=False)
+    amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    currency: Mapped[str | None] = mapped_column(sa.String(3))
+    available_from: Mapped[datetime | None]
+    available_until: Mapped[datetime | None]
+
+    offer: Mapped[Offer] = relationship(back_populates="territories")
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    DISPUTED = "disputed"
+    FLAGGED = "flagged"  # paid amount or currency did not match: held for an admin
+
+
+class Order(TimestampMixin, Base):
+    """A viewer's purchase, with a snapshot that survives changes to the title or offer."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("amount_refunded >= 0", name="refunded_not_negative"),
+        sa.Index("ix_orders_user_title", "user_id", "title_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    title_id: Mapped[int | None] = mapped_column(sa.ForeignKey("titles.id", ondelete="SET NULL"))
+    studio_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("studios.id", ondelete="SET NULL"), index=True
+    )
+    offer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offers.id", ondelete="SET NULL"))
+    kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind))
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    title_name: Mapped[str] = mapped_column(sa.String(200))
+    studio_name: Mapped[str] = mapped_column(sa.String(120))
+    rental_start_days: Mapped[int | None]
+    rental_watch_hours: Mapped[int | None]
+    status: Mapped[OrderStatus] = mapped_column(
+        str_enum(OrderStatus), default=OrderStatus.PENDING, index=True
+    )
+    provider: Mapped[str] = mapped_column(sa.String(20))  # "stripe" or "offline"
+    checkout_session_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)
+    payment_intent_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    charge_id: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    destination_account_id: Mapped[str | None] = mapped_column(sa.String(64))
+    application_fee_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    amount_refunded: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    paid_at: Mapped[datetime | None]
+    flag_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    user: Mapped[User] = relationship()
+    title: Mapped[Title | None] = relationship()
+
+
+class EntitlementStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # a dispute is open
+    REVOKED = "revoked"  # refunded or dispute lost
+
+
+class Entitlement(TimestampMixin, Base):
+    """The right to watch a title that one paid order grants (exactly one per order)."""
+
+    __tablename__ = "entitlements"
+    __table_args__ = (sa.Index("ix_entitlements_user_title", "user_id", "title_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    title_id: Mapped[int | None] = mapped_column(sa.ForeignKey("titles.id", ondelete="SET NULL"))
+    kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind))
+    status: Mapped[EntitlementStatus] = mapped_column(
+        str_enum(EntitlementStatus), default=EntitlementStatus.ACTIVE
+    )
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    start_by: Mapped[datetime | None]  # rentals: last moment to press play
+    watch_hours: Mapped[int | None]  # rentals: hours to finish once started
+    started_at: Mapped[datetime | None]  # rentals: first play, set on the server
+    expires_at: Mapped[datetime | None]  # rentals: started_at + watch_hours
+
+    order: Mapped[Order] = relationship()
+    title: Mapped[Title | None] = relationship()
+
+
+class WebhookEvent(Base):
+    """Every payment event received, stored once by its provider id."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(sa.String(100))
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(sa.String(255))
+
+
+class PlaybackSession(Base):
+    """An open stream, for the concurrent-stream limit and for revoking access within minutes."""
+
+    __tablename__ = "playback_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
+    entitlement_id: Mapped[int] = mapped_column(sa.ForeignKey("entitlements.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class WatchProgress(Base):
+    """Where a viewer stopped in a title, to continue watching."""
+
+    __tablename__ = "watch_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "title_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
+    position_seconds: Mapped[int] = mapped_column(default=0)
+    duration_seconds: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

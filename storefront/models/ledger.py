@@ -1,0 +1,62 @@
+"""The append-only revenue ledger: one immutable row per money movement."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, str_enum, utcnow
+from .commerce import OfferKind
+
+
+class EntryType(enum.StrEnum):
+    SALE = "sale"
+    REFUND = "refund"
+    DISPUTE = "dispute"
+    DISPUTE_WON = "dispute_won"
+    APPLICATION_FEE = "application_fee"
+
+
+class LedgerEntry(Base):
+    """A money movement. Corrections are new rows; rows are never updated or deleted.
+
+    Amounts are integer minor units of `currency`; signs follow the studio's point of view
+    (a refund has negative gross and net).
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        # One effect per provider event and entry type, whatever the delivery count.
+        sa.UniqueConstraint("source_event_id", "entry_type"),
+        sa.Index("ix_ledger_studio_time", "studio_id", "occurred_at"),
+        sa.Index("ix_ledger_time", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    entry_type: Mapped[EntryType] = mapped_column(str_enum(EntryType))
+    order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id"), index=True)
+    title_id: Mapped[int | None] = mapped_column(sa.ForeignKey("titles.id", ondelete="SET NULL"))
+    studio_id: Mapped[int | None] = mapped_column(sa.ForeignKey("studios.id", ondelete="SET NULL"))
+    title_name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    gross: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    tax: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    processor_fee: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    platform_fee: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    net: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    settlement_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    settlement_net: Mapped[int | None] = mapped_column(sa.BigInteger)
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    charge_id: Mapped[str | None] = mapped_column(sa.String(255))
+    balance_transaction_id: Mapped[str | None] = mapped_column(sa.String(255))
+    refund_id: Mapped[str | None] = mapped_column(sa.String(255))
+    dispute_id: Mapped[str | None] = mapped_column(sa.String(255))
+    source_event_id: Mapped[str] = mapped_column(sa.String(255))

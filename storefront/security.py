@@ -1,0 +1,129 @@
+"""Password hashing, the session user, and the access rules every view reuses."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, request
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+
+from .extensions import db
+from .models import Studio, StudioMember, StudioRole, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+_hasher = PasswordHasher()
+# Verified against when an email is unknown, so both paths cost the same time.
+_dummy_hash = _hasher.hash(secrets.token_hex(16))
+
+
+def configure_hasher(cheap: bool) -> None:
+    """Tests may use cheap argon2 parameters; everything else keeps argon2-cffi's defaults."""
+    global _hasher, _dummy_hash
+    _hasher = (
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        if cheap
+        else (PasswordHasher())
+    )
+    _dummy_hash = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant-cost check: an unknown account costs as much as a wrong password."""
+    try:
+        return _hasher.verify(password_hash or _dummy_hash, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+def init_app(app: Flask, login_manager: LoginManager) -> None:
+    if app.config.get("TESTING") and app.config.get("CHEAP_PASSWORD_HASHING"):
+        configure_hasher(cheap=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(session_id: str) -> User | None:
+        user_id, _, stamp = session_id.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        if user is None or not secrets.compare_digest(user.security_stamp, stamp):
+            return None
+        return user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only redirect to paths on this site (no scheme-relative or foreign hosts)."""
+    if not target or target.startswith("//") or "\\" in target:
+        return False
+    base = urlsplit(request.host_url)
+    resolved = urlsplit(urljoin(request.host_url, target))
+    return resolved.scheme in {"http", "https"} and resolved.netloc == base.netloc
+
+
+# --- access rules -------------------------------------------------------------------------
+
+
+def membership(user: User, studio: Studio) -> StudioMember | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        db.select(StudioMember).filter_by(studio_id=studio.id, user_id=user.id)
+    )
+
+
+def can_manage_studio(user: User, studio: Studio) -> bool:
+    """Members of a studio manage its titles, media, offers and reports; admins may too."""
+    return bool(user.is_authenticated and (user.is_admin or membership(user, studio)))
+
+
+def is_studio_owner(user: User, studio: Studio) -> bool:
+    member = membership(user, studio)
+    return bool(member and member.role == StudioRole.OWNER) or bool(
+        user.is_authenticated and user.is_admin
+    )
+
+
+def studio_or_404(slug: str, *, owner: bool = False) -> Studio:
+    """Load the studio the URL names and check the current user may act on it.
+
+    Non-members get 404 rather than 403 so studio URLs cannot be probed.
+    """
+    studio = db.session.scalar(db.select(Studio).filter_by(slug=slug))
+    if studio is None or not can_manage_studio(current_user, studio):
+        abort(404)
+    if owner and not is_studio_owner(current_user, studio):
+        abort(403)
+    return studio
+
+
+def admin_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            from flask import current_app
+
+            return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]

@@ -1,0 +1,1 @@
+"""Blueprints: parse the request, check access, call one service, render or redirect."""

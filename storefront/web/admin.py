@@ -1,0 +1,43 @@
+"""The operator's area: outbox and platform overview."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ..extensions import db
+from ..models import OutboxMessage, Studio, User
+from ..security import admin_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE_SIZE = 50
+
+
+@bp.route("/")
+@admin_required
+def index() -> ResponseReturnValue:
+    counts = {
+        "users": db.session.scalar(db.select(db.func.count(User.id))),
+        "studios": db.session.scalar(db.select(db.func.count(Studio.id))),
+    }
+    return render_template("admin/index.html", counts=counts)
+
+
+@bp.route("/outbox")
+@admin_required
+def outbox() -> ResponseReturnValue:
+    page = max(request.args.get("page", 1, type=int), 1)
+    messages = db.paginate(
+        db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
+        page=page,
+        per_page=PAGE_SIZE,
+        error_out=False,
+    )
+    return render_template("admin/outbox.html", messages=messages)
+
+
+@bp.route("/outbox/<int:message_id>")
+@admin_required
+def outbox_message(message_id: int) -> ResponseReturnValue:
+    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    return render_template("admin/outbox_message.html", message=message)

@@ -1,0 +1,119 @@
+"""Sign up, log in, log out, and password reset."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import limiter
+from ..security import is_safe_next
+from ..services import ServiceError
+from ..services import accounts as accounts_service
+from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _auth_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def _redirect_next(default: str) -> ResponseReturnValue:
+    target = request.args.get("next") or request.form.get("next")
+    return redirect(target if is_safe_next(target) else default)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def signup() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("store.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts_service.create_user(
+                form.email.data,
+                form.password.data,
+                form.display_name.data or "",
+                locale=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+            )
+        except ServiceError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            login_user(user)
+            flash(_("Welcome! Your account is ready."), "success")
+            return _redirect_next(url_for("store.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/signup.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return _redirect_next(url_for("store.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts_service.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return _redirect_next(url_for("store.home"))
+        form.form_errors.append(_("Email or password is incorrect."))
+        status = 400
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> ResponseReturnValue:
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("store.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(_auth_limit, methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts_service.send_password_reset(form.email.data)
+        # Same answer whether or not the account exists: no enumeration.
+        flash(
+            _(
+                "If an account exists for that address, "
+                "we have sent it a link to reset the password."
+            ),
+            "info",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        user = accounts_service.user_for_reset_token(token)
+    except ServiceError as exc:
+        return render_template("auth/reset_invalid.html", message=str(exc)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts_service.set_password(user, form.password.data)
+        except ServiceError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            logout_user()
+            flash(_("Your password has been changed. Log in with the new one."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/session/check")
+@login_required
+def session_check() -> ResponseReturnValue:
+    """A cheap authenticated endpoint (used by pages that poll)."""
+    return {"user": current_user.email}

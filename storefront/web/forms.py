@@ -1,0 +1,139 @@
+"""Forms shared by the account and studio areas (Flask-WTF: CSRF on every form)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from ..countries import country_choices, is_country
+from ..services.accounts import MIN_PASSWORD_LENGTH
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH, max=200, message=_l("Use at least %(min)d characters.")
+            ),
+        ],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH},
+    )
+
+
+class SignupForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )
+    password = _password_field(_l("Password"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Email()],
+        filters=[_strip],
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Remember me"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email()], filters=[_strip])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password_field(_l("New password"))
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    password = _password_field(_l("New password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(
+        _l("New email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+    )
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+
+
+class PreferencesForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=[])
+    timezone = SelectField(_l("Time zone"), choices=[])
+
+    def __init__(self, languages: list[str], *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        from babel import Locale
+
+        self.locale.choices = [("", _l("Same as my browser"))] + [
+            (code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages
+        ]
+        self.timezone.choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+
+
+class CountryField(SelectField):
+    """An ISO 3166-1 alpha-2 country picked by its name in the viewer's language."""
+
+    def __init__(self, label: str, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(label, choices=[], **kwargs)
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if not is_country(self.data):
+            raise ValidationError(_l("Choose a country from the list."))
+
+
+def fill_country_choices(field: SelectField, blank: bool = True) -> None:
+    choices = country_choices(str(get_locale() or "en"))
+    field.choices = ([("", "—")] if blank else []) + list(choices)
+
+
+class StudioForm(FlaskForm):
+    name = StringField(_l("Studio name"), validators=[DataRequired(), Length(max=120)])
+    country = CountryField(_l("Country"), validators=[DataRequired()])
+    contact_email = EmailField(
+        _l("Contact email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+    )
+    website = StringField(
+        _l("Website"),
+        validators=[
+            Optional(),
+            URL(require_tld=False, message=_l("Enter a full web address, starting with https://.")),
+            Length(max=255),
+        ],
+    )
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)])
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        fill_country_choices(self.country)
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email of the person to invite"), validators=[DataRequired(), Email()], filters=[_strip]
+    )

@@ -1,0 +1,220 @@
+"""Fixtures: an app on a real database built from the migrations, accounts of each role,
+and logged-in clients.
+
+The database is SQLite by default. Set TEST_DATABASE_URL to a PostgreSQL server URL
+(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) and the suite creates a fresh
+database on that server for the run and drops it afterwards.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from storefront import create_app
+from storefront.extensions import db
+from storefront.models import Studio, User
+
+from .helpers import AuthActions
+
+PASSWORD = "correct horse battery"
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The test itself holds an app context for database access; without this, Flask would reuse
+    it for requests and share `g` and the session's identity map between them.
+    """
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _fresh_postgres(base_url: str, worker: str) -> tuple[str, Callable[[], None]]:
+    url = sa.make_url(base_url)
+    name = f"sf_test_{worker}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_translations() -> None:
+    """Compile the message catalogues so French pages work without a separate build step."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent / "storefront" / "translations"
+    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
+        with open(po_path, "rb") as handle:
+            catalog = read_po(handle)
+        mo_path = po_path.with_suffix(".mo")
+        tmp = mo_path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            write_mo(handle, catalog)
+        tmp.replace(mo_path)  # atomic: parallel test workers may compile at once
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url, drop = _fresh_postgres(base, worker_id)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Build the schema once per run by applying the Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(test_settings(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return database_url
+
+
+def test_settings(database_url: str, instance: Path) -> dict:
+    return {
+        "ENV_MODE": "test",
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_PATH": str(instance),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "JOBS_IMMEDIATE": True,
+        "CHEAP_PASSWORD_HASHING": True,
+        "SERVER_NAME": None,
+        "PUBLIC_URL": "http://localhost",
+    }
+
+
+def _clean_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def settings(migrated: str, tmp_path: Path) -> dict:
+    """Config overrides for this test's app; a test may change them before using `app`."""
+    return test_settings(migrated, tmp_path / "instance")
+
+
+@pytest.fixture
+def app(settings: dict) -> Iterator[Flask]:
+    os.environ["INSTANCE_PATH"] = settings["INSTANCE_PATH"]
+    app = create_app(settings)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _clean_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    from storefront.services.accounts import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(email: str | None = None, *, admin: bool = False, **kwargs: object) -> User:
+        email = email or f"person{next(counter)}@example.org"
+        user = create_user(email, PASSWORD, is_admin=admin, **kwargs)  # type: ignore[arg-type]
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_studio(app: Flask, make_user: Callable[..., User]) -> Callable[..., Studio]:
+    from storefront.services.studios import create_studio
+
+    def make(
+        owner: User | None = None, name: str = "Fjord Pictures", country: str = "NO"
+    ) -> Studio:
+        owner = owner or make_user()
+        studio = create_studio(owner, name, country, owner.email)
+        db.session.commit()
+        return studio
+
+    return make
+
+
+@pytest.fixture
+def viewer(make_user: Callable[..., User]) -> User:
+    return make_user("viewer@example.org")
+
+
+@pytest.fixture
+def filmmaker(make_user: Callable[..., User], make_studio: Callable[..., Studio]) -> User:
+    user = make_user("filmmaker@example.org")
+    make_studio(user)
+    return user
+
+
+@pytest.fixture
+def studio(filmmaker: User) -> Studio:
+    return db.session.scalar(db.select(Studio).order_by(Studio.id))
+
+
+@pytest.fixture
+def admin(make_user: Callable[..., User]) -> User:
+    return make_user("admin@example.org", admin=True)
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client, PASSWORD)
+
+
+@pytest.fixture
+def viewer_client(client: FlaskClient, auth: AuthActions, viewer: User) -> FlaskClient:
+    auth.login(viewer.email)
+    return client
+
+
+@pytest.fixture
+def filmmaker_client(client: FlaskClient, auth: AuthActions, filmmaker: User) -> FlaskClient:
+    auth.login(filmmaker.email)
+    return client
+
+
+@pytest.fixture
+def admin_client(client: FlaskClient, auth: AuthActions, admin: User) -> FlaskClient:
+    auth.login(admin.email)
+    return client

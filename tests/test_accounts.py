@@ -1,0 +1,201 @@
+"""Sign-up, login, logout, remember me, password reset and credential changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import OutboxMessage, User
+
+from .conftest import PASSWORD
+from .helpers import last_link
+
+
+def outbox_for(email: str) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(db.select(OutboxMessage).filter_by(to=email).order_by(OutboxMessage.id))
+    )
+
+
+def test_signup_creates_account_and_logs_in(client):
+    response = client.post(
+        "/signup", data={"email": " New@Example.org ", "password": PASSWORD, "display_name": "Nia"}
+    )
+    assert response.status_code == 302
+    user = db.session.scalar(db.select(User).filter_by(email="new@example.org"))
+    assert user is not None and user.display_name == "Nia"
+    assert user.password_hash.startswith("$argon2id$")
+    assert client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "not-an-email", "password": PASSWORD}, b"Invalid email address"),
+        ({"email": "short@example.org", "password": "short"}, b"at least 10"),
+    ],
+)
+def test_signup_rejects_bad_input_and_saves_nothing(client, data, message):
+    response = client.post("/signup", data=data)
+    assert response.status_code == 400
+    assert message in response.data
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_signup_with_taken_email_is_refused(client, viewer):
+    response = client.post("/signup", data={"email": viewer.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert b"already exists" in response.data
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_login_failure_does_not_reveal_whether_account_exists(client, auth, viewer):
+    wrong_password = auth.login(viewer.email, "wrong password!!")
+    unknown_account = auth.login("nobody@example.org", "wrong password!!")
+    assert wrong_password.status_code == unknown_account.status_code == 400
+    assert b"Email or password is incorrect." in wrong_password.data
+    assert b"Email or password is incorrect." in unknown_account.data
+
+
+def test_login_and_logout(client, auth, viewer):
+    assert auth.login(viewer.email).status_code == 302
+    assert client.get("/account/").status_code == 200
+    auth.logout()
+    response = client.get("/account/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_remember_me_sets_a_persistent_cookie(client, auth, viewer):
+    auth.login(viewer.email, remember="y")
+    assert client.get_cookie("remember_token") is not None
+
+
+def test_inactive_account_cannot_log_in(client, auth, viewer):
+    viewer.active = False
+    db.session.commit()
+    assert auth.login(viewer.email).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/account/", "/account/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ],
+)
+def test_next_only_redirects_within_the_site(client, auth, viewer, target, expected):
+    response = client.post(
+        "/login", data={"email": viewer.email, "password": PASSWORD, "next": target}
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_password_reset_through_the_emailed_link_works_once(client, auth, viewer):
+    response = client.post("/password/forgot", data={"email": viewer.email})
+    assert response.status_code == 302
+    [message] = outbox_for(viewer.email)
+    link = last_link(message.body).replace("http://localhost", "")
+
+    assert client.get(link).status_code == 200
+    new_password = "a brand new passphrase"
+    response = client.post(link, data={"password": new_password, "confirm": new_password})
+    assert response.status_code == 302
+    assert auth.login(viewer.email, new_password).status_code == 302
+    auth.logout()
+    # Single use: the same link no longer works.
+    again = client.post(
+        link, data={"password": "another passphrase!", "confirm": "another passphrase!"}
+    )
+    assert again.status_code == 400 and b"already been used" in again.data
+    assert auth.login(viewer.email, new_password).status_code == 302
+
+
+def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client, viewer):
+    known = client.post("/password/forgot", data={"email": viewer.email}, follow_redirects=True)
+    unknown = client.post(
+        "/password/forgot", data={"email": "ghost@example.org"}, follow_redirects=True
+    )
+    assert b"If an account exists" in known.data and b"If an account exists" in unknown.data
+    assert outbox_for("ghost@example.org") == []
+
+
+def test_expired_or_tampered_reset_links_are_refused(app, client, viewer):
+    from storefront.services.accounts import make_reset_token
+
+    token = make_reset_token(viewer)
+    assert client.get(f"/password/reset/{token}x").status_code == 400
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    response = client.get(f"/password/reset/{token}")
+    assert response.status_code == 400 and b"expired" in response.data
+
+
+def test_change_password_requires_current_and_logs_out_other_sessions(app, auth, viewer):
+    other_device = app.test_client()
+    auth.login(viewer.email)
+    other_device.post("/login", data={"email": viewer.email, "password": PASSWORD})
+
+    refused = auth.client.post(
+        "/account/",
+        data={
+            "action": "password",
+            "pw-current_password": "wrong one!!",
+            "pw-password": "new passphrase 1",
+        },
+    )
+    assert refused.status_code == 400 and b"not correct" in refused.data
+
+    changed = auth.client.post(
+        "/account/",
+        data={
+            "action": "password",
+            "pw-current_password": PASSWORD,
+            "pw-password": "new passphrase 1",
+        },
+    )
+    assert changed.status_code == 302
+    assert auth.client.get("/account/").status_code == 200
+    assert other_device.get("/account/").status_code == 302  # sent to login
+
+
+def test_change_email_needs_password_and_notifies_old_address(auth, viewer, make_user):
+    make_user("taken@example.org")
+    auth.login(viewer.email)
+    taken = auth.client.post(
+        "/account/",
+        data={
+            "action": "email",
+            "email-email": "taken@example.org",
+            "email-current_password": PASSWORD,
+        },
+    )
+    assert taken.status_code == 400 and b"already exists" in taken.data
+    ok = auth.client.post(
+        "/account/",
+        data={
+            "action": "email",
+            "email-email": "fresh@example.org",
+            "email-current_password": PASSWORD,
+        },
+    )
+    assert ok.status_code == 302
+    db.session.refresh(viewer)
+    assert viewer.email == "fresh@example.org"
+    assert outbox_for("viewer@example.org")[-1].subject == "Your email address was changed"
+
+
+def test_preferences_set_language_used_for_pages(auth, viewer):
+    auth.login(viewer.email)
+    response = auth.client.post(
+        "/account/",
+        data={
+            "action": "preferences",
+            "prefs-display_name": "Vera",
+            "prefs-locale": "fr",
+            "prefs-timezone": "Europe/Paris",
+        },
+    )
+    assert response.status_code == 302
+    page = auth.client.get("/", headers={"Accept-Language": "en"})
+    assert 'lang="fr"' in page.text

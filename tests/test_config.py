@@ -1,0 +1,71 @@
+"""Production refuses unsafe settings at start; development has safe defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.config import DEV_SECRET_KEY, ConfigError, check_config, load_config
+
+SAFE_PRODUCTION = {
+    "STOREFRONT_ENV": "production",
+    "SECRET_KEY": "x" * 48,
+    "PAYMENTS_BACKEND": "stripe",
+    "DATABASE_URL": "postgresql+psycopg://app@db/store",
+    "REDIS_URL": "redis://cache:6379/0",
+}
+
+
+def test_development_defaults_are_usable():
+    config = load_config({}, instance_path="/srv/instance")
+    assert config["SECRET_KEY"] == DEV_SECRET_KEY
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////srv/instance/storefront.db"
+    assert config["PAYMENTS_BACKEND"] == "offline"
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["JOBS_BACKEND"] == "sqlite"
+    assert check_config(config) == []
+
+
+def test_safe_production_starts_with_secure_cookies():
+    config = load_config(SAFE_PRODUCTION)
+    assert check_config(config) == []
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0"
+    assert config["JOBS_BACKEND"] == "redis"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY"),
+        ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG"),
+        ({"PAYMENTS_BACKEND": "offline"}, "offline test payments"),
+    ],
+)
+def test_production_refuses_unsafe_settings(change, message):
+    with pytest.raises(ConfigError, match=message):
+        check_config(load_config({**SAFE_PRODUCTION, **change}))
+
+
+def test_production_on_sqlite_warns():
+    env = {k: v for k, v in SAFE_PRODUCTION.items() if k != "DATABASE_URL"}
+    warnings = check_config(load_config(env))
+    assert any("SQLite" in w for w in warnings)
+
+
+def test_create_app_refuses_to_start(monkeypatch, tmp_path):
+    from storefront import create_app
+
+    monkeypatch.setenv("STOREFRONT_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError):
+        create_app()
+
+
+def test_bad_values_are_reported_clearly():
+    with pytest.raises(ConfigError, match="REMEMBER_DAYS must be an integer"):
+        load_config({"REMEMBER_DAYS": "soon"})
+    with pytest.raises(ConfigError, match="STOREFRONT_ENV"):
+        load_config({"STOREFRONT_ENV": "staging"})

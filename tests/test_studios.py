@@ -1,0 +1,138 @@
+"""Studios: creating one makes a filmmaker; members, invitations and access rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import OutboxMessage, Studio, StudioMember
+
+from .conftest import PASSWORD
+from .helpers import last_link
+
+STUDIO_FORM = {
+    "name": "Aurora Docs",
+    "country": "IS",
+    "contact_email": "hello@aurora.example",
+    "website": "https://aurora.example",
+    "bio": "Documentaries from Iceland.",
+}
+
+
+def test_viewer_creates_a_studio_and_becomes_its_owner(viewer_client, viewer):
+    response = viewer_client.post("/studio/new", data=STUDIO_FORM)
+    assert response.status_code == 302
+    studio = db.session.scalar(db.select(Studio).filter_by(name="Aurora Docs"))
+    assert studio.slug == "aurora-docs" and studio.country == "IS"
+    [member] = studio.members
+    assert member.user_id == viewer.id and member.role == "owner"
+    page = viewer_client.get(response.headers["Location"])
+    assert b"Aurora Docs" in page.data and b"Iceland" in page.data
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("country", "XX", b"Choose a country from the list."),
+        ("website", "not a url", b"Enter a full web address"),
+        ("contact_email", "nope", b"Invalid email address"),
+        ("name", "", b"This field is required."),
+    ],
+)
+def test_bad_studio_input_is_refused_and_nothing_saved(viewer_client, field, value, message):
+    response = viewer_client.post("/studio/new", data={**STUDIO_FORM, field: value})
+    assert response.status_code == 400
+    assert message in response.data
+    assert db.session.scalar(db.select(db.func.count(Studio.id))) == 0
+
+
+def test_slugs_stay_unique(viewer_client):
+    viewer_client.post("/studio/new", data=STUDIO_FORM)
+    viewer_client.post("/studio/new", data=STUDIO_FORM)
+    slugs = sorted(db.session.scalars(db.select(Studio.slug)))
+    assert slugs == ["aurora-docs", "aurora-docs-2"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/studio/{slug}/", "/studio/{slug}/members", "/studio/{slug}/edit"]
+)
+def test_non_members_cannot_see_a_studio(viewer_client, studio, path):
+    assert viewer_client.get(path.format(slug=studio.slug)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/studio/", "/studio/new", "/account/"])
+def test_login_required(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+
+
+def test_owner_invites_a_member_who_accepts(app, client, auth, studio, filmmaker, make_user):
+    invitee = make_user("colleague@example.org")
+    auth.login(filmmaker.email)
+    response = client.post(
+        f"/studio/{studio.slug}/members", data={"email": "Colleague@example.org"}
+    )
+    assert response.status_code == 302
+    message = db.session.scalar(db.select(OutboxMessage).filter_by(to="colleague@example.org"))
+    link = last_link(message.body).replace("http://localhost", "")
+    auth.logout()
+
+    auth.login(invitee.email)
+    assert client.post(link).status_code == 302
+    assert client.get(f"/studio/{studio.slug}/").status_code == 200
+    # A member is not an owner: cannot edit the profile or invite.
+    assert client.get(f"/studio/{studio.slug}/edit").status_code == 403
+    assert (
+        client.post(f"/studio/{studio.slug}/members", data={"email": "x@example.org"}).status_code
+        == 403
+    )
+
+
+def test_invitation_cannot_be_used_by_another_account(client, auth, studio, filmmaker, make_user):
+    make_user("colleague@example.org")
+    stranger = make_user("stranger@example.org")
+    auth.login(filmmaker.email)
+    client.post(f"/studio/{studio.slug}/members", data={"email": "colleague@example.org"})
+    link = last_link(db.session.scalar(db.select(OutboxMessage.body))).replace(
+        "http://localhost", ""
+    )
+    auth.logout()
+    auth.login(stranger.email)
+    response = client.post(link)
+    assert response.status_code == 400 and b"colleague@example.org" in response.data
+    assert client.get(f"/studio/{studio.slug}/").status_code == 404
+
+
+def test_tampered_invitation_is_refused(viewer_client):
+    response = viewer_client.post("/studio/invites/not-a-real-token")
+    assert response.status_code == 400 and b"not valid" in response.data
+
+
+def test_inviting_an_existing_member_is_refused(filmmaker_client, studio, filmmaker):
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/members", data={"email": filmmaker.email}
+    )
+    assert response.status_code == 400 and b"already a member" in response.data
+
+
+def test_last_owner_cannot_be_removed(filmmaker_client, studio, filmmaker):
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=filmmaker.id))
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/members/{member.id}/remove", follow_redirects=True
+    )
+    assert b"at least one owner" in response.data
+    assert db.session.scalar(db.select(db.func.count(StudioMember.id))) == 1
+
+
+def test_owner_edits_profile(filmmaker_client, studio):
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/edit", data={**STUDIO_FORM, "name": "Renamed"}
+    )
+    assert response.status_code == 302
+    db.session.refresh(studio)
+    assert studio.name == "Renamed" and studio.country == "IS"
+
+
+def test_admin_can_open_any_studio(client, auth, studio, admin):
+    auth.login(admin.email, PASSWORD)
+    assert client.get(f"/studio/{studio.slug}/").status_code == 200
