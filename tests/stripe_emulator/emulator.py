@@ -91,7 +91,7 @@ class StripeEmulator:
         self.app = self._create_app()
 
     def _create_app(self) -> Flask:
-        app = Flask("stripe_emulator")
+        app = Flask(__name__)
         register_api(app, self)
         register_pages(app, self)
         register_control(app, self)
@@ -212,6 +212,24 @@ class StripeEmulator:
         if mode not in ("sync", "async"):
             raise ValueError("webhook_mode must be 'sync' or 'async'")
         self.dispatcher.mode = mode
+
+    @property
+    def webhook_delay(self) -> float:
+        """Seconds an asynchronous delivery waits before sending."""
+        return self.dispatcher.delay
+
+    @webhook_delay.setter
+    def webhook_delay(self, seconds: float) -> None:
+        self.dispatcher.delay = seconds
+
+    @property
+    def webhook_retries(self) -> int:
+        """Extra attempts after a non-2xx answer or a connection error."""
+        return self.dispatcher.retries
+
+    @webhook_retries.setter
+    def webhook_retries(self, retries: int) -> None:
+        self.dispatcher.retries = retries
 
     @property
     def hold_webhooks(self) -> bool:
