@@ -57,6 +57,7 @@ def capture(state: State, intent: Obj, *, email: str, card_country: str) -> Obj:
         metadata=dict(intent["metadata"]),
         payment_intent=intent["id"],
         payment_method=intent["payment_method"],
+        receipt_email=intent["receipt_email"],
         application_fee_amount=intent["application_fee_amount"],
         transfer_data=dict(intent["transfer_data"]) if intent["transfer_data"] else None,
         transfer_group=intent["transfer_group"],

@@ -206,7 +206,7 @@ def charge(*, email: str | None, card_country: str, **fields: Any) -> Obj:
             },
             "type": "card",
         },
-        "receipt_email": email,
+        "receipt_email": None,
         "receipt_number": None,
         "receipt_url": None,
         "refunded": False,
