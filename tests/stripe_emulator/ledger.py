@@ -1,0 +1,346 @@
+"""Money movements: charges, refunds and disputes with their balance transactions.
+
+Destination charges follow Stripe's flow for ``application_fee_amount``: the
+platform receives the full charge (minus Stripe's fee), transfers the full
+amount to the connected account, and collects the application fee back as a
+separate ``application_fee`` balance transaction.  With
+``transfer_data[amount]`` only that amount is transferred and no fee object is
+created.  Summing every balance transaction's ``net`` therefore gives the
+platform's balance to the minor unit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from . import objects
+from . import params as p
+from .catalog import DISPUTE_REASONS
+from .money import format_amount, round_half_up
+from .params import ANY, StripeError
+from .state import DASHBOARD, Obj, RequestContext, State
+
+REFUND_CREATE = {
+    "charge": None,
+    "payment_intent": None,
+    "amount": None,
+    "reason": None,
+    "metadata": ANY,
+    "refund_application_fee": None,
+    "reverse_transfer": None,
+    "expand": [None],
+    "instructions_email": None,
+    "origin": None,
+    "currency": None,
+    "customer": None,
+}
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+OPEN_DISPUTE = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
+
+
+def _txn(state: State, **fields: Any) -> Obj:
+    return state.put(objects.balance_transaction(created=state.now(), **fields))
+
+
+def capture(state: State, intent: Obj, *, email: str, card_country: str) -> Obj:
+    """Charge the card for a PaymentIntent and book every resulting movement."""
+    amount, currency = intent["amount"], intent["currency"]
+    charge = objects.charge(
+        email=email,
+        card_country=card_country,
+        amount=amount,
+        amount_captured=amount,
+        currency=currency,
+        created=state.now(),
+        description=intent["description"],
+        metadata=dict(intent["metadata"]),
+        payment_intent=intent["id"],
+        payment_method=intent["payment_method"],
+        receipt_email=intent["receipt_email"],
+        application_fee_amount=intent["application_fee_amount"],
+        transfer_data=dict(intent["transfer_data"]) if intent["transfer_data"] else None,
+        transfer_group=intent["transfer_group"],
+    )
+    charge["receipt_url"] = f"{state.base_url}/receipts/{charge['id']}"
+    fee = state.fees.processing_fee(amount, currency)
+    txn = _txn(
+        state,
+        amount=amount,
+        currency=currency,
+        type="charge",
+        source=charge["id"],
+        fee_details=[objects.fee_detail(fee, currency, "Stripe processing fees")],
+    )
+    charge["balance_transaction"] = txn["id"]
+    state.put(charge)
+    intent.update(status="succeeded", amount_received=amount, latest_charge=charge["id"])
+    later: list[tuple[str, Obj]] = []
+    if intent["transfer_data"]:
+        destination = intent["transfer_data"]["destination"]
+        moved = intent["transfer_data"].get("amount") or amount
+        transfer = objects.transfer(
+            amount=moved,
+            currency=currency,
+            destination=destination,
+            source_transaction=charge["id"],
+            transfer_group=intent["transfer_group"],
+            created=state.now(),
+        )
+        transfer["balance_transaction"] = _txn(
+            state, amount=-moved, currency=currency, type="transfer", source=transfer["id"]
+        )["id"]
+        state.put(transfer)
+        charge["transfer"] = transfer["id"]
+        later.append(("transfer.created", transfer))
+        if intent["application_fee_amount"]:
+            app_fee = objects.application_fee(
+                account=destination,
+                amount=intent["application_fee_amount"],
+                charge=charge["id"],
+                currency=currency,
+                originating_transaction=charge["id"],
+                created=state.now(),
+            )
+            app_fee["balance_transaction"] = _txn(
+                state,
+                amount=app_fee["amount"],
+                currency=currency,
+                type="application_fee",
+                source=app_fee["id"],
+                reporting_category="fee",
+            )["id"]
+            state.put(app_fee)
+            charge["application_fee"] = app_fee["id"]
+            later.append(("application_fee.created", app_fee))
+    state.emit("charge.succeeded", charge)
+    state.emit("payment_intent.succeeded", intent)
+    for type_, obj in later:
+        state.emit(type_, obj)
+    return charge
+
+
+def _share(part: int, whole: int, of: int) -> int:
+    """``of`` scaled by ``part / whole``, rounded half-up."""
+    return round_half_up(Decimal(of) * part / whole) if whole else 0
+
+
+def refund(state: State, params: Obj, ctx: RequestContext) -> Obj:
+    """``POST /v1/refunds``."""
+    p.check_unknown(params, REFUND_CREATE)
+    charge_id = p.string(params, "charge")
+    intent_id = p.string(params, "payment_intent")
+    if not charge_id and not intent_id:
+        raise StripeError(
+            "One of the following params should be provided for this request: "
+            "payment_intent or charge.",
+            code="parameter_missing",
+        )
+    if intent_id:
+        intent = state.require(intent_id, "payment_intent", param="payment_intent", status=400)
+        if intent["status"] != "succeeded" or not intent["latest_charge"]:
+            raise StripeError(
+                f"This PaymentIntent ({intent_id}) does not have a successful charge to refund.",
+                param="payment_intent",
+                code="charge_not_refundable",
+            )
+        if charge_id and charge_id != intent["latest_charge"]:
+            raise StripeError(
+                f"Charge {charge_id} does not belong to PaymentIntent {intent_id}.", param="charge"
+            )
+        charge_id = intent["latest_charge"]
+    charge = state.require(charge_id or "", "charge", param="charge", status=400)
+    dispute = next((d for d in state.all("dispute") if d["charge"] == charge["id"]), None)
+    if dispute is not None and dispute["status"] != "won":
+        raise StripeError(
+            f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+            code="charge_disputed",
+        )
+    remaining = charge["amount"] - charge["amount_refunded"]
+    if remaining <= 0:
+        raise StripeError(
+            f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded"
+        )
+    amount = p.integer(params, "amount", minimum=1)
+    amount = remaining if amount is None else amount
+    currency = charge["currency"]
+    if amount > remaining:
+        raise StripeError(
+            f"Refund amount ({format_amount(amount, currency)}) is greater than unrefunded "
+            f"amount on charge ({format_amount(remaining, currency)})",
+            param="amount",
+            code="amount_too_large",
+        )
+    reason = p.string(params, "reason")
+    if reason is not None and reason not in REFUND_REASONS:
+        raise StripeError(
+            "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+            param="reason",
+        )
+    reverse_transfer = p.boolean(params, "reverse_transfer")
+    refund_fee = p.boolean(params, "refund_application_fee")
+    re = objects.refund(
+        amount=amount,
+        charge=charge["id"],
+        currency=currency,
+        created=state.now(),
+        metadata=p.metadata(params),
+        payment_intent=charge["payment_intent"],
+        reason=reason,
+    )
+    re["balance_transaction"] = _txn(
+        state, amount=-amount, currency=currency, type="refund", source=re["id"]
+    )["id"]
+    state.put(re)
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+    _prepend(charge["refunds"], re)
+    fully = charge["refunded"]
+    later: list[tuple[str, Obj]] = []
+    transfer = state.find(charge.get("transfer"), "transfer")
+    if reverse_transfer and transfer is not None:
+        left = transfer["amount"] - transfer["amount_reversed"]
+        back = left if fully else min(left, _share(amount, charge["amount"], transfer["amount"]))
+        if back > 0:
+            reversal = {
+                "id": objects.new_id("trr"),
+                "object": "transfer_reversal",
+                "amount": back,
+                "balance_transaction": None,
+                "created": state.now(),
+                "currency": currency,
+                "destination_payment_refund": objects.new_id("pyr"),
+                "metadata": {},
+                "source_refund": re["id"],
+                "transfer": transfer["id"],
+            }
+            reversal["balance_transaction"] = _txn(
+                state,
+                amount=back,
+                currency=currency,
+                type="transfer_refund",
+                source=reversal["id"],
+                reporting_category="transfer_reversal",
+            )["id"]
+            state.put(reversal)
+            transfer["amount_reversed"] += back
+            transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+            _prepend(transfer["reversals"], reversal)
+            re["transfer_reversal"] = reversal["id"]
+            later.append(("transfer.reversed", transfer))
+    app_fee = state.find(charge.get("application_fee"), "application_fee")
+    if refund_fee and app_fee is not None:
+        left = app_fee["amount"] - app_fee["amount_refunded"]
+        back = left if fully else min(left, _share(amount, charge["amount"], app_fee["amount"]))
+        if back > 0:
+            fee_refund = {
+                "id": objects.new_id("fr"),
+                "object": "fee_refund",
+                "amount": back,
+                "balance_transaction": None,
+                "created": state.now(),
+                "currency": currency,
+                "fee": app_fee["id"],
+                "metadata": {},
+            }
+            fee_refund["balance_transaction"] = _txn(
+                state,
+                amount=-back,
+                currency=currency,
+                type="application_fee_refund",
+                source=fee_refund["id"],
+                reporting_category="platform_earning_refund",
+            )["id"]
+            state.put(fee_refund)
+            app_fee["amount_refunded"] += back
+            app_fee["refunded"] = app_fee["amount_refunded"] == app_fee["amount"]
+            _prepend(app_fee["refunds"], fee_refund)
+            later.append(("application_fee.refunded", app_fee))
+    state.emit("charge.refunded", charge, ctx)
+    state.emit("refund.created", re, ctx)
+    for type_, obj in later:
+        state.emit(type_, obj, ctx)
+    return re
+
+
+def _prepend(listing: Obj, item: Obj) -> None:
+    listing["data"].insert(0, item)
+    listing["total_count"] = len(listing["data"])
+
+
+def open_dispute(state: State, charge_id: str, reason: str, amount: int | None) -> Obj:
+    """The cardholder disputes a charge: funds plus the dispute fee are withdrawn."""
+    charge = state.require(charge_id, "charge")
+    if charge["disputed"]:
+        raise StripeError(f"Charge {charge_id} is already disputed.")
+    if reason not in DISPUTE_REASONS:
+        raise StripeError(f"Invalid dispute reason: {reason}")
+    amount = charge["amount"] - charge["amount_refunded"] if amount is None else amount
+    currency = charge["currency"]
+    dispute = objects.dispute(
+        amount=amount,
+        charge=charge["id"],
+        currency=currency,
+        created=state.now(),
+        payment_intent=charge["payment_intent"],
+        reason=reason,
+    )
+    dispute["evidence_details"]["due_by"] = state.now() + 7 * 86400
+    fee = state.fees.dispute_fee_for(currency)
+    debit = _txn(
+        state,
+        amount=-amount,
+        currency=currency,
+        type="adjustment",
+        source=dispute["id"],
+        fee_details=[objects.fee_detail(fee, currency, "Dispute fee")],
+        reporting_category="dispute",
+        description=f"Chargeback withdrawal for {charge['id']}",
+    )
+    dispute["balance_transactions"] = [dict(debit)]
+    state.put(dispute)
+    charge["disputed"] = True
+    state.emit("charge.dispute.created", dispute)
+    return dispute
+
+
+def update_dispute(state: State, dispute: Obj, params: Obj, ctx: RequestContext) -> Obj:
+    """``POST /v1/disputes/{id}``: store evidence and (by default) submit it."""
+    p.check_unknown(params, {"evidence": ANY, "metadata": ANY, "submit": None, "expand": [None]})
+    if dispute["status"] not in OPEN_DISPUTE:
+        raise StripeError(f"This dispute is already closed ({dispute['status']}).")
+    previous = {"status": dispute["status"]}
+    evidence = p.get(params, "evidence") or {}
+    for key, value in evidence.items():
+        if key not in dispute["evidence"]:
+            raise StripeError(
+                f"Received unknown parameter: evidence[{key}]", param=f"evidence[{key}]"
+            )
+        dispute["evidence"][key] = value
+    dispute["metadata"].update(p.metadata(params))
+    dispute["evidence_details"]["has_evidence"] = any(dispute["evidence"].values())
+    if p.boolean(params, "submit", default=True):
+        dispute["evidence_details"]["submission_count"] += 1
+        dispute["status"] = "under_review"
+    state.emit("charge.dispute.updated", dispute, ctx, previous=previous)
+    return dispute
+
+
+def close_dispute(state: State, dispute: Obj, *, won: bool, ctx: RequestContext = DASHBOARD) -> Obj:
+    """The bank decides: won returns the disputed funds, lost keeps them withdrawn."""
+    if dispute["status"] not in OPEN_DISPUTE:
+        raise StripeError(f"This dispute is already closed ({dispute['status']}).")
+    dispute["status"] = "won" if won else "lost"
+    if won:
+        credit = _txn(
+            state,
+            amount=dispute["amount"],
+            currency=dispute["currency"],
+            type="adjustment",
+            source=dispute["id"],
+            reporting_category="dispute_reversal",
+            description=f"Chargeback reversal for {dispute['charge']}",
+        )
+        dispute["balance_transactions"].append(dict(credit))
+    state.emit("charge.dispute.closed", dispute, ctx)
+    return dispute
