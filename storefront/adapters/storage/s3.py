@@ -1,0 +1,373 @@
+"""S3-compatible storage (AWS S3, MinIO, Cloudflare R2, Backblaze B2) through boto3.
+
+Only plain S3 calls are used. Objects are never given a public ACL: viewers read them
+through short-lived presigned URLs, signed in bulk by :mod:`.sigv4`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .base import (
+    InvalidPart,
+    MultipartUpload,
+    ObjectInfo,
+    ObjectNotFound,
+    Part,
+    StorageError,
+    UploadNotFound,
+    check_key,
+    check_part_number,
+    check_prefix,
+    content_disposition,
+    cors_rules,
+    normalise_parts,
+    part_size_for,
+)
+from .sigv4 import Credentials, SigV4Presigner, s3_base_url
+
+log = logging.getLogger(__name__)
+
+_SESSION_LOCK = threading.Lock()
+_PROBE_KEY = "storefront-base-url-probe"
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+_DENIED_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
+
+
+@lru_cache(maxsize=1)
+def _shared_session() -> boto3.session.Session:
+    """One boto3 session per process: service models are loaded once, not per client."""
+    return boto3.session.Session()
+
+
+@contextmanager
+def _translate(missing: type[StorageError] = ObjectNotFound) -> Iterator[None]:
+    """Turn botocore errors into storage errors whose messages are safe to show."""
+    try:
+        yield
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        if code == "NoSuchUpload":
+            raise UploadNotFound() from exc
+        if code in _MISSING_CODES:
+            raise missing() from exc
+        if code in ("InvalidPart", "InvalidPartOrder"):
+            raise InvalidPart() from exc
+        if code == "EntityTooSmall":
+            raise InvalidPart("Every part except the last must be at least 5 MiB.") from exc
+        if code == "NoSuchBucket":
+            raise StorageError("The storage bucket does not exist.") from exc
+        if code in _DENIED_CODES:
+            raise StorageError("Storage access was denied; check the credentials.") from exc
+        log.warning("S3 request failed: %s", code or exc)
+        raise StorageError() from exc
+    except BotoCoreError as exc:
+        log.warning("S3 request failed: %s", exc)
+        raise StorageError("The storage service could not be reached.") from exc
+
+
+class S3Storage:
+    """Storage in one S3 bucket; see :class:`.base.Storage` for the contract."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        region: str = "us-east-1",
+        endpoint_url: str | None = None,
+        addressing_style: str = "auto",
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        session_token: str | None = None,
+        max_pool_connections: int = 32,
+    ) -> None:
+        if not bucket:
+            raise StorageError("No storage bucket is configured.")
+        if addressing_style not in ("auto", "path", "virtual"):
+            raise StorageError("The addressing style must be auto, path or virtual.")
+        self.bucket = bucket
+        self.region = region
+        self._static = (
+            Credentials(access_key, secret_key, session_token or None)
+            if access_key and secret_key
+            else None
+        )
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": addressing_style},
+            retries={"mode": "standard", "max_attempts": 5},
+            # Checksums only where S3 requires them: several S3-compatible services
+            # reject the newer default CRC headers on PutObject/UploadPart.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            connect_timeout=10,
+            read_timeout=60,
+            max_pool_connections=max_pool_connections,
+        )
+        # Without explicit keys boto3's usual chain applies (environment, instance role).
+        with _SESSION_LOCK:  # creating clients from one session is not thread-safe
+            self.client = _shared_session().client(
+                "s3",
+                region_name=region,
+                endpoint_url=endpoint_url or None,
+                aws_access_key_id=access_key or None,
+                aws_secret_access_key=secret_key or None,
+                aws_session_token=session_token or None,
+                config=config,
+            )
+        self.base_url = self._resolve_base_url(endpoint_url, addressing_style)
+        self._presigner: SigV4Presigner | None = None
+
+    # -- presigning ---------------------------------------------------------------------
+
+    def _resolve_base_url(self, endpoint_url: str | None, style: str) -> str:
+        """Ask botocore (offline) where objects live so fast URLs use the same host."""
+        url = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": _PROBE_KEY}, ExpiresIn=60
+        )
+        base = url.split("?", 1)[0]
+        if base.endswith("/" + _PROBE_KEY):
+            return base[: -len(_PROBE_KEY)]
+        return s3_base_url(self.bucket, self.region, endpoint_url, style)
+
+    def presigner(self) -> SigV4Presigner:
+        """A presigner for the current credentials (rebuilt when temporary ones rotate)."""
+        current = self._static
+        if current is None:
+            creds = _shared_session().get_credentials()
+            if creds is None:
+                raise StorageError("Storage credentials are not configured.")
+            frozen = creds.get_frozen_credentials()
+            current = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+        presigner = self._presigner
+        if presigner is None or presigner.credentials != current:
+            presigner = SigV4Presigner(current, self.region, self.base_url)
+            self._presigner = presigner
+        return presigner
+
+    def signed_get_url(
+        self,
+        key: str,
+        expires_in: int,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        """A short-lived GET URL (Range requests work); ``filename`` makes it a download."""
+        check_key(key)
+        params: list[tuple[str, str]] = []
+        if content_type:
+            params.append(("response-content-type", content_type))
+        if filename:
+            params.append(("response-content-disposition", content_disposition(filename)))
+        return self.presigner().presign_get(key, expires_in, params=params)
+
+    def signed_get_urls(self, keys: Iterable[str], expires_in: int) -> list[str]:
+        """Short-lived GET URLs for many keys at once (HLS segments)."""
+        return self.presigner().presign_get_many([check_key(key) for key in keys], expires_in)
+
+    # -- multipart uploads --------------------------------------------------------------
+
+    def create_multipart(self, key: str, content_type: str) -> str:
+        """Start a multipart upload and return its id."""
+        check_key(key)
+        with _translate():
+            response = self.client.create_multipart_upload(
+                Bucket=self.bucket, Key=key, ContentType=content_type
+            )
+        return str(response["UploadId"])
+
+    def sign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
+        """A presigned PUT URL for one part; S3 answers with the part's ETag header."""
+        check_key(key)
+        check_part_number(part_number)
+        params: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": part_number,
+        }
+        with _translate():
+            return self.client.generate_presigned_url(
+                "upload_part", Params=params, ExpiresIn=int(expires_in), HttpMethod="PUT"
+            )
+
+    def list_parts(self, key: str, upload_id: str) -> list[Part]:
+        """Parts uploaded so far, in part-number order."""
+        check_key(key)
+        parts: list[Part] = []
+        with _translate(missing=UploadNotFound):
+            pages = self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=key, UploadId=upload_id
+            )
+            for page in pages:
+                for item in page.get("Parts", []):
+                    etag = str(item["ETag"]).strip('"')
+                    parts.append(Part(int(item["PartNumber"]), int(item["Size"]), etag))
+        return sorted(parts)
+
+    def complete_multipart(
+        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+    ) -> ObjectInfo:
+        """Assemble the listed parts (ascending numbers, ETags as returned on upload)."""
+        check_key(key)
+        listed = [{"PartNumber": n, "ETag": f'"{etag}"'} for n, etag in normalise_parts(parts)]
+        with _translate(missing=UploadNotFound):
+            response = self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": listed},
+            )
+        etag = str(response.get("ETag", "")).strip('"')
+        return ObjectInfo(self.size(key), etag)
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Discard an upload and its parts; aborting an unknown upload is not an error."""
+        check_key(key)
+        try:
+            with _translate(missing=UploadNotFound):
+                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except UploadNotFound:
+            pass
+
+    def list_multipart_uploads(self, prefix: str = "") -> list[MultipartUpload]:
+        """Unfinished uploads under ``prefix`` with their start times (UTC)."""
+        uploads: list[MultipartUpload] = []
+        with _translate():
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                for item in page.get("Uploads", []):
+                    initiated = item["Initiated"].astimezone(UTC)
+                    uploads.append(
+                        MultipartUpload(str(item["Key"]), str(item["UploadId"]), initiated)
+                    )
+        return uploads
+
+    # -- objects ------------------------------------------------------------------------
+
+    def put(self, key: str, data: bytes | BinaryIO, content_type: str) -> ObjectInfo:
+        """Store bytes or a readable stream (streams go through the transfer manager)."""
+        check_key(key)
+        with _translate():
+            if isinstance(data, bytes | bytearray | memoryview):
+                response = self.client.put_object(
+                    Bucket=self.bucket, Key=key, Body=bytes(data), ContentType=content_type
+                )
+                return ObjectInfo(len(data), str(response["ETag"]).strip('"'))
+            self.client.upload_fileobj(
+                data, self.bucket, key, ExtraArgs={"ContentType": content_type}
+            )
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        return ObjectInfo(int(head["ContentLength"]), str(head["ETag"]).strip('"'))
+
+    def get(self, key: str) -> bytes:
+        """The whole object (for small objects: playlists, subtitles, posters)."""
+        with self.open(key) as body, _translate():
+            return body.read()
+
+    def open(self, key: str) -> BinaryIO:
+        """A streaming, closable reader over the object."""
+        check_key(key)
+        with _translate():
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        return cast(BinaryIO, response["Body"])
+
+    def download_to(self, key: str, path: str | Path) -> None:
+        """Download with parallel ranged GETs; the file appears only when complete."""
+        check_key(key)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with _translate():
+            self.client.download_file(self.bucket, key, os.fspath(path))
+
+    def upload_from(self, path: str | Path, key: str, content_type: str) -> None:
+        """Upload a local file, in parallel parts sized by :func:`part_size_for`."""
+        check_key(key)
+        chunk = part_size_for(os.path.getsize(path))
+        config = TransferConfig(multipart_threshold=chunk, multipart_chunksize=chunk)
+        with _translate():
+            self.client.upload_file(
+                os.fspath(path),
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type},
+                Config=config,
+            )
+
+    def delete(self, key: str) -> None:
+        """Delete one object; deleting a missing object is not an error."""
+        check_key(key)
+        with _translate():
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object whose key starts with ``prefix``; returns how many."""
+        check_prefix(prefix)
+        deleted = 0
+        with _translate():
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            )
+            for page in pages:
+                batch = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+                if not batch:
+                    continue
+                response = self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
+                )
+                if response.get("Errors"):
+                    raise StorageError("Some files could not be deleted.")
+                deleted += len(batch)
+        return deleted
+
+    def exists(self, key: str) -> bool:
+        """Whether the object exists."""
+        try:
+            self.size(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes."""
+        check_key(key)
+        with _translate():
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+        return int(head["ContentLength"])
+
+    # -- operations ---------------------------------------------------------------------
+
+    def ensure_ready(self) -> None:
+        """Check the bucket exists and is writable (writes and deletes a probe object)."""
+        with _translate(missing=StorageError):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", ""))
+                if code in ("404", "NoSuchBucket", "NotFound"):
+                    raise StorageError(f"The bucket {self.bucket!r} does not exist.") from exc
+                raise
+            probe = f".storefront/write-check-{uuid.uuid4().hex}"
+            self.client.put_object(Bucket=self.bucket, Key=probe, Body=b"ok")
+            self.client.delete_object(Bucket=self.bucket, Key=probe)
+
+    def apply_cors(self, allowed_origins: Sequence[str]) -> None:
+        """Allow browsers on ``allowed_origins`` to PUT parts and GET/HEAD objects."""
+        rules = cors_rules(allowed_origins)
+        with _translate():
+            self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})

@@ -1,0 +1,138 @@
+"""Fixtures: a real moto S3 server on loopback, and a tiny app serving local media routes.
+
+Both backends are exercised over HTTP with a plain client, the way browsers and video
+players use the signed URLs.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from flask import Flask, Response, abort, request, send_file
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+from storefront.adapters.storage import (
+    InvalidToken,
+    LocalStorage,
+    ObjectNotFound,
+    UploadNotFound,
+)
+from storefront.adapters.storage.local import media_url_builder
+from storefront.adapters.storage.s3 import S3Storage
+
+ACCESS_KEY = "AKIDTESTING"
+SECRET_KEY = "moto-secret-key"
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on an ephemeral loopback port."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(moto_endpoint: str) -> str:
+    """A fresh bucket per test."""
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def s3_storage(moto_endpoint: str, bucket: str) -> S3Storage:
+    return S3Storage(
+        bucket,
+        region=REGION,
+        endpoint_url=moto_endpoint,
+        addressing_style="path",
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+    )
+
+
+class _MediaApp:
+    """The two routes the real app provides for local storage, as documented."""
+
+    def __init__(self) -> None:
+        self.storage: LocalStorage | None = None
+        self.flask = Flask(__name__)
+        self.flask.add_url_rule("/media/parts/<token>", "part", self.put_part, methods=["PUT"])
+        self.flask.add_url_rule("/media/objects/<token>", "object", self.get_object)
+
+    def put_part(self, token: str) -> Response:
+        assert self.storage is not None
+        try:
+            claims = self.storage.verify_token(token, "part")
+            assert claims.upload_id is not None and claims.part_number is not None
+            etag = self.storage.write_part(
+                claims.key, claims.upload_id, claims.part_number, request.stream
+            )
+        except InvalidToken:
+            abort(403)
+        except UploadNotFound:
+            abort(404)
+        return Response(status=200, headers={"ETag": f'"{etag}"'})
+
+    def get_object(self, token: str) -> Response:
+        assert self.storage is not None
+        try:
+            served = self.storage.served_file(self.storage.verify_token(token, "object"))
+        except InvalidToken:
+            abort(403)
+        except ObjectNotFound:
+            abort(404)
+        return send_file(
+            served.path,
+            mimetype=served.content_type,
+            conditional=True,
+            as_attachment=served.filename is not None,
+            download_name=served.filename,
+        )
+
+
+@pytest.fixture(scope="session")
+def media_app() -> Iterator[tuple[_MediaApp, str]]:
+    """The media routes served over HTTP on an ephemeral loopback port."""
+    app = _MediaApp()
+    server = make_server("127.0.0.1", 0, app.flask, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{server.server_port}/media"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def local_storage(tmp_path: Path, media_app: tuple[_MediaApp, str]) -> LocalStorage:
+    app, base_url = media_app
+    storage = LocalStorage(
+        tmp_path / "media",
+        secret_key="test-secret-key",
+        url_for_token=media_url_builder(base_url),
+    )
+    app.storage = storage
+    return storage
+
+
+@pytest.fixture(params=["local", "s3"])
+def storage(request: pytest.FixtureRequest) -> LocalStorage | S3Storage:
+    """Each contract test runs once per backend."""
+    return request.getfixturevalue(f"{request.param}_storage")
