@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from storefront import create_app
 from storefront.extensions import db
-from storefront.models import Studio, User
+from storefront.models import Offer, OfferTerritory, Studio, Title, TitleStatus, User, utcnow
 
 from .helpers import AuthActions
 
@@ -171,6 +171,38 @@ def make_studio(app: Flask, make_user: Callable[..., User]) -> Callable[..., Stu
         studio = create_studio(owner, name, country, owner.email)
         db.session.commit()
         return studio
+
+    return make
+
+
+@pytest.fixture
+def make_title(app: Flask, make_studio: Callable[..., Studio]) -> Callable[..., Title]:
+    """A title (published by default) of a studio, with optional offers given as dicts."""
+    from storefront.services.studios import unique_slug
+
+    def make(
+        name: str = "The Long Winter",
+        studio: Studio | None = None,
+        status: TitleStatus = TitleStatus.PUBLISHED,
+        offers: list[dict] | None = None,
+        **fields: object,
+    ) -> Title:
+        studio = studio or db.session.scalar(db.select(Studio).order_by(Studio.id)) or make_studio()
+        title = Title(
+            studio_id=studio.id, slug=unique_slug(Title, name), name=name, status=status, **fields
+        )
+        if status == TitleStatus.PUBLISHED:
+            title.published_at = utcnow()
+        db.session.add(title)
+        db.session.flush()
+        for spec in offers or []:
+            spec = dict(spec)
+            territories = spec.pop("territories", [])
+            offer = Offer(title_id=title.id, **spec)
+            offer.territories = [OfferTerritory(**t) for t in territories]
+            db.session.add(offer)
+        db.session.commit()
+        return title
 
     return make
 
