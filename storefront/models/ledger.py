@@ -23,8 +23,25 @@ class EntryType(enum.StrEnum):
 class LedgerEntry(Base):
     """A money movement. Corrections are new rows; rows are never updated or deleted.
 
-    Amounts are integer minor units of `currency`; signs follow the studio's point of view
-    (a refund has negative gross and net).
+    Amounts are integer minor units of `currency`, signed from the studio's point of view, and
+    for every row `net == gross - tax - processor_fee - platform_fee`.
+
+    - sale: gross = amount charged (tax included); tax = tax collected; processor_fee = Stripe's
+      fee when the studio bears it (single-account mode), 0 in Connect mode (the platform pays it
+      out of its application fee); platform_fee = application fee (Connect), else 0.
+    - refund: gross = -amount refunded; tax = -tax refunded (0 when unknown); processor_fee = 0
+      (Stripe keeps its fee); platform_fee = -application fee refunded, if any.
+    - dispute: gross = -amount disputed; processor_fee = the dispute fee when the studio bears
+      it (single-account mode), else 0.
+    - dispute_won: gross = +amount returned; fees 0 (the dispute fee is not returned).
+    - application_fee (Connect only): the platform's income, not the studio's: gross =
+      application fee (negative when refunded), processor_fee = Stripe's fee on the charge,
+      net = what the platform keeps. Studio totals exclude this type; admin totals use it.
+
+    settlement_currency / settlement_net: what the balance transaction behind the row says
+    reached (or left) the receiving account: in single-account mode the Stripe balance
+    transaction's currency and net for that movement; in Connect mode the amount moved to or
+    from the connected account. Offline test payments fill them like single-account mode.
     """
 
     __tablename__ = "ledger_entries"
