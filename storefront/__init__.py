@@ -63,19 +63,43 @@ def register_extensions(app: Flask) -> None:
 
 def register_adapters(app: Flask) -> None:
     from .adapters.mail import build_mailer
+    from .adapters.storage import build_storage
     from .jobs import init_jobs
 
     app.extensions["mailer"] = build_mailer(app.config)
+
+    def local_media_url(kind: str, token: str) -> str:
+        # Read at call time: PUBLIC_URL is the address browsers reach this app on.
+        folder = "parts" if kind == "part" else "objects"
+        return f"{app.config['PUBLIC_URL']}/media/{folder}/{token}"
+
+    app.extensions["storage"] = build_storage(app.config, local_media_url)
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, store, studio
+    from .extensions import csrf
+    from .web import (
+        account,
+        admin,
+        auth,
+        media_files,
+        store,
+        studio,
+        studio_media,
+        studio_titles,
+        studio_uploads,
+    )
 
     app.register_blueprint(store.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)
+    app.register_blueprint(studio_titles.bp)
+    app.register_blueprint(studio_uploads.bp)
+    app.register_blueprint(studio_media.bp)
+    csrf.exempt(media_files.bp)  # authorised by signed tokens, not by the session
+    app.register_blueprint(media_files.bp)
     app.register_blueprint(admin.bp)
 
 
