@@ -28,14 +28,14 @@ WIDTHS = {ImageKind.POSTER: (240, 480, 960), ImageKind.STILL: (640, 1280, 1920)}
 OUTPUTS = (("jpg", "JPEG", "image/jpeg"), ("webp", "WEBP", "image/webp"))
 CONTENT_TYPES = {ext: content_type for ext, _fmt, content_type in OUTPUTS}
 MAX_STILLS = 12
+MiB = 1024 * 1024
 
 
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ServiceError(
-            _("The image is larger than %(size)d MB.", size=max(1, limit // (1024 * 1024)))
-        )
+        size = f"{limit // MiB} MB" if limit >= MiB else f"{max(1, limit // 1024)} KB"
+        raise ServiceError(_("The image is larger than %(size)s.", size=size))
     if not data:
         raise ServiceError(_("The file is empty."))
     return data

@@ -189,10 +189,11 @@ def _timestamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def to_webvtt(data: bytes) -> str:
+def to_webvtt(data: bytes, filename: str = "") -> str:
     """Parse SRT or WebVTT bytes and write clean WebVTT; raises SubtitleFormatError."""
     text = decode(data)
-    track = parse_vtt(text) if text.startswith("WEBVTT") else parse_srt(text)
+    is_vtt = text.startswith("WEBVTT") or filename.lower().endswith(".vtt")
+    track = parse_vtt(text) if is_vtt else parse_srt(text)
     out = ["WEBVTT", ""]
     for block in track.header_blocks:
         out.extend([*block, ""])

@@ -38,7 +38,7 @@ def tracks_of(title: Title) -> list[SubtitleTrack]:
 
 
 def save_track(
-    title: Title, language: str, kind: str, label: str, stream: BinaryIO
+    title: Title, language: str, kind: str, label: str, stream: BinaryIO, filename: str = ""
 ) -> SubtitleTrack:
     """Add a track, or replace the one with the same language and kind."""
     language = (language or "").strip().lower()
@@ -58,7 +58,7 @@ def save_track(
     if not data.strip():
         raise ServiceError(_("The file is empty."))
     try:
-        vtt = to_webvtt(data)
+        vtt = to_webvtt(data, filename)
     except SubtitleFormatError as exc:
         raise ServiceError(str(exc)) from exc
 

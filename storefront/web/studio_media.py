@@ -164,7 +164,12 @@ def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             track = subtitles_service.save_track(
-                title, form.language.data, form.kind.data, form.label.data, form.file.data.stream
+                title,
+                form.language.data,
+                form.kind.data,
+                form.label.data,
+                form.file.data.stream,
+                form.file.data.filename or "",
             )
         except ServiceError as exc:
             form.file.errors = [*form.file.errors, str(exc)]
