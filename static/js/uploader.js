@@ -152,6 +152,17 @@
       return `storefront-upload:${parts.join(":")}`;
     }
 
+    // Forget every remembered key of this session (a re-picked file may differ in lastModified).
+    forget(sessionId) {
+      const prefix = `storefront-upload:${this.root.dataset.titleKey}:${this.kind}:`;
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith(prefix) && localStorage.getItem(key) === sessionId) {
+          localStorage.removeItem(key);
+        }
+      }
+      localStorage.removeItem(this.key);
+    }
+
     announce(text) {
       this.live.textContent = text;
     }
@@ -201,6 +212,7 @@
         const resumable = await this.findResumable(file);
         if (resumable) {
           this.session = resumable;
+          localStorage.setItem(this.key, resumable.id);
         } else {
           this.session = await apiWithRetry("POST", this.openUrl, {
             kind: this.kind,
@@ -255,6 +267,7 @@
 
     run() {
       this.generation = (this.generation || 0) + 1;
+      this.retryNotice = null;
       this.setState("running");
       this.pausedByNetwork = false;
       this.pending = [];
@@ -284,6 +297,7 @@
         if (number === undefined) break;
         try {
           await this.sendPart(number, generation);
+          this.retryNotice = null;
           this.done.add(number);
           this.doneBytes += this.expectedSize(number);
           this.render();
@@ -316,7 +330,9 @@
           if (!retryable(error) && error.status !== 403) throw error;
           if (attempt >= MAX_PART_ATTEMPTS) throw error;
           const delay = backoff(attempt);
-          this.announce(fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) }));
+          this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
+          this.announce(this.retryNotice);
+          this.render();
           await sleep(delay);
         }
       }
@@ -411,7 +427,9 @@
       const [firstAt, firstSent] = this.samples[0];
       const elapsed = (now - firstAt) / 1000;
       const speed = elapsed > 0.5 ? (this.sent - firstSent) / elapsed : 0;
-      if (this.state === "running" && speed > 0) {
+      if (this.state === "running" && this.retryNotice) {
+        this.stats.textContent = `${percentText(fraction)} · ${this.retryNotice}`;
+      } else if (this.state === "running" && speed > 0) {
         this.stats.textContent = fill(MSG.stats, {
           percent: percentText(fraction),
           speed: bytesText(speed),
@@ -467,7 +485,7 @@
           return;
         }
       }
-      localStorage.removeItem(this.key);
+      if (this.session) this.forget(this.session.id);
       delete this.root.dataset.activeSession;
       this.session = null;
       this.progress.value = 0;
@@ -493,10 +511,11 @@
         this.stop(error);
         return;
       }
-      localStorage.removeItem(this.key);
+      this.forget(this.session.id);
       delete this.root.dataset.activeSession;
       this.recheckedOnce = false;
       this.setState("done");
+      this.input.value = "";
       this.progress.value = 100;
       this.stats.textContent = fill(MSG.progress, { percent: percentText(1) });
       this.announce(MSG.complete);
