@@ -206,6 +206,7 @@
       }
       this.file = file;
       this.key = this.storageKey(file);
+      this.lastAnnouncedDecile = -1;
       this.setState("running");
       this.announce(MSG.starting);
       try {
@@ -438,9 +439,10 @@
       } else {
         this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
       }
-      // The live region speaks at every tenth, not at every progress event.
-      const decile = Math.floor(fraction * 10);
-      if (this.state === "running" && decile !== this.lastAnnouncedDecile) {
+      // The live region speaks at every tenth of what storage confirmed (parts in flight may
+      // still fail), and stays on a retry notice until a part gets through again.
+      const decile = Math.floor(((this.doneBytes || 0) / total) * 10);
+      if (this.state === "running" && !this.retryNotice && decile > this.lastAnnouncedDecile) {
         this.lastAnnouncedDecile = decile;
         this.announce(fill(MSG.progress, { percent: percentText(decile / 10) }));
       }
