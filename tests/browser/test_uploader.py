@@ -50,6 +50,7 @@ class PartGate:
 @pytest.fixture
 def small_parts(settings: dict) -> None:
     settings["UPLOAD_PART_BYTES"] = 5 * MiB
+    settings["WTF_CSRF_ENABLED"] = True  # the uploader must send its token like in production
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:

@@ -332,3 +332,9 @@ def test_deleting_a_title_removes_its_files_and_keeps_its_sales(
     assert kept.title_id is None and kept.title_name == "Gone"
     entry = db.session.scalar(db.select(LedgerEntry))
     assert entry.title_id is None and entry.title_name == "Gone" and entry.gross == 1200
+
+
+def test_the_runtime_measured_from_the_film_is_shown(filmmaker_client, studio, make_title):
+    title = make_title("Measured", studio=studio, status=TitleStatus.READY, runtime_seconds=5381)
+    page = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/")
+    assert "Runtime: 90 min" in page.text
