@@ -1,600 +1,461 @@
-// Resumable uploads of films and trailers, and live status of their processing.
+// Resumable uploads of films and trailers, straight to storage.
 //
 // The app signs one URL per part; parts go straight to storage (S3) or to the app's signed
 // part route (local storage), several at a time. A failed part is retried with exponential
 // backoff. The session id is remembered per title, kind and file, so after a reload or a lost
 // connection the server is asked which parts arrived and only the others are sent.
-(() => {
-  "use strict";
 
-  const messagesNode = document.getElementById("uploader-messages");
-  const MSG = messagesNode ? JSON.parse(messagesNode.textContent) : {};
-  const CSRF = document.querySelector('meta[name="csrf-token"]')?.content || "";
-  const LANG = document.documentElement.lang || "en";
-  const MAX_PART_ATTEMPTS = 8;
-  const MAX_API_ATTEMPTS = 5;
-  const MAX_BACKOFF_MS = 30000;
-  const SIGN_BATCH = 20;
-  const SPEED_WINDOW_MS = 15000;
+import {
+  MSG,
+  HttpError,
+  apiWithRetry,
+  backoff,
+  bytesText,
+  durationText,
+  fill,
+  percentText,
+  retryable,
+  sleep,
+} from "./media-common.js";
 
-  const fill = (template, values) =>
-    String(template || "").replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-  const percentText = (fraction) =>
-    new Intl.NumberFormat(LANG, { style: "percent", maximumFractionDigits: 0 }).format(fraction);
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const backoff = (attempt) =>
-    Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4);
+const MAX_PART_ATTEMPTS = 8;
+const SIGN_BATCH = 20;
+const SPEED_WINDOW_MS = 15000;
 
-  function bytesText(bytes) {
-    const units = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-      value /= 1000;
-      unit += 1;
-    }
-    return new Intl.NumberFormat(LANG, {
-      style: "unit",
-      unit: units[unit],
-      unitDisplay: "short",
-      maximumFractionDigits: value < 10 ? 1 : 0,
-    }).format(value);
+class Stopped extends Error {}
+
+class Uploader {
+  constructor(root) {
+    this.root = root;
+    this.kind = root.dataset.kind;
+    this.openUrl = root.dataset.openUrl;
+    this.parallel = Math.max(1, Number(root.dataset.parallel) || 4);
+    this.urlLifetimeMs = Math.max(60, Number(root.dataset.urlExpires) || 3600) * 800;
+    this.input = root.querySelector("[data-file]");
+    this.buttons = {
+      start: root.querySelector("[data-start]"),
+      pause: root.querySelector("[data-pause]"),
+      resume: root.querySelector("[data-resume]"),
+      cancel: root.querySelector("[data-cancel]"),
+    };
+    this.progressBox = root.querySelector("[data-progress-box]");
+    this.progress = root.querySelector("[data-progress]");
+    this.stats = root.querySelector("[data-stats]");
+    this.live = root.querySelector("[data-live]");
+    this.state = "idle"; // idle | running | paused | completing | done
+    this.xhrs = new Map();
+    this.urls = new Map();
+    this.signing = null;
+    this.lastAnnouncedDecile = -1;
+
+    this.buttons.start.addEventListener("click", () => this.start());
+    this.buttons.pause.addEventListener("click", () => this.pause(MSG.paused));
+    this.buttons.resume.addEventListener("click", () => this.resume());
+    this.buttons.cancel.addEventListener("click", () => this.cancel());
+    window.addEventListener("online", () => {
+      if (this.state === "paused" && this.pausedByNetwork) this.resume();
+    });
+    window.addEventListener("offline", () => {
+      if (this.state === "running") this.announce(MSG.offline);
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (this.state === "running" || this.state === "completing") {
+        event.preventDefault();
+        event.returnValue = MSG.leave;
+      }
+    });
+    this.showButtons();
   }
 
-  function durationText(seconds) {
-    seconds = Math.max(1, Math.round(seconds));
-    if (seconds < 60) return fill(MSG.seconds, { count: seconds });
-    if (seconds < 3600) return fill(MSG.minutes, { count: Math.ceil(seconds / 60) });
-    return fill(MSG.hours, {
-      count: Math.floor(seconds / 3600),
-      minutes: Math.floor((seconds % 3600) / 60),
+  storageKey(file) {
+    const parts = [this.root.dataset.titleKey, this.kind, file.name, file.size, file.lastModified];
+    return `storefront-upload:${parts.join(":")}`;
+  }
+
+  // Forget every remembered key of this session (a re-picked file may differ in lastModified).
+  forget(sessionId) {
+    const prefix = `storefront-upload:${this.root.dataset.titleKey}:${this.kind}:`;
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith(prefix) && localStorage.getItem(key) === sessionId) {
+        localStorage.removeItem(key);
+      }
+    }
+    localStorage.removeItem(this.key);
+  }
+
+  announce(text) {
+    this.live.textContent = text;
+  }
+
+  showButtons() {
+    const { state } = this;
+    this.buttons.start.hidden = !(state === "idle" || state === "done");
+    this.buttons.pause.hidden = state !== "running";
+    this.buttons.resume.hidden = state !== "paused";
+    this.buttons.cancel.hidden = !(state === "running" || state === "paused");
+    this.input.disabled = !(state === "idle" || state === "done");
+    this.progressBox.hidden = state === "idle";
+  }
+
+  setState(state) {
+    this.state = state;
+    this.showButtons();
+  }
+
+  sessionUrl(suffix = "") {
+    return `${this.openUrl}/${this.session.id}${suffix}`;
+  }
+
+  isLive() {
+    return this.state === "running" || this.state === "completing";
+  }
+
+  expectedSize(number) {
+    const { part_size: size, part_count: count } = this.session;
+    return number < count ? size : this.session.size - size * (count - 1);
+  }
+
+  // --- starting and resuming ---------------------------------------------------------
+
+  async start() {
+    const file = this.input.files && this.input.files[0];
+    if (!file) {
+      this.announce(MSG.choose_file);
+      this.input.focus();
+      return;
+    }
+    this.file = file;
+    this.key = this.storageKey(file);
+    this.lastAnnouncedDecile = -1;
+    this.setState("running");
+    this.announce(MSG.starting);
+    try {
+      const resumable = await this.findResumable(file);
+      if (resumable) {
+        this.session = resumable;
+        localStorage.setItem(this.key, resumable.id);
+      } else {
+        this.session = await apiWithRetry("POST", this.openUrl, {
+          kind: this.kind,
+          filename: file.name,
+          size: file.size,
+          content_type: file.type || "application/octet-stream",
+        });
+        localStorage.setItem(this.key, this.session.id);
+      }
+      this.root.dataset.activeSession = this.session.id;
+      this.markArrived(this.session.parts || []);
+      if (resumable) {
+        this.announce(fill(MSG.resuming, { percent: percentText(this.doneBytes / file.size) }));
+      }
+      this.run();
+    } catch (error) {
+      this.stop(error);
+    }
+  }
+
+  async findResumable(file) {
+    let id = localStorage.getItem(this.key);
+    const active = this.root.dataset;
+    if (!id && active.activeSession) {
+      if (active.activeName === file.name && Number(active.activeSize) === file.size) {
+        id = active.activeSession;
+      } else {
+        this.announce(MSG.different_file);
+      }
+    }
+    if (!id) return null;
+    try {
+      const session = await apiWithRetry("GET", `${this.openUrl}/${id}`);
+      if (session.status === "active" && session.size === file.size) return session;
+    } catch (error) {
+      if (retryable(error)) throw error;
+    }
+    localStorage.removeItem(this.key);
+    return null;
+  }
+
+  markArrived(parts) {
+    this.done = new Set();
+    this.doneBytes = 0;
+    for (const part of parts) {
+      if (part.number <= this.session.part_count && part.size === this.expectedSize(part.number)) {
+        this.done.add(part.number);
+        this.doneBytes += part.size;
+      }
+    }
+  }
+
+  run() {
+    this.generation = (this.generation || 0) + 1;
+    this.retryNotice = null;
+    this.setState("running");
+    this.pausedByNetwork = false;
+    this.pending = [];
+    for (let n = 1; n <= this.session.part_count; n += 1) {
+      if (!this.done.has(n)) this.pending.push(n);
+    }
+    this.inflight = new Map();
+    this.sent = 0;
+    this.samples = [[performance.now(), 0]];
+    this.render();
+    if (!this.pending.length) {
+      this.complete();
+      return;
+    }
+    const workers = Math.min(this.parallel, this.pending.length);
+    for (let i = 0; i < workers; i += 1) this.work(this.generation);
+  }
+
+  // A worker of an earlier run (before a pause) must not carry on after a resume.
+  current(generation) {
+    return this.state === "running" && generation === this.generation;
+  }
+
+  async work(generation) {
+    while (this.current(generation)) {
+      const number = this.pending.shift();
+      if (number === undefined) break;
+      try {
+        await this.sendPart(number, generation);
+        this.retryNotice = null;
+        this.done.add(number);
+        this.doneBytes += this.expectedSize(number);
+        this.render();
+      } catch (error) {
+        if (generation !== this.generation) return;
+        this.pending.unshift(number);
+        if (!(error instanceof Stopped)) this.pause(fill(MSG.lost, { reason: error.message }), true);
+        return;
+      }
+    }
+    if (this.current(generation) && this.done.size === this.session.part_count) {
+      this.complete();
+    }
+  }
+
+  // --- parts ---------------------------------------------------------------------------
+
+  async sendPart(number, generation) {
+    for (let attempt = 1; ; attempt += 1) {
+      if (!this.current(generation)) throw new Stopped();
+      try {
+        const url = await this.urlFor(number);
+        if (!this.current(generation)) throw new Stopped();
+        await this.put(number, url);
+        return;
+      } catch (error) {
+        if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
+        // An expired or refused signature is replaced on the next attempt.
+        if (error instanceof HttpError && error.status === 403) this.urls.delete(number);
+        if (!retryable(error) && error.status !== 403) throw error;
+        if (attempt >= MAX_PART_ATTEMPTS) throw error;
+        const delay = backoff(attempt);
+        this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
+        this.announce(this.retryNotice);
+        this.render();
+        await sleep(delay);
+      }
+    }
+  }
+
+  fresh(number) {
+    const cached = this.urls.get(number);
+    return cached && performance.now() - cached.at < this.urlLifetimeMs;
+  }
+
+  async urlFor(number) {
+    while (!this.fresh(number)) {
+      if (this.signing) {
+        await this.signing.catch(() => {});
+        continue;
+      }
+      const wanted = [number, ...this.pending.filter((n) => !this.fresh(n))].slice(0, SIGN_BATCH);
+      this.signing = apiWithRetry("POST", this.sessionUrl("/sign"), { parts: wanted }, () =>
+        this.isLive(),
+      );
+      try {
+        const data = await this.signing;
+        const at = performance.now();
+        for (const [n, url] of Object.entries(data.urls)) this.urls.set(Number(n), { url, at });
+      } finally {
+        this.signing = null;
+      }
+      if (this.state !== "running") throw new Stopped();
+    }
+    return this.urls.get(number).url;
+  }
+
+  put(number, url) {
+    const start = (number - 1) * this.session.part_size;
+    const blob = this.file.slice(start, start + this.expectedSize(number));
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      let reported = 0;
+      const finish = () => {
+        this.xhrs.delete(number);
+        this.inflight.delete(number);
+      };
+      this.xhrs.set(number, xhr);
+      xhr.open("PUT", url);
+      xhr.upload.onprogress = (event) => {
+        if (event.loaded > reported) this.sent += event.loaded - reported;
+        reported = event.loaded;
+        this.inflight.set(number, event.loaded);
+        this.render();
+      };
+      xhr.onload = () => {
+        finish();
+        if (xhr.status >= 200 && xhr.status < 300) resolve();
+        else reject(new HttpError(`HTTP ${xhr.status}`, xhr.status));
+      };
+      xhr.onerror = () => {
+        finish();
+        reject(new Error(MSG.network));
+      };
+      xhr.onabort = () => {
+        finish();
+        reject(new Stopped());
+      };
+      xhr.send(blob);
     });
   }
 
-  class HttpError extends Error {
-    constructor(message, status) {
-      super(message);
-      this.status = status;
-    }
-  }
+  // --- progress --------------------------------------------------------------------------
 
-  class Stopped extends Error {}
-
-  const retryable = (error) =>
-    !(error instanceof HttpError) || error.status >= 500 || error.status === 429;
-
-  async function api(method, url, body) {
-    let response;
-    try {
-      response = await fetch(url, {
-        method,
-        credentials: "same-origin",
-        headers: {
-          Accept: "application/json",
-          "Content-Type": "application/json",
-          "X-CSRFToken": CSRF,
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (error) {
-      throw new Error(MSG.network);
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try {
-        data = await response.json();
-      } catch (error) {
-        data = null;
-      }
-    }
-    if (!response.ok) {
-      throw new HttpError(data?.error?.message || MSG.server_error, response.status);
-    }
-    return data;
-  }
-
-  async function apiWithRetry(method, url, body, isLive = () => true) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await api(method, url, body);
-      } catch (error) {
-        if (!retryable(error) || attempt >= MAX_API_ATTEMPTS || !isLive()) throw error;
-        await sleep(backoff(attempt));
-      }
-    }
-  }
-
-  class Uploader {
-    constructor(root) {
-      this.root = root;
-      this.kind = root.dataset.kind;
-      this.openUrl = root.dataset.openUrl;
-      this.parallel = Math.max(1, Number(root.dataset.parallel) || 4);
-      this.urlLifetimeMs = Math.max(60, Number(root.dataset.urlExpires) || 3600) * 800;
-      this.input = root.querySelector("[data-file]");
-      this.buttons = {
-        start: root.querySelector("[data-start]"),
-        pause: root.querySelector("[data-pause]"),
-        resume: root.querySelector("[data-resume]"),
-        cancel: root.querySelector("[data-cancel]"),
-      };
-      this.progressBox = root.querySelector("[data-progress-box]");
-      this.progress = root.querySelector("[data-progress]");
-      this.stats = root.querySelector("[data-stats]");
-      this.live = root.querySelector("[data-live]");
-      this.state = "idle"; // idle | running | paused | completing | done
-      this.xhrs = new Map();
-      this.urls = new Map();
-      this.signing = null;
-      this.lastAnnouncedDecile = -1;
-
-      this.buttons.start.addEventListener("click", () => this.start());
-      this.buttons.pause.addEventListener("click", () => this.pause(MSG.paused));
-      this.buttons.resume.addEventListener("click", () => this.resume());
-      this.buttons.cancel.addEventListener("click", () => this.cancel());
-      window.addEventListener("online", () => {
-        if (this.state === "paused" && this.pausedByNetwork) this.resume();
-      });
-      window.addEventListener("offline", () => {
-        if (this.state === "running") this.announce(MSG.offline);
-      });
-      window.addEventListener("beforeunload", (event) => {
-        if (this.state === "running" || this.state === "completing") {
-          event.preventDefault();
-          event.returnValue = MSG.leave;
-        }
-      });
-      this.showButtons();
-    }
-
-    storageKey(file) {
-      const parts = [this.root.dataset.titleKey, this.kind, file.name, file.size, file.lastModified];
-      return `storefront-upload:${parts.join(":")}`;
-    }
-
-    // Forget every remembered key of this session (a re-picked file may differ in lastModified).
-    forget(sessionId) {
-      const prefix = `storefront-upload:${this.root.dataset.titleKey}:${this.kind}:`;
-      for (const key of Object.keys(localStorage)) {
-        if (key.startsWith(prefix) && localStorage.getItem(key) === sessionId) {
-          localStorage.removeItem(key);
-        }
-      }
-      localStorage.removeItem(this.key);
-    }
-
-    announce(text) {
-      this.live.textContent = text;
-    }
-
-    showButtons() {
-      const { state } = this;
-      this.buttons.start.hidden = !(state === "idle" || state === "done");
-      this.buttons.pause.hidden = state !== "running";
-      this.buttons.resume.hidden = state !== "paused";
-      this.buttons.cancel.hidden = !(state === "running" || state === "paused");
-      this.input.disabled = !(state === "idle" || state === "done");
-      this.progressBox.hidden = state === "idle";
-    }
-
-    setState(state) {
-      this.state = state;
-      this.showButtons();
-    }
-
-    sessionUrl(suffix = "") {
-      return `${this.openUrl}/${this.session.id}${suffix}`;
-    }
-
-    isLive() {
-      return this.state === "running" || this.state === "completing";
-    }
-
-    expectedSize(number) {
-      const { part_size: size, part_count: count } = this.session;
-      return number < count ? size : this.session.size - size * (count - 1);
-    }
-
-    // --- starting and resuming ---------------------------------------------------------
-
-    async start() {
-      const file = this.input.files && this.input.files[0];
-      if (!file) {
-        this.announce(MSG.choose_file);
-        this.input.focus();
-        return;
-      }
-      this.file = file;
-      this.key = this.storageKey(file);
-      this.lastAnnouncedDecile = -1;
-      this.setState("running");
-      this.announce(MSG.starting);
-      try {
-        const resumable = await this.findResumable(file);
-        if (resumable) {
-          this.session = resumable;
-          localStorage.setItem(this.key, resumable.id);
-        } else {
-          this.session = await apiWithRetry("POST", this.openUrl, {
-            kind: this.kind,
-            filename: file.name,
-            size: file.size,
-            content_type: file.type || "application/octet-stream",
-          });
-          localStorage.setItem(this.key, this.session.id);
-        }
-        this.root.dataset.activeSession = this.session.id;
-        this.markArrived(this.session.parts || []);
-        if (resumable) {
-          this.announce(fill(MSG.resuming, { percent: percentText(this.doneBytes / file.size) }));
-        }
-        this.run();
-      } catch (error) {
-        this.stop(error);
-      }
-    }
-
-    async findResumable(file) {
-      let id = localStorage.getItem(this.key);
-      const active = this.root.dataset;
-      if (!id && active.activeSession) {
-        if (active.activeName === file.name && Number(active.activeSize) === file.size) {
-          id = active.activeSession;
-        } else {
-          this.announce(MSG.different_file);
-        }
-      }
-      if (!id) return null;
-      try {
-        const session = await apiWithRetry("GET", `${this.openUrl}/${id}`);
-        if (session.status === "active" && session.size === file.size) return session;
-      } catch (error) {
-        if (retryable(error)) throw error;
-      }
-      localStorage.removeItem(this.key);
-      return null;
-    }
-
-    markArrived(parts) {
-      this.done = new Set();
-      this.doneBytes = 0;
-      for (const part of parts) {
-        if (part.number <= this.session.part_count && part.size === this.expectedSize(part.number)) {
-          this.done.add(part.number);
-          this.doneBytes += part.size;
-        }
-      }
-    }
-
-    run() {
-      this.generation = (this.generation || 0) + 1;
-      this.retryNotice = null;
-      this.setState("running");
-      this.pausedByNetwork = false;
-      this.pending = [];
-      for (let n = 1; n <= this.session.part_count; n += 1) {
-        if (!this.done.has(n)) this.pending.push(n);
-      }
-      this.inflight = new Map();
-      this.sent = 0;
-      this.samples = [[performance.now(), 0]];
-      this.render();
-      if (!this.pending.length) {
-        this.complete();
-        return;
-      }
-      const workers = Math.min(this.parallel, this.pending.length);
-      for (let i = 0; i < workers; i += 1) this.work(this.generation);
-    }
-
-    // A worker of an earlier run (before a pause) must not carry on after a resume.
-    current(generation) {
-      return this.state === "running" && generation === this.generation;
-    }
-
-    async work(generation) {
-      while (this.current(generation)) {
-        const number = this.pending.shift();
-        if (number === undefined) break;
-        try {
-          await this.sendPart(number, generation);
-          this.retryNotice = null;
-          this.done.add(number);
-          this.doneBytes += this.expectedSize(number);
-          this.render();
-        } catch (error) {
-          if (generation !== this.generation) return;
-          this.pending.unshift(number);
-          if (!(error instanceof Stopped)) this.pause(fill(MSG.lost, { reason: error.message }), true);
-          return;
-        }
-      }
-      if (this.current(generation) && this.done.size === this.session.part_count) {
-        this.complete();
-      }
-    }
-
-    // --- parts ---------------------------------------------------------------------------
-
-    async sendPart(number, generation) {
-      for (let attempt = 1; ; attempt += 1) {
-        if (!this.current(generation)) throw new Stopped();
-        try {
-          const url = await this.urlFor(number);
-          if (!this.current(generation)) throw new Stopped();
-          await this.put(number, url);
-          return;
-        } catch (error) {
-          if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
-          // An expired or refused signature is replaced on the next attempt.
-          if (error instanceof HttpError && error.status === 403) this.urls.delete(number);
-          if (!retryable(error) && error.status !== 403) throw error;
-          if (attempt >= MAX_PART_ATTEMPTS) throw error;
-          const delay = backoff(attempt);
-          this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
-          this.announce(this.retryNotice);
-          this.render();
-          await sleep(delay);
-        }
-      }
-    }
-
-    fresh(number) {
-      const cached = this.urls.get(number);
-      return cached && performance.now() - cached.at < this.urlLifetimeMs;
-    }
-
-    async urlFor(number) {
-      while (!this.fresh(number)) {
-        if (this.signing) {
-          await this.signing.catch(() => {});
-          continue;
-        }
-        const wanted = [number, ...this.pending.filter((n) => !this.fresh(n))].slice(0, SIGN_BATCH);
-        this.signing = apiWithRetry("POST", this.sessionUrl("/sign"), { parts: wanted }, () =>
-          this.isLive(),
-        );
-        try {
-          const data = await this.signing;
-          const at = performance.now();
-          for (const [n, url] of Object.entries(data.urls)) this.urls.set(Number(n), { url, at });
-        } finally {
-          this.signing = null;
-        }
-        if (this.state !== "running") throw new Stopped();
-      }
-      return this.urls.get(number).url;
-    }
-
-    put(number, url) {
-      const start = (number - 1) * this.session.part_size;
-      const blob = this.file.slice(start, start + this.expectedSize(number));
-      return new Promise((resolve, reject) => {
-        const xhr = new XMLHttpRequest();
-        let reported = 0;
-        const finish = () => {
-          this.xhrs.delete(number);
-          this.inflight.delete(number);
-        };
-        this.xhrs.set(number, xhr);
-        xhr.open("PUT", url);
-        xhr.upload.onprogress = (event) => {
-          if (event.loaded > reported) this.sent += event.loaded - reported;
-          reported = event.loaded;
-          this.inflight.set(number, event.loaded);
-          this.render();
-        };
-        xhr.onload = () => {
-          finish();
-          if (xhr.status >= 200 && xhr.status < 300) resolve();
-          else reject(new HttpError(`HTTP ${xhr.status}`, xhr.status));
-        };
-        xhr.onerror = () => {
-          finish();
-          reject(new Error(MSG.network));
-        };
-        xhr.onabort = () => {
-          finish();
-          reject(new Stopped());
-        };
-        xhr.send(blob);
-      });
-    }
-
-    // --- progress --------------------------------------------------------------------------
-
-    render() {
-      if (this.renderQueued) return;
-      this.renderQueued = true;
-      requestAnimationFrame(() => {
-        this.renderQueued = false;
-        this.draw();
-      });
-    }
-
-    draw() {
-      if (!this.samples) return;
-      const total = this.session ? this.session.size : 1;
-      let bytes = this.doneBytes || 0;
-      for (const loaded of (this.inflight || new Map()).values()) bytes += loaded;
-      const fraction = Math.min(1, bytes / total);
-      this.progress.value = Math.floor(fraction * 1000) / 10;
-      this.progress.setAttribute("aria-valuetext", percentText(fraction));
-      const now = performance.now();
-      this.samples.push([now, this.sent]);
-      while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) {
-        this.samples.shift();
-      }
-      const [firstAt, firstSent] = this.samples[0];
-      const elapsed = (now - firstAt) / 1000;
-      const speed = elapsed > 0.5 ? (this.sent - firstSent) / elapsed : 0;
-      if (this.state === "running" && this.retryNotice) {
-        this.stats.textContent = `${percentText(fraction)} · ${this.retryNotice}`;
-      } else if (this.state === "running" && speed > 0) {
-        this.stats.textContent = fill(MSG.stats, {
-          percent: percentText(fraction),
-          speed: bytesText(speed),
-          left: durationText((total - bytes) / speed),
-        });
-      } else {
-        this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
-      }
-      // The live region speaks at every tenth of what storage confirmed (parts in flight may
-      // still fail), and stays on a retry notice until a part gets through again.
-      const decile = Math.floor(((this.doneBytes || 0) / total) * 10);
-      if (this.state === "running" && !this.retryNotice && decile > this.lastAnnouncedDecile) {
-        this.lastAnnouncedDecile = decile;
-        this.announce(fill(MSG.progress, { percent: percentText(decile / 10) }));
-      }
-    }
-
-    // --- pause, resume, cancel, complete ------------------------------------------------------
-
-    pause(message, byNetwork = false) {
-      if (this.state !== "running") return;
-      this.setState("paused");
-      this.pausedByNetwork = byNetwork;
-      for (const xhr of this.xhrs.values()) xhr.abort();
-      this.announce(message);
+  render() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
       this.draw();
-    }
+    });
+  }
 
-    resume() {
-      if (this.state !== "paused") return;
-      this.announce(MSG.starting);
-      this.setState("running");
-      // Ask storage what arrived: a part cut off mid-way is sent again.
-      apiWithRetry("GET", this.sessionUrl())
-        .then((session) => {
-          this.session = session;
-          this.markArrived(session.parts || []);
-          this.run();
-        })
-        .catch((error) => this.stop(error));
+  draw() {
+    if (!this.samples) return;
+    const total = this.session ? this.session.size : 1;
+    let bytes = this.doneBytes || 0;
+    for (const loaded of (this.inflight || new Map()).values()) bytes += loaded;
+    const fraction = Math.min(1, bytes / total);
+    this.progress.value = Math.floor(fraction * 1000) / 10;
+    this.progress.setAttribute("aria-valuetext", percentText(fraction));
+    const now = performance.now();
+    this.samples.push([now, this.sent]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) {
+      this.samples.shift();
     }
-
-    async cancel() {
-      if (!window.confirm(MSG.confirm_cancel)) return;
-      const wasLive = this.state;
-      this.setState("idle");
-      for (const xhr of this.xhrs.values()) xhr.abort();
-      try {
-        if (this.session) await apiWithRetry("DELETE", this.sessionUrl());
-      } catch (error) {
-        if (!(error instanceof HttpError && error.status === 404)) {
-          this.setState(wasLive === "running" ? "paused" : wasLive);
-          this.announce(error.message);
-          return;
-        }
-      }
-      if (this.session) this.forget(this.session.id);
-      delete this.root.dataset.activeSession;
-      this.session = null;
-      this.progress.value = 0;
-      this.stats.textContent = "";
-      this.announce(MSG.cancelled);
+    const [firstAt, firstSent] = this.samples[0];
+    const elapsed = (now - firstAt) / 1000;
+    const speed = elapsed > 0.5 ? (this.sent - firstSent) / elapsed : 0;
+    if (this.state === "running" && this.retryNotice) {
+      this.stats.textContent = `${percentText(fraction)} · ${this.retryNotice}`;
+    } else if (this.state === "running" && speed > 0) {
+      this.stats.textContent = fill(MSG.stats, {
+        percent: percentText(fraction),
+        speed: bytesText(speed),
+        left: durationText((total - bytes) / speed),
+      });
+    } else {
+      this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
     }
-
-    async complete() {
-      if (this.state !== "running") return;
-      this.setState("completing");
-      this.announce(MSG.finishing);
-      try {
-        await apiWithRetry("POST", this.sessionUrl("/complete"), undefined, () => this.isLive());
-      } catch (error) {
-        if (error instanceof HttpError && error.status === 409 && !this.recheckedOnce) {
-          // Storage is missing something: ask what arrived and send the rest.
-          this.recheckedOnce = true;
-          this.state = "paused";
-          this.resume();
-          return;
-        }
-        this.state = "running";
-        this.stop(error);
-        return;
-      }
-      this.forget(this.session.id);
-      delete this.root.dataset.activeSession;
-      this.recheckedOnce = false;
-      this.setState("done");
-      this.input.value = "";
-      this.progress.value = 100;
-      this.stats.textContent = fill(MSG.progress, { percent: percentText(1) });
-      this.announce(MSG.complete);
-      document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
+    // The live region speaks at every tenth of what storage confirmed (parts in flight may
+    // still fail), and stays on a retry notice until a part gets through again.
+    const decile = Math.floor(((this.doneBytes || 0) / total) * 10);
+    if (this.state === "running" && !this.retryNotice && decile > this.lastAnnouncedDecile) {
+      this.lastAnnouncedDecile = decile;
+      this.announce(fill(MSG.progress, { percent: percentText(decile / 10) }));
     }
+  }
 
-    stop(error) {
-      if (this.state === "running" || this.state === "completing") {
-        this.state = "running";
-        this.pause(fill(MSG.lost, { reason: error.message }), retryable(error));
-      } else {
+  // --- pause, resume, cancel, complete ------------------------------------------------------
+
+  pause(message, byNetwork = false) {
+    if (this.state !== "running") return;
+    this.setState("paused");
+    this.pausedByNetwork = byNetwork;
+    for (const xhr of this.xhrs.values()) xhr.abort();
+    this.announce(message);
+    this.draw();
+  }
+
+  resume() {
+    if (this.state !== "paused") return;
+    this.announce(MSG.starting);
+    this.setState("running");
+    // Ask storage what arrived: a part cut off mid-way is sent again.
+    apiWithRetry("GET", this.sessionUrl())
+      .then((session) => {
+        this.session = session;
+        this.markArrived(session.parts || []);
+        this.run();
+      })
+      .catch((error) => this.stop(error));
+  }
+
+  async cancel() {
+    if (!window.confirm(MSG.confirm_cancel)) return;
+    const wasLive = this.state;
+    this.setState("idle");
+    for (const xhr of this.xhrs.values()) xhr.abort();
+    try {
+      if (this.session) await apiWithRetry("DELETE", this.sessionUrl());
+    } catch (error) {
+      if (!(error instanceof HttpError && error.status === 404)) {
+        this.setState(wasLive === "running" ? "paused" : wasLive);
         this.announce(error.message);
-      }
-      if (!this.session) this.setState("idle");
-    }
-  }
-
-  // --- processing status ----------------------------------------------------------------
-
-  class MediaStatus {
-    constructor(root) {
-      this.root = root;
-      this.url = root.dataset.mediaStatus;
-      this.timer = null;
-      document.addEventListener("upload:complete", () => this.poll());
-      if (root.dataset.inProgress === "true") this.schedule();
-    }
-
-    schedule() {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.poll(), 3000);
-    }
-
-    async poll() {
-      clearTimeout(this.timer);
-      let data;
-      try {
-        data = await api("GET", this.url);
-      } catch (error) {
-        this.schedule();
         return;
       }
-      const badge = document.querySelector("[data-title-status]");
-      if (badge) badge.textContent = data.title_status_label;
-      for (const asset of data.assets) this.draw(asset);
-      if (data.assets.some((asset) => asset.in_progress)) this.schedule();
     }
-
-    draw(asset) {
-      const panel = this.root.querySelector(`[data-asset-panel="${asset.kind}"]`);
-      if (!panel) return;
-      panel.hidden = false;
-      const set = (name, text) => {
-        const node = panel.querySelector(`[data-field="${name}"]`);
-        if (node) node.textContent = text ?? "";
-      };
-      set("filename", asset.filename);
-      set("status_label", asset.status_label);
-      const bar = panel.querySelector('[data-field="progress"]');
-      if (bar) bar.value = asset.progress;
-      set("progress_text", `${asset.progress} %`);
-      panel.querySelector('[data-field-box="progress"]').hidden = !asset.in_progress;
-      const error = panel.querySelector('[data-field="error"]');
-      error.hidden = !asset.error;
-      error.textContent = asset.error || "";
-      const probe = panel.querySelector('[data-field-box="probe"]');
-      probe.hidden = !asset.width;
-      if (asset.width) {
-        const seconds = Math.round((asset.duration_ms || 0) / 1000);
-        set("duration", `${Math.floor(seconds / 60)} min ${seconds % 60} s`);
-        set("picture", `${asset.width} × ${asset.height}${asset.frame_rate ? `, ${asset.frame_rate} fps` : ""}`);
-        set("video_codec", asset.video_codec || "–");
-        set("audio_tracks", String(asset.audio_tracks));
-      }
-    }
+    if (this.session) this.forget(this.session.id);
+    delete this.root.dataset.activeSession;
+    this.session = null;
+    this.progress.value = 0;
+    this.stats.textContent = "";
+    this.announce(MSG.cancelled);
   }
 
-  document.querySelectorAll("[data-uploader]").forEach((root) => new Uploader(root));
-  document.querySelectorAll("[data-media-status]").forEach((root) => new MediaStatus(root));
-})();
+  async complete() {
+    if (this.state !== "running") return;
+    this.setState("completing");
+    this.announce(MSG.finishing);
+    try {
+      await apiWithRetry("POST", this.sessionUrl("/complete"), undefined, () => this.isLive());
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409 && !this.recheckedOnce) {
+        // Storage is missing something: ask what arrived and send the rest.
+        this.recheckedOnce = true;
+        this.state = "paused";
+        this.resume();
+        return;
+      }
+      this.state = "running";
+      this.stop(error);
+      return;
+    }
+    this.forget(this.session.id);
+    delete this.root.dataset.activeSession;
+    this.recheckedOnce = false;
+    this.setState("done");
+    this.input.value = "";
+    this.progress.value = 100;
+    this.stats.textContent = fill(MSG.progress, { percent: percentText(1) });
+    this.announce(MSG.complete);
+    document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
+  }
+
+  stop(error) {
+    if (this.state === "running" || this.state === "completing") {
+      this.state = "running";
+      this.pause(fill(MSG.lost, { reason: error.message }), retryable(error));
+    } else {
+      this.announce(error.message);
+    }
+    if (!this.session) this.setState("idle");
+  }
+}
+
+// --- processing status ----------------------------------------------------------------
+
+
+document.querySelectorAll("[data-uploader]").forEach((root) => new Uploader(root));
