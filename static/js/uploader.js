@@ -386,6 +386,13 @@ class Uploader {
     // Ask storage what arrived: a part cut off mid-way is sent again.
     apiWithRetry("GET", this.sessionUrl())
       .then((session) => {
+        if (session.status !== "active") {
+          // Finished or cancelled from another tab: nothing is left to send.
+          this.forget(session.id);
+          this.setState(session.status === "completed" ? "done" : "idle");
+          this.announce(session.status === "completed" ? MSG.complete : MSG.cancelled);
+          return;
+        }
         this.session = session;
         this.markArrived(session.parts || []);
         this.run();
