@@ -8,7 +8,7 @@ alternating order, in the same run:
   URLs, complete;
 * with boto3's own ``upload_file``, same part size and concurrency.
 
-moto runs in its own process, as a storage service would.
+moto runs in its own process, as a storage service would, restarted before each upload.
 
 ``upload_throughput_ratio`` = boto3's median time / the protocol's median time (goal >= 0.9).
 ``upload_app_bytes`` counts request-body bytes reaching the app other than the small JSON
@@ -71,27 +71,50 @@ class BodyCounter:
         return self.app(environ, start_response)
 
 
-def _start_moto() -> tuple[subprocess.Popen, str]:
-    """moto's S3 server in its own process, as S3 would be: it does not share our GIL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{endpoint}/moto-api/", timeout=1)
-            return server, endpoint
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError("moto's server did not start") from None
-            time.sleep(0.2)
+class MotoServer:
+    """moto's S3 server in its own process, as S3 would be: it does not share our GIL.
+
+    moto keeps objects in memory and slows down as it grows, so every timed upload gets a
+    fresh server on the same port.
+    """
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, bucket: str) -> None:
+        self.stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(f"{self.endpoint}/moto-api/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("moto's server did not start") from None
+                time.sleep(0.2)
+        boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        ).create_bucket(Bucket=bucket)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+            self.process = None
 
 
 def _film(size: int) -> Path:
@@ -105,6 +128,13 @@ def _film(size: int) -> Path:
                 handle.write(chunk)
                 left -= len(chunk)
     return path
+
+
+def _warm(path: Path) -> None:
+    """Read the file once so neither contender pays for a cold disk."""
+    with open(path, "rb") as handle:
+        while handle.read(16 * 1024 * 1024):
+            pass
 
 
 def _app(endpoint: str, bucket: str, workdir: Path) -> Any:
@@ -175,23 +205,18 @@ def run(size: int | None = None, repetitions: int = REPETITIONS) -> dict[str, fl
     for noisy in ("alembic", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     path = _film(size)
-    server, endpoint = _start_moto()
+    server = MotoServer()
+    bucket = f"bench-{uuid.uuid4().hex[:12]}"
+    chunk = part_size_for(size)
+    transfer = TransferConfig(
+        multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=CONCURRENCY
+    )
+    protocol: list[float] = []
+    native: list[float] = []
     try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name=REGION,
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-        )
-        bucket = f"bench-{uuid.uuid4().hex[:12]}"
-        s3.create_bucket(Bucket=bucket)
-        chunk = part_size_for(size)
-        transfer = TransferConfig(
-            multipart_threshold=chunk, multipart_chunksize=chunk, max_concurrency=CONCURRENCY
-        )
+        server.start(bucket)
         with tempfile.TemporaryDirectory() as workdir:
-            app = _app(endpoint, bucket, Path(workdir))
+            app = _app(server.endpoint, bucket, Path(workdir))
             counter = BodyCounter(app.wsgi_app)
             app.wsgi_app = counter
             client = app.test_client()
@@ -205,30 +230,34 @@ def run(size: int | None = None, repetitions: int = REPETITIONS) -> dict[str, fl
 
                 title = db.session.scalar(db.select(Title))
                 base = f"/studio/{title.studio.slug}/titles/{title.id}/uploads"
-            http = requests.Session()
-            http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY))
-            protocol, native = [], []
-
-            def via_boto3() -> float:
-                started = time.perf_counter()
-                s3.upload_file(str(path), bucket, "boto3-upload", Config=transfer)
-                return time.perf_counter() - started
 
             for repetition in range(repetitions):
-                # Alternate which goes first so neither always meets a warmer server.
+                # Alternate which goes first so neither always meets a warmer machine.
                 order = ["protocol", "boto3"] if repetition % 2 == 0 else ["boto3", "protocol"]
                 for which in order:
+                    server.start(bucket)
+                    _warm(path)
+                    gc.collect()
                     if which == "protocol":
+                        http = requests.Session()
+                        http.mount(
+                            "http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY)
+                        )
                         protocol.append(_protocol_upload(client, base, path, http))
                     else:
-                        native.append(via_boto3())
-                    for item in s3.list_objects_v2(Bucket=bucket)["Contents"]:
-                        s3.delete_object(Bucket=bucket, Key=item["Key"])  # keep moto's memory flat
-                    gc.collect()
+                        s3 = boto3.client(
+                            "s3",
+                            endpoint_url=server.endpoint,
+                            region_name=REGION,
+                            aws_access_key_id=ACCESS_KEY,
+                            aws_secret_access_key=SECRET_KEY,
+                        )
+                        started = time.perf_counter()
+                        s3.upload_file(str(path), bucket, "boto3-upload", Config=transfer)
+                        native.append(time.perf_counter() - started)
             payload, control = counter.payload, counter.control
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     log.info("protocol runs %s s, boto3 runs %s s", protocol, native)
     app_s, boto_s = statistics.median(protocol), statistics.median(native)
     return {
