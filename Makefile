@@ -27,7 +27,7 @@ static/vendor/.installed: node_modules/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d storefront/translations 2>/dev/null || $(BIN)/pybabel compile -q -d storefront/translations
+	$(BIN)/pybabel compile -d storefront/translations > /dev/null
 
 setup: $(VENV)/.installed static/vendor/.installed translations
 
