@@ -41,6 +41,13 @@ def check_currency(currency: str | None) -> str:
     return code
 
 
+def _grouped(integer_part: str, sep: str) -> str:
+    """Digits of "1,299,000" (groups of three after the first), or PriceError."""
+    if sep in integer_part and not re.fullmatch(rf"\d{{1,3}}(\{sep}\d{{3}})+", integer_part):
+        raise PriceError(_("Enter a price as a number, for example 4.99."))
+    return integer_part.replace(sep, "")
+
+
 def _to_decimal(text: str) -> Decimal:
     raw = _GROUPING.sub("", text.strip())
     if raw.startswith("-"):
@@ -51,13 +58,14 @@ def _to_decimal(text: str) -> Decimal:
     if last_dot >= 0 and last_comma >= 0:
         decimal_sep = "." if last_dot > last_comma else ","
         group_sep = "," if decimal_sep == "." else "."
-        if raw.count(decimal_sep) > 1:
-            raise PriceError(_("Enter a price as a number, for example 4.99."))
-        raw = raw.replace(group_sep, "").replace(decimal_sep, ".")
+        integer_part, _sep, fraction = raw.rpartition(decimal_sep)
+        raw = f"{_grouped(integer_part, group_sep)}.{fraction}"
     elif raw.count(",") > 1 or raw.count(".") > 1:
-        raw = raw.replace(",", "").replace(".", "")  # "1,000,000": grouping only
+        raw = _grouped(raw, "," if "," in raw else ".")  # "1,000,000": grouping only
     else:
         raw = raw.replace(",", ".")
+    if not re.fullmatch(r"\d+(\.\d+)?|\.\d+", raw):
+        raise PriceError(_("Enter a price as a number, for example 4.99."))
     try:
         return Decimal(raw)
     except InvalidOperation as exc:

@@ -223,7 +223,19 @@ class OffersForm(FlaskForm):
         return node if not isinstance(node, FormField | FieldList) else None
 
     def all_errors(self) -> bool:
-        return bool(self.errors) or bool(self.form_errors)
+        """Any error on any field (wtforms caches `errors`, so walk the fields instead)."""
+
+        def walk(form: Any) -> bool:
+            for f in form:
+                if isinstance(f, FormField) and walk(f.form):
+                    return True
+                if isinstance(f, FieldList) and any(walk(e.form) for e in f.entries):
+                    return True
+                if not isinstance(f, FormField | FieldList) and f.errors:
+                    return True
+            return False
+
+        return bool(self.form_errors) or walk(self)
 
 
 def _input_price(amount: int | None, currency: str | None) -> str:

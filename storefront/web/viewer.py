@@ -54,6 +54,9 @@ def country_is_pretended() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from . import availability_text
+
+    availability_text.init_app(app)
     app.before_request(_remember_override)
     app.jinja_env.globals["viewer_country"] = viewer_country
     app.jinja_env.globals["country_is_pretended"] = country_is_pretended
