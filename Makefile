@@ -69,8 +69,8 @@ bench: setup
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i storefront/translations/messages.pot -d storefront/translations
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i storefront/translations/messages.pot -d storefront/translations
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -62,20 +62,24 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_adapters(app: Flask) -> None:
+    from .adapters.geo import build_geo
     from .adapters.mail import build_mailer
     from .jobs import init_jobs
 
     app.extensions["mailer"] = build_mailer(app.config)
+    app.extensions["geo"] = build_geo(app.config)
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, store, studio
+    from .web import account, admin, auth, store, studio, studio_offers, viewer
 
+    viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)
+    app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
 
 

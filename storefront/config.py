@@ -36,6 +36,28 @@ def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
+def _networks(env: Mapping[str, str], name: str) -> list[str]:
+    import ipaddress
+
+    values = _list(env.get(name))
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {value!r} is not an IP network (CIDR)") from exc
+    return values
+
+
+def _geoip_backend(env: Mapping[str, str]) -> str:
+    backend = (env.get("GEOIP_BACKEND") or "").strip().lower()
+    backend = backend or ("maxmind" if env.get("GEOIP_DB_PATH") else "iptocc")
+    if backend not in {"iptocc", "maxmind", "none"}:
+        raise ConfigError(f"GEOIP_BACKEND must be iptocc, maxmind or none, not {backend!r}")
+    if backend == "maxmind" and not env.get("GEOIP_DB_PATH"):
+        raise ConfigError("GEOIP_BACKEND=maxmind needs GEOIP_DB_PATH (a GeoIP2/GeoLite2 .mmdb)")
+    return backend
+
+
 def load_config(env: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config dict from environment variables (documented in the README)."""
     env = os.environ if env is None else env
@@ -90,6 +112,12 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Where viewers are (storefront/adapters/geo.py)
+        "GEO_COUNTRY_HEADER": env.get("GEO_COUNTRY_HEADER") or None,
+        "GEO_TRUSTED_PROXIES": _networks(env, "GEO_TRUSTED_PROXIES"),
+        "GEOIP_DB_PATH": env.get("GEOIP_DB_PATH") or None,
+        "GEOIP_BACKEND": _geoip_backend(env),
+        "DEV_COUNTRY": (env.get("DEV_COUNTRY") or "").strip().upper() or None,
         # Payments
         "PAYMENTS_BACKEND": env.get("PAYMENTS_BACKEND", "offline"),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
@@ -100,9 +128,19 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
 def check_config(config: Mapping[str, Any]) -> list[str]:
     """Return warnings; raise ConfigError for settings production must not run with."""
     warnings: list[str] = []
+    dev_country = config.get("DEV_COUNTRY")
+    if dev_country and not config.get("PRODUCTION"):
+        from .countries import is_country
+
+        if not is_country(dev_country):
+            raise ConfigError(
+                f"DEV_COUNTRY must be an ISO 3166-1 alpha-2 code, not {dev_country!r}"
+            )
     if not config.get("PRODUCTION"):
         return warnings
     problems = []
+    if dev_country:
+        problems.append("DEV_COUNTRY pretends every viewer is in one country; unset it")
     secret = config.get("SECRET_KEY")
     if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
@@ -117,6 +155,10 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         warnings.append(
             "Running production on SQLite: fine for one small machine, use PostgreSQL to scale out"
+        )
+    if config.get("GEO_COUNTRY_HEADER") and not config.get("GEO_TRUSTED_PROXIES"):
+        warnings.append(
+            "GEO_COUNTRY_HEADER is ignored until GEO_TRUSTED_PROXIES lists your CDN's addresses"
         )
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
         warnings.append("Rate limits are per process; set REDIS_URL when running several workers")
