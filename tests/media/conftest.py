@@ -12,10 +12,10 @@ import pytest
 from storefront.adapters.media.ffmpeg import default_ffmpeg_path
 
 
-def ffmpeg(*args: str) -> None:
-    """Run the bundled FFmpeg quietly; fail loudly."""
+def ffmpeg(*args: str) -> bytes:
+    """Run the bundled FFmpeg quietly; fail loudly. Returns what it wrote to stdout."""
     cmd = [default_ffmpeg_path(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+    return subprocess.run(cmd, check=True, capture_output=True, timeout=120).stdout
 
 
 def video(seconds: float, size: str, rate: int = 25) -> list[str]:
@@ -42,6 +42,7 @@ class Clips:
     sd_silent: Path  # 2 s 640x360 25 fps, no audio, Matroska
     sd_long: Path  # 20 s 640x360, no audio, for cancellation and timeouts
     rotated: Path  # sd_silent remuxed to MP4 with a 90 degree display matrix
+    streamed: Path  # sd_silent remuxed to Matroska through a pipe: no duration, no index
     audio_only: Path  # 2 s AAC in M4A
     audio_cover: Path  # audio_only plus a PNG cover picture (attached_pic)
     empty: Path
@@ -65,6 +66,8 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
     ffmpeg(*video(20, "640x360"), *FAST_H264, str(long))
     rotated = d / "rotated.mp4"
     ffmpeg("-display_rotation", "90", "-i", str(sd), "-c", "copy", str(rotated))
+    streamed = d / "streamed.mkv"
+    streamed.write_bytes(ffmpeg("-i", str(sd), "-c", "copy", "-f", "matroska", "pipe:1"))
     audio = d / "audio_only.m4a"
     ffmpeg(*tone(2), *STEREO_AAC, str(audio))
     png = d / "cover.png"
@@ -90,6 +93,7 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
         sd_silent=sd,
         sd_long=long,
         rotated=rotated,
+        streamed=streamed,
         audio_only=audio,
         audio_cover=cover,
         empty=empty,

@@ -46,6 +46,14 @@ def test_rotated_phone_video_reports_display_dimensions(clips: Clips) -> None:
     assert (info.width, info.height) == (360, 640)
 
 
+def test_duration_of_a_recording_without_header_is_measured(clips: Clips) -> None:
+    """Browsers and pipes write Matroska/WebM without a duration; we read to the end."""
+    info = probe(clips.streamed)
+
+    assert info.duration == pytest.approx(2.0, abs=0.1)
+    assert (info.width, info.height) == (640, 360)
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [

@@ -88,9 +88,12 @@ def _inspect(container: av.container.InputContainer, file: Path, size: int) -> P
     video = _pick_video_stream(container)
     if video is None:
         raise ProbeError("no_video")
-    duration = _duration(container, video)
+    duration = _header_duration(container, video)
     frame = _first_frame(container, video)
-    _check_tail(container, duration)
+    if duration is None:
+        duration = _scan_duration(container)
+    else:
+        _check_tail(container, duration)
 
     rotation = int(getattr(frame, "rotation", 0) or 0)
     width, height = frame.width, frame.height
@@ -145,12 +148,33 @@ def _pick_video_stream(container: av.container.InputContainer) -> av.VideoStream
     )
 
 
-def _duration(container: av.container.InputContainer, video: av.VideoStream) -> float:
+def _header_duration(container: av.container.InputContainer, video: av.VideoStream) -> float | None:
     if container.duration and container.duration > 0:
         return container.duration / av.time_base
     if video.duration and video.time_base:
         return float(video.duration * video.time_base)
-    raise ProbeError("corrupt", detail="no duration in container or video stream")
+    return None  # e.g. WebM recorded in a browser, Matroska written to a pipe
+
+
+def _scan_duration(container: av.container.InputContainer) -> float:
+    """Read every packet (no decoding) to find where the file ends; used without a header.
+
+    Such files usually come from recorders that never went back to write a header, so a
+    cut-short one is indistinguishable from a shorter recording.
+    """
+    start = (container.start_time or 0) / av.time_base
+    end: float | None = None
+    try:
+        for packet in container.demux():
+            ts = packet.pts if packet.pts is not None else packet.dts
+            if ts is not None and packet.size:
+                t = float((ts + (packet.duration or 0)) * packet.time_base)
+                end = t if end is None else max(end, t)
+    except av.error.FFmpegError:
+        pass  # damaged tail: keep what could be read
+    if end is None or end <= start:
+        raise ProbeError("corrupt", detail="no timestamps to measure the duration")
+    return end - start
 
 
 def _first_frame(container: av.container.InputContainer, video: av.VideoStream) -> av.VideoFrame:
