@@ -212,7 +212,7 @@ def test_ffmpeg_failure_carries_its_stderr(clips: Clips, tmp_path: Path) -> None
     """The file was damaged after it was probed: FFmpeg itself refuses it."""
     damaged = tmp_path / "film.mp4"
     shutil.copy(clips.mp4_half, damaged)
-    stale = dataclasses.replace(probe(clips.hd_audio), path=damaged)
+    stale = probe(clips.hd_audio)  # probed while it was fine; the damaged copy is read
     out = tmp_path / "out"
 
     with pytest.raises(TranscodeError) as caught:

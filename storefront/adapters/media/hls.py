@@ -26,6 +26,7 @@ HDR is not tone-mapped: 10-bit sources are converted to 8-bit 4:2:0 as is.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -159,7 +160,7 @@ class HlsTranscoder:
     ) -> Path:
         """Save the frame at ``at_seconds`` (clamped into the film) as a JPEG; return its path."""
         return extract_poster_frame(
-            source, out_path, at_seconds, ffmpeg_path=self.ffmpeg_path, timeout=self.timeout
+            source, out_path, at_seconds, ffmpeg_path=self.ffmpeg_path, timeout=self.timeout or 60.0
         )
 
     def _start(
@@ -176,7 +177,10 @@ class HlsTranscoder:
             raise ValueError(f"rendition names must be unique and plain: {names}")
         if any(r.width % 2 or r.height % 2 for r in renditions):
             raise ValueError("rendition sizes must be even")
-        info = probe_result or _probe_for_transcode(source_path)
+        if probe_result is None:
+            info = _probe_for_transcode(source_path)
+        else:  # trust the earlier probe's findings, but read the file we were given
+            info = dataclasses.replace(probe_result, path=Path(source_path).absolute())
         out = Path(out_dir).absolute()
         if out.exists() and any(out.iterdir()):
             raise ValueError(f"output directory is not empty: {out}")
