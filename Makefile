@@ -69,7 +69,7 @@ bench: setup
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o storefront/translations/messages.pot .
 	$(BIN)/pybabel --quiet update -i storefront/translations/messages.pot -d storefront/translations
 
 clean:
