@@ -69,8 +69,8 @@ bench: setup
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o storefront/translations/messages.pot .
-	$(BIN)/pybabel --quiet update -i storefront/translations/messages.pot -d storefront/translations
+	$(BIN)/pybabel --quiet extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o storefront/translations/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i storefront/translations/messages.pot -d storefront/translations
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache
