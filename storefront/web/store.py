@@ -1,21 +1,158 @@
-"""The public store."""
+"""The public store: the catalogue, title pages and studio pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime, timedelta
+
+from babel import Locale
+from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_timedelta, get_locale
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+
+from ..extensions import db
+from ..models import (
+    CreditRole,
+    FacetKind,
+    Studio,
+    Title,
+    TitleStatus,
+    utcnow,
+)
+from ..services import catalogue, library, playback
+from ..services.availability import SELLABLE_STATUSES, availability_for
+from ..services.playback import PlaybackRefused
+from .geo_context import viewer_country
 
 bp = Blueprint("store", __name__)
+IMAGE_URL_SECONDS = 3600
+
+
+def _signed(keys: list[str]) -> dict[str, str]:
+    keys = list(dict.fromkeys(k for k in keys if k))
+    if not keys:
+        return {}
+    urls = current_app.extensions["storage"].signed_get_urls(keys, IMAGE_URL_SECONDS)
+    return dict(zip(keys, urls, strict=True))
+
+
+def _has_template(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _catalogue_context(studio_id: int | None = None) -> dict:
+    query = catalogue.parse_query(request.args, studio_id=studio_id)
+    user_id = current_user.id if current_user.is_authenticated else None
+    page = catalogue.browse(query, viewer_country(), utcnow(), user_id=user_id)
+    return {
+        "page": page,
+        "query": query,
+        "choices": catalogue.facet_choices(),
+        "poster_urls": _signed([c.poster_key for c in page.cards if c.poster_key]),
+        "country": viewer_country(),
+    }
 
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return render_template("store/home.html")
+    return render_template("store/index.html", **_catalogue_context())
+
+
+@bp.route("/films")
+def catalogue_page() -> ResponseReturnValue:
+    return render_template("store/catalogue.html", **_catalogue_context())
+
+
+@bp.route("/films/<slug>")
+def title(slug: str) -> ResponseReturnValue:
+    film = db.session.scalar(db.select(Title).filter_by(slug=slug))
+    if film is None or film.status not in SELLABLE_STATUSES:
+        abort(404)
+    now = utcnow()
+    country = viewer_country()
+    facets: dict[str, list[str]] = {k.value: [] for k in FacetKind}
+    for facet in film.facets:
+        facets[facet.kind.value].append(facet.value)
+    credits: dict[str, list[str]] = {r.value: [] for r in CreditRole}
+    for credit in film.credits:
+        credits[credit.role.value].append(credit.name)
+    poster = catalogue.poster_keys([film.id], width=780).get(film.id)
+    watch_refusal = None
+    can_watch = False
+    if current_user.is_authenticated:
+        try:
+            playback.check(current_user, film, country, now)
+            can_watch = True
+        except PlaybackRefused as exc:
+            watch_refusal = exc if exc.code != playback.Refusal.NOT_ENTITLED else None
+    from .watch import trailer_master_url
+
+    return render_template(
+        "store/title.html",
+        title=film,
+        availability=availability_for(film, country, now),
+        country=country,
+        facets=facets,
+        credits=credits,
+        subtitles=library.subtitle_tracks(film.id),
+        poster_url=_signed([poster])[poster] if poster else None,
+        trailer_url=trailer_master_url(film),
+        can_watch=can_watch,
+        watch_refusal=watch_refusal,
+        has_buy_buttons=_has_template("store/_buy_buttons.html"),
+    )
+
+
+@bp.route("/studios/<slug>")
+def studio(slug: str) -> ResponseReturnValue:
+    found = db.session.scalar(db.select(Studio).filter_by(slug=slug))
+    if found is None:
+        abort(404)
+    published = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Title)
+        .where(Title.studio_id == found.id, Title.status == TitleStatus.PUBLISHED)
+    )
+    return render_template(
+        "store/studio.html", studio=found, published=published, **_catalogue_context(found.id)
+    )
+
+
+@bp.app_template_global("language_name")
+def language_name(code: str) -> str:
+    """A language's name in the viewer's language (ISO 639-1 code in, name out)."""
+    try:
+        return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+    except (ValueError, TypeError):
+        return code
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: datetime | None) -> str:
+    return format_date(value, "long") if value else ""
+
+
+@bp.app_template_filter("duration_words")
+def duration_words(seconds: int) -> str:
+    """A rounded duration in words ("29 days", "5 hours")."""
+    return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5)
+
+
+@bp.app_template_filter("clock")
+def clock(seconds: int) -> str:
+    """Seconds as H:MM:SS (or M:SS under an hour)."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @bp.route("/healthz")
 def healthz() -> ResponseReturnValue:
-    from ..extensions import db
-
     db.session.execute(db.text("SELECT 1"))
     return {"status": "ok"}
