@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from babel import Locale
 from flask import Blueprint, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_timedelta, get_locale
+from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
@@ -139,8 +139,13 @@ def long_date(value: datetime | None) -> str:
 
 @bp.app_template_filter("duration_words")
 def duration_words(seconds: int) -> str:
-    """A rounded duration in words ("29 days", "5 hours")."""
-    return format_timedelta(timedelta(seconds=max(0, seconds)), threshold=1.5)
+    """A rounded-down duration in words ("29 days", "5 hours", "12 minutes")."""
+    seconds = max(0, int(seconds))
+    if seconds >= 2 * 86400:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds >= 2 * 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
 
 
 @bp.app_template_filter("clock")
