@@ -230,3 +230,26 @@ def grant(
     db.session.add(entitlement)
     db.session.commit()
     return Grant(order, entitlement)
+
+
+@pytest.fixture
+def s3_backend(settings: dict, moto_endpoint: str, bucket: str) -> dict:  # noqa: F811
+    """Run this test's app on the S3 backend (moto on loopback). Request it before `app`."""
+    settings.update(
+        STORAGE_BACKEND="s3",
+        S3_BUCKET=bucket,
+        S3_REGION=REGION,
+        S3_ENDPOINT_URL=moto_endpoint,
+        S3_ADDRESSING_STYLE="path",
+        S3_ACCESS_KEY_ID=ACCESS_KEY,
+        S3_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
+    return settings
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request: pytest.FixtureRequest, settings: dict) -> str:
+    """Each test using it runs once per storage backend."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_backend")
+    return request.param

@@ -177,7 +177,9 @@ def test_a_page_costs_a_fixed_number_of_queries(viewer_client, make_title, url):
                 ],
             )
             db.session.add(
-                TitleImage(title_id=title.id, kind=ImageKind.POSTER, keys={"w342": "p"}, width=1, height=1)
+                TitleImage(
+                    title_id=title.id, kind=ImageKind.POSTER, keys={"w342": "p"}, width=1, height=1
+                )
             )
         db.session.commit()
 
