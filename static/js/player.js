@@ -241,8 +241,9 @@
     heartbeat();
   });
   video.addEventListener("volumechange", function () {
-    muteButton.textContent = video.muted ? "🔇" : "🔊";
-    muteButton.setAttribute("aria-label", video.muted ? muteButton.dataset.unmuteLabel : muteButton.dataset.muteLabel);
+    var label = video.muted ? muteButton.dataset.unmuteLabel : muteButton.dataset.muteLabel;
+    muteButton.textContent = label;
+    muteButton.setAttribute("aria-label", label);
   });
   video.addEventListener("durationchange", function () {
     if (isFinite(video.duration)) seek.max = String(Math.floor(video.duration));

@@ -372,8 +372,8 @@ def resume_position(user_id: int, title_id: int) -> int:
     if row is None:
         return 0
     position, duration = row
-    if duration and position >= duration - 10:
-        return 0
+    if duration and position >= duration - min(10, duration * 0.05):
+        return 0  # finished (the credits were rolling): start again from the beginning
     return int(position)
 
 
