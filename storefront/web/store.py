@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from babel import Locale
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import TemplateNotFound
+from markupsafe import Markup
 
 from ..extensions import db
 from ..models import (
@@ -24,9 +27,12 @@ from ..services import catalogue, library, playback
 from ..services.availability import SELLABLE_STATUSES, availability_for
 from ..services.playback import PlaybackRefused
 from .geo_context import viewer_country
+from .page_cache import FragmentCache
 
 bp = Blueprint("store", __name__)
 IMAGE_URL_SECONDS = 3600
+FACET_MENU_SECONDS = 60
+CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
 
 
 def _signed(keys: list[str]) -> dict[str, str]:
@@ -45,27 +51,58 @@ def _has_template(name: str) -> bool:
     return True
 
 
-def _catalogue_context(studio_id: int | None = None) -> dict:
+def _grid(studio_id: int | None) -> Markup:
+    """The filters and the grid of cards for this request's query and viewer."""
     query = catalogue.parse_query(request.args, studio_id=studio_id)
+    country = viewer_country()
     user_id = current_user.id if current_user.is_authenticated else None
-    page = catalogue.browse(query, viewer_country(), utcnow(), user_id=user_id)
-    return {
-        "page": page,
-        "query": query,
-        "choices": catalogue.facet_choices(),
-        "poster_urls": _signed([c.poster_key for c in page.cards if c.poster_key]),
-        "country": viewer_country(),
-    }
+    page = catalogue.browse(query, country, utcnow(), user_id=user_id)
+    return Markup(  # noqa: S704 - autoescaped template output
+        render_template(
+            "store/_catalogue.html",
+            page=page,
+            query=query,
+            choices=_facet_choices(),
+            poster_urls=_signed([c.poster_key for c in page.cards if c.poster_key]),
+            country=country,
+        )
+    )
+
+
+def _catalogue_response(template: str, studio_id: int | None = None, **context: Any) -> str:
+    """A catalogue page. Anonymous visitors share one rendering per URL, country and language
+    for CATALOGUE_CACHE_SECONDS; only their CSRF token is put in per request."""
+    ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
+    if current_user.is_authenticated or session.get("_flashes") or ttl <= 0:
+        return render_template(template, catalogue_html=_grid(studio_id), **context)
+    key = ("page", template, request.full_path, viewer_country(), str(get_locale()))
+    html = _page_cache().get_or_make(
+        key,
+        ttl,
+        lambda: render_template(
+            template, catalogue_html=_grid(studio_id), csrf_token=lambda: CSRF_HOLE, **context
+        ),
+    )
+    return html.replace(CSRF_HOLE, generate_csrf())
+
+
+def _page_cache() -> FragmentCache:
+    return current_app.extensions.setdefault("page_cache", FragmentCache())
+
+
+def _facet_choices() -> catalogue.FacetChoices:
+    # The menus change only when titles are published: recompute at most once a minute.
+    return _page_cache().get_or_make("facet_choices", FACET_MENU_SECONDS, catalogue.facet_choices)
 
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return render_template("store/index.html", **_catalogue_context())
+    return _catalogue_response("store/index.html")
 
 
 @bp.route("/films")
 def catalogue_page() -> ResponseReturnValue:
-    return render_template("store/catalogue.html", **_catalogue_context())
+    return _catalogue_response("store/catalogue.html")
 
 
 @bp.route("/films/<slug>")
@@ -118,8 +155,8 @@ def studio(slug: str) -> ResponseReturnValue:
         .select_from(Title)
         .where(Title.studio_id == found.id, Title.status == TitleStatus.PUBLISHED)
     )
-    return render_template(
-        "store/studio.html", studio=found, published=published, **_catalogue_context(found.id)
+    return _catalogue_response(
+        "store/studio.html", studio_id=found.id, studio=found, published=published
     )
 
 

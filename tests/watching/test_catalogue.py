@@ -146,6 +146,7 @@ def test_pages_of_48(client, make_title):
 
 
 def _statements(client, url: str, **kwargs) -> int:
+    client.application.extensions.pop("page_cache", None)  # count a cold page
     count = 0
 
     def counter(*args: object) -> None:
@@ -200,3 +201,38 @@ def test_studio_page_lists_its_published_titles(client, shelf, make_studio, make
     assert set(names(page)) == {"Ávila Nights", "Bergen Blues", "Coastline", "Dunes"}
     assert "Not Theirs" in client.get(f"/studios/{other.slug}").get_data(as_text=True)
     assert client.get("/studios/nope").status_code == 404
+
+
+def test_anonymous_pages_are_shared_but_each_visitor_keeps_their_own_csrf_token(
+    app, make_title, client
+):
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_title("Shared Page", offers=WORLDWIDE)
+    first = client.get("/films").get_data(as_text=True)
+    other = app.test_client()
+    assert _count_warm(other, "/films") == 0  # served from the shared rendering
+    second = other.get("/films").get_data(as_text=True)
+    token = re.compile(r'name="csrf_token" value="([^"]+)"')
+    assert token.search(first).group(1) != token.search(second).group(1)
+    assert "\x00" not in second
+    # The shared page's language form works for the visitor who received it.
+    response = other.post(
+        "/account/language", data={"csrf_token": token.search(second).group(1), "locale": "fr"}
+    )
+    assert response.status_code in (302, 303)
+    assert "Shared Page" in other.get("/films").get_data(as_text=True)
+
+
+def _count_warm(client, url: str) -> int:
+    count = 0
+
+    def counter(*args: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", counter)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counter)
+    return count
