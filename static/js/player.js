@@ -272,7 +272,6 @@
     else return;
     event.preventDefault();
   });
-  root.tabIndex = -1;
 
   window.addEventListener("pagehide", function () { heartbeat(true); });
 
