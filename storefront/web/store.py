@@ -15,6 +15,7 @@ from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
 from ..extensions import db
+from ..i18n import format_money
 from ..models import (
     CreditRole,
     FacetKind,
@@ -64,9 +65,16 @@ def _grid(studio_id: int | None) -> Markup:
             query=query,
             choices=_facet_choices(),
             poster_urls=_signed([c.poster_key for c in page.cards if c.poster_key]),
+            price_text=_price_texts(page),
             country=country,
         )
     )
+
+
+def _price_texts(page: catalogue.CataloguePage) -> dict[tuple[int, str], str]:
+    """Each distinct price on the page formatted once (most cards share a few prices)."""
+    amounts = {(o.amount, o.currency) for c in page.cards for o in c.availability.options}
+    return {(a, cur): format_money(a, cur) for a, cur in amounts}
 
 
 def _catalogue_response(template: str, studio_id: int | None = None, **context: Any) -> str:

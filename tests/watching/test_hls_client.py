@@ -15,6 +15,7 @@ import requests
 from botocore.config import Config
 
 from storefront.adapters.storage import keys, sigv4
+from storefront.extensions import db
 from storefront.models import MediaAsset
 
 from ..browser.conftest import LiveServer
@@ -87,9 +88,7 @@ def test_playlist_segment_urls_are_exactly_botocores(s3_backend, app, viewer, fi
     variant = uris(client.get(info["master_url"]).get_data(as_text=True))[-1]
     signed = uris(client.get(variant).get_data(as_text=True))
 
-    asset = app.extensions  # noqa: F841 - readability: the keys come from the stored ladder
-    from storefront.extensions import db
-
+    # The keys the stored ladder holds, signed by botocore itself for the same instant.
     asset_id = db.session.scalar(db.select(MediaAsset.id).filter_by(title_id=film.id))
     prefix = keys.rendition_prefix(film.id, asset_id)
     expected_keys = [keys.segment_key(prefix, "360p", i) for i in range(len(signed))]
