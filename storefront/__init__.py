@@ -68,14 +68,21 @@ def register_adapters(app: Flask) -> None:
 
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["geo"] = build_geo(app.config)
+    if "storage" not in app.extensions:
+        from .adapters.storage import build_storage
+        from .web.media_files import media_url_for_token
+
+        app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, store, studio, studio_offers, viewer
+    from .web import account, admin, auth, media_files, store, studio, studio_offers, viewer, watch
 
     viewer.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(media_files.bp)
+    app.register_blueprint(watch.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)

@@ -121,6 +121,12 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # Payments
         "PAYMENTS_BACKEND": env.get("PAYMENTS_BACKEND", "offline"),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+        # Playback
+        "MAX_CONCURRENT_STREAMS": _int(env, "MAX_CONCURRENT_STREAMS", 3),
+        "STREAM_IDLE_SECONDS": _int(env, "STREAM_IDLE_SECONDS", 120),
+        "PLAYBACK_TOKEN_SECONDS": _int(env, "PLAYBACK_TOKEN_SECONDS", 900),
+        "SEGMENT_URL_SECONDS": _int(env, "SEGMENT_URL_SECONDS", 300),
+        "CATALOGUE_CACHE_SECONDS": _int(env, "CATALOGUE_CACHE_SECONDS", 30),
     }
     return config
 

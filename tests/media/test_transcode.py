@@ -64,7 +64,7 @@ def first_video_packet(segment: Path) -> av.Packet:
 
 
 def no_ffmpeg_children() -> bool:
-    return not psutil.Process().children(recursive=True)
+    return not [p for p in psutil.Process().children(recursive=True) if "ffmpeg" in p.name()]
 
 
 # ------------------------------------------------------------------- the ladder
