@@ -64,10 +64,12 @@ def register_extensions(app: Flask) -> None:
 def register_adapters(app: Flask) -> None:
     from .adapters.geo import build_geo
     from .adapters.mail import build_mailer
+    from .adapters.storage import build_storage
     from .jobs import init_jobs
 
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["geo"] = build_geo(app.config)
+    app.extensions["storage"] = build_storage(app.config)
     init_jobs(app)
 
 
