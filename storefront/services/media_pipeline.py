@@ -24,6 +24,7 @@ from flask_babel import gettext
 from ..adapters.media.base import MESSAGES as MEDIA_MESSAGES
 from ..adapters.media.base import N_, ProbeResult, TranscodeResult
 from ..adapters.media.base import Rendition as RenditionSpec
+from ..adapters.storage import keys
 from ..extensions import db
 from ..models import AssetKind, AssetStatus, MediaAsset, Rendition, Title, TitleStatus, utcnow
 
@@ -50,6 +51,13 @@ MESSAGES: dict[str, str] = {
 def message_for(code: str) -> str:
     """The English reason for an error code (translated only when shown)."""
     return MESSAGES.get(code) or MEDIA_MESSAGES.get(code) or MESSAGES["processing_error"]
+
+
+def hls_prefix(asset: MediaAsset) -> str:
+    """Where an asset's HLS package lives: trailers (played publicly) apart from films."""
+    if asset.kind == AssetKind.TRAILER:
+        return keys.trailer_prefix(asset.title_id, asset.id)
+    return keys.rendition_prefix(asset.title_id, asset.id)
 
 
 def claim_asset(asset_id: int, *, stale_before: datetime, max_attempts: int) -> MediaAsset | None:

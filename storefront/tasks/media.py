@@ -3,7 +3,7 @@
 * ``process_asset(asset_id)``: uploaded -> probing -> transcoding -> ready, or failed with a
   reason for the filmmaker. Safe to run any number of times: a ready, failed or replaced
   asset is left alone, an asset another live worker holds is skipped, and an attempt
-  after a partial one clears the rendition prefix and starts over.
+  after a partial one clears what that one uploaded and starts over.
 * ``requeue_stale_assets()``: every ``TRANSCODE_SWEEP_MINUTES`` and when ``flask worker``
   starts. Huey drops a task from the queue when a worker takes it, so a killed worker
   would lose it; the asset's heartbeat (``updated_at``) going stale is how we notice, and
@@ -22,7 +22,7 @@ from flask import Flask, current_app
 from huey import Huey, crontab
 
 from ..adapters.media.base import MediaError, ProbeError
-from ..adapters.storage import ObjectNotFound, Storage, keys
+from ..adapters.storage import ObjectNotFound, Storage
 from ..extensions import db
 from ..jobs import enqueue, in_app_context, on_worker_start
 from ..models import AssetStatus, MediaAsset, utcnow
@@ -54,13 +54,9 @@ class Job:
 
     asset_id: int
     attempt: int
-    title_id: int
+    prefix: str  # where the HLS package goes
     source_key: str
     size_bytes: int
-
-    @property
-    def prefix(self) -> str:
-        return keys.rendition_prefix(self.title_id, self.asset_id)
 
 
 def settings() -> PipelineSettings:
@@ -78,7 +74,9 @@ def process_asset(asset_id: int) -> str:
         db.session.commit()  # the claim may have failed an asset that is out of attempts
         log.info("Asset %s: nothing to do", asset_id)
         return "skipped"
-    job = Job(asset.id, asset.attempts, asset.title_id, asset.source_key, asset.size_bytes)
+    job = Job(
+        asset.id, asset.attempts, pipeline.hls_prefix(asset), asset.source_key, asset.size_bytes
+    )
     db.session.commit()
     log.info("Asset %s: attempt %s started", asset_id, job.attempt)
 
@@ -168,12 +166,12 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
     finished = pipeline.finish_asset(asset, job.attempt, job.prefix, result) if asset else None
     if finished is None:
         raise LeaseLost()
-    replaced = [(old.title_id, old.id, old.source_key) for old in finished.replaced]
+    replaced = [(old.id, pipeline.hls_prefix(old), old.source_key) for old in finished.replaced]
     status = finished.asset.status
     db.session.commit()
     log.info("Asset %s: %s", job.asset_id, status.value)
-    for title_id, old_id, source_key in replaced:
-        _purge(storage, title_id, old_id, source_key)
+    for old_id, prefix, source_key in replaced:
+        _purge(storage, old_id, prefix, source_key)
     return status.value
 
 
@@ -213,12 +211,12 @@ def _abandon(job: Job, storage: Storage) -> str:
     return "abandoned"
 
 
-def _purge(storage: Storage, title_id: int, asset_id: int, source_key: str | None) -> None:
+def _purge(storage: Storage, asset_id: int, prefix: str, source_key: str | None) -> None:
     """Delete a replaced asset's files (its row stays, marked superseded)."""
     try:
         if source_key:
             storage.delete(source_key)
-        storage.delete_prefix(keys.rendition_prefix(title_id, asset_id))
+        storage.delete_prefix(prefix)
     except Exception:  # an orphaned file costs storage, not correctness
         log.exception("Could not delete the files of replaced asset %s", asset_id)
 
@@ -235,7 +233,7 @@ def requeue_stale_assets() -> dict[str, int]:
     conf = settings()
     stale_before = utcnow() - timedelta(seconds=conf.stale_seconds)
     sweep = pipeline.sweep_stale(stale_before, conf.max_attempts, _queued_asset_ids())
-    failed = [keys.rendition_prefix(a.title_id, a.id) for a in sweep.failed]
+    failed = [pipeline.hls_prefix(asset) for asset in sweep.failed]
     db.session.commit()
     storage = get_storage()
     for prefix in failed:

@@ -19,7 +19,7 @@ from storefront.models import (
     TitleStatus,
     utcnow,
 )
-from storefront.services.media_pipeline import asset_status
+from storefront.services.media_pipeline import asset_status, hls_prefix
 from storefront.tasks.media import process_asset
 
 from .conftest import fresh
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 def stored_package(storage, asset: MediaAsset) -> dict[str, m3u8.M3U8]:
     """Parse the master and variant playlists from storage; check every segment is there."""
-    prefix = keys.rendition_prefix(asset.title_id, asset.id)
+    prefix = hls_prefix(asset)
     assert asset.hls_master_key == prefix + "master.m3u8"
     master = m3u8.loads(storage.get(asset.hls_master_key).decode())
     variants = {}
@@ -217,13 +217,20 @@ def test_a_trailer_goes_through_the_same_pipeline_without_touching_the_title(
 
     trailer = fresh(MediaAsset, trailer.id)
     assert trailer.status == AssetStatus.READY
-    assert storage.exists(trailer.hls_master_key)
+    assert trailer.hls_master_key == keys.trailer_prefix(draft_title.id, trailer.id) + "master.m3u8"
+    stored_package(storage, trailer)
     title = fresh(Title, draft_title.id)
     assert (title.status, title.runtime_seconds) == (TitleStatus.DRAFT, None)
 
     feature = upload(draft_title, clips.sd_silent)
     # Each kind replaces only its own kind.
     assert fresh(MediaAsset, trailer.id).status == AssetStatus.READY
+    assert fresh(MediaAsset, feature.id).status == AssetStatus.READY
+
+    new_trailer = upload(draft_title, clips.hd_audio, AssetKind.TRAILER)
+    assert fresh(MediaAsset, new_trailer.id).status == AssetStatus.READY
+    assert fresh(MediaAsset, trailer.id).status == AssetStatus.SUPERSEDED
+    assert not storage.exists(trailer.hls_master_key)
     assert fresh(MediaAsset, feature.id).status == AssetStatus.READY
 
 
