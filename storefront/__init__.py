@@ -64,15 +64,14 @@ def register_extensions(app: Flask) -> None:
 def register_adapters(app: Flask) -> None:
     from .adapters.geo import build_geo
     from .adapters.mail import build_mailer
+    from .adapters.storage import build_storage
     from .jobs import init_jobs
 
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["geo"] = build_geo(app.config)
-    if "storage" not in app.extensions:
-        from .adapters.storage import build_storage
-        from .web.media_files import media_url_for_token
+    from .web.media_files import media_url_for_token
 
-        app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
+    app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
     init_jobs(app)
 
 

@@ -58,6 +58,77 @@ def _geoip_backend(env: Mapping[str, str]) -> str:
     return backend
 
 
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _sweep_minutes(env: Mapping[str, str]) -> int:
+    minutes = _positive(env, "TRANSCODE_SWEEP_MINUTES", 1)
+    if minutes > 59:
+        raise ConfigError("TRANSCODE_SWEEP_MINUTES must be between 1 and 59")
+    return minutes
+
+
+def _preset(env: Mapping[str, str]) -> str:
+    preset = (env.get("TRANSCODE_PRESET") or "veryfast").strip().lower()
+    if preset not in X264_PRESETS:
+        raise ConfigError(f"TRANSCODE_PRESET must be one of {', '.join(X264_PRESETS)}")
+    return preset
+
+
+def _ladder(value: str | None) -> list[tuple[int, int, int]]:
+    """TRANSCODE_LADDER: heights ("360,720") or height:video_kbps[:audio_kbps] rungs.
+
+    Known heights take the default ladder's bitrates; other heights get a bitrate scaled
+    from the 720-line rung, so "480" or "1440" just work.
+    """
+    from .adapters.media.ladder import DEFAULT_LADDER
+
+    known = {rung[0]: rung for rung in DEFAULT_LADDER}
+    items = _list(value)
+    if not items:
+        return list(DEFAULT_LADDER)
+    rungs: dict[int, tuple[int, int, int]] = {}
+    for item in items:
+        parts = item.lower().split(":")
+        parts[0] = parts[0].removesuffix("p")
+        try:
+            numbers = [int(part) for part in parts]
+        except ValueError:
+            numbers = []
+        height = numbers[0] if 1 <= len(numbers) <= 3 else 0
+        if not 120 <= height <= 4320 or height % 2 or min(numbers) <= 0:
+            raise ConfigError(
+                f"TRANSCODE_LADDER: {item!r} is not an even height (120-4320), "
+                "optionally followed by :video_kbps[:audio_kbps]"
+            )
+        default = known.get(height) or (
+            height,
+            round(2800 * (height / 720) ** 1.5 / 50) * 50,
+            160 if height >= 1080 else 128 if height >= 540 else 96,
+        )
+        video_kbps = numbers[1] if len(numbers) > 1 else default[1]
+        audio_kbps = numbers[2] if len(numbers) > 2 else default[2]
+        rungs[height] = (height, video_kbps, audio_kbps)
+    return [rungs[height] for height in sorted(rungs)]
+
+
 def load_config(env: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config dict from environment variables (documented in the README)."""
     env = os.environ if env is None else env
@@ -101,6 +172,20 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": _bool(env.get("JOBS_IMMEDIATE")),
+        # Queue name: the key prefix on Redis, so several stores can share one server.
+        "JOBS_QUEUE_NAME": env.get("JOBS_QUEUE_NAME") or "storefront",
+        # Media pipeline (storefront/tasks/media.py)
+        "FFMPEG_PATH": env.get("FFMPEG_PATH") or None,
+        "TRANSCODE_LADDER": _ladder(env.get("TRANSCODE_LADDER")),
+        "TRANSCODE_SEGMENT_SECONDS": _positive(env, "TRANSCODE_SEGMENT_SECONDS", 6),
+        "TRANSCODE_PRESET": _preset(env),
+        "TRANSCODE_THREADS": _int(env, "TRANSCODE_THREADS", 0),
+        "TRANSCODE_TIMEOUT_FACTOR": _positive(env, "TRANSCODE_TIMEOUT_FACTOR", 10),
+        "TRANSCODE_MAX_ATTEMPTS": _positive(env, "TRANSCODE_MAX_ATTEMPTS", 3),
+        "TRANSCODE_RETRY_SECONDS": _positive(env, "TRANSCODE_RETRY_SECONDS", 60),
+        "TRANSCODE_STALE_SECONDS": _positive(env, "TRANSCODE_STALE_SECONDS", 300),
+        "TRANSCODE_SWEEP_MINUTES": _sweep_minutes(env),
+        "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or None,
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMTP_PORT", 587),

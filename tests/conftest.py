@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.pool import NullPool
 
 from storefront import create_app
 from storefront.extensions import db
@@ -100,6 +101,8 @@ def test_settings(database_url: str, instance: Path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # No pooled connections outlive a test's app (throwaway apps are never disposed).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,

@@ -1,0 +1,1 @@
+"""Huey task modules, each listed in storefront.jobs.TASK_MODULES."""
