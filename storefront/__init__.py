@@ -66,13 +66,35 @@ def register_adapters(app: Flask) -> None:
     from .jobs import init_jobs
 
     app.extensions["mailer"] = build_mailer(app.config)
+    if "payments" not in app.extensions:
+        from .adapters.payments import build_gateway
+        from .tasks.payments import defer_offline_delivery
+        from .web.test_checkout import page_url
+
+        app.extensions["payments"] = build_gateway(
+            app.config, offline_page_url=page_url, offline_notify=defer_offline_delivery
+        )
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, store, studio
+    from .web import (
+        account,
+        admin,
+        auth,
+        checkout,
+        store,
+        studio,
+        studio_payments,
+        test_checkout,
+        webhooks,
+    )
 
     app.register_blueprint(store.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(test_checkout.bp)
+    app.register_blueprint(studio_payments.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)

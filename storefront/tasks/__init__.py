@@ -1,0 +1,1 @@
+"""Huey task modules, one per area, listed in storefront/jobs.py TASK_MODULES."""
