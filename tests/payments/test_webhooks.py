@@ -249,3 +249,34 @@ def test_waiting_events_are_retried_by_the_periodic_job(
     assert fresh(WebhookEvent, refunded["id"]).processed_at is not None
     order = latest_order(viewer)
     assert order.status == OrderStatus.PARTIALLY_REFUNDED and order.amount_refunded == 100
+
+
+def test_the_endpoint_needs_no_csrf_token_but_forms_do(settings, request):
+    from tests.conftest import PASSWORD
+    from tests.helpers import csrf_token
+
+    settings["WTF_CSRF_ENABLED"] = True
+    client = request.getfixturevalue("client")
+    make_user = request.getfixturevalue("make_user")
+    film = request.getfixturevalue("film")
+    body = json.dumps({"id": "evt_csrf", "type": "ping", "data": {"object": {}}}).encode()
+
+    hook = post(client, body, StripeEmulator.sign(body, WEBHOOK_SECRET))
+    login_page = client.get("/login")
+    client.post(
+        "/login",
+        data={
+            "email": make_user().email,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(login_page.text),
+        },
+    )
+    without_token = client.post(f"/buy/{film.slug}", data={"kind": "rent"})
+    page = client.get(f"/buy/{film.slug}")
+    with_token = client.post(
+        f"/buy/{film.slug}", data={"kind": "rent", "csrf_token": csrf_token(page.text)}
+    )
+
+    assert hook.status_code == 200
+    assert without_token.status_code == 400
+    assert with_token.status_code == 303
