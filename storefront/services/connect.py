@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..adapters.payments import PaymentGateway
 from ..extensions import db
 from ..models import Studio
+from .payment_events import Outcome, data_object, handles, ignored, processed
 
 Obj = dict[str, Any]
 
@@ -108,17 +109,11 @@ def studio_for_account(account_id: str | None) -> Studio | None:
     return db.session.scalar(db.select(Studio).filter_by(stripe_account_id=account_id))
 
 
-def _register_account_updates() -> None:
-    from .payment_events import Outcome, data_object, handles, ignored, processed
-
-    @handles("account.updated")
-    def account_updated(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
-        account = data_object(event)
-        studio = studio_for_account(event.get("account") or account.get("id"))
-        if studio is None:
-            return ignored(f"no studio for account {account.get('id')}")
-        apply_account(studio, account)
-        return processed(f"studio {studio.slug} payment status updated")
-
-
-_register_account_updates()
+@handles("account.updated")
+def account_updated(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    account = data_object(event)
+    studio = studio_for_account(event.get("account") or account.get("id"))
+    if studio is None:
+        return ignored(f"no studio for account {account.get('id')}")
+    apply_account(studio, account)
+    return processed(f"studio {studio.slug} payment status updated")

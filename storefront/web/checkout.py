@@ -37,7 +37,7 @@ def _own_order_or_404(public_id: str) -> Order:
     return order
 
 
-def unavailable_message(availability: Availability, kind: str) -> str:
+def unavailable_message(availability: Availability) -> str:
     """Why the viewer cannot rent or buy, in plain words."""
     from ..countries import country_name
 
@@ -95,7 +95,7 @@ def start(slug: str) -> ResponseReturnValue:
             "checkout/choose.html",
             title=title,
             availability=availability,
-            message=None if availability.options else unavailable_message(availability, "buy"),
+            message=None if availability.options else unavailable_message(availability),
             watch_href=watch_url(title.slug) if access else None,
             title_href=title_url(title.slug),
         )
@@ -119,7 +119,7 @@ def start(slug: str) -> ResponseReturnValue:
     except AlreadyHasAccess as exc:
         return _refused(title, str(exc), access_slug=title.slug)
     except NotAvailable as exc:
-        return _refused(title, unavailable_message(exc.availability, str(exc.kind)))
+        return _refused(title, unavailable_message(exc.availability))
     except ServiceError as exc:
         return _refused(title, str(exc))
     return redirect(started.url, code=303)

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from ..adapters.payments import PaymentError
+from ..adapters.payments import PaymentError, PaymentGateway
 from ..extensions import db
 from ..models import Order, Studio
 from ..money import format_amount, to_major_string
@@ -58,7 +58,7 @@ def payment_status_label(value: object) -> str:
     return str(STATUS_LABELS.get(str(key), key))
 
 
-def _gateway():  # type: ignore[no-untyped-def]
+def _gateway() -> PaymentGateway:
     return current_app.extensions["payments"]
 
 
