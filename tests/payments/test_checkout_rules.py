@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from storefront.extensions import db
 from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus
@@ -153,6 +154,14 @@ def test_stripe_too_slow_times_out_cleanly(app, viewer_client, viewer, film, emu
     response = checkout(viewer_client, film, "rent")
 
     _assert_kept_pending(viewer_client, viewer, response, "could not reach our payment provider")
+    # Stripe may still create the session after we gave up: nobody was sent to it, and it
+    # names its order, which stays pending and expires. Waiting for it also keeps this slow
+    # request from landing in the next test's emulator state.
+    deadline = time.monotonic() + 10
+    while not emu.objects("checkout.session") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (orphan,) = emu.objects("checkout.session")
+    assert orphan["metadata"]["order_id"] == latest_order(viewer).public_id
 
 
 def test_a_retried_network_call_creates_one_session(app, viewer_client, viewer, film, emu):
