@@ -64,24 +64,48 @@ def register_extensions(app: Flask) -> None:
 def register_adapters(app: Flask) -> None:
     from .adapters.geo import build_geo
     from .adapters.mail import build_mailer
+    from .adapters.payments import build_gateway
     from .adapters.storage import build_storage
     from .jobs import init_jobs
+    from .tasks.payments import defer_offline_delivery
+    from .web.media_files import media_url_for_token
+    from .web.test_checkout import page_url
 
+    # Adapters that hand out links take URL builders from the web layer; they never import it.
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["geo"] = build_geo(app.config)
-    from .web.media_files import media_url_for_token
-
     app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
+    app.extensions["payments"] = build_gateway(
+        app.config, offline_page_url=page_url, offline_notify=defer_offline_delivery
+    )
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, media_files, store, studio, studio_offers, viewer, watch
+    from .web import (
+        account,
+        admin,
+        auth,
+        checkout,
+        media_files,
+        store,
+        studio,
+        studio_offers,
+        studio_payments,
+        test_checkout,
+        viewer,
+        watch,
+        webhooks,
+    )
 
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(watch.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(test_checkout.bp)
+    app.register_blueprint(studio_payments.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)

@@ -19,7 +19,10 @@ DEMO_ACCOUNTS = {
 
 
 def init_app(app: Flask) -> None:
+    from .payments_cli import payments_cli
+
     app.cli.add_command(create_admin)
+    app.cli.add_command(payments_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +130,49 @@ def _ladder(value: str | None) -> list[tuple[int, int, int]]:
     return [rungs[height] for height in sorted(rungs)]
 
 
+def parse_fee_percent(raw: object) -> Decimal:
+    """A platform fee percentage ("10", "7.5") as an exact Decimal of whole basis points."""
+    if raw is None or raw == "":
+        return Decimal(0)
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation as exc:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be a number, got {raw!r}") from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be between 0 and 100, got {raw!r}")
+    if (value * 100) % 1:
+        raise ConfigError(
+            f"PLATFORM_FEE_PERCENT takes at most two decimals (basis points), got {raw!r}"
+        )
+    return value
+
+
+def parse_fee_fixed(raw: object) -> dict[str, int]:
+    """Fixed platform fee per currency, in minor units: "EUR:30,USD:30,JPY:0"."""
+    if isinstance(raw, Mapping):
+        pairs = [f"{k}:{v}" for k, v in raw.items()]
+    else:
+        pairs = _list(str(raw or ""))
+    fees: dict[str, int] = {}
+    for pair in pairs:
+        currency, _, amount = pair.partition(":")
+        currency = currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha() or not amount.strip().isdigit():
+            raise ConfigError(
+                "PLATFORM_FEE_FIXED takes CURRENCY:MINOR_UNITS pairs such as "
+                f"'EUR:30,JPY:0', got {pair!r}"
+            )
+        fees[currency] = int(amount)
+    return fees
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
 def load_config(env: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
     """Build the Flask config dict from environment variables (documented in the README)."""
     env = os.environ if env is None else env
@@ -203,8 +247,18 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "GEOIP_DB_PATH": env.get("GEOIP_DB_PATH") or None,
         "GEOIP_BACKEND": _geoip_backend(env),
         "DEV_COUNTRY": (env.get("DEV_COUNTRY") or "").strip().upper() or None,
-        # Payments
-        "PAYMENTS_BACKEND": env.get("PAYMENTS_BACKEND", "offline"),
+        # Payments (see storefront/adapters/payments)
+        "PAYMENTS_BACKEND": _choice(env, "PAYMENTS_BACKEND", ("offline", "stripe"), "offline"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": (env.get("STRIPE_API_BASE") or "").rstrip("/") or None,
+        "STRIPE_CONNECT": _bool(env.get("STRIPE_CONNECT")),
+        "STRIPE_AUTOMATIC_TAX": _bool(env.get("STRIPE_AUTOMATIC_TAX")),
+        "STRIPE_MAX_NETWORK_RETRIES": _int(env, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        "STRIPE_TIMEOUT_SECONDS": _int(env, "STRIPE_TIMEOUT_SECONDS", 10),
+        "PLATFORM_FEE_PERCENT": parse_fee_percent(env.get("PLATFORM_FEE_PERCENT")),
+        "PLATFORM_FEE_FIXED": parse_fee_fixed(env.get("PLATFORM_FEE_FIXED")),
+        "ORDER_PENDING_MINUTES": _int(env, "ORDER_PENDING_MINUTES", 60),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
         # Playback
         "MAX_CONCURRENT_STREAMS": _int(env, "MAX_CONCURRENT_STREAMS", 3),
@@ -213,6 +267,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "SEGMENT_URL_SECONDS": _int(env, "SEGMENT_URL_SECONDS", 300),
         "CATALOGUE_CACHE_SECONDS": _int(env, "CATALOGUE_CACHE_SECONDS", 30),
     }
+    if config["ORDER_PENDING_MINUTES"] < 1:
+        raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")
+    if config["STRIPE_TIMEOUT_SECONDS"] < 1 or config["STRIPE_MAX_NETWORK_RETRIES"] < 0:
+        raise ConfigError("STRIPE_TIMEOUT_SECONDS must be >= 1, STRIPE_MAX_NETWORK_RETRIES >= 0")
     return config
 
 
@@ -241,6 +299,10 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         problems.append(
             "offline test payments cannot run in production; set PAYMENTS_BACKEND=stripe"
         )
+    elif config.get("PAYMENTS_BACKEND") == "stripe":
+        for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+            if not config.get(key):
+                problems.append(f"{key} must be set when PAYMENTS_BACKEND=stripe")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
@@ -251,6 +313,10 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         warnings.append(
             "GEO_COUNTRY_HEADER is ignored until GEO_TRUSTED_PROXIES lists your CDN's addresses"
         )
+    if str(config.get("STRIPE_SECRET_KEY") or "").startswith("sk_test_"):
+        warnings.append("STRIPE_SECRET_KEY is a test-mode key: no real money will move")
+    if config.get("STRIPE_API_BASE"):
+        warnings.append("STRIPE_API_BASE points payments at a server other than Stripe's")
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
         warnings.append("Rate limits are per process; set REDIS_URL when running several workers")
     return warnings

@@ -27,6 +27,8 @@ from storefront.models import Offer, OfferTerritory, Studio, Title, TitleStatus,
 from .helpers import AuthActions
 
 PASSWORD = "correct horse battery"
+# The Stripe emulator's fixtures (stripe_emulator, stripe_emu, stripe_client) for every area.
+pytest_plugins = ["tests.stripe_emulator.fixtures"]
 
 
 class IsolatedClient(FlaskClient):

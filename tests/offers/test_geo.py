@@ -152,7 +152,13 @@ def test_the_country_can_be_pretended_in_development(client):
 def test_production_ignores_the_country_parameter(settings):
     from storefront import create_app
 
-    settings.update(PRODUCTION=True, ENV_MODE="production", PAYMENTS_BACKEND="stripe")
+    settings.update(
+        PRODUCTION=True,
+        ENV_MODE="production",
+        PAYMENTS_BACKEND="stripe",
+        STRIPE_SECRET_KEY="sk_test_placeholder",
+        STRIPE_WEBHOOK_SECRET="whsec_placeholder",
+    )
     app = create_app(settings)
     app.extensions["geo"] = GeoLocator(FixedLookup({"81.2.69.142": "GB"}))
     with app.test_request_context("/?country=NO", environ_base={"REMOTE_ADDR": "81.2.69.142"}):
