@@ -70,13 +70,15 @@ def register_adapters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .web import account, admin, auth, store, studio
+    from .web import account, admin, admin_revenue, auth, store, studio, studio_revenue
 
     app.register_blueprint(store.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(admin_revenue.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
