@@ -5,7 +5,7 @@ platform's own application_fee rows; admins see every row.
 """
 
 from ...models import EntryType, OfferKind
-from .dashboard import dashboard, recent_refunds_and_disputes, recent_sales, resolved_range
+from .aggregates import dashboard, recent_refunds_and_disputes, recent_sales, resolved_range
 from .export import COLUMNS, HEADER, csv_chunks, xlsx_chunks
 from .filters import (
     Granularity,
