@@ -45,8 +45,8 @@ class RevenueFilterForm(FlaskForm):
         csrf = False  # a GET form that changes nothing
 
     period = SelectField(_l("Period"), choices=PERIODS, default=reports.Period.DAYS_30.value)
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("To"), validators=[Optional()])
+    start = DateField(_l("First day"), validators=[Optional()])
+    end = DateField(_l("Last day"), validators=[Optional()])
     title = SelectField(_l("Title"), choices=[], default="")
     country = SelectField(_l("Country"), choices=[], default="")
     kind = SelectField(_l("Rent or buy"), choices=KINDS, default="")

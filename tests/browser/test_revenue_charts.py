@@ -56,4 +56,13 @@ def test_dashboard_draws_each_chart_from_its_table(page, filmmaker, studio, make
     download_link = page.get_by_role("link", name="Download CSV")
     expect(download_link).to_have_attribute("href", re.compile(r"export\.csv\?period=7d.*kind=buy"))
     screenshot(page, "revenue-dashboard")
+
+    # This month's statement, as it prints: figures kept, navigation and buttons left out.
+    page.get_by_role("region", name="Monthly statements").get_by_role("link").first.click()
+    expect(page.get_by_role("heading", name=re.compile("^Statement for "))).to_be_visible()
+    expect(page.get_by_role("table", name="By title (EUR)")).to_contain_text("Northern Lights")
+    page.emulate_media(media="print")
+    expect(page.locator(".statement-nav")).to_be_hidden()
+    expect(page.get_by_role("table", name="By country (EUR)")).to_be_visible()
+    screenshot(page, "revenue-statement-print")
     assert errors == []
