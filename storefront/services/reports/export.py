@@ -13,7 +13,6 @@ import io
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
@@ -66,6 +65,7 @@ AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net")
 TIME, TITLE, CURRENCY = INDEX["occurred_at"], INDEX["title"], INDEX["currency"]
 AMOUNT_AT = tuple(INDEX[name] for name in AMOUNTS)
 SETTLEMENT_AT, SETTLEMENT_CURRENCY = INDEX["settlement_net"], INDEX["settlement_currency"]
+PG_ISO = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # to_char pattern for 2026-03-14T15:09:26Z
 
 
 def safe_title(title: str) -> str:
@@ -145,7 +145,7 @@ def copy_select(f: ReportFilter) -> sa.Select:
     columns = []
     for name, column in COLUMNS:
         if name == "occurred_at":
-            column = sa.func.to_char(column, sa.literal_column('\'YYYY-MM-DD"T"HH24:MI:SS"Z"\''))
+            column = sa.func.to_char(column, sa.literal_column(f"'{PG_ISO}'"))
         elif name == "title":
             column = title
         elif name in AMOUNTS:
@@ -182,11 +182,15 @@ def _copy_csv(engine: Engine, f: ReportFilter) -> Iterator[bytes]:
                 yield bytes(block)
 
 
-def _plain_select(f: ReportFilter) -> sa.Select:
-    """The export's columns as the database stores them (times as SQLite text)."""
+def _plain_select(dialect: str) -> sa.Select:
+    """The export's columns as stored, with the time already as ISO 8601 text."""
     columns = [sa.type_coerce(column, sa.String) if name in ("entry_type", "kind") else column
                for name, column in COLUMNS]  # fmt: skip
+    if dialect == "postgresql":
+        columns[TIME] = sa.func.to_char(C.occurred_at, sa.literal_column(f"'{PG_ISO}'"))
+        return sa.select(*columns)
     columns[TIME] = sa.func.strftime("%Y-%m-%dT%H:%M:%SZ", C.occurred_at)
+    # The stored text of the time, for the keyset of the next batch.
     return sa.select(*columns, sa.type_coerce(C.occurred_at, sa.String).label("_at"))
 
 
@@ -197,7 +201,7 @@ def sqlite_batches(engine: Engine, f: ReportFilter, batch: int) -> Iterator[list
         last_id = conn.scalar(sa.select(sa.func.max(C.id))) or 0
     after: tuple[str, int] | None = None
     while True:
-        stmt = _plain_select(f).where(*conditions(f), C.id <= last_id)
+        stmt = _plain_select("sqlite").where(*conditions(f), C.id <= last_id)
         if after is not None:
             stmt = stmt.where(
                 sa.tuple_(sa.type_coerce(C.occurred_at, sa.String), C.id) > sa.tuple_(*after)
@@ -240,7 +244,7 @@ def _python_csv(engine: Engine, f: ReportFilter, batch: int) -> Iterator[bytes]:
 def entry_rows(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator[tuple]:
     """Every exported row as stored values (time as ISO text), streamed from the database."""
     if engine.dialect.name == "postgresql":
-        select = _ordered(_plain_select_pg().where(*conditions(f)))
+        select = _ordered(_plain_select("postgresql").where(*conditions(f)))
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(select)
             for row in result:
@@ -250,15 +254,6 @@ def entry_rows(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator[
     for rows in sqlite_batches(engine, f, batch):
         for row in rows:
             yield tuple(row[:width])
-
-
-def _plain_select_pg() -> sa.Select:
-    columns = [sa.type_coerce(column, sa.String) if name in ("entry_type", "kind") else column
-               for name, column in COLUMNS]  # fmt: skip
-    columns[TIME] = sa.func.to_char(
-        C.occurred_at, sa.literal_column('\'YYYY-MM-DD"T"HH24:MI:SS"Z"\'')
-    )
-    return sa.select(*columns)
 
 
 def xlsx_chunks(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator[bytes]:
@@ -274,7 +269,3 @@ def xlsx_chunks(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator
                 yield block
     finally:
         os.unlink(handle.name)
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
