@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from .web import (
         account,
         admin,
+        admin_revenue,
         auth,
         checkout,
         media_files,
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         studio,
         studio_offers,
         studio_payments,
+        studio_revenue,
         test_checkout,
         viewer,
         watch,
@@ -111,6 +113,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(admin_revenue.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
