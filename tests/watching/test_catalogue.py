@@ -60,7 +60,14 @@ def shelf(make_title):
                 "currency": "NOK",
                 "territory_mode": "allow",
                 "territories": [{"country": "NO"}],
-            }
+            },
+            {  # sold outright in Sweden only: in Norway it is "only for rent"
+                "kind": OfferKind.BUY,
+                "amount": 99900,
+                "currency": "SEK",
+                "territory_mode": "allow",
+                "territories": [{"country": "SE"}],
+            },
         ],
     )
     db.session.add(SubtitleTrack(title_id=d.id, language="en", label="English", storage_key="k"))
@@ -117,13 +124,13 @@ def test_each_card_shows_price_in_local_currency_or_why_not(client, shelf):
     dunes = html[html.index("Dunes") : html.index("Coastline")]
     assert "Not available in France" in dunes
     coastline = html[html.index("Coastline") : html.index("Bergen Blues")]
-    assert "Not on sale" in coastline
+    assert "Not for sale at the moment." in coastline
     bergen = html[html.index("Bergen Blues") :]
     assert "€4.99" in bergen and "€14.99" in bergen
     norway = client.get("/films", headers={"X-Test-Country": "NO"}).get_data(as_text=True)
     assert "NOK" in norway[norway.index("Dunes") : norway.index("Coastline")]
     title_page = client.get("/films/dunes", headers={"X-Test-Country": "NO"})
-    assert "Only for rent in your country" in title_page.get_data(as_text=True)
+    assert "Only for rent in Norway." in title_page.get_data(as_text=True)
 
 
 def test_bad_query_values_fall_back_to_defaults(client, shelf):
