@@ -27,7 +27,7 @@ static/vendor/.installed: node_modules/.installed
 	touch $@
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -q -d storefront/translations 2>/dev/null || $(BIN)/pybabel compile -q -d storefront/translations
+	$(BIN)/pybabel compile -d storefront/translations > /dev/null
 
 setup: $(VENV)/.installed static/vendor/.installed translations
 
@@ -69,8 +69,8 @@ bench: setup
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _l -k lazy_gettext -o storefront/translations/messages.pot .
-	$(BIN)/pybabel update --quiet -i storefront/translations/messages.pot -d storefront/translations
+	$(BIN)/pybabel --quiet extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -k N_ -o storefront/translations/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i storefront/translations/messages.pot -d storefront/translations
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -62,45 +62,65 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_adapters(app: Flask) -> None:
+    from .adapters.geo import build_geo
     from .adapters.mail import build_mailer
+    from .adapters.payments import build_gateway
     from .adapters.storage import build_storage
     from .jobs import init_jobs
+    from .tasks.payments import defer_offline_delivery
+    from .web.media_files import media_url_for_token
+    from .web.test_checkout import page_url
 
+    # Adapters that hand out links take URL builders from the web layer; they never import it.
     app.extensions["mailer"] = build_mailer(app.config)
-
-    def local_media_url(kind: str, token: str) -> str:
-        # Read at call time: PUBLIC_URL is the address browsers reach this app on.
-        folder = "parts" if kind == "part" else "objects"
-        return f"{app.config['PUBLIC_URL']}/media/{folder}/{token}"
-
-    app.extensions["storage"] = build_storage(app.config, local_media_url)
+    app.extensions["geo"] = build_geo(app.config)
+    app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
+    app.extensions["payments"] = build_gateway(
+        app.config, offline_page_url=page_url, offline_notify=defer_offline_delivery
+    )
     init_jobs(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from .extensions import csrf
     from .web import (
         account,
         admin,
+        admin_revenue,
         auth,
+        checkout,
         media_files,
         store,
         studio,
         studio_media,
+        studio_offers,
+        studio_payments,
+        studio_revenue,
         studio_titles,
         studio_uploads,
+        test_checkout,
+        viewer,
+        watch,
+        webhooks,
     )
 
+    viewer.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(media_files.bp)
+    app.register_blueprint(watch.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(test_checkout.bp)
+    app.register_blueprint(studio_payments.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)
     app.register_blueprint(studio_titles.bp)
     app.register_blueprint(studio_uploads.bp)
     app.register_blueprint(studio_media.bp)
-    csrf.exempt(media_files.bp)  # authorised by signed tokens, not by the session
-    app.register_blueprint(media_files.bp)
+    app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(admin_revenue.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

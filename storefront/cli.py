@@ -19,7 +19,10 @@ DEMO_ACCOUNTS = {
 
 
 def init_app(app: Flask) -> None:
+    from .payments_cli import payments_cli
+
     app.cli.add_command(create_admin)
+    app.cli.add_command(payments_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
     app.cli.add_command(storage_group)
@@ -69,9 +72,20 @@ def demo_data() -> None:
 @click.option("--workers", default=2, show_default=True, help="Worker threads.")
 def worker(workers: int) -> None:
     """Run the background job worker (transcoding, clean-ups)."""
+    import logging
+
     from huey.consumer import Consumer
 
-    huey = current_app.extensions["huey"]
+    from .jobs import run_worker_startup
+
+    if not logging.getLogger().handlers:  # say what the worker does unless told otherwise
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Work a killed worker or a reboot left half-done is queued again before we start.
+    run_worker_startup(app)
+    huey = app.extensions["huey"]
     consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
     consumer.run()
 

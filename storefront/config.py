@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,142 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 def _list(value: str | None) -> list[str]:
     return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def _networks(env: Mapping[str, str], name: str) -> list[str]:
+    import ipaddress
+
+    values = _list(env.get(name))
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {value!r} is not an IP network (CIDR)") from exc
+    return values
+
+
+def _geoip_backend(env: Mapping[str, str]) -> str:
+    backend = (env.get("GEOIP_BACKEND") or "").strip().lower()
+    backend = backend or ("maxmind" if env.get("GEOIP_DB_PATH") else "iptocc")
+    if backend not in {"iptocc", "maxmind", "none"}:
+        raise ConfigError(f"GEOIP_BACKEND must be iptocc, maxmind or none, not {backend!r}")
+    if backend == "maxmind" and not env.get("GEOIP_DB_PATH"):
+        raise ConfigError("GEOIP_BACKEND=maxmind needs GEOIP_DB_PATH (a GeoIP2/GeoLite2 .mmdb)")
+    return backend
+
+
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def _sweep_minutes(env: Mapping[str, str]) -> int:
+    minutes = _positive(env, "TRANSCODE_SWEEP_MINUTES", 1)
+    if minutes > 59:
+        raise ConfigError("TRANSCODE_SWEEP_MINUTES must be between 1 and 59")
+    return minutes
+
+
+def _preset(env: Mapping[str, str]) -> str:
+    preset = (env.get("TRANSCODE_PRESET") or "veryfast").strip().lower()
+    if preset not in X264_PRESETS:
+        raise ConfigError(f"TRANSCODE_PRESET must be one of {', '.join(X264_PRESETS)}")
+    return preset
+
+
+def _ladder(value: str | None) -> list[tuple[int, int, int]]:
+    """TRANSCODE_LADDER: heights ("360,720") or height:video_kbps[:audio_kbps] rungs.
+
+    Known heights take the default ladder's bitrates; other heights get a bitrate scaled
+    from the 720-line rung, so "480" or "1440" just work.
+    """
+    from .adapters.media.ladder import DEFAULT_LADDER
+
+    known = {rung[0]: rung for rung in DEFAULT_LADDER}
+    items = _list(value)
+    if not items:
+        return list(DEFAULT_LADDER)
+    rungs: dict[int, tuple[int, int, int]] = {}
+    for item in items:
+        parts = item.lower().split(":")
+        parts[0] = parts[0].removesuffix("p")
+        try:
+            numbers = [int(part) for part in parts]
+        except ValueError:
+            numbers = []
+        height = numbers[0] if 1 <= len(numbers) <= 3 else 0
+        if not 120 <= height <= 4320 or height % 2 or min(numbers) <= 0:
+            raise ConfigError(
+                f"TRANSCODE_LADDER: {item!r} is not an even height (120-4320), "
+                "optionally followed by :video_kbps[:audio_kbps]"
+            )
+        default = known.get(height) or (
+            height,
+            round(2800 * (height / 720) ** 1.5 / 50) * 50,
+            160 if height >= 1080 else 128 if height >= 540 else 96,
+        )
+        video_kbps = numbers[1] if len(numbers) > 1 else default[1]
+        audio_kbps = numbers[2] if len(numbers) > 2 else default[2]
+        rungs[height] = (height, video_kbps, audio_kbps)
+    return [rungs[height] for height in sorted(rungs)]
+
+
+def parse_fee_percent(raw: object) -> Decimal:
+    """A platform fee percentage ("10", "7.5") as an exact Decimal of whole basis points."""
+    if raw is None or raw == "":
+        return Decimal(0)
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation as exc:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be a number, got {raw!r}") from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be between 0 and 100, got {raw!r}")
+    if (value * 100) % 1:
+        raise ConfigError(
+            f"PLATFORM_FEE_PERCENT takes at most two decimals (basis points), got {raw!r}"
+        )
+    return value
+
+
+def parse_fee_fixed(raw: object) -> dict[str, int]:
+    """Fixed platform fee per currency, in minor units: "EUR:30,USD:30,JPY:0"."""
+    if isinstance(raw, Mapping):
+        pairs = [f"{k}:{v}" for k, v in raw.items()]
+    else:
+        pairs = _list(str(raw or ""))
+    fees: dict[str, int] = {}
+    for pair in pairs:
+        currency, _, amount = pair.partition(":")
+        currency = currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha() or not amount.strip().isdigit():
+            raise ConfigError(
+                "PLATFORM_FEE_FIXED takes CURRENCY:MINOR_UNITS pairs such as "
+                f"'EUR:30,JPY:0', got {pair!r}"
+            )
+        fees[currency] = int(amount)
+    return fees
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
 
 
 def load_config(env: Mapping[str, str] | None = None, instance_path: str | None = None) -> dict:
@@ -79,6 +216,20 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": _bool(env.get("JOBS_IMMEDIATE")),
+        # Queue name: the key prefix on Redis, so several stores can share one server.
+        "JOBS_QUEUE_NAME": env.get("JOBS_QUEUE_NAME") or "storefront",
+        # Media pipeline (storefront/tasks/media.py)
+        "FFMPEG_PATH": env.get("FFMPEG_PATH") or None,
+        "TRANSCODE_LADDER": _ladder(env.get("TRANSCODE_LADDER")),
+        "TRANSCODE_SEGMENT_SECONDS": _positive(env, "TRANSCODE_SEGMENT_SECONDS", 6),
+        "TRANSCODE_PRESET": _preset(env),
+        "TRANSCODE_THREADS": _int(env, "TRANSCODE_THREADS", 0),
+        "TRANSCODE_TIMEOUT_FACTOR": _positive(env, "TRANSCODE_TIMEOUT_FACTOR", 10),
+        "TRANSCODE_MAX_ATTEMPTS": _positive(env, "TRANSCODE_MAX_ATTEMPTS", 3),
+        "TRANSCODE_RETRY_SECONDS": _positive(env, "TRANSCODE_RETRY_SECONDS", 60),
+        "TRANSCODE_STALE_SECONDS": _positive(env, "TRANSCODE_STALE_SECONDS", 300),
+        "TRANSCODE_SWEEP_MINUTES": _sweep_minutes(env),
+        "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or None,
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": _int(env, "SMTP_PORT", 587),
@@ -108,19 +259,55 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "IMAGE_MAX_BYTES": _int(env, "IMAGE_MAX_BYTES", 20 * 1024 * 1024),
         "IMAGE_MAX_PIXELS": _int(env, "IMAGE_MAX_PIXELS", 40_000_000),
         "SUBTITLE_MAX_BYTES": _int(env, "SUBTITLE_MAX_BYTES", 2 * 1024 * 1024),
-        # Payments
-        "PAYMENTS_BACKEND": env.get("PAYMENTS_BACKEND", "offline"),
+        # Where viewers are (storefront/adapters/geo.py)
+        "GEO_COUNTRY_HEADER": env.get("GEO_COUNTRY_HEADER") or None,
+        "GEO_TRUSTED_PROXIES": _networks(env, "GEO_TRUSTED_PROXIES"),
+        "GEOIP_DB_PATH": env.get("GEOIP_DB_PATH") or None,
+        "GEOIP_BACKEND": _geoip_backend(env),
+        "DEV_COUNTRY": (env.get("DEV_COUNTRY") or "").strip().upper() or None,
+        # Payments (see storefront/adapters/payments)
+        "PAYMENTS_BACKEND": _choice(env, "PAYMENTS_BACKEND", ("offline", "stripe"), "offline"),
+        "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env.get("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": (env.get("STRIPE_API_BASE") or "").rstrip("/") or None,
+        "STRIPE_CONNECT": _bool(env.get("STRIPE_CONNECT")),
+        "STRIPE_AUTOMATIC_TAX": _bool(env.get("STRIPE_AUTOMATIC_TAX")),
+        "STRIPE_MAX_NETWORK_RETRIES": _int(env, "STRIPE_MAX_NETWORK_RETRIES", 2),
+        "STRIPE_TIMEOUT_SECONDS": _int(env, "STRIPE_TIMEOUT_SECONDS", 10),
+        "PLATFORM_FEE_PERCENT": parse_fee_percent(env.get("PLATFORM_FEE_PERCENT")),
+        "PLATFORM_FEE_FIXED": parse_fee_fixed(env.get("PLATFORM_FEE_FIXED")),
+        "ORDER_PENDING_MINUTES": _int(env, "ORDER_PENDING_MINUTES", 60),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+        # Playback
+        "MAX_CONCURRENT_STREAMS": _int(env, "MAX_CONCURRENT_STREAMS", 3),
+        "STREAM_IDLE_SECONDS": _int(env, "STREAM_IDLE_SECONDS", 120),
+        "PLAYBACK_TOKEN_SECONDS": _int(env, "PLAYBACK_TOKEN_SECONDS", 900),
+        "SEGMENT_URL_SECONDS": _int(env, "SEGMENT_URL_SECONDS", 300),
+        "CATALOGUE_CACHE_SECONDS": _int(env, "CATALOGUE_CACHE_SECONDS", 30),
     }
+    if config["ORDER_PENDING_MINUTES"] < 1:
+        raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")
+    if config["STRIPE_TIMEOUT_SECONDS"] < 1 or config["STRIPE_MAX_NETWORK_RETRIES"] < 0:
+        raise ConfigError("STRIPE_TIMEOUT_SECONDS must be >= 1, STRIPE_MAX_NETWORK_RETRIES >= 0")
     return config
 
 
 def check_config(config: Mapping[str, Any]) -> list[str]:
     """Return warnings; raise ConfigError for settings production must not run with."""
     warnings: list[str] = []
+    dev_country = config.get("DEV_COUNTRY")
+    if dev_country and not config.get("PRODUCTION"):
+        from .countries import is_country
+
+        if not is_country(dev_country):
+            raise ConfigError(
+                f"DEV_COUNTRY must be an ISO 3166-1 alpha-2 code, not {dev_country!r}"
+            )
     if not config.get("PRODUCTION"):
         return warnings
     problems = []
+    if dev_country:
+        problems.append("DEV_COUNTRY pretends every viewer is in one country; unset it")
     secret = config.get("SECRET_KEY")
     if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
@@ -130,6 +317,10 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         problems.append(
             "offline test payments cannot run in production; set PAYMENTS_BACKEND=stripe"
         )
+    elif config.get("PAYMENTS_BACKEND") == "stripe":
+        for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+            if not config.get(key):
+                problems.append(f"{key} must be set when PAYMENTS_BACKEND=stripe")
     if config.get("STORAGE_BACKEND") not in ("local", "s3"):
         problems.append("STORAGE_BACKEND must be local or s3")
     if config.get("STORAGE_BACKEND") == "s3" and not config.get("S3_BUCKET"):
@@ -140,6 +331,14 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         warnings.append(
             "Running production on SQLite: fine for one small machine, use PostgreSQL to scale out"
         )
+    if config.get("GEO_COUNTRY_HEADER") and not config.get("GEO_TRUSTED_PROXIES"):
+        warnings.append(
+            "GEO_COUNTRY_HEADER is ignored until GEO_TRUSTED_PROXIES lists your CDN's addresses"
+        )
+    if str(config.get("STRIPE_SECRET_KEY") or "").startswith("sk_test_"):
+        warnings.append("STRIPE_SECRET_KEY is a test-mode key: no real money will move")
+    if config.get("STRIPE_API_BASE"):
+        warnings.append("STRIPE_API_BASE points payments at a server other than Stripe's")
     if str(config.get("RATELIMIT_STORAGE_URI", "")).startswith("memory"):
         warnings.append("Rate limits are per process; set REDIS_URL when running several workers")
     return warnings

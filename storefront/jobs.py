@@ -19,15 +19,20 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 # Modules whose register_tasks(huey, app) -> dict[str, task] is called at start-up.
-TASK_MODULES: list[str] = ["storefront.tasks.uploads"]
+TASK_MODULES: list[str] = [
+    "storefront.tasks.media",
+    "storefront.tasks.payments",
+    "storefront.tasks.uploads",
+]
 
 
 def build_huey(config: dict[str, Any]) -> Huey:
+    name = config.get("JOBS_QUEUE_NAME") or "storefront"
     if config.get("JOBS_IMMEDIATE"):
-        return MemoryHuey("storefront", immediate=True)
+        return MemoryHuey(name, immediate=True)
     if config["JOBS_BACKEND"] == "redis":
-        return RedisHuey("storefront", url=config["REDIS_URL"])
-    return SqliteHuey("storefront", filename=config["JOBS_SQLITE_PATH"])
+        return RedisHuey(name, url=config["REDIS_URL"])
+    return SqliteHuey(name, filename=config["JOBS_SQLITE_PATH"])
 
 
 def in_app_context(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,6 +67,22 @@ def init_jobs(app: Flask) -> None:
         module = importlib.import_module(module_name)
         tasks.update(module.register_tasks(huey, app))
     app.extensions["tasks"] = tasks
+
+
+def on_worker_start(app: Flask, hook: Callable[[], Any]) -> None:
+    """Have `flask worker` call `hook` when it starts, before it takes tasks.
+
+    Task modules use this to re-enqueue work a killed worker or a reboot left behind.
+    """
+    app.extensions.setdefault("worker_startup", []).append(hook)
+
+
+def run_worker_startup(app: Flask) -> None:
+    for hook in app.extensions.get("worker_startup", []):
+        try:
+            hook()
+        except Exception:  # the periodic sweeps will try again; the worker must still start
+            log.exception("Worker start-up hook %s failed", getattr(hook, "__name__", hook))
 
 
 def defer(session: Session, task_name: str, *args: Any) -> None:

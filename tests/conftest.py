@@ -18,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.pool import NullPool
 
 from storefront import create_app
 from storefront.extensions import db
@@ -26,6 +27,8 @@ from storefront.models import Offer, OfferTerritory, Studio, Title, TitleStatus,
 from .helpers import AuthActions
 
 PASSWORD = "correct horse battery"
+# The Stripe emulator's fixtures (stripe_emulator, stripe_emu, stripe_client) for every area.
+pytest_plugins = ["tests.stripe_emulator.fixtures"]
 
 
 class IsolatedClient(FlaskClient):
@@ -100,12 +103,18 @@ def test_settings(database_url: str, instance: Path) -> dict:
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # No pooled connections outlive a test's app (throwaway apps are never disposed).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
         "JOBS_IMMEDIATE": True,
         "CHEAP_PASSWORD_HASHING": True,
+        # Tests say where the viewer is the way a CDN does: a country header, trusted only
+        # because the test client and live server connect from loopback.
+        "GEO_COUNTRY_HEADER": "X-Test-Country",
+        "GEO_TRUSTED_PROXIES": ["127.0.0.0/8"],
         "SERVER_NAME": None,
         "PUBLIC_URL": "http://localhost",
     }

@@ -10,6 +10,8 @@ SAFE_PRODUCTION = {
     "STOREFRONT_ENV": "production",
     "SECRET_KEY": "x" * 48,
     "PAYMENTS_BACKEND": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_example",
+    "STRIPE_WEBHOOK_SECRET": "whsec_example",
     "DATABASE_URL": "postgresql+psycopg://app@db/store",
     "REDIS_URL": "redis://cache:6379/0",
 }

@@ -13,6 +13,7 @@ from storefront import money
 ROOT = Path(__file__).resolve().parent.parent
 KEYWORDS = {
     "_": None,
+    "N_": None,
     "gettext": None,
     "ngettext": (1, 2),
     "_l": None,

@@ -49,14 +49,32 @@ class MediaStatus {
     error.hidden = !asset.error;
     error.textContent = asset.error || "";
     const probe = panel.querySelector('[data-field-box="probe"]');
-    probe.hidden = !asset.width;
-    if (asset.width) {
-      const seconds = Math.round((asset.duration_ms || 0) / 1000);
+    const facts = asset.probe || {};
+    probe.hidden = !facts.width;
+    if (facts.width) {
+      const seconds = Math.round((facts.duration_ms || 0) / 1000);
       set("duration", `${Math.floor(seconds / 60)} min ${seconds % 60} s`);
-      set("picture", `${asset.width} × ${asset.height}${asset.frame_rate ? `, ${asset.frame_rate} fps` : ""}`);
-      set("video_codec", asset.video_codec || "–");
-      set("audio_tracks", String(asset.audio_tracks));
+      const rate = facts.frame_rate ? `, ${facts.frame_rate} fps` : "";
+      set("picture", `${facts.width} × ${facts.height}${rate}`);
+      set("video_codec", facts.video_codec || "–");
+      set("audio_tracks", String((facts.audio_tracks || []).length));
     }
+    const table = panel.querySelector('[data-field-box="renditions"]');
+    table.hidden = !asset.renditions.length;
+    const body = table.querySelector("tbody");
+    body.replaceChildren(
+      ...asset.renditions.map((rendition) => {
+        const row = document.createElement("tr");
+        const progress = `${rendition.progress} %`;
+        for (const [text, numeric] of [[rendition.name], [rendition.status_label], [progress, 1]]) {
+          const cell = document.createElement("td");
+          cell.textContent = text;
+          if (numeric) cell.className = "num";
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
   }
 }
 

@@ -27,7 +27,7 @@ from .commerce import (
     WatchProgress,
     WebhookEvent,
 )
-from .ledger import EntryType, LedgerEntry
+from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "FacetKind",
     "ImageKind",
     "LedgerEntry",
+    "LedgerImmutableError",
     "MediaAsset",
     "Offer",
     "OfferKind",

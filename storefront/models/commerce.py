@@ -166,7 +166,8 @@ class WebhookEvent(Base):
     provider: Mapped[str] = mapped_column(sa.String(20))
     payload: Mapped[dict[str, object]] = mapped_column(sa.JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    processed_at: Mapped[datetime | None]
+    # Indexed: events still waiting (NULL) are looked up after every payment and periodically.
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
     outcome: Mapped[str | None] = mapped_column(sa.String(255))
 
 

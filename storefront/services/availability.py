@@ -7,7 +7,7 @@ form `availability_for_titles`); nothing else decides availability.
 Rules, per offer:
 - territory: WORLDWIDE and DENY admit every country except rows marked blocked; ALLOW admits
   only countries with a row that is not blocked. A viewer whose country is unknown is admitted
-  only by WORLDWIDE offers without blocked rows.
+  only by offers that exclude no country (WORLDWIDE or DENY without blocked rows).
 - price: the country's row overrides the offer's amount and currency when it sets them.
 - window: half-open [available_from, available_until); the country's row overrides either end.
 - the title must be published or unlisted, and the offer active.
@@ -19,7 +19,9 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Offer, OfferKind, OfferTerritory, TerritoryMode, Title, TitleStatus
@@ -77,6 +79,15 @@ class OfferOption:
 
 
 @dataclass(frozen=True, slots=True)
+class Withheld:
+    """An active offer this viewer cannot take now, and why (for "Only for rent here")."""
+
+    kind: OfferKind
+    reason: Reason
+    at: datetime | None = None  # NOT_YET: when it opens; ENDED: when it closed
+
+
+@dataclass(frozen=True, slots=True)
 class Availability:
     title_id: int
     country: str | None
@@ -84,6 +95,7 @@ class Availability:
     reason: Reason | None = None
     opens_at: datetime | None = None  # with NOT_YET: when the earliest window opens
     ended_at: datetime | None = None  # with ENDED: when the latest window closed
+    withheld: tuple[Withheld, ...] = ()  # active offers of a kind not offered here and now
 
     @property
     def is_available(self) -> bool:
@@ -108,7 +120,7 @@ class NotAvailable(ServiceError):
 
 def _admits(rule: OfferRule, country: str | None) -> bool:
     if country is None:
-        return rule.mode == TerritoryMode.WORLDWIDE and not any(
+        return rule.mode != TerritoryMode.ALLOW and not any(
             t.blocked for t in rule.territories.values()
         )
     row = rule.territories.get(country)
@@ -125,19 +137,20 @@ def evaluate(
     if not rules:
         return Availability(title_id, country, reason=Reason.NOT_FOR_SALE)
     options: list[OfferOption] = []
-    opens: list[datetime] = []
-    ended: list[datetime] = []
+    withheld: list[Withheld] = []
     for rule in sorted(rules, key=lambda r: r.kind.value):
         if not _admits(rule, country):
+            outside = Reason.UNKNOWN_COUNTRY if country is None else Reason.NOT_IN_COUNTRY
+            withheld.append(Withheld(rule.kind, outside))
             continue
         row = rule.territories.get(country) if country else None
         start = row.available_from if row and row.available_from else rule.available_from
         until = row.available_until if row and row.available_until else rule.available_until
         if start is not None and at < start:
-            opens.append(start)
+            withheld.append(Withheld(rule.kind, Reason.NOT_YET, start))
             continue
         if until is not None and at >= until:
-            ended.append(until)
+            withheld.append(Withheld(rule.kind, Reason.ENDED, until))
             continue
         priced = row is not None and row.amount is not None and row.currency is not None
         options.append(
@@ -151,53 +164,112 @@ def evaluate(
                 rental_watch_hours=rule.rental_watch_hours,
             )
         )
+    offered = {o.kind for o in options}
+    # Two offers of one kind cannot exist (unique per title), but plain data may hold them.
+    withheld = [w for w in withheld if w.kind not in offered]
     if options:
-        return Availability(title_id, country, tuple(options))
+        return Availability(title_id, country, tuple(options), withheld=tuple(withheld))
+    opens = [w.at for w in withheld if w.reason == Reason.NOT_YET and w.at]
+    ended = [w.at for w in withheld if w.reason == Reason.ENDED and w.at]
     if opens:
-        return Availability(title_id, country, reason=Reason.NOT_YET, opens_at=min(opens))
+        return Availability(
+            title_id, country, reason=Reason.NOT_YET, opens_at=min(opens), withheld=tuple(withheld)
+        )
     if ended:
-        return Availability(title_id, country, reason=Reason.ENDED, ended_at=max(ended))
-    if country is None:
-        return Availability(title_id, country, reason=Reason.UNKNOWN_COUNTRY)
-    return Availability(title_id, country, reason=Reason.NOT_IN_COUNTRY)
+        return Availability(
+            title_id, country, reason=Reason.ENDED, ended_at=max(ended), withheld=tuple(withheld)
+        )
+    reason = Reason.UNKNOWN_COUNTRY if country is None else Reason.NOT_IN_COUNTRY
+    return Availability(title_id, country, reason=reason, withheld=tuple(withheld))
 
 
-def _load_rules(title_ids: Sequence[int]) -> dict[int, list[OfferRule]]:
-    """Two queries whatever the number of titles."""
+_OFFERS = Offer.__table__
+_TERRITORIES = OfferTerritory.__table__
+_COLUMNS = (
+    _OFFERS.c.id,
+    _OFFERS.c.title_id,
+    _OFFERS.c.kind,
+    _OFFERS.c.territory_mode,
+    _OFFERS.c.amount,
+    _OFFERS.c.currency,
+    _OFFERS.c.available_from,
+    _OFFERS.c.available_until,
+    _OFFERS.c.active,
+    _TERRITORIES.c.country,
+    _TERRITORIES.c.blocked,
+    _TERRITORIES.c.amount,
+    _TERRITORIES.c.currency,
+    _TERRITORIES.c.available_from,
+    _TERRITORIES.c.available_until,
+)
+
+
+def _rules_query(territory_filter: sa.ColumnElement[bool] | None) -> sa.Select:
+    """Offers joined with their territory rows (all, or only those the viewer needs)."""
+    on = _TERRITORIES.c.offer_id == _OFFERS.c.id
+    if territory_filter is not None:
+        on = sa.and_(on, territory_filter)
+    return (
+        sa.select(*_COLUMNS)
+        .select_from(_OFFERS.outerjoin(_TERRITORIES, on))
+        .where(_OFFERS.c.title_id.in_(sa.bindparam("title_ids", expanding=True)))
+    )
+
+
+# One round trip per page. For one viewer the rule reads only the viewer's own country row of
+# each offer (or, for an unknown country, whether an offer excludes any country), so the join
+# fetches one or two rows per offer instead of every territory row.
+_ALL_TERRITORIES = _rules_query(None)
+_ONE_COUNTRY = _rules_query(_TERRITORIES.c.country == sa.bindparam("country"))
+_BLOCKED_ONLY = _rules_query(_TERRITORIES.c.blocked == sa.true())
+_EVERY_COUNTRY = object()
+
+
+def _load_rules(
+    title_ids: Sequence[int],
+    country: str | None | object = _EVERY_COUNTRY,
+    terms: dict[int, tuple[int, int]] | None = None,
+) -> dict[int, list[OfferRule]]:
+    """One query whatever the number of titles; `terms` adds rental terms by title id."""
     if not title_ids:
         return {}
-    offers = db.session.execute(
-        db.select(Offer.__table__).where(Offer.title_id.in_(title_ids))
-    ).all()
+    params: dict[str, object] = {"title_ids": list(title_ids)}
+    if country is _EVERY_COUNTRY:
+        query = _ALL_TERRITORIES
+    elif country is None:
+        query = _BLOCKED_ONLY
+    else:
+        query, params["country"] = _ONE_COUNTRY, country
+    offers: dict[int, Sequence] = {}
     territories: dict[int, dict[str, TerritoryRule]] = defaultdict(dict)
-    if offers:
-        rows = db.session.execute(
-            db.select(OfferTerritory.__table__).where(
-                OfferTerritory.offer_id.in_([o.id for o in offers])
-            )
-        ).all()
-        for row in rows:
-            territories[row.offer_id][row.country] = TerritoryRule(
-                row.country,
-                row.blocked,
-                row.amount,
-                row.currency,
-                _aware(row.available_from),
-                _aware(row.available_until),
+    for row in db.session.execute(query, params).tuples():
+        offer_id = row[0]
+        if offer_id not in offers:
+            offers[offer_id] = row
+        if row[9] is not None:
+            territories[offer_id][row[9]] = TerritoryRule(
+                row[9], bool(row[10]), row[11], row[12], _aware(row[13]), _aware(row[14])
             )
     rules: dict[int, list[OfferRule]] = defaultdict(list)
-    for o in offers:
-        rules[o.title_id].append(
+    no_terms = (None, None)
+    for offer_id, o in offers.items():
+        kind = OfferKind(o[2])
+        start_days, watch_hours = (
+            terms.get(o[1], no_terms) if terms and kind == OfferKind.RENT else no_terms
+        )
+        rules[o[1]].append(
             OfferRule(
-                offer_id=o.id,
-                kind=OfferKind(o.kind),
-                mode=TerritoryMode(o.territory_mode),
-                amount=o.amount,
-                currency=o.currency,
-                available_from=_aware(o.available_from),
-                available_until=_aware(o.available_until),
-                active=o.active,
-                territories=territories.get(o.id, {}),
+                offer_id=offer_id,
+                kind=kind,
+                mode=TerritoryMode(o[3]),
+                amount=o[4],
+                currency=o[5],
+                available_from=_aware(o[6]),
+                available_until=_aware(o[7]),
+                active=bool(o[8]),
+                rental_start_days=start_days,
+                rental_watch_hours=watch_hours,
+                territories=territories.get(offer_id, {}),
             )
         )
     return rules
@@ -205,41 +277,39 @@ def _load_rules(title_ids: Sequence[int]) -> dict[int, list[OfferRule]]:
 
 def _aware(value: datetime | None) -> datetime | None:
     # Core (non-ORM) selects bypass the UTC type's result processing on some drivers.
-    from datetime import UTC
-
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
 
 
-def _with_rental_terms(rules: list[OfferRule], title: Title) -> list[OfferRule]:
-    from dataclasses import replace
+def _terms(titles: Iterable[Title]) -> dict[int, tuple[int, int]]:
+    return {t.id: (t.rental_start_days, t.rental_watch_hours) for t in titles}
 
-    return [
-        replace(
-            r,
-            rental_start_days=title.rental_start_days,
-            rental_watch_hours=title.rental_watch_hours,
-        )
-        if r.kind == OfferKind.RENT
-        else r
-        for r in rules
-    ]
+
+def rules_for(title: Title) -> list[OfferRule]:
+    """A title's offers as plain data (every territory row, rental terms included)."""
+    return _load_rules([title.id], terms=_terms([title])).get(title.id, [])
+
+
+def availability_by_country(
+    title: Title, countries: Iterable[str | None], at: datetime, *, as_published: bool = False
+) -> dict[str | None, Availability]:
+    """The rule for one title in many countries (the studio's at-a-glance view), one query.
+
+    `as_published` previews a draft as if it were on sale.
+    """
+    rules = rules_for(title)
+    sellable = as_published or title.status in SELLABLE_STATUSES
+    return {c: evaluate(title.id, rules, c, at, sellable) for c in countries}
 
 
 def availability_for_titles(
     titles: Sequence[Title], country: str | None, at: datetime
 ) -> dict[int, Availability]:
-    """Availability of many titles for one viewer, in a fixed number of queries."""
-    rules = _load_rules([t.id for t in titles])
+    """Availability of many titles for one viewer, in one query."""
+    rules = _load_rules([t.id for t in titles], country, _terms(titles))
     return {
-        t.id: evaluate(
-            t.id,
-            _with_rental_terms(rules.get(t.id, []), t),
-            country,
-            at,
-            sellable=t.status in SELLABLE_STATUSES,
-        )
+        t.id: evaluate(t.id, rules.get(t.id, ()), country, at, t.status in SELLABLE_STATUSES)
         for t in titles
     }
 

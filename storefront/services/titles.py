@@ -1,9 +1,9 @@
 """Titles of a studio: what describes them, their status, and deleting them.
 
 Status is explicit. The media states (draft, processing, ready, failed) follow the feature
-film's pipeline (`sync_status`); the store states (published, unlisted, removed) are chosen by
-the studio through `publish`, `unlist` and `remove`, which refuse while `can_sell` names a
-reason.
+film's pipeline (`media_pipeline.sync_title_status`); the store states (published, unlisted,
+removed) are chosen by the studio through `publish`, `unlist` and `remove`, which refuse
+while `can_sell` names a reason.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ RENTAL_WATCH_HOURS = (1, 720)
 FIRST_FILM_YEAR = 1888
 MAX_LIST_ITEMS = 100
 
-STORE_STATUSES = frozenset({TitleStatus.PUBLISHED, TitleStatus.UNLISTED, TitleStatus.REMOVED})
 # action -> (resulting status, statuses it may start from)
 TRANSITIONS: dict[str, tuple[TitleStatus, frozenset[TitleStatus]]] = {
     "publish": (
@@ -298,26 +297,6 @@ def change_status(title: Title, action: str) -> None:
 
 def status_label(title: Title) -> str:
     return str(STATUS_LABELS[title.status])
-
-
-def sync_status(title: Title) -> None:
-    """Follow the feature film's pipeline while the title is not in the store.
-
-    Called when an upload completes; the media pipeline calls it as the asset moves on.
-    Store states (published, unlisted, removed) are the studio's choice and stay.
-    """
-    if title.status in STORE_STATUSES:
-        return
-    feature = current_asset(title, AssetKind.FEATURE)
-    if feature is None or feature.status == AssetStatus.UPLOADING:
-        title.status = TitleStatus.DRAFT
-    elif feature.status == AssetStatus.READY:
-        title.status = TitleStatus.READY
-    elif feature.status == AssetStatus.FAILED:
-        title.status = TitleStatus.FAILED
-    else:
-        title.status = TitleStatus.PROCESSING
-    db.session.flush()
 
 
 # --- deletion -----------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from ..models import (
     utcnow,
 )
 from . import ServiceError
+from .media_pipeline import sync_title_status
 from .storage import get_storage
-from .titles import sync_status
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def _check_parts(session: UploadSession, parts: list[Part]) -> None:
 
 
 def complete_session(session: UploadSession) -> MediaAsset:
-    """Assemble the file, check its size, replace the previous asset and queue processing.
+    """Assemble the file, check its size and queue it for probing and transcoding.
 
     On a missing or wrong part nothing changes and the session stays resumable. Completing
     twice is harmless (the browser may retry after a dropped answer).
@@ -262,21 +262,10 @@ def complete_session(session: UploadSession) -> MediaAsset:
     asset.size_bytes = info.size
     asset.progress = 0
     asset.error_code = asset.error = None
-    # The replaced asset stops counting at once; its objects stay until the new asset is
-    # ready, when the pipeline calls purge_superseded() (a viewer may be mid-film).
-    previous = db.session.scalars(
-        db.select(MediaAsset).filter(
-            MediaAsset.title_id == asset.title_id,
-            MediaAsset.kind == asset.kind,
-            MediaAsset.id != asset.id,
-            MediaAsset.status != AssetStatus.SUPERSEDED,
-            MediaAsset.status != AssetStatus.UPLOADING,
-        )
-    )
-    for old in previous:
-        old.status = AssetStatus.SUPERSEDED
     db.session.flush()
-    sync_status(db.session.get(Title, asset.title_id))
+    # The asset it replaces keeps playing until this one is ready: the pipeline marks it
+    # superseded then and deletes its files (media_pipeline.finish_asset).
+    sync_title_status(asset.title_id)
     jobs.defer(db.session, "process_asset", asset.id)
     return asset
 
@@ -295,22 +284,6 @@ def abort_session(session: UploadSession) -> None:
     db.session.delete(session)
     db.session.delete(asset)
     db.session.flush()
-
-
-def purge_superseded(asset: MediaAsset) -> int:
-    """Delete the stored files of assets `asset` replaced; call once `asset` is ready."""
-    storage = get_storage()
-    deleted = 0
-    old_assets = db.session.scalars(
-        db.select(MediaAsset).filter_by(
-            title_id=asset.title_id, kind=asset.kind, status=AssetStatus.SUPERSEDED
-        )
-    )
-    for old in old_assets:
-        if old.source_key:
-            storage.delete(old.source_key)
-        deleted += storage.delete_prefix(keys.rendition_prefix(old.title_id, old.id))
-    return deleted
 
 
 def sweep_abandoned(now: datetime | None = None) -> tuple[int, int]:

@@ -1,1 +1,1 @@
-"""Huey task modules, each listed in storefront.jobs.TASK_MODULES."""
+"""Huey task modules, one per area, listed in storefront/jobs.py TASK_MODULES."""

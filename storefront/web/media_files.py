@@ -1,15 +1,21 @@
-"""Media links: the local backend's signed part and object routes, and image redirects.
+"""Media links: the local storage backend's signed-link routes (see the storage package
+docstring), and stable links to posters and stills that redirect to signed URLs.
 
-With S3 the browser talks to the bucket; with local storage these two routes stand in for
-presigned URLs. They authenticate by the signed token alone (no session, no CSRF token),
-so `register_blueprints` exempts this blueprint from CSRF.
+The two local routes authenticate by token alone: no session, no CSRF. With the S3 backend
+they are never linked to, and answer 404.
 """
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, Response, abort, current_app, redirect, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    send_file,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -20,49 +26,58 @@ from ..adapters.storage import (
     ObjectNotFound,
     UploadNotFound,
 )
-from ..extensions import db
+from ..extensions import csrf, db
 from ..models import Title, TitleImage, TitleStatus
 from ..security import can_manage_studio
-from ..services.storage import get_storage
 
-bp = Blueprint("media_files", __name__, url_prefix="/media")
+bp = Blueprint("media_files", __name__)
+
+
+def media_url_for_token(kind: str, token: str) -> str:
+    """Links for local storage tokens.
+
+    Within a request the link is root-relative, so it works on whatever host the page was
+    served from (a proxy, a test server on a random port); elsewhere (jobs, mails) it is
+    absolute under PUBLIC_URL.
+    """
+    path = f"/media/{'parts' if kind == 'part' else 'objects'}/{token}"
+    if has_request_context():
+        return f"{request.script_root}{path}"
+    return f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}"
 
 
 def _local_storage() -> LocalStorage:
-    storage = get_storage()
+    storage = current_app.extensions.get("storage")
     if not isinstance(storage, LocalStorage):
-        abort(404)  # with S3 the links point at the bucket, never here
+        abort(404)
     return storage
 
 
-@bp.put("/parts/<token>")
-def put_part(token: str) -> ResponseReturnValue:
+@bp.put("/media/parts/<token>")
+@csrf.exempt
+def media_part(token: str) -> ResponseReturnValue:
     storage = _local_storage()
     try:
         claims = storage.verify_token(token, "part")
     except InvalidToken:
         abort(403)
-    assert claims.upload_id is not None and claims.part_number is not None
-    # MAX_CONTENT_LENGTH guards form posts; a part may be as large as storage allows.
+    # A part may be far larger than a form post; the token already bounds what is accepted.
     request.max_content_length = storage.max_part_size
+    assert claims.upload_id is not None and claims.part_number is not None
     try:
         etag = storage.write_part(claims.key, claims.upload_id, claims.part_number, request.stream)
     except UploadNotFound:
         abort(404)
     except InvalidPart:
         abort(413)
-    response = Response(status=200)
-    response.headers["ETag"] = f'"{etag}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return "", 200, {"ETag": f'"{etag}"'}
 
 
-@bp.get("/objects/<token>")
-def get_object(token: str) -> ResponseReturnValue:
+@bp.get("/media/objects/<token>")
+def media_object(token: str) -> ResponseReturnValue:
     storage = _local_storage()
     try:
-        claims = storage.verify_token(token, "object")
-        served = storage.served_file(claims)
+        served = storage.served_file(storage.verify_token(token, "object"))
     except InvalidToken:
         abort(403)
     except ObjectNotFound:
@@ -70,16 +85,16 @@ def get_object(token: str) -> ResponseReturnValue:
     response = send_file(
         served.path,
         mimetype=served.content_type,
-        conditional=True,  # answers Range requests with 206
+        conditional=True,  # serves Range requests
         as_attachment=served.filename is not None,
         download_name=served.filename,
-        max_age=max(0, claims.expires - int(time.time())),
     )
-    response.cache_control.private = True
+    # The token is the credential: let players fetch segments from other origins too.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 
-@bp.get("/images/<int:image_id>/<name>")
+@bp.get("/media/images/<int:image_id>/<name>")
 def image(image_id: int, name: str) -> ResponseReturnValue:
     """A poster or still: a redirect to a short-lived signed URL of the stored file.
 
@@ -95,7 +110,8 @@ def image(image_id: int, name: str) -> ResponseReturnValue:
     if not public and not can_manage_studio(current_user, title.studio):
         abort(404)
     expires = int(current_app.config["MEDIA_URL_EXPIRES"])
-    response = redirect(get_storage().signed_get_url(key, expires), code=302)
+    storage = current_app.extensions["storage"]
+    response = redirect(storage.signed_get_url(key, expires), code=302)
     # The signed URL outlives this by far, so the browser may reuse the redirect a while.
     response.cache_control.max_age = min(300, expires // 2)
     response.cache_control.public = public

@@ -1,21 +1,208 @@
-"""The public store."""
+"""The public store: the catalogue, title pages and studio pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import datetime
+from typing import Any
+
+from babel import Locale
+from flask import Blueprint, abort, current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale, ngettext
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import TemplateNotFound
+from markupsafe import Markup
+
+from ..extensions import db
+from ..i18n import format_money
+from ..models import (
+    CreditRole,
+    FacetKind,
+    Studio,
+    Title,
+    TitleStatus,
+    utcnow,
+)
+from ..services import catalogue, library, playback
+from ..services.availability import SELLABLE_STATUSES, availability_for
+from ..services.playback import PlaybackRefused
+from .page_cache import FragmentCache
+from .viewer import viewer_country
 
 bp = Blueprint("store", __name__)
+IMAGE_URL_SECONDS = 3600
+FACET_MENU_SECONDS = 60
+CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
+
+
+def _signed(keys: list[str]) -> dict[str, str]:
+    keys = list(dict.fromkeys(k for k in keys if k))
+    if not keys:
+        return {}
+    urls = current_app.extensions["storage"].signed_get_urls(keys, IMAGE_URL_SECONDS)
+    return dict(zip(keys, urls, strict=True))
+
+
+def _has_template(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _grid(studio_id: int | None) -> Markup:
+    """The filters and the grid of cards for this request's query and viewer."""
+    query = catalogue.parse_query(request.args, studio_id=studio_id)
+    country = viewer_country()
+    user_id = current_user.id if current_user.is_authenticated else None
+    page = catalogue.browse(query, country, utcnow(), user_id=user_id)
+    return Markup(  # noqa: S704 - autoescaped template output
+        render_template(
+            "store/_catalogue.html",
+            page=page,
+            query=query,
+            choices=_facet_choices(),
+            poster_urls=_signed([c.poster_key for c in page.cards if c.poster_key]),
+            price_text=_price_texts(page),
+            country=country,
+        )
+    )
+
+
+def _price_texts(page: catalogue.CataloguePage) -> dict[tuple[int, str], str]:
+    """Each distinct price on the page formatted once (most cards share a few prices)."""
+    amounts = {(o.amount, o.currency) for c in page.cards for o in c.availability.options}
+    return {(a, cur): format_money(a, cur) for a, cur in amounts}
+
+
+def _catalogue_response(template: str, studio_id: int | None = None, **context: Any) -> str:
+    """A catalogue page. Anonymous visitors share one rendering per URL, country and language
+    for CATALOGUE_CACHE_SECONDS; only their CSRF token is put in per request."""
+    ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
+    if current_user.is_authenticated or session.get("_flashes") or ttl <= 0:
+        return render_template(template, catalogue_html=_grid(studio_id), **context)
+    key = ("page", template, request.full_path, viewer_country(), str(get_locale()))
+    html = _page_cache().get_or_make(
+        key,
+        ttl,
+        lambda: render_template(
+            template, catalogue_html=_grid(studio_id), csrf_token=lambda: CSRF_HOLE, **context
+        ),
+    )
+    return html.replace(CSRF_HOLE, generate_csrf())
+
+
+def _page_cache() -> FragmentCache:
+    return current_app.extensions.setdefault("page_cache", FragmentCache())
+
+
+def _facet_choices() -> catalogue.FacetChoices:
+    # The menus change only when titles are published: recompute at most once a minute.
+    return _page_cache().get_or_make("facet_choices", FACET_MENU_SECONDS, catalogue.facet_choices)
 
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return render_template("store/home.html")
+    return _catalogue_response("store/index.html")
+
+
+@bp.route("/films")
+def catalogue_page() -> ResponseReturnValue:
+    return _catalogue_response("store/catalogue.html")
+
+
+@bp.route("/films/<slug>")
+def title(slug: str) -> ResponseReturnValue:
+    film = db.session.scalar(db.select(Title).filter_by(slug=slug))
+    if film is None or film.status not in SELLABLE_STATUSES:
+        abort(404)
+    now = utcnow()
+    country = viewer_country()
+    facets: dict[str, list[str]] = {k.value: [] for k in FacetKind}
+    for facet in film.facets:
+        facets[facet.kind.value].append(facet.value)
+    credits: dict[str, list[str]] = {r.value: [] for r in CreditRole}
+    for credit in film.credits:
+        credits[credit.role.value].append(credit.name)
+    poster = catalogue.poster_keys([film.id], width=780).get(film.id)
+    watch_refusal = None
+    can_watch = False
+    if current_user.is_authenticated:
+        try:
+            playback.check(current_user, film, country, now)
+            can_watch = True
+        except PlaybackRefused as exc:
+            watch_refusal = exc if exc.code != playback.Refusal.NOT_ENTITLED else None
+    from .watch import trailer_master_url
+
+    return render_template(
+        "store/title.html",
+        title=film,
+        availability=availability_for(film, country, now),
+        country=country,
+        facets=facets,
+        credits=credits,
+        subtitles=library.subtitle_tracks(film.id),
+        poster_url=_signed([poster])[poster] if poster else None,
+        trailer_url=trailer_master_url(film),
+        can_watch=can_watch,
+        watch_refusal=watch_refusal,
+        has_buy_buttons=_has_template("store/_buy_buttons.html"),
+    )
+
+
+@bp.route("/studios/<slug>")
+def studio(slug: str) -> ResponseReturnValue:
+    found = db.session.scalar(db.select(Studio).filter_by(slug=slug))
+    if found is None:
+        abort(404)
+    published = db.session.scalar(
+        db.select(db.func.count())
+        .select_from(Title)
+        .where(Title.studio_id == found.id, Title.status == TitleStatus.PUBLISHED)
+    )
+    return _catalogue_response(
+        "store/studio.html", studio_id=found.id, studio=found, published=published
+    )
+
+
+@bp.app_template_global("language_name")
+def language_name(code: str) -> str:
+    """A language's name in the viewer's language (ISO 639-1 code in, name out)."""
+    try:
+        return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
+    except (ValueError, TypeError):
+        return code
+
+
+@bp.app_template_filter("long_date")
+def long_date(value: datetime | None) -> str:
+    return format_date(value, "long") if value else ""
+
+
+@bp.app_template_filter("duration_words")
+def duration_words(seconds: int) -> str:
+    """A rounded-down duration in words ("29 days", "5 hours", "12 minutes")."""
+    seconds = max(0, int(seconds))
+    if seconds >= 2 * 86400:
+        return ngettext("%(num)d day", "%(num)d days", seconds // 86400)
+    if seconds >= 2 * 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", seconds // 3600)
+    return ngettext("%(num)d minute", "%(num)d minutes", seconds // 60)
+
+
+@bp.app_template_filter("clock")
+def clock(seconds: int) -> str:
+    """Seconds as H:MM:SS (or M:SS under an hour)."""
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @bp.route("/healthz")
 def healthz() -> ResponseReturnValue:
-    from ..extensions import db
-
     db.session.execute(db.text("SELECT 1"))
     return {"status": "ok"}

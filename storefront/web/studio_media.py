@@ -23,7 +23,7 @@ from ..models import (
     UploadStatus,
 )
 from ..security import title_or_404
-from ..services import ServiceError
+from ..services import ServiceError, media_pipeline
 from ..services import images as images_service
 from ..services import subtitles as subtitles_service
 from ..services import titles as titles_service
@@ -46,33 +46,16 @@ KIND_LABELS = {AssetKind.FEATURE: _l("Film"), AssetKind.TRAILER: _l("Trailer")}
 
 def asset_json(asset: MediaAsset) -> dict:
     """What the Media tab shows about an asset, also polled while it is processed."""
-    return {
-        "id": asset.id,
-        "kind": asset.kind.value,
-        "status": asset.status.value,
-        "status_label": str(ASSET_STATUS_LABELS[asset.status]),
-        "in_progress": asset.status in IN_PROGRESS,
-        "progress": asset.progress,
-        "filename": asset.original_filename,
-        "size": asset.size_bytes,
-        "error": asset.error if asset.status == AssetStatus.FAILED else None,
-        "duration_ms": asset.duration_ms,
-        "width": asset.width,
-        "height": asset.height,
-        "frame_rate": asset.frame_rate,
-        "video_codec": asset.video_codec,
-        "audio_tracks": len(asset.audio_tracks or []),
-        "renditions": [
-            {
-                "name": r.name,
-                "status": r.status.value,
-                "status_label": str(ASSET_STATUS_LABELS[r.status]),
-                "progress": r.progress,
-                "error": r.error,
-            }
-            for r in asset.renditions
-        ],
-    }
+    data = media_pipeline.asset_status(asset)  # status, progress, probe facts, reason
+    data.update(
+        status_label=str(ASSET_STATUS_LABELS[asset.status]),
+        in_progress=asset.status in IN_PROGRESS,
+        filename=asset.original_filename,
+        size=asset.size_bytes,
+    )
+    for rendition in data["renditions"]:
+        rendition["status_label"] = str(ASSET_STATUS_LABELS[AssetStatus(rendition["status"])])
+    return data
 
 
 def _current_assets(title: Title) -> dict[str, MediaAsset | None]:

@@ -25,7 +25,8 @@ def has_endpoint(endpoint: str) -> bool:
 
 
 @bp.app_template_global()
-def studio_titles(studio: Studio) -> list[Title]:
+def titles_of_studio(studio: Studio) -> list[Title]:
+    """The studio's titles, newest first, for the overview."""
     return titles_service.titles_of(studio)
 
 

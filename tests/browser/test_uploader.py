@@ -51,6 +51,7 @@ class PartGate:
 def small_parts(settings: dict) -> None:
     settings["UPLOAD_PART_BYTES"] = 5 * MiB
     settings["WTF_CSRF_ENABLED"] = True  # the uploader must send its token like in production
+    settings["JOBS_IMMEDIATE"] = False  # the pipeline's job is queued, not run, here
 
 
 def wait_for(condition, timeout: float = 20.0) -> None:
@@ -117,6 +118,7 @@ def test_upload_survives_failures_and_a_reload(
     assert storage.get(asset.source_key) == film
     assert storage.list_multipart_uploads() == []
     assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert [t.args for t in app.extensions["huey"].pending()] == [(asset.id,)]
     expect(page.locator("[data-title-status]")).to_have_text("Processing")
 
 

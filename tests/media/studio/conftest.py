@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -97,9 +98,10 @@ def film() -> FilmFile:
 class UploadApi:
     """The browser uploader's conversation with the app, spoken by a test."""
 
-    def __init__(self, client: FlaskClient, title: Title) -> None:
+    def __init__(self, client: FlaskClient, title: Title, live_url: str) -> None:
         self.client = client
         self.base = f"/studio/{title.studio.slug}/titles/{title.id}/uploads"
+        self.live_url = live_url  # local part links are relative to the page's origin
         self.http = requests.Session()
 
     def open(self, film: FilmFile, kind: str = "feature", **extra: object):
@@ -121,7 +123,8 @@ class UploadApi:
     def put(self, session_id: str, number: int, data: bytes) -> requests.Response:
         signed = self.sign(session_id, [number])
         assert signed.status_code == 200, signed.text
-        response = self.http.put(signed.json["urls"][str(number)], data=io.BytesIO(data))
+        url = urljoin(self.live_url, signed.json["urls"][str(number)])
+        response = self.http.put(url, data=io.BytesIO(data))
         assert response.status_code == 200, response.text
         return response
 
@@ -144,7 +147,18 @@ class UploadApi:
 
 @pytest.fixture
 def uploads(live_app: str, filmmaker_client: FlaskClient, draft: Title) -> UploadApi:
-    return UploadApi(filmmaker_client, draft)
+    return UploadApi(filmmaker_client, draft, live_app)
+
+
+@pytest.fixture
+def queued_jobs(settings: dict) -> None:
+    """Queue jobs instead of running them, to see what an upload asks the pipeline to do."""
+    settings["JOBS_IMMEDIATE"] = False
+
+
+def queued(app: Flask, task_name: str) -> list[tuple]:
+    """Arguments of the `task_name` jobs waiting in the queue."""
+    return [task.args for task in app.extensions["huey"].pending() if task.name == task_name]
 
 
 def reload(obj):

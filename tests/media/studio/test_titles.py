@@ -248,25 +248,15 @@ def test_transitions_that_make_no_sense_are_refused(
     assert reload(title).status == status
 
 
-def test_offers_tab_appears_only_when_that_page_exists(
-    app, studio, make_title, client, auth, filmmaker
-):
+def test_the_title_tabs_link_details_media_and_offers(app, studio, make_title, filmmaker_client):
     title = make_title("Tabs", studio=studio, status=TitleStatus.DRAFT)
-    auth.login(filmmaker.email)
-    page = client.get(f"/studio/{studio.slug}/titles/{title.id}/media")
-    assert ">Details<" in page.text and ">Media<" in page.text and ">Offers<" not in page.text
-
-
-def test_offers_tab_links_the_offers_page_when_it_exists(app, studio, make_title, client, auth):
-    # Another module adds this page; until then the tab stays out.
-    app.add_url_rule(
-        "/studio/<slug>/titles/<int:title_id>/offers", "studio_offers.edit", lambda **kw: "offers"
-    )
-    title = make_title("Tabs", studio=studio, status=TitleStatus.DRAFT)
-    auth.login(studio.members[0].user.email)
-    page = client.get(f"/studio/{studio.slug}/titles/{title.id}/")
-    assert f"/studio/{studio.slug}/titles/{title.id}/offers" in page.text
-    assert ">Offers<" in page.text
+    page = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/media")
+    assert ">Details<" in page.text and ">Media<" in page.text and ">Offers<" in page.text
+    offers = f"/studio/{studio.slug}/titles/{title.id}/offers"
+    assert f'href="{offers}"' in page.text and filmmaker_client.get(offers).status_code == 200
+    # The Offers tab is only linked where that page exists (it lives in another module).
+    has_endpoint = app.jinja_env.globals["has_endpoint"]
+    assert has_endpoint("studio_offers.edit") and not has_endpoint("studio_extras.edit")
 
 
 def test_deleting_a_title_removes_its_files_and_keeps_its_sales(

@@ -18,17 +18,18 @@ from storefront.models import (
     utcnow,
 )
 from storefront.services import uploads as uploads_service
+from storefront.services.titles import can_sell, current_asset
 
-from .conftest import PART, FilmFile, reload
+from .conftest import PART, FilmFile, queued, reload
 
-pytestmark = pytest.mark.usefixtures("backend")
+pytestmark = pytest.mark.usefixtures("backend", "queued_jobs")
 
 
 def count(model) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(model))
 
 
-def test_parts_sent_to_signed_urls_become_the_film(uploads, film, storage, draft):
+def test_parts_sent_to_signed_urls_become_the_film(app, uploads, film, storage, draft):
     result = uploads.upload(film)
 
     asset = db.session.get(MediaAsset, result["asset"]["id"])
@@ -41,6 +42,7 @@ def test_parts_sent_to_signed_urls_become_the_film(uploads, film, storage, draft
     session = db.session.scalar(db.select(UploadSession))
     assert session.status == UploadStatus.COMPLETED and session.part_size == PART
     assert reload(draft).status == TitleStatus.PROCESSING
+    assert queued(app, "process_asset") == [(asset.id,)]  # probing and transcoding are next
 
 
 def test_the_browser_can_resume_from_the_parts_storage_lists(uploads, film):
@@ -120,16 +122,21 @@ def test_completing_twice_is_harmless(uploads, film):
     assert again.status_code == 200 and again.json["asset"]["status"] == "uploaded"
 
 
-def test_a_new_upload_replaces_the_previous_asset_of_its_kind(uploads, film, draft):
+def test_a_new_upload_leaves_the_previous_one_playing_until_it_is_ready(uploads, film, draft):
     first = uploads.upload(film)["asset"]["id"]
+    db.session.get(MediaAsset, first).status = AssetStatus.READY
+    db.session.commit()
     trailer = uploads.upload(film, kind="trailer")["asset"]["id"]
     second = uploads.upload(film)["asset"]["id"]
     statuses = dict(db.session.execute(db.select(MediaAsset.id, MediaAsset.status)).all())
+    # The pipeline retires the first film once the second is ready to play.
     assert statuses == {
-        first: AssetStatus.SUPERSEDED,
+        first: AssetStatus.READY,
         trailer: AssetStatus.UPLOADED,
         second: AssetStatus.UPLOADED,
     }
+    assert current_asset(reload(draft), AssetKind.FEATURE).id == second
+    assert can_sell(reload(draft)) == []
 
 
 def test_opening_a_new_upload_abandons_the_unfinished_one(uploads, film, storage):

@@ -1,0 +1,129 @@
+"""What the app asks of a payment processor, and the errors it may answer with.
+
+Objects come back as plain dicts shaped like Stripe's API objects (ids are strings unless the
+call says it expands them), whichever gateway produced them, so the fulfilment code that reads
+them is the same for Stripe and for offline test payments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from flask_babel import lazy_gettext as _l
+
+Obj = dict[str, Any]
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+# The expansions fulfilment needs to read the processor fee, the net and, in Connect mode, the
+# transfer to the studio's account from a Checkout Session.
+SESSION_PAYMENT_EXPANSIONS = (
+    "payment_intent.latest_charge.balance_transaction",
+    "payment_intent.latest_charge.transfer",
+)
+
+
+class PaymentError(Exception):
+    """A payment call failed; ``str(error)`` is safe to show to the buyer or studio."""
+
+    public_message = _l("The payment could not be processed. Please try again.")
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(str(self.public_message))
+        self.detail = detail  # technical detail, for the logs only
+
+
+class PaymentUnavailable(PaymentError):
+    """The processor could not be reached, timed out or failed on its side: try again later."""
+
+    public_message = _l(
+        "We could not reach our payment provider. Nothing was charged; please try again in a "
+        "moment."
+    )
+
+
+class PaymentRateLimited(PaymentUnavailable):
+    public_message = _l(
+        "Our payment provider is busy right now. Nothing was charged; please try again in a minute."
+    )
+
+
+class PaymentDeclined(PaymentError):
+    public_message = _l("The payment was declined. Nothing was charged.")
+
+
+class InvalidPaymentRequest(PaymentError):
+    """The processor refused what we asked (a bug, or a state that changed meanwhile)."""
+
+    public_message = _l("The payment provider refused this request. Nothing was charged.")
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature, timestamp or body cannot be trusted."""
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """Everything a hosted checkout page needs, taken from a pending order."""
+
+    order_ref: str
+    amount: int  # minor units
+    currency: str  # ISO 4217, any case
+    product_name: str
+    success_url: str  # may contain {CHECKOUT_SESSION_ID}
+    cancel_url: str
+    expires_at: int  # unix time
+    idempotency_key: str
+    product_description: str | None = None
+    customer_email: str | None = None
+    locale: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    automatic_tax: bool = False
+    destination_account: str | None = None  # Connect: the studio's account
+    application_fee: int = 0  # Connect: the platform's share, minor units
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str
+
+
+class PaymentGateway(Protocol):
+    """The payment processor as the app uses it."""
+
+    name: str  # stored on orders, events and ledger rows: "stripe" or "offline"
+    supports_connect: bool
+
+    def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession: ...
+
+    def retrieve_checkout_session(self, session_id: str, *, expand_payment: bool = True) -> Obj:
+        """The session; with ``expand_payment`` its payment intent, charge, balance
+        transaction and transfer inline (see SESSION_PAYMENT_EXPANSIONS)."""
+        ...
+
+    def expire_checkout_session(self, session_id: str) -> Obj: ...
+
+    def list_refunds(self, charge_id: str) -> list[Obj]:
+        """Every refund of a charge, oldest first, balance transaction and transfer reversal
+        expanded."""
+        ...
+
+    def create_refund(
+        self, charge_id: str, amount: int, *, idempotency_key: str, connect: bool
+    ) -> Obj: ...
+
+    def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
+        """Every charge (newest first), refunds inline, across all pages."""
+        ...
+
+    def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj: ...
+
+    def create_account_link(self, account_id: str, *, refresh_url: str, return_url: str) -> str: ...
+
+    def retrieve_account(self, account_id: str) -> Obj: ...
+
+    def construct_event(self, payload: bytes, signature: str | None) -> Obj:
+        """The verified event as a dict, or InvalidWebhook."""
+        ...

@@ -1,0 +1,73 @@
+"""Payment jobs: deliver offline test events, expire abandoned orders, retry waiting events."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, current_app
+from huey import Huey, crontab
+
+from ..extensions import db
+from ..jobs import defer, in_app_context
+
+log = logging.getLogger(__name__)
+
+
+def defer_offline_delivery(event_id: str) -> None:
+    """The offline gateway's ``notify``: deliver the event once the current work commits."""
+    defer(db.session, "payments.deliver_offline_event", event_id)
+
+
+def _deliver(event_id: str) -> str:
+    from ..services import webhooks
+
+    gateway = current_app.extensions["payments"]
+    payload, signature = gateway.signed_event(event_id)
+    receipt = webhooks.receive(gateway, payload, signature)
+    return receipt.status
+
+
+def _expire_orders() -> int:
+    from ..services.orders import expire_stale_orders
+
+    return expire_stale_orders(current_app.extensions["payments"])
+
+
+def _retry_waiting() -> int:
+    from ..services.webhooks import retry_waiting
+
+    return retry_waiting(current_app.extensions["payments"])
+
+
+def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
+    deliver_in_app = in_app_context(app, _deliver)
+
+    @huey.task(retries=5, retry_delay=2, name="payments.deliver_offline_event")
+    def deliver_offline_event(event_id: str) -> str:
+        status = deliver_in_app(event_id)  # committed: only now is it delivered
+        app.extensions["payments"].mark_delivered(event_id)
+        return status
+
+    @huey.periodic_task(crontab(minute="*"), name="payments.redeliver_offline_events")
+    def redeliver_offline_events() -> int:
+        gateway = app.extensions["payments"]
+        if not hasattr(gateway, "undelivered_events"):
+            return 0
+        pending = gateway.undelivered_events(older_than_seconds=60)
+        for event_id in pending:
+            deliver_offline_event(event_id)
+        return len(pending)
+
+    expire = huey.periodic_task(crontab(minute="*/5"), name="payments.expire_pending_orders")(
+        in_app_context(app, _expire_orders)
+    )
+    retry = huey.periodic_task(crontab(minute="*/5"), name="payments.retry_waiting_events")(
+        in_app_context(app, _retry_waiting)
+    )
+    return {
+        "payments.deliver_offline_event": deliver_offline_event,
+        "payments.redeliver_offline_events": redeliver_offline_events,
+        "payments.expire_pending_orders": expire,
+        "payments.retry_waiting_events": retry,
+    }

@@ -1,0 +1,84 @@
+"""Availability in plain words for viewers: the sentences title and catalogue pages show.
+
+Never a bare error: when nothing is offered the viewer reads the detected country and why
+("Not available in Norway", "Available in Norway from 1 March 2027"...), in their language.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+
+from ..countries import country_name
+from ..models import OfferKind
+from ..services.availability import Availability, Reason
+
+
+def _place(code: str | None) -> str:
+    return country_name(code, str(get_locale() or "en")) if code else ""
+
+
+def availability_sentences(availability: Availability) -> list[str]:
+    """What applies to this viewer, as short sentences (empty when all is on offer)."""
+    a, country = availability, _place(availability.country)
+    sentences: list[str] = []
+    if a.is_available:
+        if a.country is None:
+            sentences.append(
+                _("We could not tell which country you are in, so only worldwide offers apply.")
+            )
+        for w in a.withheld:
+            if w.reason == Reason.NOT_YET and w.at:
+                when = format_date(w.at, "long")
+                sentences.append(
+                    _("Renting opens in %(country)s on %(date)s.", country=country, date=when)
+                    if w.kind == OfferKind.RENT
+                    else _("Buying opens in %(country)s on %(date)s.", country=country, date=when)
+                )
+        offered = {o.kind for o in a.options}
+        if a.withheld and offered == {OfferKind.RENT}:
+            sentences.insert(
+                0,
+                _("Only for rent in %(country)s.", country=country)
+                if country
+                else _("Only for rent where you are."),
+            )
+        elif a.withheld and offered == {OfferKind.BUY}:
+            sentences.insert(
+                0,
+                _("Only for sale in %(country)s.", country=country)
+                if country
+                else _("Only for sale where you are."),
+            )
+        return sentences
+    if a.reason == Reason.NOT_YET and a.opens_at:
+        return [
+            _(
+                "Available in %(country)s from %(date)s.",
+                country=country,
+                date=format_date(a.opens_at, "long"),
+            )
+        ]
+    if a.reason == Reason.ENDED and a.ended_at:
+        return [
+            _(
+                "No longer available in %(country)s since %(date)s.",
+                country=country,
+                date=format_date(a.ended_at, "long"),
+            )
+        ]
+    if a.reason == Reason.NOT_IN_COUNTRY:
+        return [_("Not available in %(country)s.", country=country)]
+    if a.reason == Reason.UNKNOWN_COUNTRY or a.country is None:
+        return [
+            _(
+                "We could not tell which country you are in, so only worldwide offers apply, "
+                "and this film is offered only in some countries."
+            )
+        ]
+    return [_("Not for sale at the moment.")]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["availability_sentences"] = availability_sentences

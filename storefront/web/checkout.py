@@ -1,0 +1,192 @@
+"""Buying a title: the rent/buy POST, the pages around the processor's hosted checkout, and the
+status the confirmation page polls. Access is only ever granted by fulfilment (webhooks).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import OfferKind, Order, OrderStatus, Title, utcnow
+from ..services import ServiceError
+from ..services.availability import Availability, NotAvailable, Reason, availability_for
+from ..services.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
+from ..services.orders import current_access, entitlement_of, gives_access, order_by_public_id
+from .links import title_url, watch_url
+from .payment_forms import BuyForm
+from .viewer import viewer_country
+
+bp = Blueprint("checkout", __name__)
+log = logging.getLogger(__name__)
+
+
+def _title_or_404(slug: str) -> Title:
+    return db.session.scalar(db.select(Title).filter_by(slug=slug)) or abort(404)
+
+
+def _own_order_or_404(public_id: str) -> Order:
+    order = order_by_public_id(public_id)
+    if order is None or order.user_id != current_user.id:
+        abort(404)
+    return order
+
+
+def unavailable_message(availability: Availability) -> str:
+    """Why the viewer cannot rent or buy, in plain words."""
+    from ..countries import country_name
+
+    locale = str(get_locale() or "en")
+    place = country_name(availability.country, locale) if availability.country else None
+    other = availability.options[0].kind if availability.options else None
+    if other == OfferKind.RENT:
+        return _("Only for rent in your country.")
+    if other == OfferKind.BUY:
+        return _("Only for sale in your country.")
+    reason = availability.reason
+    if reason == Reason.NOT_YET and availability.opens_at and place:
+        return _(
+            "Available in %(country)s from %(date)s.",
+            country=place,
+            date=format_date(availability.opens_at, "long"),
+        )
+    if reason == Reason.ENDED and availability.ended_at:
+        return _(
+            "No longer available in your country since %(date)s.",
+            date=format_date(availability.ended_at, "long"),
+        )
+    if reason == Reason.NOT_IN_COUNTRY and place:
+        return _("Not available in %(country)s.", country=place)
+    if reason == Reason.UNKNOWN_COUNTRY:
+        return _(
+            "We could not tell which country you are in, and this film is only offered "
+            "in some countries."
+        )
+    return _("This film is not on sale.")
+
+
+def _refused(title: Title, message: str, access_slug: str | None = None) -> ResponseReturnValue:
+    return render_template(
+        "checkout/refused.html",
+        title=title,
+        message=message,
+        watch_href=watch_url(access_slug) if access_slug else None,
+        title_href=title_url(title.slug),
+    ), 409
+
+
+@bp.route("/buy/<slug>", methods=["GET", "POST"])
+@login_required
+def start(slug: str) -> ResponseReturnValue:
+    """GET: what can be bought here, at which price and terms. POST: go and pay for it."""
+    title = _title_or_404(slug)
+    now = utcnow()
+    country = viewer_country()
+    form = BuyForm()
+    if not form.is_submitted():
+        availability = availability_for(title, country, now)
+        access = current_access(current_user.id, title.id, now)
+        return render_template(
+            "checkout/choose.html",
+            title=title,
+            availability=availability,
+            message=None if availability.options else unavailable_message(availability),
+            watch_href=watch_url(title.slug) if access else None,
+            title_href=title_url(title.slug),
+        )
+    if not form.validate():
+        abort(400)
+    gateway = current_app.extensions["payments"]
+    try:
+        started = start_checkout(
+            gateway,
+            current_user,
+            title,
+            form.kind.data,
+            country,
+            now,
+            locale=str(get_locale() or ""),
+        )
+    except CheckoutUnavailable as exc:
+        # The pending order is kept (committed with this redirect) and expires later.
+        flash(str(exc), "error")
+        return redirect(url_for("checkout.problem", public_id=exc.order.public_id), code=303)
+    except AlreadyHasAccess as exc:
+        return _refused(title, str(exc), access_slug=title.slug)
+    except NotAvailable as exc:
+        return _refused(title, unavailable_message(exc.availability))
+    except ServiceError as exc:
+        return _refused(title, str(exc))
+    return redirect(started.url, code=303)
+
+
+@bp.route("/orders/<public_id>/problem")
+@login_required
+def problem(public_id: str) -> ResponseReturnValue:
+    order = _own_order_or_404(public_id)
+    slug = order.title.slug if order.title else None
+    return render_template(
+        "checkout/problem.html",
+        order=order,
+        form=BuyForm(kind=order.kind.value),
+        title_href=title_url(slug),
+        slug=slug,
+    )
+
+
+@bp.route("/orders/<public_id>/done")
+@login_required
+def done(public_id: str) -> ResponseReturnValue:
+    """Where the processor sends the buyer back: waits for fulfilment, never grants access."""
+    order = _own_order_or_404(public_id)
+    return render_template("checkout/done.html", order=order, state=_state(order))
+
+
+@bp.route("/orders/<public_id>/status")
+@login_required
+def status(public_id: str) -> ResponseReturnValue:
+    order = _own_order_or_404(public_id)
+    return _state(order)
+
+
+@bp.route("/orders/<public_id>/cancel")
+@login_required
+def cancel(public_id: str) -> ResponseReturnValue:
+    """The buyer left the hosted checkout: nothing was charged; the order expires later."""
+    order = _own_order_or_404(public_id)
+    flash(_("Payment cancelled: nothing was charged."), "info")
+    return redirect(title_url(order.title.slug if order.title else None), code=303)
+
+
+def _state(order: Order) -> dict[str, object]:
+    """What the confirmation page shows: ``ready`` once the viewer can watch."""
+    entitlement = entitlement_of(order)
+    ready = entitlement is not None and gives_access(entitlement, utcnow())
+    slug = order.title.slug if order.title else None
+    final = order.status not in (OrderStatus.PENDING,) or ready
+    messages = {
+        OrderStatus.PENDING: _("Confirming your payment…"),
+        OrderStatus.PAID: _("Payment confirmed."),
+        OrderStatus.FAILED: _("The payment did not go through. Nothing was charged."),
+        OrderStatus.EXPIRED: _("This checkout has expired. Nothing was charged."),
+        OrderStatus.FLAGGED: _(
+            "We received your payment but need to check it before you can watch. We will "
+            "contact you."
+        ),
+        OrderStatus.REFUNDED: _("This order was refunded."),
+        OrderStatus.PARTIALLY_REFUNDED: _("Payment confirmed."),
+        OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
+    }
+    return {
+        "status": order.status.value,
+        "ready": ready,
+        "final": final,
+        "message": messages[order.status],
+        "watch_url": watch_url(slug) if ready else None,
+        "retry_url": url_for("checkout.start", slug=slug) if slug and not ready else None,
+    }

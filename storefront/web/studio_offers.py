@@ -1,0 +1,79 @@
+"""The studio's offers page for one title: rent/buy prices, territories, windows, rental terms."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..countries import country_name
+from ..extensions import db
+from ..models import Studio, Title, utcnow
+from ..regions import REGIONS_BY_KEY
+from ..security import studio_or_404
+from ..services import offers as offers_service
+from ..services.offer_summary import summarize
+from .offer_forms import SPARE_ROWS, OffersForm, initial_data
+
+bp = Blueprint("studio_offers", __name__, url_prefix="/studio")
+
+
+def _title_or_404(studio: Studio, title_id: int) -> Title:
+    title = db.session.scalar(db.select(Title).filter_by(id=title_id, studio_id=studio.id))
+    if title is None:
+        abort(404)
+    return title
+
+
+@bp.route("/<slug>/titles/<int:title_id>/offers", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, title_id: int) -> ResponseReturnValue:
+    studio = studio_or_404(slug)
+    title = _title_or_404(studio, title_id)
+    locale = str(get_locale() or "en")
+    status = 200
+    if request.method == "POST":
+        form = OffersForm()
+        more = request.form.get("more_rows")  # "rent" or "buy": more empty rows, no saving
+        if more in ("rent", "buy"):
+            form.fill_choices(SPARE_ROWS + 3)
+        else:
+            form.validate()
+            plan = form.to_plan()
+            errors = offers_service.check_plan(plan, locale)
+            form.show_errors(errors)
+            if not form.all_errors():
+                offers_service.save_offers(title, plan, locale)
+                flash(_("The offers for %(title)s are saved.", title=title.name), "success")
+                return redirect(url_for("studio_offers.edit", slug=studio.slug, title_id=title.id))
+            status = 400
+            form.fill_choices()
+    else:
+        form = OffersForm(data=initial_data(title, offers_service.offers_of(title)))
+        form.fill_choices()
+    summary = summarize(title, utcnow())
+    return render_template(
+        "studio/offers/edit.html", studio=studio, title=title, form=form, summary=summary
+    ), status
+
+
+@bp.app_template_global()
+def region_countries(key: str) -> str:
+    """A region's country codes, space-separated, for the page's script."""
+    region = REGIONS_BY_KEY.get(key)
+    return " ".join(sorted(region.countries)) if region else ""
+
+
+@bp.app_template_filter("country_name_filter")
+def country_name_filter(code: str) -> str:
+    return country_name(code, str(get_locale() or "en"))
+
+
+@bp.app_template_global()
+def studio_titles(studio: Studio) -> list[Title]:
+    """The studio's titles, for the overview's link to each title's offers."""
+    return list(
+        db.session.scalars(db.select(Title).filter_by(studio_id=studio.id).order_by(Title.name))
+    )

@@ -1,0 +1,174 @@
+"""A studio's revenue: dashboard, CSV/XLSX downloads and monthly statements."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import countries, money
+from ..extensions import db
+from ..models import Studio, Title, utcnow
+from ..security import studio_or_404
+from ..services import reports
+from .errors import render_error
+from .revenue_forms import RevenueFilterForm
+
+bp = Blueprint("studio_revenue", __name__, url_prefix="/studio/<slug>/revenue")
+
+
+@bp.app_template_filter("major")
+def major(amount: int, currency: str) -> str:
+    """Plain decimal text in major units, for charts to read from their tables."""
+    return money.to_major_string(amount, currency)
+
+
+@bp.app_template_filter("month_name")
+def month_name(day: date) -> str:
+    return format_date(day, "MMMM y")
+
+
+@bp.app_template_filter("date_medium")
+def date_medium(day: date) -> str:
+    return format_date(day, "medium")
+
+
+def label_report(report: reports.Dashboard) -> reports.Dashboard:
+    """Give every chart row a label in the reader's language."""
+    locale = str(get_locale() or "en")
+    granularity = reports.Granularity(report.granularity)
+    for cr in report.currencies:
+        for item in cr.series:
+            item.label = (
+                format_date(item.key, "MMM y")
+                if granularity == reports.Granularity.MONTH
+                else format_date(item.key, "medium")
+            )
+        for item in cr.by_title:
+            item.label = item.label or _("Titles no longer in the catalogue")
+        for item in cr.by_country:
+            item.label = countries.country_name(item.key, locale) if item.key else _("Unknown")
+        for item in cr.by_kind:
+            item.label = _("Rent") if item.key == reports.OfferKind.RENT else _("Buy")
+    return report
+
+
+def unit_name(granularity: str) -> str:
+    return {"day": _("day"), "week": _("week (from Monday)"), "month": _("month")}[granularity]
+
+
+def _titles(studio: Studio) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        db.select(Title.id, Title.name).filter_by(studio_id=studio.id).order_by(Title.name)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
+def _form(studio: Studio) -> RevenueFilterForm:
+    return RevenueFilterForm(_titles(studio), current_user.timezone or "UTC")
+
+
+def download(chunks, filename: str, mimetype: str) -> Response:  # type: ignore[no-untyped-def]
+    """A streamed attachment; the generator opens its own database connection."""
+    response = Response(chunks, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def export_name(prefix: str, f: reports.ReportFilter, extension: str) -> str:
+    start, end = reports.resolved_range(f)
+    return f"{prefix}-{start:%Y%m%d}-{end:%Y%m%d}.{extension}"
+
+
+@bp.route("")
+@login_required
+def dashboard(slug: str) -> ResponseReturnValue:
+    studio = studio_or_404(slug)
+    form = _form(studio)
+    today = utcnow().date()  # statements are cut in UTC months
+    months = [_month_back(today, n) for n in range(12)]
+    if not form.validate():
+        return render_template(
+            "studio/revenue/dashboard.html", studio=studio, form=form, months=months
+        ), 400
+    f = form.to_filter(studio.id)
+    args = form.query_args()
+    return render_template(
+        "studio/revenue/dashboard.html",
+        studio=studio,
+        form=form,
+        report=label_report(reports.dashboard(f)),
+        unit_name=unit_name(f.granularity.value),
+        sales=reports.recent_sales(f),
+        movements=reports.recent_refunds_and_disputes(f),
+        csv_url=url_for(".export_csv", slug=slug, **args),
+        xlsx_url=url_for(".export_xlsx", slug=slug, **args),
+        months=months,
+    )
+
+
+def _month_back(today: date, n: int) -> date:
+    index = today.year * 12 + today.month - 1 - n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _export(slug: str, extension: str) -> ResponseReturnValue:
+    studio = studio_or_404(slug)
+    form = _form(studio)
+    if not form.validate():
+        return render_error(
+            400, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    f = form.to_filter(studio.id)
+    engine = db.engine
+    name = export_name(f"revenue-{studio.slug}", f, extension)
+    if extension == "csv":
+        return download(reports.csv_chunks(engine, f), name, "text/csv; charset=utf-8")
+    return download(
+        reports.xlsx_chunks(engine, f),
+        name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.route("/export.csv")
+@login_required
+def export_csv(slug: str) -> ResponseReturnValue:
+    return _export(slug, "csv")
+
+
+@bp.route("/export.xlsx")
+@login_required
+def export_xlsx(slug: str) -> ResponseReturnValue:
+    return _export(slug, "xlsx")
+
+
+@bp.route("/statements/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
+@login_required
+def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
+    studio = studio_or_404(slug)
+    if not 1 <= month <= 12 or year < 2000:
+        abort(404)
+    start, end = reports.month_bounds(year, month)
+    f = reports.ReportFilter(
+        studio_id=studio.id, start=start, end=end, granularity=reports.Granularity.MONTH
+    )
+    first, last = start.date(), (end - timedelta(days=1)).date()
+    args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": "UTC"}
+    return render_template(
+        "studio/revenue/statement.html",
+        studio=studio,
+        month=first,
+        last_day=last,
+        report=label_report(reports.dashboard(f)),
+        previous=_month_back(first, 1),
+        next=_month_back(first, -1),
+        csv_url=url_for(".export_csv", slug=slug, **args),
+        xlsx_url=url_for(".export_xlsx", slug=slug, **args),
+    )

@@ -1,0 +1,300 @@
+"""Watching: the library, the player page, and the playlists the player streams from.
+
+Playlist URLs carry a short-lived token bound to the account, title and playback session;
+every playlist fetch re-checks the session, so revoked access stops within minutes. Segment
+bytes come straight from storage through short-lived signed links.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
+from ..services import library as library_service
+from ..services import playback, playlists
+from ..services.availability import SELLABLE_STATUSES
+from ..services.playback import PlaybackRefused, Refusal, StreamClaims
+from .viewer import viewer_country
+
+bp = Blueprint("watch", __name__)
+HEARTBEAT_SECONDS = 10
+# Sessions this browser opened, per title (a reload replaces its own stream, not a slot).
+_SESSION_KEY = "playback_sessions"
+
+
+def _storage():
+    return current_app.extensions["storage"]
+
+
+def _playlist_cache() -> playlists.PlaylistCache:
+    return current_app.extensions.setdefault("playlist_cache", playlists.PlaylistCache())
+
+
+def _limits() -> playback.Limits:
+    return playback.Limits.from_config(current_app.config)
+
+
+def _title_or_404(slug: str) -> Title:
+    title = db.session.scalar(db.select(Title).filter_by(slug=slug))
+    if title is None or title.status not in SELLABLE_STATUSES:
+        abort(404)
+    return title
+
+
+def stream_token(claims: StreamClaims) -> str:
+    return playback.issue_token(current_app.config["SECRET_KEY"], claims)
+
+
+def feature_token(session_row: PlaybackSession, asset_id: int) -> str:
+    return stream_token(
+        StreamClaims(
+            "f",
+            session_row.title_id,
+            asset_id,
+            session_row.user_id,
+            session_row.public_id,
+            int(time.time()) + _limits().token_seconds,
+        )
+    )
+
+
+def trailer_master_url(title: Title) -> str | None:
+    """A public, short-lived master playlist URL for the title's trailer, if it has one."""
+    asset = playback.ready_asset(title.id, kind=playback.AssetKind.TRAILER)
+    if asset is None:
+        return None
+    claims = StreamClaims(
+        "t", title.id, asset.id, None, None, int(time.time()) + _limits().token_seconds
+    )
+    return url_for("watch.master", token=stream_token(claims))
+
+
+def _refused(exc: PlaybackRefused, title: Title | None = None) -> ResponseReturnValue:
+    error: dict[str, object] = {"code": exc.code.value, "message": exc.message}
+    if title is not None and exc.code in playback.RENT_AGAIN:
+        error["rent_again_url"] = url_for("store.title", slug=title.slug)
+    return jsonify({"error": error}), 403
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+@bp.get("/library")
+@login_required
+def library() -> ResponseReturnValue:
+    items = library_service.items(current_user.id, utcnow())
+    keys = [i.poster_key for i in items if i.poster_key]
+    urls = dict(zip(keys, _storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
+    return render_template("watch/library.html", items=items, poster_urls=urls)
+
+
+@bp.get("/watch/<slug>")
+@login_required
+def title(slug: str) -> ResponseReturnValue:
+    film = _title_or_404(slug)
+    refusal = None
+    try:
+        playback.check(current_user, film, viewer_country(), utcnow())
+    except PlaybackRefused as exc:
+        refusal = exc
+    return render_template(
+        "watch/player.html",
+        title=film,
+        refusal=refusal,
+        rent_again=refusal is not None and refusal.code in playback.RENT_AGAIN,
+    ), (403 if refusal else 200)
+
+
+# --- the player's JSON calls -------------------------------------------------------------
+
+
+@bp.post("/watch/<slug>/start")
+@login_required
+def start(slug: str) -> ResponseReturnValue:
+    film = _title_or_404(slug)
+    mine: dict[str, str] = dict(session.get(_SESSION_KEY) or {})
+    previous = mine.get(str(film.id))
+    try:
+        started = playback.start(
+            current_user,
+            film,
+            viewer_country(),
+            utcnow(),
+            _limits(),
+            replaces=[previous] if previous else [],
+        )
+    except PlaybackRefused as exc:
+        return _refused(exc, film)
+    mine[str(film.id)] = started.session.public_id
+    session[_SESSION_KEY] = dict(list(mine.items())[-10:])
+    return jsonify(_stream_info(started.session, started.asset.id) | {"position": started.position})
+
+
+def _stream_info(session_row: PlaybackSession, asset_id: int) -> dict[str, object]:
+    token = feature_token(session_row, asset_id)
+    return {
+        "session": session_row.public_id,
+        "token": token,
+        "master_url": url_for("watch.master", token=token),
+        "heartbeat_url": url_for("watch.heartbeat", session_id=session_row.public_id),
+        "heartbeat_seconds": HEARTBEAT_SECONDS,
+        # Re-fetch variant playlists well before their segment links expire.
+        "refresh_seconds": max(5, current_app.config["SEGMENT_URL_SECONDS"] // 2),
+    }
+
+
+def _whole_seconds(value: object, name: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 10**7:
+        abort(Response(f'"{name}" must be a number of seconds', 400, mimetype="text/plain"))
+    return int(value)
+
+
+@bp.post("/watch/session/<session_id>/heartbeat")
+@login_required
+def heartbeat(session_id: str) -> ResponseReturnValue:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return jsonify({"error": {"code": "bad_request", "message": "JSON object expected"}}), 400
+    position = _whole_seconds(data.get("position"), "position")
+    duration = _whole_seconds(data.get("duration"), "duration")
+    row = db.session.scalar(db.select(PlaybackSession).filter_by(public_id=session_id))
+    film = db.session.get(Title, row.title_id) if row is not None else None
+    if row is None or film is None or row.user_id != current_user.id:
+        return _refused(PlaybackRefused(Refusal.INVALID_LINK))
+    try:
+        playback.heartbeat(
+            session_id,
+            current_user.id,
+            film,
+            viewer_country(),
+            utcnow(),
+            _limits(),
+            position=position,
+            duration=duration,
+            stop=bool(data.get("stop")),
+        )
+    except PlaybackRefused as exc:
+        return _refused(exc, film)
+    return jsonify(_stream_info(row, _asset_of_session(row)))
+
+
+def _asset_of_session(row: PlaybackSession) -> int:
+    asset = playback.ready_asset(row.title_id)
+    return asset.id if asset else 0
+
+
+# --- playlists -------------------------------------------------------------------------
+
+
+def _playlist_response(text: str) -> Response:
+    response = Response(text, mimetype=playlists.MIME)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _refused_text(exc: PlaybackRefused) -> Response:
+    response = Response(exc.message, 403, mimetype="text/plain")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Playback-Refusal"] = exc.code.value
+    return response
+
+
+def _authorise(token: str) -> tuple[StreamClaims, Title, MediaAsset]:
+    """Check the token and, for a feature, the account and its live session."""
+    claims = playback.read_token(current_app.config["SECRET_KEY"], token, time.time())
+    film = db.session.get(Title, claims.title_id)
+    if film is None:
+        raise PlaybackRefused(Refusal.REMOVED)
+    if claims.kind == "f":
+        if not current_user.is_authenticated or current_user.id != claims.user_id:
+            raise PlaybackRefused(Refusal.INVALID_LINK)
+        assert claims.session_id is not None
+        playback.live_session(
+            claims.session_id, current_user.id, film, viewer_country(), utcnow(), _limits()
+        )
+    elif film.status not in SELLABLE_STATUSES:
+        raise PlaybackRefused(Refusal.REMOVED)
+    asset = db.session.get(MediaAsset, claims.asset_id)
+    if asset is None or asset.title_id != film.id or asset.status != AssetStatus.READY:
+        raise PlaybackRefused(Refusal.NOT_READY)
+    return claims, film, asset
+
+
+@bp.get("/watch/play/<token>/master.m3u8")
+def master(token: str) -> ResponseReturnValue:
+    try:
+        claims, film, asset = _authorise(token)
+    except PlaybackRefused as exc:
+        return _refused_text(exc)
+    tracks = library_service.subtitle_tracks(film.id) if claims.kind == "f" else []
+    text = playlists.master_playlist(
+        _storage(),
+        asset,
+        playlists.playable_renditions(asset),
+        tracks,
+        lambda r: url_for("watch.variant", token=token, rendition_id=r.id),
+        lambda t: url_for("watch.subtitles", token=token, track_id=t.id),
+    )
+    return _playlist_response(text)
+
+
+@bp.get("/watch/play/<token>/r/<int:rendition_id>.m3u8")
+def variant(token: str, rendition_id: int) -> ResponseReturnValue:
+    try:
+        _claims, _film, asset = _authorise(token)
+    except PlaybackRefused as exc:
+        return _refused_text(exc)
+    rendition = db.session.get(Rendition, rendition_id)
+    if rendition is None or rendition.asset_id != asset.id or not rendition.playlist_key:
+        abort(404)
+    text = playlists.variant_playlist(
+        _storage(), _playlist_cache(), rendition, current_app.config["SEGMENT_URL_SECONDS"]
+    )
+    return _playlist_response(text)
+
+
+@bp.get("/watch/play/<token>/s/<int:track_id>.m3u8")
+def subtitles(token: str, track_id: int) -> ResponseReturnValue:
+    try:
+        claims, film, asset = _authorise(token)
+    except PlaybackRefused as exc:
+        return _refused_text(exc)
+    track = next((t for t in library_service.subtitle_tracks(film.id) if t.id == track_id), None)
+    if track is None or claims.kind != "f":
+        abort(404)
+    seconds = current_app.config["SEGMENT_URL_SECONDS"]
+    url = _storage().signed_get_url(track.storage_key, seconds)
+    duration = (asset.duration_ms or 0) / 1000 or _asset_duration(asset)
+    return _playlist_response(playlists.subtitle_playlist(url, duration))
+
+
+def _asset_duration(asset: MediaAsset) -> float:
+    renditions = playlists.playable_renditions(asset)
+    if not renditions:
+        return 0.0
+    r = renditions[0]
+    version = r.updated_at.isoformat() if r.updated_at else ""
+    key = r.playlist_key or ""
+    parsed = _playlist_cache().get(
+        key,
+        version,
+        lambda: playlists.parse_media_playlist(_storage().get(key).decode("utf-8"), key),
+    )
+    return parsed.duration

@@ -1,0 +1,150 @@
+"""The player in Chromium: a bought film plays with subtitles offered and resumes where it
+stopped; expired, blocked, refunded and borrowed-link playback is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from playwright.sync_api import expect
+
+from storefront.extensions import db
+from storefront.models import EntitlementStatus, OfferKind, utcnow
+
+from ..conftest import PASSWORD
+from ..watching.conftest import film, grant, hls_package, store_hls  # noqa: F401
+from .conftest import screenshot
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def current_time(page) -> float:
+    return page.evaluate("document.querySelector('video').currentTime")
+
+
+def test_a_bought_film_plays_offers_subtitles_and_resumes(page, viewer, film):  # noqa: F811
+    grant(viewer, film)
+    log_in(page, viewer.email)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My films").click()
+    page.get_by_role("link", name="Watch").click()
+    expect(page.get_by_role("heading", name="Northern Lights")).to_be_visible()
+
+    subtitles = page.get_by_label("Subtitles")
+    expect(subtitles.locator("option", has_text="Français")).to_have_count(1)
+    expect(page.get_by_label("Quality").locator("option")).to_have_count(3)  # auto + 2
+
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 2.5", timeout=20_000)
+    subtitles.select_option(label="Français (fr)")
+    assert page.evaluate("document.querySelector('video').textTracks.length") >= 1
+    screenshot(page, "player")
+
+    # Keyboard: K pauses (and saves the position at once).
+    page.locator("[data-player]").focus()
+    with page.expect_response(lambda r: "/heartbeat" in r.url) as beat:
+        page.keyboard.press("k")
+    assert beat.value.ok
+    saved = int(current_time(page))
+    assert saved >= 2
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+    page.reload()
+    page.wait_for_function(
+        f"document.querySelector('video').currentTime >= {saved - 0.5}", timeout=20_000
+    )
+    page.goto("/library")
+    expect(page.get_by_role("link", name="Continue watching")).to_be_visible()
+
+
+def test_refusals_are_clear(  # noqa: PLR0913
+    page,
+    browser,
+    live_server,
+    viewer,
+    make_user,
+    make_title,
+    film,  # noqa: F811
+    hls_package,  # noqa: F811
+):
+    # An expired rental, with a way to rent again.
+    expired_title = make_title(
+        "Last Weekend", offers=[{"kind": OfferKind.RENT, "amount": 300, "currency": "EUR"}]
+    )
+    rental = grant(
+        viewer, expired_title, OfferKind.RENT, at=utcnow() - timedelta(days=4)
+    ).entitlement
+    rental.started_at = utcnow() - timedelta(days=3)
+    rental.expires_at = rental.started_at + timedelta(hours=48)
+    # A territory the rights exclude.
+    blocked = make_title(
+        "Not Here",
+        offers=[
+            {
+                "kind": OfferKind.BUY,
+                "amount": 900,
+                "currency": "EUR",
+                "territories": [{"country": "IT", "blocked": True}],
+            }
+        ],
+    )
+    grant(viewer, blocked, country="FR")
+    # A refunded order.
+    refunded = make_title(
+        "Changed My Mind", offers=[{"kind": OfferKind.BUY, "amount": 900, "currency": "EUR"}]
+    )
+    grant(viewer, refunded, status=EntitlementStatus.REVOKED)
+    db.session.commit()
+
+    log_in(page, viewer.email)
+    page.goto("/watch/last-weekend")
+    expect(page.get_by_role("alert")).to_contain_text("Your rental has expired")
+    page.get_by_role("link", name="Rent again").click()
+    expect(page).to_have_url(f"{live_server.url}/films/last-weekend")
+
+    page.goto("/watch/changed-my-mind")
+    expect(page.get_by_role("alert")).to_contain_text("This purchase was refunded")
+
+    italy = browser.new_context(
+        base_url=live_server.url, extra_http_headers={"X-Test-Country": "IT"}
+    )
+    in_italy = italy.new_page()
+    log_in(in_italy, viewer.email)
+    store_hls(blocked, hls_package)
+    in_italy.goto("/watch/not-here")
+    expect(in_italy.get_by_role("alert")).to_contain_text("cannot be watched in the country")
+    italy.close()
+
+    # Another account cannot use this viewer's playlist link.
+    grant(viewer, film)
+    with page.expect_response(lambda r: r.url.endswith("/start")) as started:
+        page.goto(f"/watch/{film.slug}")
+    master_url = started.value.json()["master_url"]
+    other = browser.new_context(base_url=live_server.url)
+    intruder_page = other.new_page()
+    intruder = make_user("intruder@example.org")
+    grant(intruder, film)
+    log_in(intruder_page, intruder.email)
+    response = intruder_page.goto(master_url)
+    assert response.status == 403
+    assert "not valid for your account" in intruder_page.content()
+    other.close()
+
+    # A refund while watching stops the player with the reason.
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 0.5", timeout=20_000)
+    for entitlement in film_entitlements(viewer, film):
+        entitlement.status = EntitlementStatus.REVOKED
+    db.session.commit()
+    page.get_by_role("button", name="Pause").click()
+    expect(page.locator(".player-message")).to_contain_text("This purchase was refunded")
+
+
+def film_entitlements(user, title):
+    from storefront.models import Entitlement
+
+    return db.session.scalars(db.select(Entitlement).filter_by(user_id=user.id, title_id=title.id))

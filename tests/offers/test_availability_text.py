@@ -1,0 +1,90 @@
+"""Viewers are told plainly what applies where they are, in their language."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+from flask import render_template_string
+
+from storefront.models import OfferKind
+from storefront.services.availability import (
+    Availability,
+    OfferOption,
+    Reason,
+    Withheld,
+)
+from storefront.web.availability_text import availability_sentences
+
+MARCH = datetime(2027, 3, 1, 12, tzinfo=UTC)
+RENT = OfferOption(1, OfferKind.RENT, 4900, "NOK", None, 30, 48)
+
+
+@contextmanager
+def speaking(app, language: str):
+    """A request in `language`, with its own app context (Flask-Babel caches the locale on g)."""
+    with app.app_context(), app.test_request_context(headers={"Accept-Language": language}):
+        yield
+
+
+MACRO = (
+    '{% from "store/_availability.html" import availability_notice %}{{ availability_notice(a) }}'
+)
+
+
+@pytest.mark.parametrize(
+    ("availability", "english", "french"),
+    [
+        (
+            Availability(1, "NO", reason=Reason.NOT_IN_COUNTRY),
+            "Not available in Norway.",
+            "Non disponible dans votre pays (Norvège).",
+        ),
+        (
+            Availability(1, "NO", reason=Reason.NOT_YET, opens_at=MARCH),
+            "Available in Norway from March 1, 2027.",
+            "Disponible dans votre pays (Norvège) à partir du 1 mars 2027.",
+        ),
+        (
+            Availability(1, "NO", reason=Reason.ENDED, ended_at=MARCH),
+            "No longer available in Norway since March 1, 2027.",
+            "N’est plus disponible dans votre pays (Norvège) depuis le 1 mars 2027.",
+        ),
+        (
+            Availability(
+                1, "NO", (RENT,), withheld=(Withheld(OfferKind.BUY, Reason.NOT_IN_COUNTRY),)
+            ),
+            "Only for rent in Norway.",
+            "Uniquement en location dans votre pays (Norvège).",
+        ),
+        (
+            Availability(1, None, reason=Reason.UNKNOWN_COUNTRY),
+            "We could not tell which country you are in",
+            "Nous n’avons pas pu savoir dans quel pays vous êtes",
+        ),
+    ],
+)
+def test_sentences_name_the_country_and_the_reason(app, availability, english, french):
+    with speaking(app, "en"):
+        assert english in " ".join(availability_sentences(availability))
+    with speaking(app, "fr"):
+        assert french in " ".join(availability_sentences(availability))
+
+
+def test_the_macro_shows_prices_and_rental_terms_in_the_viewers_locale(app):
+    available = Availability(1, "NO", (RENT,))
+    with speaking(app, "fr"):
+        html = render_template_string(MACRO, a=available)
+    assert "49,00\xa0NOK" in html and "48 heures" in html and "30 jours" in html
+    with speaking(app, "en"):
+        html = render_template_string(MACRO, a=Availability(1, "JP", reason=Reason.NOT_IN_COUNTRY))
+    assert "Not available in Japan." in html and 'role="status"' in html
+
+
+def test_an_unknown_country_with_worldwide_offers_is_told_why(app):
+    available = Availability(1, None, (RENT,))
+    with speaking(app, "en"):
+        assert availability_sentences(available) == [
+            "We could not tell which country you are in, so only worldwide offers apply."
+        ]

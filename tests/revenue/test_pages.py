@@ -1,0 +1,123 @@
+"""The studio dashboard, statement and admin pages as people use them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from storefront.models import OfferKind, utcnow
+
+
+def test_dashboard_shows_totals_per_currency_charts_and_downloads(filmmaker_client, ledger, studio):
+    ledger.sale(1250, platform_fee=125, country="FR")
+    ledger.sale(900, currency="JPY", kind=OfferKind.BUY, country="JP")
+    ledger.refund(250, platform_fee=-25, country="FR")
+    response = filmmaker_client.get(f"/studio/{studio.slug}/revenue")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Totals in EUR" in html and "Totals in JPY" in html
+    assert "€12.50" in html and "¥900" in html  # each currency formatted with its own digits
+    # Every chart has a canvas described as an image and a captioned table holding its figures.
+    canvases = re.findall(r'<canvas role="img" aria-label="[^"]+"', html)
+    assert len(canvases) == 8  # four charts for each of the two currencies
+    assert html.count("<caption>") >= 8
+    assert 'data-value="9.00"' in html  # EUR net: 12.50 - 1.25 - 2.50 + 0.25
+    assert "vendor/chart.umd.min.js" in html and "js/revenue.js" in html
+    assert f"/studio/{studio.slug}/revenue/export.csv?period=30d" in html
+    assert f"/studio/{studio.slug}/revenue/export.xlsx?period=30d" in html
+    assert "France" in html and "Japan" in html
+
+
+def test_download_links_carry_the_filters(filmmaker_client, ledger, studio):
+    ledger.sale(1000)
+    title = ledger.title
+    query = f"period=custom&start=2026-01-01&end=2026-01-31&title={title.id}&country=NO&kind=rent"
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue?{query}").get_data(as_text=True)
+    for link in re.findall(r'href="(/studio/[^"]+/export\.(?:csv|xlsx)\?[^"]+)"', html):
+        for part in query.split("&"):
+            assert part in link.replace("&amp;", "&")
+
+
+def test_empty_period_says_so(filmmaker_client, studio):
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue?period=today").get_data(
+        as_text=True
+    )
+    assert "No sales, refunds or disputes in this period." in html
+
+
+def test_bad_filters_are_explained_next_to_their_fields(filmmaker_client, studio):
+    cases = {
+        "period=custom": "Choose the first day.",
+        "period=custom&start=2026-02-10&end=2026-02-01": "The last day cannot be before the first.",
+        "period=custom&start=yesterday&end=2026-02-01": "Not a valid date value.",
+        "period=forever": "Not a valid choice.",
+        "country=XX": "Not a valid choice.",
+        "kind=lease": "Not a valid choice.",
+        "title=999999": "Not a valid choice.",
+        "period=all&group=day&tz=Mars/Olympus": "Unknown time zone.",
+        "period=custom&start=2020-01-01&end=2026-01-01&group=day": "choose a coarser grouping",
+    }
+    for query, message in cases.items():
+        response = filmmaker_client.get(f"/studio/{studio.slug}/revenue?{query}")
+        assert response.status_code == 400, query
+        assert message in response.get_data(as_text=True), query
+        export = filmmaker_client.get(f"/studio/{studio.slug}/revenue/export.csv?{query}")
+        assert export.status_code == 400, query
+
+
+def test_statement_totals_by_title_and_country_and_prints(filmmaker_client, ledger, studio):
+    march = datetime(2026, 3, 15, 12, tzinfo=UTC)
+    ledger.sale(1000, at=march, country="SE")
+    ledger.sale(2000, at=march, country="NO", kind=OfferKind.BUY)
+    ledger.sale(7000, at=datetime(2026, 4, 1, 0, 0, 1, tzinfo=UTC))  # April in UTC: not shown
+    response = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Statement for March 2026" in html
+    assert "€30.00" in html and "€70.00" not in html
+    assert "Sweden" in html and "Norway" in html and ledger.title.name in html
+    assert "data-print" in html
+    assert "period=custom&amp;start=2026-03-01&amp;end=2026-03-31&amp;tz=UTC" in html
+    assert (
+        filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-13").status_code == 404
+    )
+
+
+def test_statement_page_in_french(filmmaker_client, ledger, studio):
+    ledger.sale(1999, at=datetime(2026, 3, 2, tzinfo=UTC))
+    filmmaker_client.post("/account/language", data={"locale": "fr", "next": "/"})
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03").get_data(
+        as_text=True
+    )
+    assert "mars 2026" in html and "19,99" in html
+
+
+def test_admin_sees_platform_figures_per_currency_and_studio(
+    admin_client, make_ledger, make_studio, make_title
+):
+    first = make_ledger(make_title("North", studio=make_studio(name="North Films")))
+    second = make_ledger(make_title("South", studio=make_studio(name="South Films")))
+    first.sale(1000, platform_fee=100)
+    first.application_fee(100, processor_fee=59)
+    second.sale(5000, currency="USD", platform_fee=500)
+    second.application_fee(500, currency="USD", processor_fee=175)
+    html = admin_client.get("/admin/revenue?period=all").get_data(as_text=True)
+    assert "North Films" in html and "South Films" in html
+    assert "€10.00" in html and "$50.00" in html  # sales volume
+    assert "€0.41" in html and "$3.25" in html  # what the platform keeps of its fees
+    assert "/admin/revenue/export.csv?period=all" in html
+
+
+def test_dashboard_counts_days_in_the_members_time_zone(
+    filmmaker_client, filmmaker, ledger, studio
+):
+    from storefront.extensions import db
+
+    filmmaker.timezone = "Pacific/Auckland"
+    db.session.commit()
+    now = utcnow()
+    ledger.sale(1000, at=now)
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue?period=today").get_data(
+        as_text=True
+    )
+    assert "Pacific/Auckland" in html and "€10.00" in html

@@ -1,0 +1,105 @@
+"""The title page in each state a viewer meets, and the library."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from storefront.extensions import db
+from storefront.models import EntitlementStatus, OfferKind, utcnow
+
+from .conftest import grant
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_title_page_shows_what_a_viewer_needs_before_paying(client, film):
+    page = text(client.get(f"/films/{film.slug}", headers={"X-Test-Country": "FR"}))
+    for expected in (
+        "Northern Lights",
+        "Two sisters in Tromsø.",
+        "Ingrid Solberg",
+        "Åse Berg",
+        "Norway, Sweden",  # co-producing countries
+        "Norwegian",  # spoken language
+        "Français",  # subtitles offered
+        "Berlinale Forum 2025",
+        "30 days to start watching, then 48 hours to finish once started",
+        "€4.99",
+        "€14.99",
+    ):
+        assert expected in page, expected
+    assert "Watch</a>" not in page
+
+
+def test_title_page_says_why_it_is_not_offered(client, make_title):
+    opens = utcnow() + timedelta(days=20)
+    offers = [
+        {
+            "kind": OfferKind.BUY,
+            "amount": 1000,
+            "currency": "EUR",
+            "territory_mode": "allow",
+            "territories": [{"country": "NO", "available_from": opens}, {"country": "SE"}],
+        }
+    ]
+    make_title("Later", offers=offers)
+    norway = text(client.get("/films/later", headers={"X-Test-Country": "NO"}))
+    assert "Available in Norway from" in norway
+    france = text(client.get("/films/later", headers={"X-Test-Country": "FR"}))
+    assert "Not available in France" in france
+    assert "€10.00" not in france
+
+
+def test_entitled_viewer_gets_watch_and_others_get_the_reason(viewer_client, viewer, film):
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert "/watch/northern-lights" not in page
+    entitlement = grant(viewer, film).entitlement
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert 'href="/watch/northern-lights"' in page
+    entitlement.status = EntitlementStatus.REVOKED
+    db.session.commit()
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert "This purchase was refunded" in page
+    assert "€14.99" in page  # and can buy again
+
+
+def test_library_lists_purchases_rentals_and_their_clocks(viewer_client, viewer, make_title, film):
+    grant(viewer, film, OfferKind.BUY)
+    fresh = make_title("Fresh Rental")
+    grant(viewer, fresh, OfferKind.RENT)
+    running = make_title("Running Rental")
+    started = grant(viewer, running, OfferKind.RENT).entitlement
+    started.started_at = utcnow() - timedelta(hours=47)
+    started.expires_at = started.started_at + timedelta(hours=48)
+    gone = make_title("Gone Rental")
+    old = grant(viewer, gone, OfferKind.RENT, at=utcnow() - timedelta(days=5)).entitlement
+    old.started_at = utcnow() - timedelta(days=4)
+    old.expires_at = old.started_at + timedelta(hours=48)
+    db.session.commit()
+
+    page = text(viewer_client.get("/library"))
+    assert "My films" in page
+    assert "Yours to watch any time" in page
+    assert "29 days left to start watching" in page  # rounded down
+    assert 'data-countdown="' in page  # server-computed, the script only ticks
+    countdown = int(page.split('data-countdown="')[1].split('"')[0])
+    assert 3500 <= countdown <= 3600
+    assert "Rental expired" in page
+    gone_item = page[page.index("Gone Rental") :]
+    assert "Rent again" in gone_item and "/films/gone-rental" in gone_item
+
+
+def test_continue_watching_from_the_saved_position(viewer_client, viewer, film):
+    grant(viewer, film)
+    info = viewer_client.post(f"/watch/{film.slug}/start", json={}).json
+    viewer_client.post(info["heartbeat_url"], json={"position": 125, "duration": 5400})
+    page = text(viewer_client.get("/library"))
+    assert "Continue watching" in page
+    assert "Stopped at 2:05" in page
+
+
+def test_library_needs_an_account(client):
+    response = client.get("/library")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
