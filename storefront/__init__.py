@@ -91,9 +91,12 @@ def register_blueprints(app: Flask) -> None:
         media_files,
         store,
         studio,
+        studio_media,
         studio_offers,
         studio_payments,
         studio_revenue,
+        studio_titles,
+        studio_uploads,
         test_checkout,
         viewer,
         watch,
@@ -111,6 +114,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(studio.bp)
+    app.register_blueprint(studio_titles.bp)
+    app.register_blueprint(studio_uploads.bp)
+    app.register_blueprint(studio_media.bp)
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(payments_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
+    app.cli.add_command(storage_group)
 
 
 @click.command("create-admin")
@@ -87,3 +88,30 @@ def worker(workers: int) -> None:
     huey = app.extensions["huey"]
     consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
     consumer.run()
+
+
+@click.group("storage")
+def storage_group() -> None:
+    """Media storage operations."""
+
+
+@storage_group.command("init")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    help="Browser origin allowed to upload (default: PUBLIC_URL). Repeat for several.",
+)
+def storage_init(origins: tuple[str, ...]) -> None:
+    """Check the storage is reachable and writable, and apply the CORS rules uploads need."""
+    from .adapters.storage import StorageError
+
+    storage = current_app.extensions["storage"]
+    allowed = list(origins) or [current_app.config["PUBLIC_URL"]]
+    try:
+        storage.ensure_ready()
+        storage.apply_cors(allowed)
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
+    backend = current_app.config["STORAGE_BACKEND"]
+    click.echo(f"Storage ({backend}) is ready; uploads allowed from: {', '.join(allowed)}")

@@ -241,6 +241,24 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
+        # Media storage (see storefront/adapters/storage) and uploads
+        "STORAGE_BACKEND": (env.get("STORAGE_BACKEND") or "local").lower(),
+        "STORAGE_LOCAL_ROOT": env.get("STORAGE_LOCAL_ROOT") or str(instance / "media"),
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_REGION": env.get("S3_REGION") or "us-east-1",
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_ADDRESSING_STYLE": env.get("S3_ADDRESSING_STYLE") or "auto",
+        "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
+        "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
+        "S3_SESSION_TOKEN": env.get("S3_SESSION_TOKEN") or None,
+        "MAX_UPLOAD_BYTES": _int(env, "MAX_UPLOAD_BYTES", 50 * 1000**3),
+        "UPLOAD_PART_BYTES": _int(env, "UPLOAD_PART_BYTES", 8 * 1024 * 1024),
+        "UPLOAD_URL_EXPIRES": _int(env, "UPLOAD_URL_EXPIRES", 3600),
+        "UPLOAD_ABANDON_HOURS": _int(env, "UPLOAD_ABANDON_HOURS", 24),
+        "MEDIA_URL_EXPIRES": _int(env, "MEDIA_URL_EXPIRES", 3600),
+        "IMAGE_MAX_BYTES": _int(env, "IMAGE_MAX_BYTES", 20 * 1024 * 1024),
+        "IMAGE_MAX_PIXELS": _int(env, "IMAGE_MAX_PIXELS", 40_000_000),
+        "SUBTITLE_MAX_BYTES": _int(env, "SUBTITLE_MAX_BYTES", 2 * 1024 * 1024),
         # Where viewers are (storefront/adapters/geo.py)
         "GEO_COUNTRY_HEADER": env.get("GEO_COUNTRY_HEADER") or None,
         "GEO_TRUSTED_PROXIES": _networks(env, "GEO_TRUSTED_PROXIES"),
@@ -303,6 +321,10 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
             if not config.get(key):
                 problems.append(f"{key} must be set when PAYMENTS_BACKEND=stripe")
+    if config.get("STORAGE_BACKEND") not in ("local", "s3"):
+        problems.append("STORAGE_BACKEND must be local or s3")
+    if config.get("STORAGE_BACKEND") == "s3" and not config.get("S3_BUCKET"):
+        problems.append("S3_BUCKET must be set when STORAGE_BACKEND=s3")
     if problems:
         raise ConfigError("Refusing to start in production: " + "; ".join(problems))
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):

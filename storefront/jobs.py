@@ -19,7 +19,11 @@ from sqlalchemy.orm import Session
 log = logging.getLogger(__name__)
 
 # Modules whose register_tasks(huey, app) -> dict[str, task] is called at start-up.
-TASK_MODULES: list[str] = ["storefront.tasks.media", "storefront.tasks.payments"]
+TASK_MODULES: list[str] = [
+    "storefront.tasks.media",
+    "storefront.tasks.payments",
+    "storefront.tasks.uploads",
+]
 
 
 def build_huey(config: dict[str, Any]) -> Huey:

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from .extensions import db
-from .models import Studio, StudioMember, StudioRole, User
+from .models import Studio, StudioMember, StudioRole, Title, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 _hasher = PasswordHasher()
@@ -113,6 +113,15 @@ def studio_or_404(slug: str, *, owner: bool = False) -> Studio:
     if owner and not is_studio_owner(current_user, studio):
         abort(403)
     return studio
+
+
+def title_or_404(slug: str, title_id: int) -> tuple[Studio, Title]:
+    """The studio the URL names and its title, for members only (404 for everyone else)."""
+    studio = studio_or_404(slug)
+    title = db.session.get(Title, title_id)
+    if title is None or title.studio_id != studio.id:
+        abort(404)
+    return studio, title
 
 
 def admin_required(view: F) -> F:

@@ -1,16 +1,34 @@
-"""The local storage backend's signed-link routes (see the storage package docstring).
+"""Media links: the local storage backend's signed-link routes (see the storage package
+docstring), and stable links to posters and stills that redirect to signed URLs.
 
-Both routes authenticate by token alone: no session, no CSRF. With the S3 backend they are
-never linked to, and answer 404.
+The two local routes authenticate by token alone: no session, no CSRF. With the S3 backend
+they are never linked to, and answer 404.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, has_request_context, request, send_file
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    send_file,
+)
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
-from ..adapters.storage import InvalidToken, LocalStorage, ObjectNotFound, UploadNotFound
-from ..extensions import csrf
+from ..adapters.storage import (
+    InvalidPart,
+    InvalidToken,
+    LocalStorage,
+    ObjectNotFound,
+    UploadNotFound,
+)
+from ..extensions import csrf, db
+from ..models import Title, TitleImage, TitleStatus
+from ..security import can_manage_studio
 
 bp = Blueprint("media_files", __name__)
 
@@ -50,6 +68,8 @@ def media_part(token: str) -> ResponseReturnValue:
         etag = storage.write_part(claims.key, claims.upload_id, claims.part_number, request.stream)
     except UploadNotFound:
         abort(404)
+    except InvalidPart:
+        abort(413)
     return "", 200, {"ETag": f'"{etag}"'}
 
 
@@ -71,4 +91,29 @@ def media_object(token: str) -> ResponseReturnValue:
     )
     # The token is the credential: let players fetch segments from other origins too.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/media/images/<int:image_id>/<name>")
+def image(image_id: int, name: str) -> ResponseReturnValue:
+    """A poster or still: a redirect to a short-lived signed URL of the stored file.
+
+    Pages link here, so their HTML never holds expiring URLs. Images of titles in the store
+    are public; others only for the studio's members.
+    """
+    row = db.session.get(TitleImage, image_id)
+    key = (row.keys or {}).get(name) if row is not None else None
+    if row is None or key is None:
+        abort(404)
+    title = db.session.get(Title, row.title_id)
+    public = title.status in (TitleStatus.PUBLISHED, TitleStatus.UNLISTED)
+    if not public and not can_manage_studio(current_user, title.studio):
+        abort(404)
+    expires = int(current_app.config["MEDIA_URL_EXPIRES"])
+    storage = current_app.extensions["storage"]
+    response = redirect(storage.signed_get_url(key, expires), code=302)
+    # The signed URL outlives this by far, so the browser may reuse the redirect a while.
+    response.cache_control.max_age = min(300, expires // 2)
+    response.cache_control.public = public
+    response.cache_control.private = not public
     return response

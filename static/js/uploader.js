@@ -1,0 +1,468 @@
+// Resumable uploads of films and trailers, straight to storage.
+//
+// The app signs one URL per part; parts go straight to storage (S3) or to the app's signed
+// part route (local storage), several at a time. A failed part is retried with exponential
+// backoff. The session id is remembered per title, kind and file, so after a reload or a lost
+// connection the server is asked which parts arrived and only the others are sent.
+
+import {
+  MSG,
+  HttpError,
+  apiWithRetry,
+  backoff,
+  bytesText,
+  durationText,
+  fill,
+  percentText,
+  retryable,
+  sleep,
+} from "./media-common.js";
+
+const MAX_PART_ATTEMPTS = 8;
+const SIGN_BATCH = 20;
+const SPEED_WINDOW_MS = 15000;
+
+class Stopped extends Error {}
+
+class Uploader {
+  constructor(root) {
+    this.root = root;
+    this.kind = root.dataset.kind;
+    this.openUrl = root.dataset.openUrl;
+    this.parallel = Math.max(1, Number(root.dataset.parallel) || 4);
+    this.urlLifetimeMs = Math.max(60, Number(root.dataset.urlExpires) || 3600) * 800;
+    this.input = root.querySelector("[data-file]");
+    this.buttons = {
+      start: root.querySelector("[data-start]"),
+      pause: root.querySelector("[data-pause]"),
+      resume: root.querySelector("[data-resume]"),
+      cancel: root.querySelector("[data-cancel]"),
+    };
+    this.progressBox = root.querySelector("[data-progress-box]");
+    this.progress = root.querySelector("[data-progress]");
+    this.stats = root.querySelector("[data-stats]");
+    this.live = root.querySelector("[data-live]");
+    this.state = "idle"; // idle | running | paused | completing | done
+    this.xhrs = new Map();
+    this.urls = new Map();
+    this.signing = null;
+    this.lastAnnouncedDecile = -1;
+
+    this.buttons.start.addEventListener("click", () => this.start());
+    this.buttons.pause.addEventListener("click", () => this.pause(MSG.paused));
+    this.buttons.resume.addEventListener("click", () => this.resume());
+    this.buttons.cancel.addEventListener("click", () => this.cancel());
+    window.addEventListener("online", () => {
+      if (this.state === "paused" && this.pausedByNetwork) this.resume();
+    });
+    window.addEventListener("offline", () => {
+      if (this.state === "running") this.announce(MSG.offline);
+    });
+    window.addEventListener("beforeunload", (event) => {
+      if (this.state === "running" || this.state === "completing") {
+        event.preventDefault();
+        event.returnValue = MSG.leave;
+      }
+    });
+    this.showButtons();
+  }
+
+  storageKey(file) {
+    const parts = [this.root.dataset.titleKey, this.kind, file.name, file.size, file.lastModified];
+    return `storefront-upload:${parts.join(":")}`;
+  }
+
+  // Forget every remembered key of this session (a re-picked file may differ in lastModified).
+  forget(sessionId) {
+    const prefix = `storefront-upload:${this.root.dataset.titleKey}:${this.kind}:`;
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith(prefix) && localStorage.getItem(key) === sessionId) {
+        localStorage.removeItem(key);
+      }
+    }
+    localStorage.removeItem(this.key);
+  }
+
+  announce(text) {
+    this.live.textContent = text;
+  }
+
+  showButtons() {
+    const { state } = this;
+    this.buttons.start.hidden = !(state === "idle" || state === "done");
+    this.buttons.pause.hidden = state !== "running";
+    this.buttons.resume.hidden = state !== "paused";
+    this.buttons.cancel.hidden = !(state === "running" || state === "paused");
+    this.input.disabled = !(state === "idle" || state === "done");
+    this.progressBox.hidden = state === "idle";
+  }
+
+  setState(state) {
+    this.state = state;
+    this.showButtons();
+  }
+
+  sessionUrl(suffix = "") {
+    return `${this.openUrl}/${this.session.id}${suffix}`;
+  }
+
+  isLive() {
+    return this.state === "running" || this.state === "completing";
+  }
+
+  expectedSize(number) {
+    const { part_size: size, part_count: count } = this.session;
+    return number < count ? size : this.session.size - size * (count - 1);
+  }
+
+  // --- starting and resuming ---------------------------------------------------------
+
+  async start() {
+    const file = this.input.files && this.input.files[0];
+    if (!file) {
+      this.announce(MSG.choose_file);
+      this.input.focus();
+      return;
+    }
+    this.file = file;
+    this.key = this.storageKey(file);
+    this.lastAnnouncedDecile = -1;
+    this.setState("running");
+    this.announce(MSG.starting);
+    try {
+      const resumable = await this.findResumable(file);
+      if (resumable) {
+        this.session = resumable;
+        localStorage.setItem(this.key, resumable.id);
+      } else {
+        this.session = await apiWithRetry("POST", this.openUrl, {
+          kind: this.kind,
+          filename: file.name,
+          size: file.size,
+          content_type: file.type || "application/octet-stream",
+        });
+        localStorage.setItem(this.key, this.session.id);
+      }
+      this.root.dataset.activeSession = this.session.id;
+      this.markArrived(this.session.parts || []);
+      if (resumable) {
+        this.announce(fill(MSG.resuming, { percent: percentText(this.doneBytes / file.size) }));
+      }
+      this.run();
+    } catch (error) {
+      this.stop(error);
+    }
+  }
+
+  async findResumable(file) {
+    let id = localStorage.getItem(this.key);
+    const active = this.root.dataset;
+    if (!id && active.activeSession) {
+      if (active.activeName === file.name && Number(active.activeSize) === file.size) {
+        id = active.activeSession;
+      } else {
+        this.announce(MSG.different_file);
+      }
+    }
+    if (!id) return null;
+    try {
+      const session = await apiWithRetry("GET", `${this.openUrl}/${id}`);
+      if (session.status === "active" && session.size === file.size) return session;
+    } catch (error) {
+      if (retryable(error)) throw error;
+    }
+    localStorage.removeItem(this.key);
+    return null;
+  }
+
+  markArrived(parts) {
+    this.done = new Set();
+    this.doneBytes = 0;
+    for (const part of parts) {
+      if (part.number <= this.session.part_count && part.size === this.expectedSize(part.number)) {
+        this.done.add(part.number);
+        this.doneBytes += part.size;
+      }
+    }
+  }
+
+  run() {
+    this.generation = (this.generation || 0) + 1;
+    this.retryNotice = null;
+    this.setState("running");
+    this.pausedByNetwork = false;
+    this.pending = [];
+    for (let n = 1; n <= this.session.part_count; n += 1) {
+      if (!this.done.has(n)) this.pending.push(n);
+    }
+    this.inflight = new Map();
+    this.sent = 0;
+    this.samples = [[performance.now(), 0]];
+    this.render();
+    if (!this.pending.length) {
+      this.complete();
+      return;
+    }
+    const workers = Math.min(this.parallel, this.pending.length);
+    for (let i = 0; i < workers; i += 1) this.work(this.generation);
+  }
+
+  // A worker of an earlier run (before a pause) must not carry on after a resume.
+  current(generation) {
+    return this.state === "running" && generation === this.generation;
+  }
+
+  async work(generation) {
+    while (this.current(generation)) {
+      const number = this.pending.shift();
+      if (number === undefined) break;
+      try {
+        await this.sendPart(number, generation);
+        this.retryNotice = null;
+        this.done.add(number);
+        this.doneBytes += this.expectedSize(number);
+        this.render();
+      } catch (error) {
+        if (generation !== this.generation) return;
+        this.pending.unshift(number);
+        if (!(error instanceof Stopped)) this.pause(fill(MSG.lost, { reason: error.message }), true);
+        return;
+      }
+    }
+    if (this.current(generation) && this.done.size === this.session.part_count) {
+      this.complete();
+    }
+  }
+
+  // --- parts ---------------------------------------------------------------------------
+
+  async sendPart(number, generation) {
+    for (let attempt = 1; ; attempt += 1) {
+      if (!this.current(generation)) throw new Stopped();
+      try {
+        const url = await this.urlFor(number);
+        if (!this.current(generation)) throw new Stopped();
+        await this.put(number, url);
+        return;
+      } catch (error) {
+        if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
+        // An expired or refused signature is replaced on the next attempt.
+        if (error instanceof HttpError && error.status === 403) this.urls.delete(number);
+        if (!retryable(error) && error.status !== 403) throw error;
+        if (attempt >= MAX_PART_ATTEMPTS) throw error;
+        const delay = backoff(attempt);
+        this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
+        this.announce(this.retryNotice);
+        this.render();
+        await sleep(delay);
+      }
+    }
+  }
+
+  fresh(number) {
+    const cached = this.urls.get(number);
+    return cached && performance.now() - cached.at < this.urlLifetimeMs;
+  }
+
+  async urlFor(number) {
+    while (!this.fresh(number)) {
+      if (this.signing) {
+        await this.signing.catch(() => {});
+        continue;
+      }
+      const wanted = [number, ...this.pending.filter((n) => !this.fresh(n))].slice(0, SIGN_BATCH);
+      this.signing = apiWithRetry("POST", this.sessionUrl("/sign"), { parts: wanted }, () =>
+        this.isLive(),
+      );
+      try {
+        const data = await this.signing;
+        const at = performance.now();
+        for (const [n, url] of Object.entries(data.urls)) this.urls.set(Number(n), { url, at });
+      } finally {
+        this.signing = null;
+      }
+      if (this.state !== "running") throw new Stopped();
+    }
+    return this.urls.get(number).url;
+  }
+
+  put(number, url) {
+    const start = (number - 1) * this.session.part_size;
+    const blob = this.file.slice(start, start + this.expectedSize(number));
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      let reported = 0;
+      const finish = () => {
+        this.xhrs.delete(number);
+        this.inflight.delete(number);
+      };
+      this.xhrs.set(number, xhr);
+      xhr.open("PUT", url);
+      xhr.upload.onprogress = (event) => {
+        if (event.loaded > reported) this.sent += event.loaded - reported;
+        reported = event.loaded;
+        this.inflight.set(number, event.loaded);
+        this.render();
+      };
+      xhr.onload = () => {
+        finish();
+        if (xhr.status >= 200 && xhr.status < 300) resolve();
+        else reject(new HttpError(`HTTP ${xhr.status}`, xhr.status));
+      };
+      xhr.onerror = () => {
+        finish();
+        reject(new Error(MSG.network));
+      };
+      xhr.onabort = () => {
+        finish();
+        reject(new Stopped());
+      };
+      xhr.send(blob);
+    });
+  }
+
+  // --- progress --------------------------------------------------------------------------
+
+  render() {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      this.draw();
+    });
+  }
+
+  draw() {
+    if (!this.samples) return;
+    const total = this.session ? this.session.size : 1;
+    let bytes = this.doneBytes || 0;
+    for (const loaded of (this.inflight || new Map()).values()) bytes += loaded;
+    const fraction = Math.min(1, bytes / total);
+    this.progress.value = Math.floor(fraction * 1000) / 10;
+    this.progress.setAttribute("aria-valuetext", percentText(fraction));
+    const now = performance.now();
+    this.samples.push([now, this.sent]);
+    while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) {
+      this.samples.shift();
+    }
+    const [firstAt, firstSent] = this.samples[0];
+    const elapsed = (now - firstAt) / 1000;
+    const speed = elapsed > 0.5 ? (this.sent - firstSent) / elapsed : 0;
+    if (this.state === "running" && this.retryNotice) {
+      this.stats.textContent = `${percentText(fraction)} · ${this.retryNotice}`;
+    } else if (this.state === "running" && speed > 0) {
+      this.stats.textContent = fill(MSG.stats, {
+        percent: percentText(fraction),
+        speed: bytesText(speed),
+        left: durationText((total - bytes) / speed),
+      });
+    } else {
+      this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
+    }
+    // The live region speaks at every tenth of what storage confirmed (parts in flight may
+    // still fail), and stays on a retry notice until a part gets through again.
+    const decile = Math.floor(((this.doneBytes || 0) / total) * 10);
+    if (this.state === "running" && !this.retryNotice && decile > this.lastAnnouncedDecile) {
+      this.lastAnnouncedDecile = decile;
+      this.announce(fill(MSG.progress, { percent: percentText(decile / 10) }));
+    }
+  }
+
+  // --- pause, resume, cancel, complete ------------------------------------------------------
+
+  pause(message, byNetwork = false) {
+    if (this.state !== "running") return;
+    this.setState("paused");
+    this.pausedByNetwork = byNetwork;
+    for (const xhr of this.xhrs.values()) xhr.abort();
+    this.announce(message);
+    this.draw();
+  }
+
+  resume() {
+    if (this.state !== "paused") return;
+    this.announce(MSG.starting);
+    this.setState("running");
+    // Ask storage what arrived: a part cut off mid-way is sent again.
+    apiWithRetry("GET", this.sessionUrl())
+      .then((session) => {
+        if (session.status !== "active") {
+          // Finished or cancelled from another tab: nothing is left to send.
+          this.forget(session.id);
+          this.setState(session.status === "completed" ? "done" : "idle");
+          this.announce(session.status === "completed" ? MSG.complete : MSG.cancelled);
+          return;
+        }
+        this.session = session;
+        this.markArrived(session.parts || []);
+        this.run();
+      })
+      .catch((error) => this.stop(error));
+  }
+
+  async cancel() {
+    if (!window.confirm(MSG.confirm_cancel)) return;
+    const wasLive = this.state;
+    this.setState("idle");
+    for (const xhr of this.xhrs.values()) xhr.abort();
+    try {
+      if (this.session) await apiWithRetry("DELETE", this.sessionUrl());
+    } catch (error) {
+      if (!(error instanceof HttpError && error.status === 404)) {
+        this.setState(wasLive === "running" ? "paused" : wasLive);
+        this.announce(error.message);
+        return;
+      }
+    }
+    if (this.session) this.forget(this.session.id);
+    delete this.root.dataset.activeSession;
+    this.session = null;
+    this.progress.value = 0;
+    this.stats.textContent = "";
+    this.announce(MSG.cancelled);
+  }
+
+  async complete() {
+    if (this.state !== "running") return;
+    this.setState("completing");
+    this.announce(MSG.finishing);
+    try {
+      await apiWithRetry("POST", this.sessionUrl("/complete"), undefined, () => this.isLive());
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409 && !this.recheckedOnce) {
+        // Storage is missing something: ask what arrived and send the rest.
+        this.recheckedOnce = true;
+        this.state = "paused";
+        this.resume();
+        return;
+      }
+      this.state = "running";
+      this.stop(error);
+      return;
+    }
+    this.forget(this.session.id);
+    delete this.root.dataset.activeSession;
+    this.recheckedOnce = false;
+    this.setState("done");
+    this.input.value = "";
+    this.progress.value = 100;
+    this.stats.textContent = fill(MSG.progress, { percent: percentText(1) });
+    this.announce(MSG.complete);
+    document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
+  }
+
+  stop(error) {
+    if (this.state === "running" || this.state === "completing") {
+      this.state = "running";
+      this.pause(fill(MSG.lost, { reason: error.message }), retryable(error));
+    } else {
+      this.announce(error.message);
+    }
+    if (!this.session) this.setState("idle");
+  }
+}
+
+// --- processing status ----------------------------------------------------------------
+
+
+document.querySelectorAll("[data-uploader]").forEach((root) => new Uploader(root));

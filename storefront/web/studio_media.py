@@ -1,0 +1,204 @@
+"""The Media tab of a title: film and trailer uploads, pipeline status, images, subtitles."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from ..extensions import db
+from ..languages import language_name
+from ..models import (
+    AssetKind,
+    AssetStatus,
+    ImageKind,
+    MediaAsset,
+    SubtitleTrack,
+    Title,
+    TitleImage,
+    UploadSession,
+    UploadStatus,
+)
+from ..security import title_or_404
+from ..services import ServiceError, media_pipeline
+from ..services import images as images_service
+from ..services import subtitles as subtitles_service
+from ..services import titles as titles_service
+from .title_forms import ImageForm, SubtitleForm
+
+bp = Blueprint("studio_media", __name__, url_prefix="/studio")
+
+IN_PROGRESS = frozenset({AssetStatus.UPLOADED, AssetStatus.PROBING, AssetStatus.TRANSCODING})
+ASSET_STATUS_LABELS = {
+    AssetStatus.UPLOADING: _l("Uploading"),
+    AssetStatus.UPLOADED: _l("Uploaded, waiting to be processed"),
+    AssetStatus.PROBING: _l("Checking the file"),
+    AssetStatus.TRANSCODING: _l("Preparing for streaming"),
+    AssetStatus.READY: _l("Ready"),
+    AssetStatus.FAILED: _l("Failed"),
+    AssetStatus.SUPERSEDED: _l("Replaced"),
+}
+KIND_LABELS = {AssetKind.FEATURE: _l("Film"), AssetKind.TRAILER: _l("Trailer")}
+
+
+def asset_json(asset: MediaAsset) -> dict:
+    """What the Media tab shows about an asset, also polled while it is processed."""
+    data = media_pipeline.asset_status(asset)  # status, progress, probe facts, reason
+    data.update(
+        status_label=str(ASSET_STATUS_LABELS[asset.status]),
+        in_progress=asset.status in IN_PROGRESS,
+        filename=asset.original_filename,
+        size=asset.size_bytes,
+    )
+    for rendition in data["renditions"]:
+        rendition["status_label"] = str(ASSET_STATUS_LABELS[AssetStatus(rendition["status"])])
+    return data
+
+
+def _current_assets(title: Title) -> dict[str, MediaAsset | None]:
+    return {kind.value: titles_service.current_asset(title, kind) for kind in AssetKind}
+
+
+def _active_session(asset: MediaAsset | None) -> UploadSession | None:
+    if asset is None or asset.status != AssetStatus.UPLOADING:
+        return None
+    return db.session.scalar(
+        db.select(UploadSession).filter_by(asset_id=asset.id, status=UploadStatus.ACTIVE)
+    )
+
+
+def _render(title: Title, studio, image_form=None, subtitle_form=None, status: int = 200):
+    assets = _current_assets(title)
+    in_progress = any(a is not None and a.status in IN_PROGRESS for a in assets.values())
+    return render_template(
+        "studio/titles/media.html",
+        studio=studio,
+        title=title,
+        assets=assets,
+        in_progress=in_progress,
+        sessions={kind: _active_session(asset) for kind, asset in assets.items()},
+        kind_labels=KIND_LABELS,
+        asset_json=asset_json,
+        posters=images_service.images_of(title, ImageKind.POSTER),
+        stills=images_service.images_of(title, ImageKind.STILL),
+        tracks=subtitles_service.tracks_of(title),
+        image_form=image_form or ImageForm(),
+        subtitle_form=subtitle_form or SubtitleForm(),
+    ), status
+
+
+@bp.get("/<slug>/titles/<int:title_id>/media")
+@login_required
+def media(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id)
+    return _render(title, studio)
+
+
+@bp.get("/<slug>/titles/<int:title_id>/media/status")
+@login_required
+def media_status(slug: str, title_id: int) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id)
+    assets = [asset for asset in _current_assets(title).values() if asset is not None]
+    return jsonify(
+        {
+            "title_status": title.status.value,
+            "title_status_label": titles_service.status_label(title),
+            "assets": [asset_json(asset) for asset in assets],
+        }
+    )
+
+
+@bp.post("/<slug>/titles/<int:title_id>/images")
+@login_required
+def add_image(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id)
+    form = ImageForm()
+    if form.validate_on_submit():
+        try:
+            images_service.add_image(title, form.kind.data, form.image.data.stream)
+        except ServiceError as exc:
+            form.image.errors = [*form.image.errors, str(exc)]
+        else:
+            flash(_("The image is saved."), "success")
+            return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
+    return _render(title, studio, image_form=form, status=400)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/images/<int:image_id>/delete")
+@login_required
+def delete_image(slug: str, title_id: int, image_id: int) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id)
+    image = db.session.get(TitleImage, image_id)
+    if image is None or image.title_id != title.id:
+        abort(404)
+    images_service.delete_image(image)
+    flash(_("The image is deleted."), "success")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
+
+
+@bp.post("/<slug>/titles/<int:title_id>/subtitles")
+@login_required
+def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id)
+    form = SubtitleForm()
+    if form.validate_on_submit():
+        try:
+            track = subtitles_service.save_track(
+                title,
+                form.language.data,
+                form.kind.data,
+                form.label.data,
+                form.file.data.stream,
+                form.file.data.filename or "",
+            )
+        except ServiceError as exc:
+            form.file.errors = [*form.file.errors, str(exc)]
+        else:
+            flash(_("The %(label)s track is saved.", label=track.label), "success")
+            return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
+    return _render(title, studio, subtitle_form=form, status=400)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/subtitles/<int:track_id>/delete")
+@login_required
+def delete_subtitles(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id)
+    track = db.session.get(SubtitleTrack, track_id)
+    if track is None or track.title_id != title.id:
+        abort(404)
+    subtitles_service.delete_track(track)
+    flash(_("The subtitle track is deleted."), "success")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
+
+
+@bp.app_template_global()
+def image_url(image: TitleImage, name: str) -> str:
+    return url_for("media_files.image", image_id=image.id, name=name)
+
+
+@bp.app_template_global()
+def image_src(image: TitleImage, ext: str = "jpg") -> str:
+    """The smallest stored size: the `src` fallback next to `srcset`."""
+    names = _sizes(image, ext)
+    return image_url(image, names[0][1]) if names else ""
+
+
+def _sizes(image: TitleImage, ext: str) -> list[tuple[int, str]]:
+    return sorted(
+        (int(n[1:].partition(".")[0]), n) for n in (image.keys or {}) if n.endswith(f".{ext}")
+    )
+
+
+@bp.app_template_global("language_name")
+def language_name_global(code: str) -> str:
+    return language_name(code, str(get_locale() or "en"))
+
+
+@bp.app_template_global()
+def image_srcset(image: TitleImage, ext: str = "webp") -> str:
+    """`srcset` of every stored width in one format."""
+    names = _sizes(image, ext)
+    return ", ".join(f"{image_url(image, name)} {width}w" for width, name in names)

@@ -1,0 +1,117 @@
+"""Studio pages for titles: list, create, edit details, change status, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..extensions import db
+from ..genres import genre_label
+from ..models import Order, Studio, Title
+from ..security import studio_or_404, title_or_404
+from ..services import ServiceError
+from ..services import titles as titles_service
+from .title_forms import TitleForm
+
+bp = Blueprint("studio_titles", __name__, url_prefix="/studio")
+
+
+@bp.app_template_global()
+def has_endpoint(endpoint: str) -> bool:
+    """Whether a page exists, so sub-navigation can link areas added by other modules."""
+    return endpoint in current_app.view_functions
+
+
+@bp.app_template_global()
+def titles_of_studio(studio: Studio) -> list[Title]:
+    """The studio's titles, newest first, for the overview."""
+    return titles_service.titles_of(studio)
+
+
+@bp.app_template_global()
+def title_status_label(title: Title) -> str:
+    return titles_service.status_label(title)
+
+
+bp.add_app_template_filter(genre_label, "genre_label")
+
+
+def _render_form(form: TitleForm, studio: Studio, title: Title | None, status: int):
+    return render_template(
+        "studio/titles/details.html" if title else "studio/titles/new.html",
+        form=form,
+        studio=studio,
+        title=title,
+        actions=titles_service.allowed_actions(title) if title else [],
+        sell_blockers=titles_service.can_sell(title) if title else [],
+    ), status
+
+
+@bp.route("/<slug>/titles/new", methods=["GET", "POST"])
+@login_required
+def create(slug: str) -> ResponseReturnValue:
+    studio = studio_or_404(slug)
+    form = TitleForm()
+    if form.validate_on_submit():
+        try:
+            title = titles_service.create_title(studio, form.to_data())
+        except titles_service.TitleInvalid as exc:
+            form.show_errors(exc.errors)
+        else:
+            flash(_("%(title)s is saved as a draft. Upload the film next.", title=title.name))
+            return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
+    return _render_form(form, studio, None, 400 if request.method == "POST" else 200)
+
+
+@bp.route("/<slug>/titles/<int:title_id>/", methods=["GET", "POST"])
+@login_required
+def details(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id)
+    form = TitleForm()
+    if request.method == "GET":
+        form.fill_from(titles_service.data_of(title))
+    elif form.validate_on_submit():
+        try:
+            titles_service.update_title(title, form.to_data())
+        except titles_service.TitleInvalid as exc:
+            form.show_errors(exc.errors)
+        else:
+            flash(_("The details are saved."), "success")
+            return redirect(url_for("studio_titles.details", slug=slug, title_id=title.id))
+    return _render_form(form, studio, title, 400 if request.method == "POST" else 200)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/status")
+@login_required
+def change_status(slug: str, title_id: int) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id)
+    action = request.form.get("action", "")
+    try:
+        titles_service.change_status(title, action)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The title is now: %(status)s.", status=titles_service.status_label(title)))
+    return redirect(url_for("studio_titles.details", slug=slug, title_id=title.id))
+
+
+@bp.route("/<slug>/titles/<int:title_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id)
+    error = None
+    if request.method == "POST":
+        if request.form.get("confirm_name", "").strip() == title.name:
+            name = title.name
+            titles_service.delete_title(title)
+            flash(_("%(title)s and its files are deleted.", title=name), "success")
+            return redirect(url_for("studio.overview", slug=slug))
+        error = _("Type the title exactly as shown to confirm.")
+    orders = db.session.scalar(
+        db.select(db.func.count()).select_from(Order).filter(Order.title_id == title.id)
+    )
+    return render_template(
+        "studio/titles/delete.html", studio=studio, title=title, orders=orders, error=error
+    ), (400 if error else 200)

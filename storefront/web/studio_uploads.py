@@ -1,0 +1,107 @@
+"""JSON API of the browser uploader (studio members only; CSRF token in X-CSRFToken).
+
+POST   /studio/<slug>/titles/<id>/uploads               open {kind, filename, size, content_type}
+GET    /studio/<slug>/titles/<id>/uploads/<sid>         session and the parts storage holds
+POST   /studio/<slug>/titles/<id>/uploads/<sid>/sign    {parts: [n, ...]} -> {urls: {n: url}}
+POST   /studio/<slug>/titles/<id>/uploads/<sid>/complete
+DELETE /studio/<slug>/titles/<id>/uploads/<sid>         cancel
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from ..models import Title, UploadSession
+from ..security import title_or_404
+from ..services import ServiceError
+from ..services import uploads as uploads_service
+from .studio_media import asset_json
+
+bp = Blueprint("studio_uploads", __name__, url_prefix="/studio")
+
+
+def _error(message: str, status: int = 400) -> ResponseReturnValue:
+    return jsonify({"error": {"code": status, "message": message}}), status
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400)
+    return body
+
+
+def _session(slug: str, title_id: int, session_id: str) -> tuple[Title, UploadSession]:
+    _studio, title = title_or_404(slug, title_id)
+    session = uploads_service.session_of_title(title, session_id)
+    if session is None:
+        abort(404)
+    return title, session
+
+
+@bp.post("/<slug>/titles/<int:title_id>/uploads")
+@login_required
+def open_upload(slug: str, title_id: int) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id)
+    body = _body()
+    try:
+        session = uploads_service.open_session(
+            title,
+            current_user,
+            str(body.get("kind", "")),
+            str(body.get("filename", "")),
+            body.get("size"),
+            str(body.get("content_type", "")),
+        )
+    except ServiceError as exc:
+        return _error(str(exc))
+    return jsonify(uploads_service.session_json(session, parts=[])), 201
+
+
+@bp.get("/<slug>/titles/<int:title_id>/uploads/<session_id>")
+@login_required
+def show_upload(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
+    _title, session = _session(slug, title_id, session_id)
+    try:
+        parts = uploads_service.uploaded_parts(session)
+    except ServiceError as exc:
+        return _error(str(exc), 410)
+    return jsonify(uploads_service.session_json(session, parts=parts))
+
+
+@bp.post("/<slug>/titles/<int:title_id>/uploads/<session_id>/sign")
+@login_required
+def sign_parts(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
+    _title, session = _session(slug, title_id, session_id)
+    numbers = _body().get("parts")
+    if not isinstance(numbers, list):
+        return _error("parts must be a list of part numbers")
+    try:
+        urls = uploads_service.sign_parts(session, numbers)
+    except ServiceError as exc:
+        return _error(str(exc))
+    return jsonify({"urls": {str(number): url for number, url in urls.items()}})
+
+
+@bp.post("/<slug>/titles/<int:title_id>/uploads/<session_id>/complete")
+@login_required
+def complete_upload(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
+    _title, session = _session(slug, title_id, session_id)
+    try:
+        asset = uploads_service.complete_session(session)
+    except ServiceError as exc:
+        return _error(str(exc), 409)
+    return jsonify({"session": uploads_service.session_json(session), "asset": asset_json(asset)})
+
+
+@bp.delete("/<slug>/titles/<int:title_id>/uploads/<session_id>")
+@login_required
+def cancel_upload(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
+    _title, session = _session(slug, title_id, session_id)
+    try:
+        uploads_service.abort_session(session)
+    except ServiceError as exc:
+        return _error(str(exc))
+    return "", 204

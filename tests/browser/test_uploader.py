@@ -1,0 +1,153 @@
+"""The real uploader in Chromium: parts fail, the page is reloaded mid-upload, and the film
+still arrives whole without finished parts being sent twice."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from storefront.extensions import db
+from storefront.models import AssetStatus, MediaAsset, TitleStatus, UploadSession
+
+from ..conftest import PASSWORD
+from .conftest import screenshot
+
+MiB = 1024 * 1024
+
+
+class PartGate:
+    """WSGI middleware: lets the first `allowed` part uploads through, then fails the rest
+    (as a dropped connection would) until opened; counts what reached storage."""
+
+    def __init__(self, app, allowed: int) -> None:
+        self.app = app
+        self.allowed = allowed
+        self.is_open = False
+        self.passed = 0
+        self.refused = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "PUT" and environ["PATH_INFO"].startswith("/media/parts/"):
+            with self.lock:
+                let_through = self.is_open or self.passed < self.allowed
+                if let_through:
+                    self.passed += 1
+                else:
+                    self.refused += 1
+            if not let_through:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                environ["wsgi.input"].read(length)
+                start_response("503 Service Unavailable", [("Content-Length", "0")])
+                return [b""]
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def small_parts(settings: dict) -> None:
+    settings["UPLOAD_PART_BYTES"] = 5 * MiB
+    settings["WTF_CSRF_ENABLED"] = True  # the uploader must send its token like in production
+    settings["JOBS_IMMEDIATE"] = False  # the pipeline's job is queued, not run, here
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.1)
+
+
+def test_upload_survives_failures_and_a_reload(
+    small_parts, app, page, live_server, filmmaker, studio, make_title
+):
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    title = make_title("Uploaded in a browser", studio=studio, status=TitleStatus.DRAFT)
+    film = os.urandom(16 * MiB)  # four parts: 5 + 5 + 5 + 1 MiB
+    gate = PartGate(app.wsgi_app, allowed=2)
+    app.wsgi_app = gate
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave while uploading?"
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(filmmaker.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/studio/{studio.slug}/titles/{title.id}/media")
+
+    film_file = {"name": "film.mov", "mimeType": "video/quicktime", "buffer": film}
+    page.get_by_label("Choose the film file").set_input_files(film_file)
+    page.get_by_role("button", name="Upload", exact=True).first.click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+
+    def stored_parts() -> list:
+        db.session.expire_all()
+        session = db.session.scalar(db.select(UploadSession))
+        if session is None:
+            return []
+        return storage.list_parts(session.storage_key, session.storage_upload_id)
+
+    # Two parts arrive; the other two keep failing and are retried with backoff.
+    wait_for(lambda: len(stored_parts()) == 2 and gate.refused >= 2)
+    expect(page.locator("[data-live]").first).to_contain_text("Trying again")
+    screenshot(page, "upload-retrying")
+    assert page.evaluate("Object.values(localStorage)") == [
+        db.session.scalar(db.select(UploadSession.public_id))
+    ]
+
+    page.reload()
+    gate.is_open = True
+    passed_before_resume = gate.passed
+    feature = page.locator('[data-kind="feature"]')
+    expect(feature.locator("[data-live]")).to_contain_text("was interrupted")
+    page.get_by_label("Choose the film file").set_input_files(film_file)
+    page.get_by_role("button", name="Upload", exact=True).first.click()
+
+    expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=30_000)
+    expect(feature.locator("[data-progress]")).to_have_js_property("value", 100)
+    screenshot(page, "upload-complete")
+    assert gate.passed - passed_before_resume == 2  # only the two missing parts were sent
+
+    db.session.expire_all()
+    asset = db.session.scalar(db.select(MediaAsset))
+    assert asset.status == AssetStatus.UPLOADED and asset.size_bytes == len(film)
+    assert storage.get(asset.source_key) == film
+    assert storage.list_multipart_uploads() == []
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+    assert [t.args for t in app.extensions["huey"].pending()] == [(asset.id,)]
+    expect(page.locator("[data-title-status]")).to_have_text("Processing")
+
+
+def test_cancel_in_the_browser_aborts_the_upload(
+    small_parts, app, page, live_server, filmmaker, studio, make_title
+):
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    title = make_title("Cancelled", studio=studio, status=TitleStatus.DRAFT)
+    gate = PartGate(app.wsgi_app, allowed=1)
+    app.wsgi_app = gate
+    page.on("dialog", lambda dialog: dialog.accept())  # "cancel this upload?"
+
+    page.goto("/login")
+    page.get_by_label("Email").fill(filmmaker.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"/studio/{studio.slug}/titles/{title.id}/media")
+    trailer = page.locator('[data-kind="trailer"]')
+    trailer.get_by_label("Choose the trailer file").set_input_files(
+        {"name": "trailer.mp4", "mimeType": "video/mp4", "buffer": os.urandom(11 * MiB)}
+    )
+    trailer.get_by_role("button", name="Upload").click()
+    wait_for(lambda: gate.passed == 1 and gate.refused >= 1)
+    trailer.get_by_role("button", name="Pause").click()
+    expect(trailer.get_by_role("button", name="Resume")).to_be_visible()
+    trailer.get_by_role("button", name="Cancel upload").click()
+    expect(trailer.locator("[data-live]")).to_contain_text("cancelled")
+
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(MediaAsset.id))) == 0
+    assert storage.list_multipart_uploads() == []

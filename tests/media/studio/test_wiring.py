@@ -1,0 +1,87 @@
+"""Storage chosen by config, `flask storage init`, demo films and the French studio pages."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+
+from storefront.adapters.storage import LocalStorage
+from storefront.adapters.storage.s3 import S3Storage
+from storefront.config import ConfigError, check_config, load_config
+from storefront.extensions import db
+from storefront.models import Title, TitleStatus
+
+from .conftest import ACCESS_KEY, REGION, SECRET_KEY
+
+
+def test_storage_init_checks_local_storage(app, tmp_path):
+    storage = app.extensions["storage"]
+    assert isinstance(storage, LocalStorage)
+    result = app.test_cli_runner().invoke(args=["storage", "init"])
+    assert result.exit_code == 0, result.output
+    assert "Storage (local) is ready" in result.output and "http://localhost" in result.output
+    assert storage.uploads.is_dir()
+
+
+def test_storage_init_applies_cors_to_the_bucket(backend, app, moto_endpoint):
+    if backend != "s3":
+        pytest.skip("CORS rules only exist on S3")
+    assert isinstance(app.extensions["storage"], S3Storage)
+    result = app.test_cli_runner().invoke(
+        args=["storage", "init", "--origin", "https://films.example"]
+    )
+    assert result.exit_code == 0, result.output
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name=REGION,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    rules = client.get_bucket_cors(Bucket=app.config["S3_BUCKET"])["CORSRules"]
+    assert rules[0]["AllowedOrigins"] == ["https://films.example"]
+    assert "PUT" in rules[0]["AllowedMethods"]
+
+
+def test_storage_init_fails_loudly_on_a_missing_bucket(backend, app):
+    if backend != "s3":
+        pytest.skip("S3 only")
+    app.extensions["storage"].bucket = "no-such-bucket-here"
+    result = app.test_cli_runner().invoke(args=["storage", "init"])
+    assert result.exit_code != 0 and "does not exist" in result.output
+
+
+def test_production_refuses_s3_without_a_bucket():
+    env = {
+        "STOREFRONT_ENV": "production",
+        "SECRET_KEY": "x" * 48,
+        "PAYMENTS_BACKEND": "stripe",
+        "STORAGE_BACKEND": "s3",
+    }
+    with pytest.raises(ConfigError, match="S3_BUCKET"):
+        check_config(load_config(env))
+    assert load_config({})["MAX_UPLOAD_BYTES"] == 50 * 1000**3
+
+
+def test_demo_data_adds_draft_films_once(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    titles = db.session.scalars(db.select(Title).order_by(Title.name)).all()
+    assert [(t.name, t.status) for t in titles] == [
+        ("Salt and Ice", TitleStatus.DRAFT),
+        ("The Long Winter", TitleStatus.DRAFT),
+    ]
+    assert {f.value for f in titles[1].facets} == {"documentary", "no", "se", "NO", "SE"}
+
+
+def test_the_media_tab_speaks_french(filmmaker_client, draft):
+    page = filmmaker_client.get(
+        f"/studio/{draft.studio.slug}/titles/{draft.id}/media", headers={"Accept-Language": "fr"}
+    )
+    assert "Choisir le fichier du film" in page.text
+    script = page.text.split('id="uploader-messages">', 1)[1].split("</script>", 1)[0]
+    messages = json.loads(script)  # the uploader fills in the placeholders
+    assert messages["resuming"] == "Reprise : %(percent)s déjà envoyés."
