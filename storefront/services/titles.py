@@ -264,9 +264,12 @@ def can_sell(title: Title) -> list[str]:
     The one hook for "may this title be sold": publishing asks it, and other rules (for
     example "the studio cannot receive payments yet") belong here too.
     """
+    from .connect import payment_blockers
+
     reasons: list[str] = []
     if not has_ready_feature(title):
         reasons.append(_("The film has not been uploaded and processed yet."))
+    reasons.extend(payment_blockers(title.studio))
     return reasons
 
 

@@ -225,6 +225,28 @@ def test_publishing_needs_a_ready_film_then_moves_through_the_store_states(
     assert reload(title).status == TitleStatus.PUBLISHED
 
 
+def test_in_connect_mode_a_title_goes_on_sale_only_once_its_studio_can_be_paid(
+    app, filmmaker_client, studio, make_title
+):
+    app.config.update(
+        PAYMENTS_BACKEND="stripe",
+        STRIPE_CONNECT=True,
+        STRIPE_SECRET_KEY="sk_test_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
+    )
+    title = make_title("Paid Later", studio=studio, status=TitleStatus.READY)
+    ready_feature(title)
+    status_url = f"/studio/{studio.slug}/titles/{title.id}/status"
+    refused = filmmaker_client.post(status_url, data={"action": "publish"}, follow_redirects=True)
+    assert "has not connected a Stripe account" in refused.text
+    assert reload(title).status == TitleStatus.READY
+
+    studio.stripe_account_id, studio.charges_enabled = "acct_test_1", True
+    db.session.commit()
+    filmmaker_client.post(status_url, data={"action": "publish"})
+    assert reload(title).status == TitleStatus.PUBLISHED
+
+
 @pytest.mark.parametrize(
     ("status", "action"),
     [
