@@ -111,6 +111,7 @@ def test_settings(database_url: str, instance: Path) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "JOBS_IMMEDIATE": True,
         "CHEAP_PASSWORD_HASHING": True,
+        "DEMO_FILM_SECONDS": 2,
         # Tests say where the viewer is the way a CDN does: a country header, trusted only
         # because the test client and live server connect from loopback.
         "GEO_COUNTRY_HEADER": "X-Test-Country",

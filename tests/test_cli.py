@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from storefront.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 from storefront.extensions import db
-from storefront.models import Studio, StudioMember, User
+from storefront.models import (
+    AssetStatus,
+    MediaAsset,
+    Offer,
+    Studio,
+    StudioMember,
+    Title,
+    TitleStatus,
+    User,
+)
 
 
 def count(model) -> int:
@@ -41,6 +50,13 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     second = runner.invoke(args=["demo-data"])
     assert second.exit_code == 0
     assert (count(User), count(Studio), count(StudioMember)) == snapshot == (3, 1, 1)
+    # The demo films are on sale and, once the worker has run, playable.
+    titles = db.session.scalars(db.select(Title)).all()
+    assert len(titles) == 2 and all(t.status == TitleStatus.PUBLISHED for t in titles)
+    assert count(Offer) == 4
+    assets = db.session.scalars(db.select(MediaAsset)).all()
+    assert len(assets) == 2 and {a.status for a in assets} == {AssetStatus.READY}
+    assert client.get("/films").text.count("€3.99") == 2
     for email in DEMO_ACCOUNTS.values():
         assert email in first.output
         assert auth.login(email, DEMO_PASSWORD).status_code == 302
