@@ -153,7 +153,10 @@ def _app(endpoint: str, bucket: str, workdir: Path) -> Any:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{workdir / 'bench.db'}",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
-            "JOBS_IMMEDIATE": True,
+            # Queue the pipeline's job without running it: only the upload is timed.
+            "JOBS_IMMEDIATE": False,
+            "JOBS_BACKEND": "sqlite",
+            "JOBS_SQLITE_PATH": str(workdir / "jobs.db"),
             "STORAGE_BACKEND": "s3",
             "S3_BUCKET": bucket,
             "S3_ENDPOINT_URL": endpoint,
