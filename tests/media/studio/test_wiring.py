@@ -65,14 +65,14 @@ def test_production_refuses_s3_without_a_bucket():
     assert load_config({})["MAX_UPLOAD_BYTES"] == 50 * 1000**3
 
 
-def test_demo_data_adds_draft_films_once(app):
+def test_demo_data_adds_its_films_once(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     titles = db.session.scalars(db.select(Title).order_by(Title.name)).all()
     assert [(t.name, t.status) for t in titles] == [
-        ("Salt and Ice", TitleStatus.DRAFT),
-        ("The Long Winter", TitleStatus.DRAFT),
+        ("Salt and Ice", TitleStatus.PUBLISHED),
+        ("The Long Winter", TitleStatus.PUBLISHED),
     ]
     assert {f.value for f in titles[1].facets} == {"documentary", "no", "se", "NO", "SE"}
 
