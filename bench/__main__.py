@@ -35,7 +35,12 @@ def main(selected: list[str]) -> int:
             traceback.print_exc()
             failures += 1
             continue
-        results.update({key: float(value) for key, value in figures.items()})
+        # results.json holds one number per figure; details (lists of runs) stay in the log.
+        for key, value in figures.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                results[key] = float(value)
+            else:
+                print(f"   {key}: {value}")
         RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
         print(f"   done in {time.perf_counter() - started:.1f} s", flush=True)
     width = max((len(k) for k in results), default=10)
