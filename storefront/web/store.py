@@ -11,7 +11,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date, get_locale, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from jinja2 import TemplateNotFound
 from markupsafe import Markup
 
 from ..extensions import db
@@ -42,14 +41,6 @@ def _signed(keys: list[str]) -> dict[str, str]:
         return {}
     urls = current_app.extensions["storage"].signed_get_urls(keys, IMAGE_URL_SECONDS)
     return dict(zip(keys, urls, strict=True))
-
-
-def _has_template(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
 
 
 def _grid(studio_id: int | None) -> Markup:
@@ -149,7 +140,6 @@ def title(slug: str) -> ResponseReturnValue:
         trailer_url=trailer_master_url(film),
         can_watch=can_watch,
         watch_refusal=watch_refusal,
-        has_buy_buttons=_has_template("store/_buy_buttons.html"),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -16,12 +16,6 @@ from ..services import titles as titles_service
 from .title_forms import TitleForm
 
 bp = Blueprint("studio_titles", __name__, url_prefix="/studio")
-
-
-@bp.app_template_global()
-def has_endpoint(endpoint: str) -> bool:
-    """Whether a page exists, so sub-navigation can link areas added by other modules."""
-    return endpoint in current_app.view_functions
 
 
 @bp.app_template_global()

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import os
 import re
 import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from .base import (
     MAX_PART_SIZE,
@@ -45,19 +43,12 @@ from .base import (
     cors_rules,
     normalise_parts,
 )
+from .files import CHUNK, atomic_file, copy_stream, guess_type
 from .tokens import TokenClaims, TokenSigner
 
-CHUNK = 1024 * 1024
 UPLOADS_DIR = ".uploads"
 _UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 _PART_FILE = re.compile(r"^\d{5}$")
-_EXTRA_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".ts": "video/mp2t",
-    ".m4s": "video/iso.segment",
-    ".vtt": "text/vtt",
-    ".mp4": "video/mp4",
-}
 
 UrlForToken = Callable[[str, str], str]
 
@@ -78,34 +69,6 @@ def media_url_builder(base_url: str) -> UrlForToken:
         return f"{base}/{'parts' if kind == 'part' else 'objects'}/{token}"
 
     return url_for_token
-
-
-@contextmanager
-def _atomic_file(path: Path, make_parents: bool = True) -> Iterator[BinaryIO]:
-    """Write to a temporary file beside ``path`` and rename it into place on success."""
-    if make_parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _copy(source: BinaryIO, target: BinaryIO, digest: Any, limit: int | None) -> int:
-    total = 0
-    while chunk := source.read(CHUNK):
-        total += len(chunk)
-        if limit is not None and total > limit:
-            raise InvalidPart("The part is larger than allowed.")
-        digest.update(chunk)
-        target.write(chunk)
-    return total
 
 
 class LocalStorage:
@@ -183,7 +146,7 @@ class LocalStorage:
         path = self.path_for(claims.key)
         if not path.is_file():
             raise ObjectNotFound()
-        content_type = claims.content_type or _guess_type(path.name)
+        content_type = claims.content_type or guess_type(path.name)
         return ServedFile(path, content_type, claims.filename)
 
     # -- multipart uploads --------------------------------------------------------------
@@ -199,7 +162,7 @@ class LocalStorage:
             "content_type": content_type,
             "created": datetime.now(UTC).isoformat(),
         }
-        with _atomic_file(folder / "manifest.json") as handle:
+        with atomic_file(folder / "manifest.json") as handle:
             handle.write(json.dumps(manifest).encode("utf-8"))
         return upload_id
 
@@ -222,12 +185,12 @@ class LocalStorage:
         try:  # FileNotFoundError: the upload was completed or aborted meanwhile
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as handle:
-                _copy(stream, handle, digest, self.max_part_size)
+                copy_stream(stream, handle, digest, self.max_part_size)
                 handle.flush()
                 os.fsync(handle.fileno())
             etag = digest.hexdigest()
             # The ETag lands first so a listed part always has one.
-            with _atomic_file(folder / f"{name}.etag", make_parents=False) as handle:
+            with atomic_file(folder / f"{name}.etag", make_parents=False) as handle:
                 handle.write(etag.encode("ascii"))
             os.replace(tmp, folder / name)
         except FileNotFoundError:
@@ -266,7 +229,7 @@ class LocalStorage:
                 raise InvalidPart("Every part except the last must be at least 5 MiB.")
         total = 0
         digests = hashlib.md5(usedforsecurity=False)
-        with _atomic_file(self.path_for(key)) as out:
+        with atomic_file(self.path_for(key)) as out:
             for number, etag in wanted:
                 with open(folder / f"{number:05d}", "rb") as source:
                     shutil.copyfileobj(source, out, CHUNK)
@@ -306,13 +269,13 @@ class LocalStorage:
         """Store bytes or a stream atomically (the content type is not kept)."""
         path = self.path_for(key)
         digest = hashlib.md5(usedforsecurity=False)
-        with _atomic_file(path) as handle:
+        with atomic_file(path) as handle:
             if isinstance(data, bytes | bytearray | memoryview):
                 digest.update(data)
                 handle.write(data)
                 size = len(data)
             else:
-                size = _copy(data, handle, digest, None)
+                size = copy_stream(data, handle, digest, None)
         return ObjectInfo(size, digest.hexdigest())
 
     def get(self, key: str) -> bytes:
@@ -329,7 +292,7 @@ class LocalStorage:
 
     def download_to(self, key: str, path: str | Path) -> None:
         """Copy the object to ``path`` (which appears only when complete)."""
-        with self.open(key) as source, _atomic_file(Path(path)) as target:
+        with self.open(key) as source, atomic_file(Path(path)) as target:
             shutil.copyfileobj(source, target, CHUNK)
 
     def upload_from(self, path: str | Path, key: str, content_type: str) -> None:
@@ -393,7 +356,7 @@ class LocalStorage:
         """Create the media directory if needed and check it is writable."""
         try:
             self.uploads.mkdir(parents=True, exist_ok=True)
-            with _atomic_file(self.uploads / "write-check") as handle:
+            with atomic_file(self.uploads / "write-check") as handle:
                 handle.write(b"ok")
             (self.uploads / "write-check").unlink()
         except OSError as exc:
@@ -402,8 +365,3 @@ class LocalStorage:
     def apply_cors(self, allowed_origins: Sequence[str]) -> None:
         """Nothing to apply: the app serves local media from its own origin."""
         cors_rules(allowed_origins)  # same validation as S3
-
-
-def _guess_type(name: str) -> str:
-    suffix = os.path.splitext(name)[1].lower()
-    return _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
