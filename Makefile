@@ -24,6 +24,7 @@ static/vendor/.installed: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/hls.js/dist/hls.min.js static/vendor/hls.min.js
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/chart.umd.min.js
+	cp node_modules/crc-32/crc32.js static/vendor/crc32.js
 	touch $@
 
 translations: $(VENV)/.installed

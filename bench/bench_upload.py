@@ -1,12 +1,14 @@
 """How fast a film travels through the app's upload protocol, and how much of it the app sees.
 
-A 1 GiB file goes to a local S3 endpoint (moto's server on loopback) twice each way, in
+A 1 GiB file goes to a local S3 endpoint (moto's server on loopback) three times each way, in
 alternating order, in the same run:
 
-* through the app's protocol, as the browser does it: open a session, sign part URLs in
-  batches, PUT the parts in parallel with a plain HTTP client straight to the presigned
-  URLs, complete;
-* with boto3's own ``upload_file``, same part size and concurrency.
+* through the app's protocol, as the browser does it: open a session; then, 8 parts at a
+  time, read a part, compute its CRC32, have the app sign it (the parts asked for while a
+  signing request is on its way go together in the next) and PUT it with a plain HTTP
+  client straight to the presigned URL; complete;
+* with boto3's own ``upload_file``, same part size and concurrency (boto3 checksums each
+  part with CRC32 too).
 
 moto runs in its own process, as a storage service would, restarted before each upload.
 
@@ -30,21 +32,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from queue import Empty, SimpleQueue
 from typing import Any
 
 import boto3
 import requests
 from boto3.s3.transfer import TransferConfig
 
-from storefront.adapters.storage import part_size_for
+from storefront.adapters.storage import crc32_checksum, part_size_for
 
 DATA = Path(__file__).resolve().parent / ".data"
 SIZE = 1024**3
-REPETITIONS = 2
+REPETITIONS = 3
 CONCURRENCY = 8
 ACCESS_KEY, SECRET_KEY, REGION = "AKIDBENCH", "bench-secret", "us-east-1"
 log = logging.getLogger(__name__)
@@ -177,26 +181,73 @@ def _app(endpoint: str, bucket: str, workdir: Path) -> Any:
     return app
 
 
-def _protocol_upload(client: Any, base: str, path: Path, http: requests.Session) -> float:
+class Signer:
+    """Signs parts as the browser's PartSigner does: one request at a time, and the parts
+    asked for while it is on its way go together in the next (up to SIGN_BATCH)."""
+
+    SIGN_BATCH = 20
+
+    def __init__(self, client: Any, url: str) -> None:
+        self.client, self.url = client, url
+        self.wanted: SimpleQueue = SimpleQueue()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def sign(self, number: int, checksum: str) -> dict:
+        future: Future = Future()
+        self.wanted.put((number, checksum, future))
+        return future.result()
+
+    def close(self) -> None:
+        self.wanted.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        while (first := self.wanted.get()) is not None:
+            batch = [first]
+            while len(batch) < self.SIGN_BATCH:
+                try:
+                    item = self.wanted.get_nowait()
+                except Empty:
+                    break
+                if item is None:
+                    self.wanted.put(None)
+                    break
+                batch.append(item)
+            parts = [{"number": number, "crc32": checksum} for number, checksum, _ in batch]
+            try:
+                signed = self.client.post(self.url, json={"parts": parts}).get_json()["parts"]
+                for number, _, future in batch:
+                    future.set_result(signed[str(number)])
+            except Exception as exc:  # noqa: BLE001 - handed to the waiting sender
+                for _, _, future in batch:
+                    future.set_exception(exc)
+
+
+def _protocol_upload(client: Any, base: str, path: Path) -> float:
     size = path.stat().st_size
     started = time.perf_counter()
     body = {"kind": "feature", "filename": path.name, "size": size}
     session = client.post(base, json=body).get_json()
     count, part_size, sid = session["part_count"], session["part_size"], session["id"]
-    urls: dict[str, str] = {}
-    for first in range(1, count + 1, 100):
-        batch = list(range(first, min(count, first + 99) + 1))
-        urls.update(client.post(f"{base}/{sid}/sign", json={"parts": batch}).get_json()["urls"])
+    signer = Signer(client, f"{base}/{sid}/sign")
+    local = threading.local()
 
     def send(number: int) -> None:
         with open(path, "rb") as handle:
             handle.seek((number - 1) * part_size)
             data = handle.read(part_size)
-        response = http.put(urls[str(number)], data=data)
+        part = signer.sign(number, crc32_checksum(data))
+        if not hasattr(local, "http"):  # a browser keeps a connection per parallel request
+            local.http = requests.Session()
+        response = local.http.put(part["url"], data=data, headers=part["headers"])
         response.raise_for_status()
 
-    with ThreadPoolExecutor(CONCURRENCY) as pool:
-        list(pool.map(send, range(1, count + 1)))
+    try:
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            list(pool.map(send, range(1, count + 1)))
+    finally:
+        signer.close()
     done = client.post(f"{base}/{sid}/complete")
     if done.status_code != 200:
         raise RuntimeError(done.get_data(as_text=True))
@@ -242,11 +293,7 @@ def run(size: int | None = None, repetitions: int = REPETITIONS) -> dict[str, fl
                     _warm(path)
                     gc.collect()
                     if which == "protocol":
-                        http = requests.Session()
-                        http.mount(
-                            "http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY)
-                        )
-                        protocol.append(_protocol_upload(client, base, path, http))
+                        protocol.append(_protocol_upload(client, base, path))
                     else:
                         s3 = boto3.client(
                             "s3",

@@ -251,6 +251,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         "S3_SESSION_TOKEN": env.get("S3_SESSION_TOKEN") or None,
+        "S3_PART_CHECKSUMS": _bool(env.get("S3_PART_CHECKSUMS"), True),
         "MAX_UPLOAD_BYTES": _int(env, "MAX_UPLOAD_BYTES", 50 * 1000**3),
         "UPLOAD_PART_BYTES": _int(env, "UPLOAD_PART_BYTES", 8 * 1024 * 1024),
         "UPLOAD_URL_EXPIRES": _int(env, "UPLOAD_URL_EXPIRES", 3600),

@@ -1,28 +1,25 @@
 // Resumable uploads of films and trailers, straight to storage.
 //
-// The app signs one URL per part; parts go straight to storage (S3) or to the app's signed
-// part route (local storage), several at a time. A failed part is retried with exponential
-// backoff. The session id is remembered per title, kind and file, so after a reload or a lost
-// connection the server is asked which parts arrived and only the others are sent.
+// The app signs each part with its CRC32; parts go straight to storage (S3) or to the app's
+// signed part route (local storage), several at a time. A failed part is retried with
+// exponential backoff, a damaged one read and sent again. The session id is remembered per
+// title, kind and file: after a reload or a lost connection the server is asked which parts
+// arrived and only the others are sent.
 
 import {
   MSG,
   HttpError,
   apiWithRetry,
   backoff,
-  bytesText,
-  durationText,
   fill,
   percentText,
   retryable,
   sleep,
 } from "./media-common.js";
+import { PartSigner, Stopped, putPart, readPart } from "./upload-parts.js";
+import { ProgressView } from "./upload-progress.js";
 
 const MAX_PART_ATTEMPTS = 8;
-const SIGN_BATCH = 20;
-const SPEED_WINDOW_MS = 15000;
-
-class Stopped extends Error {}
 
 class Uploader {
   constructor(root) {
@@ -39,14 +36,14 @@ class Uploader {
       cancel: root.querySelector("[data-cancel]"),
     };
     this.progressBox = root.querySelector("[data-progress-box]");
-    this.progress = root.querySelector("[data-progress]");
-    this.stats = root.querySelector("[data-stats]");
     this.live = root.querySelector("[data-live]");
+    this.view = new ProgressView(
+      root.querySelector("[data-progress]"),
+      root.querySelector("[data-stats]"),
+      (text) => this.announce(text),
+    );
     this.state = "idle"; // idle | running | paused | completing | done
     this.xhrs = new Map();
-    this.urls = new Map();
-    this.signing = null;
-    this.lastAnnouncedDecile = -1;
 
     this.buttons.start.addEventListener("click", () => this.start());
     this.buttons.pause.addEventListener("click", () => this.pause(MSG.paused));
@@ -126,7 +123,7 @@ class Uploader {
     }
     this.file = file;
     this.key = this.storageKey(file);
-    this.lastAnnouncedDecile = -1;
+    this.view.reset();
     this.setState("running");
     this.announce(MSG.starting);
     try {
@@ -144,6 +141,9 @@ class Uploader {
         localStorage.setItem(this.key, this.session.id);
       }
       this.root.dataset.activeSession = this.session.id;
+      this.signer = new PartSigner(this.sessionUrl("/sign"), this.urlLifetimeMs, () =>
+        this.isLive(),
+      );
       this.markArrived(this.session.parts || []);
       if (resumable) {
         this.announce(fill(MSG.resuming, { percent: percentText(this.doneBytes / file.size) }));
@@ -196,8 +196,7 @@ class Uploader {
       if (!this.done.has(n)) this.pending.push(n);
     }
     this.inflight = new Map();
-    this.sent = 0;
-    this.samples = [[performance.now(), 0]];
+    this.view.begin();
     this.render();
     if (!this.pending.length) {
       this.complete();
@@ -237,18 +236,23 @@ class Uploader {
   // --- parts ---------------------------------------------------------------------------
 
   async sendPart(number, generation) {
+    const start = (number - 1) * this.session.part_size;
     for (let attempt = 1; ; attempt += 1) {
       if (!this.current(generation)) throw new Stopped();
       try {
-        const url = await this.urlFor(number);
+        // Read on every attempt: what is sent is exactly what was checksummed.
+        const { bytes, checksum } = await readPart(this.file, start, this.expectedSize(number));
+        const signed = await this.signer.sign(number, checksum);
         if (!this.current(generation)) throw new Stopped();
-        await this.put(number, url);
+        await this.put(number, signed, bytes);
         return;
       } catch (error) {
         if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
-        // An expired or refused signature is replaced on the next attempt.
-        if (error instanceof HttpError && error.status === 403) this.urls.delete(number);
-        if (!retryable(error) && error.status !== 403) throw error;
+        // 403: the signature expired; 400: storage found the bytes damaged. Both are
+        // signed and sent again.
+        const resend = error instanceof HttpError && [400, 403].includes(error.status);
+        if (resend) this.signer.forget(number);
+        if (!retryable(error) && !resend) throw error;
         if (attempt >= MAX_PART_ATTEMPTS) throw error;
         const delay = backoff(attempt);
         this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
@@ -259,65 +263,20 @@ class Uploader {
     }
   }
 
-  fresh(number) {
-    const cached = this.urls.get(number);
-    return cached && performance.now() - cached.at < this.urlLifetimeMs;
-  }
-
-  async urlFor(number) {
-    while (!this.fresh(number)) {
-      if (this.signing) {
-        await this.signing.catch(() => {});
-        continue;
-      }
-      const wanted = [number, ...this.pending.filter((n) => !this.fresh(n))].slice(0, SIGN_BATCH);
-      this.signing = apiWithRetry("POST", this.sessionUrl("/sign"), { parts: wanted }, () =>
-        this.isLive(),
-      );
-      try {
-        const data = await this.signing;
-        const at = performance.now();
-        for (const [n, url] of Object.entries(data.urls)) this.urls.set(Number(n), { url, at });
-      } finally {
-        this.signing = null;
-      }
-      if (this.state !== "running") throw new Stopped();
-    }
-    return this.urls.get(number).url;
-  }
-
-  put(number, url) {
-    const start = (number - 1) * this.session.part_size;
-    const blob = this.file.slice(start, start + this.expectedSize(number));
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      let reported = 0;
-      const finish = () => {
+  put(number, signed, bytes) {
+    let reported = 0;
+    const register = (xhr) => {
+      this.xhrs.set(number, xhr);
+      return () => {
         this.xhrs.delete(number);
         this.inflight.delete(number);
       };
-      this.xhrs.set(number, xhr);
-      xhr.open("PUT", url);
-      xhr.upload.onprogress = (event) => {
-        if (event.loaded > reported) this.sent += event.loaded - reported;
-        reported = event.loaded;
-        this.inflight.set(number, event.loaded);
-        this.render();
-      };
-      xhr.onload = () => {
-        finish();
-        if (xhr.status >= 200 && xhr.status < 300) resolve();
-        else reject(new HttpError(`HTTP ${xhr.status}`, xhr.status));
-      };
-      xhr.onerror = () => {
-        finish();
-        reject(new Error(MSG.network));
-      };
-      xhr.onabort = () => {
-        finish();
-        reject(new Stopped());
-      };
-      xhr.send(blob);
+    };
+    return putPart(signed, bytes, register, (loaded) => {
+      if (loaded > reported) this.view.addSent(loaded - reported);
+      reported = loaded;
+      this.inflight.set(number, loaded);
+      this.render();
     });
   }
 
@@ -333,39 +292,15 @@ class Uploader {
   }
 
   draw() {
-    if (!this.samples) return;
-    const total = this.session ? this.session.size : 1;
-    let bytes = this.doneBytes || 0;
-    for (const loaded of (this.inflight || new Map()).values()) bytes += loaded;
-    const fraction = Math.min(1, bytes / total);
-    this.progress.value = Math.floor(fraction * 1000) / 10;
-    this.progress.setAttribute("aria-valuetext", percentText(fraction));
-    const now = performance.now();
-    this.samples.push([now, this.sent]);
-    while (this.samples.length > 2 && now - this.samples[0][0] > SPEED_WINDOW_MS) {
-      this.samples.shift();
-    }
-    const [firstAt, firstSent] = this.samples[0];
-    const elapsed = (now - firstAt) / 1000;
-    const speed = elapsed > 0.5 ? (this.sent - firstSent) / elapsed : 0;
-    if (this.state === "running" && this.retryNotice) {
-      this.stats.textContent = `${percentText(fraction)} · ${this.retryNotice}`;
-    } else if (this.state === "running" && speed > 0) {
-      this.stats.textContent = fill(MSG.stats, {
-        percent: percentText(fraction),
-        speed: bytesText(speed),
-        left: durationText((total - bytes) / speed),
-      });
-    } else {
-      this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
-    }
-    // The live region speaks at every tenth of what storage confirmed (parts in flight may
-    // still fail), and stays on a retry notice until a part gets through again.
-    const decile = Math.floor(((this.doneBytes || 0) / total) * 10);
-    if (this.state === "running" && !this.retryNotice && decile > this.lastAnnouncedDecile) {
-      this.lastAnnouncedDecile = decile;
-      this.announce(fill(MSG.progress, { percent: percentText(decile / 10) }));
-    }
+    let inFlight = 0;
+    for (const loaded of (this.inflight || new Map()).values()) inFlight += loaded;
+    this.view.draw({
+      running: this.state === "running",
+      confirmed: this.doneBytes || 0,
+      inFlight,
+      total: this.session ? this.session.size : 1,
+      notice: this.retryNotice,
+    });
   }
 
   // --- pause, resume, cancel, complete ------------------------------------------------------
@@ -417,8 +352,7 @@ class Uploader {
     if (this.session) this.forget(this.session.id);
     delete this.root.dataset.activeSession;
     this.session = null;
-    this.progress.value = 0;
-    this.stats.textContent = "";
+    this.view.show(0);
     this.announce(MSG.cancelled);
   }
 
@@ -445,8 +379,7 @@ class Uploader {
     this.recheckedOnce = false;
     this.setState("done");
     this.input.value = "";
-    this.progress.value = 100;
-    this.stats.textContent = fill(MSG.progress, { percent: percentText(1) });
+    this.view.show(1);
     this.announce(MSG.complete);
     document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
   }
@@ -461,8 +394,5 @@ class Uploader {
     if (!this.session) this.setState("idle");
   }
 }
-
-// --- processing status ----------------------------------------------------------------
-
 
 document.querySelectorAll("[data-uploader]").forEach((root) => new Uploader(root));

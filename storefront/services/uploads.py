@@ -3,6 +3,8 @@
 The app opens a multipart upload and signs part URLs; the browser PUTs fixed-size parts
 (part n covers bytes [(n-1)*part_size, n*part_size)) to storage, asks which parts arrived
 after a reload, and asks the app to complete. The app never carries the bytes with S3.
+Each part is signed together with the CRC32 the browser computed for it, so storage
+refuses bytes that changed on the way.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from .. import jobs
 from ..adapters.storage import (
     MAX_PARTS,
     Part,
+    SignedPart,
     StorageError,
     UploadNotFound,
+    is_crc32_checksum,
     keys,
     part_size_for,
 )
@@ -44,6 +48,9 @@ from .storage import get_storage
 log = logging.getLogger(__name__)
 
 MAX_SIGN_BATCH = 100
+#: How often signing refreshes a session's sign of life: a 50 GB film signs thousands of
+#: parts, and one database write a minute is plenty for a sweep that waits hours.
+HEARTBEAT_EVERY = timedelta(minutes=1)
 DEFAULT_EXTENSION = "bin"
 
 
@@ -154,32 +161,49 @@ def expected_part_size(session: UploadSession, number: int) -> int:
     return session.declared_size - session.part_size * (session.part_count - 1)
 
 
-def sign_parts(session: UploadSession, numbers: Iterable[object]) -> dict[int, str]:
-    """Short-lived URLs accepting one PUT each, for up to MAX_SIGN_BATCH part numbers."""
-    _require_active(session)
-    wanted = list(numbers)
+def _requested_parts(session: UploadSession, requested: Iterable[object]) -> dict[int, str]:
+    """Validate ``[{"number": n, "crc32": "..."}, ...]`` into {part number: checksum}."""
+    wanted = list(requested)
     if not wanted or len(wanted) > MAX_SIGN_BATCH:
         raise ServiceError(_("Ask for between 1 and %(max)d parts at a time.", max=MAX_SIGN_BATCH))
-    for number in wanted:
+    checksums: dict[int, str] = {}
+    for item in wanted:
+        number = item.get("number") if isinstance(item, dict) else None
         if isinstance(number, bool) or not isinstance(number, int):
-            raise ServiceError(_("Part numbers must be whole numbers."))
+            raise ServiceError(_("Each part needs its number, a whole number."))
         if not 1 <= number <= session.part_count:
             raise ServiceError(_("This upload has no part %(number)d.", number=number))
+        checksum = item.get("crc32")
+        if not is_crc32_checksum(checksum):
+            raise ServiceError(
+                _("Part %(number)d needs its CRC32 checksum, base64-encoded.", number=number)
+            )
+        if checksums.setdefault(number, checksum) != checksum:
+            raise ServiceError(_("Part %(number)d was listed twice.", number=number))
+    return checksums
+
+
+def sign_parts(session: UploadSession, requested: Iterable[object]) -> dict[int, SignedPart]:
+    """Short-lived PUTs for up to MAX_SIGN_BATCH parts, each bound to its CRC32 checksum."""
+    _require_active(session)
+    checksums = _requested_parts(session, requested)
     storage = get_storage()
     expires = int(current_app.config["UPLOAD_URL_EXPIRES"])
     try:
-        urls = {
+        signed = {
             number: storage.sign_part(
-                session.storage_key, session.storage_upload_id, number, expires
+                session.storage_key, session.storage_upload_id, number, expires, checksum
             )
-            for number in sorted(set(wanted))
+            for number, checksum in sorted(checksums.items())
         }
     except UploadNotFound as exc:
         raise ServiceError(_("This upload has expired. Start it again.")) from exc
     # Signing is the sign of life the abandoned-upload sweep looks at.
-    session.updated_at = utcnow()
-    db.session.flush()
-    return urls
+    now = utcnow()
+    if session.updated_at is None or now - session.updated_at >= HEARTBEAT_EVERY:
+        session.updated_at = now
+        db.session.flush()
+    return signed
 
 
 def uploaded_parts(session: UploadSession) -> list[Part]:
@@ -244,6 +268,7 @@ def complete_session(session: UploadSession) -> MediaAsset:
             session.storage_key,
             session.storage_upload_id,
             [(part.number, part.etag) for part in parts],
+            {part.number: part.checksum for part in parts if part.checksum},
         )
     except StorageError as exc:
         raise ServiceError(str(exc)) from exc

@@ -17,9 +17,11 @@ from flask import (
     send_file,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..adapters.storage import (
+    ChecksumMismatch,
     InvalidPart,
     InvalidToken,
     LocalStorage,
@@ -29,6 +31,7 @@ from ..adapters.storage import (
 from ..extensions import csrf, db
 from ..models import Title, TitleImage, TitleStatus
 from ..security import can_manage_studio
+from .errors import render_error
 
 bp = Blueprint("media_files", __name__)
 
@@ -65,9 +68,14 @@ def media_part(token: str) -> ResponseReturnValue:
     request.max_content_length = storage.max_part_size
     assert claims.upload_id is not None and claims.part_number is not None
     try:
-        etag = storage.write_part(claims.key, claims.upload_id, claims.part_number, request.stream)
+        etag = storage.write_part(
+            claims.key, claims.upload_id, claims.part_number, request.stream, claims.checksum
+        )
     except UploadNotFound:
         abort(404)
+    except ChecksumMismatch:
+        # The browser re-reads the part and sends it again, as it would after S3's BadDigest.
+        return render_error(400, _("The part did not arrive intact; it will be sent again."))
     except InvalidPart:
         abort(413)
     return "", 200, {"ETag": f'"{etag}"'}

@@ -2,7 +2,8 @@
 
 POST   /studio/<slug>/titles/<id>/uploads               open {kind, filename, size, content_type}
 GET    /studio/<slug>/titles/<id>/uploads/<sid>         session and the parts storage holds
-POST   /studio/<slug>/titles/<id>/uploads/<sid>/sign    {parts: [n, ...]} -> {urls: {n: url}}
+POST   /studio/<slug>/titles/<id>/uploads/<sid>/sign    {parts: [{number, crc32}, ...]}
+                                                        -> {parts: {n: {url, headers}}}
 POST   /studio/<slug>/titles/<id>/uploads/<sid>/complete
 DELETE /studio/<slug>/titles/<id>/uploads/<sid>         cancel
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import Title, UploadSession
@@ -75,14 +77,15 @@ def show_upload(slug: str, title_id: int, session_id: str) -> ResponseReturnValu
 @login_required
 def sign_parts(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
     _title, session = _session(slug, title_id, session_id)
-    numbers = _body().get("parts")
-    if not isinstance(numbers, list):
-        return _error("parts must be a list of part numbers")
+    requested = _body().get("parts")
+    if not isinstance(requested, list):
+        return _error(_("parts must be a list of {number, crc32} objects."))
     try:
-        urls = uploads_service.sign_parts(session, numbers)
+        signed = uploads_service.sign_parts(session, requested)
     except ServiceError as exc:
         return _error(str(exc))
-    return jsonify({"urls": {str(number): url for number, url in urls.items()}})
+    parts = {str(n): {"url": part.url, "headers": part.headers} for n, part in signed.items()}
+    return jsonify({"parts": parts})
 
 
 @bp.post("/<slug>/titles/<int:title_id>/uploads/<session_id>/complete")

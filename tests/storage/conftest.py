@@ -18,6 +18,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from storefront.adapters.storage import (
+    ChecksumMismatch,
     InvalidToken,
     LocalStorage,
     ObjectNotFound,
@@ -56,16 +57,22 @@ def bucket(moto_endpoint: str) -> str:
     return name
 
 
-@pytest.fixture
-def s3_storage(moto_endpoint: str, bucket: str) -> S3Storage:
+def moto_storage(endpoint: str, bucket: str, **options: object) -> S3Storage:
+    """An S3 backend on moto's server, path-style, with the test keys."""
     return S3Storage(
         bucket,
         region=REGION,
-        endpoint_url=moto_endpoint,
+        endpoint_url=endpoint,
         addressing_style="path",
         access_key=ACCESS_KEY,
         secret_key=SECRET_KEY,
+        **options,  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture
+def s3_storage(moto_endpoint: str, bucket: str) -> S3Storage:
+    return moto_storage(moto_endpoint, bucket)
 
 
 class _MediaApp:
@@ -83,12 +90,14 @@ class _MediaApp:
             claims = self.storage.verify_token(token, "part")
             assert claims.upload_id is not None and claims.part_number is not None
             etag = self.storage.write_part(
-                claims.key, claims.upload_id, claims.part_number, request.stream
+                claims.key, claims.upload_id, claims.part_number, request.stream, claims.checksum
             )
         except InvalidToken:
             abort(403)
         except UploadNotFound:
             abort(404)
+        except ChecksumMismatch:
+            abort(400)
         return Response(status=200, headers={"ETag": f'"{etag}"'})
 
     def get_object(self, token: str) -> Response:

@@ -21,6 +21,7 @@ from storefront.adapters.storage import (
     Storage,
     StorageError,
     UploadNotFound,
+    crc32_checksum,
     keys,
 )
 from storefront.adapters.storage.s3 import S3Storage
@@ -39,8 +40,8 @@ def upload_parts(storage: Storage, key: str, upload_id: str, parts: list[bytes])
     """PUT each part to its signed URL the way a browser does; return (number, etag)."""
     done = []
     for number, data in enumerate(parts, start=1):
-        url = storage.sign_part(key, upload_id, number, 600)
-        response = requests.put(url, data=data, timeout=30)
+        signed = storage.sign_part(key, upload_id, number, 600, crc32_checksum(data))
+        response = requests.put(signed.url, data=data, headers=signed.headers, timeout=30)
         assert response.status_code == 200, response.text
         done.append((number, response.headers["ETag"]))
     return done

@@ -12,11 +12,13 @@ import pytest
 import requests
 
 from storefront.adapters.storage import (
+    ChecksumMismatch,
     InvalidKey,
     InvalidPart,
     InvalidToken,
     LocalStorage,
     UploadNotFound,
+    crc32_checksum,
     keys,
 )
 from storefront.adapters.storage.tokens import TokenClaims, TokenSigner
@@ -102,6 +104,35 @@ def test_oversized_parts_are_refused_and_leave_nothing(tmp_path: Path) -> None:
     assert sorted(os.listdir(storage.uploads / upload_id)) == ["manifest.json"]
 
 
+def test_a_part_that_does_not_match_its_checksum_is_refused(tmp_path: Path) -> None:
+    storage = make(tmp_path)
+    upload_id = storage.create_multipart(KEY, "video/mp4")
+    good = storage.write_part(KEY, upload_id, 1, io.BytesIO(b"frames"), crc32_checksum(b"frames"))
+    with pytest.raises(ChecksumMismatch):
+        storage.write_part(KEY, upload_id, 1, io.BytesIO(b"framez"), crc32_checksum(b"frames"))
+    # The copy that arrived intact stays; the damaged one left nothing behind.
+    assert [(p.number, p.size, p.etag) for p in storage.list_parts(KEY, upload_id)] == [
+        (1, 6, good)
+    ]
+    assert sorted(os.listdir(storage.uploads / upload_id)) == [
+        "00001",
+        "00001.etag",
+        "manifest.json",
+    ]
+
+
+def test_damaged_part_over_http_gets_400_and_a_resend_succeeds(
+    local_storage: LocalStorage,
+) -> None:
+    upload_id = local_storage.create_multipart(KEY, "video/mp4")
+    signed = local_storage.sign_part(KEY, upload_id, 1, 60, crc32_checksum(b"intact bytes"))
+    assert requests.put(signed.url, data=b"intact bytez", timeout=10).status_code == 400
+    assert local_storage.list_parts(KEY, upload_id) == []
+    resent = requests.put(signed.url, data=b"intact bytes", timeout=10)
+    assert resent.status_code == 200
+    assert [p.size for p in local_storage.list_parts(KEY, upload_id)] == [12]
+
+
 def test_complete_streams_parts_in_order(tmp_path: Path) -> None:
     storage = make(tmp_path, min_part_size=4)
     upload_id = storage.create_multipart(KEY, "video/mp4")
@@ -135,12 +166,15 @@ def test_writes_are_atomic(tmp_path: Path) -> None:
 def test_tokens_round_trip(tmp_path: Path) -> None:
     storage = make(tmp_path)
     upload_id = storage.create_multipart(KEY, "video/mp4")
-    url = storage.sign_part(KEY, upload_id, 7, 60)
+    signed = storage.sign_part(KEY, upload_id, 7, 60, crc32_checksum(b"seventh"))
+    url = signed.url
     token = url.rsplit("/", 1)[1]
     assert url.startswith("/media/part/")
+    assert signed.headers == {}  # the checksum travels inside the token
     assert all(ch.isalnum() or ch in "-_." for ch in token)
     claims = storage.verify_token(token, "part")
     assert (claims.key, claims.upload_id, claims.part_number) == (KEY, upload_id, 7)
+    assert claims.checksum == crc32_checksum(b"seventh")
     assert claims.expires - time.time() == pytest.approx(60, abs=2)
 
     get = storage.signed_get_url(KEY, 60, filename="Film.mp4", content_type="video/mp4")
@@ -196,7 +230,7 @@ def test_batch_signing_matches_single_and_is_fast(tmp_path: Path) -> None:
 def test_wrong_token_kind_over_http(local_storage: LocalStorage) -> None:
     local_storage.put(KEY, b"film", "video/mp4")
     upload_id = local_storage.create_multipart(KEY, "video/mp4")
-    part_url = local_storage.sign_part(KEY, upload_id, 1, 60)
+    part_url = local_storage.sign_part(KEY, upload_id, 1, 60, crc32_checksum(b"x")).url
     object_url = local_storage.signed_get_url(KEY, 60)
     swapped = object_url.replace("/objects/", "/parts/")
     assert requests.put(swapped, data=b"x", timeout=10).status_code == 403

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 import requests
 
-from storefront.adapters.storage import StorageError, build_storage, keys
+from storefront.adapters.storage import (
+    MIN_PART_SIZE,
+    StorageError,
+    build_storage,
+    crc32_checksum,
+    keys,
+)
 from storefront.adapters.storage.s3 import S3Storage
+from tests.storage.conftest import moto_storage
 
 ACCESS_KEY, SECRET_KEY, REGION = "AKIDTESTING", "moto-secret-key", "us-east-1"  # as in conftest
 
@@ -17,7 +27,7 @@ def test_apply_cors_sets_browser_upload_rules(s3_storage: S3Storage) -> None:
     assert sorted(rule["AllowedOrigins"]) == ["http://localhost:5000", "https://films.example"]
     assert sorted(rule["AllowedMethods"]) == ["GET", "HEAD", "PUT"]
     assert "ETag" in rule["ExposeHeaders"]
-    assert {"Content-Type", "Range"} <= set(rule["AllowedHeaders"])
+    assert {"Content-Type", "Range", "x-amz-checksum-crc32"} <= set(rule["AllowedHeaders"])
 
 
 def test_objects_are_private(s3_storage: S3Storage) -> None:
@@ -31,13 +41,61 @@ def test_objects_are_private(s3_storage: S3Storage) -> None:
     assert head["ContentType"] == "image/jpeg"
 
 
-def test_part_urls_are_presigned_puts(s3_storage: S3Storage) -> None:
+def test_part_urls_are_presigned_puts_bound_to_the_parts_checksum(
+    s3_storage: S3Storage,
+) -> None:
     key = keys.source_key(1, 2, "mov")
     upload_id = s3_storage.create_multipart(key, "video/quicktime")
-    url = s3_storage.sign_part(key, upload_id, 3, 900)
+    (upload,) = s3_storage.client.list_multipart_uploads(Bucket=s3_storage.bucket)["Uploads"]
+    assert upload["ChecksumAlgorithm"] == "CRC32"
+
+    checksum = crc32_checksum(b"abc")
+    signed = s3_storage.sign_part(key, upload_id, 3, 900, checksum)
+    url = signed.url
     assert "partNumber=3" in url and "X-Amz-Signature=" in url and "X-Amz-Expires=900" in url
-    assert "x-amz-checksum" not in url.lower() and "x-amz-sdk-checksum" not in url.lower()
-    response = requests.put(url, data=b"abc", timeout=10)
+    # The signature covers the checksum header: a browser cannot drop or change it.
+    signed_headers = parse_qs(urlsplit(url).query)["X-Amz-SignedHeaders"][0].split(";")
+    assert signed_headers == ["host", "x-amz-checksum-crc32"]
+    assert signed.headers == {"x-amz-checksum-crc32": checksum}
+    response = requests.put(url, data=b"abc", headers=signed.headers, timeout=10)
+    assert response.status_code == 200 and response.headers["ETag"]
+
+
+def test_completion_names_every_parts_checksum(s3_storage: S3Storage) -> None:
+    key = keys.source_key(1, 2, "mov")
+    upload_id = s3_storage.create_multipart(key, "video/quicktime")
+    data = [os.urandom(MIN_PART_SIZE), b"tail"]
+    done = []
+    for number, chunk in enumerate(data, start=1):
+        signed = s3_storage.sign_part(key, upload_id, number, 60, crc32_checksum(chunk))
+        response = requests.put(signed.url, data=chunk, headers=signed.headers, timeout=30)
+        done.append((number, response.headers["ETag"]))
+    sent: list[dict] = []
+    s3_storage.client.meta.events.register(
+        "before-parameter-build.s3.CompleteMultipartUpload",
+        lambda params, **_: sent.append(params),
+    )
+    checksums = {n: crc32_checksum(chunk) for n, chunk in enumerate(data, start=1)}
+    info = s3_storage.complete_multipart(key, upload_id, done, checksums)
+    assert info.size == MIN_PART_SIZE + 4
+    assert [part["ChecksumCRC32"] for part in sent[0]["MultipartUpload"]["Parts"]] == [
+        checksums[1],
+        checksums[2],
+    ]
+
+
+def test_part_checksums_can_be_turned_off_for_services_without_them(
+    moto_endpoint: str, bucket: str
+) -> None:
+    storage = moto_storage(moto_endpoint, bucket, part_checksums=False)
+    key = keys.source_key(1, 2, "mov")
+    upload_id = storage.create_multipart(key, "video/quicktime")
+    (upload,) = storage.client.list_multipart_uploads(Bucket=bucket)["Uploads"]
+    assert upload.get("ChecksumAlgorithm") is None
+    signed = storage.sign_part(key, upload_id, 1, 60, crc32_checksum(b"abc"))
+    assert signed.headers == {}
+    assert "x-amz-checksum" not in signed.url.lower()
+    response = requests.put(signed.url, data=b"abc", timeout=10)
     assert response.status_code == 200 and response.headers["ETag"]
 
 
@@ -60,19 +118,20 @@ def test_ensure_ready_leaves_no_probe_behind(s3_storage: S3Storage) -> None:
 
 
 def test_build_storage_s3(moto_endpoint: str, bucket: str) -> None:
-    storage = build_storage(
-        {
-            "STORAGE_BACKEND": "s3",
-            "S3_BUCKET": bucket,
-            "S3_REGION": REGION,
-            "S3_ENDPOINT_URL": moto_endpoint,
-            "S3_ACCESS_KEY_ID": ACCESS_KEY,
-            "S3_SECRET_ACCESS_KEY": SECRET_KEY,
-        }
-    )
+    config = {
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": bucket,
+        "S3_REGION": REGION,
+        "S3_ENDPOINT_URL": moto_endpoint,
+        "S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "S3_SECRET_ACCESS_KEY": SECRET_KEY,
+    }
+    storage = build_storage(config)
     assert isinstance(storage, S3Storage)
     assert storage.base_url == f"{moto_endpoint}/{bucket}/"  # "auto" is path style on an IP
+    assert storage.part_checksums
     storage.ensure_ready()
+    assert not build_storage({**config, "S3_PART_CHECKSUMS": False}).part_checksums
 
 
 def test_credentials_are_refreshed_into_the_presigner(s3_storage: S3Storage) -> None:

@@ -9,7 +9,7 @@ app config (``STORAGE_BACKEND`` = ``"local"`` or ``"s3"``):
 * s3: ``S3_BUCKET``, ``S3_REGION`` (default ``us-east-1``), ``S3_ENDPOINT_URL`` (MinIO,
   R2, B2...), ``S3_ADDRESSING_STYLE`` (``auto``/``path``/``virtual``),
   ``S3_ACCESS_KEY_ID``, ``S3_SECRET_ACCESS_KEY``, ``S3_SESSION_TOKEN`` (keys may be left
-  unset to use the environment or an instance role).
+  unset to use the environment or an instance role), ``S3_PART_CHECKSUMS`` (default on).
 
 Choosing a part size for browser uploads
 ----------------------------------------
@@ -18,9 +18,10 @@ Use :func:`part_size_for` with the file's size: it returns the smallest whole nu
 MiB that is at least 8 MiB and fits the file in 10,000 parts, so anything up to ~78 GiB
 uses 8 MiB parts and a 50 GB film needs 5,961 of them. Fixed-size parts keep resumption
 simple: part *n* covers bytes ``[(n-1)*size, n*size)``; re-sending a part replaces it.
-The browser PUTs each part to ``sign_part(...)``'s URL, keeps the ``ETag`` response
-header, and the app finishes with ``complete_multipart(key, upload_id, [(n, etag), ...])``
-(or rebuilds that list from ``list_parts`` after a reload). Abandoned uploads are found
+The browser computes each part's CRC32 (:func:`crc32_checksum`), PUTs the part to
+``sign_part(..., checksum)``'s URL with its headers, and the app finishes with
+``complete_multipart(key, upload_id, [(n, etag), ...], checksums)``, the list rebuilt
+from ``list_parts`` (storage is the record of what arrived). Abandoned uploads are found
 with ``list_multipart_uploads()`` and aborted once ``initiated`` is over 24 hours old.
 
 Wiring the local backend into the app
@@ -33,7 +34,8 @@ them from CSRF; the part route must accept bodies as large as a part (with Flask
     def media_part(token):
         claims = storage.verify_token(token, "part")  # InvalidToken -> 403
         etag = storage.write_part(claims.key, claims.upload_id, claims.part_number,
-                                  request.stream)       # UploadNotFound -> 404
+                                  request.stream, claims.checksum)
+        # UploadNotFound -> 404, ChecksumMismatch -> 400
         return "", 200, {"ETag": f'"{etag}"'}
 
     @bp.get("/media/objects/<token>")
@@ -56,6 +58,7 @@ from .base import (
     MAX_PART_SIZE,
     MAX_PARTS,
     MIN_PART_SIZE,
+    ChecksumMismatch,
     InvalidKey,
     InvalidPart,
     InvalidToken,
@@ -63,9 +66,12 @@ from .base import (
     ObjectInfo,
     ObjectNotFound,
     Part,
+    SignedPart,
     Storage,
     StorageError,
     UploadNotFound,
+    crc32_checksum,
+    is_crc32_checksum,
     part_size_for,
 )
 from .local import LocalStorage, ServedFile, UrlForToken, media_url_builder
@@ -76,6 +82,7 @@ __all__ = [
     "MAX_PARTS",
     "MAX_PART_SIZE",
     "MIN_PART_SIZE",
+    "ChecksumMismatch",
     "InvalidKey",
     "InvalidPart",
     "InvalidToken",
@@ -85,11 +92,14 @@ __all__ = [
     "ObjectNotFound",
     "Part",
     "ServedFile",
+    "SignedPart",
     "Storage",
     "StorageError",
     "TokenClaims",
     "UploadNotFound",
     "build_storage",
+    "crc32_checksum",
+    "is_crc32_checksum",
     "keys",
     "part_size_for",
 ]
@@ -109,6 +119,7 @@ def build_storage(config: Mapping[str, Any], url_for_token: UrlForToken | None =
             access_key=config.get("S3_ACCESS_KEY_ID") or None,
             secret_key=config.get("S3_SECRET_ACCESS_KEY") or None,
             session_token=config.get("S3_SESSION_TOKEN") or None,
+            part_checksums=bool(config.get("S3_PART_CHECKSUMS", True)),
         )
     if backend == "local":
         root = config.get("STORAGE_LOCAL_ROOT") or Path(

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol, runtime_checkable
@@ -49,6 +52,12 @@ class InvalidPart(StorageError):
     default_message = "The upload is incomplete: a part is missing or does not match."
 
 
+class ChecksumMismatch(StorageError):
+    """A part's bytes do not match the checksum it was signed with (changed or damaged)."""
+
+    default_message = "The part did not arrive intact; send it again."
+
+
 class InvalidToken(StorageError):
     """A local signed link is malformed, tampered with, expired or used for the wrong purpose."""
 
@@ -62,11 +71,19 @@ class InvalidKey(StorageError, ValueError):
 
 
 class Part(NamedTuple):
-    """One uploaded part of a multipart upload."""
+    """One uploaded part of a multipart upload (``checksum``: its CRC32, where storage keeps it)."""
 
     number: int
     size: int
     etag: str
+    checksum: str | None = None
+
+
+class SignedPart(NamedTuple):
+    """Where and how to send one part: PUT the bytes to ``url`` with ``headers`` set."""
+
+    url: str
+    headers: dict[str, str]
 
 
 class ObjectInfo(NamedTuple):
@@ -91,12 +108,18 @@ class Storage(Protocol):
     # Multipart uploads (browser uploads parts straight to storage).
     def create_multipart(self, key: str, content_type: str) -> str: ...
 
-    def sign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str: ...
+    def sign_part(
+        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+    ) -> SignedPart: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[Part]: ...
 
     def complete_multipart(
-        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+        self,
+        key: str,
+        upload_id: str,
+        parts: Sequence[tuple[int, str]],
+        checksums: Mapping[int, str] | None = None,
     ) -> ObjectInfo: ...
 
     def abort_multipart(self, key: str, upload_id: str) -> None: ...
@@ -204,6 +227,24 @@ def normalise_parts(parts: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
     return result
 
 
+_CRC32_TEXT = re.compile(r"^[A-Za-z0-9+/]{6}==$")
+
+
+def crc32_checksum(data: bytes | bytearray | memoryview) -> str:
+    """A part's CRC32 as S3 spells it: the big-endian 4 bytes, base64-encoded."""
+    return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode("ascii")
+
+
+def is_crc32_checksum(value: object) -> bool:
+    """Whether ``value`` is a well-formed base64 CRC32 (8 characters, 4 bytes)."""
+    if not isinstance(value, str) or not _CRC32_TEXT.match(value):
+        return False
+    try:
+        return len(base64.b64decode(value, validate=True)) == 4
+    except binascii.Error:
+        return False
+
+
 def content_disposition(filename: str, inline: bool = False) -> str:
     """A Content-Disposition value with an ASCII fallback and an RFC 6266 UTF-8 name."""
     cleaned = "".join(ch for ch in filename if ch.isprintable() and ch not in '"\\/')
@@ -225,7 +266,8 @@ def cors_rules(allowed_origins: Sequence[str]) -> list[dict]:
         {
             "AllowedOrigins": origins,
             "AllowedMethods": ["PUT", "GET", "HEAD"],
-            "AllowedHeaders": ["Content-Type", "Range"],
+            # Parts carry their CRC32 so storage can refuse damaged bytes.
+            "AllowedHeaders": ["Content-Type", "Range", "x-amz-checksum-crc32"],
             "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"],
             "MaxAgeSeconds": 3600,
         }

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import mimetypes
 import os
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +52,22 @@ def copy_stream(source: BinaryIO, target: BinaryIO, digest: Any, limit: int | No
         digest.update(chunk)
         target.write(chunk)
     return total
+
+
+class PartDigest:
+    """MD5 (the part's ETag) and CRC32 (its checksum) of bytes fed in chunks."""
+
+    def __init__(self) -> None:
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.crc = 0
+
+    def update(self, chunk: bytes) -> None:
+        self.md5.update(chunk)
+        self.crc = zlib.crc32(chunk, self.crc)
+
+    def checksum(self) -> str:
+        """The CRC32 spelt as S3 does (see :func:`.base.crc32_checksum`)."""
+        return base64.b64encode(self.crc.to_bytes(4, "big")).decode("ascii")
 
 
 def guess_type(name: str) -> str:

@@ -2,7 +2,8 @@
 
 Layout under ``root``: objects at ``root/{key}``; multipart uploads in
 ``root/.uploads/{upload_id}/`` holding ``manifest.json`` (key, content type, created),
-``{part:05d}`` data files and ``{part:05d}.etag`` (the part's MD5). Every file appears by
+``{part:05d}`` data files and ``{part:05d}.etag`` (the part's MD5). A part whose bytes do
+not match the CRC32 it was signed with is refused and leaves nothing behind. Every file appears by
 atomic rename, so readers never see half-written data. Key segments starting with ``.``
 are reserved for this bookkeeping and rejected.
 
@@ -21,7 +22,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
@@ -29,12 +30,14 @@ from typing import BinaryIO, NamedTuple
 from .base import (
     MAX_PART_SIZE,
     MIN_PART_SIZE,
+    ChecksumMismatch,
     InvalidKey,
     InvalidPart,
     MultipartUpload,
     ObjectInfo,
     ObjectNotFound,
     Part,
+    SignedPart,
     StorageError,
     UploadNotFound,
     check_key,
@@ -43,7 +46,7 @@ from .base import (
     cors_rules,
     normalise_parts,
 )
-from .files import CHUNK, atomic_file, copy_stream, guess_type
+from .files import CHUNK, PartDigest, atomic_file, copy_stream, guess_type
 from .tokens import TokenClaims, TokenSigner
 
 UPLOADS_DIR = ".uploads"
@@ -166,29 +169,43 @@ class LocalStorage:
             handle.write(json.dumps(manifest).encode("utf-8"))
         return upload_id
 
-    def sign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
-        """An app URL accepting one HTTP PUT of the part's bytes."""
+    def sign_part(
+        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+    ) -> SignedPart:
+        """An app URL accepting one HTTP PUT of bytes whose CRC32 is ``checksum``."""
         check_part_number(part_number)
         self._upload_dir(key, upload_id)
-        claims = TokenClaims(
-            "part", key, int(time.time()) + int(expires_in), upload_id, part_number
-        )
-        return self.url_for_token("part", self._tokens.sign(claims))
+        expires = int(time.time()) + int(expires_in)
+        claims = TokenClaims("part", key, expires, upload_id, part_number, checksum=checksum)
+        return SignedPart(self.url_for_token("part", self._tokens.sign(claims)), {})
 
-    def write_part(self, key: str, upload_id: str, part_number: int, stream: BinaryIO) -> str:
-        """Store one part from a stream (re-uploads replace it); returns its ETag (MD5 hex)."""
+    def write_part(
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        stream: BinaryIO,
+        checksum: str | None = None,
+    ) -> str:
+        """Store one part from a stream (re-uploads replace it); returns its ETag (MD5 hex).
+
+        With ``checksum`` the bytes must have that CRC32, else ChecksumMismatch and the
+        part (or the earlier copy of it) stays as it was.
+        """
         check_part_number(part_number)
         folder, _ = self._upload_dir(key, upload_id)
-        digest = hashlib.md5(usedforsecurity=False)
+        digest = PartDigest()
         name = f"{part_number:05d}"
         tmp = ""
         try:  # FileNotFoundError: the upload was completed or aborted meanwhile
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as handle:
                 copy_stream(stream, handle, digest, self.max_part_size)
+                if checksum is not None and digest.checksum() != checksum:
+                    raise ChecksumMismatch()
                 handle.flush()
                 os.fsync(handle.fileno())
-            etag = digest.hexdigest()
+            etag = digest.md5.hexdigest()
             # The ETag lands first so a listed part always has one.
             with atomic_file(folder / f"{name}.etag", make_parents=False) as handle:
                 handle.write(etag.encode("ascii"))
@@ -215,9 +232,16 @@ class LocalStorage:
         return sorted(parts)
 
     def complete_multipart(
-        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+        self,
+        key: str,
+        upload_id: str,
+        parts: Sequence[tuple[int, str]],
+        checksums: Mapping[int, str] | None = None,
     ) -> ObjectInfo:
-        """Concatenate the listed parts (streamed, in order) into the object."""
+        """Concatenate the listed parts (streamed, in order) into the object.
+
+        ``checksums`` is accepted for the common contract; parts were checked on arrival.
+        """
         folder, _ = self._upload_dir(key, upload_id)
         wanted = normalise_parts(parts)
         have = {part.number: part for part in self.list_parts(key, upload_id)}

@@ -2,16 +2,19 @@
 
 Only plain S3 calls are used. Objects are never given a public ACL: viewers read them
 through short-lived presigned URLs, signed in bulk by :mod:`.sigv4`.
+
+Browser uploads are created with CRC32 part checksums (``part_checksums``): each part URL
+signs the part's ``x-amz-checksum-crc32`` header, so storage refuses bytes damaged or
+changed on the way, and completion names every part's checksum. Services without
+additional checksums (Backblaze B2's S3 API) turn this off.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -20,14 +23,14 @@ from typing import Any, BinaryIO, cast
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from .base import (
-    InvalidPart,
     MultipartUpload,
     ObjectInfo,
     ObjectNotFound,
     Part,
+    SignedPart,
     StorageError,
     UploadNotFound,
     check_key,
@@ -38,46 +41,17 @@ from .base import (
     normalise_parts,
     part_size_for,
 )
+from .s3_errors import translate_errors as _translate
 from .sigv4 import Credentials, SigV4Presigner, s3_base_url
-
-log = logging.getLogger(__name__)
 
 _SESSION_LOCK = threading.Lock()
 _PROBE_KEY = "storefront-base-url-probe"
-_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
-_DENIED_CODES = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}
 
 
 @lru_cache(maxsize=1)
 def _shared_session() -> boto3.session.Session:
     """One boto3 session per process: service models are loaded once, not per client."""
     return boto3.session.Session()
-
-
-@contextmanager
-def _translate(missing: type[StorageError] = ObjectNotFound) -> Iterator[None]:
-    """Turn botocore errors into storage errors whose messages are safe to show."""
-    try:
-        yield
-    except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code == "NoSuchUpload":
-            raise UploadNotFound() from exc
-        if code in _MISSING_CODES:
-            raise missing() from exc
-        if code in ("InvalidPart", "InvalidPartOrder"):
-            raise InvalidPart() from exc
-        if code == "EntityTooSmall":
-            raise InvalidPart("Every part except the last must be at least 5 MiB.") from exc
-        if code == "NoSuchBucket":
-            raise StorageError("The storage bucket does not exist.") from exc
-        if code in _DENIED_CODES:
-            raise StorageError("Storage access was denied; check the credentials.") from exc
-        log.warning("S3 request failed: %s", code or exc)
-        raise StorageError() from exc
-    except BotoCoreError as exc:
-        log.warning("S3 request failed: %s", exc)
-        raise StorageError("The storage service could not be reached.") from exc
 
 
 class S3Storage:
@@ -94,6 +68,7 @@ class S3Storage:
         secret_key: str | None = None,
         session_token: str | None = None,
         max_pool_connections: int = 32,
+        part_checksums: bool = True,
     ) -> None:
         if not bucket:
             raise StorageError("No storage bucket is configured.")
@@ -101,6 +76,7 @@ class S3Storage:
             raise StorageError("The addressing style must be auto, path or virtual.")
         self.bucket = bucket
         self.region = region
+        self.part_checksums = part_checksums
         self._static = (
             Credentials(access_key, secret_key, session_token or None)
             if access_key and secret_key
@@ -110,8 +86,9 @@ class S3Storage:
             signature_version="s3v4",
             s3={"addressing_style": addressing_style},
             retries={"mode": "standard", "max_attempts": 5},
-            # Checksums only where S3 requires them: several S3-compatible services
-            # reject the newer default CRC headers on PutObject/UploadPart.
+            # Server-side calls send checksums only where S3 requires them: several
+            # S3-compatible services reject the newer default CRC headers on PutObject.
+            # Browser parts are checksummed explicitly (``part_checksums``).
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
             connect_timeout=10,
@@ -182,16 +159,23 @@ class S3Storage:
     # -- multipart uploads --------------------------------------------------------------
 
     def create_multipart(self, key: str, content_type: str) -> str:
-        """Start a multipart upload and return its id."""
+        """Start a multipart upload (with CRC32 part checksums) and return its id."""
         check_key(key)
+        extra: dict[str, Any] = {"ChecksumAlgorithm": "CRC32"} if self.part_checksums else {}
         with _translate():
             response = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=key, ContentType=content_type
+                Bucket=self.bucket, Key=key, ContentType=content_type, **extra
             )
         return str(response["UploadId"])
 
-    def sign_part(self, key: str, upload_id: str, part_number: int, expires_in: int) -> str:
-        """A presigned PUT URL for one part; S3 answers with the part's ETag header."""
+    def sign_part(
+        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+    ) -> SignedPart:
+        """A presigned PUT for one part; S3 answers with the part's ETag header.
+
+        The signature covers the checksum header, so the browser must send it unchanged
+        and S3 refuses bytes that do not match it (400 BadDigest).
+        """
         check_key(key)
         check_part_number(part_number)
         params: dict[str, Any] = {
@@ -200,10 +184,15 @@ class S3Storage:
             "UploadId": upload_id,
             "PartNumber": part_number,
         }
+        headers: dict[str, str] = {}
+        if self.part_checksums:
+            params["ChecksumCRC32"] = checksum
+            headers["x-amz-checksum-crc32"] = checksum
         with _translate():
-            return self.client.generate_presigned_url(
+            url = self.client.generate_presigned_url(
                 "upload_part", Params=params, ExpiresIn=int(expires_in), HttpMethod="PUT"
             )
+        return SignedPart(url, headers)
 
     def list_parts(self, key: str, upload_id: str) -> list[Part]:
         """Parts uploaded so far, in part-number order."""
@@ -216,15 +205,30 @@ class S3Storage:
             for page in pages:
                 for item in page.get("Parts", []):
                     etag = str(item["ETag"]).strip('"')
-                    parts.append(Part(int(item["PartNumber"]), int(item["Size"]), etag))
+                    checksum = item.get("ChecksumCRC32")
+                    parts.append(Part(int(item["PartNumber"]), int(item["Size"]), etag, checksum))
         return sorted(parts)
 
     def complete_multipart(
-        self, key: str, upload_id: str, parts: Sequence[tuple[int, str]]
+        self,
+        key: str,
+        upload_id: str,
+        parts: Sequence[tuple[int, str]],
+        checksums: Mapping[int, str] | None = None,
     ) -> ObjectInfo:
-        """Assemble the listed parts (ascending numbers, ETags as returned on upload)."""
+        """Assemble the listed parts (ascending numbers, ETags as returned on upload).
+
+        ``checksums`` (part number -> CRC32, as :meth:`list_parts` reports them) go with
+        each part: S3 requires them for an upload created with part checksums.
+        """
         check_key(key)
-        listed = [{"PartNumber": n, "ETag": f'"{etag}"'} for n, etag in normalise_parts(parts)]
+        checksums = checksums or {}
+        listed: list[dict[str, Any]] = []
+        for number, etag in normalise_parts(parts):
+            item: dict[str, Any] = {"PartNumber": number, "ETag": f'"{etag}"'}
+            if self.part_checksums and checksums.get(number):
+                item["ChecksumCRC32"] = checksums[number]
+            listed.append(item)
         with _translate(missing=UploadNotFound):
             response = self.client.complete_multipart_upload(
                 Bucket=self.bucket,

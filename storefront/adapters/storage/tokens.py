@@ -1,8 +1,8 @@
 """Compact, URL-safe, expiring HMAC tokens standing in for presigned URLs on local storage.
 
 A token is ``base64url(payload) "." base64url(mac)`` where the payload is a small JSON
-array ``[kind, key, expires, upload_id, part_number, filename, content_type]`` (trailing
-empty fields dropped) and the MAC is HMAC-SHA256, truncated to 128 bits, keyed with a
+array ``[kind, key, expires, upload_id, part_number, filename, content_type, checksum]``
+(trailing empty fields dropped) and the MAC is HMAC-SHA256, truncated to 128 bits, keyed with a
 key derived from the app's secret for this purpose only. Tokens are signed, not
 encrypted: they reveal the object key, as an S3 presigned URL does.
 
@@ -31,7 +31,10 @@ _MAX_TOKEN_LENGTH = 4096
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
-    """What a verified token allows: one part PUT or one object GET, until ``expires``."""
+    """What a verified token allows: one part PUT or one object GET, until ``expires``.
+
+    A part token carries the CRC32 the part's bytes must have.
+    """
 
     kind: str
     key: str
@@ -40,6 +43,7 @@ class TokenClaims:
     part_number: int | None = None
     filename: str | None = None
     content_type: str | None = None
+    checksum: str | None = None
 
 
 def _b64encode(data: bytes) -> str:
@@ -77,6 +81,7 @@ class TokenSigner:
             claims.part_number,
             claims.filename,
             claims.content_type,
+            claims.checksum,
         ]
         while fields[-1] is None:
             fields.pop()
@@ -118,17 +123,17 @@ class TokenSigner:
 
 
 def _claims_from(fields: object) -> TokenClaims:
-    if not isinstance(fields, list) or not 3 <= len(fields) <= 7:
+    if not isinstance(fields, list) or not 3 <= len(fields) <= 8:
         raise InvalidToken()
-    fields = fields + [None] * (7 - len(fields))
-    kind, key, expires, upload_id, part_number, filename, content_type = fields
+    fields = fields + [None] * (8 - len(fields))
+    kind, key, expires, upload_id, part_number, filename, content_type, checksum = fields
     if kind not in KINDS or not isinstance(key, str) or type(expires) is not int:
         raise InvalidToken()
-    for optional in (upload_id, filename, content_type):
+    for optional in (upload_id, filename, content_type, checksum):
         if optional is not None and not isinstance(optional, str):
             raise InvalidToken()
     if part_number is not None and type(part_number) is not int:
         raise InvalidToken()
     if kind == "part" and (upload_id is None or part_number is None):
         raise InvalidToken()
-    return TokenClaims(kind, key, expires, upload_id, part_number, filename, content_type)
+    return TokenClaims(kind, key, expires, upload_id, part_number, filename, content_type, checksum)

@@ -21,6 +21,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
+from storefront.adapters.storage import crc32_checksum
 from storefront.extensions import db
 from storefront.models import Studio, Title, TitleStatus
 from tests.storage.conftest import ACCESS_KEY, REGION, SECRET_KEY, bucket, moto_endpoint  # noqa: F401
@@ -117,14 +118,20 @@ class UploadApi:
     def show(self, session_id: str):
         return self.client.get(f"{self.base}/{session_id}")
 
-    def sign(self, session_id: str, parts: list):
+    def sign(self, session_id: str, parts: object):
         return self.client.post(f"{self.base}/{session_id}/sign", json={"parts": parts})
 
-    def put(self, session_id: str, number: int, data: bytes) -> requests.Response:
-        signed = self.sign(session_id, [number])
+    def send(self, session_id: str, number: int, data: bytes, checksum: str | None = None):
+        """Sign part ``number`` with ``checksum`` (by default the data's own) and PUT ``data``."""
+        wanted = {"number": number, "crc32": checksum or crc32_checksum(data)}
+        signed = self.sign(session_id, [wanted])
         assert signed.status_code == 200, signed.text
-        url = urljoin(self.live_url, signed.json["urls"][str(number)])
-        response = self.http.put(url, data=io.BytesIO(data))
+        part = signed.json["parts"][str(number)]
+        url = urljoin(self.live_url, part["url"])
+        return self.http.put(url, data=io.BytesIO(data), headers=part["headers"])
+
+    def put(self, session_id: str, number: int, data: bytes) -> requests.Response:
+        response = self.send(session_id, number, data)
         assert response.status_code == 200, response.text
         return response
 

@@ -1,0 +1,111 @@
+// Sending one part of an upload: read it, checksum it, have the app sign it, PUT it.
+//
+// Every part carries its CRC32 (SheetJS crc-32, loaded as static/vendor/crc32.js), which
+// the part's signature covers: storage refuses bytes damaged or changed on the way (400)
+// and the uploader sends the part again. Parts are signed just before they are sent;
+// requests made while one is on its way are batched into the next.
+
+import { HttpError, MSG, apiWithRetry } from "./media-common.js";
+
+const SIGN_BATCH = 20;
+
+class Stopped extends Error {}
+
+// A CRC32 spelt as S3 expects it: the big-endian 4 bytes, base64-encoded.
+function crc32Base64(bytes) {
+  const value = globalThis.CRC32.buf(bytes) >>> 0;
+  const raw = [24, 16, 8, 0].map((shift) => String.fromCharCode((value >>> shift) & 255));
+  return btoa(raw.join(""));
+}
+
+async function readPart(file, start, size) {
+  const bytes = new Uint8Array(await file.slice(start, start + size).arrayBuffer());
+  return { bytes, checksum: crc32Base64(bytes) };
+}
+
+class PartSigner {
+  constructor(signUrl, lifetimeMs, isLive) {
+    this.signUrl = signUrl;
+    this.lifetimeMs = lifetimeMs;
+    this.isLive = isLive;
+    this.queue = [];
+    this.busy = false;
+    this.signed = new Map();
+  }
+
+  // A signed PUT ({url, headers}) for the part with this checksum.
+  sign(number, checksum) {
+    const cached = this.signed.get(number);
+    if (
+      cached &&
+      cached.checksum === checksum &&
+      performance.now() - cached.at < this.lifetimeMs
+    ) {
+      return Promise.resolve(cached);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ number, checksum, resolve, reject });
+      this.flush();
+    });
+  }
+
+  // An expired or refused signature is asked for again next time.
+  forget(number) {
+    this.signed.delete(number);
+  }
+
+  async flush() {
+    if (this.busy || !this.queue.length) return;
+    this.busy = true;
+    const batch = this.queue.splice(0, SIGN_BATCH);
+    const parts = batch.map(({ number, checksum }) => ({ number, crc32: checksum }));
+    try {
+      const data = await apiWithRetry("POST", this.signUrl, { parts }, this.isLive);
+      const at = performance.now();
+      for (const item of batch) {
+        const signed = data?.parts?.[String(item.number)];
+        if (!signed) {
+          item.reject(new Error(MSG.server_error));
+          continue;
+        }
+        const entry = { ...signed, checksum: item.checksum, at };
+        this.signed.set(item.number, entry);
+        item.resolve(entry);
+      }
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    } finally {
+      this.busy = false;
+      this.flush();
+    }
+  }
+}
+
+// PUT `bytes` as signed, reporting progress through onProgress(loadedBytes).
+function putPart(signed, bytes, register, onProgress) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const done = register(xhr);
+    xhr.open("PUT", signed.url);
+    for (const [name, value] of Object.entries(signed.headers || {})) {
+      xhr.setRequestHeader(name, value);
+    }
+    xhr.upload.onprogress = (event) => onProgress(event.loaded);
+    xhr.onload = () => {
+      done();
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else reject(new HttpError(`HTTP ${xhr.status}`, xhr.status));
+    };
+    xhr.onerror = () => {
+      done();
+      reject(new Error(MSG.network));
+    };
+    xhr.onabort = () => {
+      done();
+      reject(new Stopped());
+    };
+    xhr.send(bytes);
+  });
+}
+
+export { PartSigner, Stopped, crc32Base64, putPart, readPart };
