@@ -61,7 +61,7 @@ class ProgressView {
       this.stats.textContent = fill(MSG.progress, { percent: percentText(fraction) });
     }
     // The live region speaks at every tenth of what storage confirmed (parts in flight may
-    // still fail), and stays on a retry notice until a part gets through again.
+    // still fail), and stays on a retry notice until every failing part gets through.
     const decile = Math.floor((confirmed / total) * 10);
     if (running && !notice && decile > this.lastDecile) {
       this.lastDecile = decile;

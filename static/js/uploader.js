@@ -189,6 +189,7 @@ class Uploader {
   run() {
     this.generation = (this.generation || 0) + 1;
     this.retryNotice = null;
+    this.retrying = new Set(); // parts being retried: the notice stays until all get through
     this.setState("running");
     this.pausedByNetwork = false;
     this.pending = [];
@@ -217,7 +218,8 @@ class Uploader {
       if (number === undefined) break;
       try {
         await this.sendPart(number, generation);
-        this.retryNotice = null;
+        this.retrying.delete(number);
+        if (!this.retrying.size) this.retryNotice = null;
         this.done.add(number);
         this.doneBytes += this.expectedSize(number);
         this.render();
@@ -255,6 +257,7 @@ class Uploader {
         if (!retryable(error) && !resend) throw error;
         if (attempt >= MAX_PART_ATTEMPTS) throw error;
         const delay = backoff(attempt);
+        this.retrying.add(number);
         this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
         this.announce(this.retryNotice);
         this.render();
@@ -267,10 +270,7 @@ class Uploader {
     let reported = 0;
     const register = (xhr) => {
       this.xhrs.set(number, xhr);
-      return () => {
-        this.xhrs.delete(number);
-        this.inflight.delete(number);
-      };
+      return () => [this.xhrs, this.inflight].forEach((map) => map.delete(number));
     };
     return putPart(signed, bytes, register, (loaded) => {
       if (loaded > reported) this.view.addSent(loaded - reported);

@@ -1,5 +1,6 @@
 """The real uploader in Chromium: parts fail or arrive damaged, the page is reloaded
-mid-upload, and the film still arrives whole without finished parts being sent twice."""
+mid-upload, and the film still arrives whole without finished parts being sent twice; with
+S3 the parts go from the browser straight to the bucket (moto), checksummed."""
 
 from __future__ import annotations
 
@@ -9,12 +10,21 @@ import json
 import os
 import threading
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from storefront.adapters.storage import crc32_checksum
 from storefront.extensions import db
 from storefront.models import AssetStatus, MediaAsset, TitleStatus, UploadSession
+from tests.storage.conftest import (  # noqa: F401 - fixtures
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    bucket,
+    moto_endpoint,
+)
 
 from ..conftest import PASSWORD
 from .conftest import screenshot
@@ -211,3 +221,69 @@ def test_parts_damaged_on_the_way_are_sent_again(
     asset = db.session.scalar(db.select(MediaAsset))
     assert asset.status == AssetStatus.UPLOADED
     assert storage.get(asset.source_key) == film
+
+
+@pytest.fixture
+def on_s3(settings: dict, bucket: str, moto_endpoint: str) -> None:  # noqa: F811
+    settings.update(
+        STORAGE_BACKEND="s3",
+        S3_BUCKET=bucket,
+        S3_ENDPOINT_URL=moto_endpoint,
+        S3_REGION=REGION,
+        S3_ADDRESSING_STYLE="path",
+        S3_ACCESS_KEY_ID=ACCESS_KEY,
+        S3_SECRET_ACCESS_KEY=SECRET_KEY,
+    )
+
+
+def test_parts_go_from_the_browser_straight_to_s3(
+    small_parts,
+    on_s3,
+    moto_endpoint,  # noqa: F811 - the fixture, imported above
+    app,
+    page,
+    live_server,
+    filmmaker,
+    studio,
+    make_title,
+):
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    storage.apply_cors([live_server.url])  # what `flask storage init` does
+    title = make_title("Straight to the bucket", studio=studio, status=TitleStatus.DRAFT)
+    film = os.urandom(11 * MiB)
+    app_saw = []
+
+    def watch(environ, start_response, inner=app.wsgi_app):
+        app_saw.append(int(environ.get("CONTENT_LENGTH") or 0))
+        return inner(environ, start_response)
+
+    app.wsgi_app = watch
+    checksums_sent = {}
+
+    def record(request) -> None:
+        if request.method == "PUT" and request.url.startswith(moto_endpoint):
+            number = int(parse_qs(urlsplit(request.url).query)["partNumber"][0])
+            checksums_sent[number] = request.headers.get("x-amz-checksum-crc32")
+
+    page.on("request", record)
+    open_media_tab(page, filmmaker, studio, title)
+    page.get_by_label("Choose the film file").set_input_files(
+        {"name": "film.mov", "mimeType": "video/quicktime", "buffer": film}
+    )
+    page.get_by_role("button", name="Upload", exact=True).first.click()
+    feature = page.locator('[data-kind="feature"]')
+    expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
+
+    db.session.expire_all()
+    asset = db.session.scalar(db.select(MediaAsset))
+    assert asset.status == AssetStatus.UPLOADED
+    assert storage.get(asset.source_key) == film
+    assert max(app_saw) < 10_000  # the app only saw small JSON requests, never the film
+    part = 5 * MiB
+    assert (
+        checksums_sent
+        == {  # what the browser computed is what Python computes
+            n: crc32_checksum(film[(n - 1) * part : n * part]) for n in (1, 2, 3)
+        }
+    )
