@@ -123,8 +123,7 @@ def start_transcoding(
         {"index": t.index, "codec": t.codec, "channels": t.channels, "language": t.language}
         for t in info.audio_tracks
     ]
-    asset.status = AssetStatus.TRANSCODING
-    asset.progress = 0
+    asset.status = AssetStatus.TRANSCODING  # progress carries on from fetching the source
     asset.updated_at = utcnow()
     # A partial run may have left rows: keep their attempt counts, reset the rest.
     existing = {row.name: row for row in asset.renditions}

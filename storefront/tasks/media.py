@@ -116,7 +116,13 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
 
     storage.delete_prefix(job.prefix)  # whatever an interrupted attempt managed to upload
     try:
-        source = fetch_source(storage, job.source_key, job.size_bytes, work)
+        source = fetch_source(
+            storage,
+            job.source_key,
+            job.size_bytes,
+            work,
+            lambda received: lease.download_progress(received, job.size_bytes),
+        )
     except ObjectNotFound as exc:
         raise ProbeError("missing", detail=job.source_key) from exc
     lease.check()

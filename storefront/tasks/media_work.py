@@ -36,6 +36,9 @@ PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/mp2t"
 UPLOAD_THREADS = 8
 # Share of the asset's progress bar spent transcoding; uploading fills the rest.
+#: Shares of the asset's progress bar: fetching the source from S3 (minutes for a feature),
+#: then transcoding; the rest is uploading the package.
+DOWNLOAD_SHARE = 10
 TRANSCODE_SHARE = 90
 _PROGRESS_SECONDS = 2.0
 _PROGRESS_STEP = 2
@@ -147,7 +150,12 @@ class Lease:
                 self.lost.set()
                 return
 
-    def progress(self, percent: int, rendition_percent: int | None = None) -> None:
+    def progress(
+        self,
+        percent: int,
+        rendition_percent: int | None = None,
+        status: AssetStatus = AssetStatus.TRANSCODING,
+    ) -> None:
         """Record progress if it moved enough since the last write (or ``percent`` is 100)."""
         now = time.monotonic()
         if percent <= self._last_percent:
@@ -160,7 +168,7 @@ class Lease:
             with self.engine.begin() as conn:
                 touched = conn.execute(
                     sa.update(MediaAsset)
-                    .where(*self._ours(AssetStatus.TRANSCODING))
+                    .where(*self._ours(status))
                     .values(progress=percent, updated_at=utcnow())
                 ).rowcount
                 if touched == 1 and rendition_percent is not None:
@@ -175,10 +183,17 @@ class Lease:
         if touched != 1:
             self.lost.set()
 
+    def download_progress(self, received: int, total: int) -> None:
+        """Bytes of the source fetched so far, mapped onto the bar's download share."""
+        if total > 0:
+            share = DOWNLOAD_SHARE * min(received, total) // total
+            self.progress(share, status=AssetStatus.PROBING)
+
     def transcode_progress(self, percent: float) -> None:
         """FFmpeg's 0..100 mapped onto the share of the bar spent transcoding."""
         done = int(percent)
-        self.progress(done * TRANSCODE_SHARE // 100, min(done, 99))
+        share = DOWNLOAD_SHARE + done * (TRANSCODE_SHARE - DOWNLOAD_SHARE) // 100
+        self.progress(share, min(done, 99))
 
 
 def attempt_dir(settings: PipelineSettings, asset_id: int, attempt: int) -> Path:
@@ -215,14 +230,21 @@ def local_source(storage: Storage, key: str) -> Path | None:
     return None
 
 
-def fetch_source(storage: Storage, key: str, size: int, work: Path) -> Path:
-    """The source as a local file: in place on local storage, else streamed to ``work``."""
+def fetch_source(
+    storage: Storage,
+    key: str,
+    size: int,
+    work: Path,
+    on_progress: Callable[[int], None] | None = None,
+) -> Path:
+    """The source as a local file: in place on local storage, else streamed to ``work``
+    (``on_progress`` hears the bytes received so far)."""
     path = local_source(storage, key)
     if path is not None:
         return path
     require_space(work, size)
     target = work / ("source" + Path(key).suffix)
-    storage.download_to(key, target)
+    storage.download_to(key, target, on_progress)
     return target
 
 

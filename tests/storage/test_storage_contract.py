@@ -211,8 +211,11 @@ def test_upload_from_large_file_uses_parts(storage: Storage, tmp_path: Path) -> 
     if isinstance(storage, S3Storage):
         head = storage.client.head_object(Bucket=storage.bucket, Key=KEY)
         assert head["ETag"].strip('"').endswith("-2")  # sent as two 8 MiB-sized parts
-    storage.download_to(KEY, tmp_path / "copy.mov")
+    received: list[int] = []
+    storage.download_to(KEY, tmp_path / "copy.mov", received.append)
     assert (tmp_path / "copy.mov").read_bytes() == data
+    # The pipeline shows these as the source arrives: growing, ending at the whole file.
+    assert len(received) > 1 and received == sorted(received) and received[-1] == len(data)
 
 
 def test_delete_prefix_removes_only_that_prefix(storage: Storage) -> None:

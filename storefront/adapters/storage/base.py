@@ -6,7 +6,7 @@ import base64
 import binascii
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, Protocol, runtime_checkable
@@ -144,7 +144,9 @@ class Storage(Protocol):
 
     def open(self, key: str) -> BinaryIO: ...
 
-    def download_to(self, key: str, path: str | Path) -> None: ...
+    def download_to(
+        self, key: str, path: str | Path, on_progress: Callable[[int], None] | None = None
+    ) -> None: ...
 
     def upload_from(self, path: str | Path, key: str, content_type: str) -> None: ...
 

@@ -314,10 +314,17 @@ class LocalStorage:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise ObjectNotFound() from None
 
-    def download_to(self, key: str, path: str | Path) -> None:
-        """Copy the object to ``path`` (which appears only when complete)."""
+    def download_to(
+        self, key: str, path: str | Path, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Copy the object to ``path`` (appearing when complete), reporting bytes copied."""
+        copied = 0
         with self.open(key) as source, atomic_file(Path(path)) as target:
-            shutil.copyfileobj(source, target, CHUNK)
+            while chunk := source.read(CHUNK):
+                target.write(chunk)
+                copied += len(chunk)
+                if on_progress is not None:
+                    on_progress(copied)
 
     def upload_from(self, path: str | Path, key: str, content_type: str) -> None:
         """Copy a local file in as ``key``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
@@ -292,12 +292,26 @@ class S3Storage:
             response = self.client.get_object(Bucket=self.bucket, Key=key)
         return cast(BinaryIO, response["Body"])
 
-    def download_to(self, key: str, path: str | Path) -> None:
-        """Download with parallel ranged GETs; the file appears only when complete."""
+    def download_to(
+        self, key: str, path: str | Path, on_progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Download with parallel ranged GETs; the file appears only when complete.
+
+        ``on_progress`` is called with the bytes received so far (from transfer threads).
+        """
         check_key(key)
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        callback = None
+        if on_progress is not None:
+            lock, received = threading.Lock(), [0]
+
+            def callback(chunk: int) -> None:  # boto3 reports each chunk's size
+                with lock:
+                    received[0] += chunk
+                    on_progress(received[0])
+
         with _translate():
-            self.client.download_file(self.bucket, key, os.fspath(path))
+            self.client.download_file(self.bucket, key, os.fspath(path), Callback=callback)
 
     def upload_from(self, path: str | Path, key: str, content_type: str) -> None:
         """Upload a local file, in parallel parts sized by :func:`part_size_for`."""
