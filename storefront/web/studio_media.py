@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
@@ -111,6 +113,17 @@ def media_status(slug: str, title_id: int) -> ResponseReturnValue:
     )
 
 
+_Owned = TypeVar("_Owned", TitleImage, SubtitleTrack)
+
+
+def _of_title(model: type[_Owned], ident: int, title: Title) -> _Owned:
+    """The row ``ident`` of ``model`` if it belongs to ``title``; 404 otherwise."""
+    row = db.session.get(model, ident)
+    if row is None or row.title_id != title.id:
+        abort(404)
+    return row
+
+
 @bp.post("/<slug>/titles/<int:title_id>/images")
 @login_required
 def add_image(slug: str, title_id: int) -> ResponseReturnValue:
@@ -131,9 +144,7 @@ def add_image(slug: str, title_id: int) -> ResponseReturnValue:
 @login_required
 def delete_image(slug: str, title_id: int, image_id: int) -> ResponseReturnValue:
     _studio, title = title_or_404(slug, title_id)
-    image = db.session.get(TitleImage, image_id)
-    if image is None or image.title_id != title.id:
-        abort(404)
+    image = _of_title(TitleImage, image_id, title)
     images_service.delete_image(image)
     flash(_("The image is deleted."), "success")
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
@@ -166,9 +177,7 @@ def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
 @login_required
 def delete_subtitles(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
     _studio, title = title_or_404(slug, title_id)
-    track = db.session.get(SubtitleTrack, track_id)
-    if track is None or track.title_id != title.id:
-        abort(404)
+    track = _of_title(SubtitleTrack, track_id, title)
     subtitles_service.delete_track(track)
     flash(_("The subtitle track is deleted."), "success")
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))

@@ -16,7 +16,7 @@ from storefront.adapters.storage import Storage, keys
 from storefront.extensions import db
 from storefront.models import AssetKind, AssetStatus, MediaAsset, Title, TitleStatus
 from tests.media.conftest import FAST_H264, Clips, clips, ffmpeg, video  # noqa: F401
-from tests.storage.conftest import ACCESS_KEY, REGION, SECRET_KEY, bucket, moto_endpoint  # noqa: F401
+from tests.storage.conftest import bucket, moto_endpoint, moto_settings  # noqa: F401
 
 # Two rungs and 2 s segments keep each transcode around a second.
 FAST_LADDER = [(360, 800, 96), (720, 2800, 128)]
@@ -40,13 +40,9 @@ def fast_settings(
     )
     if storage_backend == "s3":
         settings.update(
-            STORAGE_BACKEND="s3",
-            S3_BUCKET=request.getfixturevalue("bucket"),
-            S3_ENDPOINT_URL=request.getfixturevalue("moto_endpoint"),
-            S3_REGION=REGION,
-            S3_ADDRESSING_STYLE="path",
-            S3_ACCESS_KEY_ID=ACCESS_KEY,
-            S3_SECRET_ACCESS_KEY=SECRET_KEY,
+            moto_settings(
+                request.getfixturevalue("moto_endpoint"), request.getfixturevalue("bucket")
+            )
         )
     return settings
 

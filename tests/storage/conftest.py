@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -42,18 +43,35 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
-@pytest.fixture
-def bucket(moto_endpoint: str) -> str:
-    """A fresh bucket per test."""
-    name = f"test-{uuid.uuid4().hex[:16]}"
-    client = boto3.client(
+def moto_client(endpoint: str) -> Any:
+    """A plain boto3 S3 client on moto's server, for looking behind the app's back."""
+    return boto3.client(
         "s3",
-        endpoint_url=moto_endpoint,
+        endpoint_url=endpoint,
         region_name=REGION,
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
     )
-    client.create_bucket(Bucket=name)
+
+
+def moto_settings(endpoint: str, bucket: str) -> dict[str, str]:
+    """App settings that put its storage on moto's server (path-style, the test keys)."""
+    return {
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": bucket,
+        "S3_ENDPOINT_URL": endpoint,
+        "S3_REGION": REGION,
+        "S3_ADDRESSING_STYLE": "path",
+        "S3_ACCESS_KEY_ID": ACCESS_KEY,
+        "S3_SECRET_ACCESS_KEY": SECRET_KEY,
+    }
+
+
+@pytest.fixture
+def bucket(moto_endpoint: str) -> str:
+    """A fresh bucket per test."""
+    name = f"test-{uuid.uuid4().hex[:16]}"
+    moto_client(moto_endpoint).create_bucket(Bucket=name)
     return name
 
 

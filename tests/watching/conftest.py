@@ -36,7 +36,14 @@ from storefront.models import (
     utcnow,
 )
 
-from ..storage.conftest import ACCESS_KEY, REGION, SECRET_KEY, bucket, moto_endpoint  # noqa: F401
+from ..storage.conftest import (  # noqa: F401 - fixtures, and keys for test_hls_client
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    bucket,
+    moto_endpoint,
+    moto_settings,
+)
 
 RENDITIONS = [("180p", 320, 180, 300_000), ("360p", 640, 360, 800_000)]
 DURATION_S = 6
@@ -235,15 +242,7 @@ def grant(
 @pytest.fixture
 def s3_backend(settings: dict, moto_endpoint: str, bucket: str) -> dict:  # noqa: F811
     """Run this test's app on the S3 backend (moto on loopback). Request it before `app`."""
-    settings.update(
-        STORAGE_BACKEND="s3",
-        S3_BUCKET=bucket,
-        S3_REGION=REGION,
-        S3_ENDPOINT_URL=moto_endpoint,
-        S3_ADDRESSING_STYLE="path",
-        S3_ACCESS_KEY_ID=ACCESS_KEY,
-        S3_SECRET_ACCESS_KEY=SECRET_KEY,
-    )
+    settings.update(moto_settings(moto_endpoint, bucket))
     return settings
 
 

@@ -7,6 +7,7 @@ them is the same for Stripe and for offline test payments.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,6 +62,17 @@ class InvalidPaymentRequest(PaymentError):
 
 class InvalidWebhook(Exception):
     """A webhook whose signature, timestamp or body cannot be trusted."""
+
+
+def parse_event(payload: bytes) -> Obj:
+    """The event in a webhook body whose signature was already checked."""
+    try:
+        event = json.loads(payload)
+    except ValueError as exc:
+        raise InvalidWebhook(f"malformed body: {exc}") from exc
+    if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
+        raise InvalidWebhook("not an event")
+    return event
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ from .base import (
     PaymentError,
     PaymentRateLimited,
     PaymentUnavailable,
+    parse_event,
 )
 
 log = logging.getLogger(__name__)
@@ -220,10 +220,4 @@ class StripeGateway:
             raise InvalidWebhook(f"bad signature: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise InvalidWebhook("body is not UTF-8") from exc
-        try:
-            event = json.loads(payload)
-        except ValueError as exc:
-            raise InvalidWebhook(f"malformed body: {exc}") from exc
-        if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
-            raise InvalidWebhook("not an event")
-        return event
+        return parse_event(payload)

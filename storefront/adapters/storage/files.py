@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import mimetypes
 import os
@@ -13,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .base import InvalidPart
+from .base import InvalidPart, crc32_text
 
 CHUNK = 1024 * 1024
 _EXTRA_TYPES = {
@@ -66,8 +65,8 @@ class PartDigest:
         self.crc = zlib.crc32(chunk, self.crc)
 
     def checksum(self) -> str:
-        """The CRC32 spelt as S3 does (see :func:`.base.crc32_checksum`)."""
-        return base64.b64encode(self.crc.to_bytes(4, "big")).decode("ascii")
+        """The CRC32 spelt as S3 does."""
+        return crc32_text(self.crc)
 
 
 def guess_type(name: str) -> str:

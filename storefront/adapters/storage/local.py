@@ -2,10 +2,10 @@
 
 Layout under ``root``: objects at ``root/{key}``; multipart uploads in
 ``root/.uploads/{upload_id}/`` holding ``manifest.json`` (key, content type, created),
-``{part:05d}`` data files and ``{part:05d}.etag`` (the part's MD5). A part whose bytes do
-not match the CRC32 it was signed with is refused and leaves nothing behind. Every file appears by
-atomic rename, so readers never see half-written data. Key segments starting with ``.``
-are reserved for this bookkeeping and rejected.
+``{part:05d}`` data files and ``{part:05d}.etag`` (the part's MD5). A part whose bytes
+do not match the CRC32 it was signed with is refused and leaves nothing behind. Every
+file appears by atomic rename, so readers never see half-written data. Key segments
+starting with ``.`` are reserved for this bookkeeping and rejected.
 
 "Signed URLs" point at the app: ``url_for_token(kind, token)`` builds them, and the app's
 routes call :meth:`LocalStorage.verify_token` and then :meth:`LocalStorage.write_part` or

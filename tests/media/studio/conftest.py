@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from storefront.adapters.storage import crc32_checksum
 from storefront.extensions import db
 from storefront.models import Studio, Title, TitleStatus
-from tests.storage.conftest import ACCESS_KEY, REGION, SECRET_KEY, bucket, moto_endpoint  # noqa: F401
+from tests.storage.conftest import bucket, moto_endpoint, moto_settings  # noqa: F401
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # the smallest part S3 accepts, to keep test files small
@@ -38,13 +38,9 @@ def backend(  # a module that needs it uses `pytestmark = pytest.mark.usefixture
     settings["UPLOAD_PART_BYTES"] = PART
     if request.param == "s3":
         settings.update(
-            STORAGE_BACKEND="s3",
-            S3_BUCKET=request.getfixturevalue("bucket"),
-            S3_ENDPOINT_URL=request.getfixturevalue("moto_endpoint"),
-            S3_REGION=REGION,
-            S3_ADDRESSING_STYLE="path",
-            S3_ACCESS_KEY_ID=ACCESS_KEY,
-            S3_SECRET_ACCESS_KEY=SECRET_KEY,
+            moto_settings(
+                request.getfixturevalue("moto_endpoint"), request.getfixturevalue("bucket")
+            )
         )
     else:
         settings.update(STORAGE_BACKEND="local", STORAGE_LOCAL_ROOT=str(tmp_path / "media"))

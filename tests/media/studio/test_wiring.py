@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
 from storefront.adapters.storage import LocalStorage
@@ -12,8 +11,7 @@ from storefront.adapters.storage.s3 import S3Storage
 from storefront.config import ConfigError, check_config, load_config
 from storefront.extensions import db
 from storefront.models import Title, TitleStatus
-
-from .conftest import ACCESS_KEY, REGION, SECRET_KEY
+from tests.storage.conftest import moto_client
 
 
 def test_storage_init_checks_local_storage(app, tmp_path):
@@ -33,14 +31,7 @@ def test_storage_init_applies_cors_to_the_bucket(backend, app, moto_endpoint):
         args=["storage", "init", "--origin", "https://films.example"]
     )
     assert result.exit_code == 0, result.output
-    client = boto3.client(
-        "s3",
-        endpoint_url=moto_endpoint,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    )
-    rules = client.get_bucket_cors(Bucket=app.config["S3_BUCKET"])["CORSRules"]
+    rules = moto_client(moto_endpoint).get_bucket_cors(Bucket=app.config["S3_BUCKET"])["CORSRules"]
     assert rules[0]["AllowedOrigins"] == ["https://films.example"]
     assert "PUT" in rules[0]["AllowedMethods"]
 
