@@ -72,7 +72,7 @@ def _measure(database_url: str, instance: Path, rounds: int) -> float:
 
     from storefront import create_app, models
     from storefront.extensions import db
-    from storefront.services.availability import availability_for_titles
+    from storefront.services.catalog.availability import availability_for_titles
 
     app = create_app(
         {

@@ -57,8 +57,8 @@ def run(rounds: int = ROUNDS) -> dict[str, float]:
         TitleStatus,
         utcnow,
     )
-    from storefront.services.accounts import create_user
-    from storefront.services.studios import create_studio
+    from storefront.services.accounts.studios import create_studio
+    from storefront.services.accounts.users import create_user
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

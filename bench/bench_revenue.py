@@ -119,8 +119,8 @@ def _load(app) -> None:  # type: ignore[no-untyped-def]
     """Accounts and studios through the services, ledger rows in bulk with generate_series."""
     from storefront.extensions import db
     from storefront.models import Title, TitleStatus, utcnow
-    from storefront.services.accounts import create_user
-    from storefront.services.studios import create_studio
+    from storefront.services.accounts.studios import create_studio
+    from storefront.services.accounts.users import create_user
 
     with app.app_context():
         admin = create_user("admin@bench.example", PASSWORD, is_admin=True)

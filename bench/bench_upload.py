@@ -147,8 +147,8 @@ def _app(endpoint: str, bucket: str, workdir: Path) -> Any:
     from storefront import create_app
     from storefront.extensions import db
     from storefront.models import Title, TitleStatus
-    from storefront.services.accounts import create_user
-    from storefront.services.studios import create_studio
+    from storefront.services.accounts.studios import create_studio
+    from storefront.services.accounts.users import create_user
 
     app = create_app(
         {

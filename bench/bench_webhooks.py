@@ -57,9 +57,9 @@ def _prepare(app, emu_url: str, count: int) -> list[bytes]:  # type: ignore[no-u
     """Paid sessions for ``count`` pending orders; their completed events, as Stripe sends them."""
     from storefront.extensions import db
     from storefront.models import Offer, Title, TitleStatus, utcnow
-    from storefront.services.accounts import create_user
-    from storefront.services.checkout import start_checkout
-    from storefront.services.studios import create_studio
+    from storefront.services.accounts.studios import create_studio
+    from storefront.services.accounts.users import create_user
+    from storefront.services.payments.checkout import start_checkout
 
     gateway = app.extensions["payments"]
     with app.test_request_context():

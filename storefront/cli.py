@@ -34,7 +34,7 @@ def init_app(app: Flask) -> None:
 def create_admin(email: str, password: str | None) -> None:
     """Make EMAIL an admin, creating the account if it does not exist."""
     from .services import ServiceError
-    from .services.accounts import create_user, find_user_by_email
+    from .services.accounts.users import create_user, find_user_by_email
 
     user = find_user_by_email(email)
     if user is None:
@@ -51,7 +51,7 @@ def create_admin(email: str, password: str | None) -> None:
 
 
 def ensure_user(email: str, name: str, *, admin: bool = False) -> User:
-    from .services.accounts import create_user, find_user_by_email
+    from .services.accounts.users import create_user, find_user_by_email
 
     return find_user_by_email(email) or create_user(email, DEMO_PASSWORD, name, is_admin=admin)
 

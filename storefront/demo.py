@@ -27,8 +27,8 @@ from .models import (
     TitleStatus,
     utcnow,
 )
-from .services.studios import create_studio
-from .services.titles import TitleData, create_title
+from .services.accounts.studios import create_studio
+from .services.catalog.titles import TitleData, create_title
 
 DEMO_TITLES = [
     TitleData(

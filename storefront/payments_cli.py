@@ -23,7 +23,7 @@ def reconcile_command(since: datetime | None) -> None:
     Exits with status 1 when there is any difference.
     """
     from .adapters.payments import PaymentError
-    from .services.reconcile import reconcile
+    from .services.payments.reconcile import reconcile
 
     gateway = current_app.extensions["payments"]
     start = since.replace(tzinfo=UTC) if since else None
@@ -43,7 +43,7 @@ def reconcile_command(since: datetime | None) -> None:
 def expire_orders_command() -> None:
     """Expire pending orders older than ORDER_PENDING_MINUTES now (a job does it every 5 min)."""
     from .extensions import db
-    from .services.orders import expire_stale_orders
+    from .services.payments.orders import expire_stale_orders
 
     count = expire_stale_orders(current_app.extensions["payments"])
     db.session.commit()

@@ -157,7 +157,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def make_user(app: Flask) -> Callable[..., User]:
-    from storefront.services.accounts import create_user
+    from storefront.services.accounts.users import create_user
 
     counter = iter(range(1, 10_000))
 
@@ -172,7 +172,7 @@ def make_user(app: Flask) -> Callable[..., User]:
 
 @pytest.fixture
 def make_studio(app: Flask, make_user: Callable[..., User]) -> Callable[..., Studio]:
-    from storefront.services.studios import create_studio
+    from storefront.services.accounts.studios import create_studio
 
     def make(
         owner: User | None = None, name: str = "Fjord Pictures", country: str = "NO"
@@ -188,7 +188,7 @@ def make_studio(app: Flask, make_user: Callable[..., User]) -> Callable[..., Stu
 @pytest.fixture
 def make_title(app: Flask, make_studio: Callable[..., Studio]) -> Callable[..., Title]:
     """A title (published by default) of a studio, with optional offers given as dicts."""
-    from storefront.services.studios import unique_slug
+    from storefront.services.accounts.studios import unique_slug
 
     def make(
         name: str = "The Long Winter",

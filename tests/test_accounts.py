@@ -122,7 +122,7 @@ def test_password_reset_for_unknown_email_says_the_same_and_sends_nothing(client
 
 
 def test_expired_or_tampered_reset_links_are_refused(app, client, viewer):
-    from storefront.services.accounts import make_reset_token
+    from storefront.services.accounts.users import make_reset_token
 
     token = make_reset_token(viewer)
     assert client.get(f"/password/reset/{token}x").status_code == 400

@@ -7,7 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storefront.models import OfferKind, TerritoryMode, TitleStatus
-from storefront.services.availability import NotAvailable, Reason, availability_for, resolve_offer
+from storefront.services.catalog.availability import (
+    NotAvailable,
+    Reason,
+    availability_for,
+    resolve_offer,
+)
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 

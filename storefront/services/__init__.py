@@ -1,4 +1,16 @@
-"""Business rules. No request objects here; functions flush, the caller commits."""
+"""Business rules, one package per domain. No request objects here; functions flush, the
+caller (the request boundary or a job) commits once.
+
+- `catalog`: titles, offers, availability (the one territory rule), the public catalogue
+- `media`: uploads, the transcode pipeline's state, images, subtitles, playlists
+- `payments`: checkout, orders, fulfilment, refunds, disputes, Connect, ledger, reconcile
+- `watching`: library, playback, progress
+- `accounts`: users, studios, mail
+- `reports`: revenue read from the ledger
+- `storage`: the configured storage backend, shared by media and watching
+
+Arrows point down: web -> services -> models and adapters. Services never import web.
+"""
 
 
 class ServiceError(Exception):

@@ -26,7 +26,7 @@ from ..adapters.storage import ObjectNotFound, Storage
 from ..extensions import db
 from ..jobs import enqueue, in_app_context, on_worker_start
 from ..models import AssetStatus, MediaAsset, utcnow
-from ..services import media_pipeline as pipeline
+from ..services.media import pipeline
 from ..services.storage import get_storage
 from .media_work import (
     TRANSCODE_SHARE,

@@ -20,7 +20,7 @@ def defer_offline_delivery(event_id: str) -> None:
 
 
 def _deliver(event_id: str) -> str:
-    from ..services import webhooks
+    from ..services.payments import webhooks
 
     gateway = current_app.extensions["payments"]
     payload, signature = gateway.signed_event(event_id)
@@ -29,13 +29,13 @@ def _deliver(event_id: str) -> str:
 
 
 def _expire_orders() -> int:
-    from ..services.orders import expire_stale_orders
+    from ..services.payments.orders import expire_stale_orders
 
     return expire_stale_orders(current_app.extensions["payments"])
 
 
 def _retry_waiting() -> int:
-    from ..services.webhooks import retry_waiting
+    from ..services.payments.webhooks import retry_waiting
 
     return retry_waiting(current_app.extensions["payments"])
 

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def sweep_abandoned_uploads() -> tuple[int, int]:
     """Abort uploads abandoned for longer than UPLOAD_ABANDON_HOURS."""
-    from ..services.uploads import sweep_abandoned
+    from ..services.media.uploads import sweep_abandoned
 
     return sweep_abandoned()
 

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required, login_user
 
 from ..security import is_safe_next
 from ..services import ServiceError
-from ..services import accounts as accounts_service
+from ..services.accounts import users as accounts_service
 from .forms import ChangeEmailForm, ChangePasswordForm, PreferencesForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")

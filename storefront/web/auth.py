@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensions import limiter
 from ..security import is_safe_next
 from ..services import ServiceError
-from ..services import accounts as accounts_service
+from ..services.accounts import users as accounts_service
 from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 
 bp = Blueprint("auth", __name__)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ..countries import country_name
 from ..models import OfferKind
-from ..services.availability import Availability, Reason
+from ..services.catalog.availability import Availability, Reason
 
 
 def _place(code: str | None) -> str:

@@ -15,9 +15,14 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import OfferKind, Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
-from ..services.availability import Availability, NotAvailable, Reason, availability_for
-from ..services.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
-from ..services.orders import current_access, entitlement_of, gives_access, order_by_public_id
+from ..services.catalog.availability import Availability, NotAvailable, Reason, availability_for
+from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
+from ..services.payments.orders import (
+    current_access,
+    entitlement_of,
+    gives_access,
+    order_by_public_id,
+)
 from .links import title_url, watch_url
 from .payment_forms import BuyForm
 from .viewer import viewer_country

@@ -11,7 +11,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..countries import country_choices, is_country
-from ..services.accounts import MIN_PASSWORD_LENGTH
+from ..services.accounts.users import MIN_PASSWORD_LENGTH
 
 
 def _strip(value: str | None) -> str | None:

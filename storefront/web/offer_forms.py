@@ -35,9 +35,9 @@ from .. import money
 from ..countries import country_choices
 from ..models import Offer, OfferKind, TerritoryMode, Title
 from ..regions import REGIONS, expand
-from ..services.offers import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, OfferPlan, OffersPlan
-from ..services.offers import TerritoryPlan as RulePlan
-from ..services.pricing import currency_choices
+from ..services.catalog.offers import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, OfferPlan, OffersPlan
+from ..services.catalog.offers import TerritoryPlan as RulePlan
+from ..services.catalog.pricing import currency_choices
 
 SPARE_ROWS = 2
 _INPUT_FORMAT = "%Y-%m-%dT%H:%M"

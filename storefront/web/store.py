@@ -23,9 +23,10 @@ from ..models import (
     TitleStatus,
     utcnow,
 )
-from ..services import catalogue, library, playback
-from ..services.availability import SELLABLE_STATUSES, availability_for
-from ..services.playback import PlaybackRefused
+from ..services.catalog import catalogue
+from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
+from ..services.watching import library, playback
+from ..services.watching.playback import PlaybackRefused
 from .page_cache import FragmentCache
 from .viewer import viewer_country
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from ..security import is_studio_owner, studio_or_404
 from ..services import ServiceError
-from ..services import studios as studios_service
+from ..services.accounts import studios as studios_service
 from .forms import InviteForm, StudioForm
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")

@@ -25,10 +25,11 @@ from ..models import (
     UploadStatus,
 )
 from ..security import title_or_404
-from ..services import ServiceError, media_pipeline
-from ..services import images as images_service
-from ..services import subtitles as subtitles_service
-from ..services import titles as titles_service
+from ..services import ServiceError
+from ..services.catalog import titles as titles_service
+from ..services.media import images as images_service
+from ..services.media import pipeline
+from ..services.media import subtitles as subtitles_service
 from .title_forms import ImageForm, SubtitleForm
 
 bp = Blueprint("studio_media", __name__, url_prefix="/studio")
@@ -48,7 +49,7 @@ KIND_LABELS = {AssetKind.FEATURE: _l("Film"), AssetKind.TRAILER: _l("Trailer")}
 
 def asset_json(asset: MediaAsset) -> dict:
     """What the Media tab shows about an asset, also polled while it is processed."""
-    data = media_pipeline.asset_status(asset)  # status, progress, probe facts, reason
+    data = pipeline.asset_status(asset)  # status, progress, probe facts, reason
     data.update(
         status_label=str(ASSET_STATUS_LABELS[asset.status]),
         in_progress=asset.status in IN_PROGRESS,

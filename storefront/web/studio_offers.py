@@ -13,8 +13,8 @@ from ..extensions import db
 from ..models import Studio, Title, utcnow
 from ..regions import REGIONS_BY_KEY
 from ..security import studio_or_404
-from ..services import offers as offers_service
-from ..services.offer_summary import summarize
+from ..services.catalog import offers as offers_service
+from ..services.catalog.offer_summary import summarize
 from .offer_forms import SPARE_ROWS, OffersForm, initial_data
 
 bp = Blueprint("studio_offers", __name__, url_prefix="/studio")

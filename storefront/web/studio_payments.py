@@ -20,15 +20,15 @@ from ..models import Order, Studio
 from ..money import format_amount, to_major_string
 from ..security import admin_required, is_studio_owner, studio_or_404
 from ..services import ServiceError
-from ..services.connect import (
+from ..services.payments.connect import (
     connect_enabled,
     payment_blockers,
     refresh_account,
     requirement_labels,
     start_onboarding,
 )
-from ..services.orders import entitlement_of, flagged_orders
-from ..services.refunds import parse_refund_amount, refundable_amount, request_refund
+from ..services.payments.orders import entitlement_of, flagged_orders
+from ..services.payments.refunds import parse_refund_amount, refundable_amount, request_refund
 from .payment_forms import ConnectForm, RefundForm
 
 bp = Blueprint("studio_payments", __name__)

@@ -12,7 +12,7 @@ from ..genres import genre_label
 from ..models import Order, Studio, Title
 from ..security import studio_or_404, title_or_404
 from ..services import ServiceError
-from ..services import titles as titles_service
+from ..services.catalog import titles as titles_service
 from .title_forms import TitleForm
 
 bp = Blueprint("studio_titles", __name__, url_prefix="/studio")

@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from ..models import Title, UploadSession
 from ..security import title_or_404
 from ..services import ServiceError
-from ..services import uploads as uploads_service
+from ..services.media import uploads as uploads_service
 from .studio_media import asset_json
 
 bp = Blueprint("studio_uploads", __name__, url_prefix="/studio")

@@ -21,7 +21,7 @@ from ..countries import country_choices
 from ..genres import genre_choices
 from ..languages import language_choices
 from ..models import CreditRole, ImageKind, SubtitleKind
-from ..services.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
+from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
 
 # Form field name for each credit role, and its label.
 CREDIT_FIELDS = {

@@ -25,10 +25,11 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
-from ..services import library as library_service
-from ..services import playback, playlists
-from ..services.availability import SELLABLE_STATUSES
-from ..services.playback import PlaybackRefused, Refusal, StreamClaims
+from ..services.catalog.availability import SELLABLE_STATUSES
+from ..services.media import playlists
+from ..services.watching import library as library_service
+from ..services.watching import playback
+from ..services.watching.playback import PlaybackRefused, Refusal, StreamClaims
 from .viewer import viewer_country
 
 bp = Blueprint("watch", __name__)

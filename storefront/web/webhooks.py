@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from ..adapters.payments import InvalidWebhook, PaymentError
 from ..extensions import csrf
-from ..services import webhooks
+from ..services.payments import webhooks
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger(__name__)

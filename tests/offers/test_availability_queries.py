@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from storefront.extensions import db
 from storefront.models import Title, TitleStatus
-from storefront.services.availability import (
+from storefront.services.catalog.availability import (
     availability_for,
     availability_for_titles,
     evaluate,

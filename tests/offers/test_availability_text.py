@@ -9,12 +9,7 @@ import pytest
 from flask import render_template_string
 
 from storefront.models import OfferKind
-from storefront.services.availability import (
-    Availability,
-    OfferOption,
-    Reason,
-    Withheld,
-)
+from storefront.services.catalog.availability import Availability, OfferOption, Reason, Withheld
 from storefront.web.availability_text import availability_sentences
 
 MARCH = datetime(2027, 3, 1, 12, tzinfo=UTC)

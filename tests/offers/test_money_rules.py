@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storefront import money
-from storefront.services.pricing import PriceError, check_amount, parse_price
+from storefront.services.catalog.pricing import PriceError, check_amount, parse_price
 
 
 @pytest.fixture(autouse=True)

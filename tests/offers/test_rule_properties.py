@@ -8,12 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from storefront.models import OfferKind, TerritoryMode
-from storefront.services.availability import (
-    OfferRule,
-    Reason,
-    TerritoryRule,
-    evaluate,
-)
+from storefront.services.catalog.availability import OfferRule, Reason, TerritoryRule, evaluate
 
 T0 = datetime(2027, 3, 1, tzinfo=UTC)
 COUNTRIES = ["NO", "SE", "FR", "JP", "US", "BR"]

@@ -45,7 +45,7 @@ def test_single_account_mode_needs_no_setup(filmmaker_client, studio):
 
 
 def test_a_studio_without_an_account_cannot_sell(connect_app, viewer_client, film, emu):
-    from storefront.services.connect import payment_blockers
+    from storefront.services.payments.connect import payment_blockers
 
     response = checkout(viewer_client, film, "rent")
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from storefront.extensions import db
 from storefront.models import Order, OrderStatus, utcnow
-from storefront.services.orders import expire_stale_orders
+from storefront.services.payments.orders import expire_stale_orders
 
 from .conftest import checkout, fresh, latest_order, session_id_from
 

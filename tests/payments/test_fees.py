@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from storefront.config import ConfigError, check_config, load_config
-from storefront.services.connect import requirement_labels
-from storefront.services.fees import platform_fee
+from storefront.services.payments.connect import requirement_labels
+from storefront.services.payments.fees import platform_fee
 
 
 @pytest.mark.parametrize(

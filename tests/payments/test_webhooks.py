@@ -226,7 +226,7 @@ def test_a_lost_dispute_revokes_access(viewer_client, viewer, film, emu, webhook
 def test_waiting_events_are_retried_by_the_periodic_job(
     app, viewer_client, viewer, film, emu, webhooks, sdk
 ):
-    from storefront.services.webhooks import retry_waiting
+    from storefront.services.payments.webhooks import retry_waiting
 
     emu.hold_webhooks = True
     emu.pay(session_id_from(checkout(viewer_client, film, "rent").location))

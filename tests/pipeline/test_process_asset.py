@@ -19,7 +19,7 @@ from storefront.models import (
     TitleStatus,
     utcnow,
 )
-from storefront.services.media_pipeline import asset_status, hls_prefix
+from storefront.services.media.pipeline import asset_status, hls_prefix
 from storefront.tasks.media import process_asset
 
 from .conftest import fresh

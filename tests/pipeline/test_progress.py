@@ -8,7 +8,7 @@ from storefront.adapters.media.ladder import choose_renditions
 from storefront.adapters.media.probe import probe
 from storefront.extensions import db
 from storefront.models import AssetStatus, MediaAsset, utcnow
-from storefront.services.media_pipeline import claim_asset, start_transcoding
+from storefront.services.media.pipeline import claim_asset, start_transcoding
 from storefront.tasks.media import settings
 from storefront.tasks.media_work import DOWNLOAD_SHARE, Lease
 

@@ -16,7 +16,7 @@ from storefront.models import (
     WatchProgress,
     utcnow,
 )
-from storefront.services import playback
+from storefront.services.watching import playback
 
 from .conftest import grant
 

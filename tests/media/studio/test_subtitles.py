@@ -8,7 +8,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import SubtitleKind, SubtitleTrack
-from storefront.services.subtitle_formats import SubtitleFormatError, to_webvtt
+from storefront.services.media.subtitle_formats import SubtitleFormatError, to_webvtt
 
 SRT = """1
 00:00:01,000 --> 00:00:03,500

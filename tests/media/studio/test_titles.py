@@ -150,7 +150,7 @@ def test_bad_input_is_refused_next_to_the_field_and_nothing_is_saved(
 
 
 def test_the_service_checks_the_rules_too(app, studio):
-    from storefront.services.titles import TitleData, TitleInvalid, create_title
+    from storefront.services.catalog.titles import TitleData, TitleInvalid, create_title
 
     with pytest.raises(TitleInvalid) as caught:
         create_title(

@@ -18,8 +18,8 @@ from storefront.models import (
     UploadStatus,
     utcnow,
 )
-from storefront.services import uploads as uploads_service
-from storefront.services.titles import can_sell, current_asset
+from storefront.services.catalog.titles import can_sell, current_asset
+from storefront.services.media import uploads as uploads_service
 
 from .conftest import PART, FilmFile, queued, reload
 

@@ -1,0 +1,30 @@
+"""Send a mail and keep a copy in the outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from ...extensions import db
+from ...models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(to: str, subject: str, body: str) -> OutboxMessage:
+    """Record the message and hand it to the configured mailer.
+
+    A failing SMTP server must not lose the message or break the page: the error is kept on
+    the outbox row (admins see it) and logged.
+    """
+    message = OutboxMessage(to=to, subject=subject, body=body)
+    db.session.add(message)
+    try:
+        current_app.extensions["mailer"].send(to, subject, body)
+        message.sent_at = utcnow()
+    except Exception as exc:  # SMTP errors come in many classes; all are kept, none raised
+        log.exception("Mail to %s failed", to)
+        message.error = str(exc)
+    db.session.flush()
+    return message

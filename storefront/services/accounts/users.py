@@ -1,0 +1,153 @@
+"""Accounts: sign-up, authentication, password reset and credential changes."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from ...extensions import db
+from ...models import User, utcnow
+from ...security import hash_password, new_security_stamp, verify_password
+from .. import ServiceError
+from .mail import send_mail
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
+
+
+def create_user(
+    email: str,
+    password: str,
+    display_name: str = "",
+    *,
+    locale: str | None = None,
+    is_admin: bool = False,
+) -> User:
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise ServiceError(_("An account with this email address already exists."))
+    check_password_strength(password)
+    user = User(
+        email=email,
+        password_hash=hash_password(password),
+        display_name=display_name.strip() or email.split("@")[0],
+        locale=locale,
+        is_admin=is_admin,
+        security_stamp=new_security_stamp(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None, without telling which part was wrong."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if user is None or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The stamp changes when the password does, so a used link stops working: single use.
+    return _reset_serializer().dumps({"u": user.id, "s": user.security_stamp})
+
+
+def send_password_reset(email: str) -> None:
+    """Mail a reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        return
+    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    send_mail(
+        user.email,
+        _("Reset your password"),
+        _(
+            "Someone asked to reset the password of your account.\n\n"
+            "Choose a new password here (the link works once, for %(minutes)d minutes):\n"
+            "%(link)s\n\n"
+            "If it was not you, ignore this message; your password stays as it is.",
+            minutes=minutes,
+            link=link,
+        ),
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise ServiceError(_("This reset link has expired. Ask for a new one.")) from exc
+    except BadSignature as exc:
+        raise ServiceError(_("This reset link is not valid. Ask for a new one.")) from exc
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) else None
+    if user is None or user.security_stamp != data.get("s"):
+        raise ServiceError(_("This reset link has already been used. Ask for a new one."))
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    check_password_strength(new_password)
+    user.password_hash = hash_password(new_password)
+    user.security_stamp = new_security_stamp()
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    if not verify_password(user.password_hash, current_password):
+        raise ServiceError(_("Your current password is not correct."))
+    set_password(user, new_password)
+
+
+def change_email(user: User, password: str, new_email: str) -> None:
+    if not verify_password(user.password_hash, password):
+        raise ServiceError(_("Your current password is not correct."))
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        return
+    if find_user_by_email(new_email) is not None:
+        raise ServiceError(_("An account with this email address already exists."))
+    old_email = user.email
+    user.email = new_email
+    user.security_stamp = new_security_stamp()
+    db.session.flush()
+    send_mail(
+        old_email,
+        _("Your email address was changed"),
+        _(
+            "The email address of your account is now %(email)s.\n"
+            "If you did not make this change, reset your password and contact us.",
+            email=new_email,
+        ),
+    )
+
+
+def update_preferences(user: User, display_name: str, locale: str | None, timezone: str) -> None:
+    user.display_name = display_name.strip() or user.display_name
+    user.locale = locale or None
+    user.timezone = timezone
+    db.session.flush()

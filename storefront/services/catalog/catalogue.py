@@ -1,0 +1,374 @@
+"""The public catalogue: which published titles a viewer sees, filtered, sorted and paged,
+each with its availability for that viewer (asked of the one availability rule).
+
+A page costs a fixed number of queries whatever its size: titles, count, offers, territories,
+posters. Orders are never read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from ...extensions import db
+from ...models import (
+    CreditRole,
+    Entitlement,
+    FacetKind,
+    ImageKind,
+    Offer,
+    OfferTerritory,
+    Studio,
+    SubtitleTrack,
+    TerritoryMode,
+    Title,
+    TitleCredit,
+    TitleFacet,
+    TitleImage,
+    TitleStatus,
+)
+from .availability import Availability, availability_for_titles
+
+PAGE_SIZE = 48
+SORTS = ("newest", "az")
+MAX_QUERY_LENGTH = 100
+# "Available to me" evaluates the rule over candidates in this many titles at a time.
+_AVAILABLE_CHUNK = 200
+
+
+class fold(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it is
+    """Case-folded text for case-insensitive search, identical on SQLite and PostgreSQL.
+
+    SQLite's own lower() only folds ASCII, so SQLite gets a Python function registered on
+    each connection; PostgreSQL's lower() already folds every script.
+    """
+
+    type = sa.String()
+    inherit_cache = True
+    name = "fold"
+
+
+@compiles(fold)
+def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"sf_fold({compiler.process(element.clauses, **kw)})"
+
+
+def _python_fold(value: str | None) -> str | None:
+    return value.lower() if isinstance(value, str) else value
+
+
+@sa.event.listens_for(Engine, "connect")
+def _register_sqlite_fold(dbapi_connection: Any, connection_record: Any) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function("sf_fold", 1, _python_fold, deterministic=True)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueQuery:
+    """What the viewer asked for; build it with :func:`parse_query` from request args."""
+
+    q: str = ""
+    genre: str = ""
+    language: str = ""
+    subtitle: str = ""
+    country: str = ""
+    available: bool = False
+    sort: str = "newest"
+    page: int = 1
+    studio_id: int | None = None
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments for links (pagination keeps the filters)."""
+        values = {
+            "q": self.q,
+            "genre": self.genre,
+            "language": self.language,
+            "subtitle": self.subtitle,
+            "country": self.country,
+            "available": "1" if self.available else "",
+            "sort": self.sort if self.sort != "newest" else "",
+            "page": self.page if self.page != 1 else "",
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+
+def parse_query(args: Any, studio_id: int | None = None) -> CatalogueQuery:
+    """Lenient parsing: unknown or malformed values fall back to defaults, never an error."""
+
+    def text(name: str, limit: int = 40) -> str:
+        return str(args.get(name, "") or "").strip()[:limit]
+
+    try:
+        page = max(1, min(int(args.get("page", 1) or 1), 10_000))
+    except (TypeError, ValueError):
+        page = 1
+    sort = text("sort")
+    return CatalogueQuery(
+        q=text("q", MAX_QUERY_LENGTH),
+        genre=text("genre"),
+        language=text("language").lower(),
+        subtitle=text("subtitle").lower(),
+        country=text("country").upper(),
+        available=text("available") in {"1", "on", "true", "yes"},
+        sort=sort if sort in SORTS else "newest",
+        page=page,
+        studio_id=studio_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: int
+    slug: str
+    name: str
+    year: int | None
+    studio_name: str
+    poster_key: str | None
+    availability: Availability
+
+
+@dataclass(slots=True)
+class CataloguePage:
+    query: CatalogueQuery
+    cards: list[Card]
+    total: int | None  # None with "available to me": counting would evaluate every title
+    has_next: bool
+    per_page: int = PAGE_SIZE
+    owned: set[int] = field(default_factory=set)
+
+    @property
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // self.per_page))
+
+
+def _title_columns() -> list[Any]:
+    return [
+        Title.id,
+        Title.slug,
+        Title.name,
+        Title.year,
+        Title.status,
+        Title.rental_start_days,
+        Title.rental_watch_hours,
+        Studio.name.label("studio_name"),
+    ]
+
+
+def _filtered(query: CatalogueQuery, columns: Sequence[Any]) -> sa.Select[Any]:
+    stmt = (
+        sa.select(*columns)
+        .join(Studio, Studio.id == Title.studio_id)
+        .where(Title.status == TitleStatus.PUBLISHED)
+    )
+    if query.studio_id is not None:
+        stmt = stmt.where(Title.studio_id == query.studio_id)
+    for kind, value in (
+        (FacetKind.GENRE, query.genre),
+        (FacetKind.LANGUAGE, query.language),
+        (FacetKind.COUNTRY, query.country),
+    ):
+        if value:
+            stmt = stmt.where(
+                Title.id.in_(
+                    sa.select(TitleFacet.title_id).where(
+                        TitleFacet.kind == kind, TitleFacet.value == value
+                    )
+                )
+            )
+    if query.subtitle:
+        stmt = stmt.where(
+            Title.id.in_(
+                sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language == query.subtitle)
+            )
+        )
+    if query.q:
+        pattern = query.q.lower()
+        people = sa.select(TitleCredit.title_id).where(
+            TitleCredit.role.in_([CreditRole.DIRECTOR, CreditRole.CAST]),
+            fold(TitleCredit.name).contains(pattern, autoescape=True),
+        )
+        stmt = stmt.where(
+            sa.or_(
+                fold(Title.name).contains(pattern, autoescape=True),
+                fold(Title.original_name).contains(pattern, autoescape=True),
+                fold(Title.synopsis).contains(pattern, autoescape=True),
+                Title.id.in_(people),
+            )
+        )
+    return stmt
+
+
+def _ordered(stmt: sa.Select[Any], sort: str) -> sa.Select[Any]:
+    if sort == "az":
+        return stmt.order_by(fold(Title.name), Title.id)
+    return stmt.order_by(Title.published_at.desc(), Title.id.desc())
+
+
+def _territory_candidates(stmt: sa.Select[Any], country: str | None) -> sa.Select[Any]:
+    """Narrow "available to me" to titles with an active offer whose territories could admit
+    the country. Only a pre-filter to keep the work small: the availability rule still
+    decides (windows, prices), so a title this lets through may still be dropped."""
+    if country is None:
+        admits = sa.and_(
+            Offer.territory_mode == TerritoryMode.WORLDWIDE,
+            ~sa.exists().where(OfferTerritory.offer_id == Offer.id, OfferTerritory.blocked),
+        )
+    else:
+        row = sa.select(OfferTerritory.id).where(
+            OfferTerritory.offer_id == Offer.id, OfferTerritory.country == country
+        )
+        admits = sa.or_(
+            sa.and_(
+                Offer.territory_mode == TerritoryMode.ALLOW,
+                sa.exists(row.where(~OfferTerritory.blocked)),
+            ),
+            sa.and_(
+                Offer.territory_mode != TerritoryMode.ALLOW,
+                ~sa.exists(row.where(OfferTerritory.blocked)),
+            ),
+        )
+    return stmt.where(sa.exists().where(Offer.title_id == Title.id, Offer.active.is_(True), admits))
+
+
+def browse(
+    query: CatalogueQuery, country: str | None, at: datetime, user_id: int | None = None
+) -> CataloguePage:
+    """One page of the catalogue for a viewer in ``country`` at time ``at``."""
+    offset = (query.page - 1) * PAGE_SIZE
+    if query.available:
+        rows, availability, has_next = _available_page(query, country, at, offset)
+        total = None
+    else:
+        stmt = _filtered(query, _title_columns())
+        rows = db.session.execute(_ordered(stmt, query.sort).limit(PAGE_SIZE).offset(offset)).all()
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(_filtered(query, [Title.id]).subquery())
+        )
+        has_next = offset + len(rows) < (total or 0)
+        availability = availability_for_titles(rows, country, at)
+    posters = poster_keys([r.id for r in rows], width=342)
+    cards = [
+        Card(r.id, r.slug, r.name, r.year, r.studio_name, posters.get(r.id), availability[r.id])
+        for r in rows
+    ]
+    owned = owned_title_ids(user_id, [r.id for r in rows]) if user_id else set()
+    return CataloguePage(query, cards, total, has_next, owned=owned)
+
+
+def _available_page(
+    query: CatalogueQuery, country: str | None, at: datetime, offset: int
+) -> tuple[list[Any], dict[int, Availability], bool]:
+    """Walk the candidates in order, keeping those the rule says are available."""
+    stmt = _ordered(_territory_candidates(_filtered(query, _title_columns()), country), query.sort)
+    kept: list[Any] = []
+    availability: dict[int, Availability] = {}
+    skipped = 0
+    position = 0
+    while True:
+        chunk = db.session.execute(stmt.limit(_AVAILABLE_CHUNK).offset(position)).all()
+        position += len(chunk)
+        found = availability_for_titles(chunk, country, at)
+        for row in chunk:
+            if not found[row.id].is_available:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            if len(kept) == PAGE_SIZE:
+                return kept, availability, True
+            kept.append(row)
+            availability[row.id] = found[row.id]
+        if len(chunk) < _AVAILABLE_CHUNK:
+            return kept, availability, False
+
+
+def pick_image_key(keys: dict[str, str], width: int) -> str | None:
+    """The smallest stored size at least ``width`` pixels wide (sizes are named like w342)."""
+
+    def size(name: str) -> int:
+        digits = "".join(ch for ch in name if ch.isdigit())
+        return int(digits) if digits else 0
+
+    if not keys:
+        return None
+    ranked = sorted(keys, key=size)
+    for name in ranked:
+        if size(name) >= width:
+            return keys[name]
+    return keys[ranked[-1]]
+
+
+def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
+    """Each title's first poster, at the size that fits ``width`` (one query)."""
+    if not title_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(TitleImage.title_id, TitleImage.keys)
+        .where(TitleImage.title_id.in_(title_ids), TitleImage.kind == ImageKind.POSTER)
+        .order_by(TitleImage.title_id, TitleImage.position, TitleImage.id)
+    ).all()
+    found: dict[int, str] = {}
+    for title_id, keys in rows:
+        if title_id not in found:
+            key = pick_image_key(keys or {}, width)
+            if key:
+                found[title_id] = key
+    return found
+
+
+def owned_title_ids(user_id: int, title_ids: Sequence[int]) -> set[int]:
+    """Which of these titles the viewer holds an entitlement for (one query, by index)."""
+    if not title_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(Entitlement.title_id).where(
+                Entitlement.user_id == user_id, Entitlement.title_id.in_(title_ids)
+            )
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FacetChoices:
+    genres: list[str]
+    languages: list[str]
+    countries: list[str]
+    subtitles: list[str]
+
+
+def facet_choices() -> FacetChoices:
+    """Values offered in the filter menus (those used by at least one published title)."""
+    published = sa.select(Title.id).where(Title.status == TitleStatus.PUBLISHED)
+    rows = db.session.execute(
+        sa.select(TitleFacet.kind, TitleFacet.value)
+        .where(TitleFacet.title_id.in_(published))
+        .group_by(TitleFacet.kind, TitleFacet.value)
+    ).all()
+    subtitles = db.session.scalars(
+        sa.select(SubtitleTrack.language)
+        .where(SubtitleTrack.title_id.in_(published))
+        .group_by(SubtitleTrack.language)
+    ).all()
+    by_kind: dict[str, list[str]] = {k.value: [] for k in FacetKind}
+    for kind, value in rows:
+        by_kind[str(kind.value if hasattr(kind, "value") else kind)].append(value)
+    return FacetChoices(
+        genres=sorted(by_kind[FacetKind.GENRE.value]),
+        languages=sorted(by_kind[FacetKind.LANGUAGE.value]),
+        countries=sorted(by_kind[FacetKind.COUNTRY.value]),
+        subtitles=sorted(subtitles),
+    )

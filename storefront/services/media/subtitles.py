@@ -1,0 +1,87 @@
+"""Subtitle and caption tracks of a title: one per language and kind, stored as WebVTT."""
+
+from __future__ import annotations
+
+from typing import BinaryIO
+
+from babel import Locale, UnknownLocaleError
+from flask import current_app
+from flask_babel import gettext as _
+
+from ...adapters.storage import StorageError, keys
+from ...extensions import db
+from ...languages import is_language, language_name
+from ...models import SubtitleKind, SubtitleTrack, Title
+from .. import ServiceError
+from ..storage import get_storage
+from .subtitle_formats import SubtitleFormatError, to_webvtt
+
+
+def default_label(language: str, kind: SubtitleKind) -> str:
+    """The language's name in that language (what a viewer looks for), "[CC]" for captions."""
+    try:
+        name = Locale.parse(language).get_display_name(language) or ""
+    except (UnknownLocaleError, ValueError):
+        name = ""
+    name = name[:1].upper() + name[1:] if name else language_name(language, "en")
+    return f"{name} [CC]" if kind == SubtitleKind.CAPTIONS else name
+
+
+def tracks_of(title: Title) -> list[SubtitleTrack]:
+    return list(
+        db.session.scalars(
+            db.select(SubtitleTrack)
+            .filter_by(title_id=title.id)
+            .order_by(SubtitleTrack.language, SubtitleTrack.kind)
+        )
+    )
+
+
+def save_track(
+    title: Title, language: str, kind: str, label: str, stream: BinaryIO, filename: str = ""
+) -> SubtitleTrack:
+    """Add a track, or replace the one with the same language and kind."""
+    language = (language or "").strip().lower()
+    if not is_language(language):
+        raise ServiceError(_("Choose a language from the list."))
+    try:
+        track_kind = SubtitleKind(kind)
+    except ValueError:
+        raise ServiceError(_("Choose subtitles or captions.")) from None
+    label = (label or "").strip()[:80] or default_label(language, track_kind)
+    limit = int(current_app.config["SUBTITLE_MAX_BYTES"])
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ServiceError(
+            _("The subtitle file is larger than %(size)d KB.", size=max(1, limit // 1024))
+        )
+    if not data.strip():
+        raise ServiceError(_("The file is empty."))
+    try:
+        vtt = to_webvtt(data, filename)
+    except SubtitleFormatError as exc:
+        raise ServiceError(str(exc)) from exc
+
+    track = db.session.scalar(
+        db.select(SubtitleTrack).filter_by(title_id=title.id, language=language, kind=track_kind)
+    )
+    if track is None:
+        track = SubtitleTrack(
+            title_id=title.id, language=language, kind=track_kind, label=label, storage_key=""
+        )
+        db.session.add(track)
+        db.session.flush()
+        track.storage_key = keys.subtitle_key(title.id, track.id)
+    track.label = label
+    try:
+        get_storage().put(track.storage_key, vtt.encode("utf-8"), "text/vtt")
+    except StorageError as exc:
+        raise ServiceError(str(exc)) from exc
+    db.session.flush()
+    return track
+
+
+def delete_track(track: SubtitleTrack) -> None:
+    get_storage().delete(track.storage_key)
+    db.session.delete(track)
+    db.session.flush()

@@ -1,0 +1,187 @@
+"""Buying: from a viewer's click to a hosted checkout page.
+
+The viewer's offer is resolved by the one availability rule, a pending order keeps a snapshot
+of what is sold at which price, and the processor's Checkout Session is created from that
+order. Nothing here grants access: only fulfilment from the processor's events does.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+
+from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
+from ...extensions import db
+from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
+from .. import ServiceError
+from ..catalog.availability import resolve_offer
+from .connect import connect_enabled, payment_blockers
+from .fees import platform_fee
+from .orders import current_access
+
+log = logging.getLogger(__name__)
+# Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
+SESSION_MIN_MINUTES, SESSION_MAX_MINUTES = 30, 23 * 60
+# Languages Checkout speaks; anything else lets Stripe choose from the browser.
+CHECKOUT_LOCALES = frozenset(
+    ("bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fil", "fr", "hr", "hu", "id", "it",
+     "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv",
+     "th", "tr", "vi", "zh")
+)  # fmt: skip
+
+
+class AlreadyHasAccess(ServiceError):
+    """The viewer can already watch this title; carries the entitlement to link to."""
+
+    def __init__(self, message: str, entitlement: Entitlement) -> None:
+        super().__init__(message)
+        self.entitlement = entitlement
+
+
+class CannotReceivePayments(ServiceError):
+    """The title's studio has no account able to receive the money."""
+
+
+class CheckoutUnavailable(ServiceError):
+    """The processor could not start the checkout; the pending order is kept (expires later)."""
+
+    def __init__(self, order: Order, error: PaymentError) -> None:
+        super().__init__(str(error))
+        self.order = order
+        self.error = error
+
+
+@dataclass(frozen=True)
+class StartedCheckout:
+    order: Order
+    url: str
+
+
+def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
+    access = current_access(user.id, title.id, at)
+    if access is None:
+        return
+    if access.kind == OfferKind.BUY:
+        raise AlreadyHasAccess(_("You already own this film."), access)
+    if kind == OfferKind.RENT:
+        raise AlreadyHasAccess(_("You are already renting this film."), access)
+    # Buying during a rental is an upgrade the viewer asked for explicitly: allowed.
+
+
+def checkout_locale(locale: str | None) -> str:
+    code = (locale or "").split("_")[0].split("-")[0].lower()
+    return code if code in CHECKOUT_LOCALES else "auto"
+
+
+def session_expiry(at: datetime) -> int:
+    minutes = current_app.config["ORDER_PENDING_MINUTES"]
+    minutes = max(SESSION_MIN_MINUTES, min(SESSION_MAX_MINUTES, minutes))
+    return int((at + timedelta(minutes=minutes)).timestamp()) + 60  # slack for clock skew
+
+
+def start_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    title: Title,
+    kind: OfferKind | str,
+    country: str | None,
+    at: datetime,
+    *,
+    locale: str | None = None,
+) -> StartedCheckout:
+    """Create the pending order and its Checkout Session; the caller redirects to ``url``.
+
+    When the processor cannot be reached the order is still added (pending, expired later)
+    and CheckoutUnavailable says why, in words safe to show.
+    """
+    kind = OfferKind(kind)
+    _refuse_if_owned(user, title, kind, at)
+    option = resolve_offer(title, kind, country, at)  # NotAvailable says why
+    studio = title.studio
+    if payment_blockers(studio):
+        log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
+        raise CannotReceivePayments(
+            _("This film cannot be bought right now: its studio is not set up to be paid yet.")
+        )
+    destination = studio.stripe_account_id if connect_enabled() else None
+    fee = 0
+    if destination:
+        config = current_app.config
+        fee = platform_fee(
+            option.amount,
+            option.currency,
+            config.get("PLATFORM_FEE_PERCENT"),
+            config.get("PLATFORM_FEE_FIXED"),
+        )
+    order = Order(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        studio_id=studio.id,
+        offer_id=option.offer_id,
+        kind=kind,
+        amount=option.amount,
+        currency=option.currency.upper(),
+        country=country,
+        title_name=title.name,
+        studio_name=studio.name,
+        rental_start_days=option.rental_start_days if kind == OfferKind.RENT else None,
+        rental_watch_hours=option.rental_watch_hours if kind == OfferKind.RENT else None,
+        status=OrderStatus.PENDING,
+        provider=gateway.name,
+        destination_account_id=destination,
+        application_fee_amount=fee,
+        amount_refunded=0,
+    )
+    request = _checkout_request(order, user, title, at, locale)
+    try:
+        # Called before the order is written: no database lock is held while we wait.
+        session = gateway.create_checkout_session(request)
+    except PaymentError as exc:
+        log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
+        db.session.add(order)
+        db.session.flush()
+        raise CheckoutUnavailable(order, exc) from exc
+    order.checkout_session_id = session.id
+    db.session.add(order)
+    db.session.flush()
+    log.info("Order %s pending, session %s", order.public_id, session.id)
+    return StartedCheckout(order, session.url)
+
+
+def _checkout_request(
+    order: Order, user: User, title: Title, at: datetime, locale: str | None
+) -> CheckoutRequest:
+    if order.kind == OfferKind.RENT:
+        name = _("Rent: %(title)s", title=title.name)
+        description = _(
+            "Start watching within %(days)d days; then you have %(hours)d hours to finish.",
+            days=order.rental_start_days or 0,
+            hours=order.rental_watch_hours or 0,
+        )
+    else:
+        name = _("Buy: %(title)s", title=title.name)
+        description = _("Yours to watch whenever you like.")
+    done = url_for("checkout.done", public_id=order.public_id, _external=True)
+    return CheckoutRequest(
+        order_ref=order.public_id,
+        amount=order.amount,
+        currency=order.currency,
+        product_name=name,
+        product_description=description,
+        success_url=done + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=url_for("checkout.cancel", public_id=order.public_id, _external=True),
+        expires_at=session_expiry(at),
+        idempotency_key=f"order-{order.public_id}-checkout",
+        customer_email=user.email,
+        locale=checkout_locale(locale),
+        metadata={"order_id": order.public_id, "title": title.slug, "kind": order.kind.value},
+        automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
+        destination_account=order.destination_account_id,
+        application_fee=order.application_fee_amount,
+    )

@@ -1,0 +1,86 @@
+"""Disputes (chargebacks): access is suspended while one is open, restored if the studio wins,
+revoked if it loses; the ledger records the money leaving and, on a win, coming back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...adapters.payments import PaymentGateway
+from ...extensions import db
+from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
+from . import ledger
+from .events import Outcome, data_object, handles, ignored, processed, waiting
+from .locks import lock_order
+from .orders import entitlement_of, find_order_for_charge
+
+Obj = dict[str, Any]
+
+
+def _locked_order(dispute: Obj) -> Order | None:
+    found = find_order_for_charge(dispute.get("charge"), dispute.get("payment_intent"), None)
+    return lock_order(found.id) if found is not None else None
+
+
+def _has_row(dispute_id: str, entry_type: EntryType) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(LedgerEntry.id).where(
+                LedgerEntry.dispute_id == dispute_id, LedgerEntry.entry_type == entry_type
+            )
+        )
+        is not None
+    )
+
+
+@handles("charge.dispute.created")
+def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    dispute = data_object(event)
+    order = _locked_order(dispute)
+    if order is None:
+        return waiting(f"no paid order for charge {dispute.get('charge')} yet")
+    if order.status == OrderStatus.PENDING:
+        return waiting("dispute before the payment was recorded", order)
+    if _has_row(dispute["id"], EntryType.DISPUTE):
+        return processed("dispute already recorded", order)
+    entitlement = entitlement_of(order)
+    if entitlement is not None and entitlement.status == EntitlementStatus.ACTIVE:
+        entitlement.status = EntitlementStatus.SUSPENDED
+    if order.status != OrderStatus.FLAGGED:
+        order.status = OrderStatus.DISPUTED
+        ledger.write_dispute(order, dispute, event["id"], gateway.name)
+    return processed("dispute opened, access suspended", order)
+
+
+@handles("charge.dispute.closed")
+def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    dispute = data_object(event)
+    status = dispute.get("status")
+    if status not in ("won", "lost"):
+        return ignored(f"dispute closed as {status}")
+    order = _locked_order(dispute)
+    if order is None or not _has_row(dispute["id"], EntryType.DISPUTE):
+        if order is not None and order.status == OrderStatus.FLAGGED:
+            return processed(f"dispute of a flagged order {status}", order)
+        return waiting("dispute closed before it was recorded as opened", order)
+    if _has_row(dispute["id"], EntryType.DISPUTE_WON):
+        return processed("dispute outcome already recorded", order)
+    entitlement = entitlement_of(order)
+    if status == "lost":
+        if entitlement is not None:
+            entitlement.status = EntitlementStatus.REVOKED
+        return processed("dispute lost, access revoked", order)
+    ledger.write_dispute_won(order, dispute, event["id"], gateway.name)
+    fully_refunded = order.amount_refunded >= order.amount
+    suspended = entitlement is not None and entitlement.status == EntitlementStatus.SUSPENDED
+    if suspended and not fully_refunded:
+        entitlement.status = EntitlementStatus.ACTIVE  # type: ignore[union-attr]
+    if fully_refunded:
+        order.status = OrderStatus.REFUNDED
+    elif order.amount_refunded:
+        order.status = OrderStatus.PARTIALLY_REFUNDED
+    else:
+        order.status = OrderStatus.PAID
+    return processed("dispute won, access restored", order)

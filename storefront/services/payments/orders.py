@@ -1,0 +1,158 @@
+"""Orders and the entitlements they grant: lookups, access, and expiring abandoned orders."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+
+from ...adapters.payments import PaymentError, PaymentGateway
+from ...extensions import db
+from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, utcnow
+from .locks import lock_order
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+# Orders whose payment went through (the money is, or was, with us).
+SETTLED_STATUSES = frozenset(
+    {
+        OrderStatus.PAID,
+        OrderStatus.PARTIALLY_REFUNDED,
+        OrderStatus.REFUNDED,
+        OrderStatus.DISPUTED,
+        OrderStatus.FLAGGED,
+    }
+)
+
+
+def order_by_public_id(public_id: str) -> Order | None:
+    return db.session.scalar(db.select(Order).filter_by(public_id=public_id))
+
+
+def find_order_for_session(session: Obj, *, lock: bool = False) -> Order | None:
+    """The order a Checkout Session was created for (by session id, then by our reference);
+    with ``lock``, locked for the rest of the transaction."""
+    query = db.select(Order).filter_by(checkout_session_id=session["id"])
+    if lock:
+        # One statement for find + lock; on SQLite the caller already holds the write lock.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    order = db.session.scalar(query)
+    if order is not None:
+        return order
+    ref = (session.get("metadata") or {}).get("order_id") or session.get("client_reference_id")
+    order = order_by_public_id(ref) if ref else None
+    return lock_order(order.id) if order is not None and lock else order
+
+
+def find_order_for_charge(
+    charge_id: str | None, intent_id: str | None, metadata: Any
+) -> Order | None:
+    """The order behind a charge: by charge, by payment intent, then by our metadata."""
+    for column, value in ((Order.charge_id, charge_id), (Order.payment_intent_id, intent_id)):
+        if value:
+            order = db.session.scalar(db.select(Order).where(column == value))
+            if order is not None:
+                return order
+    ref = metadata.get("order_id") if isinstance(metadata, dict) else None
+    return order_by_public_id(ref) if ref else None
+
+
+# -- entitlements -------------------------------------------------------------------------
+
+
+def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
+    """The one right to watch that a paid order gives (unique per order)."""
+    entitlement = Entitlement(
+        order_id=order.id,
+        user_id=order.user_id,
+        title_id=order.title_id,
+        kind=order.kind,
+        status=EntitlementStatus.ACTIVE,
+        granted_at=paid_at,
+    )
+    if order.kind == OfferKind.RENT:
+        entitlement.start_by = paid_at + timedelta(days=order.rental_start_days or 0)
+        entitlement.watch_hours = order.rental_watch_hours
+    db.session.add(entitlement)
+    return entitlement
+
+
+def entitlement_of(order: Order) -> Entitlement | None:
+    return db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+
+
+def gives_access(entitlement: Entitlement, at: datetime) -> bool:
+    """Whether an entitlement lets its holder watch at ``at`` (owned, or a rental still open)."""
+    if entitlement.status != EntitlementStatus.ACTIVE:
+        return False
+    if entitlement.kind == OfferKind.BUY:
+        return True
+    if entitlement.started_at is None:
+        return entitlement.start_by is None or at < entitlement.start_by
+    return entitlement.expires_at is None or at < entitlement.expires_at
+
+
+def current_access(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
+    """The viewer's entitlement that lets them watch the title now; a purchase beats a rental."""
+    rows = db.session.scalars(
+        db.select(Entitlement).filter_by(
+            user_id=user_id, title_id=title_id, status=EntitlementStatus.ACTIVE
+        )
+    ).all()
+    usable = [e for e in rows if gives_access(e, at)]
+    return next((e for e in usable if e.kind == OfferKind.BUY), usable[0] if usable else None)
+
+
+# -- abandoned orders ---------------------------------------------------------------------
+
+
+def expire_stale_orders(gateway: PaymentGateway, now: datetime | None = None) -> int:
+    """Expire pending orders older than ORDER_PENDING_MINUTES (and their open sessions).
+
+    A session the buyer completed in the meantime is left alone: its webhook fulfils it. The
+    processor is called before the order is locked: its answer may itself send a webhook that
+    needs the order.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(minutes=current_app.config["ORDER_PENDING_MINUTES"])
+    stale = db.session.execute(
+        db.select(Order.id, Order.public_id, Order.checkout_session_id).where(
+            Order.status == OrderStatus.PENDING, Order.created_at < cutoff
+        )
+    ).all()
+    to_expire = []
+    for order_id, public_id, session_id in stale:  # every processor call first, no lock held
+        if session_id:
+            try:
+                session = gateway.retrieve_checkout_session(session_id, expand_payment=False)
+                if session["status"] == "open":
+                    session = gateway.expire_checkout_session(session_id)
+            except PaymentError as exc:
+                log.warning("Could not expire the session of order %s: %s", public_id, exc.detail)
+                continue
+            if session["status"] != "expired":
+                log.info(
+                    "Order %s is %s at the processor; its webhook will settle it",
+                    public_id,
+                    session["status"],
+                )
+                continue
+        to_expire.append(order_id)
+    expired = 0
+    for order_id in to_expire:
+        order = lock_order(order_id)
+        if order is not None and order.status == OrderStatus.PENDING:
+            order.status = OrderStatus.EXPIRED
+            expired += 1
+    db.session.flush()
+    return expired
+
+
+def flagged_orders() -> list[Order]:
+    return list(
+        db.session.scalars(
+            db.select(Order).where(Order.status == OrderStatus.FLAGGED).order_by(Order.id.desc())
+        )
+    )

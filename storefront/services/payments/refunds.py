@@ -1,0 +1,154 @@
+"""Refunds: asked for by the studio or an admin, recorded when the processor confirms them.
+
+Asking only calls the processor (with an idempotency key, so a double submit refunds once);
+the order, the entitlement and the ledger change when ``charge.refunded`` arrives.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...adapters.payments import PaymentGateway
+from ...extensions import db
+from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
+from ...money import exponent, format_amount
+from .. import ServiceError
+from . import ledger
+from .events import Outcome, data_object, handles, ignored, processed, waiting
+from .locks import lock_order
+from .orders import entitlement_of, find_order_for_charge
+
+log = logging.getLogger(__name__)
+Obj = dict[str, Any]
+REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.FLAGGED})
+RECORDED_REFUND_STATUSES = ("succeeded", "pending")
+
+
+def refundable_amount(order: Order) -> int:
+    if order.status not in REFUNDABLE or not order.charge_id:
+        return 0
+    return order.amount - order.amount_refunded
+
+
+def parse_refund_amount(text: str | None, order: Order, locale: str = "en") -> int:
+    """Major units typed by a person ("4.50") -> minor units, checked against what is left."""
+    remaining = refundable_amount(order)
+    raw = (text or "").strip().replace(",", ".").replace(" ", "")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ServiceError(_("Enter an amount such as 4.50.")) from None
+    digits = exponent(order.currency)
+    if not value.is_finite() or value <= 0:
+        raise ServiceError(_("Enter an amount greater than zero."))
+    if value != value.quantize(Decimal(1).scaleb(-digits)):
+        raise ServiceError(
+            _(
+                "%(currency)s amounts have at most %(digits)d decimals.",
+                currency=order.currency,
+                digits=digits,
+            )
+        )
+    minor = int(value.scaleb(digits))
+    if minor > remaining:
+        raise ServiceError(
+            _(
+                "At most %(amount)s can be refunded.",
+                amount=format_amount(remaining, order.currency, locale),
+            )
+        )
+    return minor
+
+
+def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
+    """Ask the processor to refund ``amount`` minor units; the webhook records it."""
+    if amount < 1 or amount > refundable_amount(order):
+        raise ServiceError(_("This amount cannot be refunded."))
+    # Same order, same refunded-so-far, same amount: a repeated submit is the same refund.
+    key = f"order-{order.public_id}-refund-{order.amount_refunded}-{amount}"
+    refund = gateway.create_refund(
+        order.charge_id or "",
+        amount,
+        idempotency_key=key,
+        connect=order.destination_account_id is not None,
+    )
+    log.info("Refund %s of %s requested for order %s", refund.get("id"), amount, order.public_id)
+    return refund
+
+
+def _fetch_refunds(gateway: PaymentGateway, event: Obj) -> list[Obj]:
+    return gateway.list_refunds(data_object(event)["id"])
+
+
+def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
+    """Refund ids recorded, amount refunded, sale tax, tax refunded, fee refunded so far."""
+    rows = db.session.execute(
+        sa.select(
+            LedgerEntry.entry_type,
+            LedgerEntry.refund_id,
+            LedgerEntry.gross,
+            LedgerEntry.tax,
+            LedgerEntry.platform_fee,
+        ).where(LedgerEntry.order_id == order.id)
+    ).all()
+    refund_ids = {r.refund_id for r in rows if r.entry_type == EntryType.REFUND and r.refund_id}
+    refunded = -sum(r.gross for r in rows if r.entry_type == EntryType.REFUND)
+    sale_tax = sum(r.tax for r in rows if r.entry_type == EntryType.SALE)
+    tax_back = -sum(r.tax for r in rows if r.entry_type == EntryType.REFUND)
+    fee_back = -sum(r.platform_fee for r in rows if r.entry_type == EntryType.REFUND)
+    return refund_ids, refunded, sale_tax, tax_back, fee_back
+
+
+@handles("charge.refunded", prefetch=_fetch_refunds)
+def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> Outcome:
+    charge = data_object(event)
+    found = find_order_for_charge(
+        charge.get("id"), charge.get("payment_intent"), charge.get("metadata")
+    )
+    if found is None:
+        return ignored(f"no order for charge {charge.get('id')}")
+    order = lock_order(found.id)
+    assert order is not None
+    if order.status == OrderStatus.PENDING:
+        return waiting("refund before the payment was recorded", order)
+    if order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED):
+        return processed(f"order {order.status.value}: refund not applied", order)
+    counted = [r for r in refunds if r.get("status") in RECORDED_REFUND_STATUSES]
+    total = sum(int(r["amount"]) for r in counted)
+    if order.status == OrderStatus.FLAGGED:
+        # Nothing was granted or booked for a flagged order: only note what went back.
+        order.amount_refunded = total
+        return processed("refund of a flagged order noted", order)
+    recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
+    new = [r for r in counted if r["id"] not in recorded]
+    for refund in new:
+        before_tax, before_fee = tax_back, fee_back
+        ledger.write_refund(
+            order,
+            refund,
+            event["id"],
+            gateway.name,
+            refunded_before=refunded,
+            sale_tax=sale_tax,
+            tax_refunded_before=before_tax,
+            app_fee=order.application_fee_amount,
+            app_fee_refunded_before=before_fee,
+        )
+        db.session.flush()
+        recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
+    order.amount_refunded = max(order.amount_refunded, refunded)
+    if order.amount_refunded >= order.amount:
+        entitlement = entitlement_of(order)
+        if entitlement is not None:
+            entitlement.status = EntitlementStatus.REVOKED
+        order.status = OrderStatus.REFUNDED
+    elif order.status != OrderStatus.DISPUTED and order.amount_refunded > 0:
+        order.status = OrderStatus.PARTIALLY_REFUNDED
+    if not new:
+        return processed("no new refund", order)
+    return processed(f"{len(new)} refund(s) recorded, {order.amount_refunded} refunded", order)

@@ -1,0 +1,147 @@
+"""A viewer's films: what they bought or rented, the state of each rental clock, and where
+they stopped watching."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
+from ..catalog.catalogue import poster_keys
+from .playback import Refusal, entitlement_refusal, rental_expiry
+
+
+class ItemState(enum.StrEnum):
+    OWNED = "owned"  # bought: watch any time
+    RENTAL_NOT_STARTED = "rental_not_started"  # the clock starts at the first play
+    RENTAL_RUNNING = "rental_running"  # counting down to expiry
+    EXPIRED = "expired"
+    START_BY_PASSED = "start_by_passed"
+    REFUNDED = "refunded"
+    SUSPENDED = "suspended"
+
+
+_STATE_FOR_REFUSAL = {
+    Refusal.EXPIRED: ItemState.EXPIRED,
+    Refusal.START_BY_PASSED: ItemState.START_BY_PASSED,
+    Refusal.REFUNDED: ItemState.REFUNDED,
+    Refusal.SUSPENDED: ItemState.SUSPENDED,
+}
+# Which entitlement stands for a title when a viewer holds several (lower wins).
+_RANK = {
+    ItemState.OWNED: 0,
+    ItemState.RENTAL_RUNNING: 1,
+    ItemState.RENTAL_NOT_STARTED: 2,
+    ItemState.SUSPENDED: 3,
+    ItemState.EXPIRED: 4,
+    ItemState.START_BY_PASSED: 5,
+    ItemState.REFUNDED: 6,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryItem:
+    title_id: int
+    slug: str
+    name: str
+    kind: OfferKind
+    state: ItemState
+    granted_at: datetime
+    start_by: datetime | None
+    expires_at: datetime | None
+    seconds_left: int | None  # to start (not started) or to expiry (running)
+    position: int
+    duration: int | None
+    poster_key: str | None
+
+    @property
+    def watchable(self) -> bool:
+        return self.state in (
+            ItemState.OWNED,
+            ItemState.RENTAL_RUNNING,
+            ItemState.RENTAL_NOT_STARTED,
+        )
+
+    @property
+    def rent_again(self) -> bool:
+        return self.state in (ItemState.EXPIRED, ItemState.START_BY_PASSED)
+
+
+def state_of(entitlement: Entitlement, at: datetime) -> ItemState:
+    refusal = entitlement_refusal(entitlement, at)
+    if refusal is not None:
+        return _STATE_FOR_REFUSAL[refusal]
+    if entitlement.kind == OfferKind.BUY:
+        return ItemState.OWNED
+    if entitlement.started_at is None:
+        return ItemState.RENTAL_NOT_STARTED
+    return ItemState.RENTAL_RUNNING
+
+
+def items(user_id: int, at: datetime) -> list[LibraryItem]:
+    """One item per title, the most useful entitlement first; watchable titles lead."""
+    rows = db.session.execute(
+        sa.select(Entitlement, Title.slug, Title.name)
+        .join(Title, Title.id == Entitlement.title_id)
+        .where(Entitlement.user_id == user_id)
+        .order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
+    ).all()
+    best: dict[int, tuple[Entitlement, ItemState, str, str]] = {}
+    for entitlement, slug, name in rows:
+        state = state_of(entitlement, at)
+        held = best.get(entitlement.title_id)  # type: ignore[arg-type]
+        if held is None or _RANK[state] < _RANK[held[1]]:
+            best[entitlement.title_id] = (entitlement, state, slug, name)  # type: ignore[index]
+    title_ids = list(best)
+    progress = {
+        row.title_id: row
+        for row in db.session.execute(
+            sa.select(
+                WatchProgress.title_id,
+                WatchProgress.position_seconds,
+                WatchProgress.duration_seconds,
+            ).where(WatchProgress.user_id == user_id, WatchProgress.title_id.in_(title_ids))
+        )
+    }
+    posters = poster_keys(title_ids, width=342)
+    result = []
+    for title_id, (entitlement, state, slug, name) in best.items():
+        expires = rental_expiry(entitlement)
+        seconds_left = None
+        if state == ItemState.RENTAL_NOT_STARTED and entitlement.start_by is not None:
+            seconds_left = int((entitlement.start_by - at).total_seconds())
+        elif state == ItemState.RENTAL_RUNNING and expires is not None:
+            seconds_left = int((expires - at).total_seconds())
+        watched = progress.get(title_id)
+        result.append(
+            LibraryItem(
+                title_id=title_id,
+                slug=slug,
+                name=name,
+                kind=entitlement.kind,
+                state=state,
+                granted_at=entitlement.granted_at,
+                start_by=entitlement.start_by,
+                expires_at=expires,
+                seconds_left=seconds_left,
+                position=watched.position_seconds if watched else 0,
+                duration=watched.duration_seconds if watched else None,
+                poster_key=posters.get(title_id),
+            )
+        )
+    result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))
+    return result
+
+
+def subtitle_tracks(title_id: int) -> list[SubtitleTrack]:
+    return list(
+        db.session.scalars(
+            sa.select(SubtitleTrack)
+            .where(SubtitleTrack.title_id == title_id)
+            .order_by(SubtitleTrack.language, SubtitleTrack.kind)
+        )
+    )

@@ -1,0 +1,381 @@
+"""Who may watch what, where and for how long: the checks before and during a stream.
+
+Starting playback asks, in order: is the title on the store, does the viewer hold an active
+entitlement whose rental clock allows playing, do the rights cover the country the viewer is
+in now (the availability rule), is a stream slot free. Only then does the rental clock start
+(on the server, at the first play) and a playback session open.
+
+Territory after a sale closes: a purchase or rental keeps playing in the country it was
+bought in after that country's sale window has ended or the offers were withdrawn (the viewer
+paid for it there), but never in a country the rights exclude or have not reached yet, and
+nowhere once the title is removed from the store.
+
+Each stream is a ``PlaybackSession``; the player sends a heartbeat every few seconds and
+re-fetches its playlists, and each of those re-checks the session and entitlement, so a refund,
+a chargeback or an expired rental stops further playback within minutes (segment links live
+``SEGMENT_URL_SECONDS``). Sessions silent for ``STREAM_IDLE_SECONDS`` stop counting towards
+the concurrent-stream limit.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from ...extensions import db
+from ...models import (
+    AssetKind,
+    AssetStatus,
+    Entitlement,
+    EntitlementStatus,
+    MediaAsset,
+    OfferKind,
+    Order,
+    PlaybackSession,
+    Title,
+    User,
+)
+from .. import ServiceError
+from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
+from .progress import resume_position, save_progress
+
+
+class Refusal(enum.StrEnum):
+    NOT_ENTITLED = "not_entitled"
+    REFUNDED = "refunded"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    START_BY_PASSED = "start_by_passed"
+    BLOCKED = "blocked"
+    STREAM_LIMIT = "stream_limit"
+    NOT_READY = "not_ready"
+    REMOVED = "removed"
+    SESSION_ENDED = "session_ended"
+    INVALID_LINK = "invalid_link"
+    LINK_EXPIRED = "link_expired"
+
+
+MESSAGES = {
+    Refusal.NOT_ENTITLED: _l("You have not rented or bought this film."),
+    Refusal.REFUNDED: _l("This purchase was refunded, so the film can no longer be watched."),
+    Refusal.SUSPENDED: _l(
+        "Playback is on hold while a dispute about this payment is open with your bank."
+    ),
+    Refusal.EXPIRED: _l("Your rental has expired. You can rent the film again."),
+    Refusal.START_BY_PASSED: _l(
+        "The time to start watching this rental has passed. You can rent the film again."
+    ),
+    Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
+    Refusal.STREAM_LIMIT: _l(
+        "You are already watching on %(limit)s screens. Stop one of them to watch here."
+    ),
+    Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),
+    Refusal.REMOVED: _l("This film is no longer on the store."),
+    Refusal.SESSION_ENDED: _l("This playback has ended. Reload the page to keep watching."),
+    Refusal.INVALID_LINK: _l("This playback link is not valid for your account."),
+    Refusal.LINK_EXPIRED: _l("This playback link has expired. Reload the page to keep watching."),
+}
+# Refusals after which buying or renting again is the way forward.
+RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_ENTITLED})
+
+
+class PlaybackRefused(ServiceError):
+    def __init__(self, code: Refusal, **params: object) -> None:
+        self.code = code
+        self.message = str(MESSAGES[code]) % params if params else str(MESSAGES[code])
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_streams: int = 3
+    idle_seconds: int = 120
+    token_seconds: int = 900
+
+    @classmethod
+    def from_config(cls, config: dict) -> Limits:
+        return cls(
+            max_streams=int(config.get("MAX_CONCURRENT_STREAMS", 3)),
+            idle_seconds=int(config.get("STREAM_IDLE_SECONDS", 120)),
+            token_seconds=int(config.get("PLAYBACK_TOKEN_SECONDS", 900)),
+        )
+
+
+# --- the rental clock -----------------------------------------------------------------
+
+
+def rental_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
+    """Why the clock forbids playing this entitlement at ``at``, or None."""
+    if entitlement.kind != OfferKind.RENT:
+        return None
+    if entitlement.started_at is None:
+        if entitlement.start_by is not None and at >= entitlement.start_by:
+            return Refusal.START_BY_PASSED
+        return None
+    expires = rental_expiry(entitlement)
+    if expires is not None and at >= expires:
+        return Refusal.EXPIRED
+    return None
+
+
+def rental_expiry(entitlement: Entitlement) -> datetime | None:
+    if entitlement.expires_at is not None:
+        return entitlement.expires_at
+    if entitlement.started_at is not None and entitlement.watch_hours:
+        return entitlement.started_at + timedelta(hours=entitlement.watch_hours)
+    return None
+
+
+def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
+    if entitlement.status == EntitlementStatus.REVOKED:
+        return Refusal.REFUNDED
+    if entitlement.status == EntitlementStatus.SUSPENDED:
+        return Refusal.SUSPENDED
+    return rental_refusal(entitlement, at)
+
+
+# Which refusal to report when several entitlements are unusable (most telling first).
+_REFUSAL_ORDER = [
+    Refusal.SUSPENDED,
+    Refusal.EXPIRED,
+    Refusal.START_BY_PASSED,
+    Refusal.REFUNDED,
+]
+
+
+def usable_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement:
+    """The viewer's best entitlement to play now (a purchase, then a running rental, then
+    an unstarted one), or PlaybackRefused saying why none is usable."""
+    entitlements = db.session.scalars(
+        sa.select(Entitlement)
+        .where(Entitlement.user_id == user_id, Entitlement.title_id == title_id)
+        .order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
+    ).all()
+    usable = [e for e in entitlements if entitlement_refusal(e, at) is None]
+    if usable:
+        return min(
+            usable,
+            key=lambda e: (e.kind != OfferKind.BUY, e.started_at is None),
+        )
+    refusals = {entitlement_refusal(e, at) for e in entitlements}
+    for code in _REFUSAL_ORDER:
+        if code in refusals:
+            raise PlaybackRefused(code)
+    raise PlaybackRefused(Refusal.NOT_ENTITLED)
+
+
+# --- territory and media ---------------------------------------------------------------
+
+
+def check_territory(
+    title: Title, entitlement: Entitlement, country: str | None, at: datetime
+) -> None:
+    """Refuse unless the rights cover ``country`` now (see the module docstring)."""
+    availability = availability_for(title, country, at)
+    if availability.is_available:
+        return
+    if availability.reason in (Reason.ENDED, Reason.NOT_FOR_SALE) and country is not None:
+        bought_in = db.session.scalar(
+            sa.select(Order.country).where(Order.id == entitlement.order_id)
+        )
+        if bought_in == country:
+            return
+    raise PlaybackRefused(Refusal.BLOCKED)
+
+
+def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsset | None:
+    """The newest finished transcode of a title's feature (or trailer)."""
+    return db.session.scalar(
+        sa.select(MediaAsset)
+        .where(
+            MediaAsset.title_id == title_id,
+            MediaAsset.kind == kind,
+            MediaAsset.status == AssetStatus.READY,
+        )
+        .order_by(MediaAsset.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Playable:
+    entitlement: Entitlement
+    asset: MediaAsset
+
+
+def check(user: User, title: Title, country: str | None, at: datetime) -> Playable:
+    """Everything but the stream limit, without side effects (for showing the player page)."""
+    if title.status not in SELLABLE_STATUSES:
+        raise PlaybackRefused(Refusal.REMOVED)
+    entitlement = usable_entitlement(user.id, title.id, at)
+    check_territory(title, entitlement, country, at)
+    asset = ready_asset(title.id)
+    if asset is None:
+        raise PlaybackRefused(Refusal.NOT_READY)
+    return Playable(entitlement, asset)
+
+
+# --- sessions --------------------------------------------------------------------------
+
+
+def _active_sessions(user_id: int, at: datetime, limits: Limits) -> sa.Select:
+    return sa.select(PlaybackSession).where(
+        PlaybackSession.user_id == user_id,
+        PlaybackSession.ended_at.is_(None),
+        PlaybackSession.last_seen_at > at - timedelta(seconds=limits.idle_seconds),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    session: PlaybackSession
+    entitlement: Entitlement
+    asset: MediaAsset
+    position: int
+
+
+def start(
+    user: User,
+    title: Title,
+    country: str | None,
+    at: datetime,
+    limits: Limits,
+    replaces: list[str] | tuple[str, ...] = (),
+) -> Started:
+    """Open a stream: all checks, then the rental clock (first play) and a session.
+
+    ``replaces`` are sessions this browser opened before (a reload, the same tab): they end
+    here rather than holding a slot until they time out.
+    """
+    playable = check(user, title, country, at)
+    # Serialise starts per account so two at once cannot both take the last slot.
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    if replaces:
+        db.session.execute(
+            sa.update(PlaybackSession)
+            .where(
+                PlaybackSession.user_id == user.id,
+                PlaybackSession.public_id.in_(list(replaces)),
+                PlaybackSession.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+        )
+    active = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_active_sessions(user.id, at, limits).subquery())
+    )
+    if (active or 0) >= limits.max_streams:
+        raise PlaybackRefused(Refusal.STREAM_LIMIT, limit=limits.max_streams)
+    entitlement = playable.entitlement
+    if entitlement.kind == OfferKind.RENT and entitlement.started_at is None:
+        entitlement.started_at = at
+        entitlement.expires_at = at + timedelta(hours=entitlement.watch_hours or 48)
+    session = PlaybackSession(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        entitlement_id=entitlement.id,
+        started_at=at,
+        last_seen_at=at,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return Started(session, entitlement, playable.asset, resume_position(user.id, title.id))
+
+
+def live_session(
+    session_id: str, user_id: int, title: Title, country: str | None, at: datetime, limits: Limits
+) -> PlaybackSession:
+    """The open session, re-checked: same account, not ended or idle, entitlement still good,
+    rights still covering the country. Used by heartbeats and every playlist fetch."""
+    session = db.session.scalar(
+        sa.select(PlaybackSession).where(PlaybackSession.public_id == session_id)
+    )
+    if session is None or session.user_id != user_id or session.title_id != title.id:
+        raise PlaybackRefused(Refusal.INVALID_LINK)
+    if session.ended_at is not None or session.last_seen_at <= at - timedelta(
+        seconds=limits.idle_seconds
+    ):
+        raise PlaybackRefused(Refusal.SESSION_ENDED)
+    if title.status not in SELLABLE_STATUSES:
+        raise PlaybackRefused(Refusal.REMOVED)
+    entitlement = db.session.get(Entitlement, session.entitlement_id)
+    assert entitlement is not None
+    refusal = entitlement_refusal(entitlement, at)
+    if refusal is not None:
+        raise PlaybackRefused(refusal)
+    check_territory(title, entitlement, country, at)
+    return session
+
+
+def heartbeat(
+    session_id: str,
+    user_id: int,
+    title: Title,
+    country: str | None,
+    at: datetime,
+    limits: Limits,
+    position: int | None = None,
+    duration: int | None = None,
+    stop: bool = False,
+) -> PlaybackSession:
+    """Keep a stream alive (or end it) and save where the viewer is."""
+    session = live_session(session_id, user_id, title, country, at, limits)
+    session.last_seen_at = at
+    if stop:
+        session.ended_at = at
+    if position is not None:
+        save_progress(user_id, title.id, position, duration, at)
+    db.session.flush()
+    return session
+
+
+# --- playback tokens -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StreamClaims:
+    """What a playlist URL's token grants: a feature stream of one account's session, or a
+    public trailer."""
+
+    kind: str  # "f" feature, "t" trailer
+    title_id: int
+    asset_id: int
+    user_id: int | None
+    session_id: str | None
+    expires: int
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="storefront.playback.v1")
+
+
+def issue_token(secret: str, claims: StreamClaims) -> str:
+    return _serializer(secret).dumps(
+        [
+            claims.kind,
+            claims.title_id,
+            claims.asset_id,
+            claims.user_id,
+            claims.session_id,
+            claims.expires,
+        ]
+    )
+
+
+def read_token(secret: str, token: str, now: float) -> StreamClaims:
+    try:
+        fields = _serializer(secret).loads(token)
+        claims = StreamClaims(*fields)
+    except (BadSignature, TypeError, ValueError):
+        raise PlaybackRefused(Refusal.INVALID_LINK) from None
+    if claims.kind not in ("f", "t") or not isinstance(claims.expires, int):
+        raise PlaybackRefused(Refusal.INVALID_LINK)
+    if claims.expires <= now:
+        raise PlaybackRefused(Refusal.LINK_EXPIRED)
+    return claims
