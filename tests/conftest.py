@@ -75,10 +75,14 @@ def compiled_translations() -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+def database_url(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
-        url, drop = _fresh_postgres(base, worker_id)
+        # xdist names its workers gw0, gw1...; without xdist (-p no:xdist) there is one run.
+        worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+        url, drop = _fresh_postgres(base, worker)
         yield url
         drop()
     else:

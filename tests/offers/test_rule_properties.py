@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -56,13 +58,6 @@ def rule_sets(draw) -> list[OfferRule]:
 viewers = st.sampled_from([*COUNTRIES, "DE", None])
 
 
-def window(rule: OfferRule, country: str | None) -> tuple[datetime | None, datetime | None]:
-    row = rule.territories.get(country) if country else None
-    start = row.available_from if row and row.available_from else rule.available_from
-    until = row.available_until if row and row.available_until else rule.available_until
-    return start, until
-
-
 @given(rules=rule_sets(), country=viewers, at=moments)
 def test_an_allow_list_never_admits_a_country_outside_it(rules, country, at):
     result = evaluate(1, rules, country, at, sellable=True)
@@ -83,25 +78,79 @@ def test_a_blocked_country_is_never_offered_whatever_the_mode(rules, country, at
             assert not any(o.offer_id == rule.offer_id for o in result.options)
 
 
+# Who a single offer admits, written out by hand: (mode, the viewer's row, viewer) -> offered.
+# "none" means the viewer's country has no row; "other blocked" adds a blocked row elsewhere.
+ADMISSION_TABLE = [
+    (TerritoryMode.WORLDWIDE, "none", "NO", True),
+    (TerritoryMode.WORLDWIDE, "open", "NO", True),
+    (TerritoryMode.WORLDWIDE, "blocked", "NO", False),
+    (TerritoryMode.WORLDWIDE, "none", None, True),
+    (TerritoryMode.WORLDWIDE, "other blocked", None, False),
+    (TerritoryMode.WORLDWIDE, "other blocked", "NO", True),
+    (TerritoryMode.DENY, "none", "NO", True),
+    (TerritoryMode.DENY, "blocked", "NO", False),
+    (TerritoryMode.DENY, "none", None, True),  # "everywhere except" an empty list
+    (TerritoryMode.DENY, "other blocked", None, False),
+    (TerritoryMode.ALLOW, "none", "NO", False),
+    (TerritoryMode.ALLOW, "open", "NO", True),
+    (TerritoryMode.ALLOW, "blocked", "NO", False),
+    (TerritoryMode.ALLOW, "open", None, False),
+    (TerritoryMode.ALLOW, "other blocked", "NO", False),
+]
+
+
+@pytest.mark.parametrize(("mode", "row", "viewer", "offered"), ADMISSION_TABLE)
+def test_who_an_offer_admits(mode, row, viewer, offered):
+    rows = {
+        "none": {},
+        "open": {"NO": TerritoryRule("NO")},
+        "blocked": {"NO": TerritoryRule("NO", blocked=True)},
+        "other blocked": {"SE": TerritoryRule("SE", blocked=True)},
+    }[row]
+    rule = OfferRule(1, OfferKind.RENT, mode, 499, "EUR", territories=rows)
+    assert evaluate(1, [rule], viewer, T0, sellable=True).is_available is offered
+
+
+@given(rules=rule_sets(), country=st.sampled_from(COUNTRIES), at=moments, other=st.data())
+def test_a_countrys_answer_ignores_other_countries_rows(rules, country, at, other):
+    """Rows for other countries never change what a known country is offered."""
+    others = [c for c in COUNTRIES if c != country]
+
+    def reshuffled(rule: OfferRule) -> OfferRule:
+        elsewhere = other.draw(st.lists(st.sampled_from(others), unique=True, max_size=3))
+        own = {c: t for c, t in rule.territories.items() if c == country}
+        return replace(
+            rule, territories={**own, **{c: other.draw(territory(c)) for c in elsewhere}}
+        )
+
+    before = evaluate(1, rules, country, at, True)
+    after = evaluate(1, [reshuffled(r) for r in rules], country, at, True)
+    assert after.options == before.options
+
+
+@given(
+    rules=rule_sets(),
+    country=viewers,
+    days=st.lists(st.integers(-6, 6), min_size=3, max_size=3, unique=True),
+)
+def test_an_offer_is_open_over_one_unbroken_stretch_of_time(rules, country, days):
+    """Open at a and at c means open at every b between them: a window, not gaps."""
+    early, middle, late = (T0 + timedelta(days=d) for d in sorted(days))
+    for rule in rules:
+
+        def offered(at, rule=rule):
+            return evaluate(1, [rule], country, at, True).option(rule.kind) is not None
+
+        if offered(early) and offered(late):
+            assert offered(middle)
+
+
 @given(rules=rule_sets(), country=viewers, at=moments)
-def test_an_offer_is_open_exactly_inside_its_half_open_window(rules, country, at):
+def test_an_inactive_offer_is_never_offered(rules, country, at):
     result = evaluate(1, rules, country, at, sellable=True)
     for rule in rules:
         if not rule.active:
             assert result.option(rule.kind) is None
-            continue
-        row = rule.territories.get(country) if country else None
-        if country is None:
-            admitted = rule.mode != TerritoryMode.ALLOW and not any(
-                t.blocked for t in rule.territories.values()
-            )
-        elif rule.mode == TerritoryMode.ALLOW:
-            admitted = row is not None and not row.blocked
-        else:
-            admitted = row is None or not row.blocked
-        start, until = window(rule, country)
-        inside = (start is None or start <= at) and (until is None or at < until)
-        assert (result.option(rule.kind) is not None) == (admitted and inside)
 
 
 @given(rules=rule_sets(), at=moments)

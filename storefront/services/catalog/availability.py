@@ -118,15 +118,45 @@ class NotAvailable(ServiceError):
         self.kind = kind
 
 
+# What each territory mode says about a country that has no row of its own. A row always
+# decides for its own country (blocked or not); the SQL prefilter below reads this same table.
+ADMITS_UNLISTED: dict[TerritoryMode, bool] = {
+    TerritoryMode.WORLDWIDE: True,
+    TerritoryMode.DENY: True,
+    TerritoryMode.ALLOW: False,
+}
+
+
 def _admits(rule: OfferRule, country: str | None) -> bool:
-    if country is None:
-        return rule.mode != TerritoryMode.ALLOW and not any(
-            t.blocked for t in rule.territories.values()
-        )
+    if country is None:  # unknown country: only offers that exclude nobody
+        return ADMITS_UNLISTED[rule.mode] and not any(t.blocked for t in rule.territories.values())
     row = rule.territories.get(country)
-    if rule.mode == TerritoryMode.ALLOW:
-        return row is not None and not row.blocked
-    return row is None or not row.blocked
+    return not row.blocked if row is not None else ADMITS_UNLISTED[rule.mode]
+
+
+def offer_admits_clause(country: str | None) -> sa.ColumnElement[bool]:
+    """The territory part of the rule as SQL over `Offer` rows: true exactly when `_admits`
+    is. Lets the catalogue narrow "available to me" before the rule decides (windows, prices).
+    """
+    open_modes = [mode for mode, admits in ADMITS_UNLISTED.items() if admits]
+    in_open_mode = Offer.territory_mode.in_(open_modes)
+    if country is None:
+        any_blocked = sa.exists().where(OfferTerritory.offer_id == Offer.id, OfferTerritory.blocked)
+        return sa.and_(in_open_mode, ~any_blocked)
+    own_row = sa.select(OfferTerritory.id).where(
+        OfferTerritory.offer_id == Offer.id, OfferTerritory.country == country
+    )
+    return sa.or_(
+        sa.exists(own_row.where(~OfferTerritory.blocked)),
+        sa.and_(in_open_mode, ~sa.exists(own_row)),
+    )
+
+
+def has_admitting_offer(country: str | None) -> sa.ColumnElement[bool]:
+    """SQL over `Title`: the title has an active offer whose territories admit `country`."""
+    return sa.exists().where(
+        Offer.title_id == Title.id, Offer.active.is_(True), offer_admits_clause(country)
+    )
 
 
 def evaluate(

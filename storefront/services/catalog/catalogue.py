@@ -23,18 +23,15 @@ from ...models import (
     Entitlement,
     FacetKind,
     ImageKind,
-    Offer,
-    OfferTerritory,
     Studio,
     SubtitleTrack,
-    TerritoryMode,
     Title,
     TitleCredit,
     TitleFacet,
     TitleImage,
     TitleStatus,
 )
-from .availability import Availability, availability_for_titles
+from .availability import Availability, availability_for_titles, has_admitting_offer
 
 PAGE_SIZE = 48
 SORTS = ("newest", "az")
@@ -217,32 +214,6 @@ def _ordered(stmt: sa.Select[Any], sort: str) -> sa.Select[Any]:
     return stmt.order_by(Title.published_at.desc(), Title.id.desc())
 
 
-def _territory_candidates(stmt: sa.Select[Any], country: str | None) -> sa.Select[Any]:
-    """Narrow "available to me" to titles with an active offer whose territories could admit
-    the country. Only a pre-filter to keep the work small: the availability rule still
-    decides (windows, prices), so a title this lets through may still be dropped."""
-    if country is None:
-        admits = sa.and_(
-            Offer.territory_mode == TerritoryMode.WORLDWIDE,
-            ~sa.exists().where(OfferTerritory.offer_id == Offer.id, OfferTerritory.blocked),
-        )
-    else:
-        row = sa.select(OfferTerritory.id).where(
-            OfferTerritory.offer_id == Offer.id, OfferTerritory.country == country
-        )
-        admits = sa.or_(
-            sa.and_(
-                Offer.territory_mode == TerritoryMode.ALLOW,
-                sa.exists(row.where(~OfferTerritory.blocked)),
-            ),
-            sa.and_(
-                Offer.territory_mode != TerritoryMode.ALLOW,
-                ~sa.exists(row.where(OfferTerritory.blocked)),
-            ),
-        )
-    return stmt.where(sa.exists().where(Offer.title_id == Title.id, Offer.active.is_(True), admits))
-
-
 def browse(
     query: CatalogueQuery, country: str | None, at: datetime, user_id: int | None = None
 ) -> CataloguePage:
@@ -272,7 +243,9 @@ def _available_page(
     query: CatalogueQuery, country: str | None, at: datetime, offset: int
 ) -> tuple[list[Any], dict[int, Availability], bool]:
     """Walk the candidates in order, keeping those the rule says are available."""
-    stmt = _ordered(_territory_candidates(_filtered(query, _title_columns()), country), query.sort)
+    # The rule's own SQL twin narrows the walk; the rule itself still decides (windows, prices).
+    candidates = _filtered(query, _title_columns()).where(has_admitting_offer(country))
+    stmt = _ordered(candidates, query.sort)
     kept: list[Any] = []
     availability: dict[int, Availability] = {}
     skipped = 0
