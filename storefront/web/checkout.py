@@ -18,11 +18,10 @@ from ..services import ServiceError
 from ..services.catalog.availability import Availability, NotAvailable, Reason, availability_for
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
-    current_access,
     entitlement_of,
-    gives_access,
     order_by_public_id,
 )
+from ..services.watching.access import best_entitlement, gives_access
 from .links import title_url, watch_url
 from .payment_forms import BuyForm
 from .viewer import viewer_country
@@ -95,7 +94,7 @@ def start(slug: str) -> ResponseReturnValue:
     form = BuyForm()
     if not form.is_submitted():
         availability = availability_for(title, country, now)
-        access = current_access(current_user.id, title.id, now)
+        access = best_entitlement(current_user.id, title.id, now)
         return render_template(
             "checkout/choose.html",
             title=title,

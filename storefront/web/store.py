@@ -26,7 +26,7 @@ from ..models import (
 from ..services.catalog import catalogue
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.watching import library, playback
-from ..services.watching.playback import PlaybackRefused
+from ..services.watching.access import PlaybackRefused, Refusal
 from .page_cache import FragmentCache
 from .viewer import viewer_country
 
@@ -126,7 +126,7 @@ def title(slug: str) -> ResponseReturnValue:
             playback.check(current_user, film, country, now)
             can_watch = True
         except PlaybackRefused as exc:
-            watch_refusal = exc if exc.code != playback.Refusal.NOT_ENTITLED else None
+            watch_refusal = exc if exc.code != Refusal.NOT_ENTITLED else None
     from .watch import trailer_master_url
 
     return render_template(

@@ -29,7 +29,8 @@ from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import playlists
 from ..services.watching import library as library_service
 from ..services.watching import playback
-from ..services.watching.playback import PlaybackRefused, Refusal, StreamClaims
+from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal
+from ..services.watching.playback import StreamClaims
 from .viewer import viewer_country
 
 bp = Blueprint("watch", __name__)
@@ -87,7 +88,7 @@ def trailer_master_url(title: Title) -> str | None:
 
 def _refused(exc: PlaybackRefused, title: Title | None = None) -> ResponseReturnValue:
     error: dict[str, object] = {"code": exc.code.value, "message": exc.message}
-    if title is not None and exc.code in playback.RENT_AGAIN:
+    if title is not None and exc.code in RENT_AGAIN:
         error["rent_again_url"] = url_for("store.title", slug=title.slug)
     return jsonify({"error": error}), 403
 
@@ -117,7 +118,7 @@ def title(slug: str) -> ResponseReturnValue:
         "watch/player.html",
         title=film,
         refusal=refusal,
-        rent_again=refusal is not None and refusal.code in playback.RENT_AGAIN,
+        rent_again=refusal is not None and refusal.code in RENT_AGAIN,
     ), (403 if refusal else 200)
 
 

@@ -20,9 +20,9 @@ from ...extensions import db
 from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from .. import ServiceError
 from ..catalog.availability import resolve_offer
+from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
-from .orders import current_access
 
 log = logging.getLogger(__name__)
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
@@ -63,7 +63,7 @@ class StartedCheckout:
 
 
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
-    access = current_access(user.id, title.id, at)
+    access = best_entitlement(user.id, title.id, at)
     if access is None:
         return
     if access.kind == OfferKind.BUY:

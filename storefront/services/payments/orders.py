@@ -83,28 +83,6 @@ def entitlement_of(order: Order) -> Entitlement | None:
     return db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
 
 
-def gives_access(entitlement: Entitlement, at: datetime) -> bool:
-    """Whether an entitlement lets its holder watch at ``at`` (owned, or a rental still open)."""
-    if entitlement.status != EntitlementStatus.ACTIVE:
-        return False
-    if entitlement.kind == OfferKind.BUY:
-        return True
-    if entitlement.started_at is None:
-        return entitlement.start_by is None or at < entitlement.start_by
-    return entitlement.expires_at is None or at < entitlement.expires_at
-
-
-def current_access(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
-    """The viewer's entitlement that lets them watch the title now; a purchase beats a rental."""
-    rows = db.session.scalars(
-        db.select(Entitlement).filter_by(
-            user_id=user_id, title_id=title_id, status=EntitlementStatus.ACTIVE
-        )
-    ).all()
-    usable = [e for e in rows if gives_access(e, at)]
-    return next((e for e in usable if e.kind == OfferKind.BUY), usable[0] if usable else None)
-
-
 # -- abandoned orders ---------------------------------------------------------------------
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
 from ..catalog.catalogue import poster_keys
-from .playback import Refusal, entitlement_refusal, rental_expiry
+from .access import Refusal, entitlement_refusal, rental_expiry
 
 
 class ItemState(enum.StrEnum):

@@ -1,0 +1,137 @@
+"""Whether an entitlement lets its holder watch now, and if not, why: the one access rule.
+
+Checkout ("you already have access"), the library (what can be watched) and playback all ask
+`entitlement_refusal` / `best_entitlement`; nothing else reads an entitlement's status or
+rental clock to decide access.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ...extensions import db
+from ...models import Entitlement, EntitlementStatus, OfferKind
+from .. import ServiceError
+
+
+class Refusal(enum.StrEnum):
+    NOT_ENTITLED = "not_entitled"
+    REFUNDED = "refunded"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+    START_BY_PASSED = "start_by_passed"
+    BLOCKED = "blocked"
+    STREAM_LIMIT = "stream_limit"
+    NOT_READY = "not_ready"
+    REMOVED = "removed"
+    SESSION_ENDED = "session_ended"
+    INVALID_LINK = "invalid_link"
+    LINK_EXPIRED = "link_expired"
+
+
+MESSAGES = {
+    Refusal.NOT_ENTITLED: _l("You have not rented or bought this film."),
+    Refusal.REFUNDED: _l("This purchase was refunded, so the film can no longer be watched."),
+    Refusal.SUSPENDED: _l(
+        "Playback is on hold while a dispute about this payment is open with your bank."
+    ),
+    Refusal.EXPIRED: _l("Your rental has expired. You can rent the film again."),
+    Refusal.START_BY_PASSED: _l(
+        "The time to start watching this rental has passed. You can rent the film again."
+    ),
+    Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
+    Refusal.STREAM_LIMIT: _l(
+        "You are already watching on %(limit)s screens. Stop one of them to watch here."
+    ),
+    Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),
+    Refusal.REMOVED: _l("This film is no longer on the store."),
+    Refusal.SESSION_ENDED: _l("This playback has ended. Reload the page to keep watching."),
+    Refusal.INVALID_LINK: _l("This playback link is not valid for your account."),
+    Refusal.LINK_EXPIRED: _l("This playback link has expired. Reload the page to keep watching."),
+}
+# Refusals after which buying or renting again is the way forward.
+RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_ENTITLED})
+
+
+class PlaybackRefused(ServiceError):
+    def __init__(self, code: Refusal, **params: object) -> None:
+        self.code = code
+        self.message = str(MESSAGES[code]) % params if params else str(MESSAGES[code])
+        super().__init__(self.message)
+
+
+def rental_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
+    """Why the clock forbids playing this entitlement at ``at``, or None."""
+    if entitlement.kind != OfferKind.RENT:
+        return None
+    if entitlement.started_at is None:
+        if entitlement.start_by is not None and at >= entitlement.start_by:
+            return Refusal.START_BY_PASSED
+        return None
+    expires = rental_expiry(entitlement)
+    if expires is not None and at >= expires:
+        return Refusal.EXPIRED
+    return None
+
+
+def rental_expiry(entitlement: Entitlement) -> datetime | None:
+    if entitlement.expires_at is not None:
+        return entitlement.expires_at
+    if entitlement.started_at is not None and entitlement.watch_hours:
+        return entitlement.started_at + timedelta(hours=entitlement.watch_hours)
+    return None
+
+
+def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
+    if entitlement.status == EntitlementStatus.REVOKED:
+        return Refusal.REFUNDED
+    if entitlement.status == EntitlementStatus.SUSPENDED:
+        return Refusal.SUSPENDED
+    return rental_refusal(entitlement, at)
+
+
+# Which refusal to report when several entitlements are unusable (most telling first).
+_REFUSAL_ORDER = [
+    Refusal.SUSPENDED,
+    Refusal.EXPIRED,
+    Refusal.START_BY_PASSED,
+    Refusal.REFUNDED,
+]
+
+
+def usable_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement:
+    """The viewer's best entitlement to play now (a purchase, then a running rental, then
+    an unstarted one), or PlaybackRefused saying why none is usable."""
+    entitlements = db.session.scalars(
+        sa.select(Entitlement)
+        .where(Entitlement.user_id == user_id, Entitlement.title_id == title_id)
+        .order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
+    ).all()
+    usable = [e for e in entitlements if entitlement_refusal(e, at) is None]
+    if usable:
+        return min(
+            usable,
+            key=lambda e: (e.kind != OfferKind.BUY, e.started_at is None),
+        )
+    refusals = {entitlement_refusal(e, at) for e in entitlements}
+    for code in _REFUSAL_ORDER:
+        if code in refusals:
+            raise PlaybackRefused(code)
+    raise PlaybackRefused(Refusal.NOT_ENTITLED)
+
+
+def gives_access(entitlement: Entitlement, at: datetime) -> bool:
+    """Whether an entitlement lets its holder watch at ``at``."""
+    return entitlement_refusal(entitlement, at) is None
+
+
+def best_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
+    """The viewer's entitlement that lets them watch the title now, or None."""
+    try:
+        return usable_entitlement(user_id, title_id, at)
+    except PlaybackRefused:
+        return None
