@@ -37,20 +37,8 @@ def availability_sentences(availability: Availability) -> list[str]:
                     else _("Buying opens in %(country)s on %(date)s.", country=country, date=when)
                 )
         offered = {o.kind for o in a.options}
-        if a.withheld and offered == {OfferKind.RENT}:
-            sentences.insert(
-                0,
-                _("Only for rent in %(country)s.", country=country)
-                if country
-                else _("Only for rent where you are."),
-            )
-        elif a.withheld and offered == {OfferKind.BUY}:
-            sentences.insert(
-                0,
-                _("Only for sale in %(country)s.", country=country)
-                if country
-                else _("Only for sale where you are."),
-            )
+        if a.withheld and len(offered) == 1:
+            sentences.insert(0, _only_kind(next(iter(offered)), country))
         return sentences
     if a.reason == Reason.NOT_YET and a.opens_at:
         return [
@@ -78,6 +66,30 @@ def availability_sentences(availability: Availability) -> list[str]:
             )
         ]
     return [_("Not for sale at the moment.")]
+
+
+def _only_kind(offered: OfferKind, country: str) -> str:
+    if offered == OfferKind.RENT:
+        return (
+            _("Only for rent in %(country)s.", country=country)
+            if country
+            else _("Only for rent where you are.")
+        )
+    return (
+        _("Only for sale in %(country)s.", country=country)
+        if country
+        else _("Only for sale where you are.")
+    )
+
+
+def why_not_offered(availability: Availability, kind: OfferKind | str | None = None) -> str:
+    """Why ``kind`` (or anything at all) cannot be bought here now, in the title page's words."""
+    offered = {o.kind for o in availability.options}
+    if offered:
+        if kind is None or kind in offered:
+            return ""
+        return _only_kind(next(iter(offered)), _place(availability.country))
+    return " ".join(availability_sentences(availability))
 
 
 def init_app(app: Flask) -> None:

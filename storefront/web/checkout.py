@@ -8,20 +8,21 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..models import OfferKind, Order, OrderStatus, Title, utcnow
+from ..models import Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
-from ..services.catalog.availability import Availability, NotAvailable, Reason, availability_for
+from ..services.catalog.availability import NotAvailable, availability_for
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
 from ..services.watching.access import best_entitlement, gives_access
+from .availability_text import why_not_offered
 from .links import title_url, watch_url
 from .payment_forms import BuyForm
 from .viewer import viewer_country
@@ -39,39 +40,6 @@ def _own_order_or_404(public_id: str) -> Order:
     if order is None or order.user_id != current_user.id:
         abort(404)
     return order
-
-
-def unavailable_message(availability: Availability) -> str:
-    """Why the viewer cannot rent or buy, in plain words."""
-    from ..countries import country_name
-
-    locale = str(get_locale() or "en")
-    place = country_name(availability.country, locale) if availability.country else None
-    other = availability.options[0].kind if availability.options else None
-    if other == OfferKind.RENT:
-        return _("Only for rent in your country.")
-    if other == OfferKind.BUY:
-        return _("Only for sale in your country.")
-    reason = availability.reason
-    if reason == Reason.NOT_YET and availability.opens_at and place:
-        return _(
-            "Available in %(country)s from %(date)s.",
-            country=place,
-            date=format_date(availability.opens_at, "long"),
-        )
-    if reason == Reason.ENDED and availability.ended_at:
-        return _(
-            "No longer available in your country since %(date)s.",
-            date=format_date(availability.ended_at, "long"),
-        )
-    if reason == Reason.NOT_IN_COUNTRY and place:
-        return _("Not available in %(country)s.", country=place)
-    if reason == Reason.UNKNOWN_COUNTRY:
-        return _(
-            "We could not tell which country you are in, and this film is only offered "
-            "in some countries."
-        )
-    return _("This film is not on sale.")
 
 
 def _refused(title: Title, message: str, access_slug: str | None = None) -> ResponseReturnValue:
@@ -99,7 +67,7 @@ def start(slug: str) -> ResponseReturnValue:
             "checkout/choose.html",
             title=title,
             availability=availability,
-            message=None if availability.options else unavailable_message(availability),
+            message=why_not_offered(availability) or None,
             watch_href=watch_url(title.slug) if access else None,
             title_href=title_url(title.slug),
         )
@@ -123,7 +91,7 @@ def start(slug: str) -> ResponseReturnValue:
     except AlreadyHasAccess as exc:
         return _refused(title, str(exc), access_slug=title.slug)
     except NotAvailable as exc:
-        return _refused(title, unavailable_message(exc.availability))
+        return _refused(title, why_not_offered(exc.availability, exc.kind))
     except ServiceError as exc:
         return _refused(title, str(exc))
     return redirect(started.url, code=303)

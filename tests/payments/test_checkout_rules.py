@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from datetime import timedelta
+
+import pytest
 
 from storefront.extensions import db
-from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus
+from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus, utcnow
 
 from .conftest import checkout, fresh, latest_order, session_id_from
 
@@ -41,6 +45,10 @@ def test_an_active_rental_refuses_renting_again_but_allows_buying(
     assert upgrade.status_code == 303
 
 
+def notice_of(html: str) -> str:
+    return re.search(r'<p class="notice" role="alert">\s*(.*?)\s*</p>', html, re.S).group(1)
+
+
 def test_an_unavailable_offer_is_refused_with_the_reason(viewer_client, make_title, studio):
     title = make_title(
         "Fjord",
@@ -61,10 +69,34 @@ def test_an_unavailable_offer_is_refused_with_the_reason(viewer_client, make_tit
     bad_kind = viewer_client.post(f"/buy/{title.slug}", data={"kind": "steal"})
 
     assert elsewhere.status_code == 409 and "Not available in Germany." in elsewhere.text
-    assert not_for_sale.status_code == 409 and "Only for rent in your country." in not_for_sale.text
+    assert not_for_sale.status_code == 409 and "Only for rent in Norway." in not_for_sale.text
+    # The refusal uses the title page's own words for the same viewer.
+    page = viewer_client.get(f"/films/{title.slug}", headers={"X-Test-Country": "DE"})
+    assert notice_of(elsewhere.text) in page.text
     assert bad_kind.status_code == 400
     assert viewer_client.post("/buy/no-such-film", data={"kind": "rent"}).status_code == 404
     assert orders_count() == 0
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        pytest.param({"territory_mode": "allow", "territories": [{"country": "NO"}]}, id="rights"),
+        pytest.param({"available_until": utcnow() - timedelta(days=2)}, id="ended"),
+        pytest.param({"available_from": utcnow() + timedelta(days=2)}, id="not yet"),
+        pytest.param({"active": False}, id="withdrawn"),
+    ],
+)
+def test_the_buy_page_says_why_in_the_title_pages_words(viewer_client, make_title, studio, offer):
+    title = make_title(
+        "Why Not",
+        studio=studio,
+        offers=[{"kind": "rent", "amount": 499, "currency": "EUR", **offer}],
+    )
+    refusal = checkout(viewer_client, title, "rent", country="DE")
+    page = viewer_client.get(f"/films/{title.slug}", headers={"X-Test-Country": "DE"})
+    assert refusal.status_code == 409
+    assert notice_of(refusal.text) in page.text
 
 
 def test_the_price_charged_is_the_one_for_the_viewers_country(
