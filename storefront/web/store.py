@@ -25,6 +25,7 @@ from ..models import (
 )
 from ..services.catalog import catalogue
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
+from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
 from .page_cache import FragmentCache
@@ -118,7 +119,7 @@ def title(slug: str) -> ResponseReturnValue:
     credits: dict[str, list[str]] = {r.value: [] for r in CreditRole}
     for credit in film.credits:
         credits[credit.role.value].append(credit.name)
-    poster = catalogue.poster_keys([film.id], width=780).get(film.id)
+    poster = catalogue.poster_keys([film.id], width=POSTER_PAGE_WIDTH).get(film.id)
     watch_refusal = None
     can_watch = False
     if current_user.is_authenticated:

@@ -197,9 +197,7 @@ def image_src(image: TitleImage, ext: str = "jpg") -> str:
 
 
 def _sizes(image: TitleImage, ext: str) -> list[tuple[int, str]]:
-    return sorted(
-        (int(n[1:].partition(".")[0]), n) for n in (image.keys or {}) if n.endswith(f".{ext}")
-    )
+    return images_service.stored_sizes(image.keys or {}, ext)
 
 
 @bp.app_template_global("language_name")

@@ -31,6 +31,7 @@ from ...models import (
     TitleImage,
     TitleStatus,
 )
+from ..media.images import POSTER_CARD_WIDTH, pick_size
 from .availability import Availability, availability_for_titles, has_admitting_offer
 
 PAGE_SIZE = 48
@@ -230,7 +231,7 @@ def browse(
         )
         has_next = offset + len(rows) < (total or 0)
         availability = availability_for_titles(rows, country, at)
-    posters = poster_keys([r.id for r in rows], width=342)
+    posters = poster_keys([r.id for r in rows], width=POSTER_CARD_WIDTH)
     cards = [
         Card(r.id, r.slug, r.name, r.year, r.studio_name, posters.get(r.id), availability[r.id])
         for r in rows
@@ -268,22 +269,6 @@ def _available_page(
             return kept, availability, False
 
 
-def pick_image_key(keys: dict[str, str], width: int) -> str | None:
-    """The smallest stored size at least ``width`` pixels wide (sizes are named like w342)."""
-
-    def size(name: str) -> int:
-        digits = "".join(ch for ch in name if ch.isdigit())
-        return int(digits) if digits else 0
-
-    if not keys:
-        return None
-    ranked = sorted(keys, key=size)
-    for name in ranked:
-        if size(name) >= width:
-            return keys[name]
-    return keys[ranked[-1]]
-
-
 def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
     """Each title's first poster, at the size that fits ``width`` (one query)."""
     if not title_ids:
@@ -296,9 +281,9 @@ def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
     found: dict[int, str] = {}
     for title_id, keys in rows:
         if title_id not in found:
-            key = pick_image_key(keys or {}, width)
-            if key:
-                found[title_id] = key
+            name = pick_size(keys or {}, width)
+            if name:
+                found[title_id] = keys[name]
     return found
 
 

@@ -1,32 +1,25 @@
-"""Posters and stills: checked by decoding, stripped of metadata, resized, stored.
-
-Only JPEG, PNG and WebP are accepted, judged by what Pillow decodes rather than the file
-name. The pixel count is checked from the header before anything is decoded, so a
-decompression bomb is refused without being expanded. EXIF (camera, GPS) is dropped after
-its orientation is applied. Each image is stored as JPEG and WebP at the widths the pages
-use, never upscaled.
+"""Posters and stills: checked, resized and stored (the decoding is the images adapter's),
+and which stored size a page gets.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ...adapters.images import CONTENT_TYPES, ImageProblem, ImageRefused, encode_sizes
 from ...adapters.storage import StorageError, keys
 from ...extensions import db
 from ...models import ImageKind, Title, TitleImage
 from .. import ServiceError
 from ..storage import get_storage
 
-ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
 WIDTHS = {ImageKind.POSTER: (240, 480, 960), ImageKind.STILL: (640, 1280, 1920)}
-OUTPUTS = (("jpg", "JPEG", "image/jpeg"), ("webp", "WEBP", "image/webp"))
-CONTENT_TYPES = {ext: content_type for ext, _fmt, content_type in OUTPUTS}
+# The width each page lays a poster out at; the stored size just above it is served.
+POSTER_CARD_WIDTH = 342  # catalogue cards and library rows
+POSTER_PAGE_WIDTH = 780  # the title page
 MAX_STILLS = 12
 MiB = 1024 * 1024
 
@@ -41,63 +34,15 @@ def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     return data
 
 
-def decode(data: bytes, max_pixels: int) -> Image.Image:
-    """Decode an accepted image, refusing other formats, bombs and broken files."""
-    too_many_pixels = _(
-        "The image has more pixels than the %(limit)d megapixels allowed.",
-        limit=max(1, max_pixels // 1_000_000),
-    )
-    try:
-        with warnings.catch_warnings():
-            # Our own limit below is stricter; Pillow's warning must not abort the check.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise ServiceError(too_many_pixels) from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise ServiceError(_("This file is not a JPEG, PNG or WebP image.")) from None
-    if image.format not in ACCEPTED_FORMATS:
-        raise ServiceError(_("This file is not a JPEG, PNG or WebP image."))
-    width, height = image.size
-    if width < 1 or height < 1 or width * height > max_pixels:
-        raise ServiceError(too_many_pixels)
-    try:
-        image.load()  # the real test: every byte decodes
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise ServiceError(_("The image is damaged or incomplete.")) from None
-    return image
-
-
-def _flatten(image: Image.Image) -> Image.Image:
-    """Upright RGB without metadata: orientation applied, transparency on white."""
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-    else:
-        flat = image.convert("RGB")
-    flat.info = {}  # convert() copies EXIF, XMP and comments along; none may survive
-    return flat
-
-
-def renditions(upright: Image.Image, kind: ImageKind) -> dict[str, bytes]:
-    """Size name (e.g. "w480.webp") -> encoded bytes, at each width up to the original's."""
-    widths = [w for w in WIDTHS[kind] if w <= upright.width] or [upright.width]
-    out: dict[str, bytes] = {}
-    for width in widths:
-        height = max(1, round(upright.height * width / upright.width))
-        resized = (
-            upright
-            if width == upright.width
-            else upright.resize((width, height), Image.Resampling.LANCZOS)
+def _refusal(problem: ImageProblem, max_pixels: int) -> str:
+    if problem == ImageProblem.TOO_MANY_PIXELS:
+        return _(
+            "The image has more pixels than the %(limit)d megapixels allowed.",
+            limit=max(1, max_pixels // 1_000_000),
         )
-        for ext, fmt, _ct in OUTPUTS:
-            buffer = io.BytesIO()
-            # Nothing from the original's metadata is passed on to the saved file.
-            resized.save(buffer, fmt, quality=85, **({"optimize": True} if fmt == "JPEG" else {}))
-            out[f"w{width}.{ext}"] = buffer.getvalue()
-    return out
+    if problem == ImageProblem.DAMAGED:
+        return _("The image is damaged or incomplete.")
+    return _("This file is not a JPEG, PNG or WebP image.")
 
 
 def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
@@ -108,14 +53,16 @@ def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
         raise ServiceError(_("Choose poster or still.")) from None
     config = current_app.config
     data = _read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
-    image = decode(data, int(config["IMAGE_MAX_PIXELS"]))
+    max_pixels = int(config["IMAGE_MAX_PIXELS"])
+    try:
+        encoded = encode_sizes(data, max_pixels, WIDTHS[image_kind])
+    except ImageRefused as exc:
+        raise ServiceError(_refusal(exc.problem, max_pixels)) from None
     if image_kind == ImageKind.STILL and len(images_of(title, ImageKind.STILL)) >= MAX_STILLS:
         raise ServiceError(_("A title can have at most %(count)d stills.", count=MAX_STILLS))
-    upright = _flatten(image)
-    encoded = renditions(upright, image_kind)
 
     row = TitleImage(
-        title_id=title.id, kind=image_kind, keys={}, width=upright.width, height=upright.height
+        title_id=title.id, kind=image_kind, keys={}, width=encoded.width, height=encoded.height
     )
     row.position = len(images_of(title, image_kind))
     db.session.add(row)
@@ -123,7 +70,7 @@ def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
     storage = get_storage()
     stored: dict[str, str] = {}
     try:
-        for name, blob in encoded.items():
+        for name, blob in encoded.files.items():
             key = image_key(title.id, image_kind, row.id, name)
             storage.put(key, blob, CONTENT_TYPES[name.rpartition(".")[2]])
             stored[name] = key
@@ -162,14 +109,19 @@ def delete_image(image: TitleImage) -> None:
     db.session.flush()
 
 
-def best_key(image: TitleImage, width: int, ext: str = "webp") -> str | None:
-    """The stored size closest to `width` (the next larger, else the largest)."""
-    sizes = sorted(
-        (int(name[1:].partition(".")[0]), key)
-        for name, key in (image.keys or {}).items()
-        if name.endswith(f".{ext}")
+def stored_sizes(image_keys: dict[str, str], ext: str) -> list[tuple[int, str]]:
+    """(width, size name) of every stored size in one format, narrowest first."""
+    return sorted(
+        (int(name[1:].partition(".")[0]), name)
+        for name in image_keys
+        if name.startswith("w") and name.endswith(f".{ext}")
     )
-    for size, key in sizes:
+
+
+def pick_size(image_keys: dict[str, str], width: int, ext: str = "jpg") -> str | None:
+    """The name of the narrowest stored size at least ``width`` wide (else the widest)."""
+    sizes = stored_sizes(image_keys, ext)
+    for size, name in sizes:
         if size >= width:
-            return key
+            return name
     return sizes[-1][1] if sizes else None

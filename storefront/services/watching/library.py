@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
 from ..catalog.catalogue import poster_keys
+from ..media.images import POSTER_CARD_WIDTH
 from .access import Refusal, entitlement_refusal, rental_expiry
 
 
@@ -107,7 +108,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
             ).where(WatchProgress.user_id == user_id, WatchProgress.title_id.in_(title_ids))
         )
     }
-    posters = poster_keys(title_ids, width=342)
+    posters = poster_keys(title_ids, width=POSTER_CARD_WIDTH)
     result = []
     for title_id, (entitlement, state, slug, name) in best.items():
         expires = rental_expiry(entitlement)

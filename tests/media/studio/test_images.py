@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 
 import pytest
 from PIL import Image
@@ -162,3 +164,30 @@ def test_deleting_an_image_deletes_its_files(filmmaker_client, draft, storage):
     assert response.status_code == 302
     assert db.session.scalar(db.select(db.func.count(TitleImage.id))) == 0
     assert not any(storage.exists(key) for key in keys)
+
+
+def test_each_page_gets_the_poster_size_it_lays_out(filmmaker_client, client, auth, draft, viewer):
+    """Cards and the library show a 171 px poster (342 px on dense screens), the title page
+    a 300 px one at 780: each gets the narrowest stored size that is sharp enough."""
+    from tests.watching.conftest import grant
+
+    upload(filmmaker_client, draft, encoded("JPEG", (1000, 1500)))
+    title = reload(draft)
+    title.status = TitleStatus.PUBLISHED
+    title.published_at = title.created_at
+    db.session.commit()
+    grant(viewer, title)
+
+    def poster_width(page: str, marker: str) -> int:
+        url = html.unescape(re.search(rf'<img src="([^"]+)"[^>]*{marker}', page).group(1))
+        with client.get(url) as served:
+            return Image.open(io.BytesIO(served.data)).width
+
+    auth.logout()
+    catalogue = client.get("/films").get_data(as_text=True)
+    title_page = client.get(f"/films/{title.slug}").get_data(as_text=True)
+    auth.login(viewer.email)
+    library = client.get("/library").get_data(as_text=True)
+    assert poster_width(catalogue, 'loading="lazy"') == 480
+    assert poster_width(library, 'width="114"') == 480
+    assert poster_width(title_page, "Poster of") == 960
