@@ -8,7 +8,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
-from . import countries, money
+from . import countries, languages, money
 
 
 def select_locale() -> str | None:
@@ -34,17 +34,26 @@ def select_timezone() -> str | None:
     return None
 
 
+def current_locale() -> str:
+    """The locale of this request (or the default outside one), e.g. "fr"."""
+    return str(get_locale() or current_app.config.get("BABEL_DEFAULT_LOCALE", "en"))
+
+
 def format_money(amount_minor: int, currency: str) -> str:
     """An amount in the viewer's locale, e.g. 'NOK 49.00' or '49,00 kr'."""
-    return money.format_amount(amount_minor, currency, str(get_locale() or "en"))
+    return money.format_amount(amount_minor, currency, current_locale())
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.globals["country_name"] = lambda code: countries.country_name(
-        code, str(get_locale() or "en")
+        code, current_locale()
     )
+    app.jinja_env.globals["language_name"] = lambda code: languages.language_name(
+        code, current_locale()
+    )
+    app.jinja_env.globals["language_own_name"] = languages.own_name
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if isinstance(value, datetime) else ""
     )
@@ -52,6 +61,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_locale() -> dict:
         return {
-            "current_locale": str(get_locale() or "en"),
+            "current_locale": current_locale(),
             "languages": app.config["LANGUAGES"],
         }

@@ -35,3 +35,13 @@ def language_name(code: str | None, locale: str, names: dict | None = None) -> s
         return name[:1].upper() + name[1:]
     language = pycountry.languages.get(alpha_2=code)
     return language.name if language else code
+
+
+@cache
+def own_name(code: str) -> str:
+    """A language's name in that language ("Français", "日本語"), for the language picker."""
+    try:
+        name = Locale.parse(code).get_display_name(code) or code
+    except (ValueError, LookupError):
+        return code
+    return name[:1].upper() + name[1:]

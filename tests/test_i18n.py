@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,20 @@ def test_money_is_formatted_with_the_currency_exponent(amount, currency, locale,
 )
 def test_major_unit_strings_for_exports(amount, currency, major):
     assert money.to_major_string(amount, currency) == major
+
+
+def test_the_language_picker_names_each_language_in_itself(settings, request):
+    settings["LANGUAGES"] = ["en", "fr", "es", "de", "nb", "ja", "ar"]
+    client = request.getfixturevalue("client")
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    picker = page.split('id="language-select"', 1)[1].split("</select>", 1)[0]
+    labels = re.findall(r'<option value="([a-z]+)"[^>]*>([^<]+)</option>', picker)
+    assert dict(labels) == {
+        "en": "English",
+        "fr": "Français",
+        "es": "Español",
+        "de": "Deutsch",
+        "nb": "Norsk bokmål",
+        "ja": "日本語",
+        "ar": "العربية",
+    }

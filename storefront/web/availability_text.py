@@ -7,16 +7,17 @@ Never a bare error: when nothing is offered the viewer reads the detected countr
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from ..countries import country_name
+from ..i18n import current_locale
 from ..models import OfferKind
 from ..services.catalog.availability import Availability, Reason
 
 
 def _place(code: str | None) -> str:
-    return country_name(code, str(get_locale() or "en")) if code else ""
+    return country_name(code, current_locale()) if code else ""
 
 
 def availability_sentences(availability: Availability) -> list[str]:

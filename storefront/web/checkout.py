@@ -8,11 +8,11 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
+from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
 from ..services.catalog.availability import NotAvailable, availability_for
@@ -82,7 +82,7 @@ def start(slug: str) -> ResponseReturnValue:
             form.kind.data,
             country,
             now,
-            locale=str(get_locale() or ""),
+            locale=current_locale(),
         )
     except CheckoutUnavailable as exc:
         # The pending order is kept (committed with this redirect) and expires later.

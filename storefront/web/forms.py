@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import zoneinfo
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..countries import country_choices, is_country
+from ..i18n import current_locale
 from ..services.accounts.users import MIN_PASSWORD_LENGTH
 
 
@@ -108,7 +108,7 @@ class CountryField(SelectField):
 
 
 def fill_country_choices(field: SelectField, blank: bool = True) -> None:
-    choices = country_choices(str(get_locale() or "en"))
+    choices = country_choices(current_locale())
     field.choices = ([("", "—")] if blank else []) + list(choices)
 
 

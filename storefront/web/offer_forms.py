@@ -12,7 +12,7 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -33,6 +33,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from .. import money
 from ..countries import country_choices
+from ..i18n import current_locale
 from ..models import Offer, OfferKind, TerritoryMode, Title
 from ..regions import REGIONS, expand
 from ..services.catalog.offers import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, OfferPlan, OffersPlan
@@ -140,7 +141,7 @@ class OffersForm(FlaskForm):
 
     def fill_choices(self, spare_rows: int = SPARE_ROWS) -> None:
         """Country and currency lists in the viewer's language, plus empty rows to type into."""
-        locale = str(get_locale() or "en")
+        locale = current_locale()
         countries = list(country_choices(locale))
         currencies = [("", "—"), *currency_choices(locale)]
         for _kind, offer in self.offer_forms():

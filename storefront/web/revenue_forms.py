@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField
@@ -13,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from ..countries import country_choices
+from ..i18n import current_locale
 from ..models import OfferKind, utcnow
 from ..services import reports
 from ..services.reports.buckets import bucket_days
@@ -63,7 +63,7 @@ class RevenueFilterForm(FlaskForm):
                 SelectChoice(str(i), n) for i, n in titles
             ]
         self.country.choices = [SelectChoice("", _l("All countries"))] + [
-            SelectChoice(code, name) for code, name in country_choices(str(get_locale() or "en"))
+            SelectChoice(code, name) for code, name in country_choices(current_locale())
         ]
         self._bounds: tuple[datetime | None, datetime | None] = (None, None)
 

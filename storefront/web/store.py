@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from babel import Locale
 from flask import Blueprint, abort, current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from ..extensions import db
-from ..i18n import format_money
+from ..i18n import current_locale, format_money
 from ..models import (
     CreditRole,
     FacetKind,
@@ -76,7 +75,7 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
     ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
     if current_user.is_authenticated or session.get("_flashes") or ttl <= 0:
         return render_template(template, catalogue_html=_grid(studio_id), **context)
-    key = ("page", template, request.full_path, viewer_country(), str(get_locale()))
+    key = ("page", template, request.full_path, viewer_country(), current_locale())
     html = _page_cache().get_or_make(
         key,
         ttl,
@@ -158,15 +157,6 @@ def studio(slug: str) -> ResponseReturnValue:
     return _catalogue_response(
         "store/studio.html", studio_id=found.id, studio=found, published=published
     )
-
-
-@bp.app_template_global("language_name")
-def language_name(code: str) -> str:
-    """A language's name in the viewer's language (ISO 639-1 code in, name out)."""
-    try:
-        return Locale.parse(str(get_locale() or "en")).languages.get(code, code)
-    except (ValueError, TypeError):
-        return code
 
 
 @bp.app_template_filter("long_date")

@@ -6,13 +6,11 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..extensions import db
-from ..languages import language_name
 from ..models import (
     AssetKind,
     AssetStatus,
@@ -198,11 +196,6 @@ def image_src(image: TitleImage, ext: str = "jpg") -> str:
 
 def _sizes(image: TitleImage, ext: str) -> list[tuple[int, str]]:
     return images_service.stored_sizes(image.keys or {}, ext)
-
-
-@bp.app_template_global("language_name")
-def language_name_global(code: str) -> str:
-    return language_name(code, str(get_locale() or "en"))
 
 
 @bp.app_template_global()

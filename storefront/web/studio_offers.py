@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..countries import country_name
 from ..extensions import db
+from ..i18n import current_locale
 from ..models import Studio, Title, utcnow
 from ..regions import REGIONS_BY_KEY
 from ..security import studio_or_404
@@ -32,7 +32,7 @@ def _title_or_404(studio: Studio, title_id: int) -> Title:
 def edit(slug: str, title_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug)
     title = _title_or_404(studio, title_id)
-    locale = str(get_locale() or "en")
+    locale = current_locale()
     status = 200
     if request.method == "POST":
         form = OffersForm()
@@ -68,7 +68,7 @@ def region_countries(key: str) -> str:
 
 @bp.app_template_filter("country_name_filter")
 def country_name_filter(code: str) -> str:
-    return country_name(code, str(get_locale() or "en"))
+    return country_name(code, current_locale())
 
 
 @bp.app_template_global()

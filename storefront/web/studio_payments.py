@@ -9,13 +9,13 @@ import logging
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..adapters.payments import PaymentError, PaymentGateway
 from ..extensions import db
+from ..i18n import current_locale
 from ..models import Order, Studio
 from ..money import format_amount, to_major_string
 from ..security import admin_required, is_studio_owner, studio_or_404
@@ -155,7 +155,7 @@ def order(slug: str, public_id: str) -> ResponseReturnValue:
     form = RefundForm()
     status = 200
     if form.validate_on_submit():
-        locale = str(get_locale() or "en")
+        locale = current_locale()
         try:
             amount = (
                 refundable_amount(found)

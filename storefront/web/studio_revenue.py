@@ -6,12 +6,13 @@ from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import countries, money
 from ..extensions import db
+from ..i18n import current_locale
 from ..models import Studio, Title, utcnow
 from ..security import studio_or_404
 from ..services import reports
@@ -39,7 +40,7 @@ def date_medium(day: date) -> str:
 
 def label_report(report: reports.Dashboard) -> reports.Dashboard:
     """Give every chart row a label in the reader's language."""
-    locale = str(get_locale() or "en")
+    locale = current_locale()
     granularity = reports.Granularity(report.granularity)
     for cr in report.currencies:
         for item in cr.series:

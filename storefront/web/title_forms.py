@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..countries import country_choices
 from ..genres import genre_choices
+from ..i18n import current_locale
 from ..languages import language_choices
 from ..models import CreditRole, ImageKind, SubtitleKind
 from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
@@ -39,7 +39,7 @@ def _lines(text: str | None) -> list[str]:
 
 
 def _locale() -> str:
-    return str(get_locale() or "en")
+    return current_locale()
 
 
 class MultiCheckboxField(SelectMultipleField):

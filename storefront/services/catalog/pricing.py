@@ -11,10 +11,10 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from babel.numbers import get_currency_name
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ... import money
+from ...i18n import current_locale
 from .. import ServiceError
 
 _GROUPING = re.compile(r"[\s\u00a0\u202f'’]")
@@ -27,7 +27,7 @@ class PriceError(ServiceError):
 
 def currency_choices(locale: str | None = None) -> list[tuple[str, str]]:
     """(code, "EUR – Euro") pairs for the supported currencies, sorted by code."""
-    locale = locale or str(get_locale() or "en")
+    locale = locale or current_locale()
     return [
         (code, f"{code} – {get_currency_name(code, locale=locale)}")
         for code in sorted(money.STRIPE_CURRENCIES)
@@ -116,7 +116,7 @@ def check_amount(amount: int, currency: str) -> None:
         raise PriceError(
             _(
                 "Stripe cannot charge less than %(minimum)s.",
-                minimum=money.format_amount(minimum, currency, str(get_locale() or "en")),
+                minimum=money.format_amount(minimum, currency, current_locale()),
             )
         )
     if amount > money.STRIPE_MAXIMUM_AMOUNT:
@@ -126,7 +126,7 @@ def check_amount(amount: int, currency: str) -> None:
                 maximum=money.format_amount(
                     money.STRIPE_MAXIMUM_AMOUNT // money.step(currency) * money.step(currency),
                     currency,
-                    str(get_locale() or "en"),
+                    current_locale(),
                 ),
             )
         )
