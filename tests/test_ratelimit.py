@@ -54,3 +54,45 @@ def test_limit_is_shared_between_app_processes_through_redis(settings):
 def test_reading_the_login_page_is_not_limited(settings):
     client = limited_app(settings, "memory://").test_client()
     assert all(client.get("/login").status_code == 200 for _ in range(6))
+
+
+def test_behind_a_trusted_proxy_limits_and_geolocation_see_the_same_client(settings, tmp_path):
+    """The limiter keys on the address geolocation places: the client's, not the proxy's."""
+    from storefront.extensions import client_address
+    from storefront.web.viewer import viewer_country
+
+    from .offers.test_geo import mmdb_database
+
+    settings.update(
+        GEOIP_BACKEND="maxmind",
+        GEOIP_DB_PATH=mmdb_database(tmp_path),
+        GEO_COUNTRY_HEADER=None,
+        GEO_TRUSTED_PROXIES=["10.0.0.0/8"],
+    )
+    app = limited_app(settings, "memory://")
+    client = app.test_client()
+
+    def login(peer: str, forwarded: str) -> int:
+        return client.post(
+            "/login",
+            data={"email": "x@example.org", "password": "x"},
+            environ_base={"REMOTE_ADDR": peer},
+            headers={"X-Forwarded-For": forwarded},
+        ).status_code
+
+    norwegian = [login("10.0.0.2", "81.0.7.7") for _ in range(4)]
+    french = login("10.0.0.2", "2a00:1450::7")  # same proxy, another client
+    assert norwegian[3] == 429 and 429 not in norwegian[:3]
+    assert french != 429
+    # An untrusted peer cannot pick its bucket (or country) with a forged header.
+    assert [login("81.0.9.9", f"2a00:1450::{i}") for i in range(4)][3] == 429
+
+    for peer, forwarded, country in (
+        ("10.0.0.2", "81.0.7.7", "NO"),
+        ("10.0.0.2", "192.0.2.1, 2a00:1450::7", "FR"),
+        ("81.0.9.9", "2a00:1450::7", "NO"),
+    ):
+        environ = {"REMOTE_ADDR": peer}
+        with app.test_request_context(environ_base=environ, headers={"X-Forwarded-For": forwarded}):
+            assert viewer_country() == country
+            assert app.extensions["geo"].country_of(client_address()) == country

@@ -131,13 +131,18 @@ class GeoLocator:
         return peer
 
     def locate(self, peer: str | None, headers: Mapping[str, str]) -> str | None:
+        """The country of the request from ``peer`` with ``headers`` (None when unknown)."""
         if self.header and self.is_trusted(peer):
             from_header = normalise_country(headers.get(self.header))
             if from_header:
                 return from_header
+        return self.country_of(self.client_address(peer, headers))
+
+    def country_of(self, client: str | None) -> str | None:
+        """The country of a client address (see `client_address`), by the lookup database."""
         if self.lookup is None:
             return None
-        address = _address(self.client_address(peer, headers))
+        address = _address(client)
         if address is None or not address.is_global:
             return None
         try:

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from ..adapters.payments import InvalidWebhook, PaymentError
-from ..extensions import csrf
+from ..extensions import client_address, csrf
 from ..services.payments import webhooks
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -23,7 +23,7 @@ def stripe_events() -> ResponseReturnValue:
     try:
         receipt = webhooks.receive(gateway, payload, request.headers.get("Stripe-Signature"))
     except InvalidWebhook as exc:
-        log.warning("Rejected a webhook from %s: %s", request.remote_addr, exc)
+        log.warning("Rejected a webhook from %s: %s", client_address(), exc)
         return jsonify({"error": "invalid webhook"}), 400
     except PaymentError as exc:
         # Could not read what the event needs from the processor: it will deliver it again.

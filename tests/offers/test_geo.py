@@ -85,8 +85,8 @@ def test_iptocc_ships_registry_data():
     assert GeoLocator(lookup).locate("2001:4860:4860::8888", {}) == "US"
 
 
-@pytest.fixture
-def mmdb_path(tmp_path):
+def mmdb_database(tmp_path) -> str:
+    """A MaxMind-format file: 81/16 NO, 82/16 registered JP, 83/16 T1, 2a00:1450::/32 FR."""
     from mmdb_writer import MMDBWriter
     from netaddr import IPSet
 
@@ -104,6 +104,11 @@ def mmdb_path(tmp_path):
     path = tmp_path / "test-country.mmdb"
     writer.to_db_file(str(path))
     return str(path)
+
+
+@pytest.fixture
+def mmdb_path(tmp_path):
+    return mmdb_database(tmp_path)
 
 
 def test_a_maxmind_database_is_read_when_configured(mmdb_path):
