@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -280,3 +281,17 @@ def test_the_endpoint_needs_no_csrf_token_but_forms_do(settings, request):
     assert hook.status_code == 200
     assert without_token.status_code == 400
     assert with_token.status_code == 303
+
+
+def test_the_readme_asks_operators_for_exactly_the_events_the_store_handles():
+    """An endpoint set up from the README must send every event the handler table acts on."""
+    from pathlib import Path
+
+    from storefront.services.payments.webhooks import HANDLERS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("add a webhook endpoint") :].split("\n\n", 1)[0]
+    asked = set(re.findall(r"`([a-z_]+(?:\.[a-z_*]+)+)`", section))
+    covered = {t for t in HANDLERS if t in asked or f"{t.rsplit('.', 1)[0]}.*" in asked}
+    assert covered == set(HANDLERS)
+    assert all(a in HANDLERS or a.endswith(".*") for a in asked)

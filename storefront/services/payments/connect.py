@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import Studio
-from .events import Outcome, data_object, handles, ignored, processed
+from .events import Outcome, data_object, ignored, processed
 
 Obj = dict[str, Any]
 
@@ -109,7 +109,6 @@ def studio_for_account(account_id: str | None) -> Studio | None:
     return db.session.scalar(db.select(Studio).filter_by(stripe_account_id=account_id))
 
 
-@handles("account.updated")
 def account_updated(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     account = data_object(event)
     studio = studio_for_account(event.get("account") or account.get("id"))

@@ -12,7 +12,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
 from . import ledger
-from .events import Outcome, data_object, handles, ignored, processed, waiting
+from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
 from .orders import entitlement_of, find_order_for_charge
 
@@ -35,7 +35,6 @@ def _has_row(dispute_id: str, entry_type: EntryType) -> bool:
     )
 
 
-@handles("charge.dispute.created")
 def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     dispute = data_object(event)
     order = _locked_order(dispute)
@@ -54,7 +53,6 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
     return processed("dispute opened, access suspended", order)
 
 
-@handles("charge.dispute.closed")
 def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     dispute = data_object(event)
     status = dispute.get("status")

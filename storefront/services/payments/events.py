@@ -1,4 +1,5 @@
-"""What handling one payment event produced, and the registry of handlers by event type."""
+"""What handling one payment event produced, and the types of the handlers that produce it
+(the table of handlers by event type is `webhooks.HANDLERS`)."""
 
 from __future__ import annotations
 
@@ -45,18 +46,10 @@ def flagged(message: str, order: Order) -> Outcome:
 Prefetch = Callable[[PaymentGateway, Obj], Any]
 # apply(gateway, event, prefetched) -> Outcome, inside the event's transaction
 Apply = Callable[[PaymentGateway, Obj, Any], Outcome]
-HANDLERS: dict[str, tuple[Prefetch, Apply]] = {}
 
 
-def handles(*event_types: str, prefetch: Prefetch | None = None) -> Callable[[Apply], Apply]:
-    """Register ``apply`` (and an optional ``prefetch``) for these event types."""
-
-    def register(apply: Apply) -> Apply:
-        for event_type in event_types:
-            HANDLERS[event_type] = (prefetch or (lambda gateway, event: None), apply)
-        return apply
-
-    return register
+def no_prefetch(gateway: PaymentGateway, event: Obj) -> None:
+    return None
 
 
 def data_object(event: Obj) -> Obj:

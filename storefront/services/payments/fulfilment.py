@@ -10,15 +10,14 @@ from typing import Any
 from ...adapters.payments import PaymentGateway
 from ...models import Order, OrderStatus
 from . import ledger
-from .events import Outcome, data_object, flagged, handles, ignored, processed
+from .events import Outcome, data_object, flagged, ignored, processed
 from .orders import find_order_for_session, grant_entitlement
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
 
-def _fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
+def fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
     """The session as the processor sees it now, with the charge's money details inline."""
     session = data_object(event)
     if session.get("payment_status") != "paid":
@@ -40,7 +39,6 @@ def _mismatch(order: Order, session: Obj) -> str | None:
     return None
 
 
-@handles(*PAID_EVENTS, prefetch=_fetch_paid_session)
 def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Outcome:
     session = fetched or data_object(event)
     order = find_order_for_session(session, lock=True)
@@ -75,7 +73,6 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     return processed("order paid, entitlement granted", order)
 
 
-@handles("checkout.session.async_payment_failed", "checkout.session.expired")
 def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     session = data_object(event)
     order = find_order_for_session(session, lock=True)

@@ -19,7 +19,7 @@ from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderSta
 from ...money import exponent, format_amount
 from .. import ServiceError
 from . import ledger
-from .events import Outcome, data_object, handles, ignored, processed, waiting
+from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
 from .orders import entitlement_of, find_order_for_charge
 
@@ -81,7 +81,7 @@ def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
     return refund
 
 
-def _fetch_refunds(gateway: PaymentGateway, event: Obj) -> list[Obj]:
+def fetch_refunds(gateway: PaymentGateway, event: Obj) -> list[Obj]:
     return gateway.list_refunds(data_object(event)["id"])
 
 
@@ -104,7 +104,6 @@ def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
     return refund_ids, refunded, sale_tax, tax_back, fee_back
 
 
-@handles("charge.refunded", prefetch=_fetch_refunds)
 def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> Outcome:
     charge = data_object(event)
     found = find_order_for_charge(

@@ -25,16 +25,29 @@ from sqlalchemy.exc import IntegrityError
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Order, WebhookEvent, utcnow
-from . import connect as _connect  # noqa: F401 - registers account.updated
-from . import disputes as _disputes  # noqa: F401 - registers charge.dispute.*
-from . import fulfilment as _fulfilment  # noqa: F401 - registers checkout.session.*
-from . import refunds as _refunds  # noqa: F401 - registers charge.refunded
-from .events import HANDLERS, Outcome, data_object, ignored
+from .connect import account_updated
+from .disputes import dispute_closed, dispute_created
+from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
+from .fulfilment import fetch_paid_session, session_closed, session_paid
 from .locks import lock_event
+from .refunds import charge_refunded, fetch_refunds
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 MAX_REPLAYS = 20
+
+# Every event the store acts on: type -> (what to read from the processor first, the change).
+# Other types are acknowledged and ignored.
+HANDLERS: dict[str, tuple[Prefetch, Apply]] = {
+    "checkout.session.completed": (fetch_paid_session, session_paid),
+    "checkout.session.async_payment_succeeded": (fetch_paid_session, session_paid),
+    "checkout.session.async_payment_failed": (no_prefetch, session_closed),
+    "checkout.session.expired": (no_prefetch, session_closed),
+    "charge.refunded": (fetch_refunds, charge_refunded),
+    "charge.dispute.created": (no_prefetch, dispute_created),
+    "charge.dispute.closed": (no_prefetch, dispute_closed),
+    "account.updated": (no_prefetch, account_updated),
+}
 
 
 @dataclass(frozen=True)
