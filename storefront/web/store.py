@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..caching import ProcessCache
 from ..extensions import db
 from ..i18n import current_locale, format_money
 from ..models import (
@@ -27,7 +28,6 @@ from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
-from .page_cache import FragmentCache
 from .viewer import viewer_country
 
 bp = Blueprint("store", __name__)
@@ -78,21 +78,21 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
     key = ("page", template, request.full_path, viewer_country(), current_locale())
     html = _page_cache().get_or_make(
         key,
-        ttl,
         lambda: render_template(
             template, catalogue_html=_grid(studio_id), csrf_token=lambda: CSRF_HOLE, **context
         ),
+        ttl,
     )
     return html.replace(CSRF_HOLE, generate_csrf())
 
 
-def _page_cache() -> FragmentCache:
-    return current_app.extensions.setdefault("page_cache", FragmentCache())
+def _page_cache() -> ProcessCache:
+    return current_app.extensions.setdefault("page_cache", ProcessCache(size=512))
 
 
 def _facet_choices() -> catalogue.FacetChoices:
     # The menus change only when titles are published: recompute at most once a minute.
-    return _page_cache().get_or_make("facet_choices", FACET_MENU_SECONDS, catalogue.facet_choices)
+    return _page_cache().get_or_make("facet_choices", catalogue.facet_choices, FACET_MENU_SECONDS)
 
 
 @bp.route("/")

@@ -23,6 +23,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from ..caching import ProcessCache
 from ..extensions import db
 from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
 from ..services.catalog.availability import SELLABLE_STATUSES
@@ -43,8 +44,8 @@ def _storage():
     return current_app.extensions["storage"]
 
 
-def _playlist_cache() -> playlists.PlaylistCache:
-    return current_app.extensions.setdefault("playlist_cache", playlists.PlaylistCache())
+def _playlist_cache() -> ProcessCache:
+    return current_app.extensions.setdefault("playlist_cache", ProcessCache(size=256))
 
 
 def _limits() -> playback.Limits:
@@ -291,12 +292,5 @@ def _asset_duration(asset: MediaAsset) -> float:
     renditions = playlists.playable_renditions(asset)
     if not renditions:
         return 0.0
-    r = renditions[0]
-    version = r.updated_at.isoformat() if r.updated_at else ""
-    key = r.playlist_key or ""
-    parsed = _playlist_cache().get(
-        key,
-        version,
-        lambda: playlists.parse_media_playlist(_storage().get(key).decode("utf-8"), key),
-    )
+    parsed = playlists.parsed_rendition(_storage(), _playlist_cache(), renditions[0])
     return parsed.duration

@@ -13,12 +13,11 @@ from __future__ import annotations
 import math
 import posixpath
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ...adapters.storage import Storage
+from ...caching import ProcessCache
 from ...models import AssetStatus, MediaAsset, Rendition, SubtitleKind, SubtitleTrack
 
 MIME = "application/vnd.apple.mpegurl"
@@ -84,43 +83,23 @@ def parse_media_playlist(text: str, playlist_key: str) -> ParsedPlaylist:
     return ParsedPlaylist(tuple(chunks), tuple(keys), duration)
 
 
-class PlaylistCache:
-    """Parsed variant playlists by (key, version), bounded, shared by a process's threads.
-
-    Only an optimisation: transcodes write new keys (or bump the rendition's updated_at), so a
-    stale entry is never served, and every process fills its own.
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], ParsedPlaylist] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, version: str, load: Callable[[], ParsedPlaylist]) -> ParsedPlaylist:
-        with self._lock:
-            found = self._items.get((key, version))
-            if found is not None:
-                self._items.move_to_end((key, version))
-                return found
-        parsed = load()
-        with self._lock:
-            self._items[(key, version)] = parsed
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return parsed
-
-
-def variant_playlist(
-    storage: Storage, cache: PlaylistCache, rendition: Rendition, expires_in: int
-) -> str:
-    """The rendition's playlist with every segment as a short-lived signed storage URL."""
+def parsed_rendition(storage: Storage, cache: ProcessCache, rendition: Rendition) -> ParsedPlaylist:
+    """The rendition's stored playlist, parsed (once per process and version)."""
     key = rendition.playlist_key
     if not key:
         raise LookupError("rendition has no playlist")
     version = rendition.updated_at.isoformat() if rendition.updated_at else ""
-    parsed = cache.get(
-        key, version, lambda: parse_media_playlist(storage.get(key).decode("utf-8"), key)
+    # Transcodes write new keys or bump updated_at, so a cached parse is never stale.
+    return cache.get_or_make(
+        (key, version), lambda: parse_media_playlist(storage.get(key).decode("utf-8"), key)
     )
+
+
+def variant_playlist(
+    storage: Storage, cache: ProcessCache, rendition: Rendition, expires_in: int
+) -> str:
+    """The rendition's playlist with every segment as a short-lived signed storage URL."""
+    parsed = parsed_rendition(storage, cache, rendition)
     return parsed.render(storage.signed_get_urls(parsed.keys, expires_in))
 
 
