@@ -1,8 +1,9 @@
 """Who is looking: the viewer's country, asked once per request by every page.
 
 `viewer_country()` is what pages pass to the availability rule. Outside production a developer
-may pretend to be elsewhere: `?country=NO` on any page (kept in the session; `?country=` clears
-it) or the DEV_COUNTRY setting. Production ignores both (and refuses to start with DEV_COUNTRY).
+may pretend to be elsewhere: `?dev_country=NO` on any page (kept in the session; `?dev_country=`
+clears it) or the DEV_COUNTRY setting. Production ignores both (and refuses to start with
+DEV_COUNTRY).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ def _override_allowed() -> bool:
 
 
 def _remember_override() -> None:
-    """Keep `?country=XX` for the visit (development and tests only)."""
-    if "country" not in request.args or not _override_allowed():
+    """Keep `?dev_country=XX` for the visit (development and tests only). Not `country`: the
+    catalogue's country-of-production filter goes by that name."""
+    if _SESSION_KEY not in request.args or not _override_allowed():
         return
-    code = normalise_country(request.args.get("country"))
+    code = normalise_country(request.args.get(_SESSION_KEY))
     if code:
         session[_SESSION_KEY] = code
     else:

@@ -145,11 +145,31 @@ def test_viewer_country_is_resolved_once_per_request(app):
 
 
 def test_the_country_can_be_pretended_in_development(client):
-    page = client.get("/?country=NO")
+    page = client.get("/?dev_country=NO")
     assert page.status_code == 200
     with client.session_transaction() as session:
         assert session["dev_country"] == "NO"
-    client.get("/?country=")
+    client.get("/?dev_country=")
+    with client.session_transaction() as session:
+        assert "dev_country" not in session
+
+
+def test_filtering_by_country_of_production_does_not_move_the_viewer(client, make_title):
+    make_title(
+        "Made in Japan",
+        offers=[
+            {
+                "kind": "rent",
+                "amount": 600,
+                "currency": "JPY",
+                "territory_mode": "allow",
+                "territories": [{"country": "JP"}],
+            }
+        ],
+    )
+    client.get("/films?country=JP", headers={"X-Test-Country": "FR"})
+    page = client.get("/films", headers={"X-Test-Country": "FR"}).get_data(as_text=True)
+    assert "Not available in France." in page
     with client.session_transaction() as session:
         assert "dev_country" not in session
 
@@ -166,7 +186,7 @@ def test_production_ignores_the_country_parameter(settings):
     )
     app = create_app(settings)
     app.extensions["geo"] = GeoLocator(FixedLookup({"81.2.69.142": "GB"}))
-    with app.test_request_context("/?country=NO", environ_base={"REMOTE_ADDR": "81.2.69.142"}):
+    with app.test_request_context("/?dev_country=NO", environ_base={"REMOTE_ADDR": "81.2.69.142"}):
         app.preprocess_request()
         assert viewer_country() == "GB"
         from flask import session
