@@ -17,11 +17,17 @@ def require(condition: bool, reason: str, env_flag: str = "REQUIRE_SERVICES") ->
     pytest.skip(reason)
 
 
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    try:
-        import redis
+# A database number of the suite's own: tests never touch another program's keys in db 0.
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
+
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL") or DEFAULT_TEST_REDIS_URL
+    import redis
+
+    if redis.connection.parse_url(url).get("db", 0) == 0:
+        pytest.fail(f"TEST_REDIS_URL must name a database other than 0: {url}")
+    try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
     except Exception:  # any connection problem means: no usable Redis here
         require(False, f"Redis not reachable at {url}")

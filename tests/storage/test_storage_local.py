@@ -211,14 +211,12 @@ def test_expired_tampered_and_misused_tokens_are_rejected() -> None:
             signer.verify(bad, "part")
 
 
-def test_batch_signing_matches_single_and_is_fast(tmp_path: Path) -> None:
+def test_batch_signing_matches_single(tmp_path: Path) -> None:
+    """Its speed is measured in bench/bench_signing.py, not here."""
     storage = make(tmp_path)
     prefix = keys.rendition_prefix(3, 5)
     segment_keys = [keys.segment_key(prefix, "1080p", i) for i in range(1200)]
-    started = time.perf_counter()
     urls = storage.signed_get_urls(segment_keys, 3600)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.1  # typically a few milliseconds
     expires = int(time.time()) + 3600
     claims = [storage.verify_token(url.rsplit("/", 1)[1], "object") for url in urls]
     assert [c.key for c in claims] == segment_keys

@@ -85,8 +85,10 @@ class LocalStorage:
         url_for_token: UrlForToken,
         min_part_size: int = MIN_PART_SIZE,
         max_part_size: int = MAX_PART_SIZE,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.root = Path(root).resolve()
+        self.clock = clock  # seconds since the epoch; tests pass their own to age links
         self.uploads = self.root / UPLOADS_DIR
         self.url_for_token = url_for_token
         self.min_part_size = min_part_size
@@ -122,7 +124,7 @@ class LocalStorage:
 
     def verify_token(self, token: str, kind: str) -> TokenClaims:
         """Claims of a genuine, unexpired ``kind`` token ("part" or "object")."""
-        return self._tokens.verify(token, kind)
+        return self._tokens.verify(token, kind, now=self.clock())
 
     def signed_get_url(
         self,
@@ -134,14 +136,14 @@ class LocalStorage:
         """An app URL serving the object (with Range support) until it expires."""
         self.path_for(key)
         claims = TokenClaims(
-            "object", key, int(time.time()) + int(expires_in), None, None, filename, content_type
+            "object", key, int(self.clock()) + int(expires_in), None, None, filename, content_type
         )
         return self.url_for_token("object", self._tokens.sign(claims))
 
     def signed_get_urls(self, keys: Iterable[str], expires_in: int) -> list[str]:
         """App URLs for many keys at once (HLS segments)."""
         keys = [check_key(key) for key in keys]
-        tokens = self._tokens.sign_objects(keys, int(time.time()) + int(expires_in))
+        tokens = self._tokens.sign_objects(keys, int(self.clock()) + int(expires_in))
         return [self.url_for_token("object", token) for token in tokens]
 
     def served_file(self, claims: TokenClaims) -> ServedFile:
@@ -175,7 +177,7 @@ class LocalStorage:
         """An app URL accepting one HTTP PUT of bytes whose CRC32 is ``checksum``."""
         check_part_number(part_number)
         self._upload_dir(key, upload_id)
-        expires = int(time.time()) + int(expires_in)
+        expires = int(self.clock()) + int(expires_in)
         claims = TokenClaims("part", key, expires, upload_id, part_number, checksum=checksum)
         return SignedPart(self.url_for_token("part", self._tokens.sign(claims)), {})
 
