@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     has_request_context,
@@ -19,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wsgi import FileWrapper
 
 from ..adapters.storage import (
     ChecksumMismatch,
@@ -26,6 +28,7 @@ from ..adapters.storage import (
     InvalidToken,
     LocalStorage,
     ObjectNotFound,
+    ServedFile,
     UploadNotFound,
 )
 from ..extensions import csrf, db
@@ -47,6 +50,32 @@ def media_url_for_token(kind: str, token: str) -> str:
     if has_request_context():
         return f"{request.script_root}{path}"
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}"
+
+
+class _ClosingFileWrapper(FileWrapper):
+    """Werkzeug's file wrapper, closing its file when dropped as well as on close().
+
+    Werkzeug's own server (``flask run``, the browser tests) skips the response's close()
+    when the client resets the connection while the server drains the request after the
+    body, as browsers do when they abandon a segment: the file was left open for the
+    garbage collector to find.
+    """
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def send_stored_file(served: ServedFile) -> Response:
+    """A locally stored object as a response, answering Range and conditional requests."""
+    # Servers that bring their own file wrapper close it; werkzeug's server brings none.
+    request.environ.setdefault("wsgi.file_wrapper", _ClosingFileWrapper)
+    return send_file(
+        served.path,
+        mimetype=served.content_type,
+        conditional=True,
+        as_attachment=served.filename is not None,
+        download_name=served.filename,
+    )
 
 
 def _local_storage() -> LocalStorage:
@@ -90,13 +119,7 @@ def media_object(token: str) -> ResponseReturnValue:
         abort(403)
     except ObjectNotFound:
         abort(404)
-    response = send_file(
-        served.path,
-        mimetype=served.content_type,
-        conditional=True,  # serves Range requests
-        as_attachment=served.filename is not None,
-        download_name=served.filename,
-    )
+    response = send_stored_file(served)
     # The token is the credential: let players fetch segments from other origins too.
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -1,5 +1,6 @@
 """The player in Chromium: a bought film plays with subtitles offered and resumes where it
-stopped; expired, blocked, refunded and borrowed-link playback is refused."""
+stopped; it keeps playing past its segment links' expiry; expired, blocked, refunded and
+borrowed-link playback is refused."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from storefront.extensions import db
 from storefront.models import EntitlementStatus, OfferKind, utcnow
+from storefront.web import watch
 
 from ..conftest import PASSWORD
 from ..watching.conftest import film, grant, hls_package, store_hls  # noqa: F401
@@ -59,6 +61,62 @@ def test_a_bought_film_plays_offers_subtitles_and_resumes(page, viewer, film):  
     )
     page.goto("/library")
     expect(page.get_by_role("link", name="Continue watching")).to_be_visible()
+
+
+def test_playback_outlives_its_segment_links_until_a_refund(  # noqa: PLR0913
+    page,
+    viewer,
+    film,  # noqa: F811
+    app,
+    monkeypatch,
+):
+    # Links last 10 seconds and the player renews them every 5. Heartbeats are rare here, so
+    # only the renewals re-check the viewer.
+    app.config["SEGMENT_URL_SECONDS"] = 10
+    monkeypatch.setattr(watch, "HEARTBEAT_SECONDS", 600)
+    grant(viewer, film)
+    segments: list[int] = []
+    page.on(
+        "response",
+        lambda r: segments.append(r.status) if "/media/objects/" in r.url else None,
+    )
+    log_in(page, viewer.email)
+    page.goto(f"/watch/{film.slug}")
+    quality = page.get_by_label("Quality")
+    expect(quality.locator("option")).to_have_count(3)
+
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 0.5", timeout=20_000)
+    page.get_by_role("button", name="Pause").click()
+
+    # Buffer the lowest quality, then the other one.
+    with page.expect_response(lambda r: "/media/objects/" in r.url):
+        quality.select_option("0")
+    with page.expect_response(lambda r: "/media/objects/" in r.url):
+        quality.select_option("1")
+
+    # Once the links first given out have expired, going back to the lowest quality fetches
+    # its segments again: at renewed links, so none is refused, and the film plays on.
+    page.wait_for_timeout(12_000)
+    with page.expect_response(lambda r: "/media/objects/" in r.url) as again:
+        quality.select_option("0")
+    assert again.value.ok
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 2.5", timeout=20_000)
+    with page.expect_response(lambda r: "/heartbeat" in r.url) as beat:
+        page.get_by_role("button", name="Pause").click()
+    assert beat.value.ok
+    assert segments and 403 not in segments
+
+    # A refund: the next renewal is refused and stops the player with the reason.
+    for entitlement in film_entitlements(viewer, film):
+        entitlement.status = EntitlementStatus.REVOKED
+    db.session.commit()
+    with page.expect_response(lambda r: ".m3u8" in r.url and r.status == 403):
+        expect(page.locator(".player-message")).to_contain_text(
+            "This purchase was refunded", timeout=10_000
+        )
+    assert page.evaluate("document.querySelector('video').paused")
 
 
 def test_refusals_are_clear(  # noqa: PLR0913

@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
-from flask import Flask, Response, abort, request, send_file
+from flask import Flask, Response, abort, request
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
@@ -27,6 +27,7 @@ from storefront.adapters.storage import (
 )
 from storefront.adapters.storage.local import media_url_builder
 from storefront.adapters.storage.s3 import S3Storage
+from storefront.web.media_files import send_stored_file
 
 ACCESS_KEY = "AKIDTESTING"
 SECRET_KEY = "moto-secret-key"
@@ -126,13 +127,7 @@ class _MediaApp:
             abort(403)
         except ObjectNotFound:
             abort(404)
-        return send_file(
-            served.path,
-            mimetype=served.content_type,
-            conditional=True,
-            as_attachment=served.filename is not None,
-            download_name=served.filename,
-        )
+        return send_stored_file(served)
 
 
 @pytest.fixture(scope="session")

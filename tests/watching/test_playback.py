@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import time
+import warnings
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.test import EnvironBuilder
 
 from storefront.extensions import db
 from storefront.models import (
@@ -83,6 +87,25 @@ def test_segment_links_expire(viewer_client, viewer, film, app):
     assert fetch(viewer_client, segment).status_code == 200
     storage.clock = lambda: signed_at + 1.1  # the link's second has passed
     assert fetch(viewer_client, segment).status_code == 403
+
+
+@pytest.mark.parametrize("headers", [{}, {"Range": "bytes=1000-"}], ids=["whole", "range"])
+def test_a_dropped_segment_download_leaves_no_file_open(app, headers):
+    # Werkzeug's server skips the response's close() when the client resets the connection
+    # while it drains the request: the file must not depend on close() to be closed.
+    storage = app.extensions["storage"]
+    storage.put("titles/1/renditions/1/180p/seg_00000.ts", bytes(300_000), "video/mp2t")
+    url = storage.signed_get_url("titles/1/renditions/1/180p/seg_00000.ts", 60)
+    environ = EnvironBuilder(path=urlsplit(url).path, headers=headers).get_environ()
+    statuses = []
+    body = app.wsgi_app(environ, lambda status, response_headers: statuses.append(status))
+    assert next(iter(body))  # the first bytes are on their way when the client goes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del body
+        gc.collect()
+    assert statuses[0][:3] in ("200", "206")
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 def test_nobody_without_an_entitlement_plays(viewer_client, film, client):

@@ -57,7 +57,7 @@ UrlForToken = Callable[[str, str], str]
 
 
 class ServedFile(NamedTuple):
-    """What the app's object route sends (use ``send_file(..., conditional=True)``)."""
+    """What the app's object route sends, answering Range and conditional requests."""
 
     path: Path
     content_type: str
