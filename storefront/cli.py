@@ -61,6 +61,12 @@ def demo_data() -> None:
     """Load demo accounts, a studio and titles. Safe to run again: nothing is duplicated."""
     from . import demo
 
+    if current_app.config.get("PRODUCTION"):
+        # The demo accounts' password is printed in the README: an admin with it is a door.
+        raise click.ClickException(
+            "demo-data creates accounts with a published password; it never runs in production"
+        )
+
     demo.load()
     db.session.commit()
     click.echo(f"Demo logins (password: {DEMO_PASSWORD}):")

@@ -18,6 +18,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, Studio
 from ..money import format_amount, to_major_string
+from ..public_urls import public_url_for
 from ..security import admin_required, is_studio_owner, studio_or_404
 from ..services import ServiceError
 from ..services.payments.connect import (
@@ -84,12 +85,8 @@ def _onboarding_redirect(studio: Studio) -> ResponseReturnValue:
         url = start_onboarding(
             _gateway(),
             studio,
-            refresh_url=url_for(
-                "studio_payments.onboarding_refresh", slug=studio.slug, _external=True
-            ),
-            return_url=url_for(
-                "studio_payments.onboarding_return", slug=studio.slug, _external=True
-            ),
+            refresh_url=public_url_for("studio_payments.onboarding_refresh", slug=studio.slug),
+            return_url=public_url_for("studio_payments.onboarding_return", slug=studio.slug),
         )
     except PaymentError as exc:
         flash(str(exc), "error")

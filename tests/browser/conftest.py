@@ -54,8 +54,10 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
-    app.config["PUBLIC_URL"] = "http://127.0.0.1"
-    with LiveServer(app) as server:
+    server = LiveServer(app)
+    # Links that leave pages (payment redirects, mails) are built from PUBLIC_URL.
+    app.config["PUBLIC_URL"] = server.url
+    with server:
         yield server
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...models import Studio, StudioInvite, StudioMember, StudioRole, User, utcnow
+from ...public_urls import public_url_for
 from .. import ServiceError
 from .mail import send_mail
 from .users import normalise_email
@@ -93,7 +94,7 @@ def invite_member(studio: Studio, inviter: User, email: str) -> StudioInvite:
     db.session.add(invite)
     db.session.flush()
     token = _invite_serializer().dumps(invite.id)
-    link = url_for("studio.accept_invite", token=token, _external=True)
+    link = public_url_for("studio.accept_invite", token=token)
     send_mail(
         email,
         _("Join %(studio)s", studio=studio.name),
