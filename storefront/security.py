@@ -6,11 +6,11 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, request
+from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
@@ -71,12 +71,18 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only redirect to paths on this site (no scheme-relative or foreign hosts)."""
-    if not target or target.startswith("//") or "\\" in target:
+    """Only redirect to a path on this site: "/…", never a scheme or a host.
+
+    Browsers read ``http:/evil.example``, ``http:evil.example`` and ``http:///evil.example``
+    as other sites, ignore tabs and newlines inside URLs and treat backslashes as slashes,
+    so anything but a plain absolute path is refused rather than interpreted.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
         return False
-    base = urlsplit(request.host_url)
-    resolved = urlsplit(urljoin(request.host_url, target))
-    return resolved.scheme in {"http", "https"} and resolved.netloc == base.netloc
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 # --- access rules -------------------------------------------------------------------------

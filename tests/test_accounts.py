@@ -83,6 +83,13 @@ def test_inactive_account_cannot_log_in(client, auth, viewer):
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        ("http:/evil.example", "/"),
+        ("http:evil.example", "/"),
+        ("http:///evil.example", "/"),
+        ("https:evil.example/account/", "/"),
+        ("/\t/evil.example", "/"),
+        ("/account/\r\nSet-Cookie: x=1", "/"),
+        ("account/", "/"),
     ],
 )
 def test_next_only_redirects_within_the_site(client, auth, viewer, target, expected):
@@ -199,3 +206,15 @@ def test_preferences_set_language_used_for_pages(auth, viewer):
     assert response.status_code == 302
     page = auth.client.get("/", headers={"Accept-Language": "en"})
     assert 'lang="fr"' in page.text
+
+
+@pytest.mark.parametrize("target", ["http:/evil.example", "http:evil.example", "/\r\n/x"])
+def test_language_change_and_signup_only_redirect_within_the_site(client, target):
+    changed = client.post("/account/language", data={"locale": "fr", "next": target})
+    assert changed.status_code == 302 and changed.headers["Location"] == "/"
+    signed_up = client.post(
+        f"/signup?next={target}",
+        data={"email": "new@example.org", "password": PASSWORD},
+    )
+    assert "evil.example" not in signed_up.headers.get("Location", "")
+    assert signed_up.status_code != 500
