@@ -219,7 +219,11 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 30),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 64 * 1024 * 1024),
+        # Every body is small; routes that take files raise it by their files' limits
+        # (storefront/web/request_guards.py).
+        "MAX_CONTENT_LENGTH": _positive(env, "MAX_REQUEST_BYTES", 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": _positive(env, "MAX_FORM_FIELDS", 4000),
         "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
         # Rate limits and jobs share Redis when it is configured.
         "REDIS_URL": redis_url,

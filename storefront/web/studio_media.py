@@ -28,6 +28,7 @@ from ..services.catalog import titles as titles_service
 from ..services.media import images as images_service
 from ..services.media import pipeline
 from ..services.media import subtitles as subtitles_service
+from .request_guards import accepts_files
 from .title_forms import ImageForm, SubtitleForm
 
 bp = Blueprint("studio_media", __name__, url_prefix="/studio")
@@ -125,6 +126,7 @@ def _of_title(model: type[_Owned], ident: int, title: Title) -> _Owned:
 
 @bp.post("/<slug>/titles/<int:title_id>/images")
 @login_required
+@accepts_files("IMAGE_MAX_BYTES")
 def add_image(slug: str, title_id: int) -> ResponseReturnValue:
     studio, title = title_or_404(slug, title_id)
     form = ImageForm()
@@ -151,6 +153,7 @@ def delete_image(slug: str, title_id: int, image_id: int) -> ResponseReturnValue
 
 @bp.post("/<slug>/titles/<int:title_id>/subtitles")
 @login_required
+@accepts_files("SUBTITLE_MAX_BYTES")
 def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
     studio, title = title_or_404(slug, title_id)
     form = SubtitleForm()
