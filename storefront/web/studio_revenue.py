@@ -154,8 +154,11 @@ def export_xlsx(slug: str) -> ResponseReturnValue:
 @login_required
 def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
     studio = studio_or_404(slug)
-    if not 1 <= month <= 12 or year < 2000:
+    if not 1 <= month <= 12:
         abort(404)
+    first, last = reports.report_days(utcnow().date())
+    if not first.year <= year <= last.year:
+        abort(400)
     start, end = reports.month_bounds(year, month)
     f = reports.ReportFilter(
         studio_id=studio.id, start=start, end=end, granularity=reports.Granularity.MONTH
