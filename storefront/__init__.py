@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         admin_revenue,
         auth,
         checkout,
+        headers,
         media_files,
         store,
         studio,
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
     )
 
+    headers.init_app(app)
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)

@@ -298,6 +298,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "PLATFORM_FEE_FIXED": parse_fee_fixed(env.get("PLATFORM_FEE_FIXED")),
         "ORDER_PENDING_MINUTES": _int(env, "ORDER_PENDING_MINUTES", 60),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+        # Sites allowed to frame the views marked allow_framing (embeddable widgets only).
+        "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS") or "*",
         # Playback
         "MAX_CONCURRENT_STREAMS": _int(env, "MAX_CONCURRENT_STREAMS", 3),
         "STREAM_IDLE_SECONDS": _int(env, "STREAM_IDLE_SECONDS", 120),

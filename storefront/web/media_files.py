@@ -35,6 +35,7 @@ from ..extensions import csrf, db
 from ..models import Title, TitleImage, TitleStatus
 from ..security import can_manage_studio
 from .errors import render_error
+from .headers import STORED_FILE_POLICY
 
 bp = Blueprint("media_files", __name__)
 
@@ -122,6 +123,8 @@ def media_object(token: str) -> ResponseReturnValue:
     response = send_stored_file(served)
     # The token is the credential: let players fetch segments from other origins too.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    # Uploaded bytes served from the store's own origin must never run as a page.
+    response.headers["Content-Security-Policy"] = STORED_FILE_POLICY
     return response
 
 

@@ -157,6 +157,9 @@ class Storage(Protocol):
 
     def size(self, key: str) -> int: ...
 
+    # Where browsers fetch signed links from (the Content-Security-Policy allows these).
+    def browser_origins(self) -> list[str]: ...
+
     # Operations.
     def ensure_ready(self) -> None: ...
 

@@ -122,6 +122,10 @@ class LocalStorage:
 
     # -- signed links -------------------------------------------------------------------
 
+    def browser_origins(self) -> list[str]:
+        """None besides the store's own: the app's routes serve local links."""
+        return []
+
     def verify_token(self, token: str, kind: str) -> TokenClaims:
         """Claims of a genuine, unexpired ``kind`` token ("part" or "object")."""
         return self._tokens.verify(token, kind, now=self.clock())

@@ -19,6 +19,7 @@ from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, cast
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -120,6 +121,11 @@ class S3Storage:
         if base.endswith("/" + _PROBE_KEY):
             return base[: -len(_PROBE_KEY)]
         return s3_base_url(self.bucket, self.region, endpoint_url, style)
+
+    def browser_origins(self) -> list[str]:
+        """The origin of presigned links: pages fetch posters, segments and parts there."""
+        parts = urlsplit(self.base_url)
+        return [f"{parts.scheme}://{parts.netloc}"]
 
     def presigner(self) -> SigV4Presigner:
         """A presigner for the current credentials (rebuilt when temporary ones rotate)."""
