@@ -108,7 +108,13 @@ class Storage(Protocol):
     def create_multipart(self, key: str, content_type: str) -> str: ...
 
     def sign_part(
-        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        expires_in: int,
+        checksum: str,
+        size: int | None = None,
     ) -> SignedPart: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[Part]: ...

@@ -175,12 +175,19 @@ class S3Storage:
         return str(response["UploadId"])
 
     def sign_part(
-        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        expires_in: int,
+        checksum: str,
+        size: int | None = None,
     ) -> SignedPart:
         """A presigned PUT for one part; S3 answers with the part's ETag header.
 
         The signature covers the checksum header, so the browser must send it unchanged
-        and S3 refuses bytes that do not match it (400 BadDigest).
+        and S3 refuses bytes that do not match it (400 BadDigest). ``size`` is not signed:
+        S3 bounds a part itself (5 GiB) and completion checks every part's size.
         """
         check_key(key)
         check_part_number(part_number)
