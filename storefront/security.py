@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort
+from flask import Flask, abort, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .extensions import db
 from .models import Studio, StudioMember, StudioRole, Title, User
@@ -61,13 +61,35 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        user_id, _, stamp = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not secrets.compare_digest(user.security_stamp, stamp):
-            return None
-        return user
+        from .services.accounts.logins import user_for_session
+
+        return user_for_session(session_id)
+
+
+# Session keys that survive signing in (preferences, not credentials).
+KEPT_AT_SIGN_IN = ("locale", "dev_country")
+
+
+def sign_in(user: User, *, remember: bool) -> None:
+    """Start a fresh session for ``user``: nothing from before (a CSRF token, a fixated
+    session) carries over, and a new server-side login is opened for this browser."""
+    from .services.accounts.logins import open_login
+
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
+    open_login(user, remember=remember, user_agent=request.user_agent.string or "")
+    login_user(user, remember=remember, force=True)
+
+
+def sign_out() -> None:
+    """End this browser's login on the server, then its cookies."""
+    from .services.accounts.logins import revoke_login
+
+    if current_user.is_authenticated:
+        revoke_login(current_user._get_current_object())  # type: ignore[attr-defined]
+    logout_user()
+    session.clear()
 
 
 def is_safe_next(target: str | None) -> bool:

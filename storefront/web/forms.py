@@ -11,7 +11,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 
 from ..countries import country_choices, is_country
 from ..i18n import current_locale
-from ..services.accounts.users import MIN_PASSWORD_LENGTH
+from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
 def _strip(value: str | None) -> str | None:
@@ -131,6 +131,10 @@ class StudioForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         fill_country_choices(self.country)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: nothing but its CSRF token."""
 
 
 class InviteForm(FlaskForm):
