@@ -218,6 +218,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 30),
+        # Studio invitations a day, per inviting account and per studio (mail is not a
+        # free channel for whoever opens an account).
+        "INVITES_PER_ACCOUNT_DAY": _positive(env, "INVITES_PER_ACCOUNT_DAY", 20),
+        "INVITES_PER_STUDIO_DAY": _positive(env, "INVITES_PER_STUDIO_DAY", 30),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         # Every body is small; routes that take files raise it by their files' limits
         # (storefront/web/request_guards.py).

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .extensions import db
-from .models import Studio, StudioMember, StudioRole, Title, User
+from .models import Studio, Title, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 _hasher = PasswordHasher()
@@ -107,45 +107,35 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-# --- access rules -------------------------------------------------------------------------
-
-
-def membership(user: User, studio: Studio) -> StudioMember | None:
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        db.select(StudioMember).filter_by(studio_id=studio.id, user_id=user.id)
-    )
+# --- access rules (the table of who may do what: services/accounts/permissions.py) ----------
 
 
 def can_manage_studio(user: User, studio: Studio) -> bool:
-    """Members of a studio manage its titles, media, offers and reports; admins may too."""
-    return bool(user.is_authenticated and (user.is_admin or membership(user, studio)))
+    """Members of a studio (any role) and admins see its pages."""
+    from .services.accounts.permissions import is_member
+
+    return is_member(user, studio)
 
 
-def is_studio_owner(user: User, studio: Studio) -> bool:
-    member = membership(user, studio)
-    return bool(member and member.role == StudioRole.OWNER) or bool(
-        user.is_authenticated and user.is_admin
-    )
+def studio_or_404(slug: str, action: str = "view") -> Studio:
+    """Load the studio the URL names and check the current user may do ``action`` in it.
 
-
-def studio_or_404(slug: str, *, owner: bool = False) -> Studio:
-    """Load the studio the URL names and check the current user may act on it.
-
-    Non-members get 404 rather than 403 so studio URLs cannot be probed.
+    Non-members get 404 rather than 403 so studio URLs cannot be probed; members whose role
+    lacks the right get 403.
     """
+    from .services.accounts.permissions import is_member, may
+
     studio = db.session.scalar(db.select(Studio).filter_by(slug=slug))
-    if studio is None or not can_manage_studio(current_user, studio):
+    if studio is None or not is_member(current_user, studio):
         abort(404)
-    if owner and not is_studio_owner(current_user, studio):
+    if not may(current_user, studio, action):
         abort(403)
     return studio
 
 
-def title_or_404(slug: str, title_id: int) -> tuple[Studio, Title]:
+def title_or_404(slug: str, title_id: int, action: str = "view") -> tuple[Studio, Title]:
     """The studio the URL names and its title, for members only (404 for everyone else)."""
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, action)
     title = db.session.get(Title, title_id)
     if title is None or title.studio_id != studio.id:
         abort(404)
