@@ -350,3 +350,19 @@ def test_a_password_change_ends_other_remembered_devices(app, auth, viewer):
     assert auth.client.get("/account/").status_code == 200
     assert laptop.get("/account/").status_code == 302
     assert remembered.get("/account/").status_code == 302
+
+
+def test_ended_logins_are_purged_after_a_month(app, auth, viewer):
+    from datetime import timedelta
+
+    from storefront.models import UserLogin, utcnow
+    from storefront.services.accounts.logins import purge_ended_logins
+
+    auth.login(viewer.email)
+    auth.logout()
+    auth.login(viewer.email)
+    assert db.session.scalar(db.select(db.func.count(UserLogin.id))) == 2
+    assert purge_ended_logins(utcnow()) == 0
+    assert purge_ended_logins(utcnow() + timedelta(days=31)) == 1  # the open one stays
+    db.session.commit()
+    assert auth.client.get("/account/").status_code == 200

@@ -137,7 +137,7 @@ def add_image(slug: str, title_id: int) -> ResponseReturnValue:
         except ServiceError as exc:
             form.image.errors = [*form.image.errors, str(exc)]
         else:
-            flash(_("The image is saved."), "success")
+            flash(_("The image is uploaded; it appears once it is processed."), "success")
             return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
     return _render(title, studio, image_form=form, status=400)
 
@@ -189,6 +189,11 @@ def delete_subtitles(slug: str, title_id: int, track_id: int) -> ResponseReturnV
 @bp.app_template_global()
 def image_url(image: TitleImage, name: str) -> str:
     return url_for("media_files.image", image_id=image.id, name=name)
+
+
+@bp.app_template_global()
+def image_failure(image: TitleImage) -> str:
+    return images_service.failure_message(image)
 
 
 @bp.app_template_global()
