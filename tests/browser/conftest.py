@@ -74,7 +74,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server: LiveServer) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    # The tests' own page.evaluate/wait_for_function strings count as eval under the store's
+    # Content-Security-Policy; test_content_security_policy.py checks pages with it enforced.
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

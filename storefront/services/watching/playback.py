@@ -136,9 +136,17 @@ def record_links(session: PlaybackSession, at: datetime, seconds: int) -> None:
     """The stream was just handed segment links valid for ``seconds``: it keeps its slot
     at least that long."""
     until = at + timedelta(seconds=seconds)
-    if session.links_until is None or session.links_until < until:
-        session.links_until = until
-        db.session.flush()
+    # One conditional UPDATE: parallel playlist fetches only ever move the time forward.
+    db.session.execute(
+        sa.update(PlaybackSession)
+        .where(
+            PlaybackSession.id == session.id,
+            sa.or_(PlaybackSession.links_until.is_(None), PlaybackSession.links_until < until),
+        )
+        .values(links_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(session, ["links_until"])
 
 
 @dataclass(frozen=True, slots=True)
