@@ -42,7 +42,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import i18n, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
+    from .web import request_guards
 
+    # Before CSRFProtect, which reads the form: the body limits must already apply.
+    request_guards.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -88,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         admin_revenue,
         auth,
         checkout,
+        headers,
         media_files,
         store,
         studio,
@@ -103,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         webhooks,
     )
 
+    headers.init_app(app)
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)

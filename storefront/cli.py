@@ -40,7 +40,7 @@ def create_admin(email: str, password: str | None) -> None:
     if user is None:
         password = password or getpass.getpass("Password for the new admin: ")
         try:
-            user = create_user(email, password, is_admin=True)
+            user = create_user(email, password, is_admin=True, verified=True)
         except ServiceError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Created admin {user.email}")
@@ -53,13 +53,21 @@ def create_admin(email: str, password: str | None) -> None:
 def ensure_user(email: str, name: str, *, admin: bool = False) -> User:
     from .services.accounts.users import create_user, find_user_by_email
 
-    return find_user_by_email(email) or create_user(email, DEMO_PASSWORD, name, is_admin=admin)
+    return find_user_by_email(email) or create_user(
+        email, DEMO_PASSWORD, name, is_admin=admin, verified=True
+    )
 
 
 @click.command("demo-data")
 def demo_data() -> None:
     """Load demo accounts, a studio and titles. Safe to run again: nothing is duplicated."""
     from . import demo
+
+    if current_app.config.get("PRODUCTION"):
+        # The demo accounts' password is printed in the README: an admin with it is a door.
+        raise click.ClickException(
+            "demo-data creates accounts with a published password; it never runs in production"
+        )
 
     demo.load()
     db.session.commit()

@@ -11,6 +11,8 @@ from typing import Any
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - recognised and refused in production
 log = logging.getLogger(__name__)
+# A random key of 32+ characters uses far more distinct characters than this (hex: 16).
+MIN_SECRET_DISTINCT_CHARACTERS = 10
 
 
 class ConfigError(RuntimeError):
@@ -47,6 +49,13 @@ def _networks(env: Mapping[str, str], name: str) -> list[str]:
         except ValueError as exc:
             raise ConfigError(f"{name}: {value!r} is not an IP network (CIDR)") from exc
     return values
+
+
+def _public_hosts(public_url: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(public_url).hostname
+    return [host] if host else []
 
 
 def _geoip_backend(env: Mapping[str, str]) -> str:
@@ -182,6 +191,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         raise ConfigError(f"STOREFRONT_ENV must be development, production or test, not {mode!r}")
     production = mode == "production"
     redis_url = env.get("REDIS_URL") or None
+    public_url = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
 
     config: dict[str, Any] = {
         "ENV_MODE": mode,
@@ -189,7 +199,12 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TESTING": mode == "test",
         "DEBUG": _bool(env.get("FLASK_DEBUG")),
         "SECRET_KEY": env.get("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
-        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_URL": public_url,
+        "PUBLIC_URL_SET": bool(env.get("PUBLIC_URL")),
+        # Requests naming another Host get a 400 (Flask checks it); production serves
+        # PUBLIC_URL's host unless told otherwise.
+        "TRUSTED_HOSTS": _list(env.get("TRUSTED_HOSTS"))
+        or (_public_hosts(public_url) if production else None),
         "INSTANCE_PATH": str(instance),
         # Database
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
@@ -203,8 +218,16 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * _int(env, "REMEMBER_DAYS", 30),
+        # Studio invitations a day, per inviting account and per studio (mail is not a
+        # free channel for whoever opens an account).
+        "INVITES_PER_ACCOUNT_DAY": _positive(env, "INVITES_PER_ACCOUNT_DAY", 20),
+        "INVITES_PER_STUDIO_DAY": _positive(env, "INVITES_PER_STUDIO_DAY", 30),
         "PASSWORD_RESET_MAX_AGE": _int(env, "PASSWORD_RESET_MAX_AGE", 3600),
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 64 * 1024 * 1024),
+        # Every body is small; routes that take files raise it by their files' limits
+        # (storefront/web/request_guards.py).
+        "MAX_CONTENT_LENGTH": _positive(env, "MAX_REQUEST_BYTES", 1024 * 1024),
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+        "MAX_FORM_PARTS": _positive(env, "MAX_FORM_FIELDS", 4000),
         "WTF_CSRF_ENABLED": _bool(env.get("WTF_CSRF_ENABLED"), True),
         # Rate limits and jobs share Redis when it is configured.
         "REDIS_URL": redis_url,
@@ -279,6 +302,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "PLATFORM_FEE_FIXED": parse_fee_fixed(env.get("PLATFORM_FEE_FIXED")),
         "ORDER_PENDING_MINUTES": _int(env, "ORDER_PENDING_MINUTES", 60),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+        # Sites allowed to frame the views marked allow_framing (embeddable widgets only).
+        "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS") or "*",
         # Playback
         "MAX_CONCURRENT_STREAMS": _int(env, "MAX_CONCURRENT_STREAMS", 3),
         "STREAM_IDLE_SECONDS": _int(env, "STREAM_IDLE_SECONDS", 120),
@@ -291,6 +316,14 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
     if config["STRIPE_TIMEOUT_SECONDS"] < 1 or config["STRIPE_MAX_NETWORK_RETRIES"] < 0:
         raise ConfigError("STRIPE_TIMEOUT_SECONDS must be >= 1, STRIPE_MAX_NETWORK_RETRIES >= 0")
     return config
+
+
+def is_strong_secret(secret: object) -> bool:
+    """At least 32 characters that look random: not blank padding, not one repeated letter,
+    not the development key."""
+    if not isinstance(secret, str) or secret == DEV_SECRET_KEY:
+        return False
+    return len(secret.strip()) >= 32 and len(set(secret)) >= MIN_SECRET_DISTINCT_CHARACTERS
 
 
 def check_config(config: Mapping[str, Any]) -> list[str]:
@@ -309,11 +342,20 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
     problems = []
     if dev_country:
         problems.append("DEV_COUNTRY pretends every viewer is in one country; unset it")
-    secret = config.get("SECRET_KEY")
-    if not secret or secret == DEV_SECRET_KEY or len(secret) < 32:
+    if not is_strong_secret(config.get("SECRET_KEY")):
         problems.append("SECRET_KEY must be set to a random value of at least 32 characters")
     if config.get("DEBUG"):
         problems.append("FLASK_DEBUG must be off in production")
+    if not config.get("PUBLIC_URL_SET") or not str(config.get("PUBLIC_URL")).startswith("https://"):
+        problems.append(
+            "PUBLIC_URL must be set to the store's https address (links in mails use it)"
+        )
+    if not config.get("WTF_CSRF_ENABLED"):
+        problems.append("WTF_CSRF_ENABLED must stay on: forms would accept forged posts")
+    if not config.get("RATELIMIT_ENABLED"):
+        problems.append("RATELIMIT_ENABLED must stay on: logins could be guessed at full speed")
+    if config.get("JOBS_IMMEDIATE"):
+        problems.append("JOBS_IMMEDIATE runs jobs inside requests (tests only); turn it off")
     if config.get("PAYMENTS_BACKEND") == "offline":
         problems.append(
             "offline test payments cannot run in production; set PAYMENTS_BACKEND=stripe"

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Modules whose register_tasks(huey, app) -> dict[str, task] is called at start-up.
 TASK_MODULES: list[str] = [
+    "storefront.tasks.accounts",
+    "storefront.tasks.images",
     "storefront.tasks.media",
     "storefront.tasks.payments",
     "storefront.tasks.uploads",

@@ -6,16 +6,16 @@ import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, request
+from flask import Flask, abort, request, session
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from .extensions import db
-from .models import Studio, StudioMember, StudioRole, Title, User
+from .models import Studio, Title, User
 
 F = TypeVar("F", bound=Callable[..., Any])
 _hasher = PasswordHasher()
@@ -61,63 +61,81 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        user_id, _, stamp = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not secrets.compare_digest(user.security_stamp, stamp):
-            return None
-        return user
+        from .services.accounts.logins import user_for_session
+
+        return user_for_session(session_id)
+
+
+# Session keys that survive signing in (preferences, not credentials).
+KEPT_AT_SIGN_IN = ("locale", "dev_country")
+
+
+def sign_in(user: User, *, remember: bool) -> None:
+    """Start a fresh session for ``user``: nothing from before (a CSRF token, a fixated
+    session) carries over, and a new server-side login is opened for this browser."""
+    from .services.accounts.logins import open_login
+
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
+    open_login(user, remember=remember, user_agent=request.user_agent.string or "")
+    login_user(user, remember=remember, force=True)
+
+
+def sign_out() -> None:
+    """End this browser's login on the server, then its cookies."""
+    from .services.accounts.logins import revoke_login
+
+    if current_user.is_authenticated:
+        revoke_login(current_user._get_current_object())  # type: ignore[attr-defined]
+    logout_user()
+    session.clear()
 
 
 def is_safe_next(target: str | None) -> bool:
-    """Only redirect to paths on this site (no scheme-relative or foreign hosts)."""
-    if not target or target.startswith("//") or "\\" in target:
+    """Only redirect to a path on this site: "/…", never a scheme or a host.
+
+    Browsers read ``http:/evil.example``, ``http:evil.example`` and ``http:///evil.example``
+    as other sites, ignore tabs and newlines inside URLs and treat backslashes as slashes,
+    so anything but a plain absolute path is refused rather than interpreted.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
         return False
-    base = urlsplit(request.host_url)
-    resolved = urlsplit(urljoin(request.host_url, target))
-    return resolved.scheme in {"http", "https"} and resolved.netloc == base.netloc
+    if "\\" in target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
-# --- access rules -------------------------------------------------------------------------
-
-
-def membership(user: User, studio: Studio) -> StudioMember | None:
-    if not user.is_authenticated:
-        return None
-    return db.session.scalar(
-        db.select(StudioMember).filter_by(studio_id=studio.id, user_id=user.id)
-    )
+# --- access rules (the table of who may do what: services/accounts/permissions.py) ----------
 
 
 def can_manage_studio(user: User, studio: Studio) -> bool:
-    """Members of a studio manage its titles, media, offers and reports; admins may too."""
-    return bool(user.is_authenticated and (user.is_admin or membership(user, studio)))
+    """Members of a studio (any role) and admins see its pages."""
+    from .services.accounts.permissions import is_member
+
+    return is_member(user, studio)
 
 
-def is_studio_owner(user: User, studio: Studio) -> bool:
-    member = membership(user, studio)
-    return bool(member and member.role == StudioRole.OWNER) or bool(
-        user.is_authenticated and user.is_admin
-    )
+def studio_or_404(slug: str, action: str = "view") -> Studio:
+    """Load the studio the URL names and check the current user may do ``action`` in it.
 
-
-def studio_or_404(slug: str, *, owner: bool = False) -> Studio:
-    """Load the studio the URL names and check the current user may act on it.
-
-    Non-members get 404 rather than 403 so studio URLs cannot be probed.
+    Non-members get 404 rather than 403 so studio URLs cannot be probed; members whose role
+    lacks the right get 403.
     """
+    from .services.accounts.permissions import is_member, may
+
     studio = db.session.scalar(db.select(Studio).filter_by(slug=slug))
-    if studio is None or not can_manage_studio(current_user, studio):
+    if studio is None or not is_member(current_user, studio):
         abort(404)
-    if owner and not is_studio_owner(current_user, studio):
+    if not may(current_user, studio, action):
         abort(403)
     return studio
 
 
-def title_or_404(slug: str, title_id: int) -> tuple[Studio, Title]:
+def title_or_404(slug: str, title_id: int, action: str = "view") -> tuple[Studio, Title]:
     """The studio the URL names and its title, for members only (404 for everyone else)."""
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, action)
     title = db.session.get(Title, title_id)
     if title is None or title.studio_id != studio.id:
         abort(404)

@@ -165,9 +165,11 @@ def make_user(app: Flask) -> Callable[..., User]:
 
     counter = iter(range(1, 10_000))
 
-    def make(email: str | None = None, *, admin: bool = False, **kwargs: object) -> User:
+    def make(
+        email: str | None = None, *, admin: bool = False, verified: bool = True, **kwargs: object
+    ) -> User:
         email = email or f"person{next(counter)}@example.org"
-        user = create_user(email, PASSWORD, is_admin=admin, **kwargs)  # type: ignore[arg-type]
+        user = create_user(email, PASSWORD, is_admin=admin, verified=verified, **kwargs)  # type: ignore[arg-type]
         db.session.commit()
         return user
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storefront.extensions import db
@@ -17,14 +19,22 @@ def outbox_for(email: str) -> list[OutboxMessage]:
     )
 
 
-def test_signup_creates_account_and_logs_in(client):
+def test_signup_creates_an_account_whose_address_is_confirmed_by_a_mailed_link(client, auth):
     response = client.post(
         "/signup", data={"email": " New@Example.org ", "password": PASSWORD, "display_name": "Nia"}
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and "Check your inbox" in response.text
     user = db.session.scalar(db.select(User).filter_by(email="new@example.org"))
-    assert user is not None and user.display_name == "Nia"
+    assert user is not None and user.display_name == "Nia" and not user.email_verified
     assert user.password_hash.startswith("$argon2id$")
+    [message] = outbox_for("new@example.org")
+    link = last_link(message.body)
+    assert link.startswith("http://localhost/verify/")
+    confirmed = client.get(link.replace("http://localhost", ""))
+    assert confirmed.status_code == 302 and "/login" in confirmed.headers["Location"]
+    db.session.refresh(user)
+    assert user.email_verified
+    assert auth.login("new@example.org").status_code == 302
     assert client.get("/account/").status_code == 200
 
 
@@ -42,11 +52,41 @@ def test_signup_rejects_bad_input_and_saves_nothing(client, data, message):
     assert db.session.scalar(db.select(db.func.count(User.id))) == 0
 
 
-def test_signup_with_taken_email_is_refused(client, viewer):
-    response = client.post("/signup", data={"email": viewer.email, "password": PASSWORD})
-    assert response.status_code == 400
-    assert b"already exists" in response.data
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+def test_signup_says_the_same_for_a_taken_address_and_mails_its_owner(client, viewer):
+    new = client.post("/signup", data={"email": "fresh@example.org", "password": PASSWORD})
+    taken = client.post("/signup", data={"email": viewer.email, "password": PASSWORD})
+    assert new.status_code == taken.status_code == 200
+
+    def words(response) -> str:
+        text = re.sub(r'value="[^"]*"', "", response.text)
+        return text.replace("fresh@example.org", "ADDRESS").replace(viewer.email, "ADDRESS")
+
+    assert words(new) == words(taken)
+    assert b"already exists" not in taken.data
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 2
+    [notice] = outbox_for(viewer.email)
+    assert notice.subject == "Someone tried to sign up with your address"
+    assert "/login" in notice.body
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaa", "password123", "qwertyuiop", "own address"])
+def test_common_and_guessable_passwords_are_refused_everywhere(client, auth, viewer, weak):
+    own = weak == "own address"
+    signup = client.post(
+        "/signup", data={"email": "new@example.org", "password": "new@example.org" if own else weak}
+    )
+    assert signup.status_code == 400 and b"too common or too easy to guess" in signup.data
+    assert db.session.scalar(db.select(User).filter_by(email="new@example.org")) is None
+    auth.login(viewer.email)
+    change = client.post(
+        "/account/",
+        data={
+            "action": "password",
+            "pw-current_password": PASSWORD,
+            "pw-password": viewer.email if own else weak,
+        },
+    )
+    assert change.status_code == 400 and b"too common or too easy to guess" in change.data
 
 
 def test_login_failure_does_not_reveal_whether_account_exists(client, auth, viewer):
@@ -83,6 +123,13 @@ def test_inactive_account_cannot_log_in(client, auth, viewer):
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
         ("/\\evil.example", "/"),
+        ("http:/evil.example", "/"),
+        ("http:evil.example", "/"),
+        ("http:///evil.example", "/"),
+        ("https:evil.example/account/", "/"),
+        ("/\t/evil.example", "/"),
+        ("/account/\r\nSet-Cookie: x=1", "/"),
+        ("account/", "/"),
     ],
 )
 def test_next_only_redirects_within_the_site(client, auth, viewer, target, expected):
@@ -159,7 +206,7 @@ def test_change_password_requires_current_and_logs_out_other_sessions(app, auth,
     assert other_device.get("/account/").status_code == 302  # sent to login
 
 
-def test_change_email_needs_password_and_notifies_old_address(auth, viewer, make_user):
+def test_change_email_needs_password_and_the_new_address_to_confirm(auth, viewer, make_user):
     make_user("taken@example.org")
     auth.login(viewer.email)
     taken = auth.client.post(
@@ -181,8 +228,13 @@ def test_change_email_needs_password_and_notifies_old_address(auth, viewer, make
     )
     assert ok.status_code == 302
     db.session.refresh(viewer)
-    assert viewer.email == "fresh@example.org"
+    assert viewer.email == "viewer@example.org"  # unchanged until the new address confirms
+    link = last_link(outbox_for("fresh@example.org")[-1].body).replace("http://localhost", "")
+    assert auth.client.get(link).status_code == 302
+    db.session.refresh(viewer)
+    assert viewer.email == "fresh@example.org" and viewer.email_verified
     assert outbox_for("viewer@example.org")[-1].subject == "Your email address was changed"
+    assert auth.client.get(link).status_code == 400  # used once
 
 
 def test_preferences_set_language_used_for_pages(auth, viewer):
@@ -199,3 +251,118 @@ def test_preferences_set_language_used_for_pages(auth, viewer):
     assert response.status_code == 302
     page = auth.client.get("/", headers={"Accept-Language": "en"})
     assert 'lang="fr"' in page.text
+
+
+@pytest.mark.parametrize("target", ["http:/evil.example", "http:evil.example", "/\r\n/x"])
+def test_language_change_and_signup_only_redirect_within_the_site(client, target):
+    changed = client.post("/account/language", data={"locale": "fr", "next": target})
+    assert changed.status_code == 302 and changed.headers["Location"] == "/"
+    signed_up = client.post(
+        f"/signup?next={target}",
+        data={"email": "new@example.org", "password": PASSWORD},
+    )
+    assert "evil.example" not in signed_up.headers.get("Location", "")
+    assert signed_up.status_code != 500
+
+
+def copy_cookies(source, target) -> None:
+    for name in ("session", "remember_token"):
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value, domain="localhost")
+
+
+def test_logout_ends_copies_of_the_session_and_remember_cookies(app, auth, viewer):
+    auth.login(viewer.email, remember="y")
+    session_copy, remember_copy = app.test_client(), app.test_client()
+    copy_cookies(auth.client, session_copy)
+    remember_copy.set_cookie(
+        "remember_token", auth.client.get_cookie("remember_token").value, domain="localhost"
+    )
+    assert session_copy.get("/account/").status_code == 200
+    assert remember_copy.get("/account/").status_code == 200
+
+    auth.logout()
+    assert session_copy.get("/account/").status_code == 302
+    fresh = app.test_client()
+    fresh.set_cookie(
+        "remember_token", remember_copy.get_cookie("remember_token").value, domain="localhost"
+    )
+    assert fresh.get("/account/").status_code == 302
+
+
+def test_a_token_from_before_login_does_not_work_after_it(app, settings, viewer):
+    from storefront import create_app
+
+    from .helpers import csrf_token
+
+    settings["WTF_CSRF_ENABLED"] = True
+    client = create_app(settings).test_client()
+    before = csrf_token(client.get("/login").text)
+    assert (
+        client.post(
+            "/login", data={"email": viewer.email, "password": PASSWORD, "csrf_token": before}
+        ).status_code
+        == 302
+    )
+    stale = client.post(
+        "/account/language", data={"locale": "fr", "next": "/", "csrf_token": before}
+    )
+    assert stale.status_code == 400
+    fresh = csrf_token(client.get("/account/").text)
+    assert fresh != before
+    ok = client.post("/account/language", data={"locale": "fr", "next": "/", "csrf_token": fresh})
+    assert ok.status_code == 302
+
+
+def test_sign_out_everywhere_ends_every_session_and_remember_cookie(app, auth, viewer):
+    laptop, phone = app.test_client(), app.test_client()
+    laptop.post("/login", data={"email": viewer.email, "password": PASSWORD, "remember": "y"})
+    auth.login(viewer.email)
+    remembered = app.test_client()
+    remembered.set_cookie(
+        "remember_token", laptop.get_cookie("remember_token").value, domain="localhost"
+    )
+    copy_cookies(auth.client, phone)
+
+    response = auth.client.post("/account/sign-out-everywhere")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    for client in (auth.client, laptop, phone, remembered):
+        assert client.get("/account/").status_code == 302
+
+
+def test_a_password_change_ends_other_remembered_devices(app, auth, viewer):
+    laptop = app.test_client()
+    laptop.post("/login", data={"email": viewer.email, "password": PASSWORD, "remember": "y"})
+    remembered = app.test_client()
+    remembered.set_cookie(
+        "remember_token", laptop.get_cookie("remember_token").value, domain="localhost"
+    )
+    auth.login(viewer.email)
+    auth.client.post(
+        "/account/",
+        data={
+            "action": "password",
+            "pw-current_password": PASSWORD,
+            "pw-password": "new passphrase 1",
+        },
+    )
+    assert auth.client.get("/account/").status_code == 200
+    assert laptop.get("/account/").status_code == 302
+    assert remembered.get("/account/").status_code == 302
+
+
+def test_ended_logins_are_purged_after_a_month(app, auth, viewer):
+    from datetime import timedelta
+
+    from storefront.models import UserLogin, utcnow
+    from storefront.services.accounts.logins import purge_ended_logins
+
+    auth.login(viewer.email)
+    auth.logout()
+    auth.login(viewer.email)
+    assert db.session.scalar(db.select(db.func.count(UserLogin.id))) == 2
+    assert purge_ended_logins(utcnow()) == 0
+    assert purge_ended_logins(utcnow() + timedelta(days=31)) == 1  # the open one stays
+    db.session.commit()
+    assert auth.client.get("/account/").status_code == 200

@@ -73,3 +73,10 @@ def test_admin_area_is_for_admins_only(client, auth, viewer):
     auth.login(viewer.email)
     assert client.get("/admin/").status_code == 403
     assert client.get("/admin/outbox").status_code == 403
+
+
+def test_demo_data_refuses_to_run_in_production(app):
+    app.config["PRODUCTION"] = True
+    result = app.test_cli_runner().invoke(args=["demo-data"])
+    assert result.exit_code != 0 and "never runs in production" in result.output
+    assert db.session.scalar(db.select(User).filter_by(email=DEMO_ACCOUNTS["admin"])) is None

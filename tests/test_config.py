@@ -8,7 +8,8 @@ from storefront.config import DEV_SECRET_KEY, ConfigError, check_config, load_co
 
 SAFE_PRODUCTION = {
     "STOREFRONT_ENV": "production",
-    "SECRET_KEY": "x" * 48,
+    "SECRET_KEY": "k3Jx9-Qw2Lm8Zp4Rt7Vy1Bn6Hc5Fd0Gs",
+    "PUBLIC_URL": "https://films.example",
     "PAYMENTS_BACKEND": "stripe",
     "STRIPE_SECRET_KEY": "sk_live_example",
     "STRIPE_WEBHOOK_SECRET": "whsec_example",
@@ -41,6 +42,13 @@ def test_safe_production_starts_with_secure_cookies():
         ({"SECRET_KEY": ""}, "SECRET_KEY"),
         ({"SECRET_KEY": DEV_SECRET_KEY}, "SECRET_KEY"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY"),
+        ({"SECRET_KEY": " " * 32}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 48}, "SECRET_KEY"),
+        ({"WTF_CSRF_ENABLED": "false"}, "WTF_CSRF_ENABLED"),
+        ({"RATELIMIT_ENABLED": "0"}, "RATELIMIT_ENABLED"),
+        ({"JOBS_IMMEDIATE": "1"}, "JOBS_IMMEDIATE"),
+        ({"PUBLIC_URL": ""}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "http://films.example"}, "PUBLIC_URL"),
         ({"FLASK_DEBUG": "1"}, "FLASK_DEBUG"),
         ({"PAYMENTS_BACKEND": "offline"}, "offline test payments"),
     ],

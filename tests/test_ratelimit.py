@@ -96,3 +96,44 @@ def test_behind_a_trusted_proxy_limits_and_geolocation_see_the_same_client(setti
         with app.test_request_context(environ_base=environ, headers={"X-Forwarded-For": forwarded}):
             assert viewer_country() == country
             assert app.extensions["geo"].country_of(client_address()) == country
+
+
+def test_guessing_the_current_password_on_the_account_page_is_limited(settings, make_user):
+    from .conftest import PASSWORD
+
+    user = make_user("guessed@example.org")
+    app = limited_app(settings, "memory://")
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+    def guess(n: int) -> int:
+        return client.post(
+            "/account/",
+            data={
+                "action": "password",
+                "pw-current_password": f"guess number {n}!",
+                "pw-password": "a new passphrase here",
+            },
+            environ_base={"REMOTE_ADDR": f"127.0.0.{n + 2}"},  # from anywhere: per account
+        ).status_code
+
+    statuses = [guess(n) for n in range(4)]
+    assert statuses[:3] == [400, 400, 400] and statuses[3] == 429
+
+
+@pytest.mark.parametrize("path", ["/login", "/signup", "/password/forgot"])
+def test_behind_a_proxy_one_client_cannot_lock_out_the_others(settings, path):
+    settings.update(GEO_TRUSTED_PROXIES=["10.0.0.0/8"])
+    client = limited_app(settings, "memory://").test_client()
+
+    def post(forwarded: str) -> int:
+        return client.post(
+            path,
+            data={"email": "x@example.org", "password": "x"},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},
+            headers={"X-Forwarded-For": forwarded},
+        ).status_code
+
+    attacker = [post("198.51.100.7") for _ in range(4)]
+    assert attacker[3] == 429
+    assert post("203.0.113.9") != 429

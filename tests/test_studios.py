@@ -80,7 +80,7 @@ def test_owner_invites_a_member_who_accepts(app, client, auth, studio, filmmaker
     auth.login(invitee.email)
     assert client.post(link).status_code == 302
     assert client.get(f"/studio/{studio.slug}/").status_code == 200
-    # A member is not an owner: cannot edit the profile or invite.
+    # A manager is not an owner: cannot edit the profile or invite.
     assert client.get(f"/studio/{studio.slug}/edit").status_code == 403
     assert (
         client.post(f"/studio/{studio.slug}/members", data={"email": "x@example.org"}).status_code
@@ -99,7 +99,8 @@ def test_invitation_cannot_be_used_by_another_account(client, auth, studio, film
     auth.logout()
     auth.login(stranger.email)
     response = client.post(link)
-    assert response.status_code == 400 and b"colleague@example.org" in response.data
+    assert response.status_code == 400 and b"another email address" in response.data
+    assert b"colleague@example.org" not in response.data  # the link tells nobody who
     assert client.get(f"/studio/{studio.slug}/").status_code == 404
 
 
@@ -136,3 +137,119 @@ def test_owner_edits_profile(filmmaker_client, studio):
 def test_admin_can_open_any_studio(client, auth, studio, admin):
     auth.login(admin.email, PASSWORD)
     assert client.get(f"/studio/{studio.slug}/").status_code == 200
+
+
+def invite(client, studio, email: str, role: str = "manager"):
+    return client.post(f"/studio/{studio.slug}/members", data={"email": email, "role": role})
+
+
+def invitation_link(email: str) -> str:
+    body = db.session.scalar(
+        db.select(OutboxMessage.body).filter_by(to=email).order_by(OutboxMessage.id.desc())
+    )
+    return last_link(body).replace("http://localhost", "")
+
+
+def test_a_removed_member_cannot_use_their_invitation_again(
+    client, auth, studio, filmmaker, make_user
+):
+    colleague = make_user("colleague@example.org")
+    auth.login(filmmaker.email)
+    invite(client, studio, colleague.email)
+    link = invitation_link(colleague.email)
+    auth.logout()
+    auth.login(colleague.email)
+    assert client.post(link).status_code == 302
+    auth.logout()
+
+    auth.login(filmmaker.email)
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=colleague.id))
+    client.post(f"/studio/{studio.slug}/members/{member.id}/remove")
+    auth.logout()
+
+    auth.login(colleague.email)
+    again = client.post(link)
+    assert again.status_code == 400 and b"already been used" in again.data
+    assert client.get(f"/studio/{studio.slug}/").status_code == 404
+
+
+def test_an_invitation_needs_the_invited_address_confirmed(
+    client, auth, studio, filmmaker, make_user
+):
+    colleague = make_user("colleague@example.org", verified=False)
+    auth.login(filmmaker.email)
+    invite(client, studio, colleague.email)
+    link = invitation_link(colleague.email)
+    auth.logout()
+    auth.login(colleague.email)
+    refused = client.post(link)
+    assert refused.status_code == 403 and b"Confirm your email address" in refused.data
+    assert client.get(f"/studio/{studio.slug}/").status_code == 404
+
+
+def test_changing_ones_email_to_the_invited_one_does_not_claim_the_invitation(
+    client, auth, studio, filmmaker, make_user
+):
+    attacker = make_user("attacker@example.org")
+    auth.login(filmmaker.email)
+    invite(client, studio, "colleague@example.org")
+    link = invitation_link("colleague@example.org")
+    auth.logout()
+
+    auth.login(attacker.email)
+    client.post(
+        "/account/",
+        data={
+            "action": "email",
+            "email-email": "colleague@example.org",
+            "email-current_password": PASSWORD,
+        },
+    )
+    db.session.refresh(attacker)
+    assert attacker.email == "attacker@example.org"  # unchanged until the address confirms
+    assert client.post(link).status_code == 400
+    assert client.get(f"/studio/{studio.slug}/").status_code == 404
+
+
+def test_the_invited_role_is_the_one_granted(client, auth, studio, filmmaker, make_user):
+    colleague = make_user("colleague@example.org")
+    auth.login(filmmaker.email)
+    invite(client, studio, colleague.email, role="finance")
+    link = invitation_link(colleague.email)
+    auth.logout()
+    auth.login(colleague.email)
+    client.post(link)
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=colleague.id))
+    assert member.role == "finance"
+
+
+def test_invitation_mails_open_with_the_stores_words_not_the_inviters(
+    client, auth, studio, filmmaker
+):
+    filmmaker.display_name = "WIN A PRIZE: visit http://spam.example\nClaim now"
+    studio.name = "Cheap pills at http://spam.example"
+    db.session.commit()
+    auth.login(filmmaker.email)
+    invite(client, studio, "target@example.org")
+    message = db.session.scalar(db.select(OutboxMessage).filter_by(to="target@example.org"))
+    assert message.subject == "Invitation to a studio on Storefront"
+    first_lines = "\n".join(message.body.splitlines()[:6])
+    assert "spam.example" not in first_lines and "PRIZE" not in first_lines
+    assert "Claim now" not in message.body.split("Invited by:")[1].splitlines()[1:]
+    assert last_link(first_lines).startswith("http://localhost/studio/invites/")
+
+
+def test_invitations_are_limited_per_account_and_per_studio(app, client, auth, studio, filmmaker):
+    app.config.update(INVITES_PER_ACCOUNT_DAY=3, INVITES_PER_STUDIO_DAY=5)
+    auth.login(filmmaker.email)
+    statuses = [invite(client, studio, f"p{n}@example.org").status_code for n in range(4)]
+    assert statuses == [302, 302, 302, 400]
+    assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 3
+
+
+def test_an_unconfirmed_account_can_neither_create_a_studio_nor_invite(client, auth, make_user):
+    fresh = make_user("fresh@example.org", verified=False)
+    auth.login(fresh.email)
+    page = client.post("/studio/new", data=STUDIO_FORM)
+    assert page.status_code == 403 and b"confirmed" in page.data
+    assert db.session.scalar(db.select(db.func.count(Studio.id))) == 0

@@ -41,7 +41,21 @@ class EncodedImage:
     files: dict[str, bytes]  # size name ("w480.webp") -> encoded bytes
 
 
-def _decode(data: bytes, max_pixels: int) -> Image.Image:
+@dataclass(frozen=True, slots=True)
+class ImageHeader:
+    format: str  # "JPEG", "PNG" or "WEBP"
+    width: int
+    height: int
+
+
+def inspect(data: bytes, max_pixels: int) -> ImageHeader:
+    """What the header promises, read without decoding a pixel (milliseconds for any file):
+    the request that accepts an upload checks this, the worker decodes."""
+    image = _open(data, max_pixels)
+    return ImageHeader(image.format or "", *image.size)
+
+
+def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             # Our own limit below is stricter; Pillow's warning must not abort the check.
@@ -56,6 +70,11 @@ def _decode(data: bytes, max_pixels: int) -> Image.Image:
     width, height = image.size
     if width < 1 or height < 1 or width * height > max_pixels:
         raise ImageRefused(ImageProblem.TOO_MANY_PIXELS)
+    return image
+
+
+def _decode(data: bytes, max_pixels: int) -> Image.Image:
+    image = _open(data, max_pixels)
     try:
         image.load()  # the real test: every byte decodes
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):

@@ -1,11 +1,20 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
-from .accounts import OutboxMessage, Studio, StudioInvite, StudioMember, StudioRole, User
+from .accounts import (
+    OutboxMessage,
+    Studio,
+    StudioInvite,
+    StudioMember,
+    StudioRole,
+    User,
+    UserLogin,
+)
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
     FacetKind,
     ImageKind,
+    ImageStatus,
     SubtitleKind,
     SubtitleTrack,
     Title,
@@ -40,6 +49,7 @@ __all__ = [
     "EntryType",
     "FacetKind",
     "ImageKind",
+    "ImageStatus",
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
@@ -55,6 +65,7 @@ __all__ = [
     "StudioInvite",
     "StudioMember",
     "StudioRole",
+    "UserLogin",
     "SubtitleKind",
     "SubtitleTrack",
     "TerritoryMode",

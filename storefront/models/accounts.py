@@ -23,27 +23,57 @@ class User(UserMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
-    # Changes whenever the password or email changes: invalidates reset links and remember-me
-    # cookies issued before the change, which makes reset links single-use.
+    # Set when the owner of the address followed a link mailed to it (at sign-up or after
+    # changing it); invitations and studios need a verified address.
+    email_verified_at: Mapped[datetime | None]
+    # Changes whenever the password or email changes: invalidates reset and verification
+    # links issued before the change, which makes reset links single-use.
     security_stamp: Mapped[str] = mapped_column(sa.String(32))
     last_login_at: Mapped[datetime | None]
 
     memberships: Mapped[list[StudioMember]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+    # The login this request is authenticated by (set by the session loader, not stored).
+    login_key = None
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
     def get_id(self) -> str:
-        # The stamp is part of the session identity so a password change logs out other devices.
-        return f"{self.id}:{self.security_stamp}"
+        # What the session and the remember-me cookie hold: the account and one login of it,
+        # which logout, a password change or "sign out everywhere" revoke on the server.
+        return f"{self.id}:{self.login_key}"
+
+
+class UserLogin(Base):
+    """One sign-in of an account (a browser): its session and remember-me cookie name it, and
+    revoking the row ends both, copies included."""
+
+    __tablename__ = "user_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # SHA-256 of the secret the cookie carries: the table alone signs nobody in.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 class StudioRole(enum.StrEnum):
+    """What a member may do is decided in services/accounts/permissions.py (README table)."""
+
     OWNER = "owner"
-    MEMBER = "member"
+    MANAGER = "manager"
+    FINANCE = "finance"  # reads figures and orders, changes nothing
 
 
 class Studio(TimestampMixin, Base):
@@ -75,7 +105,7 @@ class StudioMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[StudioRole] = mapped_column(str_enum(StudioRole), default=StudioRole.MEMBER)
+    role: Mapped[StudioRole] = mapped_column(str_enum(StudioRole), default=StudioRole.MANAGER)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     studio: Mapped[Studio] = relationship(back_populates="members")
@@ -88,6 +118,7 @@ class StudioInvite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[StudioRole] = mapped_column(str_enum(StudioRole), default=StudioRole.MANAGER)
     invited_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -124,6 +124,12 @@ class ImageKind(enum.StrEnum):
     STILL = "still"
 
 
+class ImageStatus(enum.StrEnum):
+    PROCESSING = "processing"  # the original is stored; the worker makes the sizes
+    READY = "ready"
+    FAILED = "failed"
+
+
 class TitleImage(Base):
     """A poster or still, resized to the sizes the pages use (size name -> storage key)."""
 
@@ -138,4 +144,7 @@ class TitleImage(Base):
     width: Mapped[int]
     height: Mapped[int]
     position: Mapped[int] = mapped_column(default=0)
+    status: Mapped[ImageStatus] = mapped_column(str_enum(ImageStatus), default=ImageStatus.READY)
+    source_key: Mapped[str | None] = mapped_column(sa.String(512))  # until the sizes exist
+    error: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

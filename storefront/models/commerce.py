@@ -184,6 +184,8 @@ class PlaybackSession(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # Until when segment links handed to this stream stay valid: it holds its slot until then.
+    links_until: Mapped[datetime | None]
 
 
 class WatchProgress(Base):

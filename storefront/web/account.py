@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -14,18 +15,36 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
-from ..security import is_safe_next
+from ..extensions import client_address, limiter
+from ..security import is_safe_next, sign_in, sign_out
 from ..services import ServiceError
 from ..services.accounts import users as accounts_service
-from .forms import ChangeEmailForm, ChangePasswordForm, PreferencesForm
+from ..services.accounts import verification
+from ..services.accounts.logins import revoke_all_logins
+from .forms import ActionForm, ChangeEmailForm, ChangePasswordForm, PreferencesForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+def _account_limit() -> str:
+    return current_app.config["AUTH_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    # Per account, not per address: a stolen session tries passwords from anywhere.
+    return f"account:{current_user.id}" if current_user.is_authenticated else client_address()
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
+@limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 400,
+)
 def settings() -> ResponseReturnValue:
     languages = current_app.config["LANGUAGES"]
     prefs = PreferencesForm(languages, prefix="prefs", obj=current_user)
@@ -41,16 +60,20 @@ def settings() -> ResponseReturnValue:
         return redirect(url_for("account.settings"))
     if action == "email" and email_form.validate_on_submit():
         try:
-            accounts_service.change_email(
+            changing = verification.request_email_change(
                 current_user, email_form.current_password.data, email_form.email.data
             )
         except ServiceError as exc:
             email_form.form_errors.append(str(exc))
         else:
-            login_user(
-                current_user._get_current_object()
-            )  # the session id carries the new security stamp
-            flash(_("Your email address is changed."), "success")
+            if changing:
+                flash(
+                    _(
+                        "We sent a link to %(email)s. Your address changes when you open it.",
+                        email=email_form.email.data.lower(),
+                    ),
+                    "info",
+                )
             return redirect(url_for("account.settings"))
     if action == "password" and password_form.validate_on_submit():
         try:
@@ -60,17 +83,47 @@ def settings() -> ResponseReturnValue:
         except ServiceError as exc:
             password_form.form_errors.append(str(exc))
         else:
-            login_user(current_user._get_current_object())
+            # Every login ended with the old password; this browser starts a new one.
+            sign_in(current_user._get_current_object(), remember=False)
             flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("account.settings"))
     if request.method == "POST":
         status = 400
     return (
         render_template(
-            "account/settings.html", prefs=prefs, email_form=email_form, password_form=password_form
+            "account/settings.html",
+            prefs=prefs,
+            email_form=email_form,
+            password_form=password_form,
+            action_form=ActionForm(),
         ),
         status,
     )
+
+
+@bp.post("/verification")
+@login_required
+@limiter.limit(_account_limit, key_func=_account_key)
+def resend_verification() -> ResponseReturnValue:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not current_user.email_verified:
+        verification.send_verification(current_user)
+    flash(_("We sent a confirmation link to %(email)s.", email=current_user.email), "info")
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("account.settings"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> ResponseReturnValue:
+    """End every sign-in of the account: other browsers, copied cookies and this one."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    revoke_all_logins(current_user._get_current_object())
+    sign_out()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/language", methods=["POST"])

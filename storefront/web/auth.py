@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ..extensions import limiter
-from ..security import is_safe_next
+from ..security import is_safe_next, sign_in, sign_out
 from ..services import ServiceError
 from ..services.accounts import users as accounts_service
+from ..services.accounts import verification
 from .forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 
 bp = Blueprint("auth", __name__)
@@ -33,18 +34,17 @@ def signup() -> ResponseReturnValue:
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts_service.create_user(
+            verification.sign_up(
                 form.email.data,
                 form.password.data,
                 form.display_name.data or "",
                 locale=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
             )
         except ServiceError as exc:
-            form.email.errors.append(str(exc))
+            form.password.errors.append(str(exc))
         else:
-            login_user(user)
-            flash(_("Welcome! Your account is ready."), "success")
-            return _redirect_next(url_for("store.home"))
+            # The same page whether or not the address already had an account.
+            return render_template("auth/check_inbox.html", email=form.email.data.lower())
     status = 400 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form), status
 
@@ -59,7 +59,7 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = accounts_service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=bool(form.remember.data))
             return _redirect_next(url_for("store.home"))
         form.form_errors.append(_("Email or password is incorrect."))
         status = 400
@@ -70,7 +70,7 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
-    logout_user()
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("store.home"))
 
@@ -106,10 +106,25 @@ def reset_password(token: str) -> ResponseReturnValue:
         except ServiceError as exc:
             form.password.errors.append(str(exc))
         else:
-            logout_user()
+            sign_out()
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/verify/<token>")
+def verify_email(token: str) -> ResponseReturnValue:
+    """The link mailed at sign-up or after an email change."""
+    try:
+        user = verification.verify_email(token)
+    except ServiceError as exc:
+        return render_template("auth/verify_invalid.html", message=str(exc)), 400
+    flash(_("Your email address %(email)s is confirmed.", email=user.email), "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("account.settings"))
+    if current_user.is_authenticated:
+        sign_out()  # another account's browser: do not leave it looking signed in as them
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/session/check")

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
-from ..services.catalog.availability import NotAvailable, availability_for
+from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable, availability_for
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
     entitlement_of,
@@ -32,7 +32,11 @@ log = logging.getLogger(__name__)
 
 
 def _title_or_404(slug: str) -> Title:
-    return db.session.scalar(db.select(Title).filter_by(slug=slug)) or abort(404)
+    """A title on the store; drafts and removed titles are 404 like unknown slugs."""
+    title = db.session.scalar(db.select(Title).filter_by(slug=slug))
+    if title is None or title.status not in SELLABLE_STATUSES:
+        abort(404)
+    return title
 
 
 def _own_order_or_404(public_id: str) -> Order:

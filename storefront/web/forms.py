@@ -7,11 +7,13 @@ import zoneinfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from ..countries import country_choices, is_country
 from ..i18n import current_locale
-from ..services.accounts.users import MIN_PASSWORD_LENGTH
+from ..models import StudioRole
+from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
 def _strip(value: str | None) -> str | None:
@@ -133,7 +135,24 @@ class StudioForm(FlaskForm):
         fill_country_choices(self.country)
 
 
+class ActionForm(FlaskForm):
+    """A button that changes something: nothing but its CSRF token."""
+
+
+ROLE_LABELS = {
+    StudioRole.OWNER: _l("Owner: everything, including members, payouts and refunds"),
+    StudioRole.MANAGER: _l("Manager: titles, media, offers and publishing; reads the figures"),
+    StudioRole.FINANCE: _l("Finance: reads titles, orders and revenue, changes nothing"),
+}
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
+
+
 class InviteForm(FlaskForm):
     email = EmailField(
         _l("Email of the person to invite"), validators=[DataRequired(), Email()], filters=[_strip]
     )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=StudioRole.MANAGER.value)
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)

@@ -35,6 +35,7 @@ from ..extensions import csrf, db
 from ..models import Title, TitleImage, TitleStatus
 from ..security import can_manage_studio
 from .errors import render_error
+from .headers import STORED_FILE_POLICY
 
 bp = Blueprint("media_files", __name__)
 
@@ -93,12 +94,20 @@ def media_part(token: str) -> ResponseReturnValue:
         claims = storage.verify_token(token, "part")
     except InvalidToken:
         abort(403)
-    # A part may be far larger than a form post; the token already bounds what is accepted.
-    request.max_content_length = storage.max_part_size
+    # A part may be far larger than a form post; the token bounds what is accepted, and a
+    # body longer than the part's signed size is refused before a byte is stored.
+    request.max_content_length = claims.size if claims.size is not None else storage.max_part_size
+    if request.content_length is not None and request.content_length > request.max_content_length:
+        abort(413)
     assert claims.upload_id is not None and claims.part_number is not None
     try:
         etag = storage.write_part(
-            claims.key, claims.upload_id, claims.part_number, request.stream, claims.checksum
+            claims.key,
+            claims.upload_id,
+            claims.part_number,
+            request.stream,
+            claims.checksum,
+            max_size=claims.size,
         )
     except UploadNotFound:
         abort(404)
@@ -122,6 +131,8 @@ def media_object(token: str) -> ResponseReturnValue:
     response = send_stored_file(served)
     # The token is the credential: let players fetch segments from other origins too.
     response.headers["Access-Control-Allow-Origin"] = "*"
+    # Uploaded bytes served from the store's own origin must never run as a page.
+    response.headers["Content-Security-Policy"] = STORED_FILE_POLICY
     return response
 
 

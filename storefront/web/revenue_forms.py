@@ -16,7 +16,7 @@ from ..i18n import current_locale
 from ..models import OfferKind, utcnow
 from ..services import reports
 from ..services.reports.buckets import bucket_days
-from ..services.reports.filters import MAX_BUCKETS
+from ..services.reports.filters import MAX_BUCKETS, report_days
 
 PERIODS = [
     SelectChoice(reports.Period.TODAY.value, _l("Today")),
@@ -85,6 +85,17 @@ class RevenueFilterForm(FlaskForm):
                 self.end.errors = [*self.end.errors, _l("Choose the last day.")]
             if self.start.data and self.end.data and self.end.data < self.start.data:
                 self.end.errors = [*self.end.errors, _l("The last day cannot be before the first.")]
+            first, last = report_days(utcnow().date())
+            for field in (self.start, self.end):
+                if field.data and not first <= field.data <= last:
+                    field.errors = [
+                        *field.errors,
+                        _l(
+                            "Choose a day between %(first)s and %(last)s.",
+                            first=first.isoformat(),
+                            last=last.isoformat(),
+                        ),
+                    ]
             valid = valid and not self.start.errors and not self.end.errors
         if not valid:
             return False
@@ -93,8 +104,12 @@ class RevenueFilterForm(FlaskForm):
             period, self.zone, utcnow(), self.start.data, self.end.data
         )
         start, end = self._bounds
-        if self.group.data and start is not None and end is not None:
-            granularity = reports.Granularity(self.group.data)
+        if start is not None and end is not None:
+            granularity = (
+                reports.Granularity(self.group.data)
+                if self.group.data
+                else reports.auto_granularity(start, end)
+            )
             if len(bucket_days(start, end, self.zone, granularity)) > MAX_BUCKETS:
                 self.group.errors = [
                     _l("Too many points for one chart: choose a coarser grouping.")

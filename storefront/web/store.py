@@ -28,12 +28,14 @@ from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
+from .headers import csp_nonce
 from .viewer import viewer_country
 
 bp = Blueprint("store", __name__)
 IMAGE_URL_SECONDS = 3600
 FACET_MENU_SECONDS = 60
 CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
+NONCE_HOLE = "\x00csp-nonce\x00"  # and this for each response's script nonce
 
 
 def _signed(keys: list[str]) -> dict[str, str]:
@@ -79,11 +81,15 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
     html = _page_cache().get_or_make(
         key,
         lambda: render_template(
-            template, catalogue_html=_grid(studio_id), csrf_token=lambda: CSRF_HOLE, **context
+            template,
+            catalogue_html=_grid(studio_id),
+            csrf_token=lambda: CSRF_HOLE,
+            csp_nonce=lambda: NONCE_HOLE,
+            **context,
         ),
         ttl,
     )
-    return html.replace(CSRF_HOLE, generate_csrf())
+    return html.replace(CSRF_HOLE, generate_csrf()).replace(NONCE_HOLE, csp_nonce())
 
 
 def _page_cache() -> ProcessCache:

@@ -7,10 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..security import is_studio_owner, studio_or_404
+from ..models import Studio, StudioRole
+from ..security import studio_or_404
 from ..services import ServiceError
 from ..services.accounts import studios as studios_service
-from .forms import InviteForm, StudioForm
+from ..services.accounts.permissions import Action, may
+from .forms import ROLE_LABELS, InviteForm, RoleForm, StudioForm
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 
@@ -27,6 +29,9 @@ def index() -> ResponseReturnValue:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create() -> ResponseReturnValue:
+    if not current_user.email_verified:
+        # A studio can invite people and sell films: its owner's address must be real.
+        return render_template("studio/needs_verified_email.html"), 403
     form = StudioForm()
     if request.method == "GET" and not form.contact_email.data:
         form.contact_email.data = current_user.email
@@ -49,14 +54,14 @@ def create() -> ResponseReturnValue:
 @bp.route("/<slug>/")
 @login_required
 def overview(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.VIEW)
     return render_template("studio/overview.html", studio=studio)
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
 @login_required
 def edit(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug, owner=True)
+    studio = studio_or_404(slug, Action.EDIT_PROFILE)
     form = StudioForm(obj=studio)
     if form.validate_on_submit():
         studios_service.update_studio(
@@ -74,18 +79,28 @@ def edit(slug: str) -> ResponseReturnValue:
     )
 
 
+@bp.app_template_global()
+def studio_may(studio: Studio, action: str) -> bool:
+    """For templates: show a control only to those the permission table lets use it."""
+    return may(current_user, studio, action)
+
+
+@bp.app_template_global()
+def role_label(role: str) -> str:
+    return str(ROLE_LABELS[StudioRole(role)])
+
+
 @bp.route("/<slug>/members", methods=["GET", "POST"])
 @login_required
 def members(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    action = Action.MANAGE_MEMBERS if request.method == "POST" else Action.VIEW
+    studio = studio_or_404(slug, action)
     form = InviteForm()
     status = 200
     if request.method == "POST":
-        if not is_studio_owner(current_user, studio):
-            return render_template("errors/error.html", code=403), 403
         if form.validate_on_submit():
             try:
-                studios_service.invite_member(studio, current_user, form.email.data)
+                studios_service.invite_member(studio, current_user, form.email.data, form.role.data)
             except ServiceError as exc:
                 form.email.errors.append(str(exc))
                 status = 400
@@ -98,20 +113,38 @@ def members(slug: str) -> ResponseReturnValue:
         "studio/members.html",
         studio=studio,
         form=form,
-        is_owner=is_studio_owner(current_user, studio),
+        role_form=RoleForm(),
+        can_manage=may(current_user, studio, Action.MANAGE_MEMBERS),
     ), status
 
 
 @bp.route("/<slug>/members/<int:member_id>/remove", methods=["POST"])
 @login_required
 def remove_member(slug: str, member_id: int) -> ResponseReturnValue:
-    studio = studio_or_404(slug, owner=True)
+    studio = studio_or_404(slug, Action.MANAGE_MEMBERS)
     try:
         studios_service.remove_member(studio, member_id)
     except ServiceError as exc:
         flash(str(exc), "error")
     else:
         flash(_("The member was removed."), "success")
+    return redirect(url_for("studio.members", slug=studio.slug))
+
+
+@bp.post("/<slug>/members/<int:member_id>/role")
+@login_required
+def change_role(slug: str, member_id: int) -> ResponseReturnValue:
+    studio = studio_or_404(slug, Action.MANAGE_MEMBERS)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a role from the list."), "error")
+        return redirect(url_for("studio.members", slug=studio.slug)), 400
+    try:
+        studios_service.change_role(studio, member_id, form.role.data)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("The role is changed."), "success")
     return redirect(url_for("studio.members", slug=studio.slug))
 
 
@@ -123,6 +156,10 @@ def accept_invite(token: str) -> ResponseReturnValue:
 
     try:
         studio = studios_service.accept_invite(token, current_user)
+    except studios_service.InviteNeedsVerifiedEmail as exc:
+        return render_template(
+            "studio/accept_invite.html", token=token, error=str(exc), needs_verification=True
+        ), 403
     except ServiceError as exc:
         return render_template("studio/accept_invite.html", token=token, error=str(exc)), 400
     flash(_("You are now a member of %(studio)s.", studio=studio.name), "success")

@@ -24,10 +24,12 @@ from ..models import (
 )
 from ..security import title_or_404
 from ..services import ServiceError
+from ..services.accounts.permissions import Action
 from ..services.catalog import titles as titles_service
 from ..services.media import images as images_service
 from ..services.media import pipeline
 from ..services.media import subtitles as subtitles_service
+from .request_guards import accepts_files
 from .title_forms import ImageForm, SubtitleForm
 
 bp = Blueprint("studio_media", __name__, url_prefix="/studio")
@@ -94,14 +96,14 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
 @bp.get("/<slug>/titles/<int:title_id>/media")
 @login_required
 def media(slug: str, title_id: int) -> ResponseReturnValue:
-    studio, title = title_or_404(slug, title_id)
+    studio, title = title_or_404(slug, title_id, Action.VIEW)
     return _render(title, studio)
 
 
 @bp.get("/<slug>/titles/<int:title_id>/media/status")
 @login_required
 def media_status(slug: str, title_id: int) -> ResponseReturnValue:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.VIEW)
     assets = [asset for asset in _current_assets(title).values() if asset is not None]
     return jsonify(
         {
@@ -125,8 +127,9 @@ def _of_title(model: type[_Owned], ident: int, title: Title) -> _Owned:
 
 @bp.post("/<slug>/titles/<int:title_id>/images")
 @login_required
+@accepts_files("IMAGE_MAX_BYTES")
 def add_image(slug: str, title_id: int) -> ResponseReturnValue:
-    studio, title = title_or_404(slug, title_id)
+    studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     form = ImageForm()
     if form.validate_on_submit():
         try:
@@ -134,7 +137,7 @@ def add_image(slug: str, title_id: int) -> ResponseReturnValue:
         except ServiceError as exc:
             form.image.errors = [*form.image.errors, str(exc)]
         else:
-            flash(_("The image is saved."), "success")
+            flash(_("The image is uploaded; it appears once it is processed."), "success")
             return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
     return _render(title, studio, image_form=form, status=400)
 
@@ -142,7 +145,7 @@ def add_image(slug: str, title_id: int) -> ResponseReturnValue:
 @bp.post("/<slug>/titles/<int:title_id>/images/<int:image_id>/delete")
 @login_required
 def delete_image(slug: str, title_id: int, image_id: int) -> ResponseReturnValue:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     image = _of_title(TitleImage, image_id, title)
     images_service.delete_image(image)
     flash(_("The image is deleted."), "success")
@@ -151,8 +154,9 @@ def delete_image(slug: str, title_id: int, image_id: int) -> ResponseReturnValue
 
 @bp.post("/<slug>/titles/<int:title_id>/subtitles")
 @login_required
+@accepts_files("SUBTITLE_MAX_BYTES")
 def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
-    studio, title = title_or_404(slug, title_id)
+    studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     form = SubtitleForm()
     if form.validate_on_submit():
         try:
@@ -175,7 +179,7 @@ def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
 @bp.post("/<slug>/titles/<int:title_id>/subtitles/<int:track_id>/delete")
 @login_required
 def delete_subtitles(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     track = _of_title(SubtitleTrack, track_id, title)
     subtitles_service.delete_track(track)
     flash(_("The subtitle track is deleted."), "success")
@@ -185,6 +189,11 @@ def delete_subtitles(slug: str, title_id: int, track_id: int) -> ResponseReturnV
 @bp.app_template_global()
 def image_url(image: TitleImage, name: str) -> str:
     return url_for("media_files.image", image_id=image.id, name=name)
+
+
+@bp.app_template_global()
+def image_failure(image: TitleImage) -> str:
+    return images_service.failure_message(image)
 
 
 @bp.app_template_global()

@@ -13,6 +13,7 @@ from ..i18n import current_locale
 from ..models import Studio, Title, utcnow
 from ..regions import REGIONS_BY_KEY
 from ..security import studio_or_404
+from ..services.accounts.permissions import Action
 from ..services.catalog import offers as offers_service
 from ..services.catalog.offer_summary import summarize
 from .offer_forms import SPARE_ROWS, OffersForm, initial_data
@@ -30,7 +31,8 @@ def _title_or_404(studio: Studio, title_id: int) -> Title:
 @bp.route("/<slug>/titles/<int:title_id>/offers", methods=["GET", "POST"])
 @login_required
 def edit(slug: str, title_id: int) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    action = Action.EDIT_CATALOGUE if request.method == "POST" else Action.VIEW
+    studio = studio_or_404(slug, action)
     title = _title_or_404(studio, title_id)
     locale = current_locale()
     status = 200

@@ -18,8 +18,10 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, Studio
 from ..money import format_amount, to_major_string
-from ..security import admin_required, is_studio_owner, studio_or_404
+from ..public_urls import public_url_for
+from ..security import admin_required, studio_or_404
 from ..services import ServiceError
+from ..services.accounts.permissions import Action, may
 from ..services.payments.connect import (
     connect_enabled,
     payment_blockers,
@@ -65,14 +67,14 @@ def _gateway() -> PaymentGateway:
 @bp.route("/studio/<slug>/payments")
 @login_required
 def payments(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.VIEW_SALES)
     return render_template(
         "studio/payments.html",
         studio=studio,
         connect=connect_enabled(),
         blockers=payment_blockers(studio),
         requirements=requirement_labels(studio.payment_requirements or []),
-        is_owner=is_studio_owner(current_user, studio),
+        can_connect=may(current_user, studio, Action.MANAGE_PAYMENTS),
         form=ConnectForm(),
     )
 
@@ -84,12 +86,8 @@ def _onboarding_redirect(studio: Studio) -> ResponseReturnValue:
         url = start_onboarding(
             _gateway(),
             studio,
-            refresh_url=url_for(
-                "studio_payments.onboarding_refresh", slug=studio.slug, _external=True
-            ),
-            return_url=url_for(
-                "studio_payments.onboarding_return", slug=studio.slug, _external=True
-            ),
+            refresh_url=public_url_for("studio_payments.onboarding_refresh", slug=studio.slug),
+            return_url=public_url_for("studio_payments.onboarding_return", slug=studio.slug),
         )
     except PaymentError as exc:
         flash(str(exc), "error")
@@ -100,7 +98,7 @@ def _onboarding_redirect(studio: Studio) -> ResponseReturnValue:
 @bp.post("/studio/<slug>/payments/connect")
 @login_required
 def connect(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug, owner=True)
+    studio = studio_or_404(slug, Action.MANAGE_PAYMENTS)
     if not ConnectForm().validate_on_submit():
         abort(400)
     return _onboarding_redirect(studio)
@@ -110,13 +108,13 @@ def connect(slug: str) -> ResponseReturnValue:
 @login_required
 def onboarding_refresh(slug: str) -> ResponseReturnValue:
     """Stripe sends the owner here when an onboarding link has expired: make a new one."""
-    return _onboarding_redirect(studio_or_404(slug, owner=True))
+    return _onboarding_redirect(studio_or_404(slug, Action.MANAGE_PAYMENTS))
 
 
 @bp.route("/studio/<slug>/payments/return")
 @login_required
 def onboarding_return(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.MANAGE_PAYMENTS)
     if not connect_enabled():
         abort(404)
     try:
@@ -134,7 +132,7 @@ def onboarding_return(slug: str) -> ResponseReturnValue:
 @bp.route("/studio/<slug>/orders")
 @login_required
 def orders(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.VIEW_SALES)
     page = max(request.args.get("page", 1, type=int), 1)
     listing = db.paginate(
         db.select(Order).filter_by(studio_id=studio.id).order_by(Order.id.desc()),
@@ -148,7 +146,7 @@ def orders(slug: str) -> ResponseReturnValue:
 @bp.route("/studio/<slug>/orders/<public_id>", methods=["GET", "POST"])
 @login_required
 def order(slug: str, public_id: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.REFUND if request.method == "POST" else Action.VIEW_SALES)
     found = db.session.scalar(db.select(Order).filter_by(public_id=public_id, studio_id=studio.id))
     if found is None:
         abort(404)

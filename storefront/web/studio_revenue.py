@@ -16,6 +16,7 @@ from ..i18n import current_locale
 from ..models import Studio, Title, utcnow
 from ..security import studio_or_404
 from ..services import reports
+from ..services.accounts.permissions import Action
 from .errors import render_error
 from .revenue_forms import RevenueFilterForm
 
@@ -90,7 +91,7 @@ def export_name(prefix: str, f: reports.ReportFilter, extension: str) -> str:
 @bp.route("")
 @login_required
 def dashboard(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.VIEW_SALES)
     form = _form(studio)
     today = utcnow().date()  # statements are cut in UTC months
     months = [_month_back(today, n) for n in range(12)]
@@ -120,7 +121,7 @@ def _month_back(today: date, n: int) -> date:
 
 
 def _export(slug: str, extension: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.VIEW_SALES)
     form = _form(studio)
     if not form.validate():
         return render_error(
@@ -153,9 +154,12 @@ def export_xlsx(slug: str) -> ResponseReturnValue:
 @bp.route("/statements/<int(fixed_digits=4):year>-<int(fixed_digits=2):month>")
 @login_required
 def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
-    if not 1 <= month <= 12 or year < 2000:
+    studio = studio_or_404(slug, Action.VIEW_SALES)
+    if not 1 <= month <= 12:
         abort(404)
+    first, last = reports.report_days(utcnow().date())
+    if not first.year <= year <= last.year:
+        abort(400)
     start, end = reports.month_bounds(year, month)
     f = reports.ReportFilter(
         studio_id=studio.id, start=start, end=end, granularity=reports.Granularity.MONTH

@@ -12,6 +12,7 @@ from ..genres import genre_label
 from ..models import Order, Studio, Title
 from ..security import studio_or_404, title_or_404
 from ..services import ServiceError
+from ..services.accounts.permissions import Action
 from ..services.catalog import titles as titles_service
 from .title_forms import TitleForm
 
@@ -46,7 +47,7 @@ def _render_form(form: TitleForm, studio: Studio, title: Title | None, status: i
 @bp.route("/<slug>/titles/new", methods=["GET", "POST"])
 @login_required
 def create(slug: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug)
+    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
     form = TitleForm()
     if form.validate_on_submit():
         try:
@@ -62,7 +63,8 @@ def create(slug: str) -> ResponseReturnValue:
 @bp.route("/<slug>/titles/<int:title_id>/", methods=["GET", "POST"])
 @login_required
 def details(slug: str, title_id: int) -> ResponseReturnValue:
-    studio, title = title_or_404(slug, title_id)
+    action = Action.EDIT_CATALOGUE if request.method == "POST" else Action.VIEW
+    studio, title = title_or_404(slug, title_id, action)
     form = TitleForm()
     if request.method == "GET":
         form.fill_from(titles_service.data_of(title))
@@ -80,7 +82,7 @@ def details(slug: str, title_id: int) -> ResponseReturnValue:
 @bp.post("/<slug>/titles/<int:title_id>/status")
 @login_required
 def change_status(slug: str, title_id: int) -> ResponseReturnValue:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     action = request.form.get("action", "")
     try:
         titles_service.change_status(title, action)
@@ -94,7 +96,7 @@ def change_status(slug: str, title_id: int) -> ResponseReturnValue:
 @bp.route("/<slug>/titles/<int:title_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(slug: str, title_id: int) -> ResponseReturnValue:
-    studio, title = title_or_404(slug, title_id)
+    studio, title = title_or_404(slug, title_id, Action.DELETE_TITLE)
     error = None
     if request.method == "POST":
         if request.form.get("confirm_name", "").strip() == title.name:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from ..models import Title, UploadSession
 from ..security import title_or_404
 from ..services import ServiceError
+from ..services.accounts.permissions import Action
 from ..services.media import uploads as uploads_service
 from .studio_media import asset_json
 
@@ -36,7 +37,7 @@ def _body() -> dict:
 
 
 def _session(slug: str, title_id: int, session_id: str) -> tuple[Title, UploadSession]:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     session = uploads_service.session_of_title(title, session_id)
     if session is None:
         abort(404)
@@ -46,7 +47,7 @@ def _session(slug: str, title_id: int, session_id: str) -> tuple[Title, UploadSe
 @bp.post("/<slug>/titles/<int:title_id>/uploads")
 @login_required
 def open_upload(slug: str, title_id: int) -> ResponseReturnValue:
-    _studio, title = title_or_404(slug, title_id)
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     body = _body()
     try:
         session = uploads_service.open_session(

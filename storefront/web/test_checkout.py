@@ -6,17 +6,18 @@ would, which are then fulfilled by the same code. Only served with PAYMENTS_BACK
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..adapters.payments import InvalidPaymentRequest, OfflineGateway
+from ..public_urls import public_url_for
 
 bp = Blueprint("test_checkout", __name__, url_prefix="/payments/test-checkout")
 
 
 def page_url(session_id: str) -> str:
     """The test page of an offline Checkout Session (used by the gateway)."""
-    return url_for("test_checkout.page", session_id=session_id, _external=True)
+    return public_url_for("test_checkout.page", session_id=session_id)
 
 
 def _gateway() -> OfflineGateway:

@@ -14,6 +14,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
     render_template,
     request,
@@ -229,7 +230,7 @@ def _authorise(token: str) -> tuple[StreamClaims, Title, MediaAsset]:
         if not current_user.is_authenticated or current_user.id != claims.user_id:
             raise PlaybackRefused(Refusal.INVALID_LINK)
         assert claims.session_id is not None
-        playback.live_session(
+        g.stream = playback.live_session(
             claims.session_id, current_user.id, film, viewer_country(), utcnow(), _limits()
         )
     elif film.status not in SELLABLE_STATUSES:
@@ -267,10 +268,16 @@ def variant(token: str, rendition_id: int) -> ResponseReturnValue:
     rendition = db.session.get(Rendition, rendition_id)
     if rendition is None or rendition.asset_id != asset.id or not rendition.playlist_key:
         abort(404)
-    text = playlists.variant_playlist(
-        _storage(), _playlist_cache(), rendition, current_app.config["SEGMENT_URL_SECONDS"]
-    )
+    seconds = current_app.config["SEGMENT_URL_SECONDS"]
+    text = playlists.variant_playlist(_storage(), _playlist_cache(), rendition, seconds)
+    _hold_slot_while_links_work(seconds)
     return _playlist_response(text)
+
+
+def _hold_slot_while_links_work(seconds: int) -> None:
+    stream = g.get("stream")
+    if stream is not None:  # trailers have no stream and take no slot
+        playback.record_links(stream, utcnow(), seconds)
 
 
 @bp.get("/watch/play/<token>/s/<int:track_id>.m3u8")
@@ -284,6 +291,7 @@ def subtitles(token: str, track_id: int) -> ResponseReturnValue:
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
     url = _storage().signed_get_url(track.storage_key, seconds)
+    _hold_slot_while_links_work(seconds)
     duration = (asset.duration_ms or 0) / 1000 or _asset_duration(asset)
     return _playlist_response(playlists.subtitle_playlist(url, duration))
 

@@ -54,8 +54,10 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
-    app.config["PUBLIC_URL"] = "http://127.0.0.1"
-    with LiveServer(app) as server:
+    server = LiveServer(app)
+    # Links that leave pages (payment redirects, mails) are built from PUBLIC_URL.
+    app.config["PUBLIC_URL"] = server.url
+    with server:
         yield server
 
 
@@ -72,7 +74,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server: LiveServer) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    # The tests' own page.evaluate/wait_for_function strings count as eval under the store's
+    # Content-Security-Policy; test_content_security_policy.py checks pages with it enforced.
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 
 from storefront.extensions import db
-from storefront.models import Studio
+from storefront.models import OutboxMessage, Studio
 
 from .conftest import screenshot
 
@@ -22,7 +22,14 @@ def sign_up(page, email: str, name: str = "Bea Browser") -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    # The address is confirmed through the mailed link, then the new account logs in.
+    body = db.session.scalar(
+        db.select(OutboxMessage.body).filter_by(to=email).order_by(OutboxMessage.id.desc())
+    )
+    page.goto(urlsplit(re.findall(r"https?://\S+", body)[-1]).path)
+    expect(page.get_by_text(f"Your email address {email} is confirmed.")).to_be_visible()
+    log_in(page, email)
 
 
 def log_in(page, email: str, password: str = PASSWORD) -> None:

@@ -183,6 +183,11 @@ def test_production_ignores_the_country_parameter(settings):
         PAYMENTS_BACKEND="stripe",
         STRIPE_SECRET_KEY="sk_test_placeholder",
         STRIPE_WEBHOOK_SECRET="whsec_placeholder",
+        PUBLIC_URL="https://films.example",
+        PUBLIC_URL_SET=True,
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=True,
+        JOBS_IMMEDIATE=False,
     )
     app = create_app(settings)
     app.extensions["geo"] = GeoLocator(FixedLookup({"81.2.69.142": "GB"}))

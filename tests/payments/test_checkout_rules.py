@@ -246,3 +246,20 @@ def test_automatic_tax_keeps_the_price_tax_inclusive(app, viewer_client, viewer,
 
 def test_the_offline_test_page_does_not_exist_with_stripe(client):
     assert client.get("/payments/test-checkout/cs_test_anything").status_code == 404
+
+
+@pytest.mark.parametrize("status", ["draft", "processing", "ready", "removed", "failed"])
+def test_titles_off_the_store_are_unknown_to_the_buy_page(
+    viewer_client, make_title, studio, status
+):
+    title = make_title(
+        "Secret Cut",
+        studio=studio,
+        status=status,
+        offers=[{"kind": "rent", "amount": 499, "currency": "EUR"}],
+    )
+    page = viewer_client.get(f"/buy/{title.slug}")
+    bought = viewer_client.post(f"/buy/{title.slug}", data={"kind": "rent"})
+    assert page.status_code == bought.status_code == 404
+    assert "Secret Cut" not in page.text and "Secret Cut" not in bought.text
+    assert orders_count() == 0

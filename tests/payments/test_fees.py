@@ -58,7 +58,12 @@ def test_bad_payment_settings_stop_the_start(env, message):
 
 
 def test_production_refuses_stripe_without_keys():
-    base = {"STOREFRONT_ENV": "production", "SECRET_KEY": "x" * 48, "PAYMENTS_BACKEND": "stripe"}
+    base = {
+        "STOREFRONT_ENV": "production",
+        "SECRET_KEY": "k3Jx9-Qw2Lm8Zp4Rt7Vy1Bn6Hc5Fd0Gs",
+        "PUBLIC_URL": "https://films.example",
+        "PAYMENTS_BACKEND": "stripe",
+    }
 
     with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY must be set"):
         check_config(load_config(base))

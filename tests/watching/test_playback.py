@@ -328,3 +328,43 @@ def test_trailer_is_public_and_short_lived(client, film, hls_package):
             uris(variant)[0].rsplit("/", 1)[1], "object"
         )
     )
+
+
+def test_a_stopped_stream_keeps_its_slot_while_its_segment_links_work(
+    app, login_client, viewer, film
+):
+    """Start, fetch the playlists, send "stop", start elsewhere: the first stream's segment
+    links still play, so the second is refused until they expire."""
+    app.config["MAX_CONCURRENT_STREAMS"] = 1
+    grant(viewer, film)
+    first, second = login_client(viewer.email), login_client(viewer.email)
+    info = start(first, film.slug).json
+    variant = uris(fetch(first, info["master_url"]).get_data(as_text=True))[0]
+    assert fetch(first, variant).status_code == 200
+    assert first.post(info["heartbeat_url"], json={"stop": True}).status_code == 200
+    assert fetch(first, variant).status_code == 403  # the playlist itself stops at once
+
+    refused = start(second, film.slug)
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "stream_limit"
+
+    row = db.session.scalar(db.select(PlaybackSession).filter_by(public_id=info["session"]))
+    seconds = app.config["SEGMENT_URL_SECONDS"]
+    assert row.links_until >= row.ended_at + timedelta(seconds=seconds - 5)
+    row.links_until = utcnow() - timedelta(seconds=1)  # as when its links have expired
+    db.session.commit()
+    assert start(second, film.slug).status_code == 200
+
+
+def test_the_slot_is_counted_from_the_links_not_the_heartbeat(app, viewer, film):
+    limits = playback.Limits(max_streams=1, idle_seconds=60, token_seconds=900)
+    grant(viewer, film)
+    at = utcnow()
+    started = playback.start(viewer, film, None, at, limits)
+    playback.record_links(started.session, at, 300)
+    started.session.ended_at = at
+    db.session.commit()
+    for later in (60, 299):
+        with pytest.raises(playback.PlaybackRefused):
+            playback.start(viewer, film, None, at + timedelta(seconds=later), limits)
+        db.session.rollback()
+    assert playback.start(viewer, film, None, at + timedelta(seconds=301), limits)

@@ -110,6 +110,10 @@ class PaymentGateway(Protocol):
 
     def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession: ...
 
+    def redirect_origins(self) -> list[str]:
+        """Origins the store's forms redirect to (hosted checkout, onboarding)."""
+        ...
+
     def retrieve_checkout_session(self, session_id: str, *, expand_payment: bool = True) -> Obj:
         """The session; with ``expand_payment`` its payment intent, charge, balance
         transaction and transfer inline (see SESSION_PAYMENT_EXPANSIONS)."""

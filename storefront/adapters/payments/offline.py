@@ -53,6 +53,10 @@ class OfflineGateway:
     name = "offline"
     supports_connect = False
 
+    def redirect_origins(self) -> list[str]:
+        """The test checkout page is the store's own."""
+        return []
+
     def __init__(
         self,
         path: str | Path,

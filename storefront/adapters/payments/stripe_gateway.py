@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 
@@ -85,6 +86,14 @@ class StripeGateway:
             http_client=http,
         )
         self._webhook_secret = webhook_secret
+        self._api_base = api_base
+
+    def redirect_origins(self) -> list[str]:
+        """Stripe's hosted checkout and onboarding (or the server standing in for Stripe)."""
+        if self._api_base:
+            parts = urlsplit(self._api_base)
+            return [f"{parts.scheme}://{parts.netloc}"]
+        return ["https://checkout.stripe.com", "https://connect.stripe.com"]
 
     # -- Checkout ---------------------------------------------------------
     def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSession:

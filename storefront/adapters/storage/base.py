@@ -108,7 +108,13 @@ class Storage(Protocol):
     def create_multipart(self, key: str, content_type: str) -> str: ...
 
     def sign_part(
-        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        expires_in: int,
+        checksum: str,
+        size: int | None = None,
     ) -> SignedPart: ...
 
     def list_parts(self, key: str, upload_id: str) -> list[Part]: ...
@@ -156,6 +162,9 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def size(self, key: str) -> int: ...
+
+    # Where browsers fetch signed links from (the Content-Security-Policy allows these).
+    def browser_origins(self) -> list[str]: ...
 
     # Operations.
     def ensure_ready(self) -> None: ...

@@ -122,6 +122,10 @@ class LocalStorage:
 
     # -- signed links -------------------------------------------------------------------
 
+    def browser_origins(self) -> list[str]:
+        """None besides the store's own: the app's routes serve local links."""
+        return []
+
     def verify_token(self, token: str, kind: str) -> TokenClaims:
         """Claims of a genuine, unexpired ``kind`` token ("part" or "object")."""
         return self._tokens.verify(token, kind, now=self.clock())
@@ -172,13 +176,22 @@ class LocalStorage:
         return upload_id
 
     def sign_part(
-        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        expires_in: int,
+        checksum: str,
+        size: int | None = None,
     ) -> SignedPart:
-        """An app URL accepting one HTTP PUT of bytes whose CRC32 is ``checksum``."""
+        """An app URL accepting one HTTP PUT of bytes whose CRC32 is ``checksum`` and, with
+        ``size``, of at most that many bytes (anything longer is refused as it arrives)."""
         check_part_number(part_number)
         self._upload_dir(key, upload_id)
         expires = int(self.clock()) + int(expires_in)
-        claims = TokenClaims("part", key, expires, upload_id, part_number, checksum=checksum)
+        claims = TokenClaims(
+            "part", key, expires, upload_id, part_number, checksum=checksum, size=size
+        )
         return SignedPart(self.url_for_token("part", self._tokens.sign(claims)), {})
 
     def write_part(
@@ -188,11 +201,13 @@ class LocalStorage:
         part_number: int,
         stream: BinaryIO,
         checksum: str | None = None,
+        max_size: int | None = None,
     ) -> str:
         """Store one part from a stream (re-uploads replace it); returns its ETag (MD5 hex).
 
         With ``checksum`` the bytes must have that CRC32, else ChecksumMismatch and the
-        part (or the earlier copy of it) stays as it was.
+        part (or the earlier copy of it) stays as it was. Bytes beyond ``max_size`` (the
+        signed size, else the largest part allowed) stop the copy: InvalidPart, nothing kept.
         """
         check_part_number(part_number)
         folder, _ = self._upload_dir(key, upload_id)
@@ -202,7 +217,10 @@ class LocalStorage:
         try:  # FileNotFoundError: the upload was completed or aborted meanwhile
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             with os.fdopen(fd, "wb") as handle:
-                copy_stream(stream, handle, digest, self.max_part_size)
+                limit = (
+                    self.max_part_size if max_size is None else min(max_size, self.max_part_size)
+                )
+                copy_stream(stream, handle, digest, limit)
                 if checksum is not None and digest.checksum() != checksum:
                     raise ChecksumMismatch()
                 handle.flush()

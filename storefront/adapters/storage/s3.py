@@ -19,6 +19,7 @@ from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO, cast
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -121,6 +122,11 @@ class S3Storage:
             return base[: -len(_PROBE_KEY)]
         return s3_base_url(self.bucket, self.region, endpoint_url, style)
 
+    def browser_origins(self) -> list[str]:
+        """The origin of presigned links: pages fetch posters, segments and parts there."""
+        parts = urlsplit(self.base_url)
+        return [f"{parts.scheme}://{parts.netloc}"]
+
     def presigner(self) -> SigV4Presigner:
         """A presigner for the current credentials (rebuilt when temporary ones rotate)."""
         current = self._static
@@ -169,12 +175,19 @@ class S3Storage:
         return str(response["UploadId"])
 
     def sign_part(
-        self, key: str, upload_id: str, part_number: int, expires_in: int, checksum: str
+        self,
+        key: str,
+        upload_id: str,
+        part_number: int,
+        expires_in: int,
+        checksum: str,
+        size: int | None = None,
     ) -> SignedPart:
         """A presigned PUT for one part; S3 answers with the part's ETag header.
 
         The signature covers the checksum header, so the browser must send it unchanged
-        and S3 refuses bytes that do not match it (400 BadDigest).
+        and S3 refuses bytes that do not match it (400 BadDigest). ``size`` is not signed:
+        S3 bounds a part itself (5 GiB) and completion checks every part's size.
         """
         check_key(key)
         check_part_number(part_number)

@@ -1,7 +1,7 @@
 """Compact, URL-safe, expiring HMAC tokens standing in for presigned URLs on local storage.
 
 A token is ``base64url(payload) "." base64url(mac)`` where the payload is a small JSON
-array ``[kind, key, expires, upload_id, part_number, filename, content_type, checksum]``
+array ``[kind, key, expires, upload_id, part_number, filename, content_type, checksum, size]``
 (trailing empty fields dropped) and the MAC is HMAC-SHA256, truncated to 128 bits, keyed with a
 key derived from the app's secret for this purpose only. Tokens are signed, not
 encrypted: they reveal the object key, as an S3 presigned URL does.
@@ -33,7 +33,8 @@ _MAX_TOKEN_LENGTH = 4096
 class TokenClaims:
     """What a verified token allows: one part PUT or one object GET, until ``expires``.
 
-    A part token carries the CRC32 the part's bytes must have.
+    A part token carries the CRC32 the part's bytes must have, and how many bytes the
+    part may hold.
     """
 
     kind: str
@@ -44,6 +45,7 @@ class TokenClaims:
     filename: str | None = None
     content_type: str | None = None
     checksum: str | None = None
+    size: int | None = None
 
 
 def _b64encode(data: bytes) -> str:
@@ -82,6 +84,7 @@ class TokenSigner:
             claims.filename,
             claims.content_type,
             claims.checksum,
+            claims.size,
         ]
         while fields[-1] is None:
             fields.pop()
@@ -123,17 +126,20 @@ class TokenSigner:
 
 
 def _claims_from(fields: object) -> TokenClaims:
-    if not isinstance(fields, list) or not 3 <= len(fields) <= 8:
+    if not isinstance(fields, list) or not 3 <= len(fields) <= 9:
         raise InvalidToken()
-    fields = fields + [None] * (8 - len(fields))
-    kind, key, expires, upload_id, part_number, filename, content_type, checksum = fields
+    fields = fields + [None] * (9 - len(fields))
+    kind, key, expires, upload_id, part_number, filename, content_type, checksum, size = fields
     if kind not in KINDS or not isinstance(key, str) or type(expires) is not int:
         raise InvalidToken()
     for optional in (upload_id, filename, content_type, checksum):
         if optional is not None and not isinstance(optional, str):
             raise InvalidToken()
-    if part_number is not None and type(part_number) is not int:
-        raise InvalidToken()
+    for number in (part_number, size):
+        if number is not None and type(number) is not int:
+            raise InvalidToken()
     if kind == "part" and (upload_id is None or part_number is None):
         raise InvalidToken()
-    return TokenClaims(kind, key, expires, upload_id, part_number, filename, content_type, checksum)
+    return TokenClaims(
+        kind, key, expires, upload_id, part_number, filename, content_type, checksum, size
+    )

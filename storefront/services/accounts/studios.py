@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import timedelta
 
-from flask import current_app, url_for
+import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...models import Studio, StudioInvite, StudioMember, StudioRole, User, utcnow
+from ...public_urls import public_url_for
 from .. import ServiceError
 from .mail import send_mail
 from .users import normalise_email
 
 INVITE_MAX_AGE = 14 * 24 * 3600
+INVITE_WINDOW = timedelta(days=1)
 
 
 def slugify(text: str) -> str:
@@ -80,8 +84,44 @@ def _invite_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="studio-invite")
 
 
-def invite_member(studio: Studio, inviter: User, email: str) -> StudioInvite:
+def _one_line(text: str, limit: int = 80) -> str:
+    """User-chosen text for a mail: one line, printable, short."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _sent_since(column: sa.ColumnElement, value: int) -> int:
+    since = utcnow() - INVITE_WINDOW
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(StudioInvite.id)).where(
+                column == value, StudioInvite.created_at >= since
+            )
+        )
+        or 0
+    )
+
+
+def invite_member(
+    studio: Studio, inviter: User, email: str, role: StudioRole | str = StudioRole.MANAGER
+) -> StudioInvite:
+    """Invite ``email`` to ``studio`` with ``role``, within the daily limits.
+
+    The mail opens with the store's own words; what the inviter chose (their name, the
+    studio's name) comes last, on one line each, so the store cannot be made to send
+    someone else's message.
+    """
     email = normalise_email(email)
+    role = StudioRole(role)
+    if not inviter.email_verified:
+        raise ServiceError(_("Confirm your own email address before inviting anyone."))
+    config = current_app.config
+    if _sent_since(StudioInvite.invited_by_id, inviter.id) >= config["INVITES_PER_ACCOUNT_DAY"]:
+        raise ServiceError(_("You have sent as many invitations as allowed today. Try tomorrow."))
+    if _sent_since(StudioInvite.studio_id, studio.id) >= config["INVITES_PER_STUDIO_DAY"]:
+        raise ServiceError(
+            _("This studio has sent as many invitations as allowed today. Try tomorrow.")
+        )
     already = db.session.scalar(
         db.select(StudioMember)
         .join(User)
@@ -89,57 +129,93 @@ def invite_member(studio: Studio, inviter: User, email: str) -> StudioInvite:
     )
     if already is not None:
         raise ServiceError(_("%(email)s is already a member of this studio.", email=email))
-    invite = StudioInvite(studio_id=studio.id, email=email, invited_by_id=inviter.id)
+    invite = StudioInvite(studio_id=studio.id, email=email, invited_by_id=inviter.id, role=role)
     db.session.add(invite)
     db.session.flush()
     token = _invite_serializer().dumps(invite.id)
-    link = url_for("studio.accept_invite", token=token, _external=True)
+    link = public_url_for("studio.accept_invite", token=token)
+    site = config["SITE_NAME"]
     send_mail(
         email,
-        _("Join %(studio)s", studio=studio.name),
+        _("Invitation to a studio on %(site)s", site=site),
         _(
-            "%(name)s invited you to join the studio %(studio)s.\n\n"
-            "Accept the invitation here (log in or sign up with this email address):\n%(link)s",
-            name=inviter.display_name,
-            studio=studio.name,
+            "You have been invited to work on a studio's films on %(site)s.\n\n"
+            "To accept, log in or sign up with this email address, confirm the address, "
+            "then open this link (it works once, for 14 days):\n%(link)s\n\n"
+            "If you did not expect this, ignore this message: nothing happens.\n\n"
+            "Details given by the person who invited you:\n"
+            "Studio: %(studio)s\nInvited by: %(name)s",
+            site=site,
             link=link,
+            studio=_one_line(studio.name),
+            name=_one_line(inviter.display_name),
         ),
     )
     return invite
 
 
+class InviteNeedsVerifiedEmail(ServiceError):
+    """The right account, but its address is not confirmed yet."""
+
+
 def accept_invite(token: str, user: User) -> Studio:
+    """Make ``user`` a member, once, if the invitation was sent to their confirmed address."""
+    invalid = _("This invitation is not valid or has expired.")
     try:
         invite_id = _invite_serializer().loads(token, max_age=INVITE_MAX_AGE)
     except BadSignature as exc:
-        raise ServiceError(_("This invitation is not valid or has expired.")) from exc
+        raise ServiceError(invalid) from exc
     invite = db.session.get(StudioInvite, invite_id)
     if invite is None or invite.revoked_at is not None:
-        raise ServiceError(_("This invitation is not valid or has expired."))
-    if invite.email != user.email:
-        raise ServiceError(
-            _(
-                "This invitation was sent to %(email)s. Log in with that address to accept it.",
-                email=invite.email,
-            )
-        )
+        raise ServiceError(invalid)
     studio = invite.studio
     member = db.session.scalar(
         db.select(StudioMember).filter_by(studio_id=studio.id, user_id=user.id)
     )
+    if invite.accepted_at is not None:
+        if member is not None and invite.email == user.email:
+            return studio  # the same person opening their link again
+        raise ServiceError(_("This invitation has already been used."))
+    if invite.email != user.email:
+        # The address is not shown: the link alone must not tell who was invited.
+        raise ServiceError(
+            _(
+                "This invitation was sent to another email address. Log in with the "
+                "address it was sent to."
+            )
+        )
+    if not user.email_verified:
+        raise InviteNeedsVerifiedEmail(
+            _("Confirm your email address first: open the link we mailed you, then come back.")
+        )
     if member is None:
-        db.session.add(StudioMember(studio_id=studio.id, user_id=user.id))
-    invite.accepted_at = invite.accepted_at or utcnow()
+        db.session.add(StudioMember(studio_id=studio.id, user_id=user.id, role=invite.role))
+    invite.accepted_at = utcnow()
     db.session.flush()
     return studio
+
+
+def _owners(studio: Studio) -> list[StudioMember]:
+    return [m for m in studio.members if m.role == StudioRole.OWNER]
 
 
 def remove_member(studio: Studio, member_id: int) -> None:
     member = db.session.get(StudioMember, member_id)
     if member is None or member.studio_id != studio.id:
         raise ServiceError(_("No such member."))
-    owners = [m for m in studio.members if m.role == StudioRole.OWNER]
-    if member.role == StudioRole.OWNER and len(owners) == 1:
+    if member.role == StudioRole.OWNER and len(_owners(studio)) == 1:
         raise ServiceError(_("A studio needs at least one owner."))
     db.session.delete(member)
     db.session.flush()
+
+
+def change_role(studio: Studio, member_id: int, role: StudioRole | str) -> StudioMember:
+    member = db.session.get(StudioMember, member_id)
+    if member is None or member.studio_id != studio.id:
+        raise ServiceError(_("No such member."))
+    role = StudioRole(role)
+    if member.role == StudioRole.OWNER and role != StudioRole.OWNER and len(_owners(studio)) == 1:
+        raise ServiceError(_("A studio needs at least one owner."))
+    member.role = role
+    db.session.flush()
+    return member

@@ -1,18 +1,28 @@
-"""Accounts: sign-up, authentication, password reset and credential changes."""
+"""Accounts: sign-up, authentication, password rules, password reset."""
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...models import User, utcnow
+from ...public_urls import public_url_for
 from ...security import hash_password, new_security_stamp, verify_password
 from .. import ServiceError
-from .mail import send_mail
+from .logins import revoke_all_logins
+from .mail import send_account_mail
+from .passwords import MIN_PASSWORD_LENGTH, check_password_strength
 
-MIN_PASSWORD_LENGTH = 10
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "authenticate",
+    "check_password_strength",
+    "create_user",
+    "find_user_by_email",
+    "normalise_email",
+]
 
 
 def normalise_email(email: str) -> str:
@@ -23,11 +33,6 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).filter_by(email=normalise_email(email)))
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ServiceError(_("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH))
-
-
 def create_user(
     email: str,
     password: str,
@@ -35,11 +40,14 @@ def create_user(
     *,
     locale: str | None = None,
     is_admin: bool = False,
+    verified: bool = False,
 ) -> User:
+    """A new account. ``verified`` only where someone vouches for the address (an operator
+    on the command line); sign-ups verify theirs through a mailed link."""
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise ServiceError(_("An account with this email address already exists."))
-    check_password_strength(password)
+    check_password_strength(password, [email, display_name])
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -47,6 +55,7 @@ def create_user(
         locale=locale,
         is_admin=is_admin,
         security_stamp=new_security_stamp(),
+        email_verified_at=utcnow() if verified else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -79,9 +88,9 @@ def send_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         return
-    link = url_for("auth.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url_for("auth.reset_password", token=make_reset_token(user))
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_mail(
+    send_account_mail(
         user.email,
         _("Reset your password"),
         _(
@@ -111,39 +120,23 @@ def user_for_reset_token(token: str) -> User:
 
 
 def set_password(user: User, new_password: str) -> None:
-    check_password_strength(new_password)
+    """Change the password and end every sign-in of the account (cookies copied elsewhere
+    included); the caller signs the current browser in again if it should stay."""
+    check_password_strength(new_password, [user.email, user.display_name])
     user.password_hash = hash_password(new_password)
     user.security_stamp = new_security_stamp()
+    revoke_all_logins(user)
     db.session.flush()
+
+
+def check_current_password(user: User, password: str) -> None:
+    if not verify_password(user.password_hash, password):
+        raise ServiceError(_("Your current password is not correct."))
 
 
 def change_password(user: User, current_password: str, new_password: str) -> None:
-    if not verify_password(user.password_hash, current_password):
-        raise ServiceError(_("Your current password is not correct."))
+    check_current_password(user, current_password)
     set_password(user, new_password)
-
-
-def change_email(user: User, password: str, new_email: str) -> None:
-    if not verify_password(user.password_hash, password):
-        raise ServiceError(_("Your current password is not correct."))
-    new_email = normalise_email(new_email)
-    if new_email == user.email:
-        return
-    if find_user_by_email(new_email) is not None:
-        raise ServiceError(_("An account with this email address already exists."))
-    old_email = user.email
-    user.email = new_email
-    user.security_stamp = new_security_stamp()
-    db.session.flush()
-    send_mail(
-        old_email,
-        _("Your email address was changed"),
-        _(
-            "The email address of your account is now %(email)s.\n"
-            "If you did not make this change, reset your password and contact us.",
-            email=new_email,
-        ),
-    )
 
 
 def update_preferences(user: User, display_name: str, locale: str | None, timezone: str) -> None:

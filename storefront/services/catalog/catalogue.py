@@ -23,6 +23,7 @@ from ...models import (
     Entitlement,
     FacetKind,
     ImageKind,
+    ImageStatus,
     Studio,
     SubtitleTrack,
     Title,
@@ -275,7 +276,11 @@ def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         sa.select(TitleImage.title_id, TitleImage.keys)
-        .where(TitleImage.title_id.in_(title_ids), TitleImage.kind == ImageKind.POSTER)
+        .where(
+            TitleImage.title_id.in_(title_ids),
+            TitleImage.kind == ImageKind.POSTER,
+            TitleImage.status == ImageStatus.READY,
+        )
         .order_by(TitleImage.title_id, TitleImage.position, TitleImage.id)
     ).all()
     found: dict[int, str] = {}

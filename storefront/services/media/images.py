@@ -1,5 +1,5 @@
-"""Posters and stills: checked, resized and stored (the decoding is the images adapter's),
-and which stored size a page gets.
+"""Posters and stills: checked on arrival, resized and stored by the worker (the decoding is
+the images adapter's), and which stored size a page gets.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from typing import BinaryIO
 from flask import current_app
 from flask_babel import gettext as _
 
-from ...adapters.images import CONTENT_TYPES, ImageProblem, ImageRefused, encode_sizes
+from ... import jobs
+from ...adapters.images import CONTENT_TYPES, ImageProblem, ImageRefused, encode_sizes, inspect
 from ...adapters.storage import StorageError, keys
 from ...extensions import db
-from ...models import ImageKind, Title, TitleImage
+from ...models import ImageKind, ImageStatus, Title, TitleImage
 from .. import ServiceError
 from ..storage import get_storage
 
@@ -46,7 +47,12 @@ def _refusal(problem: ImageProblem, max_pixels: int) -> str:
 
 
 def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
-    """Store a poster (replacing the previous one) or a still."""
+    """Accept a poster or still: check its header, store the original, and queue the work.
+
+    Decoding and resizing take seconds for a large image, so they happen in the worker
+    (``process_image``); until then the row is ``processing`` and pages keep the previous
+    poster. A new poster replaces the old one once it is ready.
+    """
     try:
         image_kind = ImageKind(kind)
     except ValueError:
@@ -55,37 +61,82 @@ def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
     data = _read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
     max_pixels = int(config["IMAGE_MAX_PIXELS"])
     try:
-        encoded = encode_sizes(data, max_pixels, WIDTHS[image_kind])
+        header = inspect(data, max_pixels)
     except ImageRefused as exc:
         raise ServiceError(_refusal(exc.problem, max_pixels)) from None
     if image_kind == ImageKind.STILL and len(images_of(title, ImageKind.STILL)) >= MAX_STILLS:
         raise ServiceError(_("A title can have at most %(count)d stills.", count=MAX_STILLS))
 
     row = TitleImage(
-        title_id=title.id, kind=image_kind, keys={}, width=encoded.width, height=encoded.height
+        title_id=title.id,
+        kind=image_kind,
+        keys={},
+        width=header.width,
+        height=header.height,
+        status=ImageStatus.PROCESSING,
     )
     row.position = len(images_of(title, image_kind))
     db.session.add(row)
     db.session.flush()
-    storage = get_storage()
-    stored: dict[str, str] = {}
+    row.source_key = image_key(title.id, image_kind, row.id, f"source.{header.format.lower()}")
     try:
-        for name, blob in encoded.files.items():
-            key = image_key(title.id, image_kind, row.id, name)
-            storage.put(key, blob, CONTENT_TYPES[name.rpartition(".")[2]])
-            stored[name] = key
+        get_storage().put(row.source_key, data, "application/octet-stream")
     except StorageError as exc:
-        for key in stored.values():
-            storage.delete(key)
         raise ServiceError(str(exc)) from exc
-    row.keys = stored
-    if image_kind == ImageKind.POSTER:
-        for old in images_of(title, ImageKind.POSTER):
-            if old.id != row.id:
+    jobs.defer(db.session, "process_image", row.id)
+    db.session.flush()
+    return row
+
+
+def process_image(image_id: int) -> str:
+    """Decode and resize one uploaded image (the worker's half of ``add_image``).
+
+    Safe to run again: a ready or failed image is left alone, and sizes are written under
+    the same keys each time.
+    """
+    row = db.session.get(TitleImage, image_id)
+    if row is None or row.status != ImageStatus.PROCESSING or not row.source_key:
+        return "skipped"
+    storage = get_storage()
+    max_pixels = int(current_app.config["IMAGE_MAX_PIXELS"])
+    try:
+        encoded = encode_sizes(storage.get(row.source_key), max_pixels, WIDTHS[row.kind])
+    except ImageRefused as exc:
+        row.status, row.error = ImageStatus.FAILED, exc.problem.value
+        _drop_source(row)
+        db.session.flush()
+        return "failed"
+    stored: dict[str, str] = {}
+    for name, blob in encoded.files.items():
+        key = image_key(row.title_id, row.kind, row.id, name)
+        storage.put(key, blob, CONTENT_TYPES[name.rpartition(".")[2]])
+        stored[name] = key
+    row.keys, row.width, row.height = stored, encoded.width, encoded.height
+    row.status = ImageStatus.READY
+    _drop_source(row)
+    if row.kind == ImageKind.POSTER:
+        title = db.session.get(Title, row.title_id)
+        for old in images_of(title, ImageKind.POSTER) if title else []:
+            if old.id != row.id and old.id < row.id:
                 delete_image(old)
         row.position = 0
     db.session.flush()
-    return row
+    return "ready"
+
+
+def _drop_source(row: TitleImage) -> None:
+    if row.source_key:
+        get_storage().delete(row.source_key)
+        row.source_key = None
+
+
+def failure_message(image: TitleImage) -> str:
+    """Why the worker refused an image, in the filmmaker's words."""
+    try:
+        problem = ImageProblem(image.error or "")
+    except ValueError:
+        problem = ImageProblem.DAMAGED
+    return _refusal(problem, int(current_app.config["IMAGE_MAX_PIXELS"]))
 
 
 def image_key(title_id: int, kind: ImageKind, image_id: int, name: str) -> str:
@@ -105,6 +156,8 @@ def delete_image(image: TitleImage) -> None:
     storage = get_storage()
     for key in (image.keys or {}).values():
         storage.delete(key)
+    if image.source_key:
+        storage.delete(image.source_key)
     db.session.delete(image)
     db.session.flush()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -107,8 +108,19 @@ def playable_renditions(asset: MediaAsset) -> list[Rendition]:
     return [r for r in asset.renditions if r.playlist_key and r.status == AssetStatus.READY]
 
 
-def _quote(value: str) -> str:
-    return value.replace('"', "'").replace("\n", " ")
+def quoted_string(value: str) -> str:
+    """``value`` as an HLS quoted-string: RFC 8216 allows no double quote, CR or LF in one,
+    and a CR or LF would end the tag and start a line of the writer's choosing (a variant
+    pointing elsewhere). Every control character becomes a space; quotes become '."""
+    cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in value)
+    return cleaned.replace('"', "'")
+
+
+def uri_line(url: str) -> str:
+    """A URI on a line of its own: links are ours, but nothing may add a line after them."""
+    if any(unicodedata.category(c) == "Cc" for c in url):
+        raise ValueError("a playlist URI cannot contain control characters")
+    return url
 
 
 def master_playlist(
@@ -149,8 +161,8 @@ def master_playlist(
         attrs = [
             "TYPE=SUBTITLES",
             f'GROUP-ID="{SUBTITLE_GROUP}"',
-            f'NAME="{_quote(track.label)}"',
-            f'LANGUAGE="{_quote(track.language)}"',
+            f'NAME="{quoted_string(track.label)}"',
+            f'LANGUAGE="{quoted_string(track.language)}"',
             "DEFAULT=NO",
             "AUTOSELECT=YES",
             "FORCED=NO",
@@ -160,13 +172,13 @@ def master_playlist(
                 'CHARACTERISTICS="public.accessibility.transcribes-spoken-dialog,'
                 'public.accessibility.describes-music-and-sound"'
             )
-        attrs.append(f'URI="{subtitle_url(track)}"')
+        attrs.append(f'URI="{quoted_string(uri_line(subtitle_url(track)))}"')
         lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
     for inf, rendition in variants:
         if tracks:
             inf += f',SUBTITLES="{SUBTITLE_GROUP}"'
         lines.append(inf)
-        lines.append(variant_url(rendition))
+        lines.append(uri_line(variant_url(rendition)))
     return "\n".join(lines) + "\n"
 
 
@@ -177,5 +189,5 @@ def subtitle_playlist(url: str, duration: float) -> str:
         "#EXTM3U\n#EXT-X-VERSION:3\n"
         f"#EXT-X-TARGETDURATION:{math.ceil(duration)}\n"
         "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
-        f"#EXTINF:{duration:.3f},\n{url}\n#EXT-X-ENDLIST\n"
+        f"#EXTINF:{duration:.3f},\n{uri_line(url)}\n#EXT-X-ENDLIST\n"
     )

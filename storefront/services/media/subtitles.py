@@ -48,7 +48,9 @@ def save_track(
         track_kind = SubtitleKind(kind)
     except ValueError:
         raise ServiceError(_("Choose subtitles or captions.")) from None
-    label = (label or "").strip()[:80] or default_label(language, track_kind)
+    # One line of plain text: control characters (a CR would end a playlist tag) go.
+    label = " ".join("".join(c if c.isprintable() else " " for c in label or "").split())
+    label = label[:80] or default_label(language, track_kind)
     limit = int(current_app.config["SUBTITLE_MAX_BYTES"])
     data = stream.read(limit + 1)
     if len(data) > limit:

@@ -192,7 +192,12 @@ def sign_parts(session: UploadSession, requested: Iterable[object]) -> dict[int,
     try:
         signed = {
             number: storage.sign_part(
-                session.storage_key, session.storage_upload_id, number, expires, checksum
+                session.storage_key,
+                session.storage_upload_id,
+                number,
+                expires,
+                checksum,
+                size=expected_part_size(session, number),
             )
             for number, checksum in sorted(checksums.items())
         }

@@ -12,12 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
+from ...public_urls import public_url_for
 from .. import ServiceError
 from ..catalog.availability import resolve_offer
 from ..watching.access import best_entitlement
@@ -167,7 +168,7 @@ def _checkout_request(
     else:
         name = _("Buy: %(title)s", title=title.name)
         description = _("Yours to watch whenever you like.")
-    done = url_for("checkout.done", public_id=order.public_id, _external=True)
+    done = public_url_for("checkout.done", public_id=order.public_id)
     return CheckoutRequest(
         order_ref=order.public_id,
         amount=order.amount,
@@ -175,7 +176,7 @@ def _checkout_request(
         product_name=name,
         product_description=description,
         success_url=done + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=url_for("checkout.cancel", public_id=order.public_id, _external=True),
+        cancel_url=public_url_for("checkout.cancel", public_id=order.public_id),
         expires_at=session_expiry(at),
         idempotency_key=f"order-{order.public_id}-checkout",
         customer_email=user.email,

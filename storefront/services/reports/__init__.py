@@ -15,6 +15,7 @@ from .filters import (
     is_time_zone,
     month_bounds,
     period_bounds,
+    report_days,
 )
 from .platform import PlatformFigures, PlatformReport, platform_report
 from .totals import CurrencyReport, Dashboard, Slice, Totals
@@ -41,6 +42,7 @@ __all__ = [
     "period_bounds",
     "platform_report",
     "recent_refunds_and_disputes",
+    "report_days",
     "recent_sales",
     "resolved_range",
     "xlsx_chunks",

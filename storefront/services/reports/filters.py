@@ -18,6 +18,15 @@ LEDGER = LedgerEntry.__table__
 NOT_PLATFORM = sa.text(f"ledger_entries.entry_type <> '{EntryType.APPLICATION_FEE.value}'")
 # Buckets beyond this make a chart unreadable; the form asks for a coarser grouping.
 MAX_BUCKETS = 400
+# Reports cover days between these: no sale predates the store, and a range reaching the
+# year 9999 would cost minutes of work (and overflow the calendar) for nothing.
+FIRST_REPORT_DAY = date(2000, 1, 1)
+DAYS_AHEAD = 366
+
+
+def report_days(today: date) -> tuple[date, date]:
+    """The first and last day a report (or a statement) may name."""
+    return FIRST_REPORT_DAY, today + timedelta(days=DAYS_AHEAD)
 
 
 class Period(enum.StrEnum):

@@ -45,7 +45,8 @@ MESSAGES = {
     ),
     Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
     Refusal.STREAM_LIMIT: _l(
-        "You are already watching on %(limit)s screens. Stop one of them to watch here."
+        "You are already watching on %(limit)s screens. Stop one of them to watch here; "
+        "a stopped screen frees its place within a few minutes."
     ),
     Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),
     Refusal.REMOVED: _l("This film is no longer on the store."),

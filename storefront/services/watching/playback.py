@@ -15,6 +15,11 @@ re-fetches its playlists, and each of those re-checks the session and entitlemen
 a chargeback or an expired rental stops further playback within minutes (segment links live
 ``SEGMENT_URL_SECONDS``). Sessions silent for ``STREAM_IDLE_SECONDS`` stop counting towards
 the concurrent-stream limit.
+
+A stream holds its slot for as long as segment links handed to it still work: stopping it
+(or letting it go idle) ends its playlists at once, but storage keeps honouring links it
+already signed until they expire, so the slot is only freed then. Otherwise a player could
+stop, keep its segment links, and start another stream in the freed slot.
 """
 
 from __future__ import annotations
@@ -113,11 +118,35 @@ def check(user: User, title: Title, country: str | None, at: datetime) -> Playab
 
 
 def _active_sessions(user_id: int, at: datetime, limits: Limits) -> sa.Select:
+    """Streams taking a slot: open and heard from lately, or holding segment links that
+    still work (see the module docstring)."""
     return sa.select(PlaybackSession).where(
         PlaybackSession.user_id == user_id,
-        PlaybackSession.ended_at.is_(None),
-        PlaybackSession.last_seen_at > at - timedelta(seconds=limits.idle_seconds),
+        sa.or_(
+            sa.and_(
+                PlaybackSession.ended_at.is_(None),
+                PlaybackSession.last_seen_at > at - timedelta(seconds=limits.idle_seconds),
+            ),
+            PlaybackSession.links_until > at,
+        ),
     )
+
+
+def record_links(session: PlaybackSession, at: datetime, seconds: int) -> None:
+    """The stream was just handed segment links valid for ``seconds``: it keeps its slot
+    at least that long."""
+    until = at + timedelta(seconds=seconds)
+    # One conditional UPDATE: parallel playlist fetches only ever move the time forward.
+    db.session.execute(
+        sa.update(PlaybackSession)
+        .where(
+            PlaybackSession.id == session.id,
+            sa.or_(PlaybackSession.links_until.is_(None), PlaybackSession.links_until < until),
+        )
+        .values(links_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(session, ["links_until"])
 
 
 @dataclass(frozen=True, slots=True)

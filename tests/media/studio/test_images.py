@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from storefront.extensions import db
-from storefront.models import ImageKind, TitleImage, TitleStatus
+from storefront.models import ImageKind, ImageStatus, TitleImage, TitleStatus
 
-from .conftest import reload
+from .conftest import queued, reload
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -96,7 +96,6 @@ def test_a_new_poster_replaces_the_old_one_and_its_files(filmmaker_client, draft
         (encoded("GIF", (100, 100), "P"), "poster.jpg", "not a JPEG, PNG or WebP image"),
         (b"%PDF-1.4 not an image at all", "poster.png", "not a JPEG, PNG or WebP image"),
         (encoded("BMP", (100, 100)), "poster.webp", "not a JPEG, PNG or WebP image"),
-        (encoded("JPEG", (800, 1200))[:2000], "poster.jpg", "damaged or incomplete"),
         (b"", "poster.jpg", "The file is empty."),
     ],
 )
@@ -191,3 +190,54 @@ def test_each_page_gets_the_poster_size_it_lays_out(filmmaker_client, client, au
     assert poster_width(catalogue, 'loading="lazy"') == 480
     assert poster_width(library, 'width="114"') == 480
     assert poster_width(title_page, "Poster of") == 960
+
+
+def test_a_damaged_image_is_marked_failed_by_the_worker(filmmaker_client, draft, storage):
+    """Its header is fine, so the upload is accepted; decoding is the worker's and fails."""
+    response = upload(filmmaker_client, draft, encoded("JPEG", (800, 1200))[:2000])
+    assert response.status_code == 302
+    image = db.session.scalar(db.select(TitleImage))
+    assert image.status == ImageStatus.FAILED and image.keys == {} and image.source_key is None
+    page = filmmaker_client.get(f"/studio/{draft.studio.slug}/titles/{draft.id}/media")
+    assert "damaged or incomplete" in page.text
+
+
+def big_png(width: int, height: int) -> bytes:
+    """A large canvas that compresses to almost nothing (the attack's shape)."""
+    buffer = io.BytesIO()
+    Image.new("L", (width, height)).save(buffer, "PNG", optimize=False, compress_level=9)
+    return buffer.getvalue()
+
+
+def test_the_request_stores_the_original_and_the_worker_makes_the_sizes(
+    queued_jobs, app, filmmaker_client, draft, storage
+):
+    old = upload(filmmaker_client, draft, encoded("JPEG", (600, 900)))
+    assert old.status_code == 302
+    [(old_id,)] = queued(app, "process_image")
+    from storefront.services.media.images import process_image
+
+    assert process_image(old_id) == "ready"
+    db.session.commit()
+
+    response = upload(filmmaker_client, draft, big_png(6300, 6300), filename="huge.png")
+    assert response.status_code == 302
+    new = db.session.scalar(db.select(TitleImage).order_by(TitleImage.id.desc()))
+    assert new.status == ImageStatus.PROCESSING and new.keys == {}
+    assert storage.exists(new.source_key)  # the original, untouched: nothing was decoded
+    assert queued(app, "process_image")[-1] == (new.id,)
+    page = filmmaker_client.get(f"/studio/{draft.studio.slug}/titles/{draft.id}/media")
+    assert "Processing" in page.text
+    from storefront.services.catalog.catalogue import poster_keys
+
+    # The store keeps showing the previous poster until the new one is ready.
+    assert (
+        poster_keys([draft.id], 342)[draft.id] in db.session.get(TitleImage, old_id).keys.values()
+    )
+
+    assert process_image(new.id) == "ready"
+    db.session.commit()
+    assert process_image(new.id) == "skipped"  # a retried job changes nothing
+    new = reload(new)
+    assert new.status == ImageStatus.READY and "w960.webp" in new.keys and new.source_key is None
+    assert db.session.get(TitleImage, old_id) is None  # replaced once the new one was ready

@@ -157,3 +157,11 @@ def test_deleting_a_track_deletes_its_file(filmmaker_client, draft, storage):
     )
     assert response.status_code == 302 and not storage.exists(key)
     assert db.session.scalar(db.select(db.func.count(SubtitleTrack.id))) == 0
+
+
+def test_a_label_with_a_carriage_return_is_stored_as_one_line(filmmaker_client, draft, storage):
+    label = "Norsk\r#EXT-X-STREAM-INF:BANDWIDTH=1\rhttp://evil.example/x.m3u8"
+    assert upload(filmmaker_client, draft, SRT, label=label).status_code == 302
+    track = db.session.scalar(db.select(SubtitleTrack))
+    assert "\r" not in track.label and "\n" not in track.label
+    assert track.label.startswith("Norsk #EXT-X")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -274,3 +275,27 @@ def test_signing_keeps_a_slow_upload_alive_with_a_write_a_minute_at_most(uploads
     assert refreshed > long_ago + timedelta(hours=22)
     sign(2)  # seconds later: no new write
     assert last_sign_of_life() == refreshed
+
+
+def test_local_storage_refuses_a_part_larger_than_the_file_declares(
+    backend, uploads, film, storage
+):
+    if backend != "local":
+        pytest.skip("S3 bounds its parts itself; completion checks their sizes")
+    session = uploads.open(film).json
+    last = session["part_count"]
+    oversized = film.part(1, PART) + b"x" * PART  # twice what the last part may hold
+    refused = uploads.send(session["id"], last, oversized)
+    assert refused.status_code == 413
+
+    def chunks():  # no Content-Length: the copy must stop at the signed size
+        yield oversized[: len(oversized) // 2]
+        yield oversized[len(oversized) // 2 :]
+
+    wanted = [{"number": last, "crc32": crc32_checksum(oversized)}]
+    part = uploads.sign(session["id"], wanted).json["parts"][str(last)]
+    streamed = uploads.http.put(urljoin(uploads.live_url, part["url"]), data=chunks())
+    assert streamed.status_code == 413
+    key = db.session.scalar(db.select(UploadSession.storage_key))
+    upload_id = db.session.scalar(db.select(UploadSession.storage_upload_id))
+    assert storage.list_parts(key, upload_id) == []

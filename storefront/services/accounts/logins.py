@@ -1,0 +1,111 @@
+"""Sign-ins kept on the server, so that signing out really ends them.
+
+The session cookie and the remember-me cookie name one ``UserLogin`` by a random key (the
+table keeps only its SHA-256). Logging out revokes that login, and with it every copy of
+both cookies; a password change, a reset or "sign out everywhere" revokes all of an account's
+logins. Logins also end on their own after ``REMEMBER_DAYS``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ...extensions import db
+from ...models import User, UserLogin, utcnow
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def open_login(user: User, *, remember: bool, user_agent: str = "") -> str:
+    """Record a new sign-in of ``user`` and make it the one ``user.get_id()`` names."""
+    key = secrets.token_urlsafe(24)
+    now = utcnow()
+    lifetime = timedelta(seconds=int(current_app.config["REMEMBER_COOKIE_DURATION"]))
+    db.session.add(
+        UserLogin(
+            user_id=user.id,
+            key_hash=_hash(key),
+            remember=remember,
+            user_agent=user_agent[:255],
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.flush()
+    user.login_key = key
+    return key
+
+
+def user_for_session(session_id: str, at: datetime | None = None) -> User | None:
+    """The account a cookie's ``id:key`` names, if that login is still open."""
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key:
+        return None
+    at = at or utcnow()
+    user = db.session.scalar(
+        sa.select(User)
+        .join(UserLogin, UserLogin.user_id == User.id)
+        .where(
+            User.id == int(user_id),
+            UserLogin.key_hash == _hash(key),
+            UserLogin.revoked_at.is_(None),
+            UserLogin.expires_at > at,
+        )
+    )
+    if user is not None:
+        user.login_key = key
+    return user
+
+
+def revoke_login(user: User) -> None:
+    """End the login this request is authenticated by (logout)."""
+    if user.login_key:
+        db.session.execute(
+            sa.update(UserLogin)
+            .where(UserLogin.key_hash == _hash(user.login_key), UserLogin.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+    user.login_key = None
+
+
+def revoke_all_logins(user: User) -> int:
+    """End every login of the account, this one included; returns how many were open."""
+    result = db.session.execute(
+        sa.update(UserLogin)
+        .where(UserLogin.user_id == user.id, UserLogin.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    user.login_key = None
+    return result.rowcount or 0
+
+
+def open_logins(user: User, at: datetime | None = None) -> int:
+    at = at or utcnow()
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(UserLogin.id)).where(
+                UserLogin.user_id == user.id,
+                UserLogin.revoked_at.is_(None),
+                UserLogin.expires_at > at,
+            )
+        )
+        or 0
+    )
+
+
+def purge_ended_logins(at: datetime | None = None, keep_days: int = 30) -> int:
+    """Delete logins that ended more than ``keep_days`` ago (a daily job)."""
+    cutoff = (at or utcnow()) - timedelta(days=keep_days)
+    result = db.session.execute(
+        sa.delete(UserLogin).where(
+            sa.or_(UserLogin.expires_at < cutoff, UserLogin.revoked_at < cutoff)
+        )
+    )
+    return result.rowcount or 0
