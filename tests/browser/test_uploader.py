@@ -10,6 +10,7 @@ import json
 import os
 import threading
 import time
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -108,8 +109,16 @@ def open_media_tab(page, filmmaker, studio, title) -> None:
     page.goto(f"/studio/{studio.slug}/titles/{title.id}/media")
 
 
+def on_disk(folder: Path, name: str, data: bytes) -> Path:
+    """The file as a path: a browser on this machine reads it itself, rather than Playwright
+    sending megabytes over its pipe, which can take longer than a click under load."""
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
 def test_upload_survives_failures_and_a_reload(
-    small_parts, app, page, live_server, filmmaker, studio, make_title
+    small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
 ):
     app.config["PUBLIC_URL"] = live_server.url
     storage = app.extensions["storage"]
@@ -121,7 +130,7 @@ def test_upload_survives_failures_and_a_reload(
 
     open_media_tab(page, filmmaker, studio, title)
 
-    film_file = {"name": "film.mov", "mimeType": "video/quicktime", "buffer": film}
+    film_file = on_disk(tmp_path, "film.mov", film)
     page.get_by_label("Choose the film file").set_input_files(film_file)
     page.get_by_role("button", name="Upload", exact=True).first.click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
@@ -166,7 +175,7 @@ def test_upload_survives_failures_and_a_reload(
 
 
 def test_cancel_in_the_browser_aborts_the_upload(
-    small_parts, app, page, live_server, filmmaker, studio, make_title
+    small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
 ):
     app.config["PUBLIC_URL"] = live_server.url
     storage = app.extensions["storage"]
@@ -178,7 +187,7 @@ def test_cancel_in_the_browser_aborts_the_upload(
     open_media_tab(page, filmmaker, studio, title)
     trailer = page.locator('[data-kind="trailer"]')
     trailer.get_by_label("Choose the trailer file").set_input_files(
-        {"name": "trailer.mp4", "mimeType": "video/mp4", "buffer": os.urandom(11 * MiB)}
+        on_disk(tmp_path, "trailer.mp4", os.urandom(11 * MiB))
     )
     trailer.get_by_role("button", name="Upload").click()
     wait_for(lambda: gate.passed == 1 and gate.refused >= 1)
@@ -193,7 +202,7 @@ def test_cancel_in_the_browser_aborts_the_upload(
 
 
 def test_parts_damaged_on_the_way_are_sent_again(
-    small_parts, app, page, live_server, filmmaker, studio, make_title
+    small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
 ):
     app.config["PUBLIC_URL"] = live_server.url
     storage = app.extensions["storage"]
@@ -205,7 +214,7 @@ def test_parts_damaged_on_the_way_are_sent_again(
     open_media_tab(page, filmmaker, studio, title)
     feature = page.locator('[data-kind="feature"]')
     feature.get_by_label("Choose the film file").set_input_files(
-        {"name": "film.mov", "mimeType": "video/quicktime", "buffer": film}
+        on_disk(tmp_path, "film.mov", film)
     )
     feature.get_by_role("button", name="Upload", exact=True).click()
     expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
@@ -233,6 +242,7 @@ def test_parts_go_from_the_browser_straight_to_s3(
     filmmaker,
     studio,
     make_title,
+    tmp_path,
 ):
     app.config["PUBLIC_URL"] = live_server.url
     storage = app.extensions["storage"]
@@ -255,9 +265,7 @@ def test_parts_go_from_the_browser_straight_to_s3(
 
     page.on("request", record)
     open_media_tab(page, filmmaker, studio, title)
-    page.get_by_label("Choose the film file").set_input_files(
-        {"name": "film.mov", "mimeType": "video/quicktime", "buffer": film}
-    )
+    page.get_by_label("Choose the film file").set_input_files(on_disk(tmp_path, "film.mov", film))
     page.get_by_role("button", name="Upload", exact=True).first.click()
     feature = page.locator('[data-kind="feature"]')
     expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
