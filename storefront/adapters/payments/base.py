@@ -18,11 +18,15 @@ Obj = dict[str, Any]
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 # The expansions fulfilment needs to read the processor fee, the net and, in Connect mode, the
-# transfer to the studio's account from a Checkout Session.
+# transfer to the studio's account and the application fee, each with the balance transaction
+# that moved the platform's balance (in its settlement currency).
 SESSION_PAYMENT_EXPANSIONS = (
     "payment_intent.latest_charge.balance_transaction",
-    "payment_intent.latest_charge.transfer",
+    "payment_intent.latest_charge.transfer.balance_transaction",
+    "payment_intent.latest_charge.application_fee.balance_transaction",
 )
+# The expansions refund bookkeeping needs (each refund's and transfer reversal's movement).
+REFUND_EXPANSIONS = ("data.balance_transaction", "data.transfer_reversal.balance_transaction")
 
 
 class PaymentError(Exception):

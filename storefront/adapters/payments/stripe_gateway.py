@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 import stripe
 
 from .base import (
+    REFUND_EXPANSIONS,
     SESSION_PAYMENT_EXPANSIONS,
     WEBHOOK_TOLERANCE_SECONDS,
     CheckoutRequest,
@@ -24,6 +26,7 @@ from .base import (
     PaymentUnavailable,
     parse_event,
 )
+from .signing import signed_at
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +153,7 @@ class StripeGateway:
         params = {
             "charge": charge_id,
             "limit": self.page_size,
-            "expand": ["data.balance_transaction", "data.transfer_reversal"],
+            "expand": list(REFUND_EXPANSIONS),
         }
         with _translated("refund listing"):
             page = self._client.v1.refunds.list(params)  # type: ignore[arg-type]
@@ -229,4 +232,7 @@ class StripeGateway:
             raise InvalidWebhook(f"bad signature: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise InvalidWebhook("body is not UTF-8") from exc
+        # The SDK refuses only timestamps too old; one too far ahead is as untrustworthy.
+        if signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise InvalidWebhook("timestamp outside the tolerance (in the future)")
         return parse_event(payload)
