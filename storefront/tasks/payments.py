@@ -36,6 +36,12 @@ def _process_event(event_id: str) -> str:
     return outcome.result if outcome is not None else "nothing to do"
 
 
+def _refund_duplicate(order_id: int) -> bool:
+    from ..services.payments.fulfilment import refund_duplicate
+
+    return refund_duplicate(current_app.extensions["payments"], order_id) is not None
+
+
 def _expire_orders() -> int:
     from ..services.payments.pending import settle_stale_orders
 
@@ -55,6 +61,10 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     # retry_waiting_events also picks up whatever is left unprocessed).
     process_event = huey.task(retries=3, retry_delay=10, name="payments.process_event")(
         in_app_context(app, _process_event)
+    )
+
+    refund_dup = huey.task(retries=5, retry_delay=30, name="payments.refund_duplicate")(
+        in_app_context(app, _refund_duplicate)
     )
 
     @huey.task(retries=5, retry_delay=2, name="payments.deliver_offline_event")
@@ -82,6 +92,7 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     return {
         "payments.deliver_offline_event": deliver_offline_event,
         "payments.process_event": process_event,
+        "payments.refund_duplicate": refund_dup,
         "payments.redeliver_offline_events": redeliver_offline_events,
         "payments.expire_pending_orders": expire,
         "payments.retry_waiting_events": retry,

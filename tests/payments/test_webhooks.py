@@ -238,6 +238,10 @@ def test_a_lost_dispute_revokes_access(viewer_client, viewer, film, emu, webhook
         r.entry_type for r in db.session.scalars(db.select(LedgerEntry).order_by(LedgerEntry.id))
     ]
     assert types == [EntryType.SALE, EntryType.DISPUTE]
+    # The library and the player say what happened: a chargeback, not a refund.
+    library = viewer_client.get("/library").text
+    assert "Payment reversed by your bank after a dispute" in library
+    assert "Refunded" not in library
 
 
 def test_waiting_events_are_retried_by_the_periodic_job(

@@ -65,15 +65,24 @@ class StartedCheckout:
     url: str
 
 
+def access_covering(
+    user_id: int, title_id: int, kind: OfferKind, at: datetime
+) -> Entitlement | None:
+    """The viewer's access that already gives what buying ``kind`` would: a purchase covers
+    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered."""
+    access = best_entitlement(user_id, title_id, at)
+    if access is None or (access.kind != OfferKind.BUY and kind == OfferKind.BUY):
+        return None
+    return access
+
+
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
-    access = best_entitlement(user.id, title.id, at)
+    access = access_covering(user.id, title.id, kind, at)
     if access is None:
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)
-    if kind == OfferKind.RENT:
-        raise AlreadyHasAccess(_("You are already renting this film."), access)
-    # Buying during a rental is an upgrade the viewer asked for explicitly: allowed.
+    raise AlreadyHasAccess(_("You are already renting this film."), access)
 
 
 def checkout_locale(locale: str | None) -> str:
