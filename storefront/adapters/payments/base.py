@@ -25,6 +25,13 @@ SESSION_PAYMENT_EXPANSIONS = (
     "payment_intent.latest_charge.transfer.balance_transaction",
     "payment_intent.latest_charge.application_fee.balance_transaction",
 )
+# What reconciliation reads on each listed charge.
+CHARGE_EXPANSIONS = (
+    "data.refunds",
+    "data.balance_transaction",
+    "data.transfer",
+    "data.application_fee",
+)
 # The expansions refund bookkeeping needs (each refund's and transfer reversal's movement).
 REFUND_EXPANSIONS = ("data.balance_transaction", "data.transfer_reversal.balance_transaction")
 
@@ -135,7 +142,12 @@ class PaymentGateway(Protocol):
     ) -> Obj: ...
 
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
-        """Every charge (newest first), refunds inline, across all pages."""
+        """Every charge (newest first), across all pages, with its refunds, balance
+        transaction, transfer and application fee inline (see CHARGE_EXPANSIONS)."""
+        ...
+
+    def list_disputes(self, charge_id: str) -> list[Obj]:
+        """Every dispute of a charge, with its balance transactions."""
         ...
 
     def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj: ...

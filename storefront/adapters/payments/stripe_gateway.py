@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import stripe
 
 from .base import (
+    CHARGE_EXPANSIONS,
     REFUND_EXPANSIONS,
     SESSION_PAYMENT_EXPANSIONS,
     WEBHOOK_TOLERANCE_SECONDS,
@@ -176,13 +177,19 @@ class StripeGateway:
         return _plain(refund)
 
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
-        params: dict[str, Any] = {"limit": self.page_size, "expand": ["data.refunds"]}
+        params: dict[str, Any] = {"limit": self.page_size, "expand": list(CHARGE_EXPANSIONS)}
         if created_gte is not None:
             params["created"] = {"gte": created_gte}
         with _translated("charge listing"):
             page = self._client.v1.charges.list(params)  # type: ignore[arg-type]
             for charge in page.auto_paging_iter():
                 yield _plain(charge)
+
+    def list_disputes(self, charge_id: str) -> list[Obj]:
+        params = {"charge": charge_id, "limit": self.page_size}
+        with _translated("dispute listing"):
+            page = self._client.v1.disputes.list(params)  # type: ignore[arg-type]
+            return [_plain(d) for d in page.auto_paging_iter()]
 
     # -- Connect ------------------------------------------------------------
     def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj:
