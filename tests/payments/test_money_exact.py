@@ -178,11 +178,22 @@ def test_connect_platform_rows_carry_the_platforms_settlement(app, connected, vi
     assert fee.settlement_net == sum(t["net"] for t in platform_txns)
     assert fee.processor_fee == 0  # Stripe's fee is stated in USD only
 
-    auth_refund = db.session  # the studio refunds part of the sale
-    order = latest_order(viewer)
     from storefront.services.payments.refunds import request_refund
 
-    request_refund(app.extensions["payments"], order, 450)
-    auth_refund.commit()
+    request_refund(app.extensions["payments"], latest_order(viewer), 450)
+    db.session.commit()
     fee_back = [e for e in rows() if e.entry_type == EntryType.APPLICATION_FEE][1]
-    assert fee_back.settlement_currency == "USD"  # where the platform's balance moved
+    # Refund out, transfer reversal in, application fee refunded out: in USD, where the
+    # platform's balance moved, as Stripe's balance transactions state them.
+    moved = [
+        t
+        for t in emu.balance_transactions()
+        if t["type"] in ("refund", "transfer_refund", "application_fee_refund")
+    ]
+    assert len(moved) == 3 and fee_back.settlement_currency == "USD"
+    assert fee_back.settlement_amount == sum(t["amount"] for t in moved)
+    assert fee_back.settlement_net == sum(t["net"] for t in moved)
+    platform = [e for e in rows() if e.entry_type == EntryType.APPLICATION_FEE]
+    assert sum(e.settlement_net for e in platform) == sum(
+        t["net"] for t in emu.balance_transactions()
+    )

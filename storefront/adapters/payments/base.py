@@ -141,6 +141,10 @@ class PaymentGateway(Protocol):
         self, charge_id: str, amount: int, *, idempotency_key: str, connect: bool
     ) -> Obj: ...
 
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        """The refunds of an application fee (Connect), balance transactions expanded."""
+        ...
+
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
         """Every charge (newest first), across all pages, with its refunds, balance
         transaction, transfer and application fee inline (see CHARGE_EXPANSIONS)."""

@@ -243,6 +243,10 @@ class OfflineGateway:
             if created_gte is None or charge["created"] >= created_gte:
                 yield charge
 
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        """Offline test payments have no application fees."""
+        return []
+
     def list_disputes(self, charge_id: str) -> list[Obj]:
         """Offline test payments are never disputed."""
         return []

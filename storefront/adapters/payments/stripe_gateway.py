@@ -176,6 +176,12 @@ class StripeGateway:
             )
         return _plain(refund)
 
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        params = {"expand": ["refunds.data.balance_transaction"]}
+        with _translated("application fee retrieval"):
+            fee = _plain(self._client.v1.application_fees.retrieve(fee_id, params))
+        return list((fee.get("refunds") or {}).get("data") or [])
+
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
         params: dict[str, Any] = {"limit": self.page_size, "expand": list(CHARGE_EXPANSIONS)}
         if created_gte is not None:

@@ -226,8 +226,10 @@ def write_refund(
     tax_refunded_before: int,
     app_fee: int,
     app_fee_refunded_before: int,
+    fee_refunds: list[Obj] | None = None,
 ) -> None:
-    """Rows for one refund: the studio's refund row, and in Connect mode the fee given back."""
+    """Rows for one refund: the studio's refund row, and in Connect mode the fee given back
+    (``fee_refunds``: the application fee's refunds as the processor lists them)."""
     amount = int(refund["amount"])
     full = refunded_before + amount >= order.amount
     # The last refund takes what is left, so a fully refunded order nets to zero.
@@ -275,14 +277,14 @@ def write_refund(
         ),
         **common,
     )
-    # The platform's balance: the refund out, the reversed transfer back in, the fee refunded
-    # (stated by the processor in the charge's currency on the refund; in the settlement
-    # currency only when that is the same).
+    # The platform's balance: the refund out, the reversed transfer back in, the application
+    # fee refunded out, each as its balance transaction states it.
     platform = refunded + replace(settlement_of(_txn_of(reversal)), exchange_rate=None)
-    if platform.currency is not None and platform.currency.lower() == order.currency.lower():
-        platform = platform + Settlement(platform.currency, -fee_back, 0, -fee_back)
-    else:
-        platform = replace(platform, amount=None, net=None)
+    fee_refund = _fee_refund_for(refund, fee_back, fee_refunds or [])
+    if fee_back and fee_refund is None:
+        platform = replace(platform, amount=None, fee=None, net=None)  # not read: unknown
+    elif fee_refund is not None:
+        platform = platform + replace(settlement_of(_txn_of(fee_refund)), exchange_rate=None)
     record(
         order,
         EntryType.APPLICATION_FEE,
@@ -290,6 +292,15 @@ def write_refund(
         gross=-fee_back,
         settlement=platform,
         **common,
+    )
+
+
+def _fee_refund_for(refund: Obj, fee_back: int, fee_refunds: list[Obj]) -> Obj | None:
+    """The application fee refund made with ``refund`` (same request: same time, and the
+    amount Stripe's proportional rule gives); None when it was not read."""
+    same = [f for f in fee_refunds if int(f["amount"]) == fee_back and _txn_of(f) is not None]
+    return next((f for f in same if f.get("created") == refund.get("created")), None) or (
+        same[-1] if len(same) == 1 else None
     )
 
 
