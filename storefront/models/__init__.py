@@ -9,6 +9,7 @@ from .accounts import (
     User,
     UserLogin,
 )
+from .audience import BuyerConsent, Notification, NotificationStatus, PlaybackHeartbeat
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
@@ -43,6 +44,7 @@ __all__ = [
     "AssetKind",
     "AssetStatus",
     "Base",
+    "BuyerConsent",
     "CreditRole",
     "Entitlement",
     "EntitlementStatus",
@@ -53,12 +55,15 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "Notification",
+    "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
     "OrderStatus",
     "OutboxMessage",
+    "PlaybackHeartbeat",
     "PlaybackSession",
     "Rendition",
     "Studio",
