@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         headers,
         media_files,
+        sharing,
         store,
         studio,
         studio_media,
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)
+    app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
