@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         sharing,
         store,
         studio,
+        studio_analytics,
         studio_media,
         studio_offers,
         studio_payments,
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
 
 

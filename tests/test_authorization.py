@@ -120,6 +120,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("store.home", "GET"): public(),
     ("store.studio", "GET"): public(),
     ("store.title", "GET"): public(),
+    ("studio_analytics.audience", "GET"): studio(),
+    ("studio_analytics.audience_csv", "GET"): studio(),
     ("sharing.robots", "GET"): public(),
     ("sharing.sitemap", "GET"): public(),
     ("sharing.embed", "GET"): public(),  # framed by other sites (allow_framing)

@@ -138,6 +138,43 @@ def upgrade():
         )
         batch_op.create_index("ix_playback_heartbeats_title_at", ["title_id", "at"], unique=False)
 
+    op.create_table(
+        "play_summaries",
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("title_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("last_at", sa.DateTime(), nullable=False),
+        sa.Column("duration_seconds", sa.Integer(), nullable=True),
+        sa.Column("last_position", sa.Integer(), nullable=False),
+        sa.Column("max_position", sa.Integer(), nullable=False),
+        sa.Column("watched_seconds", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["playback_sessions.id"],
+            name=op.f("fk_play_summaries_session_id_playback_sessions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["title_id"],
+            ["titles.id"],
+            name=op.f("fk_play_summaries_title_id_titles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_play_summaries_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_play_summaries")),
+    )
+    with op.batch_alter_table("play_summaries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_play_summaries_title_started", ["title_id", "started_at"], unique=False
+        )
+
     with op.batch_alter_table("studios", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("sale_alerts", sa.String(length=10), server_default="off", nullable=False)
@@ -154,6 +191,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_playback_heartbeats_session_id"))
 
     op.drop_table("playback_heartbeats")
+    with op.batch_alter_table("play_summaries", schema=None) as batch_op:
+        batch_op.drop_index("ix_play_summaries_title_started")
+    op.drop_table("play_summaries")
     with op.batch_alter_table("buyer_consents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_buyer_consents_title_id"))
 

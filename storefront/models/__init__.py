@@ -9,7 +9,13 @@ from .accounts import (
     User,
     UserLogin,
 )
-from .audience import BuyerConsent, Notification, NotificationStatus, PlaybackHeartbeat
+from .audience import (
+    BuyerConsent,
+    Notification,
+    NotificationStatus,
+    PlaybackHeartbeat,
+    PlaySummary,
+)
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
@@ -65,6 +71,7 @@ __all__ = [
     "OutboxMessage",
     "PlaybackHeartbeat",
     "PlaybackSession",
+    "PlaySummary",
     "Rendition",
     "Studio",
     "StudioInvite",

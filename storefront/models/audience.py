@@ -80,3 +80,24 @@ class BuyerConsent(Base):
     )
     order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("orders.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PlaySummary(Base):
+    """One play (a playback session) summed up from its heartbeats as they arrive, so that a
+    studio's analytics read one row per play instead of every heartbeat."""
+
+    __tablename__ = "play_summaries"
+    __table_args__ = (sa.Index("ix_play_summaries_title_started", "title_id", "started_at"),)
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("playback_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    started_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    duration_seconds: Mapped[int | None]
+    last_position: Mapped[int] = mapped_column(default=0)
+    max_position: Mapped[int] = mapped_column(default=0)
+    watched_seconds: Mapped[int] = mapped_column(default=0)
