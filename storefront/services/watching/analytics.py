@@ -8,7 +8,6 @@ aggregates only: nothing here names or lists a viewer.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import PlaybackSession, Title
 from ...models.audience import PlaybackHeartbeat, PlaySummary
+from ..reports.buckets import as_date
 
 COMPLETE_SHARE = 0.9  # a play "completes" past 90 % of the film
 # How far a player may run ahead of the wall clock between two heartbeats (buffering,
@@ -94,50 +94,60 @@ class TitleAnalytics:
         return self.completed * 100 // self.plays if self.plays else 0
 
 
+def _day(column: sa.ColumnElement) -> sa.ColumnElement:
+    """The UTC day of a stored (naive UTC) timestamp, on PostgreSQL and SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.date_trunc("day", column)
+    return sa.func.date(column)
+
+
 def title_analytics(title: Title, start: datetime, end: datetime) -> TitleAnalytics:
-    """The figures of plays of ``title`` started in [start, end)."""
-    rows = db.session.execute(
+    """The figures of plays of ``title`` started in [start, end), aggregated in SQL."""
+    where = (
+        PlaySummary.title_id == title.id,
+        PlaySummary.started_at >= start,
+        PlaySummary.started_at < end,
+    )
+    length = sa.func.coalesce(PlaySummary.duration_seconds, title.runtime_seconds)
+    # Integers only: past 90 % means 10 * position >= 9 * length.
+    complete = sa.case((PlaySummary.max_position * 10 >= length * 9, 1), else_=0)
+    plays, viewers, seconds, completed, longest = db.session.execute(
         sa.select(
-            PlaySummary.started_at,
-            PlaySummary.user_id,
-            PlaySummary.country,
-            PlaySummary.max_position,
-            PlaySummary.watched_seconds,
-            PlaySummary.duration_seconds,
-        ).where(
-            PlaySummary.title_id == title.id,
-            PlaySummary.started_at >= start,
-            PlaySummary.started_at < end,
-        )
-    ).all()
+            sa.func.count(),
+            sa.func.count(sa.distinct(PlaySummary.user_id)),
+            sa.func.coalesce(sa.func.sum(PlaySummary.watched_seconds), 0),
+            sa.func.coalesce(sa.func.sum(complete), 0),
+            sa.func.coalesce(sa.func.max(PlaySummary.max_position), 0),
+        ).where(*where)
+    ).one()
     result = TitleAnalytics(title.id, start, end)
-    viewers: set[int | None] = set()
-    stops: Counter[int] = Counter()
-    countries: Counter[str | None] = Counter()
-    days: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-    seconds = 0
-    longest = 0
-    for started_at, user_id, country, max_position, watched, duration in rows:
-        result.plays += 1
-        viewers.add(user_id)
-        seconds += watched
-        length = duration or title.runtime_seconds
-        if length and max_position >= COMPLETE_SHARE * length:
-            result.completed += 1
-        stops[max_position // 60] += 1
-        longest = max(longest, max_position // 60, (length or 0) // 60)
-        countries[country] += 1
-        day = days[started_at.date()]
-        day[0] += 1
-        day[1] += watched
-    result.unique_viewers = len(viewers - {None}) + (1 if None in viewers else 0)
-    result.minutes_watched = seconds // 60
+    result.plays, result.unique_viewers = int(plays), int(viewers)
+    result.minutes_watched, result.completed = int(seconds) // 60, int(completed)
+    if not plays:
+        return result
+    minute = PlaySummary.max_position // 60
+    stops = dict(
+        db.session.execute(sa.select(minute, sa.func.count()).where(*where).group_by(minute)).all()
+    )
+    last_minute = max(int(longest), title.runtime_seconds or 0) // 60
     still = result.plays
-    for minute in range(longest + 1) if rows else ():
-        result.dropoff.append((minute, still))
-        still -= stops.get(minute, 0)
-    result.by_country = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0] or ""))
-    result.by_day = [(d, v[0], v[1] // 60) for d, v in sorted(days.items())]
+    for m in range(last_minute + 1):
+        result.dropoff.append((m, still))
+        still -= stops.get(m, 0)
+    country_rows = db.session.execute(
+        sa.select(PlaySummary.country, sa.func.count()).where(*where).group_by(PlaySummary.country)
+    ).all()
+    result.by_country = sorted(
+        ((c, int(n)) for c, n in country_rows), key=lambda kv: (-kv[1], kv[0] or "")
+    )
+    day = _day(PlaySummary.started_at)
+    day_rows = db.session.execute(
+        sa.select(day, sa.func.count(), sa.func.sum(PlaySummary.watched_seconds))
+        .where(*where)
+        .group_by(day)
+        .order_by(day)
+    ).all()
+    result.by_day = [(as_date(d), int(n), int(w or 0) // 60) for d, n, w in day_rows]
     return result
 
 
