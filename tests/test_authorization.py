@@ -120,6 +120,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("store.home", "GET"): public(),
     ("store.studio", "GET"): public(),
     ("store.title", "GET"): public(),
+    ("account.export_json", "GET"): signed_in(),
+    ("account.export_csv", "GET"): signed_in(),
+    ("account.delete", "GET"): signed_in(),
+    ("account.delete", "POST"): signed_in(),  # nothing happens without the password
     ("studio_analytics.audience", "GET"): studio(),
     ("studio_analytics.audience_csv", "GET"): studio(),
     ("sharing.robots", "GET"): public(),

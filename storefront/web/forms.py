@@ -156,3 +156,11 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    confirm = BooleanField(
+        _l("I understand that my films and my account are gone for good."),
+        validators=[DataRequired()],
+    )
