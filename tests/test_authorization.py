@@ -126,6 +126,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("account.delete", "POST"): signed_in(),  # nothing happens without the password
     ("studio_analytics.audience", "GET"): studio(),
     ("studio_analytics.audience_csv", "GET"): studio(),
+    ("studio_analytics.buyers_csv", "GET"): studio(),
     ("sharing.robots", "GET"): public(),
     ("sharing.sitemap", "GET"): public(),
     ("sharing.embed", "GET"): public(),  # framed by other sites (allow_framing)

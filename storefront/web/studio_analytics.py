@@ -1,4 +1,5 @@
-"""A title's audience for its studio: charts with their tables, and a CSV export."""
+"""A title's audience for its studio: charts with their tables, a CSV export, and the
+buyers who agreed to share their email."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from .. import countries
 from ..i18n import current_locale
 from ..models import utcnow
 from ..security import title_or_404
+from ..services.accounts import consents
 from ..services.accounts.permissions import Action
 from ..services.watching import analytics
 
@@ -58,6 +60,7 @@ def audience(slug: str, title_id: int) -> ResponseReturnValue:
         studio=studio,
         title=title,
         report=report,
+        consenting=len(consents.consenting_buyers(title.id)),
         first=first,
         last=last,
         day_label=lambda d: format_date(d, "medium"),
@@ -74,4 +77,20 @@ def audience_csv(slug: str, title_id: int) -> ResponseReturnValue:
     response = Response(buffer.getvalue(), mimetype="text/csv")
     name = f"{title.slug}-audience-{first.isoformat()}-{last.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/<slug>/titles/<int:title_id>/buyers.csv")
+@login_required
+def buyers_csv(slug: str, title_id: int) -> ResponseReturnValue:
+    """Buyers of the title who agreed to share their email, with the date they agreed."""
+    studio, title = title_or_404(slug, title_id, Action.VIEW_SALES)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["email", "name", "consented_at"])
+    for email, name, at in consents.consenting_buyers(title.id):
+        writer.writerow([email, name, at.isoformat()])
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{title.slug}-buyers.csv"'
+    response.headers["Cache-Control"] = "no-store"
     return response
