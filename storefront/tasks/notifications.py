@@ -17,7 +17,7 @@ class MailNotSentYet(Exception):
 
 
 def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
-    from ..services.notifications import delivery, queue, reminders
+    from ..services.notifications import delivery, queue, reminders, studio_mails
 
     deliver = in_app_context(app, delivery.deliver)
     retries = max(0, app.config["MAIL_MAX_ATTEMPTS"] - 1)
@@ -44,8 +44,12 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     digest = huey.periodic_task(crontab(minute="5", hour="6"), name="notifications.sales_digest")(
         in_app_context(app, reminders.send_sales_digests)
     )
+    statements = huey.periodic_task(
+        crontab(minute="15", hour="7", day="1"), name="notifications.statements_ready"
+    )(in_app_context(app, studio_mails.statements_ready))
     return {
         queue.SEND_TASK: send,
+        "notifications.statements_ready": statements,
         "notifications.sweep": sweep,
         "notifications.rentals_expiring": expiring,
         "notifications.sales_digest": digest,

@@ -4,6 +4,7 @@ under PUBLIC_URL that work when followed."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import Entitlement, Notification, NotificationStatus, Order, utcnow
-from storefront.services.notifications import delivery, notify
+from storefront.services.notifications import delivery, notify, studio_mails
 from storefront.services.notifications.reminders import (
     remind_expiring_rentals,
     send_sales_digests,
@@ -282,3 +283,63 @@ def _context() -> dict:
         "currency": "EUR",
         "paid_at": utcnow().isoformat(),
     }
+
+
+def test_a_failed_payout_is_mailed_to_the_studio_once(app, client, studio, mailbox):
+    from storefront.adapters.payments.signing import sign
+
+    from .conftest import WEBHOOK_SECRET
+
+    studio.stripe_account_id = "acct_1FjordPictures0"
+    db.session.commit()
+    event = {
+        "id": "evt_payout_failed_1",
+        "object": "event",
+        "type": "payout.failed",
+        "account": studio.stripe_account_id,
+        "created": 1770000000,
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": "po_1Failed",
+                "object": "payout",
+                "amount": 12345,
+                "currency": "nok",
+                "status": "failed",
+                "failure_code": "account_closed",
+                "failure_message": "The bank account has been closed.",
+            }
+        },
+    }
+    body = json.dumps(event).encode()
+    for _ in range(2):  # delivered twice by the processor
+        response = client.post(
+            "/webhooks/stripe",
+            data=body,
+            headers={"Stripe-Signature": sign(body, WEBHOOK_SECRET)},
+            content_type="application/json",
+        )
+        assert response.status_code == 200
+
+    (mail,) = mailbox.to(studio.contact_email)
+    text = text_of(mail)
+    assert "The bank account has been closed." in text
+    assert "NOK" in text and "123.45" in text
+    assert f"{PUBLIC}/studio/{studio.slug}/payments" in links(text)
+
+
+def test_the_monthly_statement_is_announced_once_per_month(
+    viewer_client, studio, film, emu, webhooks, mailbox
+):
+    order = buy(viewer_client, film, emu, "buy")
+    next_month = (order.paid_at.replace(day=1) + timedelta(days=32)).replace(day=2)
+
+    assert studio_mails.statements_ready(next_month) == 1
+    db.session.commit()
+    studio_mails.statements_ready(next_month + timedelta(hours=1))
+    db.session.commit()
+
+    (mail,) = mailbox.to(studio.contact_email)
+    month = f"{order.paid_at.year:04d}-{order.paid_at.month:02d}"
+    assert month in mail["Subject"]
+    assert f"{PUBLIC}/studio/{studio.slug}/revenue/statements/{month}" in links(text_of(mail))
