@@ -343,3 +343,17 @@ def test_the_monthly_statement_is_announced_once_per_month(
     month = f"{order.paid_at.year:04d}-{order.paid_at.month:02d}"
     assert month in mail["Subject"]
     assert f"{PUBLIC}/studio/{studio.slug}/revenue/statements/{month}" in links(text_of(mail))
+
+
+def test_the_owner_chooses_sale_alerts_in_the_studio_profile(filmmaker_client, studio):
+    form = {
+        "name": studio.name,
+        "country": studio.country,
+        "contact_email": studio.contact_email,
+        "sale_alerts": "daily",
+    }
+    assert filmmaker_client.post(f"/studio/{studio.slug}/edit", data=form).status_code == 302
+    db.session.refresh(studio)
+    assert studio.sale_alerts == "daily"
+    page = filmmaker_client.get(f"/studio/{studio.slug}/edit").text
+    assert '<option selected value="daily">' in page or 'value="daily" selected' in page
