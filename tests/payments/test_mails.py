@@ -357,3 +357,18 @@ def test_the_owner_chooses_sale_alerts_in_the_studio_profile(filmmaker_client, s
     assert studio.sale_alerts == "daily"
     page = filmmaker_client.get(f"/studio/{studio.slug}/edit").text
     assert '<option selected value="daily">' in page or 'value="daily" selected' in page
+
+
+def test_account_mails_go_out_through_the_job_and_are_retried(client, viewer, mailbox):
+    mailbox.fail_next("451 4.3.0 Try again later")
+
+    client.post("/password/forgot", data={"email": viewer.email})
+
+    assert mailbox.messages == []
+    (row,) = notifications()
+    assert row.event == "message" and row.status == NotificationStatus.QUEUED
+    assert delivery.deliver(row.id) == NotificationStatus.SENT
+    db.session.commit()
+    (mail,) = mailbox.to(viewer.email)
+    assert mail["Subject"] == "Reset your password"
+    assert "/password/reset/" in text_of(mail)

@@ -155,6 +155,7 @@ def invite_member(
             studio=_one_line(studio.name),
             name=_one_line(inviter.display_name),
         ),
+        studio_id=studio.id,
     )
     return invite
 

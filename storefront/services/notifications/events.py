@@ -11,6 +11,8 @@ Subject = Callable[[Mapping[str, Any]], str]
 
 # Subjects are functions so that they are translated when rendered, in the recipient's language.
 EVENTS: dict[str, Subject] = {
+    # A mail written by its caller (account mails): subject and body given in the context.
+    "message": lambda c: c["subject"],
     "receipt": lambda c: _("Your receipt for %(title)s", title=c["title_name"]),
     "rental_expiring": lambda c: _("Your rental of %(title)s ends soon", title=c["title_name"]),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
