@@ -110,14 +110,19 @@ class SmtpMailer:
                     smtp.login(self.username, self.password or "")
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            raise _classified(min(codes), str(exc.recipients)) from exc
+            replies = list(exc.recipients.values())
+            text = "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
+            raise _classified(min(code for code, _ in replies), text) from exc
         except smtplib.SMTPResponseException as exc:
-            raise _classified(exc.smtp_code, f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
             raise TemporaryMailError(f"{type(exc).__name__}: {exc}") from exc
         except smtplib.SMTPException as exc:
             raise PermanentMailError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
 def _classified(code: int, text: str) -> MailError:

@@ -372,3 +372,22 @@ def test_account_mails_go_out_through_the_job_and_are_retried(client, viewer, ma
     (mail,) = mailbox.to(viewer.email)
     assert mail["Subject"] == "Reset your password"
     assert "/password/reset/" in text_of(mail)
+
+
+def test_a_mail_that_cannot_be_rendered_fails_visibly(app, viewer, mailbox):
+    notify("receipt", "receipt:broken", user=viewer, context={"title_name": "Night Train"})
+    db.session.commit()
+
+    (row,) = notifications()
+    assert row.status == NotificationStatus.FAILED and "rendering failed" in (row.error or "")
+    assert mailbox.messages == []
+
+
+def test_admins_see_the_mails_not_sent_and_why(app, viewer, mailbox, admin_client_factory):
+    mailbox.fail_next("550 5.1.1 No such mailbox")
+    notify("receipt", "receipt:admin-sees", user=viewer, context=_context())
+    db.session.commit()
+
+    page = admin_client_factory().get("/admin/outbox").text
+
+    assert "Not sent" in page and "550 5.1.1 No such mailbox" in page and viewer.email in page

@@ -68,7 +68,14 @@ def deliver(notification_id: int) -> NotificationStatus | None:
     )
     if row is None or row.status != NotificationStatus.QUEUED:
         return row.status if row is not None else None
-    subject, text, html = render(row)
+    try:
+        subject, text, html = render(row)
+    except Exception as exc:  # a template or context bug: visible on the row, not retried forever
+        log.exception("Mail %s could not be rendered", row.key)
+        row.status = NotificationStatus.FAILED
+        row.error = f"rendering failed: {exc}"[:2000]
+        db.session.flush()
+        return row.status
     row.attempts += 1
     try:
         current_app.extensions["mailer"].send(
