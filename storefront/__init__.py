@@ -93,8 +93,10 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         headers,
         media_files,
+        sharing,
         store,
         studio,
+        studio_analytics,
         studio_media,
         studio_offers,
         studio_payments,
@@ -111,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)
+    app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
@@ -125,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
 
 
