@@ -99,6 +99,10 @@ def _check_charge(
         diff("refund unknown to the processor", f"ledger refund {refund_id}")
     rows.check_sale(diff, order, charge, ledger)
     rows.check_refunds(diff, order, refunds, ledger)
+    fee = charge.get("application_fee")
+    if order.destination_account_id is not None and fee:
+        fee_id = fee.get("id") if isinstance(fee, dict) else fee
+        rows.check_fee_refunds(diff, charge, gateway.application_fee_refunds(fee_id), ledger)
     if charge.get("disputed") or any(e.dispute_id for e in ledger):
         rows.check_disputes(diff, order, gateway.list_disputes(charge["id"]), ledger)
     if order.amount_refunded != charge.get("amount_refunded", 0):
