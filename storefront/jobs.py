@@ -24,6 +24,7 @@ TASK_MODULES: list[str] = [
     "storefront.tasks.images",
     "storefront.tasks.media",
     "storefront.tasks.payments",
+    "storefront.tasks.rights",
     "storefront.tasks.uploads",
 ]
 

@@ -38,6 +38,15 @@ from .commerce import (
 )
 from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+from .rights import (
+    HolderPayout,
+    OrderSplit,
+    PayoutKind,
+    PayoutStatus,
+    RightsHolder,
+    SplitRule,
+    SplitShare,
+)
 
 __all__ = [
     "AssetKind",
@@ -53,14 +62,21 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "HolderPayout",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
+    "OrderSplit",
     "OrderStatus",
     "OutboxMessage",
+    "PayoutKind",
+    "PayoutStatus",
     "PlaybackSession",
     "Rendition",
+    "RightsHolder",
+    "SplitRule",
+    "SplitShare",
     "Studio",
     "StudioInvite",
     "StudioMember",
