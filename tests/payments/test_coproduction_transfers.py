@@ -225,3 +225,28 @@ def test_a_refused_transfer_is_failed_with_the_reason(
 
     failed = [p for p in payouts(order.id) if p.status == "failed"]
     assert len(failed) == 1 and failed[0].failure_reason
+
+
+def test_without_connect_the_shares_are_owed_and_paid_by_hand(
+    app, film, studio, belgian, emu, webhooks, viewer_client, admin_client_factory
+):
+    add_holder(film, belgian)
+    nordic_benelux_rest(film, studio, belgian)
+
+    order = buy(viewer_client, emu, film, "DE")
+
+    # Single account: no platform fee, 12.99 - 0.68 = 12.31 shared 60/40.
+    assert emu.objects("transfer") == []
+    assert {p.studio_id: (p.amount, p.status) for p in payouts(order.id)} == {
+        studio.id: (739, "owed"),
+        belgian.id: (492, "owed"),
+    }
+    admin = admin_client_factory()
+    page = admin.get("/admin/rights/owed")
+    assert "Bruxelles Films" in page.text and "€4.92" in page.text
+
+    admin.post(f"/admin/rights/owed/{belgian.id}/EUR", data={"note": "SEPA 2026-11-30"})
+
+    states = {p.studio_id: (p.status, p.manual_note) for p in payouts(order.id)}
+    assert states == {studio.id: ("owed", None), belgian.id: ("paid", "SEPA 2026-11-30")}
+    assert holder_total(belgian.id) == 492
