@@ -50,7 +50,9 @@ def invite_and_accept(app, owner_client, studio, film, make_user, make_studio): 
     page = holder_client.get(link)
     assert page.status_code == 200 and "Bruxelles Films" in page.text
     accepted = holder_client.post(link, data={"studio": belgian.id})
-    assert accepted.status_code == 303 and accepted.location.endswith("/studio/bruxelles-films/holdings")
+    assert accepted.status_code == 303 and accepted.location.endswith(
+        "/studio/bruxelles-films/holdings"
+    )
     return belgian, holder_client
 
 
@@ -96,9 +98,7 @@ def test_invite_split_sell_and_each_holder_reads_its_share(
     }
     gateway = app.extensions["payments"]
     moved = {
-        t["source"]: t["amount"]
-        for t in gateway.balance_transactions()
-        if t["type"] == "transfer"
+        t["source"]: t["amount"] for t in gateway.balance_transactions() if t["type"] == "transfer"
     }
     assert sorted(-a for a in moved.values()) == [492, 739]
 
