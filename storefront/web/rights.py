@@ -73,7 +73,8 @@ def _rule_inputs(holder_ids: list[int]) -> list[splits.RuleInput]:
 
 
 def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status: int = 200):  # type: ignore[no-untyped-def]
-    shown = inputs + [splits.RuleInput() for _ in range(SPARE_RULES)]
+    spare = SPARE_RULES if inputs else SPARE_RULES + 1  # the usual split has three rules
+    shown = inputs + [splits.RuleInput() for _ in range(spare)]
     return render_template(
         "studio/rights/title.html",
         studio=studio,
