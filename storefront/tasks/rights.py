@@ -32,7 +32,13 @@ def settle(order_id: int) -> int:
     transfers.sync_order(gateway, order)
     db.session.commit()
     paid = 0
+    # PostgreSQL: hold the order's row lock across each call, so two jobs never send the same
+    # idempotency key at once (Stripe answers the second with a conflict). SQLite cannot hold
+    # a row lock without blocking every writer; there one job's key replays the other's result.
+    serialise = db.session.get_bind().dialect.name != "sqlite"
     for payout_id in transfers.open_payout_ids(order_id):
+        if serialise:
+            lock_order(order_id)
         paid += transfers.execute_payout(gateway, payout_id) == PayoutStatus.PAID
         db.session.commit()
     return paid

@@ -147,3 +147,32 @@ def test_an_invitation_is_for_the_address_it_was_sent_to(
 
     assert refused.status_code == 400 and "another email address" in refused.text
     assert payouts() == []
+
+
+def test_a_lost_settle_job_is_picked_up_by_the_periodic_sweep(
+    app, studio, film, make_studio, viewer_client
+):
+    from storefront.services.rights.splits import RuleInput, save_rules
+
+    from .coproduction import add_holder
+
+    belgian = make_studio(name="Bruxelles Films", country="BE")
+    add_holder(film, belgian)
+    save_rules(
+        film,
+        [RuleInput("worldwide", "", "", {studio.id: "50", belgian.id: "50"})],
+        {studio.id, belgian.id},
+        "en",
+    )
+    db.session.commit()
+    tasks = app.extensions["tasks"]
+    real = tasks["rights.settle_order"]
+    tasks["rights.settle_order"] = lambda order_id: None  # the queue lost it
+    start = checkout(viewer_client, film, "buy", country="DE")
+    viewer_client.post(start.location + "/pay")
+    tasks["rights.settle_order"] = real
+    assert payouts() == []
+
+    tasks["rights.settle_open_payouts"]()
+
+    assert sorted((p.amount, p.status.value) for p in payouts()) == [(615, "paid"), (616, "paid")]

@@ -38,6 +38,7 @@ from ...models import (
     HolderPayout,
     LedgerEntry,
     Order,
+    OrderSplit,
     PayoutKind,
     PayoutStatus,
     Studio,
@@ -308,11 +309,23 @@ def retry_failed(payout: HolderPayout) -> None:
 
 
 def orders_to_settle() -> list[int]:
-    """Orders with payouts still to move, or paid split orders whose shares are not written."""
+    """Orders with payouts still to move, or sold split orders whose shares are not written
+    (a settle job lost with a crashed queue)."""
     open_ids = db.session.scalars(
         sa.select(HolderPayout.order_id).where(HolderPayout.status.in_(OPEN)).distinct()
     ).all()
-    return sorted(set(open_ids))
+    unwritten = db.session.scalars(
+        sa.select(OrderSplit.order_id)
+        .where(
+            sa.exists().where(
+                LedgerEntry.order_id == OrderSplit.order_id,
+                LedgerEntry.entry_type == EntryType.SALE,
+            ),
+            ~sa.exists().where(HolderPayout.order_id == OrderSplit.order_id),
+        )
+        .distinct()
+    ).all()
+    return sorted(set(open_ids) | set(unwritten))
 
 
 __all__ = [
