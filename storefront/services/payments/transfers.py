@@ -88,7 +88,10 @@ def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> t
     """What the sale really brought in, in the settlement currency of its balance transaction."""
     currency = (sale.settlement_currency or order.currency).upper()
     settled_net = sale.settlement_net if sale.settlement_net is not None else sale.net
-    if currency == order.currency.upper():
+    stated = getattr(sale, "settlement_amount", None)  # on rows that carry it
+    if stated is not None:
+        settled_gross = int(stated)
+    elif currency == order.currency.upper():
         settled_gross = sale.gross
     else:  # Stripe's own conversion of this charge, never a rate of ours
         txn = gateway.retrieve_balance_transaction(sale.balance_transaction_id or "")
