@@ -224,9 +224,9 @@ def run() -> dict[str, float]:
             )
             for _ in range(200):
                 try:
-                    requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
                     break
-                except requests.ConnectionError:
+                except requests.RequestException:
                     time.sleep(0.1)
             requests.post(
                 f"{emu_url}/_emulator/webhook_endpoints",

@@ -214,8 +214,8 @@ def test_a_holder_still_onboarding_is_paid_when_it_finishes(
     assert {p.status for p in payouts(order.id)} == {"paid"}
 
 
-def test_a_refused_transfer_is_failed_with_the_reason(
-    coproduced, studio, belgian, sdk, emu, viewer_client
+def test_a_refused_transfer_is_failed_with_the_reason_and_can_be_retried(
+    coproduced, studio, belgian, sdk, emu, viewer_client, admin_client_factory
 ):
     onboard_in_emulator(sdk, emu, studio)
     onboard_in_emulator(sdk, emu, belgian)
@@ -225,6 +225,32 @@ def test_a_refused_transfer_is_failed_with_the_reason(
 
     failed = [p for p in payouts(order.id) if p.status == "failed"]
     assert len(failed) == 1 and failed[0].failure_reason
+    owner = admin_client_factory()
+    sales = owner.get(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/sales")
+    assert "Failed" in sales.text and failed[0].failure_reason in sales.text
+
+    owner.post(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/payouts/{failed[0].id}/retry")
+
+    assert {p.status for p in payouts(order.id)} == {"paid"}
+    assert sorted(t["amount"] for t in emu.objects("transfer")) == [428, 643]
+
+
+def test_a_refund_before_the_holder_onboards_is_taken_from_its_late_transfer(
+    coproduced, studio, belgian, sdk, emu, viewer_client, admin_client_factory
+):
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian, finish=False)
+    order = buy(viewer_client, emu, coproduced, "DE")
+    admin_client_factory().post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"amount": "4.50", "refund_part": "y"},
+    )
+    assert {p.status for p in payouts(order.id) if p.studio_id == belgian.id} == {"held"}
+
+    emu.complete_onboarding(belgian_acct)
+
+    assert received_in_emulator(emu, belgian_acct) == 428 - 148 == holder_total(belgian.id)
+    assert {p.status for p in payouts(order.id)} == {"paid"}
 
 
 def test_without_connect_the_shares_are_owed_and_paid_by_hand(
