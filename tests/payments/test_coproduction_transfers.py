@@ -276,3 +276,29 @@ def test_without_connect_the_shares_are_owed_and_paid_by_hand(
     states = {p.studio_id: (p.status, p.manual_note) for p in payouts(order.id)}
     assert states == {studio.id: ("owed", None), belgian.id: ("paid", "SEPA 2026-11-30")}
     assert holder_total(belgian.id) == 492
+
+
+def test_reconcile_names_each_kind_of_transfer_difference(
+    app, coproduced, studio, belgian, sdk, emu, viewer_client
+):
+    from storefront.services.payments.reconcile_transfers import check_order
+
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    order = buy(viewer_client, emu, coproduced, "DE")
+    gateway = app.extensions["payments"]
+    assert check_order(gateway, order) == []
+
+    theirs = next(t for t in emu.objects("transfer") if t["destination"] == belgian_acct)
+    sdk.v1.transfers.reversals.create(theirs["id"], {"amount": 100})
+    sdk.v1.transfers.create(
+        {"amount": 5, "currency": "eur", "destination": belgian_acct,
+         "transfer_group": f"order-{order.public_id}"}
+    )  # fmt: skip
+
+    kinds = sorted(kind for kind, _detail in check_order(gateway, order))
+    assert kinds == ["holder total differs", "unrecorded transfer", "unrecorded transfer reversal"]
+    from storefront.services.payments.reconcile import reconcile
+
+    named = {d.kind for d in reconcile(gateway)}
+    assert {"holder total differs", "unrecorded transfer"} <= named

@@ -109,6 +109,14 @@ class OfflineTransfers:
             tx.emit("transfer.reversed", transfer)
         return reversal
 
+    def list_transfers(self, transfer_group: str) -> list[Obj]:
+        conn = self._connect()
+        try:
+            found = Store(conn).all("transfer")
+        finally:
+            conn.close()
+        return [t for t in found if t["transfer_group"] == transfer_group]
+
     def retrieve_balance_transaction(self, txn_id: str) -> Obj:
         return self._read(txn_id, "balance_transaction")
 

@@ -257,6 +257,13 @@ class StripeGateway:
             )
         return _plain(reversal)
 
+    def list_transfers(self, transfer_group: str) -> list[Obj]:
+        params = {"transfer_group": transfer_group, "limit": self.page_size}
+        with _translated("transfer listing"):
+            page = self._client.v1.transfers.list(params)  # type: ignore[arg-type]
+            transfers = [_plain(t) for t in page.auto_paging_iter()]
+        return sorted(transfers, key=lambda t: t["created"])
+
     def retrieve_balance_transaction(self, txn_id: str) -> Obj:
         with _translated("balance transaction retrieval"):
             return _plain(self._client.v1.balance_transactions.retrieve(txn_id))
