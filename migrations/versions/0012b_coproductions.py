@@ -1,7 +1,7 @@
 """co-productions: rights holders, split rules, split snapshots on orders, holder payouts
 
 Revision ID: 0012b_coproductions
-Revises: 0017_hardening
+Revises: 0012_money_exact
 
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012b_coproductions"
-down_revision = "0017_hardening"
+down_revision = "0012_money_exact"
 branch_labels = None
 depends_on = None
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
@@ -26,6 +27,7 @@ from ..rights.splits import split_in_force
 from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
+from .locks import lock_order
 
 log = logging.getLogger(__name__)
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
@@ -65,15 +67,24 @@ class StartedCheckout:
     url: str
 
 
+def access_covering(
+    user_id: int, title_id: int, kind: OfferKind, at: datetime
+) -> Entitlement | None:
+    """The viewer's access that already gives what buying ``kind`` would: a purchase covers
+    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered."""
+    access = best_entitlement(user_id, title_id, at)
+    if access is None or (access.kind != OfferKind.BUY and kind == OfferKind.BUY):
+        return None
+    return access
+
+
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
-    access = best_entitlement(user.id, title.id, at)
+    access = access_covering(user.id, title.id, kind, at)
     if access is None:
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)
-    if kind == OfferKind.RENT:
-        raise AlreadyHasAccess(_("You are already renting this film."), access)
-    # Buying during a rental is an upgrade the viewer asked for explicitly: allowed.
+    raise AlreadyHasAccess(_("You are already renting this film."), access)
 
 
 def checkout_locale(locale: str | None) -> str:
@@ -123,6 +134,9 @@ def start_checkout(
             config.get("PLATFORM_FEE_PERCENT"),
             config.get("PLATFORM_FEE_FIXED"),
         )
+    reused = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+    if reused is not None:
+        return reused
     order = Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -149,15 +163,79 @@ def start_checkout(
         session = gateway.create_checkout_session(request)
     except PaymentError as exc:
         log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
-        db.session.add(order)
-        db.session.flush()
-        raise CheckoutUnavailable(order, exc) from exc
+        if _insert(order):
+            raise CheckoutUnavailable(order, exc) from exc
+        raise
     order.checkout_session_id = session.id
-    db.session.add(order)
-    db.session.flush()
+    if not _insert(order):
+        # Another tab of the same viewer opened its checkout meanwhile: close ours, use theirs.
+        _expire_quietly(gateway, session.id)
+        again = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+        if again is None:
+            raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
+        return again
     snapshot_split(order, title)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
+
+
+def _insert(order: Order) -> bool:
+    """Add the pending order; False when the viewer has another open checkout for the title and
+    kind (the unique index ``uq_orders_open_checkout`` decides, so two tabs cannot both win)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _expire_quietly(gateway: PaymentGateway, session_id: str) -> None:
+    try:
+        gateway.expire_checkout_session(session_id)
+    except PaymentError as exc:  # it expires on its own at expires_at
+        log.warning("Could not expire the redundant session %s: %s", session_id, exc.detail)
+
+
+def _open_checkout(
+    gateway: PaymentGateway, user: User, title: Title, kind: OfferKind, amount: int, currency: str
+) -> StartedCheckout | None:
+    """The viewer's open checkout for this title and kind, if it can still be used.
+
+    At most one checkout is open per viewer, title and kind, so a second tab cannot pay twice:
+    an open session at the same price is handed out again; a paid one leads to its
+    confirmation page; an expired one, one at an old price, or an order whose session was
+    never created is closed, and the caller starts afresh.
+    """
+    order = db.session.scalar(
+        db.select(Order).filter_by(
+            user_id=user.id, title_id=title.id, kind=kind, status=OrderStatus.PENDING
+        )
+    )
+    if order is None:
+        return None
+    session = None
+    if order.checkout_session_id:
+        try:
+            session = gateway.retrieve_checkout_session(
+                order.checkout_session_id, expand_payment=False
+            )
+        except PaymentError as exc:
+            raise CheckoutUnavailable(order, exc) from exc
+    if session is not None and session.get("status") == "complete":
+        return StartedCheckout(order, public_url_for("checkout.done", public_id=order.public_id))
+    same_price = order.amount == amount and order.currency.upper() == currency.upper()
+    if session is not None and session.get("status") == "open":
+        if same_price and session.get("url"):
+            log.info("Order %s: its open checkout is used again", order.public_id)
+            return StartedCheckout(order, session["url"])
+        _expire_quietly(gateway, session["id"])
+    locked = lock_order(order.id)
+    if locked is not None and locked.status == OrderStatus.PENDING:
+        locked.status = OrderStatus.EXPIRED
+        db.session.flush()
+    return None
 
 
 def _checkout_request(
