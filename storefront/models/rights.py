@@ -142,6 +142,13 @@ class HolderPayout(Base):
     transfer_id: Mapped[str | None] = mapped_column(sa.String(255))
     reversal_id: Mapped[str | None] = mapped_column(sa.String(255))
     balance_transaction_id: Mapped[str | None] = mapped_column(sa.String(255))
+    # The platform's balance transaction for the movement, as the processor states it (the
+    # same settlement fields as ledger rows): a transfer is -amount, a reversal +amount.
+    settlement_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    settlement_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    settlement_fee: Mapped[int | None] = mapped_column(sa.BigInteger)
+    settlement_net: Mapped[int | None] = mapped_column(sa.BigInteger)
+    exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]

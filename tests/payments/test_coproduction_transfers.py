@@ -302,3 +302,30 @@ def test_reconcile_names_each_kind_of_transfer_difference(
 
     named = {d.kind for d in reconcile(gateway)}
     assert {"holder total differs", "unrecorded transfer"} <= named
+
+
+def test_shares_are_of_the_settled_amount_in_the_settlement_currency(
+    coproduced, studio, belgian, sdk, emu, viewer_client
+):
+    owner_acct = onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    emu.settle_in("usd", {"eur": "1.0837"})  # the platform's balance is in dollars
+
+    order = buy(viewer_client, emu, coproduced, "DE")
+
+    # 12.99 EUR settled as 14.08 USD, Stripe's fee 0.71 USD: 13.37 USD; the platform's 10 %
+    # of the settled 14.08 is 1.41 USD (no fixed fee in USD); 11.96 USD shared 60/40.
+    moved = sorted((t["amount"], t["currency"]) for t in emu.objects("transfer"))
+    assert moved == [(478, "usd"), (718, "usd")]
+    rows = {p.studio_id: p for p in payouts(order.id)}
+    assert (rows[studio.id].amount, rows[studio.id].currency) == (718, "USD")
+    assert received_in_emulator(emu, owner_acct) == 718 == holder_total(studio.id)
+    assert received_in_emulator(emu, belgian_acct) == 478 == holder_total(belgian.id)
+    txn = emu.get(moved and emu.objects("transfer")[0]["balance_transaction"])
+    first = next(p for p in payouts(order.id) if p.balance_transaction_id == txn["id"])
+    assert (first.settlement_currency, first.settlement_amount, first.settlement_net) == (
+        "USD",
+        txn["amount"],
+        txn["net"],
+    )
+    assert platform_balance(emu) == 1337 - 1196  # the platform keeps exactly its fee

@@ -248,6 +248,7 @@ class StripeGateway:
             "currency": currency.lower(),
             "destination": destination,
             "metadata": dict(metadata),
+            "expand": ["balance_transaction"],
         }
         if source_transaction:
             # Tied to the charge: the transfer waits for its funds instead of outrunning them.
@@ -264,7 +265,11 @@ class StripeGateway:
     def create_transfer_reversal(
         self, transfer_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]
     ) -> Obj:
-        params = {"amount": amount, "metadata": dict(metadata)}
+        params = {
+            "amount": amount,
+            "metadata": dict(metadata),
+            "expand": ["balance_transaction"],
+        }
         with _translated("transfer reversal"):
             reversal = self._client.v1.transfers.reversals.create(
                 transfer_id,

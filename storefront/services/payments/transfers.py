@@ -47,6 +47,7 @@ from ...models import (
 from ..rights.shares import has_split, record_order_shares, sale_payouts
 from .connect import connect_enabled
 from .fees import platform_fee, share
+from .ledger import settlement_of
 
 log = logging.getLogger(__name__)
 SETTLE_TASK = "rights.settle_order"
@@ -296,7 +297,13 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         log.warning("Payout %s not made yet: %s", payout.id, payout.failure_reason)
         return payout.status
     txn = result.get("balance_transaction")
-    payout.balance_transaction_id = txn.get("id") if isinstance(txn, dict) else txn
+    if isinstance(txn, str):
+        txn = gateway.retrieve_balance_transaction(txn)
+    stated = settlement_of(txn)
+    payout.balance_transaction_id = stated.balance_transaction_id
+    payout.settlement_currency = (stated.currency or "").upper() or None
+    payout.settlement_amount, payout.settlement_fee = stated.amount, stated.fee
+    payout.settlement_net, payout.exchange_rate = stated.net, stated.exchange_rate
     payout.status = PayoutStatus.PAID
     payout.failure_reason = None
     payout.attempts += 1
