@@ -95,8 +95,10 @@ def register_blueprints(app: Flask) -> None:
         headers,
         media_files,
         rights,
+        sharing,
         store,
         studio,
+        studio_analytics,
         studio_media,
         studio_offers,
         studio_payments,
@@ -113,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)
+    app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
@@ -127,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
     app.register_blueprint(rights.bp)
     app.register_blueprint(admin_rights.bp)

@@ -9,6 +9,13 @@ from .accounts import (
     User,
     UserLogin,
 )
+from .audience import (
+    BuyerConsent,
+    Notification,
+    NotificationStatus,
+    PlaybackHeartbeat,
+    PlaySummary,
+)
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
@@ -52,6 +59,7 @@ __all__ = [
     "AssetKind",
     "AssetStatus",
     "Base",
+    "BuyerConsent",
     "CreditRole",
     "Entitlement",
     "EntitlementStatus",
@@ -64,6 +72,8 @@ __all__ = [
     "LedgerImmutableError",
     "MediaAsset",
     "HolderPayout",
+    "Notification",
+    "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
@@ -73,7 +83,9 @@ __all__ = [
     "OutboxMessage",
     "PayoutKind",
     "PayoutStatus",
+    "PlaybackHeartbeat",
     "PlaybackSession",
+    "PlaySummary",
     "Rendition",
     "RightsHolder",
     "SplitRule",
