@@ -1,7 +1,7 @@
 """co-productions: rights holders, split rules, split snapshots on orders, holder payouts
 
 Revision ID: 0012b_coproductions
-Revises: 0012_money_exact
+Revises: 0015_audiences
 
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0012b_coproductions"
-down_revision = "0012_money_exact"
+down_revision = "0015_audiences"
 branch_labels = None
 depends_on = None
 
