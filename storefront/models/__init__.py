@@ -45,6 +45,15 @@ from .commerce import (
 )
 from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+from .rights import (
+    HolderPayout,
+    OrderSplit,
+    PayoutKind,
+    PayoutStatus,
+    RightsHolder,
+    SplitRule,
+    SplitShare,
+)
 
 __all__ = [
     "AssetKind",
@@ -62,18 +71,25 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "HolderPayout",
     "Notification",
     "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
+    "OrderSplit",
     "OrderStatus",
     "OutboxMessage",
+    "PayoutKind",
+    "PayoutStatus",
     "PlaybackHeartbeat",
     "PlaybackSession",
     "PlaySummary",
     "Rendition",
+    "RightsHolder",
+    "SplitRule",
+    "SplitShare",
     "Studio",
     "StudioInvite",
     "StudioMember",

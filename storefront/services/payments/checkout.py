@@ -22,6 +22,8 @@ from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..catalog.availability import resolve_offer
+from ..rights.shares import snapshot_split
+from ..rights.splits import split_in_force
 from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
@@ -120,7 +122,9 @@ def start_checkout(
         raise CannotReceivePayments(
             _("This film cannot be bought right now: its studio is not set up to be paid yet.")
         )
-    destination = studio.stripe_account_id if connect_enabled() else None
+    # A co-produced title is charged on the platform and its holders paid by transfers.
+    split = split_in_force(title, country, kind)
+    destination = studio.stripe_account_id if connect_enabled() and not split else None
     fee = 0
     if destination:
         config = current_app.config
@@ -153,7 +157,7 @@ def start_checkout(
         application_fee_amount=fee,
         amount_refunded=0,
     )
-    request = _checkout_request(order, user, title, at, locale)
+    request = _checkout_request(order, user, title, at, locale, split_sale=bool(split))
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
@@ -170,6 +174,7 @@ def start_checkout(
         if again is None:
             raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
         return again
+    snapshot_split(order, title)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
 
@@ -234,7 +239,7 @@ def _open_checkout(
 
 
 def _checkout_request(
-    order: Order, user: User, title: Title, at: datetime, locale: str | None
+    order: Order, user: User, title: Title, at: datetime, locale: str | None, *, split_sale: bool
 ) -> CheckoutRequest:
     if order.kind == OfferKind.RENT:
         name = _("Rent: %(title)s", title=title.name)
@@ -263,4 +268,5 @@ def _checkout_request(
         automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
         destination_account=order.destination_account_id,
         application_fee=order.application_fee_amount,
+        transfer_group=f"order-{order.public_id}" if split_sale else None,
     )

@@ -15,6 +15,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, EntryType, LedgerEntry, Order, OrderStatus, WebhookEvent
 from . import reconcile_ledger as rows
+from . import reconcile_transfers
 from .orders import SETTLED_STATUSES, find_order_for_charge
 
 Obj = dict[str, Any]
@@ -110,6 +111,8 @@ def _check_charge(
             "refunded amount differs",
             f"processor {charge.get('amount_refunded', 0)}, order {order.amount_refunded}",
         )
+    for kind, detail in reconcile_transfers.check_order(gateway, order):  # rights holders
+        diff(kind, detail)
     return found
 
 
