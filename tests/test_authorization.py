@@ -173,6 +173,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.master", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.start", "POST"): buyer_only(others=FORBIDDEN),
     ("watch.subtitles", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("watch.subtitle_file", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
