@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         headers,
         media_files,
+        site,
         store,
         studio,
         studio_media,
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     headers.init_app(app)
     viewer.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)

@@ -115,6 +115,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.image", "GET"): members_only(),
     ("media_files.media_object", "GET"): public(),  # a signed link
     ("media_files.media_part", "PUT"): public(),  # a signed link
+    ("site.favicon", "GET"): public(),
+    ("site.source", "GET"): public(),
     ("store.catalogue_page", "GET"): public(),
     ("store.healthz", "GET"): public(),
     ("store.home", "GET"): public(),
