@@ -20,3 +20,21 @@ def test_every_page_links_to_the_source_code(client, app):
     assert "has not published" in page
     app.config["SOURCE_URL"] = "https://code.example.org/storefront"
     assert 'href="https://code.example.org/storefront"' in client.get("/source").text
+
+
+def test_viewers_are_invited_to_sell(viewer_client):
+    page = viewer_client.get("/").text
+    assert "Sell your films" in page and ">Studio</a>" not in page
+
+
+def test_title_pages_of_the_studio_share_tabs_and_link_to_the_store(
+    filmmaker_client, studio, make_title
+):
+    title = make_title("Tabs", studio=studio)  # published
+    offers = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/offers").text
+    for tab in ("Details", "Media", "Offers"):
+        assert f">{tab}</a>" in offers
+    assert f'href="/films/{title.slug}">View in store</a>' in offers
+    overview = filmmaker_client.get(f"/studio/{studio.slug}/").text
+    assert f'href="/studio/{studio.slug}/orders"' in overview
+    assert "Sell your films" not in overview and ">Studio</a>" in overview
