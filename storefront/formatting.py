@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from flask_babel import format_decimal, gettext, ngettext
@@ -32,3 +33,11 @@ def frame_rate_text(rate: str | None) -> str:
     if value.denominator == 1:
         return format_decimal(value.numerator)
     return format_decimal(round(float(value), 3), format="#,##0.###")
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Paragraphs of text typed in a browser: lines end in CRLF, blank lines separate them."""
+    if not text:
+        return []
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return [p.strip() for p in re.split(r"\n[ \t]*\n", normalised) if p.strip()]

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.filters["runtime"] = formatting.runtime_text
     app.jinja_env.filters["frame_rate"] = formatting.frame_rate_text
+    app.jinja_env.filters["paragraphs"] = formatting.paragraphs
     app.jinja_env.globals["country_name"] = lambda code: countries.country_name(
         code, current_locale()
     )

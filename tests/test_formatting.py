@@ -39,3 +39,14 @@ def test_a_thirty_second_film_says_thirty_seconds_in_store_and_studio(
     assert "0 min" not in client.get(f"/films/{title.slug}").text
     details = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/").text
     assert "Runtime: 30 s" in details
+
+
+def test_synopsis_paragraphs_typed_in_a_browser_stay_apart(client, make_title):
+    from storefront.extensions import db
+
+    title = make_title("Typed")
+    title.synopsis = "First paragraph.\r\n\r\nSecond paragraph.\r\n \r\nThird."
+    db.session.commit()
+    page = client.get(f"/films/{title.slug}").text
+    for text in ("First paragraph.", "Second paragraph.", "Third."):
+        assert f"<p>{text}</p>" in page
