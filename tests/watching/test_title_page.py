@@ -116,3 +116,9 @@ def test_a_refunded_item_offers_to_get_it_again(viewer_client, viewer, make_titl
     assert "Rent again" in rental_item.split("</li>")[0]
     film_item = page[page.index("Northern Lights") :]
     assert "Buy again" in film_item.split("</li>")[0]
+
+
+def test_rental_terms_are_said_once(client, film):
+    page = text(client.get(f"/films/{film.slug}"))
+    assert page.count("to start watching") == 1
+    assert "Start watching within" not in page
