@@ -129,7 +129,8 @@ WATCH_PERCENTAGES = """() => {
     }
     window.mostPercentagesShown = Math.max(window.mostPercentagesShown, seen.size);
   };
-  new MutationObserver(count).observe(root, { subtree: true, childList: true, characterData: true });
+  const watch = { subtree: true, childList: true, characterData: true };
+  new MutationObserver(count).observe(root, watch);
 }"""
 
 
