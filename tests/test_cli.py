@@ -8,6 +8,7 @@ from storefront.models import (
     AssetStatus,
     MediaAsset,
     Offer,
+    SubtitleTrack,
     Studio,
     StudioMember,
     Title,
@@ -54,6 +55,7 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     titles = db.session.scalars(db.select(Title)).all()
     assert len(titles) == 2 and all(t.status == TitleStatus.PUBLISHED for t in titles)
     assert count(Offer) == 4
+    assert count(SubtitleTrack) == 2  # timed English subtitles on each demo film
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 2 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
