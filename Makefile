@@ -10,13 +10,19 @@ PYTEST_ARGS ?=
 
 .PHONY: setup run worker test test-sqlite test-postgres lint format bench translations clean
 
+# First run: each step says what it does and how long it took (pip shows its progress).
+STEP = @printf '\n== %s ==\n' 
 $(VENV)/.installed: pyproject.toml
+	$(STEP) "[1/4] Python environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on --upgrade pip
+	$(STEP) "[2/4] Python packages (the first time takes a few minutes; later runs reuse pip's cache)"
+	@start=$$(date +%s); $(BIN)/pip install --disable-pip-version-check -e '.[dev]' \
+		&& echo "   done in $$(( $$(date +%s) - start )) s"
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
+	$(STEP) "[3/4] Front-end packages (npm ci)"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -28,12 +34,15 @@ static/vendor/.installed: node_modules/.installed
 	touch $@
 
 translations: $(VENV)/.installed
+	$(STEP) "[4/4] Translations"
 	$(BIN)/pybabel compile -d storefront/translations > /dev/null
 
 setup: $(VENV)/.installed static/vendor/.installed translations
 
 run: setup
+	$(STEP) "Database migrations"
 	$(BIN)/flask db upgrade
+	$(STEP) "Demo data"
 	$(BIN)/flask demo-data
 	@echo "Store: http://$(HOST):$(PORT)  (Ctrl-C stops the store and its worker)"
 	@trap 'kill 0' EXIT; $(BIN)/flask worker & $(BIN)/flask run --host $(HOST) --port $(PORT)

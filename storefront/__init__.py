@@ -96,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         media_files,
         rights,
         sharing,
+        site,
         store,
         studio,
         studio_analytics,
@@ -114,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     headers.init_app(app)
     viewer.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)

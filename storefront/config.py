@@ -311,6 +311,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "PLATFORM_FEE_FIXED": parse_fee_fixed(env.get("PLATFORM_FEE_FIXED")),
         "ORDER_PENDING_MINUTES": _int(env, "ORDER_PENDING_MINUTES", 60),
         "SITE_NAME": env.get("SITE_NAME", "Storefront"),
+        # Where this store's source code can be downloaded (the AGPL asks a network service to
+        # offer it); the footer's "Source code" page links to it.
+        "SOURCE_URL": env.get("SOURCE_URL") or None,
         # Sites allowed to frame the views marked allow_framing (embeddable widgets only).
         "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS") or "*",
         # Playback

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import tempfile
 from datetime import timedelta
@@ -87,6 +88,7 @@ def load() -> None:
             title = create_title(studio, data)
             _offer_and_publish(title)
             _sample_feature(title)
+            _sample_subtitles(title)
     db.session.flush()
     from . import demo_coproduction
 
@@ -118,6 +120,19 @@ def _offer_and_publish(title: Title) -> None:
     # The sample film below is processed by the worker; published titles keep their status.
     title.status = TitleStatus.PUBLISHED
     title.published_at = utcnow()
+
+
+def _sample_subtitles(title: Title) -> None:
+    """English subtitles timed every five seconds: on the test pattern's clock they show
+    exactly when their SRT times say (the HLS timestamp map at work)."""
+    from .services.media.subtitles import save_track
+
+    blocks = [
+        f"{n}\n00:00:{start:02d},000 --> 00:00:{start + 3:02d},000\n"
+        f"This line is timed at {start} s\n"
+        for n, start in enumerate(range(1, 22, 5), start=1)
+    ]
+    save_track(title, "en", "subtitles", "English", io.BytesIO("\n".join(blocks).encode()), "a.srt")
 
 
 def _sample_feature(title: Title) -> None:

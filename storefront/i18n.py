@@ -8,7 +8,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
-from . import countries, languages, money
+from . import countries, formatting, languages, money
 
 
 def select_locale() -> str | None:
@@ -51,6 +51,9 @@ def format_money(amount_minor: int, currency: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.filters["runtime"] = formatting.runtime_text
+    app.jinja_env.filters["frame_rate"] = formatting.frame_rate_text
+    app.jinja_env.filters["paragraphs"] = formatting.paragraphs
     app.jinja_env.globals["country_name"] = lambda code: countries.country_name(
         code, current_locale()
     )

@@ -16,9 +16,10 @@ Sources (Stripe, "Supported currencies", docs.stripe.com/currencies, read 2026):
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 
 def _codes(text: str) -> frozenset[str]:
@@ -116,6 +117,28 @@ def to_input_string(amount_minor: int, currency: str) -> str:
 
 def format_amount(amount_minor: int, currency: str, locale: str) -> str:
     """Format for people, in their locale, with the currency's own number of digits."""
-    return format_currency(
+    text = format_currency(
         to_decimal(amount_minor, currency), currency.upper(), locale=locale, currency_digits=True
     )
+    return _currency_spacing(text, get_currency_symbol(currency.upper(), locale=locale))
+
+
+def _currency_spacing(text: str, symbol: str) -> str:
+    """CLDR's currencySpacing, which Babel leaves out: a symbol that is letters ("NOK",
+    "kr") is kept apart from the digits by a no-break space, so 'NOK 49.00', not 'NOK49.00';
+    a sign ("€", "$") stays next to them."""
+    if not symbol:
+        return text
+    if text.startswith(symbol) and not _is_sign(symbol[-1]):
+        rest = text[len(symbol) :]
+        if rest[:1].isdigit():
+            return f"{symbol}\xa0{rest}"
+    if text.endswith(symbol) and not _is_sign(symbol[0]):
+        rest = text[: -len(symbol)]
+        if rest[-1:].isdigit():
+            return f"{rest}\xa0{symbol}"
+    return text
+
+
+def _is_sign(char: str) -> bool:
+    return unicodedata.category(char).startswith(("S", "Z"))

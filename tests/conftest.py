@@ -110,6 +110,9 @@ def test_settings(database_url: str, instance: Path) -> dict:
         # No pooled connections outlive a test's app (throwaway apps are never disposed).
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "INSTANCE_PATH": str(instance),
+        # Scratch space of this app alone: asset ids repeat across test databases, and a
+        # shared directory let one run's cleanup remove another's work in progress.
+        "TRANSCODE_WORK_DIR": str(instance / "transcode-work"),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",

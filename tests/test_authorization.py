@@ -126,6 +126,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("rights.title_rights", "GET"): studio(),
     ("rights.title_rights", "POST"): studio(**OWNER_ONLY),
     ("rights.title_sales", "GET"): studio(),
+    ("site.favicon", "GET"): public(),
+    ("site.source", "GET"): public(),
     ("store.catalogue_page", "GET"): public(),
     ("store.healthz", "GET"): public(),
     ("store.home", "GET"): public(),
@@ -195,6 +197,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.master", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.start", "POST"): buyer_only(others=FORBIDDEN),
     ("watch.subtitles", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("watch.subtitle_file", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone

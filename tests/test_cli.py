@@ -10,6 +10,7 @@ from storefront.models import (
     Offer,
     Studio,
     StudioMember,
+    SubtitleTrack,
     Title,
     TitleStatus,
     User,
@@ -55,6 +56,7 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     titles = db.session.scalars(db.select(Title)).all()
     assert len(titles) == 3 and all(t.status == TitleStatus.PUBLISHED for t in titles)
     assert count(Offer) == 6
+    assert count(SubtitleTrack) == 2  # timed English subtitles on each demo film
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 3 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2

@@ -84,7 +84,9 @@ def test_validation_messages_are_translated(client):
         (1999, "EUR", "fr", "19,99\xa0€"),
         (1999, "EUR", "en", "€19.99"),
         (500, "JPY", "en", "¥500"),
-        (1250, "KWD", "en", "KWD1.250"),
+        (1250, "KWD", "en", "KWD\xa01.250"),
+        (4900, "NOK", "en", "NOK\xa049.00"),  # CLDR currency spacing: letters stand apart
+        (1999, "USD", "en", "$19.99"),
         (4900, "NOK", "fr", "49,00\xa0NOK"),
     ],
 )

@@ -81,7 +81,8 @@ def test_a_manager_can_neither_refund_nor_delete_a_published_title(
     client = member_client("manager")
     assert client.get(f"/studio/{studio.slug}/orders/{order.public_id}").status_code == 200
     refund = client.post(
-        f"/studio/{studio.slug}/orders/{order.public_id}", data={"refund_all": "y"}
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
     )
     assert refund.status_code == 403
     db.session.refresh(order)

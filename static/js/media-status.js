@@ -52,9 +52,8 @@ class MediaStatus {
     const facts = asset.probe || {};
     probe.hidden = !facts.width;
     if (facts.width) {
-      const seconds = Math.round((facts.duration_ms || 0) / 1000);
-      set("duration", `${Math.floor(seconds / 60)} min ${seconds % 60} s`);
-      const rate = facts.frame_rate ? `, ${facts.frame_rate} fps` : "";
+      if (facts.duration_text) set("duration", facts.duration_text);
+      const rate = facts.frame_rate_text ? `, ${facts.frame_rate_text}` : "";
       set("picture", `${facts.width} × ${facts.height}${rate}`);
       set("video_codec", facts.video_codec || "–");
       set("audio_tracks", String((facts.audio_tracks || []).length));

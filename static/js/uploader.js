@@ -40,7 +40,7 @@ class Uploader {
     this.view = new ProgressView(
       root.querySelector("[data-progress]"),
       root.querySelector("[data-stats]"),
-      (text) => this.announce(text),
+      (text) => { root.querySelector("[data-live-progress]").textContent = text; },
     );
     this.state = "idle"; // idle | running | paused | completing | done
     this.xhrs = new Map();

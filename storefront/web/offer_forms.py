@@ -112,8 +112,14 @@ class OfferForm(Form):
         ],
         default=TerritoryMode.WORLDWIDE.value,
     )
+    # Checkboxes, not a multiple select: a phone cannot Ctrl-click. The territory picker's
+    # script turns them into a search box with chips.
     countries = SelectMultipleField(
-        _l("Countries"), choices=[], validate_choice=False, render_kw={"size": 12}
+        _l("Countries"),
+        choices=[],
+        validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
     )
     groups = SelectMultipleField(
         _l("Add a group of countries"),

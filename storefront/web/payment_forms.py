@@ -22,6 +22,8 @@ class RefundForm(FlaskForm):
     )
     refund_part = SubmitField(_l("Refund this amount"))
     refund_all = SubmitField(_l("Refund everything"))
+    # "Refund everything" asks first; the confirming form sends this back as "yes".
+    confirm_all = HiddenField()
 
 
 class ConnectForm(FlaskForm):

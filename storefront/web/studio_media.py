@@ -11,6 +11,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..extensions import db
+from ..i18n import current_locale
+from ..languages import language_name
 from ..models import (
     AssetKind,
     AssetStatus,
@@ -171,7 +173,14 @@ def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
         except ServiceError as exc:
             form.file.errors = [*form.file.errors, str(exc)]
         else:
-            flash(_("The %(label)s track is saved.", label=track.label), "success")
+            # Named in the interface's language ("French subtitles"), not by the player label.
+            flash(
+                _(
+                    "The %(language)s track is saved.",
+                    language=language_name(track.language, current_locale()),
+                ),
+                "success",
+            )
             return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
     return _render(title, studio, subtitle_form=form, status=400)
 

@@ -30,7 +30,12 @@ from ..services.payments.connect import (
     start_onboarding,
 )
 from ..services.payments.orders import entitlement_of, flagged_orders
-from ..services.payments.refunds import parse_refund_amount, refundable_amount, request_refund
+from ..services.payments.refunds import (
+    last_refunded_at,
+    parse_refund_amount,
+    refundable_amount,
+    request_refund,
+)
 from .payment_forms import ConnectForm, RefundForm
 
 bp = Blueprint("studio_payments", __name__)
@@ -152,7 +157,10 @@ def order(slug: str, public_id: str) -> ResponseReturnValue:
         abort(404)
     form = RefundForm()
     status = 200
-    if form.validate_on_submit():
+    confirming = False
+    if form.validate_on_submit() and form.refund_all.data and form.confirm_all.data != "yes":
+        confirming = True  # a full refund ends the viewer's access: ask once more
+    elif form.validate_on_submit():
         locale = current_locale()
         try:
             amount = (
@@ -190,6 +198,8 @@ def order(slug: str, public_id: str) -> ResponseReturnValue:
         order=found,
         entitlement=entitlement_of(found),
         remaining=remaining,
+        refunded_at=last_refunded_at(found) if found.amount_refunded else None,
+        confirming=confirming,
         form=form,
     ), status
 

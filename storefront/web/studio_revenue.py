@@ -94,7 +94,7 @@ def dashboard(slug: str) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.VIEW_SALES)
     form = _form(studio)
     today = utcnow().date()  # statements are cut in UTC months
-    months = [_month_back(today, n) for n in range(12)]
+    months = statement_months(today, studio.created_at.date() if studio.created_at else None)
     if not form.validate():
         return render_template(
             "studio/revenue/dashboard.html", studio=studio, form=form, months=months
@@ -113,6 +113,16 @@ def dashboard(slug: str) -> ResponseReturnValue:
         xlsx_url=url_for(".export_xlsx", slug=slug, **args),
         months=months,
     )
+
+
+def statement_months(today: date, since: date | None, most: int = 12) -> list[date]:
+    """The months a statement is offered for: this one and back, never before ``since``
+    (the studio's creation: earlier months can hold nothing)."""
+    months = [_month_back(today, n) for n in range(most)]
+    if since is None:
+        return months
+    first = date(since.year, since.month, 1)
+    return [m for m in months if m >= first]
 
 
 def _month_back(today: date, n: int) -> date:

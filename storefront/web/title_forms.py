@@ -125,8 +125,10 @@ class TitleForm(FlaskForm):
 
 
 class ImageForm(FlaskForm):
+    # Ids of their own: the media page holds this form and SubtitleForm, both with a "kind".
     kind = SelectField(
         _l("Kind of image"),
+        id="image-kind",
         choices=[
             SelectChoice(ImageKind.POSTER.value, _l("Poster")),
             SelectChoice(ImageKind.STILL.value, _l("Still")),
@@ -143,6 +145,7 @@ class SubtitleForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[], validators=[DataRequired()])
     kind = SelectField(
         _l("Kind"),
+        id="subtitle-kind",
         choices=[
             SelectChoice(SubtitleKind.SUBTITLES.value, _l("Subtitles (dialogue only)")),
             SelectChoice(

@@ -28,7 +28,7 @@ from ..caching import ProcessCache
 from ..extensions import db
 from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
 from ..services.catalog.availability import SELLABLE_STATUSES
-from ..services.media import playlists
+from ..services.media import playlists, subtitle_sync
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal
@@ -290,10 +290,31 @@ def subtitles(token: str, track_id: int) -> ResponseReturnValue:
     if track is None or claims.kind != "f":
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
-    url = _storage().signed_get_url(track.storage_key, seconds)
+    url = url_for("watch.subtitle_file", token=token, track_id=track.id)
     _hold_slot_while_links_work(seconds)
     duration = (asset.duration_ms or 0) / 1000 or _asset_duration(asset)
     return _playlist_response(playlists.subtitle_playlist(url, duration))
+
+
+@bp.get("/watch/play/<token>/s/<int:track_id>.vtt")
+def subtitle_file(token: str, track_id: int) -> ResponseReturnValue:
+    """The track's WebVTT with the timestamp map of this film's segments (a few kilobytes of
+    text: served here, because the map depends on the transcode, not on the upload)."""
+    try:
+        claims, film, asset = _authorise(token)
+    except PlaybackRefused as exc:
+        return _refused_text(exc)
+    track = next((t for t in library_service.subtitle_tracks(film.id) if t.id == track_id), None)
+    if track is None or claims.kind != "f":
+        abort(404)
+    storage = _storage()
+    vtt = storage.get(track.storage_key).decode("utf-8")
+    start = subtitle_sync.video_start_pts(
+        storage, _playlist_cache(), playlists.playable_renditions(asset)
+    )
+    response = Response(subtitle_sync.with_timestamp_map(vtt, start), mimetype=subtitle_sync.MIME)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _asset_duration(asset: MediaAsset) -> float:

@@ -43,7 +43,7 @@ def test_visitor_signs_up_creates_a_studio_logs_out_and_back_in(page):
     sign_up(page, "bea@example.org")
     screenshot(page, "home")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sell your films").click()
     page.get_by_role("link", name="Create a studio").click()
     page.get_by_label("Studio name").fill("Lumen Collective")
     page.get_by_label("Country").select_option(label="Portugal")

@@ -45,7 +45,7 @@ def log_in_and_rent(page, film, email: str) -> None:  # type: ignore[no-untyped-
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(f"/buy/{film.slug}")
-    expect(page.get_by_text("Start watching within 30 days")).to_be_visible()
+    expect(page.get_by_text("30 days to start watching")).to_be_visible()
     page.get_by_role("button", name="Rent for €4.99").click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     expect(page.get_by_text("Rent: Night Train")).to_be_visible()

@@ -114,7 +114,7 @@ def test_playback_outlives_its_segment_links_until_a_refund(  # noqa: PLR0913
     db.session.commit()
     with page.expect_response(lambda r: ".m3u8" in r.url and r.status == 403):
         expect(page.locator(".player-message")).to_contain_text(
-            "This purchase was refunded", timeout=10_000
+            "This order was refunded", timeout=10_000
         )
     assert page.evaluate("document.querySelector('video').paused")
 
@@ -165,7 +165,7 @@ def test_refusals_are_clear(  # noqa: PLR0913
     expect(page).to_have_url(f"{live_server.url}/films/last-weekend")
 
     page.goto("/watch/changed-my-mind")
-    expect(page.get_by_role("alert")).to_contain_text("This purchase was refunded")
+    expect(page.get_by_role("alert")).to_contain_text("This order was refunded")
 
     italy = browser.new_context(
         base_url=live_server.url, extra_http_headers={"X-Test-Country": "IT"}
@@ -199,7 +199,7 @@ def test_refusals_are_clear(  # noqa: PLR0913
         entitlement.status = EntitlementStatus.REVOKED
     db.session.commit()
     page.get_by_role("button", name="Pause").click()
-    expect(page.locator(".player-message")).to_contain_text("This purchase was refunded")
+    expect(page.locator(".player-message")).to_contain_text("This order was refunded")
 
 
 def film_entitlements(user, title):

@@ -117,6 +117,23 @@ def on_disk(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
+# Counts the distinct percentages visible in the feature's uploader after every change.
+WATCH_PERCENTAGES = """() => {
+  const root = document.querySelector('[data-uploader][data-kind="feature"]');
+  window.mostPercentagesShown = 0;
+  const count = () => {
+    const seen = new Set();
+    for (const element of root.querySelectorAll('p, span, label')) {
+      if (element.closest('.visually-hidden, [hidden]')) continue;
+      for (const m of element.textContent.matchAll(/\\d+(?:[.,]\\d+)?\\s?%/g)) seen.add(m[0]);
+    }
+    window.mostPercentagesShown = Math.max(window.mostPercentagesShown, seen.size);
+  };
+  const watch = { subtree: true, childList: true, characterData: true };
+  new MutationObserver(count).observe(root, watch);
+}"""
+
+
 def test_upload_survives_failures_and_a_reload(
     small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
 ):
@@ -134,6 +151,7 @@ def test_upload_survives_failures_and_a_reload(
     page.get_by_label("Choose the film file").set_input_files(film_file)
     page.get_by_role("button", name="Upload", exact=True).first.click()
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.evaluate(WATCH_PERCENTAGES)
 
     def stored_parts() -> list:
         db.session.expire_all()
@@ -147,6 +165,8 @@ def test_upload_survives_failures_and_a_reload(
     # A loaded CI machine can leave the page seconds behind the server: allow for it.
     expect(page.locator("[data-live]").first).to_contain_text("Trying again", timeout=20_000)
     screenshot(page, "upload-retrying")
+    # Never two different percentages on screen at once ("57 % · …" and "50 % uploaded").
+    assert page.evaluate("window.mostPercentagesShown") == 1
     assert page.evaluate("Object.values(localStorage)") == [
         db.session.scalar(db.select(UploadSession.public_id))
     ]

@@ -128,7 +128,7 @@ def test_checkout_page_lists_prices_and_rental_terms(viewer_client, film):
 
     assert page.status_code == 200
     assert "Rent for €4.99" in page.text and "Buy for €12.99" in page.text
-    assert "within 30 days" in page.text and "48 hours" in page.text
+    assert "30 days to start watching" in page.text and "48 hours" in page.text
 
 
 def test_anonymous_viewers_are_asked_to_log_in(client, film):

@@ -143,7 +143,10 @@ def test_connect_sale_and_refund_split_studio_and_platform_money(
         f"/studio/{film.studio.slug}/orders/{order.public_id}",
         data={"amount": "4.50", "refund_part": "y"},
     )
-    client.post(f"/studio/{film.studio.slug}/orders/{order.public_id}", data={"refund_all": "y"})
+    client.post(
+        f"/studio/{film.studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
+    )
 
     entries = rows()
     refunds = [e for e in entries if e.entry_type == EntryType.REFUND]

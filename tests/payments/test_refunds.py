@@ -64,7 +64,12 @@ def test_only_the_studio_and_admins_see_the_order(
 
 
 def test_the_buyer_cannot_refund_themselves(paid_order, viewer_client):
-    assert viewer_client.post(order_url(paid_order), data={"refund_all": "y"}).status_code == 404
+    assert (
+        viewer_client.post(
+            order_url(paid_order), data={"refund_all": "y", "confirm_all": "yes"}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,7 +116,7 @@ def test_partial_then_full_refund(paid_order, filmmaker_client, emu):
     page = filmmaker_client.get(url)
     assert "€8.49" in page.text  # what is left to refund
 
-    full = filmmaker_client.post(url, data={"refund_all": "y"})
+    full = filmmaker_client.post(url, data={"refund_all": "y", "confirm_all": "yes"})
 
     assert full.status_code == 303
     order = fresh(Order, paid_order.id)
@@ -147,7 +152,25 @@ def test_a_redelivered_refund_event_adds_no_rows(paid_order, filmmaker_client, e
 def test_stripe_refusing_the_refund_is_shown(paid_order, filmmaker_client, emu):
     emu.fail_next("/v1/refunds", status=500)
 
-    response = filmmaker_client.post(order_url(paid_order), data={"refund_all": "y"})
+    response = filmmaker_client.post(
+        order_url(paid_order), data={"refund_all": "y", "confirm_all": "yes"}
+    )
 
     assert response.status_code == 503 and "could not reach our payment provider" in response.text
     assert fresh(Order, paid_order.id).status == OrderStatus.PAID
+
+
+def test_refund_everything_asks_first_and_the_order_says_when(paid_order, filmmaker_client, emu):
+    url = order_url(paid_order)
+    asked = filmmaker_client.post(url, data={"refund_all": "y"})
+    assert asked.status_code == 200
+    assert "Refund everything?" in asked.text and 'name="confirm_all" value="yes"' in asked.text
+    assert fresh(Order, paid_order.id).amount_refunded == 0  # nothing happened yet
+    assert not emu.objects("refund")
+
+    done = filmmaker_client.post(url, data={"refund_all": "y", "confirm_all": "yes"})
+    assert done.status_code == 303
+    assert fresh(Order, paid_order.id).status == OrderStatus.REFUNDED
+    page = filmmaker_client.get(url).text
+    when = refund_rows(fresh(Order, paid_order.id))[0].occurred_at
+    assert "· on " in page and str(when.year) in page.split("· on ", 1)[1][:40]

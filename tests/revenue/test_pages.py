@@ -121,3 +121,23 @@ def test_dashboard_counts_days_in_the_members_time_zone(
         as_text=True
     )
     assert "Pacific/Auckland" in html and "€10.00" in html
+
+
+def test_quiet_days_and_months_before_the_studio_are_left_out(filmmaker_client, ledger, studio):
+    from datetime import timedelta
+
+    from storefront.extensions import db
+
+    studio.created_at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    ledger.sale(1250, country="FR")
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue").text
+    over_time = html[html.index("Revenue over time") :]
+    over_time = over_time[: over_time.index("</figure>")]
+    listed = re.findall(r"<tr>\s*<th scope=\"row\">", over_time)
+    assert len(listed) == 1  # the one day with a sale; the other 29 are in the chart only
+    assert "29 periods without activity are not listed." in over_time
+    statements = re.findall(r"/revenue/statements/(\d{4}-\d{2})", html)
+    first = (studio.created_at.year, studio.created_at.month)
+    assert statements and all(tuple(map(int, m.split("-"))) >= first for m in statements)
+    assert len(statements) in (2, 3)  # this month and back to the studio's first

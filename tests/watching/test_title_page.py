@@ -61,7 +61,7 @@ def test_entitled_viewer_gets_watch_and_others_get_the_reason(viewer_client, vie
     entitlement.status = EntitlementStatus.REVOKED
     db.session.commit()
     page = text(viewer_client.get(f"/films/{film.slug}"))
-    assert "This purchase was refunded" in page
+    assert "This order was refunded" in page
     assert "€14.99" in page  # and can buy again
 
 
@@ -103,3 +103,22 @@ def test_continue_watching_from_the_saved_position(viewer_client, viewer, film):
 def test_library_needs_an_account(client):
     response = client.get("/library")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_refunded_item_offers_to_get_it_again(viewer_client, viewer, make_title, film):
+    rented = make_title("Refunded Rental")
+    rental = grant(viewer, rented, OfferKind.RENT).entitlement
+    bought = grant(viewer, film, OfferKind.BUY).entitlement
+    rental.status = bought.status = EntitlementStatus.REVOKED  # what a full refund does
+    db.session.commit()
+    page = text(viewer_client.get("/library"))
+    rental_item = page[page.index("Refunded Rental") :]
+    assert "Rent again" in rental_item.split("</li>")[0]
+    film_item = page[page.index("Northern Lights") :]
+    assert "Buy again" in film_item.split("</li>")[0]
+
+
+def test_rental_terms_are_said_once(client, film):
+    page = text(client.get(f"/films/{film.slug}"))
+    assert page.count("to start watching") == 1
+    assert "Start watching within" not in page

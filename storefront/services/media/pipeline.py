@@ -26,6 +26,7 @@ from ...adapters.media.base import N_, ProbeResult, TranscodeResult
 from ...adapters.media.base import Rendition as RenditionSpec
 from ...adapters.storage import keys
 from ...extensions import db
+from ...formatting import frame_rate_text, runtime_text
 from ...models import AssetKind, AssetStatus, MediaAsset, Rendition, Title, TitleStatus, utcnow
 
 IN_PROGRESS = frozenset({AssetStatus.PROBING, AssetStatus.TRANSCODING})
@@ -339,6 +340,10 @@ def asset_status(asset: MediaAsset) -> dict[str, Any]:
             "width": asset.width,
             "height": asset.height,
             "frame_rate": asset.frame_rate,
+            "duration_text": runtime_text((asset.duration_ms or 0) / 1000),
+            "frame_rate_text": gettext("%(rate)s fps", rate=frame_rate_text(asset.frame_rate))
+            if asset.frame_rate
+            else "",
             "video_codec": asset.video_codec,
             "audio_tracks": list(asset.audio_tracks or []),
         },

@@ -7,6 +7,7 @@ the order, the entitlement and the ledger change when ``charge.refunded`` arrive
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -164,3 +165,12 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
     if not new:
         return processed("no new refund", order)
     return processed(f"{len(new)} refund(s) recorded, {order.amount_refunded} refunded", order)
+
+
+def last_refunded_at(order: Order) -> datetime | None:
+    """When the order's latest refund was booked (from the ledger), or None."""
+    return db.session.scalar(
+        sa.select(sa.func.max(LedgerEntry.occurred_at)).where(
+            LedgerEntry.order_id == order.id, LedgerEntry.entry_type == EntryType.REFUND
+        )
+    )

@@ -36,7 +36,8 @@ class Refusal(enum.StrEnum):
 
 MESSAGES = {
     Refusal.NOT_ENTITLED: _l("You have not rented or bought this film."),
-    Refusal.REFUNDED: _l("This purchase was refunded, so the film can no longer be watched."),
+    # Said of rentals and purchases alike.
+    Refusal.REFUNDED: _l("This order was refunded, so the film can no longer be watched."),
     Refusal.CHARGED_BACK: _l(
         "Your bank reversed this payment after a dispute, so the film can no longer be watched."
     ),

@@ -72,7 +72,8 @@ class LibraryItem:
 
     @property
     def rent_again(self) -> bool:
-        return self.state in (ItemState.EXPIRED, ItemState.START_BY_PASSED)
+        """Offer to get it again: the rental ran out, or the order was refunded."""
+        return self.state in (ItemState.EXPIRED, ItemState.START_BY_PASSED, ItemState.REFUNDED)
 
 
 def state_of(entitlement: Entitlement, at: datetime) -> ItemState:

@@ -165,3 +165,10 @@ def test_a_label_with_a_carriage_return_is_stored_as_one_line(filmmaker_client, 
     track = db.session.scalar(db.select(SubtitleTrack))
     assert "\r" not in track.label and "\n" not in track.label
     assert track.label.startswith("Norsk #EXT-X")
+
+
+def test_the_saved_track_is_named_in_the_interface_language(filmmaker_client, draft):
+    response = upload(filmmaker_client, draft, SRT, language="fr")
+    page = filmmaker_client.get(response.headers["Location"]).text
+    assert "The French track is saved." in page
+    assert "Français track" not in page

@@ -1,0 +1,117 @@
+"""Every page of the store, for sweeps that must cover pages added later.
+
+The list is built from ``app.url_map``: every GET route, with sample arguments from the
+authorization matrix's world (tests/test_authorization.py: real objects of every kind), seen
+by the first visitor the matrix lets in (anonymous, then a buyer, a studio owner, an admin).
+Routes that are not pages (files, playlists, JSON, downloads) are recognised by their answer
+and skipped, or listed in NOT_PAGES when they need no visit at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..test_authorization import EXPECTED, NOT_CHECKED, OK, build_world, url_values
+
+# Visitors tried in this order: the first one the matrix says gets the page sees it.
+VISITORS = ("anonymous", "buyer", "owner", "admin")
+# Routes that answer with something other than a page, or end the visit; no need to open.
+NOT_PAGES = {
+    "media_files.image",
+    "media_files.media_object",
+    "store.healthz",
+    "watch.master",
+    "watch.variant",
+    "watch.subtitles",
+    "watch.subtitle_file",
+    "studio_media.media_status",
+    "studio_uploads.show_upload",
+    "studio_revenue.export_csv",
+    "studio_revenue.export_xlsx",
+    "admin_revenue.export_csv",
+    "admin_revenue.export_xlsx",
+    "auth.session_check",
+    "checkout.status",
+    "checkout.start",  # redirects to the payment page, which is listed on its own
+    "test_checkout.page",  # needs an open checkout session: opened by the checkout tests
+    "studio_payments.onboarding_refresh",  # Stripe Connect's onboarding: off in tests
+    "studio_payments.onboarding_return",
+}
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@dataclass(frozen=True)
+class Page:
+    endpoint: str
+    path: str
+    visitor: str
+
+
+def store_pages(app, make_user, make_studio, make_title) -> list[Page]:
+    """One page per GET route, with the visitor who may see it."""
+    world = build_world(app, make_user, make_studio, make_title)
+    adapter = app.url_map.bind("localhost")
+    pages = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint):
+        if "GET" not in rule.methods or rule.endpoint in NOT_CHECKED | NOT_PAGES:
+            continue
+        outcomes = EXPECTED[(rule.endpoint, "GET")]
+        visitor = next((v for v in VISITORS if outcomes[v] == OK), None)
+        assert visitor, f"{rule.endpoint}: nobody may see it; list it in NOT_PAGES"
+        path = adapter.build(rule.endpoint, url_values(rule.endpoint, rule, world))
+        pages.append(Page(rule.endpoint, path, visitor))
+    return pages
+
+
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const element of document.body.querySelectorAll('*')) {
+    const box = element.getBoundingClientRect();
+    if (box.right > width + 1 && box.width > 0) {
+      const style = getComputedStyle(element);
+      if (style.position === 'fixed' || style.visibility === 'hidden') continue;
+      if (element.parentElement.closest('.table-scroll, .chart-table')) continue;  // scrolls itself
+      const classes = String(element.className || '').trim().split(/\\s+/).filter(Boolean);
+      const name = [element.tagName.toLowerCase(), ...classes].join('.');
+      wide.push(`${name} (${Math.round(box.right)}px)`);
+    }
+  }
+  return { scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 6) };
+}"""
+
+# What axe-core leaves out or only flags for review: ids must be unique (a label's ``for`` and
+# aria references name one element), and every reference must name an element that exists.
+BROKEN_REFERENCES = """() => {
+  const problems = [];
+  const seen = new Map();
+  for (const element of document.querySelectorAll('[id]')) {
+    seen.set(element.id, (seen.get(element.id) || 0) + 1);
+  }
+  for (const [id, count] of seen) if (count > 1) problems.push(`id="${id}" is used ${count} times`);
+  for (const attr of ['for', 'aria-describedby', 'aria-labelledby', 'aria-controls']) {
+    for (const element of document.querySelectorAll(`[${attr}]`)) {
+      for (const id of element.getAttribute(attr).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) problems.push(`${attr}="${id}" names no element`);
+      }
+    }
+  }
+  return problems;
+}"""
+
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
+    )
+    lines = []
+    for violation in result:
+        if violation["impact"] in SERIOUS:
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            lines.append(f"{violation['id']} ({violation['impact']}): {targets}")
+    return lines

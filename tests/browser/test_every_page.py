@@ -1,0 +1,71 @@
+"""Every page of the store (viewer, studio, admin), at 390 px wide and through axe-core.
+
+Pages come from ``app.url_map`` (see pages.py): a route added later is opened too, so it
+must fit a phone and pass axe like the rest. A page fails when anything on it reaches past
+the right edge (the page would scroll sideways), or when axe-core finds a serious or
+critical violation.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import PASSWORD
+from .pages import BROKEN_REFERENCES, OVERFLOW, axe_violations, store_pages
+
+PHONE = {"width": 390, "height": 844}
+
+
+def open_as(browser, live_server, visitor: str, locale: str):
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale=locale,
+        viewport=PHONE,
+        bypass_csp=True,
+        extra_http_headers={"X-Test-Country": "NO"},
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    if visitor != "anonymous":
+        page.goto("/login")
+        page.fill("input[name=email]", f"{visitor}@example.org")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+    return context, page
+
+
+@pytest.mark.parametrize("locale", ["en-GB", "fr-FR"])
+def test_every_page_fits_a_phone_and_passes_axe(  # noqa: PLR0913
+    browser, live_server, app, make_user, make_studio, make_title, locale
+):
+    pages = store_pages(app, make_user, make_studio, make_title)
+    assert len(pages) > 30  # the sweep sees the whole store, not a corner of it
+    problems: list[str] = []
+    opened = 0
+    for visitor in ("anonymous", "buyer", "owner", "admin"):
+        mine = [p for p in pages if p.visitor == visitor]
+        context, page = open_as(browser, live_server, visitor, locale)
+        try:
+            for item in mine:
+                response = page.goto(item.path)
+                if response is None or "text/html" not in response.headers.get("content-type", ""):
+                    continue  # not a page (a file, JSON): nothing to lay out
+                page.wait_for_load_state("load")
+                opened += 1
+                where = f"{item.endpoint} {item.path} as {visitor} ({locale})"
+                if response.status >= 400:
+                    problems.append(f"{where}: HTTP {response.status}")
+                    continue
+                box = page.evaluate(OVERFLOW)
+                if box["scrollWidth"] > box["width"]:
+                    problems.append(
+                        f"{where}: {box['scrollWidth']} px wide; too wide: {box['wide']}"
+                    )
+                if locale == "en-GB":
+                    problems.extend(f"{where}: {line}" for line in axe_violations(page))
+                    problems.extend(f"{where}: {line}" for line in page.evaluate(BROKEN_REFERENCES))
+        finally:
+            context.close()
+    assert opened > 30
+    assert not problems, "\n".join(problems)

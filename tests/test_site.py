@@ -1,0 +1,40 @@
+"""The site's own files and pages: a favicon, and the source code the AGPL asks a network
+service to offer, linked from every page's footer."""
+
+from __future__ import annotations
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert response.cache_control.max_age and response.cache_control.max_age > 3600
+    response.close()
+
+
+def test_every_page_links_to_the_source_code(client, app):
+    home = client.get("/").get_data(as_text=True)
+    assert 'href="/source"' in home
+    page = client.get("/source").get_data(as_text=True)
+    assert "GNU Affero General Public License" in page
+    assert "has not published" in page
+    app.config["SOURCE_URL"] = "https://code.example.org/storefront"
+    assert 'href="https://code.example.org/storefront"' in client.get("/source").text
+
+
+def test_viewers_are_invited_to_sell(viewer_client):
+    page = viewer_client.get("/").text
+    assert "Sell your films" in page and ">Studio</a>" not in page
+
+
+def test_title_pages_of_the_studio_share_tabs_and_link_to_the_store(
+    filmmaker_client, studio, make_title
+):
+    title = make_title("Tabs", studio=studio)  # published
+    offers = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/offers").text
+    for tab in ("Details", "Media", "Offers"):
+        assert f">{tab}</a>" in offers
+    assert f'href="/films/{title.slug}">View in store</a>' in offers
+    overview = filmmaker_client.get(f"/studio/{studio.slug}/").text
+    assert f'href="/studio/{studio.slug}/orders"' in overview
+    assert "Sell your films" not in overview and ">Studio</a>" in overview
