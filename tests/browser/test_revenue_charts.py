@@ -49,7 +49,7 @@ def test_dashboard_draws_each_chart_from_its_table(page, filmmaker, studio, make
             "c => { const chart = Chart.getChart(c); return chart ? chart.data.labels.length : 0 }"
         )
         assert drawn == charts.nth(i).locator("tbody tr").count() > 0
-    page.get_by_label("Period").select_option(label="Last 7 days")
+    page.get_by_label("Period", exact=True).select_option(label="Last 7 days")
     page.get_by_label("Rent or buy").select_option(label="Buy")
     page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"period=7d.*kind=buy"))
