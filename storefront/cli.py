@@ -81,10 +81,11 @@ def demo_data() -> None:
 def worker(workers: int) -> None:
     """Run the background job worker (transcoding, clean-ups)."""
     import logging
+    import threading
 
     from huey.consumer import Consumer
 
-    from .jobs import run_worker_startup
+    from .jobs import run_worker_startup, start_worker_schedule
 
     if not logging.getLogger().handlers:  # say what the worker does unless told otherwise
         logging.basicConfig(
@@ -95,7 +96,13 @@ def worker(workers: int) -> None:
     run_worker_startup(app)
     huey = app.extensions["huey"]
     consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    # Sweeps that must run on time whatever the worker threads are busy with.
+    stop = threading.Event()
+    start_worker_schedule(app, stop)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
 
 
 @click.group("storage")

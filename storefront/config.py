@@ -252,6 +252,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TRANSCODE_RETRY_SECONDS": _positive(env, "TRANSCODE_RETRY_SECONDS", 60),
         "TRANSCODE_STALE_SECONDS": _positive(env, "TRANSCODE_STALE_SECONDS", 300),
         "TRANSCODE_SWEEP_MINUTES": _sweep_minutes(env),
+        # Seconds win over minutes when set (short sweeps for tests and small installs).
+        "TRANSCODE_SWEEP_SECONDS": _positive(
+            env, "TRANSCODE_SWEEP_SECONDS", 60 * _sweep_minutes(env)
+        ),
         "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or None,
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or None,
