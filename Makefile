@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run worker test test-sqlite test-postgres lint format bench translations clean
+.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,7 +65,13 @@ test-postgres: setup
 		echo "== test suite on PostgreSQL =="; $(PYTEST); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-bench: setup
+# Debian tools the benchmarks and the scale tests drive: wrk (load) and nginx (balancer, CDN edge).
+debian-tools:
+	@if ! command -v wrk >/dev/null || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >/dev/null; \
+	fi
+
+bench: setup debian-tools
 	$(BIN)/python -m bench
 
 # Refresh the message catalogues after changing user-facing strings.

@@ -34,6 +34,7 @@ from .viewer import viewer_country
 bp = Blueprint("store", __name__)
 IMAGE_URL_SECONDS = 3600
 FACET_MENU_SECONDS = 60
+TOTAL_SECONDS = 10  # the "N films" count, shared by every viewer's freshly rendered page
 CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
 NONCE_HOLE = "\x00csp-nonce\x00"  # and this for each response's script nonce
 
@@ -51,7 +52,14 @@ def _grid(studio_id: int | None) -> Markup:
     query = catalogue.parse_query(request.args, studio_id=studio_id)
     country = viewer_country()
     user_id = current_user.id if current_user.is_authenticated else None
-    page = catalogue.browse(query, country, utcnow(), user_id=user_id)
+    page = catalogue.browse(
+        query,
+        country,
+        utcnow(),
+        user_id=user_id,
+        totals=_page_cache(),
+        totals_seconds=min(TOTAL_SECONDS, current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)),
+    )
     return Markup(  # noqa: S704 - autoescaped template output
         render_template(
             "store/_catalogue.html",
