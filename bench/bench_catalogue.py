@@ -158,10 +158,10 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.time() + 30
+    deadline = time.time() + 180  # a busy machine may take a while to import and connect
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", PATH)
             if conn.getresponse().status == 200:
                 return process

@@ -314,6 +314,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "PLAYBACK_TOKEN_SECONDS": _int(env, "PLAYBACK_TOKEN_SECONDS", 900),
         "SEGMENT_URL_SECONDS": _int(env, "SEGMENT_URL_SECONDS", 300),
         "CATALOGUE_CACHE_SECONDS": _int(env, "CATALOGUE_CACHE_SECONDS", 30),
+        # A CDN edge in front of storage that checks nginx secure_link tokens (docs/scaling.md)
+        "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
+        "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
     if config["ORDER_PENDING_MINUTES"] < 1:
         raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")

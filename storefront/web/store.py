@@ -43,6 +43,10 @@ def _signed(keys: list[str]) -> dict[str, str]:
     keys = list(dict.fromkeys(k for k in keys if k))
     if not keys:
         return {}
+    cdn = current_app.extensions.get("cdn")
+    if cdn is not None:  # one link per poster and hour: the edge and browsers cache it
+        urls = cdn.sign_many(keys, IMAGE_URL_SECONDS, viewer="poster", align=IMAGE_URL_SECONDS)
+        return dict(zip(keys, urls, strict=True))
     urls = current_app.extensions["storage"].signed_get_urls(keys, IMAGE_URL_SECONDS)
     return dict(zip(keys, urls, strict=True))
 
