@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools translations clean
+.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools scale-test translations clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ debian-tools:
 
 bench: setup debian-tools
 	$(BIN)/python -m bench
+
+# Several web nodes behind nginx, a CDN edge, workers killed mid-job (PostgreSQL and Redis).
+scale-test: setup debian-tools
+	$(BIN)/python -m pytest -p no:xdist -q tests/scale tests/watching/test_cdn_edge.py \
+		tests/pipeline/test_worker.py
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
