@@ -276,7 +276,11 @@ def run(seconds: float = SECONDS) -> dict[str, float]:
                 results[label] = _wrk(target, seconds, cookie)
             finally:
                 server.terminate()
-                server.wait(timeout=10)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # workers stuck in slow requests
+                    server.kill()
+                    server.wait()
     finally:
         shutil.rmtree(instance, ignore_errors=True)
         with admin.connect() as conn:
