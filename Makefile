@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run worker test test-sqlite test-postgres lint format bench translations clean
+.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools scale-test translations clean
 
 # First run: each step says what it does and how long it took (pip shows its progress).
 STEP = @printf '\n== %s ==\n' 
@@ -59,7 +59,7 @@ format: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 # The suite runs on SQLite, then on PostgreSQL when TEST_DATABASE_URL names a server.
-test: setup lint test-sqlite test-postgres
+test: setup debian-tools lint test-sqlite test-postgres
 
 # pytest exits 5 when it collected nothing; say so instead of failing obscurely.
 PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
@@ -74,8 +74,21 @@ test-postgres: setup
 		echo "== test suite on PostgreSQL =="; $(PYTEST); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
-bench: setup
+# Debian tools the tests and benchmarks drive: Chromium (browser tests), wrk (load) and nginx
+# (balancer, CDN edge).
+debian-tools:
+	@if ! command -v chromium >/dev/null || ! command -v wrk >/dev/null || \
+		! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium wrk nginx >/dev/null; \
+	fi
+
+bench: setup debian-tools
 	$(BIN)/python -m bench
+
+# Several web nodes behind nginx, a CDN edge, workers killed mid-job (PostgreSQL and Redis).
+scale-test: setup debian-tools
+	$(BIN)/python -m pytest -p no:xdist -q tests/scale tests/watching/test_cdn_edge.py \
+		tests/pipeline/test_worker.py
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed

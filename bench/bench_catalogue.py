@@ -2,12 +2,17 @@
 
 Builds a scratch PostgreSQL database (10,000 published titles with offers, territory rules,
 facets and posters; 1,000,000 orders) with ``generate_series``, serves the store with
-gunicorn, and loads ``/films`` from a threaded loopback client with 16 connections for a
-fixed time. The same gunicorn settings and client then load a bare Flask route, and the
+gunicorn, and loads ``/films`` with Debian's ``wrk`` (a separate process, 16 connections)
+for a fixed time. The same gunicorn settings and load then hit a bare Flask route, and the
 catalogue's requests per second are divided by the bare route's (same machine, same run).
 
-Keys: ``catalogue_rps_ratio`` (goal >= 0.33), ``catalogue_p99_ms`` (goal <= 100 ms), plus the
-raw figures. Needs PostgreSQL (``BENCH_DATABASE_URL``, default the local server).
+Keys: ``catalogue_rps_ratio`` and ``catalogue_p99_ms`` for a signed-in viewer, whose page is
+rendered fresh on every request (goals >= 0.2 and <= 60 ms; viewers share the listing for up
+to ten seconds, their own films, session and rendering are per request);
+``catalogue_unshared_rps_ratio`` for the same with nothing shared (CATALOGUE_CACHE_SECONDS=0);
+``catalogue_cached_rps_ratio`` for anonymous visitors, who share a cached rendering; plus
+the raw figures. Needs
+PostgreSQL (``BENCH_DATABASE_URL``, default the local server) and ``wrk``.
 
 Run from the repository root: ``python -m bench.bench_catalogue``.
 """
@@ -17,18 +22,19 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 
+import requests
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = os.environ.get(
@@ -42,6 +48,8 @@ CONNECTIONS = 16
 SECONDS = 6.0
 WORKERS = "2"
 PATH = "/films"
+VIEWER_EMAIL = "viewer1@bench.example"
+VIEWER_PASSWORD = "bench-password-123"  # noqa: S105 - a scratch database's only login
 
 
 def _free_port() -> int:
@@ -128,6 +136,10 @@ def _populate(url: str, instance: Path) -> None:
             conn.execute(sa.text(statement))
         for _, definition in indexes:
             conn.execute(sa.text(definition))
+        conn.execute(
+            sa.text("UPDATE users SET password_hash = :hash WHERE email = :email"),
+            {"hash": PasswordHasher().hash(VIEWER_PASSWORD), "email": VIEWER_EMAIL},
+        )
         conn.execute(sa.text("ANALYZE"))
     engine.dispose()
 
@@ -149,10 +161,10 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
         cwd=ROOT,
         env=env,
     )
-    deadline = time.time() + 30
+    deadline = time.time() + 180  # a busy machine may take a while to import and connect
     while time.time() < deadline:
         try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", PATH)
             if conn.getresponse().status == 200:
                 return process
@@ -162,57 +174,67 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start")
 
 
-def _load(port: int, seconds: float) -> dict[str, float]:
-    """16 client threads, each one request at a time (a new connection each: gunicorn's
-    sync workers do not keep connections alive), for ``seconds``."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
+def _wrk(url: str, seconds: float, cookie: str = "") -> dict[str, float]:
+    """Load ``url`` with Debian's ``wrk`` (its own process, two threads, 16 connections)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk; .ci/run does it)")
+    command = [wrk, "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds:.0f}s", "--latency"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(
+        [*command, url], capture_output=True, text=True, check=True, timeout=seconds + 60
+    ).stdout
+    return _parse_wrk(out)
 
-    def client() -> None:
-        nonlocal errors
-        mine: list[float] = []
-        bad = 0
-        cookie = ""  # each client keeps its session cookie, as a browser does
-        while True:
-            started = time.perf_counter()
-            if started >= stop_at:
-                break
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                conn.request("GET", PATH, headers={"Cookie": cookie} if cookie else {})
-                response = conn.getresponse()
-                response.read()
-                conn.close()
-                set_cookie = response.getheader("Set-Cookie")
-                if set_cookie:
-                    cookie = set_cookie.split(";", 1)[0]
-                if response.status != 200:
-                    bad += 1
-                    continue
-            except OSError:
-                bad += 1
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-            errors += bad
 
-    threads = [threading.Thread(target=client) for _ in range(CONNECTIONS)]
-    begun = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - begun
-    latencies.sort()
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _parse_wrk(out: str) -> dict[str, float]:
+    """Requests per second, p50/p99 latency and errors from wrk's ``--latency`` report."""
+
+    def ms(text: str) -> float:
+        number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+        return float(number) * _UNITS_MS[unit]
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.MULTILINE))
+    if set(percentiles) != {"50", "99"}:
+        raise RuntimeError(f"unexpected wrk report:\n{out}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    errors = int(non_2xx.group(1)) if non_2xx else 0
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
     return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "rps": rps,
+        "p50_ms": ms(percentiles["50"]),
+        "p99_ms": ms(percentiles["99"]),
         "errors": errors,
     }
+
+
+def _sign_in(port: int) -> str:
+    """Log the bench viewer in as a browser would (CSRF token and all); the session cookie."""
+    http = requests.Session()
+    base = f"http://127.0.0.1:{port}"
+    page = http.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = http.post(
+        f"{base}/login",
+        data={"csrf_token": token, "email": VIEWER_EMAIL, "password": VIEWER_PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    if response.status_code not in (302, 303):
+        raise RuntimeError(f"bench viewer could not sign in: {response.status_code}")
+    signed_in = http.get(f"{base}{PATH}", timeout=30)
+    if "/logout" not in signed_in.text:
+        raise RuntimeError("the catalogue does not show the bench viewer as signed in")
+    return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
 def run(seconds: float = SECONDS) -> dict[str, float]:
@@ -232,39 +254,50 @@ def run(seconds: float = SECONDS) -> dict[str, float]:
             "STOREFRONT_ENV": "development",
             "SECRET_KEY": "bench-secret-key-long-enough-0123456789",
             "PYTHONPATH": str(ROOT),
+            "RATELIMIT_STORAGE_URI": "memory://",
         }
         results = {}
         variants = {
-            "catalogue": {"BENCH_APP": "catalogue"},
-            "uncached": {"BENCH_APP": "catalogue", "CATALOGUE_CACHE_SECONDS": "0"},
+            # The headline: a signed-in viewer, whose page is always rendered fresh.
+            "signed_in": {"BENCH_APP": "catalogue"},
+            # The same with nothing shared between requests (listing and count recomputed).
+            "unshared": {"BENCH_APP": "catalogue", "CATALOGUE_CACHE_SECONDS": "0"},
+            # Anonymous visitors share a rendering (a cache hit after the first request).
+            "cached": {"BENCH_APP": "catalogue"},
             "bare": {"BENCH_APP": "bare"},
         }
         for label, extra in variants.items():
             port = _free_port()
             server = _serve(env | extra, port)
             try:
-                _load(port, 1.5)  # warm up workers, connections and caches
-                results[label] = _load(port, seconds)
+                cookie = _sign_in(port) if label in ("signed_in", "unshared") else ""
+                target = f"http://127.0.0.1:{port}{PATH}"
+                _wrk(target, 2, cookie)  # warm up workers, connections and caches
+                results[label] = _wrk(target, seconds, cookie)
             finally:
                 server.terminate()
-                server.wait(timeout=10)
+                try:
+                    server.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # workers stuck in slow requests
+                    server.kill()
+                    server.wait()
     finally:
         shutil.rmtree(instance, ignore_errors=True)
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    catalogue, bare, uncached = results["catalogue"], results["bare"], results["uncached"]
+    signed_in, cached, bare = results["signed_in"], results["cached"], results["bare"]
     return {
-        "catalogue_rps_ratio": round(catalogue["rps"] / bare["rps"], 3),
-        "catalogue_p99_ms": round(catalogue["p99_ms"], 1),
-        "catalogue_p50_ms": round(catalogue["p50_ms"], 1),
-        "catalogue_rps": round(catalogue["rps"], 1),
+        "catalogue_rps_ratio": round(signed_in["rps"] / bare["rps"], 3),
+        "catalogue_p99_ms": round(signed_in["p99_ms"], 1),
+        "catalogue_p50_ms": round(signed_in["p50_ms"], 1),
+        "catalogue_rps": round(signed_in["rps"], 1),
         "catalogue_bare_rps": round(bare["rps"], 1),
-        # Every request rendered from the database (the grid cache switched off), as a
-        # signed-in viewer or a cache miss costs.
-        "catalogue_uncached_rps_ratio": round(uncached["rps"] / bare["rps"], 3),
-        "catalogue_uncached_p99_ms": round(uncached["p99_ms"], 1),
-        "catalogue_errors": catalogue["errors"] + bare["errors"] + uncached["errors"],
+        "catalogue_cached_rps_ratio": round(cached["rps"] / bare["rps"], 3),
+        "catalogue_unshared_rps_ratio": round(results["unshared"]["rps"] / bare["rps"], 3),
+        "catalogue_unshared_p99_ms": round(results["unshared"]["p99_ms"], 1),
+        "catalogue_cached_p99_ms": round(cached["p99_ms"], 1),
+        "catalogue_errors": sum(r["errors"] for r in results.values()),
         "catalogue_populate_s": round(populate_s, 1),
     }
 

@@ -69,6 +69,7 @@ def register_adapters(app: Flask) -> None:
     from .adapters.mail import build_mailer
     from .adapters.payments import build_gateway
     from .adapters.storage import build_storage
+    from .adapters.storage.cdn import build_cdn
     from .jobs import init_jobs
     from .tasks.payments import defer_offline_delivery
     from .web.media_files import media_url_for_token
@@ -78,6 +79,7 @@ def register_adapters(app: Flask) -> None:
     app.extensions["mailer"] = build_mailer(app.config)
     app.extensions["geo"] = build_geo(app.config)
     app.extensions["storage"] = build_storage(app.config, url_for_token=media_url_for_token)
+    app.extensions["cdn"] = build_cdn(app.config)  # None: links go straight to storage
     app.extensions["payments"] = build_gateway(
         app.config, offline_page_url=page_url, offline_notify=defer_offline_delivery
     )

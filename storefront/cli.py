@@ -82,10 +82,11 @@ def demo_data() -> None:
 def worker(workers: int) -> None:
     """Run the background job worker (transcoding, clean-ups)."""
     import logging
+    import threading
 
     from huey.consumer import Consumer
 
-    from .jobs import run_worker_startup
+    from .jobs import run_worker_startup, start_worker_schedule
 
     if not logging.getLogger().handlers:  # say what the worker does unless told otherwise
         logging.basicConfig(
@@ -96,7 +97,13 @@ def worker(workers: int) -> None:
     run_worker_startup(app)
     huey = app.extensions["huey"]
     consumer = Consumer(huey, workers=workers, worker_type="thread", periodic=True)
-    consumer.run()
+    # Sweeps that must run on time whatever the worker threads are busy with.
+    stop = threading.Event()
+    start_worker_schedule(app, stop)
+    try:
+        consumer.run()
+    finally:
+        stop.set()
 
 
 @click.group("storage")
@@ -119,8 +126,24 @@ def storage_init(origins: tuple[str, ...]) -> None:
     allowed = list(origins) or [current_app.config["PUBLIC_URL"]]
     try:
         storage.ensure_ready()
-        storage.apply_cors(allowed)
     except StorageError as exc:
         raise click.ClickException(str(exc)) from exc
+    try:
+        storage.apply_cors(allowed)
+    except StorageError as exc:
+        # Storage works, but browsers will be refused: say which setting to change.
+        raise click.ClickException(_cors_failed(exc, allowed)) from exc
     backend = current_app.config["STORAGE_BACKEND"]
     click.echo(f"Storage ({backend}) is ready; uploads allowed from: {', '.join(allowed)}")
+
+
+def _cors_failed(exc: Exception, origins: list[str]) -> str:
+    """What to do when the bucket refused its CORS rules (some services have no API for it)."""
+    return (
+        f"Storage is reachable, but setting its CORS rules failed ({exc}). Browsers cannot "
+        "upload or play until the bucket allows: origins "
+        f"{', '.join(origins)}; methods PUT, GET, HEAD; headers Content-Type, Range, "
+        "x-amz-checksum-crc32; exposed headers ETag, Content-Length, Content-Range, "
+        "Accept-Ranges. Set them in the storage service's console, or, if it refuses the "
+        "x-amz-checksum-crc32 header, set S3_PART_CHECKSUMS=false."
+    )

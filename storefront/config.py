@@ -236,6 +236,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Stores sharing one Redis keep their rate-limit counters apart with this prefix.
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": _bool(env.get("JOBS_IMMEDIATE")),
@@ -252,6 +254,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TRANSCODE_RETRY_SECONDS": _positive(env, "TRANSCODE_RETRY_SECONDS", 60),
         "TRANSCODE_STALE_SECONDS": _positive(env, "TRANSCODE_STALE_SECONDS", 300),
         "TRANSCODE_SWEEP_MINUTES": _sweep_minutes(env),
+        # Seconds win over minutes when set (short sweeps for tests and small installs).
+        "TRANSCODE_SWEEP_SECONDS": _positive(
+            env, "TRANSCODE_SWEEP_SECONDS", 60 * _sweep_minutes(env)
+        ),
         "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or None,
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or None,
@@ -322,6 +328,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "PLAYBACK_TOKEN_SECONDS": _int(env, "PLAYBACK_TOKEN_SECONDS", 900),
         "SEGMENT_URL_SECONDS": _int(env, "SEGMENT_URL_SECONDS", 300),
         "CATALOGUE_CACHE_SECONDS": _int(env, "CATALOGUE_CACHE_SECONDS", 30),
+        # A CDN edge in front of storage that checks nginx secure_link tokens (docs/scaling.md)
+        "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
+        "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
     if config["ORDER_PENDING_MINUTES"] < 1:
         raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")

@@ -8,6 +8,8 @@ never looks for rows that do not exist yet.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +81,40 @@ def on_worker_start(app: Flask, hook: Callable[[], Any]) -> None:
     Task modules use this to re-enqueue work a killed worker or a reboot left behind.
     """
     app.extensions.setdefault("worker_startup", []).append(hook)
+
+
+def on_worker_schedule(app: Flask, seconds: float, hook: Callable[[], Any]) -> None:
+    """Have `flask worker` call `hook` every `seconds` on a thread of its own.
+
+    Huey's periodic tasks wait in the queue like any job, so two long transcodes on a
+    worker's threads would hold a sweep back for as long as they take; these do not.
+    """
+    app.extensions.setdefault("worker_schedule", []).append((float(seconds), hook))
+
+
+def start_worker_schedule(app: Flask, stop: threading.Event) -> threading.Thread | None:
+    """Run the hooks given to `on_worker_schedule` until `stop` is set (daemon thread)."""
+    schedule = list(app.extensions.get("worker_schedule", []))
+    if not schedule:
+        return None
+
+    def loop() -> None:
+        due = [time.monotonic() + seconds for seconds, _ in schedule]
+        while not stop.is_set():
+            now = time.monotonic()
+            for index, (seconds, hook) in enumerate(schedule):
+                if now < due[index]:
+                    continue
+                due[index] = now + seconds
+                try:
+                    hook()
+                except Exception:  # the next round tries again; the schedule must go on
+                    log.exception("Scheduled %s failed", getattr(hook, "__name__", hook))
+            stop.wait(max(0.05, min(due) - time.monotonic()))
+
+    thread = threading.Thread(target=loop, name="worker-schedule", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_worker_startup(app: Flask) -> None:

@@ -4,9 +4,10 @@
   reason for the filmmaker. Safe to run any number of times: a ready, failed or replaced
   asset is left alone, an asset another live worker holds is skipped, and an attempt
   after a partial one clears what that one uploaded and starts over.
-* ``requeue_stale_assets()``: every ``TRANSCODE_SWEEP_MINUTES`` and when ``flask worker``
-  starts. Huey drops a task from the queue when a worker takes it, so a killed worker
-  would lose it; the asset's heartbeat (``updated_at``) going stale is how we notice, and
+* ``requeue_stale_assets()``: every ``TRANSCODE_SWEEP_MINUTES`` (on the worker's own timer
+  thread, so long transcodes cannot hold it back) and when ``flask worker`` starts. Huey
+  drops a task from the queue when a worker takes it, so a killed worker would lose it;
+  the asset's heartbeat (``updated_at``) going stale is how we notice, and
   the asset is queued again until ``TRANSCODE_MAX_ATTEMPTS`` is reached.
 """
 
@@ -19,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import Huey, crontab
+from huey import Huey
 
 from ..adapters.media.base import MediaError, ProbeError
+from ..adapters.media.ffmpeg import reap_orphaned_ffmpeg
 from ..adapters.storage import ObjectNotFound, Storage
 from ..extensions import db
-from ..jobs import enqueue, in_app_context, on_worker_start
+from ..jobs import enqueue, in_app_context, on_worker_schedule, on_worker_start
 from ..models import AssetStatus, MediaAsset, utcnow
 from ..services.media import pipeline
 from ..services.storage import get_storage
@@ -272,8 +274,11 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     process = huey.task(
         retries=conf.max_attempts, retry_delay=conf.retry_seconds, name="process_asset"
     )(in_app_context(app, _process_asset_task))
-    sweep = huey.periodic_task(
-        crontab(minute=f"*/{conf.sweep_minutes}"), name="requeue_stale_assets"
-    )(in_app_context(app, requeue_stale_assets))
+    sweep = huey.task(name="requeue_stale_assets")(in_app_context(app, requeue_stale_assets))
+    # FFmpeg a killed worker left running is stopped before its job is queued again.
+    on_worker_start(app, lambda: reap_orphaned_ffmpeg(conf.work_dir))
     on_worker_start(app, in_app_context(app, requeue_stale_assets))
+    # On the worker's own timer thread, not in the queue behind long transcodes.
+    seconds = int(app.config.get("TRANSCODE_SWEEP_SECONDS") or 60 * conf.sweep_minutes)
+    on_worker_schedule(app, seconds, in_app_context(app, requeue_stale_assets))
     return {"process_asset": process, "requeue_stale_assets": sweep}

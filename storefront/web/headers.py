@@ -50,7 +50,9 @@ def _sources(app: Flask) -> dict[str, str]:
     """The policy's origin lists, fixed for the app's lifetime (computed once)."""
     cached = app.extensions.get("csp_sources")
     if cached is None:
-        storage = " ".join(app.extensions["storage"].browser_origins())
+        origins = app.extensions["storage"].browser_origins()
+        cdn = app.extensions.get("cdn")
+        storage = " ".join([*origins, cdn.origin] if cdn is not None else origins)
         payments = " ".join(app.extensions["payments"].redirect_origins())
         cached = {"storage": storage, "payments": payments}
         app.extensions["csp_sources"] = cached

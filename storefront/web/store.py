@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ from .viewer import viewer_country
 bp = Blueprint("store", __name__)
 IMAGE_URL_SECONDS = 3600
 FACET_MENU_SECONDS = 60
+LISTING_SECONDS = 10  # titles, availability and counts shared by every viewer's own page
 CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
 NONCE_HOLE = "\x00csp-nonce\x00"  # and this for each response's script nonce
 
@@ -43,23 +45,42 @@ def _signed(keys: list[str]) -> dict[str, str]:
     keys = list(dict.fromkeys(k for k in keys if k))
     if not keys:
         return {}
+    cdn = current_app.extensions.get("cdn")
+    if cdn is not None:  # one link per poster and hour: the edge and browsers cache it
+        urls = cdn.sign_many(keys, IMAGE_URL_SECONDS, viewer="poster", align=IMAGE_URL_SECONDS)
+        return dict(zip(keys, urls, strict=True))
     urls = current_app.extensions["storage"].signed_get_urls(keys, IMAGE_URL_SECONDS)
     return dict(zip(keys, urls, strict=True))
 
 
 def _grid(studio_id: int | None) -> Markup:
-    """The filters and the grid of cards for this request's query and viewer."""
+    """The filters and the grid of cards for this request's query and viewer.
+
+    The listing (titles, availability, poster links) is the same for every viewer in a
+    country: viewers share it for up to LISTING_SECONDS. What is the viewer's own (which
+    films they hold, their session, the rendering) is worked out on every request.
+    """
     query = catalogue.parse_query(request.args, studio_id=studio_id)
     country = viewer_country()
-    user_id = current_user.id if current_user.is_authenticated else None
-    page = catalogue.browse(query, country, utcnow(), user_id=user_id)
+    seconds = min(LISTING_SECONDS, current_app.config.get("CATALOGUE_CACHE_SECONDS", 0))
+
+    def listing() -> tuple[catalogue.CataloguePage, dict[str, str]]:
+        shared = catalogue.browse(
+            query, country, utcnow(), totals=_page_cache(), totals_seconds=seconds
+        )
+        return shared, _signed([c.poster_key for c in shared.cards if c.poster_key])
+
+    page, poster_urls = _page_cache().get_or_make(("listing", query, country), listing, seconds)
+    if current_user.is_authenticated:
+        owned = catalogue.owned_title_ids(current_user.id, [c.id for c in page.cards])
+        page = replace(page, owned=owned)
     return Markup(  # noqa: S704 - autoescaped template output
         render_template(
             "store/_catalogue.html",
             page=page,
             query=query,
             choices=_facet_choices(),
-            poster_urls=_signed([c.poster_key for c in page.cards if c.poster_key]),
+            poster_urls=poster_urls,
             price_text=_price_texts(page),
             country=country,
         )

@@ -269,7 +269,15 @@ def variant(token: str, rendition_id: int) -> ResponseReturnValue:
     if rendition is None or rendition.asset_id != asset.id or not rendition.playlist_key:
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
-    text = playlists.variant_playlist(_storage(), _playlist_cache(), rendition, seconds)
+    stream = g.get("stream")
+    text = playlists.variant_playlist(
+        _storage(),
+        _playlist_cache(),
+        rendition,
+        seconds,
+        cdn=current_app.extensions.get("cdn"),
+        viewer=f"s{stream.id}" if stream is not None else "trailer",
+    )
     _hold_slot_while_links_work(seconds)
     return _playlist_response(text)
 

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import imageio_ffmpeg
+import psutil
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -75,12 +77,13 @@ class Workers:
                 REDIS_URL=settings["REDIS_URL"], JOBS_QUEUE_NAME=settings["JOBS_QUEUE_NAME"]
             )
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, **env: str) -> subprocess.Popen[bytes]:
+        """A worker with one thread; ``env`` adds or overrides settings for this one."""
         log = open(self.logs / f"worker-{len(self.procs) + 1}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"],
             cwd=ROOT,
-            env=self.env,
+            env=self.env | env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, FFmpeg included
@@ -186,3 +189,85 @@ def test_a_worker_killed_mid_transcode_loses_nothing(
     assert fresh(Title, draft_title.id).status == TitleStatus.READY
     # The dead attempt's scratch files went with the new attempt's own.
     assert list(Path(fast_settings["TRANSCODE_WORK_DIR"]).glob("asset-*")) == []
+
+
+# x264's slowest preset on one thread keeps FFmpeg busy for minutes on the 12 s clip, so a
+# process still there after the bounded waits below was left running, not still finishing.
+SLOW = {"TRANSCODE_PRESET": "veryslow", "TRANSCODE_THREADS": "1"}
+
+
+def ffmpeg_children(pid: int) -> list[psutil.Process]:
+    return [p for p in psutil.Process(pid).children(recursive=True) if "ffmpeg" in p.name()]
+
+
+def test_a_killed_workers_ffmpeg_dies_with_it(app, upload, draft_title, long_clip, workers):
+    asset = upload(draft_title, long_clip)
+    worker = workers.start(**SLOW)
+    wait_for(
+        lambda: fresh(MediaAsset, asset.id).status == AssetStatus.TRANSCODING and
+        bool(ffmpeg_children(worker.pid)),
+        workers, 60, "FFmpeg to start",
+    )  # fmt: skip
+    (ffmpeg,) = ffmpeg_children(worker.pid)
+
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+
+    gone, alive = psutil.wait_procs([ffmpeg], timeout=15)
+    assert alive == [], "FFmpeg outlived its killed worker"
+
+
+def test_a_starting_worker_stops_ffmpeg_a_dead_worker_left(app, workers, tmp_path):
+    from storefront.adapters.media.ffmpeg import OWNER_ENV, _start_ticks
+
+    # A worker that has since died (its pid and start time no longer name a process)...
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_tag = f"{dead.pid}:{_start_ticks(dead.pid)}"
+    dead.wait()
+    endless = [
+        imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "quiet", "-re",
+        "-f", "lavfi", "-i", "testsrc2=size=64x64:rate=5", "-f", "null", "-",
+    ]  # fmt: skip
+    orphan = subprocess.Popen(endless, env=os.environ | {OWNER_ENV: dead_tag})
+    # ...and one whose worker (this test) is alive, which must be left alone.
+    mine = f"{os.getpid()}:{_start_ticks(os.getpid())}"
+    owned = subprocess.Popen(endless, env=os.environ | {OWNER_ENV: mine})
+    try:
+        workers.start()
+        assert orphan.wait(timeout=30) == -signal.SIGKILL, workers.output()
+        assert owned.poll() is None
+    finally:
+        for proc in (orphan, owned):
+            proc.kill()
+            proc.wait()
+
+
+def test_the_stale_sweep_runs_on_time_while_the_threads_are_busy(
+    app, upload, draft_title, make_title, long_clip, clips, workers
+):
+    busy = upload(draft_title, long_clip)
+    workers.start(TRANSCODE_SWEEP_SECONDS="1", **SLOW)  # one thread, taken by `busy`
+    wait_for(
+        lambda: fresh(MediaAsset, busy.id).status == AssetStatus.TRANSCODING,
+        workers, 60, "the long transcode to take the only thread",
+    )  # fmt: skip
+
+    # Another worker died on its last attempt: only the sweep can tell the filmmaker.
+    other = make_title("Dead Calm", status=TitleStatus.DRAFT)
+    dead = upload(other, clips.sd_silent, enqueue=False)
+    db.session.execute(
+        sa.update(MediaAsset)
+        .where(MediaAsset.id == dead.id)
+        .values(
+            status=AssetStatus.TRANSCODING,
+            attempts=app.config["TRANSCODE_MAX_ATTEMPTS"],
+            updated_at=utcnow() - timedelta(seconds=STALE_SECONDS + 1),
+        )
+    )
+    db.session.commit()
+
+    wait_for(
+        lambda: fresh(MediaAsset, dead.id).status == AssetStatus.FAILED,
+        workers, 30, "the sweep to give up on the dead worker's asset",
+    )  # fmt: skip
+    assert fresh(MediaAsset, busy.id).status == AssetStatus.TRANSCODING  # still busy

@@ -25,6 +25,7 @@ from storefront.adapters.storage import (
     keys,
 )
 from storefront.adapters.storage.s3 import S3Storage
+from tests.rclone_s3 import on_rclone
 
 KEY = keys.source_key(7, 42, "mov")
 PARTS = [os.urandom(MIN_PART_SIZE), os.urandom(MIN_PART_SIZE), os.urandom(123_457)]
@@ -67,7 +68,10 @@ def test_multipart_upload_then_ranged_playback(storage: Storage) -> None:
     info = storage.complete_multipart(KEY, upload_id, done)
     assert info.size == len(FILM)
     digests = b"".join(md5(d).digest() for d in PARTS)
-    assert info.etag == f"{md5(digests).hexdigest()}-3"  # S3's multipart ETag
+    if on_rclone(storage):  # rclone's ETag is the whole object's MD5, not S3's multipart form
+        assert info.etag == md5(FILM).hexdigest()
+    else:
+        assert info.etag == f"{md5(digests).hexdigest()}-3"  # S3's multipart ETag
     assert storage.size(KEY) == len(FILM)
     assert storage.exists(KEY)
     assert storage.get(KEY) == FILM
@@ -76,10 +80,12 @@ def test_multipart_upload_then_ranged_playback(storage: Storage) -> None:
     url = storage.signed_get_url(KEY, 300)
     start, end = MIN_PART_SIZE - 10, MIN_PART_SIZE + 9  # straddles parts 1 and 2
     ranged = requests.get(url, headers={"Range": f"bytes={start}-{end}"}, timeout=30)
-    assert ranged.status_code == 206
+    # rclone sends the requested bytes with status 200 where S3 says 206.
+    partial = 200 if on_rclone(storage) else 206
+    assert ranged.status_code == partial
     assert ranged.content == FILM[start : end + 1]
     tail = requests.get(url, headers={"Range": "bytes=-100"}, timeout=30)
-    assert tail.status_code == 206 and tail.content == FILM[-100:]
+    assert tail.status_code == partial and tail.content == FILM[-100:]
 
     storage.delete(KEY)
     assert not storage.exists(KEY)
@@ -140,6 +146,8 @@ def test_completing_with_a_missing_part_fails_clearly(storage: Storage) -> None:
 
 
 def test_small_middle_parts_are_refused(storage: Storage) -> None:
+    if on_rclone(storage):
+        pytest.skip("rclone does not enforce S3's 5 MiB minimum part size (moto does)")
     upload_id = storage.create_multipart(KEY, "video/quicktime")
     done = upload_parts(storage, KEY, upload_id, [b"tiny", b"last"])
     with pytest.raises(InvalidPart):
@@ -208,7 +216,7 @@ def test_upload_from_large_file_uses_parts(storage: Storage, tmp_path: Path) -> 
     source.write_bytes(data)
     storage.upload_from(source, KEY, "video/quicktime")
     assert storage.size(KEY) == len(data)
-    if isinstance(storage, S3Storage):
+    if isinstance(storage, S3Storage) and not on_rclone(storage):  # rclone: whole-file MD5
         head = storage.client.head_object(Bucket=storage.bucket, Key=KEY)
         assert head["ETag"].strip('"').endswith("-2")  # sent as two 8 MiB-sized parts
     received: list[int] = []
@@ -219,6 +227,8 @@ def test_upload_from_large_file_uses_parts(storage: Storage, tmp_path: Path) -> 
 
 
 def test_delete_prefix_removes_only_that_prefix(storage: Storage) -> None:
+    if on_rclone(storage):
+        pytest.skip("rclone 1.75 stops answering after a multi-object delete; moto covers it")
     rendition = keys.rendition_prefix(7, 42)
     for index in range(3):
         storage.put(keys.segment_key(rendition, "720p", index), b"ts", "video/mp2t")
@@ -246,6 +256,8 @@ def test_unsafe_keys_are_rejected(storage: Storage, bad: str) -> None:
 
 def test_ensure_ready_and_cors(storage: Storage) -> None:
     storage.ensure_ready()
+    if on_rclone(storage):  # rclone has no bucket CORS configuration: moto covers it
+        return
     storage.apply_cors(["https://films.example/"])
     with pytest.raises(StorageError):
         storage.apply_cors([])

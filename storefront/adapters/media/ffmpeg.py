@@ -2,13 +2,23 @@
 
 The process is always reaped before ``run_ffmpeg`` returns or raises, including when a
 progress callback raises, so no zombie or orphaned FFmpeg is left behind.
+
+A worker killed outright (``kill -9``, the OOM killer) cannot stop its FFmpeg, and FFmpeg
+ignores the broken pipe. On Linux the kernel kills FFmpeg with its parent (a parent-death
+signal); everywhere, FFmpeg carries its worker's identity in its environment, and a
+starting worker stops any FFmpeg whose worker is gone (:func:`reap_orphaned_ffmpeg`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import os
 import queue
+import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -22,6 +32,71 @@ _POLL_SECONDS = 0.2
 _TERMINATE_GRACE_SECONDS = 5.0
 _STDERR_TAIL_LINES = 25
 _EOF = object()
+OWNER_ENV = "STOREFRONT_FFMPEG_OWNER"  # "pid:start time" of the worker that started FFmpeg
+_PR_SET_PDEATHSIG = 1
+log = logging.getLogger(__name__)
+
+
+def _start_ticks(pid: int) -> str | None:
+    """A process's start time in clock ticks since boot (Linux), telling reused pids apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces; fields after it are space-separated.
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner_tag() -> str:
+    return f"{os.getpid()}:{_start_ticks(os.getpid()) or '?'}"
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A pre-exec hook that asks Linux to SIGKILL the child when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return hook
+
+
+def reap_orphaned_ffmpeg(work_dir: Path | None = None) -> int:
+    """Stop every FFmpeg whose starting worker is no longer running; returns how many.
+
+    Called when a worker starts. Only processes this code started are considered (they
+    carry :data:`OWNER_ENV`), and only those whose owner (pid and start time) is gone.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return 0
+    stopped = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or not ours to read
+            continue
+        prefix = f"{OWNER_ENV}=".encode()
+        tag = next((v[len(prefix) :].decode() for v in environ if v.startswith(prefix)), None)
+        if tag is None:
+            continue
+        owner, _, started = tag.partition(":")
+        if owner.isdigit() and _start_ticks(int(owner)) == started:
+            continue  # its worker is alive and will stop it itself
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(int(entry.name), signal.SIGKILL)
+            stopped += 1
+            log.warning("Stopped FFmpeg %s left behind by dead worker %s", entry.name, owner)
+    return stopped
 
 
 def default_ffmpeg_path() -> str:
@@ -58,7 +133,7 @@ def run_ffmpeg(
     stopping FFmpeg, and ``TranscodeError`` with FFmpeg's last stderr lines if it fails.
     """
     try:
-        proc = subprocess.Popen(
+        proc = subprocess.Popen(  # noqa: PLW1509 - the hook only calls prctl and getppid
             list(args),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
@@ -66,6 +141,8 @@ def run_ffmpeg(
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
+            env={**os.environ, OWNER_ENV: _owner_tag()},
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     except OSError as exc:
         raise TranscodeError("ffmpeg_missing", detail=f"{args[0]}: {exc}") from exc

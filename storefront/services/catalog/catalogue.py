@@ -8,7 +8,7 @@ posters. Orders are never read here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from ...caching import ProcessCache
 from ...extensions import db
 from ...models import (
     CreditRole,
@@ -166,12 +167,12 @@ def _title_columns() -> list[Any]:
     ]
 
 
-def _filtered(query: CatalogueQuery, columns: Sequence[Any]) -> sa.Select[Any]:
-    stmt = (
-        sa.select(*columns)
-        .join(Studio, Studio.id == Title.studio_id)
-        .where(Title.status == TitleStatus.PUBLISHED)
-    )
+def _filtered(
+    query: CatalogueQuery, columns: Sequence[Any], with_studio: bool = True
+) -> sa.Select[Any]:
+    stmt = sa.select(*columns).where(Title.status == TitleStatus.PUBLISHED)
+    if with_studio:  # every title has its studio: counting needs no join
+        stmt = stmt.join(Studio, Studio.id == Title.studio_id)
     if query.studio_id is not None:
         stmt = stmt.where(Title.studio_id == query.studio_id)
     for kind, value in (
@@ -217,9 +218,19 @@ def _ordered(stmt: sa.Select[Any], sort: str) -> sa.Select[Any]:
 
 
 def browse(
-    query: CatalogueQuery, country: str | None, at: datetime, user_id: int | None = None
+    query: CatalogueQuery,
+    country: str | None,
+    at: datetime,
+    user_id: int | None = None,
+    totals: ProcessCache | None = None,
+    totals_seconds: float = 0,
 ) -> CataloguePage:
-    """One page of the catalogue for a viewer in ``country`` at time ``at``."""
+    """One page of the catalogue for a viewer in ``country`` at time ``at``.
+
+    The number of matching titles is the same for every viewer and costs a scan of them
+    all: with ``totals`` it is shared ``totals_seconds`` per filter set, while the page's
+    titles, availability and ownership are read afresh for each request.
+    """
     offset = (query.page - 1) * PAGE_SIZE
     if query.available:
         rows, availability, has_next = _available_page(query, country, at, offset)
@@ -227,9 +238,16 @@ def browse(
     else:
         stmt = _filtered(query, _title_columns())
         rows = db.session.execute(_ordered(stmt, query.sort).limit(PAGE_SIZE).offset(offset)).all()
-        total = db.session.scalar(
-            sa.select(sa.func.count()).select_from(_filtered(query, [Title.id]).subquery())
-        )
+
+        def count() -> int:
+            matching = _filtered(query, [Title.id], with_studio=False).subquery()
+            return int(db.session.scalar(sa.select(sa.func.count()).select_from(matching)) or 0)
+
+        if totals is None:
+            total = count()
+        else:
+            filters = replace(query, page=1, sort=SORTS[0])
+            total = totals.get_or_make(("catalogue-total", filters), count, totals_seconds)
         has_next = offset + len(rows) < (total or 0)
         availability = availability_for_titles(rows, country, at)
     posters = poster_keys([r.id for r in rows], width=POSTER_CARD_WIDTH)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ...adapters.storage import Storage
+from ...adapters.storage.cdn import SecureLinkSigner
 from ...caching import ProcessCache
 from ...models import AssetStatus, MediaAsset, Rendition, SubtitleKind, SubtitleTrack
 
@@ -97,10 +98,18 @@ def parsed_rendition(storage: Storage, cache: ProcessCache, rendition: Rendition
 
 
 def variant_playlist(
-    storage: Storage, cache: ProcessCache, rendition: Rendition, expires_in: int
+    storage: Storage,
+    cache: ProcessCache,
+    rendition: Rendition,
+    expires_in: int,
+    cdn: SecureLinkSigner | None = None,
+    viewer: str = "",
 ) -> str:
-    """The rendition's playlist with every segment as a short-lived signed storage URL."""
+    """The rendition's playlist with every segment as a short-lived signed URL: to storage,
+    or with ``cdn`` to the CDN edge with ``viewer``'s own token (the edge caches by path)."""
     parsed = parsed_rendition(storage, cache, rendition)
+    if cdn is not None:
+        return parsed.render(cdn.sign_many(parsed.keys, expires_in, viewer=viewer))
     return parsed.render(storage.signed_get_urls(parsed.keys, expires_in))
 
 

@@ -11,7 +11,7 @@ from storefront.adapters.storage.s3 import S3Storage
 from storefront.config import ConfigError, check_config, load_config
 from storefront.extensions import db
 from storefront.models import Title, TitleStatus
-from tests.storage.conftest import moto_client
+from tests.storage.conftest import moto_client, rclone_server  # noqa: F401 - fixture
 
 
 def test_storage_init_checks_local_storage(app, tmp_path):
@@ -34,6 +34,26 @@ def test_storage_init_applies_cors_to_the_bucket(backend, app, moto_endpoint):
     rules = moto_client(moto_endpoint).get_bucket_cors(Bucket=app.config["S3_BUCKET"])["CORSRules"]
     assert rules[0]["AllowedOrigins"] == ["https://films.example"]
     assert "PUT" in rules[0]["AllowedMethods"]
+
+
+@pytest.fixture
+def no_cors_bucket(settings: dict, rclone_server) -> None:  # noqa: F811 - fixture
+    """The app's storage on rclone, which serves S3 but has no CORS configuration API,
+    like some S3-compatible services (request before `app`)."""
+    from tests.storage.conftest import rclone_storage_for
+
+    rclone_storage_for(rclone_server, "no-cors").client.create_bucket(Bucket="no-cors")
+    settings.update(rclone_server.settings("no-cors"))
+
+
+def test_storage_init_says_which_cors_settings_to_make_when_the_bucket_refuses(no_cors_bucket, app):
+    result = app.test_cli_runner().invoke(
+        args=["storage", "init", "--origin", "https://films.example"]
+    )
+    assert result.exit_code != 0
+    assert "Storage is reachable, but setting its CORS rules failed" in result.output
+    assert "https://films.example" in result.output
+    assert "x-amz-checksum-crc32" in result.output and "S3_PART_CHECKSUMS" in result.output
 
 
 def test_storage_init_fails_loudly_on_a_missing_bucket(backend, app):

@@ -1,0 +1,59 @@
+"""What a freshly rendered catalogue page costs the database, per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from storefront.extensions import db
+
+from .conftest import WORLDWIDE, grant
+
+
+@pytest.fixture
+def statements(app) -> Iterator[list[str]]:
+    """SQL statements the app sends while the test runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = db.engines[None] if hasattr(db, "engines") else db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def counts(statements: list[str]) -> int:
+    return sum("count(" in s.lower() for s in statements)
+
+
+def test_signed_in_viewers_share_the_listing_not_what_is_their_own(
+    app, make_title, viewer, viewer_client, statements
+):
+    films = [make_title(f"Film {n}", offers=WORLDWIDE) for n in range(3)]
+
+    first = viewer_client.get("/films")
+    assert first.status_code == 200 and "3 films" in first.get_data(as_text=True)
+    assert counts(statements) == 1
+    statements.clear()
+
+    # The next request reads only what is the viewer's own (session, films they hold):
+    # not every matching title again to count them, nor the page's titles and offers.
+    second = viewer_client.get("/films")
+    assert "3 films" in second.get_data(as_text=True)
+    assert counts(statements) == 0
+    assert not any("FROM titles" in s or "FROM offers" in s for s in statements)
+    assert any("FROM entitlements" in s for s in statements)
+
+    # What the viewer holds is never shared or stale: a purchase shows at once.
+    assert "In your library" not in second.get_data(as_text=True)
+    grant(viewer, films[1])
+    assert "In your library" in viewer_client.get("/films").get_data(as_text=True)
+
+    # Other filters have listings and counts of their own.
+    statements.clear()
+    viewer_client.get("/films?genre=drama")
+    assert counts(statements) == 1
