@@ -13,6 +13,8 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - recognised and refused in
 log = logging.getLogger(__name__)
 # A random key of 32+ characters uses far more distinct characters than this (hex: 16).
 MIN_SECRET_DISTINCT_CHARACTERS = 10
+# The interface languages the store ships catalogues for (Arabic is laid out right to left).
+INTERFACE_LANGUAGES = ("en", "fr", "es", "de", "nb", "ja", "ar")
 
 
 class ConfigError(RuntimeError):
@@ -261,7 +263,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
         "MAIL_FROM": env.get("MAIL_FROM", "Storefront <no-reply@localhost>"),
         # Internationalisation
-        "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
+        "LANGUAGES": _list(env.get("LANGUAGES")) or list(INTERFACE_LANGUAGES),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Media storage (see storefront/adapters/storage) and uploads
