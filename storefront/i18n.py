@@ -9,6 +9,7 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
 from . import countries, genres, languages, money
 
@@ -70,6 +71,14 @@ def format_money(amount_minor: int, currency: str) -> str:
     return money.format_amount(amount_minor, currency, current_locale())
 
 
+def text_lang(language: str | None) -> Markup:
+    """` lang=".." dir=".."` for text written in another language than the page ("" if same
+    or unknown), so screen readers pronounce it right and Arabic text runs right to left."""
+    if not language or language == current_locale():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (language, text_direction(language))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["format_number"] = format_decimal
@@ -81,6 +90,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["language_own_name"] = languages.own_name
     app.jinja_env.globals["genre_label"] = genres.genre_label
+    app.jinja_env.globals["text_lang"] = text_lang
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if isinstance(value, datetime) else ""
     )

@@ -30,6 +30,7 @@ from storefront.models import (
     SubtitleTrack,
     TitleImage,
     TitleStatus,
+    TitleText,
     utcnow,
 )
 
@@ -159,6 +160,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_titles.delete", "POST"): studio(**OWNER_ONLY),
     ("studio_titles.details", "GET"): studio(),
     ("studio_titles.details", "POST"): studio(**CATALOGUE),
+    ("studio_titles.save_text", "POST"): studio(**CATALOGUE),
+    ("studio_titles.delete_text", "POST"): studio(**CATALOGUE),
     ("studio_uploads.cancel_upload", "DELETE"): studio(**CATALOGUE),
     ("studio_uploads.complete_upload", "POST"): studio(**CATALOGUE),
     ("studio_uploads.open_upload", "POST"): studio(**CATALOGUE),
@@ -298,7 +301,8 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         height=360,
         status=ImageStatus.READY,
     )
-    db.session.add_all([rendition, track, image, film_image])
+    text = TitleText(title_id=film.id, language="de", name="Nordlichter")
+    db.session.add_all([rendition, track, image, film_image, text])
     db.session.commit()
 
     bought = grant(users["buyer"], film)
@@ -329,6 +333,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "film_image_id": film_image.id,
         "name": "w240.jpg",
         "track_id": track.id,
+        "language": "de",
         "rendition_id": rendition.id,
         "member_id": finance_member.id,
         "message_id": message.id,

@@ -36,12 +36,15 @@ from .commerce import (
     WatchProgress,
     WebhookEvent,
 )
+from .languages import AudioKind, AudioTrack, TitleText
 from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 
 __all__ = [
     "AssetKind",
     "AssetStatus",
+    "AudioKind",
+    "AudioTrack",
     "Base",
     "CreditRole",
     "Entitlement",
@@ -74,6 +77,7 @@ __all__ = [
     "TitleFacet",
     "TitleImage",
     "TitleStatus",
+    "TitleText",
     "UploadSession",
     "UploadStatus",
     "User",

@@ -23,7 +23,7 @@ from ..models import (
     TitleStatus,
     utcnow,
 )
-from ..services.catalog import catalogue
+from ..services.catalog import catalogue, title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
@@ -48,10 +48,11 @@ def _signed(keys: list[str]) -> dict[str, str]:
 
 def _grid(studio_id: int | None) -> Markup:
     """The filters and the grid of cards for this request's query and viewer."""
-    query = catalogue.parse_query(request.args, studio_id=studio_id)
+    locale = current_locale()
+    query = catalogue.parse_query(request.args, studio_id=studio_id, locale=locale)
     country = viewer_country()
     user_id = current_user.id if current_user.is_authenticated else None
-    page = catalogue.browse(query, country, utcnow(), user_id=user_id)
+    page = catalogue.browse(query, country, utcnow(), user_id=user_id, locale=locale)
     return Markup(  # noqa: S704 - autoescaped template output
         render_template(
             "store/_catalogue.html",
@@ -138,6 +139,7 @@ def title(slug: str) -> ResponseReturnValue:
     return render_template(
         "store/title.html",
         title=film,
+        shown=title_texts.shown_text(film, current_locale()),
         availability=availability_for(film, country, now),
         country=country,
         facets=facets,
