@@ -18,6 +18,8 @@ from storefront.extensions import db
 from storefront.models import (
     AssetKind,
     AssetStatus,
+    AudioKind,
+    AudioTrack,
     ImageKind,
     ImageStatus,
     MediaAsset,
@@ -178,6 +180,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.subtitles", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }
 NOT_CHECKED = {"static"}  # files of the site itself
@@ -302,7 +305,17 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         status=ImageStatus.READY,
     )
     text = TitleText(title_id=film.id, language="de", name="Nordlichter")
-    db.session.add_all([rendition, track, image, film_image, text])
+    dubbed = AudioTrack(
+        title_id=film.id,
+        asset_id=asset.id,
+        stream_index=2,
+        position=1,
+        language="de",
+        kind=AudioKind.DUBBED,
+        status=AssetStatus.READY,
+        playlist_key=key,
+    )
+    db.session.add_all([rendition, track, image, film_image, text, dubbed])
     db.session.commit()
 
     bought = grant(users["buyer"], film)
@@ -333,6 +346,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "film_image_id": film_image.id,
         "name": "w240.jpg",
         "track_id": track.id,
+        "audio_track_id": dubbed.id,
         "language": "de",
         "rendition_id": rendition.id,
         "member_id": finance_member.id,
@@ -352,6 +366,9 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "object_token": storage.signed_get_url(track.storage_key, 600).rsplit("/", 1)[1],
     }
     return World(users, values)
+
+
+AUDIO_ENDPOINTS = {"watch.audio", "studio_media.label_audio"}
 
 
 def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
@@ -374,6 +391,8 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
             }.get(endpoint, v["playback_token"])
+        elif arg == "track_id" and endpoint in AUDIO_ENDPOINTS:
+            chosen[arg] = v["audio_track_id"]
         elif arg == "image_id" and endpoint.startswith("studio_media"):
             chosen[arg] = v["film_image_id"]  # the title the URL names
         else:
