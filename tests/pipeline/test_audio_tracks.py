@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 
 import imageio_ffmpeg
 import pytest
@@ -18,32 +17,11 @@ from storefront.tasks.media import process_asset
 
 from ..browser.conftest import LiveServer
 from ..conftest import PASSWORD
-from ..media.conftest import FAST_H264, STEREO_AAC, ffmpeg, video
+from ..media.conftest import three_voices  # noqa: F401
 from ..watching.conftest import WORLDWIDE, grant
 from .conftest import fresh
 
 pytestmark = pytest.mark.slow
-
-
-def tone(frequency: int, seconds: float = 4) -> list[str]:
-    return ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}"]
-
-
-@pytest.fixture(scope="session")
-def three_voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """4 s of video with English, French (dubbed) and English audio description tracks."""
-    path = tmp_path_factory.mktemp("voices") / "three_voices.mkv"
-    ffmpeg(
-        *video(4, "640x360"), *tone(440), *tone(660), *tone(880),
-        "-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a",
-        *FAST_H264, *STEREO_AAC,
-        "-metadata:s:a:0", "language=eng",
-        "-metadata:s:a:1", "language=fra", "-metadata:s:a:1", "title=Version française",
-        "-metadata:s:a:2", "language=eng", "-metadata:s:a:2", "title=Audio description",
-        "-disposition:a:2", "visual_impaired",
-        "-shortest", str(path),
-    )  # fmt: skip
-    return path
 
 
 def audio_rows(asset_id: int) -> list[AudioTrack]:
@@ -56,7 +34,13 @@ def audio_rows(asset_id: int) -> list[AudioTrack]:
 
 @pytest.mark.parametrize("storage_backend", ["local", "s3"])
 def test_every_audio_track_becomes_a_rendition_ffmpeg_decodes(
-    storage_backend, app, storage, upload, make_title, viewer, three_voices
+    storage_backend,
+    app,
+    storage,
+    upload,
+    make_title,
+    viewer,
+    three_voices,  # noqa: F811
 ):
     film = make_title("Three Voices", status=TitleStatus.DRAFT, offers=WORLDWIDE)
     asset = upload(film, three_voices)
