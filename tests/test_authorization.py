@@ -181,6 +181,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("studio_media.label_audio", "POST"): studio(**CATALOGUE),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }
 NOT_CHECKED = {"static"}  # files of the site itself

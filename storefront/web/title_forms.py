@@ -20,7 +20,7 @@ from ..countries import country_choices
 from ..genres import genre_choices
 from ..i18n import current_locale
 from ..languages import language_choices
-from ..models import CreditRole, ImageKind, SubtitleKind
+from ..models import AudioKind, CreditRole, ImageKind, SubtitleKind
 from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
 
 # Form field name for each credit role, and its label.
@@ -172,6 +172,27 @@ class ImageForm(FlaskForm):
     )
 
 
+class AudioTrackForm(FlaskForm):
+    """What an audio track of the film is: its language, kind and name in the player."""
+
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(AudioKind.MAIN.value, _l("Original soundtrack")),
+            SelectChoice(AudioKind.DUBBED.value, _l("Dubbed")),
+            SelectChoice(AudioKind.COMMENTARY.value, _l("Commentary")),
+            SelectChoice(AudioKind.DESCRIPTION.value, _l("Audio description (for blind viewers)")),
+        ],
+        validate_choice=False,
+    )
+    label = StringField(_l("Label shown in the player"), validators=[Optional(), Length(max=80)])
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.language.choices = [("", "—"), *language_choices(_locale())]
+
+
 class SubtitleForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[], validators=[DataRequired()])
     kind = SelectField(
@@ -180,6 +201,10 @@ class SubtitleForm(FlaskForm):
             SelectChoice(SubtitleKind.SUBTITLES.value, _l("Subtitles (dialogue only)")),
             SelectChoice(
                 SubtitleKind.CAPTIONS.value, _l("Captions (dialogue and sounds, for deaf viewers)")
+            ),
+            SelectChoice(
+                SubtitleKind.FORCED.value,
+                _l("Forced (only foreign dialogue and on-screen text, shown to everyone)"),
             ),
         ],
     )

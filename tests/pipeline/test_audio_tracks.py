@@ -109,3 +109,40 @@ def test_every_audio_track_becomes_a_rendition_ffmpeg_decodes(
         assert requests.get(f"{server.url}{uri}").status_code == 403
         other = re.sub(r"/a/\d+\.m3u8", "/a/999999.m3u8", uri)
         assert http.get(f"{server.url}{other}").status_code == 404
+
+
+def test_the_studio_labels_each_track_and_the_player_names_it_so(
+    app,
+    storage,
+    upload,
+    make_title,
+    filmmaker_client,
+    studio,
+    three_voices,  # noqa: F811
+):
+    film = make_title("Three Voices", studio=studio, status=TitleStatus.DRAFT, offers=WORLDWIDE)
+    asset = upload(film, three_voices)
+    process_asset(asset.id)
+    rows = audio_rows(asset.id)
+    page = filmmaker_client.get(f"/studio/{studio.slug}/titles/{film.id}/media").text
+    assert page.count('class="audio-track"') == 3
+
+    form = {
+        f"audio-{rows[1].id}-language": "de",
+        f"audio-{rows[1].id}-kind": "dubbed",
+        f"audio-{rows[1].id}-label": "Deutsche Fassung",
+    }
+    path = f"/studio/{studio.slug}/titles/{film.id}/audio/{rows[1].id}"
+    assert filmmaker_client.post(path, data=form).status_code == 302
+    track = fresh(AudioTrack, rows[1].id)
+    assert (track.language, track.kind, track.label) == ("de", AudioKind.DUBBED, "Deutsche Fassung")
+
+    bad = {**form, f"audio-{rows[1].id}-kind": "karaoke"}
+    filmmaker_client.post(path, data=bad)
+    assert fresh(AudioTrack, rows[1].id).kind == AudioKind.DUBBED
+
+    # A new upload of the film keeps the studio's labels, track by track.
+    again = upload(film, three_voices)
+    process_asset(again.id)
+    relabelled = audio_rows(again.id)
+    assert (relabelled[1].language, relabelled[1].label) == ("de", "Deutsche Fassung")
