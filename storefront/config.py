@@ -291,6 +291,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "GEOIP_DB_PATH": env.get("GEOIP_DB_PATH") or None,
         "GEOIP_BACKEND": _geoip_backend(env),
         "DEV_COUNTRY": (env.get("DEV_COUNTRY") or "").strip().upper() or None,
+        # Where the store is established (ISO 3166-1 alpha-2), and whether EU cross-border
+        # portability applies: "auto" (on for a store in the EEA), "on" or "off".
+        "STORE_COUNTRY": (env.get("STORE_COUNTRY") or "").strip().upper() or None,
+        "PORTABILITY": (env.get("PORTABILITY") or "auto").strip().lower(),
         # Payments (see storefront/adapters/payments)
         "PAYMENTS_BACKEND": _choice(env, "PAYMENTS_BACKEND", ("offline", "stripe"), "offline"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
@@ -338,6 +342,16 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         if not is_country(dev_country):
             raise ConfigError(
                 f"DEV_COUNTRY must be an ISO 3166-1 alpha-2 code, not {dev_country!r}"
+            )
+    if config.get("PORTABILITY", "auto") not in ("auto", "on", "off"):
+        raise ConfigError("PORTABILITY must be auto, on or off")
+    store_country = config.get("STORE_COUNTRY")
+    if store_country:
+        from .countries import is_country
+
+        if not is_country(store_country):
+            raise ConfigError(
+                f"STORE_COUNTRY must be an ISO 3166-1 alpha-2 code, not {store_country!r}"
             )
     if not config.get("PRODUCTION"):
         return warnings

@@ -1,4 +1,4 @@
-"""languages: titles' texts in many languages, subtitle kinds, audio tracks, portability
+"""languages: titles' texts in many languages, audio tracks, buyers' home country
 
 Revision ID: 0016_languages
 Revises: 0017_hardening
@@ -110,8 +110,13 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_audio_tracks_asset_id"), ["asset_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audio_tracks_title_id"), ["title_id"], unique=False)
 
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("home_country", sa.String(length=2), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("home_country")
     with op.batch_alter_table("audio_tracks", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audio_tracks_title_id"))
         batch_op.drop_index(batch_op.f("ix_audio_tracks_asset_id"))

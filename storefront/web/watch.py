@@ -122,14 +122,18 @@ def library() -> ResponseReturnValue:
 def title(slug: str) -> ResponseReturnValue:
     film = _title_or_404(slug)
     refusal = None
+    portable_from = None
+    country = viewer_country()
     try:
-        playback.check(current_user, film, viewer_country(), utcnow())
+        portable_from = playback.check(current_user, film, country, utcnow()).portable_from
     except PlaybackRefused as exc:
         refusal = exc
     return render_template(
         "watch/player.html",
         title=film,
         refusal=refusal,
+        portable_from=portable_from,
+        country=country,
         rent_again=refusal is not None and refusal.code in RENT_AGAIN,
     ), (403 if refusal else 200)
 
