@@ -294,6 +294,10 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # Where the store is established (ISO 3166-1 alpha-2), and whether EU cross-border
         # portability applies: "auto" (on for a store in the EEA), "on" or "off".
         "STORE_COUNTRY": (env.get("STORE_COUNTRY") or "").strip().upper() or None,
+        # The operator's exchange rates for suggested local prices ("EUR=1;NOK=11.6", or a
+        # CSV file of "currency,rate" lines); never fetched from the internet.
+        "EXCHANGE_RATES": env.get("EXCHANGE_RATES") or "",
+        "EXCHANGE_RATES_FILE": env.get("EXCHANGE_RATES_FILE") or None,
         "PORTABILITY": (env.get("PORTABILITY") or "auto").strip().lower(),
         # Payments (see storefront/adapters/payments)
         "PAYMENTS_BACKEND": _choice(env, "PAYMENTS_BACKEND", ("offline", "stripe"), "offline"),
