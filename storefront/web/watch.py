@@ -36,6 +36,7 @@ from ..models import (
     Title,
     utcnow,
 )
+from ..services.catalog import title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import audio as audio_service
 from ..services.media import playlists
@@ -131,6 +132,7 @@ def title(slug: str) -> ResponseReturnValue:
     return render_template(
         "watch/player.html",
         title=film,
+        shown=title_texts.shown_text(film, current_locale()),
         refusal=refusal,
         portable_from=portable_from,
         country=country,

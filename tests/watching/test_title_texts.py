@@ -148,3 +148,14 @@ def test_films_with_subtitles_or_audio_in_my_language(client, make_title):
     # The same filter for a Japanese reader finds nothing; without it, everything shows.
     assert names(in_language(client, "/?mine=1", "ja")) == []
     assert len(names(in_language(client, "/", "fr"))) == 5
+
+
+def test_the_player_names_the_film_in_the_viewers_language(viewer_client, viewer, make_title):
+    from .conftest import grant
+
+    film = make_title("Northern Lights", offers=WORLDWIDE, text_language="en")
+    db.session.add(TitleText(title_id=film.id, language="de", name="Nordlichter"))
+    db.session.commit()
+    grant(viewer, film)
+    page = viewer_client.get(f"/watch/{film.slug}", headers={"Accept-Language": "de"}).text
+    assert '<h1 class="player-title">Nordlichter</h1>' in page
