@@ -13,6 +13,8 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - recognised and refused in
 log = logging.getLogger(__name__)
 # A random key of 32+ characters uses far more distinct characters than this (hex: 16).
 MIN_SECRET_DISTINCT_CHARACTERS = 10
+# The interface languages the store ships catalogues for (Arabic is laid out right to left).
+INTERFACE_LANGUAGES = ("en", "fr", "es", "de", "nb", "ja", "ar")
 
 
 class ConfigError(RuntimeError):
@@ -276,7 +278,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # The country whose prices search engines are shown (JSON-LD offers, embeds' fallback).
         "STORE_DEFAULT_COUNTRY": (env.get("STORE_DEFAULT_COUNTRY") or "US").strip().upper(),
         # Internationalisation
-        "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
+        "LANGUAGES": _list(env.get("LANGUAGES")) or list(INTERFACE_LANGUAGES),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Media storage (see storefront/adapters/storage) and uploads
@@ -304,6 +306,14 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "GEOIP_DB_PATH": env.get("GEOIP_DB_PATH") or None,
         "GEOIP_BACKEND": _geoip_backend(env),
         "DEV_COUNTRY": (env.get("DEV_COUNTRY") or "").strip().upper() or None,
+        # Where the store is established (ISO 3166-1 alpha-2), and whether EU cross-border
+        # portability applies: "auto" (on for a store in the EEA), "on" or "off".
+        "STORE_COUNTRY": (env.get("STORE_COUNTRY") or "").strip().upper() or None,
+        # The operator's exchange rates for suggested local prices ("EUR=1;NOK=11.6", or a
+        # CSV file of "currency,rate" lines); never fetched from the internet.
+        "EXCHANGE_RATES": env.get("EXCHANGE_RATES") or "",
+        "EXCHANGE_RATES_FILE": env.get("EXCHANGE_RATES_FILE") or None,
+        "PORTABILITY": (env.get("PORTABILITY") or "auto").strip().lower(),
         # Payments (see storefront/adapters/payments)
         "PAYMENTS_BACKEND": _choice(env, "PAYMENTS_BACKEND", ("offline", "stripe"), "offline"),
         "STRIPE_SECRET_KEY": env.get("STRIPE_SECRET_KEY") or None,
@@ -357,6 +367,16 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
         if not is_country(dev_country):
             raise ConfigError(
                 f"DEV_COUNTRY must be an ISO 3166-1 alpha-2 code, not {dev_country!r}"
+            )
+    if config.get("PORTABILITY", "auto") not in ("auto", "on", "off"):
+        raise ConfigError("PORTABILITY must be auto, on or off")
+    store_country = config.get("STORE_COUNTRY")
+    if store_country:
+        from .countries import is_country
+
+        if not is_country(store_country):
+            raise ConfigError(
+                f"STORE_COUNTRY must be an ISO 3166-1 alpha-2 code, not {store_country!r}"
             )
     if not config.get("PRODUCTION"):
         return warnings

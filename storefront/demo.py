@@ -29,6 +29,7 @@ from .models import (
     utcnow,
 )
 from .services.accounts.studios import create_studio
+from .services.catalog.title_texts import save_text, texts_of
 from .services.catalog.titles import TitleData, create_title
 
 DEMO_TITLES = [
@@ -37,6 +38,8 @@ DEMO_TITLES = [
         original_name="Den lange vinteren",
         synopsis="In a fishing village above the Arctic Circle, three generations wait for the "
         "sun to come back.",
+        tagline="Two months without the sun.",
+        text_language="en",
         year=2024,
         genres=["documentary"],
         languages=["no", "se"],
@@ -59,6 +62,35 @@ DEMO_TITLES = [
         content_advisory="Scenes of fish processing",
     ),
 ]
+
+
+# The Long Winter in other languages: (language, title, tagline, synopsis).
+DEMO_TEXTS = {
+    "The Long Winter": [
+        (
+            "nb",
+            "Den lange vinteren",
+            "To måneder uten sol.",
+            "I et fiskevær nord for polarsirkelen venter tre generasjoner på at sola skal "
+            "komme tilbake.",
+        ),
+        (
+            "fr",
+            "Le Long Hiver",
+            "Deux mois sans soleil.",
+            "Dans un village de pêcheurs au-delà du cercle polaire, trois générations "
+            "attendent le retour du soleil.",
+        ),
+        ("ja", "長い冬", "太陽のない二か月。", "北極圏の漁村で、三世代の家族が太陽の帰りを待つ。"),
+    ],
+}
+# Its film carries a French dubbed track and English audio description besides the original.
+DEMO_VOICES = {
+    "The Long Winter": [
+        ("fre", "Version française", 660, False),
+        ("eng", "Audio description", 880, True),
+    ],
+}
 
 
 def load() -> None:
@@ -89,6 +121,10 @@ def load() -> None:
             _offer_and_publish(title)
             _sample_feature(title)
             _sample_subtitles(title)
+        title = db.session.scalar(db.select(Title).filter_by(studio_id=studio.id, name=data.name))
+        for language, name, tagline, synopsis in DEMO_TEXTS.get(data.name, []):
+            if not any(t.language == language for t in texts_of(title)):
+                save_text(title, language, name, tagline, synopsis)
     db.session.flush()
     from . import demo_coproduction
 
@@ -137,7 +173,7 @@ def _sample_subtitles(title: Title) -> None:
 
 def _sample_feature(title: Title) -> None:
     """Store a generated test-pattern film and queue it for transcoding like an upload."""
-    from .adapters.media.sample import write_sample_film
+    from .adapters.media.sample import SampleVoice, write_sample_film
 
     storage = current_app.extensions["storage"]
     asset = MediaAsset(
@@ -154,7 +190,10 @@ def _sample_feature(title: Title) -> None:
     asset.source_key = keys.source_key(title.id, asset.id, "mp4")
     with tempfile.TemporaryDirectory() as work:
         seconds = int(current_app.config.get("DEMO_FILM_SECONDS", 24))
-        path = write_sample_film(Path(work) / "sample.mp4", seconds=seconds)
+        voices = [
+            SampleVoice(f, lang, name, ad) for lang, name, f, ad in DEMO_VOICES.get(title.name, [])
+        ]
+        path = write_sample_film(Path(work) / "sample.mp4", seconds=seconds, voices=voices)
         asset.size_bytes = path.stat().st_size
         storage.upload_from(path, asset.source_key, "video/mp4")
     jobs.defer(db.session, "process_asset", asset.id)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
+from markupsafe import Markup
 
-from . import countries, formatting, languages, money
+from . import countries, formatting, genres, languages, money
 
 
 def select_locale() -> str | None:
@@ -25,9 +28,33 @@ def select_locale() -> str | None:
     chosen = session.get("locale")
     if chosen in supported:
         return chosen
-    return (
-        request.accept_languages.best_match(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
+    return browser_locale(supported) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# Browsers send the macrolanguage "no" (or Nynorsk "nn") for Norwegian; the store speaks Bokmål.
+LANGUAGE_ALIASES = {"no": "nb", "nn": "nb"}
+
+
+def browser_locale(supported: list[str]) -> str | None:
+    """The supported language the browser prefers most (Accept-Language, by quality), or None."""
+    by_code = {code.lower().replace("_", "-"): code for code in supported}
+    for value, _quality in request.accept_languages:  # sorted by quality, best first
+        tag = value.lower().replace("_", "-")
+        primary = tag.split("-")[0]
+        for candidate in (tag, primary, LANGUAGE_ALIASES.get(primary)):
+            if candidate in by_code:
+                return by_code[candidate]
+    return request.accept_languages.best_match(supported)
+
+
+@cache
+def text_direction(locale: str) -> str:
+    """ "rtl" for languages written right to left (Arabic), else "ltr" (from CLDR)."""
+    try:
+        order = Locale.parse(locale).character_order
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+    return "rtl" if order == "right-to-left" else "ltr"
 
 
 def select_timezone() -> str | None:
@@ -48,6 +75,14 @@ def format_money(amount_minor: int, currency: str) -> str:
     return money.format_amount(amount_minor, currency, current_locale())
 
 
+def text_lang(language: str | None) -> Markup:
+    """` lang=".." dir=".."` for text written in another language than the page ("" if same
+    or unknown), so screen readers pronounce it right and Arabic text runs right to left."""
+    if not language or language == current_locale():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (language, text_direction(language))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["format_number"] = format_decimal
@@ -61,13 +96,17 @@ def init_app(app: Flask) -> None:
         code, current_locale()
     )
     app.jinja_env.globals["language_own_name"] = languages.own_name
+    app.jinja_env.globals["genre_label"] = genres.genre_label
+    app.jinja_env.globals["text_lang"] = text_lang
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if isinstance(value, datetime) else ""
     )
 
     @app.context_processor
     def inject_locale() -> dict:
+        locale = current_locale()
         return {
-            "current_locale": current_locale(),
+            "current_locale": locale,
+            "text_direction": text_direction(locale),
             "languages": app.config["LANGUAGES"],
         }

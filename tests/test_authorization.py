@@ -18,6 +18,8 @@ from storefront.extensions import db
 from storefront.models import (
     AssetKind,
     AssetStatus,
+    AudioKind,
+    AudioTrack,
     ImageKind,
     ImageStatus,
     MediaAsset,
@@ -30,6 +32,7 @@ from storefront.models import (
     SubtitleTrack,
     TitleImage,
     TitleStatus,
+    TitleText,
     utcnow,
 )
 
@@ -183,6 +186,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_titles.delete", "POST"): studio(**OWNER_ONLY),
     ("studio_titles.details", "GET"): studio(),
     ("studio_titles.details", "POST"): studio(**CATALOGUE),
+    ("studio_titles.save_text", "POST"): studio(**CATALOGUE),
+    ("studio_titles.delete_text", "POST"): studio(**CATALOGUE),
     ("studio_uploads.cancel_upload", "DELETE"): studio(**CATALOGUE),
     ("studio_uploads.complete_upload", "POST"): studio(**CATALOGUE),
     ("studio_uploads.open_upload", "POST"): studio(**CATALOGUE),
@@ -200,6 +205,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.subtitle_file", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
+    ("studio_media.label_audio", "POST"): studio(**CATALOGUE),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }
 NOT_CHECKED = {"static"}  # files of the site itself
@@ -323,7 +330,18 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         height=360,
         status=ImageStatus.READY,
     )
-    db.session.add_all([rendition, track, image, film_image])
+    text = TitleText(title_id=film.id, language="de", name="Nordlichter")
+    dubbed = AudioTrack(
+        title_id=film.id,
+        asset_id=asset.id,
+        stream_index=2,
+        position=1,
+        language="de",
+        kind=AudioKind.DUBBED,
+        status=AssetStatus.READY,
+        playlist_key=key,
+    )
+    db.session.add_all([rendition, track, image, film_image, text, dubbed])
     db.session.commit()
 
     bought = grant(users["buyer"], film)
@@ -370,6 +388,8 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "film_image_id": film_image.id,
         "name": "w240.jpg",
         "track_id": track.id,
+        "audio_track_id": dubbed.id,
+        "language": "de",
         "rendition_id": rendition.id,
         "member_id": finance_member.id,
         "message_id": message.id,
@@ -394,6 +414,9 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     return World(users, values)
 
 
+AUDIO_ENDPOINTS = {"watch.audio", "studio_media.label_audio"}
+
+
 def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
     v = world.values
     chosen: dict[str, object] = {}
@@ -415,6 +438,8 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
             }.get(endpoint, v["playback_token"])
+        elif arg == "track_id" and endpoint in AUDIO_ENDPOINTS:
+            chosen[arg] = v["audio_track_id"]
         elif arg == "image_id" and endpoint.startswith("studio_media"):
             chosen[arg] = v["film_image_id"]  # the title the URL names
         else:

@@ -6,6 +6,8 @@ from storefront.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 from storefront.extensions import db
 from storefront.models import (
     AssetStatus,
+    AudioKind,
+    AudioTrack,
     MediaAsset,
     Offer,
     Studio,
@@ -13,6 +15,7 @@ from storefront.models import (
     SubtitleTrack,
     Title,
     TitleStatus,
+    TitleText,
     User,
 )
 
@@ -60,6 +63,19 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 3 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
+    # The Long Winter speaks several languages: texts in three more, three audio tracks.
+    winter = db.session.scalar(db.select(Title).filter_by(name="The Long Winter"))
+    texts = db.session.scalars(db.select(TitleText).filter_by(title_id=winter.id)).all()
+    assert sorted(t.language for t in texts) == ["fr", "ja", "nb"]
+    sounds = db.session.scalars(
+        db.select(AudioTrack).filter_by(title_id=winter.id).order_by(AudioTrack.position)
+    ).all()
+    assert [(a.language, a.kind) for a in sounds] == [
+        ("en", AudioKind.MAIN),
+        ("fr", AudioKind.DUBBED),
+        ("en", AudioKind.DESCRIPTION),
+    ]
+    assert "Le Long Hiver" in client.get("/films", headers={"Accept-Language": "fr"}).text
     for email in DEMO_ACCOUNTS.values():
         assert email in first.output
         assert auth.login(email, DEMO_PASSWORD).status_code == 302

@@ -1,4 +1,4 @@
-"""English and French are complete; locale comes from the account, then the browser."""
+"""Every catalogue is complete; locale comes from the account, then the browser."""
 
 from __future__ import annotations
 
@@ -35,9 +35,24 @@ def source_messages() -> set[str]:
     return found
 
 
-def test_every_user_facing_string_has_a_french_translation():
-    with open(ROOT / "storefront/translations/fr/LC_MESSAGES/messages.po", "rb") as handle:
-        catalog = read_po(handle)
+CATALOGUES = sorted(
+    p.parent.parent.name for p in ROOT.glob("storefront/translations/*/LC_MESSAGES/messages.po")
+)
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdr]")
+
+
+def read_catalogue(locale: str):
+    with open(ROOT / f"storefront/translations/{locale}/LC_MESSAGES/messages.po", "rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def test_the_store_ships_every_interface_language():
+    assert set(CATALOGUES) == {"fr", "es", "de", "nb", "ja", "ar"}
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_every_user_facing_string_is_translated(locale):
+    catalog = read_catalogue(locale)
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog
@@ -50,10 +65,52 @@ def test_every_user_facing_string_has_a_french_translation():
     assert not missing, f"untranslated (run `make messages` and translate): {missing[:20]}"
 
 
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_translations_keep_every_placeholder(locale):
+    """A lost or misspelt %(name)s breaks formatting or silently drops a value."""
+    catalog = read_catalogue(locale)
+    broken = []
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            forms, source = [message.string], message.id
+        else:
+            forms, source = list(message.string), " ".join(message.id)
+        wanted = sorted(set(PLACEHOLDER.findall(source)))
+        for index, form in enumerate(forms):
+            if not form:
+                broken.append((message.id, "empty"))
+                continue
+            found = sorted(set(PLACEHOLDER.findall(form)))
+            # Languages with a dedicated singular or dual form may spell the count out
+            # ("يوم واحد"): only those forms may drop the count, never another value.
+            spelled = isinstance(message.id, tuple) and index in _spelled_count_forms(catalog)
+            expected = [p for p in wanted if not (spelled and p == "%(num)d")]
+            if found != expected:
+                broken.append((message.id, form))
+    assert not broken, broken[:10]
+
+
+def _spelled_count_forms(catalog) -> set[int]:
+    """Plural forms that only ever hold one number (Arabic's one and two)."""
+    if catalog.num_plurals != 6:
+        return set()
+    return {1, 2}
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_translations_are_not_copies_of_the_english(locale):
+    catalog = read_catalogue(locale)
+    words = [m for m in catalog if isinstance(m.id, str) and len(m.id.split()) >= 4]
+    copied = [m.id for m in words if m.string == m.id]
+    assert len(copied) <= len(words) // 50, copied[:10]
+
+
 def test_browser_language_is_used_for_visitors(client):
     page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
     assert 'lang="fr"' in page.text and "Se connecter" in page.text
-    english = client.get("/login", headers={"Accept-Language": "de, en;q=0.5"})
+    english = client.get("/login", headers={"Accept-Language": "pt, en;q=0.5"})
     assert 'lang="en"' in english.text and "Log in" in english.text
 
 
@@ -116,4 +173,81 @@ def test_the_language_picker_names_each_language_in_itself(settings, request):
         "nb": "Norsk bokmål",
         "ja": "日本語",
         "ar": "العربية",
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("es-MX,es;q=0.9", "es"),
+        ("de-AT", "de"),
+        ("nb-NO,nb;q=0.9,en;q=0.5", "nb"),
+        ("no;q=0.9,en;q=0.5", "nb"),
+        ("nn-NO", "nb"),
+        ("ja,en-US;q=0.8", "ja"),
+        ("ar-EG,ar;q=0.9", "ar"),
+        ("pt-BR,en;q=0.5", "en"),
+    ],
+)
+def test_first_visit_language_comes_from_accept_language(client, header, expected):
+    page = client.get("/login", headers={"Accept-Language": header}).text
+    assert f'lang="{expected}"' in page
+
+
+def test_arabic_is_laid_out_right_to_left_and_others_left_to_right(client):
+    arabic = client.get("/login", headers={"Accept-Language": "ar"}).text
+    assert '<html lang="ar" dir="rtl">' in arabic and "تسجيل الدخول" in arabic
+    japanese = client.get("/login", headers={"Accept-Language": "ja"}).text
+    assert '<html lang="ja" dir="ltr">' in japanese and "ログイン" in japanese
+
+
+def test_genres_show_in_the_interface_language(client, make_title, app):
+    from storefront.extensions import db
+    from storefront.models import FacetKind, TitleFacet
+
+    title = make_title("Fjord")
+    for genre in ("documentary", "science-fiction"):
+        db.session.add(TitleFacet(title_id=title.id, kind=FacetKind.GENRE, value=genre))
+    db.session.commit()
+    page = client.get(f"/films/{title.slug}", headers={"Accept-Language": "fr"}).text
+    assert "Documentaire" in page and "Science-fiction" in page
+    german = client.get("/", headers={"Accept-Language": "de"}).text
+    assert ">Dokumentarfilm</option>" in german
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "locale", "expected"),
+    [
+        (1999, "EUR", "de", "19,99\xa0€"),
+        (1999, "EUR", "es", "19,99\xa0€"),
+        (4900, "NOK", "nb", "49,00\xa0kr"),
+        (500, "JPY", "ja", "￥500"),
+        (1999, "USD", "ja", "$19.99"),
+    ],
+)
+def test_money_follows_each_locale(amount, currency, locale, expected):
+    assert money.format_amount(amount, currency, locale) == expected
+
+
+def test_arabic_money_uses_arabic_conventions():
+    text = money.format_amount(1999, "EUR", "ar")
+    assert "€" in text and text != money.format_amount(1999, "EUR", "en")
+
+
+def test_dates_follow_each_locale(app):
+    from datetime import datetime
+
+    from flask_babel import force_locale, format_date
+
+    day = datetime(2027, 3, 1, 12, 0)
+    with app.test_request_context():
+        rendered = {}
+        for locale in ("en", "de", "ja", "nb"):
+            with force_locale(locale):
+                rendered[locale] = format_date(day, "long")
+    assert rendered == {
+        "en": "March 1, 2027",
+        "de": "1. März 2027",
+        "ja": "2027年3月1日",
+        "nb": "1. mars 2027",
     }

@@ -43,6 +43,7 @@ from .commerce import (
     WatchProgress,
     WebhookEvent,
 )
+from .languages import AudioKind, AudioTrack, TitleText
 from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 from .rights import (
@@ -58,6 +59,8 @@ from .rights import (
 __all__ = [
     "AssetKind",
     "AssetStatus",
+    "AudioKind",
+    "AudioTrack",
     "Base",
     "BuyerConsent",
     "CreditRole",
@@ -103,6 +106,7 @@ __all__ = [
     "TitleFacet",
     "TitleImage",
     "TitleStatus",
+    "TitleText",
     "UploadSession",
     "UploadStatus",
     "User",

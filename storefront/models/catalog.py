@@ -30,6 +30,10 @@ class Title(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(sa.String(120), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     original_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The language name, tagline and synopsis above are written in (ISO 639-1, "" if unsaid);
+    # other languages live in TitleText rows and fall back to these.
+    text_language: Mapped[str] = mapped_column(sa.String(12), default="")
+    tagline: Mapped[str] = mapped_column(sa.String(255), default="")
     synopsis: Mapped[str] = mapped_column(sa.Text, default="")
     year: Mapped[int | None]
     runtime_seconds: Mapped[int | None]
@@ -98,8 +102,9 @@ class TitleCredit(Base):
 
 
 class SubtitleKind(enum.StrEnum):
-    SUBTITLES = "subtitles"
-    CAPTIONS = "captions"
+    SUBTITLES = "subtitles"  # dialogue only, for viewers who do not speak the language
+    CAPTIONS = "captions"  # closed captions / SDH: dialogue and sounds, for deaf viewers
+    FORCED = "forced"  # forced narratives: only foreign dialogue and on-screen text
 
 
 class SubtitleTrack(Base):

@@ -115,6 +115,9 @@ class Order(TimestampMixin, Base):
     amount: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     country: Mapped[str | None] = mapped_column(sa.String(2))
+    # The buyer's country of residence as the payment tells it (the card's billing country),
+    # else the country at purchase: what EU cross-border portability goes by.
+    home_country: Mapped[str | None] = mapped_column(sa.String(2))
     title_name: Mapped[str] = mapped_column(sa.String(200))
     studio_name: Mapped[str] = mapped_column(sa.String(120))
     rental_start_days: Mapped[int | None]

@@ -27,8 +27,8 @@ from ..adapters.media.ffmpeg import reap_orphaned_ffmpeg
 from ..adapters.storage import ObjectNotFound, Storage
 from ..extensions import db
 from ..jobs import enqueue, in_app_context, on_worker_schedule, on_worker_start
-from ..models import AssetStatus, MediaAsset, utcnow
-from ..services.media import pipeline
+from ..models import AssetKind, AssetStatus, MediaAsset, utcnow
+from ..services.media import audio, pipeline
 from ..services.storage import get_storage
 from .media_work import (
     TRANSCODE_SHARE,
@@ -41,6 +41,7 @@ from .media_work import (
     fetch_source,
     remove,
     require_space,
+    upload_files,
     upload_package,
 )
 
@@ -112,6 +113,7 @@ def process_asset(asset_id: int) -> str:
 
 
 def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, work: Path) -> str:
+    from ..adapters.media.audio import transcode_audio_track
     from ..adapters.media.hls import HlsTranscoder
     from ..adapters.media.ladder import choose_renditions
     from ..adapters.media.probe import probe
@@ -136,6 +138,7 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
     if asset is None:
         raise LeaseLost()
     pipeline.start_transcoding(asset, info, renditions)
+    is_feature = asset.kind == AssetKind.FEATURE
     db.session.commit()
     log.info(
         "Asset %s: %.1fs %sx%s, encoding %s",
@@ -163,6 +166,27 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
         probe_result=info,
     )
     lease.check()
+    # Every audio track after the first (which the video renditions carry) becomes an
+    # alternate audio rendition: dubbed versions, audio description, commentary.
+    audio_playlists: dict[int, str] = {}
+    audio_segments: list[str] = []
+    for track in info.audio_tracks[1:] if is_feature else ():
+        playlist, segments = transcode_audio_track(
+            source,
+            track.index,
+            out,
+            segment_seconds=conf.segment_seconds,
+            ffmpeg_path=conf.ffmpeg_path,
+            timeout=conf.timeout_for(info.duration),
+            should_cancel=lease.lost.is_set,
+        )
+        lease.check()
+        audio_playlists[track.index] = playlist
+        audio_segments.extend(segments)
+    if audio_playlists:
+        upload_files(
+            storage, out, job.prefix, audio_segments, list(audio_playlists.values()), lease
+        )
     upload_share = 100 - TRANSCODE_SHARE - 1  # 100 is for when the asset is ready
 
     def uploaded(sent: int, total: int) -> None:
@@ -174,6 +198,12 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
     finished = pipeline.finish_asset(asset, job.attempt, job.prefix, result) if asset else None
     if finished is None:
         raise LeaseLost()
+    if is_feature and finished.asset.status == AssetStatus.READY:
+        audio.record_tracks(
+            finished.asset,
+            info.audio_tracks,
+            {index: job.prefix + playlist for index, playlist in audio_playlists.items()},
+        )
     replaced = [(old.id, pipeline.hls_prefix(old), old.source_key) for old in finished.replaced]
     status = finished.asset.status
     db.session.commit()

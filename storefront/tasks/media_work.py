@@ -282,6 +282,29 @@ def upload_package(
     send(result.master_playlist, PLAYLIST_TYPE)
 
 
+def upload_files(
+    storage: Storage,
+    out: Path,
+    prefix: str,
+    segments: list[str],
+    playlists: list[str],
+    lease: Lease,
+) -> None:
+    """Upload extra files of the package (alternate audio): segments before playlists."""
+
+    def send(relative: str, content_type: str) -> None:
+        lease.check()
+        storage.upload_from(out / relative, prefix + relative, content_type)
+
+    pool = ThreadPoolExecutor(max_workers=UPLOAD_THREADS, thread_name_prefix="hls-upload")
+    try:
+        list(pool.map(lambda seg: send(seg, SEGMENT_TYPE), segments))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    for playlist in playlists:
+        send(playlist, PLAYLIST_TYPE)
+
+
 def remove(path: Path | None) -> None:
     if path is not None and path.exists():
         shutil.rmtree(path, ignore_errors=True)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
+from ..i18n import browser_locale
 from ..security import is_safe_next, sign_in, sign_out
 from ..services import ServiceError
 from ..services.accounts import users as accounts_service
@@ -38,7 +39,7 @@ def signup() -> ResponseReturnValue:
                 form.email.data,
                 form.password.data,
                 form.display_name.data or "",
-                locale=request.accept_languages.best_match(current_app.config["LANGUAGES"]),
+                locale=browser_locale(current_app.config["LANGUAGES"]),
             )
         except ServiceError as exc:
             form.password.errors.append(str(exc))

@@ -36,9 +36,11 @@ from ..countries import country_choices
 from ..i18n import current_locale
 from ..models import Offer, OfferKind, TerritoryMode, Title
 from ..regions import REGIONS, expand
+from ..services import ServiceError
+from ..services.catalog import price_suggestions
 from ..services.catalog.offers import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, OfferPlan, OffersPlan
 from ..services.catalog.offers import TerritoryPlan as RulePlan
-from ..services.catalog.pricing import currency_choices
+from ..services.catalog.pricing import currency_choices, parse_price
 
 SPARE_ROWS = 2
 _INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -158,6 +160,35 @@ class OffersForm(FlaskForm):
             for row in offer.rules:
                 row.form.country.choices = [("", "—"), *countries]
                 row.form.currency.choices = currencies
+
+    def suggest_prices(self, kind: OfferKind, rates: dict) -> int:
+        """Fill the offer's country rows with prices converted from its own price (rows
+        the studio already priced are left alone); returns how many rows were filled."""
+        form = self.rent.form if kind == OfferKind.RENT else self.buy.form
+        currency = (form.currency.data or "").upper()
+        try:
+            amount = parse_price(form.price.data, currency)
+        except ServiceError:
+            return 0
+        rows = {row.form.country.data: row.form for row in form.rules if row.form.country.data}
+        wanted = set(c.strip().upper() for c in form.countries.data or [] if c.strip())
+        wanted |= expand(form.groups.data or [])
+        filled = 0
+        for country in sorted(wanted | set(rows)):
+            row = rows.get(country)
+            if row is not None and (row.price.data or "").strip():
+                continue
+            found = price_suggestions.suggest(amount, currency, country, rates)
+            if found is None:
+                continue
+            local_amount, local_currency = found
+            if row is None:
+                row = form.rules.append_entry().form
+                row.country.data = country
+            row.price.data = money.to_input_string(local_amount, local_currency)
+            row.currency.data = local_currency
+            filled += 1
+        return filled
 
     def to_plan(self) -> OffersPlan:
         """What the filmmaker asked for (group shortcuts expanded, blank rows dropped)."""

@@ -25,7 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..public_urls import public_url_for
-from ..services.catalog import catalogue, sharing
+from ..services.catalog import catalogue, sharing, title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
@@ -57,20 +57,29 @@ def _grid(studio_id: int | None) -> Markup:
     """The filters and the grid of cards for this request's query and viewer.
 
     The listing (titles, availability, poster links) is the same for every viewer in a
-    country: viewers share it for up to LISTING_SECONDS. What is the viewer's own (which
+    country: viewers share it for up to LISTING_SECONDS. Titles are named in the
+    viewer's language. What is the viewer's own (which
     films they hold, their session, the rendering) is worked out on every request.
     """
-    query = catalogue.parse_query(request.args, studio_id=studio_id)
+    locale = current_locale()
+    query = catalogue.parse_query(request.args, studio_id=studio_id, locale=locale)
     country = viewer_country()
     seconds = min(LISTING_SECONDS, current_app.config.get("CATALOGUE_CACHE_SECONDS", 0))
 
     def listing() -> tuple[catalogue.CataloguePage, dict[str, str]]:
         shared = catalogue.browse(
-            query, country, utcnow(), totals=_page_cache(), totals_seconds=seconds
+            query,
+            country,
+            utcnow(),
+            totals=_page_cache(),
+            totals_seconds=seconds,
+            locale=locale,
         )
         return shared, _signed([c.poster_key for c in shared.cards if c.poster_key])
 
-    page, poster_urls = _page_cache().get_or_make(("listing", query, country), listing, seconds)
+    page, poster_urls = _page_cache().get_or_make(
+        ("listing", query, country, locale), listing, seconds
+    )
     if current_user.is_authenticated:
         owned = catalogue.owned_title_ids(current_user.id, [c.id for c in page.cards])
         page = replace(page, owned=owned)
@@ -162,6 +171,7 @@ def title(slug: str) -> ResponseReturnValue:
     return render_template(
         "store/title.html",
         title=film,
+        shown=title_texts.shown_text(film, current_locale()),
         availability=availability_for(film, country, now),
         country=country,
         facets=facets,

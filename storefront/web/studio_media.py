@@ -16,6 +16,7 @@ from ..languages import language_name
 from ..models import (
     AssetKind,
     AssetStatus,
+    AudioTrack,
     ImageKind,
     MediaAsset,
     SubtitleTrack,
@@ -28,11 +29,12 @@ from ..security import title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
 from ..services.catalog import titles as titles_service
+from ..services.media import audio as audio_service
 from ..services.media import images as images_service
 from ..services.media import pipeline
 from ..services.media import subtitles as subtitles_service
 from .request_guards import accepts_files
-from .title_forms import ImageForm, SubtitleForm
+from .title_forms import AudioTrackForm, ImageForm, SubtitleForm
 
 bp = Blueprint("studio_media", __name__, url_prefix="/studio")
 
@@ -90,6 +92,9 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
         posters=images_service.images_of(title, ImageKind.POSTER),
         stills=images_service.images_of(title, ImageKind.STILL),
         tracks=subtitles_service.tracks_of(title),
+        audio_tracks=audio_service.current_tracks(title.id),
+        audio_form=AudioTrackForm,
+        audio_kind_labels=audio_service.AUDIO_KIND_LABELS,
         image_form=image_form or ImageForm(),
         subtitle_form=subtitle_form or SubtitleForm(),
     ), status
@@ -116,7 +121,7 @@ def media_status(slug: str, title_id: int) -> ResponseReturnValue:
     )
 
 
-_Owned = TypeVar("_Owned", TitleImage, SubtitleTrack)
+_Owned = TypeVar("_Owned", TitleImage, SubtitleTrack, AudioTrack)
 
 
 def _of_title(model: type[_Owned], ident: int, title: Title) -> _Owned:
@@ -183,6 +188,27 @@ def add_subtitles(slug: str, title_id: int) -> ResponseReturnValue:
             )
             return redirect(url_for("studio_media.media", slug=slug, title_id=title.id))
     return _render(title, studio, subtitle_form=form, status=400)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/audio/<int:track_id>")
+@login_required
+def label_audio(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
+    """The studio says what an audio track is (language, kind, name in the player)."""
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    track = _of_title(AudioTrack, track_id, title)
+    form = AudioTrackForm(prefix=f"audio-{track.id}")
+    if form.validate_on_submit():
+        try:
+            audio_service.label_track(
+                track, form.language.data or "", form.kind.data or "", form.label.data or ""
+            )
+        except ServiceError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("The audio track is saved."), "success")
+    else:
+        flash(_("Nothing was saved. Fix the fields marked below and save again."), "error")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
 
 
 @bp.post("/<slug>/titles/<int:title_id>/subtitles/<int:track_id>/delete")

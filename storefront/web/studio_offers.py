@@ -10,11 +10,12 @@ from flask_login import login_required
 from ..countries import country_name
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Studio, Title, utcnow
+from ..models import OfferKind, Studio, Title, utcnow
 from ..regions import REGIONS_BY_KEY
 from ..security import studio_or_404
 from ..services.accounts.permissions import Action
 from ..services.catalog import offers as offers_service
+from ..services.catalog import price_suggestions
 from ..services.catalog.offer_summary import summarize
 from .offer_forms import SPARE_ROWS, OffersForm, initial_data
 
@@ -39,8 +40,29 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         form = OffersForm()
         more = request.form.get("more_rows")  # "rent" or "buy": more empty rows, no saving
+        suggest = request.form.get("suggest_prices")  # "rent" or "buy": fill rows, no saving
         if more in ("rent", "buy"):
             form.fill_choices(SPARE_ROWS + 3)
+        elif suggest in ("rent", "buy"):
+            filled = form.suggest_prices(OfferKind(suggest), price_suggestions.exchange_rates())
+            form.fill_choices(SPARE_ROWS)
+            if filled:
+                flash(
+                    _(
+                        "Suggested prices are filled in for %(count)d countries. Check and "
+                        "edit them, then save: nothing is charged at a price you have not saved.",
+                        count=filled,
+                    ),
+                    "info",
+                )
+            else:
+                flash(
+                    _(
+                        "No price could be suggested: enter the offer's price and currency, "
+                        "and choose the countries (or add rows for them) first."
+                    ),
+                    "error",
+                )
         else:
             form.validate()
             plan = form.to_plan()
@@ -57,7 +79,12 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
         form.fill_choices()
     summary = summarize(title, utcnow())
     return render_template(
-        "studio/offers/edit.html", studio=studio, title=title, form=form, summary=summary
+        "studio/offers/edit.html",
+        studio=studio,
+        title=title,
+        form=form,
+        summary=summary,
+        can_suggest=bool(price_suggestions.exchange_rates()),
     ), status
 
 

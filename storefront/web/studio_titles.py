@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..extensions import db
 from ..genres import genre_label
+from ..i18n import current_locale
+from ..languages import language_name
 from ..models import Order, Studio, Title
 from ..public_urls import public_url_for
 from ..security import studio_or_404, title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
-from ..services.catalog import sharing
+from ..services.catalog import sharing, title_texts
 from ..services.catalog import titles as titles_service
-from .title_forms import TitleForm
+from .title_forms import TitleForm, TitleTextForm
 
 bp = Blueprint("studio_titles", __name__, url_prefix="/studio")
 
@@ -35,10 +37,22 @@ def title_status_label(title: Title) -> str:
 bp.add_app_template_filter(genre_label, "genre_label")
 
 
-def _render_form(form: TitleForm, studio: Studio, title: Title | None, status: int):
+def _language(code: str) -> str:
+    return language_name(code, current_locale())
+
+
+def _render_form(
+    form: TitleForm,
+    studio: Studio,
+    title: Title | None,
+    status: int,
+    text_form: TitleTextForm | None = None,
+):
     return render_template(
         "studio/titles/details.html" if title else "studio/titles/new.html",
         form=form,
+        text_form=text_form or TitleTextForm(formdata=None, prefix="text"),
+        texts=title_texts.texts_of(title) if title else [],
         studio=studio,
         title=title,
         actions=titles_service.allowed_actions(title) if title else [],
@@ -85,6 +99,48 @@ def details(slug: str, title_id: int) -> ResponseReturnValue:
             flash(_("The details are saved."), "success")
             return redirect(url_for("studio_titles.details", slug=slug, title_id=title.id))
     return _render_form(form, studio, title, 400 if request.method == "POST" else 200)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/texts")
+@login_required
+def save_text(slug: str, title_id: int) -> ResponseReturnValue:
+    """Add or replace the title's name, tagline and synopsis in one more language."""
+    studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    text_form = TitleTextForm(prefix="text")
+    if text_form.validate_on_submit():
+        try:
+            text = title_texts.save_text(
+                title,
+                text_form.language.data or "",
+                text_form.name.data or "",
+                text_form.tagline.data or "",
+                text_form.synopsis.data or "",
+            )
+        except title_texts.TextInvalid as exc:
+            text_form.show_errors(exc.errors)
+        else:
+            flash(
+                _("The texts in %(language)s are saved.", language=_language(text.language)),
+                "success",
+            )
+            return redirect(
+                url_for("studio_titles.details", slug=slug, title_id=title.id) + "#translations"
+            )
+    form = TitleForm(formdata=None)
+    form.fill_from(titles_service.data_of(title))
+    return _render_form(form, studio, title, 400, text_form=text_form)
+
+
+@bp.post("/<slug>/titles/<int:title_id>/texts/<language>/delete")
+@login_required
+def delete_text(slug: str, title_id: int, language: str) -> ResponseReturnValue:
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    if not title_texts.delete_text(title, language):
+        abort(404)
+    flash(_("The texts in %(language)s are deleted.", language=_language(language)), "success")
+    return redirect(
+        url_for("studio_titles.details", slug=slug, title_id=title.id) + "#translations"
+    )
 
 
 @bp.post("/<slug>/titles/<int:title_id>/status")

@@ -20,7 +20,7 @@ from ..countries import country_choices
 from ..genres import genre_choices
 from ..i18n import current_locale
 from ..languages import language_choices
-from ..models import CreditRole, ImageKind, SubtitleKind
+from ..models import AudioKind, CreditRole, ImageKind, SubtitleKind
 from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
 
 # Form field name for each credit role, and its label.
@@ -50,7 +50,11 @@ class MultiCheckboxField(SelectMultipleField):
 class TitleForm(FlaskForm):
     name = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     original_name = StringField(_l("Original title"), validators=[Optional(), Length(max=200)])
+    tagline = StringField(_l("Tagline"), validators=[Optional(), Length(max=255)])
     synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), Length(max=5000)])
+    text_language = SelectField(
+        _l("Language of this text"), choices=[], default="", validate_choice=False
+    )
     year = IntegerField(_l("Year"), validators=[Optional()])
     genres = MultiCheckboxField(_l("Genres"), choices=[])
     languages = SelectMultipleField(_l("Spoken languages"), choices=[])
@@ -78,6 +82,7 @@ class TitleForm(FlaskForm):
         locale = _locale()
         self.genres.choices = genre_choices()
         self.languages.choices = language_choices(locale)
+        self.text_language.choices = [("", _l("Not said")), *language_choices(locale)]
         self.countries.choices = country_choices(locale)
         for field in (self.languages, self.countries):
             field.render_kw = {"size": 8}
@@ -87,6 +92,8 @@ class TitleForm(FlaskForm):
             name=self.name.data or "",
             original_name=self.original_name.data or "",
             synopsis=self.synopsis.data or "",
+            tagline=self.tagline.data or "",
+            text_language=self.text_language.data or "",
             year=self.year.data,
             genres=list(self.genres.data or []),
             languages=list(self.languages.data or []),
@@ -101,7 +108,15 @@ class TitleForm(FlaskForm):
         )
 
     def fill_from(self, data: TitleData) -> None:
-        for name in ("name", "original_name", "synopsis", "year", "content_advisory"):
+        for name in (
+            "name",
+            "original_name",
+            "tagline",
+            "synopsis",
+            "text_language",
+            "year",
+            "content_advisory",
+        ):
             getattr(self, name).data = getattr(data, name)
         self.genres.data = data.genres
         self.languages.data = data.languages
@@ -124,6 +139,24 @@ class TitleForm(FlaskForm):
                 field.errors = [*field.errors, message]
 
 
+class TitleTextForm(FlaskForm):
+    """The title, tagline and synopsis in one more language."""
+
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    name = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    tagline = StringField(_l("Tagline"), validators=[Optional(), Length(max=255)])
+    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices(_locale())
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name, message in errors.items():
+            field = getattr(self, name)
+            field.errors = [*field.errors, message]
+
+
 class ImageForm(FlaskForm):
     # Ids of their own: the media page holds this form and SubtitleForm, both with a "kind".
     kind = SelectField(
@@ -141,6 +174,27 @@ class ImageForm(FlaskForm):
     )
 
 
+class AudioTrackForm(FlaskForm):
+    """What an audio track of the film is: its language, kind and name in the player."""
+
+    language = SelectField(_l("Language"), choices=[], validate_choice=False)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice(AudioKind.MAIN.value, _l("Original soundtrack")),
+            SelectChoice(AudioKind.DUBBED.value, _l("Dubbed")),
+            SelectChoice(AudioKind.COMMENTARY.value, _l("Commentary")),
+            SelectChoice(AudioKind.DESCRIPTION.value, _l("Audio description (for blind viewers)")),
+        ],
+        validate_choice=False,
+    )
+    label = StringField(_l("Label shown in the player"), validators=[Optional(), Length(max=80)])
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.language.choices = [("", "—"), *language_choices(_locale())]
+
+
 class SubtitleForm(FlaskForm):
     language = SelectField(_l("Language"), choices=[], validators=[DataRequired()])
     kind = SelectField(
@@ -150,6 +204,10 @@ class SubtitleForm(FlaskForm):
             SelectChoice(SubtitleKind.SUBTITLES.value, _l("Subtitles (dialogue only)")),
             SelectChoice(
                 SubtitleKind.CAPTIONS.value, _l("Captions (dialogue and sounds, for deaf viewers)")
+            ),
+            SelectChoice(
+                SubtitleKind.FORCED.value,
+                _l("Forced (only foreign dialogue and on-screen text, shown to everyone)"),
             ),
         ],
     )

@@ -26,8 +26,19 @@ from flask_login import current_user, login_required
 
 from ..caching import ProcessCache
 from ..extensions import db
-from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
+from ..i18n import current_locale
+from ..models import (
+    AssetStatus,
+    AudioTrack,
+    MediaAsset,
+    PlaybackSession,
+    Rendition,
+    Title,
+    utcnow,
+)
+from ..services.catalog import title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES
+from ..services.media import audio as audio_service
 from ..services.media import playlists, subtitle_sync
 from ..services.watching import library as library_service
 from ..services.watching import playback
@@ -112,14 +123,19 @@ def library() -> ResponseReturnValue:
 def title(slug: str) -> ResponseReturnValue:
     film = _title_or_404(slug)
     refusal = None
+    portable_from = None
+    country = viewer_country()
     try:
-        playback.check(current_user, film, viewer_country(), utcnow())
+        portable_from = playback.check(current_user, film, country, utcnow()).portable_from
     except PlaybackRefused as exc:
         refusal = exc
     return render_template(
         "watch/player.html",
         title=film,
+        shown=title_texts.shown_text(film, current_locale()),
         refusal=refusal,
+        portable_from=portable_from,
+        country=country,
         rent_again=refusal is not None and refusal.code in RENT_AGAIN,
     ), (403 if refusal else 200)
 
@@ -248,6 +264,8 @@ def master(token: str) -> ResponseReturnValue:
     except PlaybackRefused as exc:
         return _refused_text(exc)
     tracks = library_service.subtitle_tracks(film.id) if claims.kind == "f" else []
+    sounds = audio_service.tracks_of_asset(asset.id) if claims.kind == "f" else []
+    locale = current_locale()
     text = playlists.master_playlist(
         _storage(),
         asset,
@@ -255,6 +273,14 @@ def master(token: str) -> ResponseReturnValue:
         tracks,
         lambda r: url_for("watch.variant", token=token, rendition_id=r.id),
         lambda t: url_for("watch.subtitles", token=token, track_id=t.id),
+        [
+            playlists.AudioRendition(
+                track,
+                audio_service.display_name(track, locale),
+                None if track.muxed else url_for("watch.audio", token=token, track_id=track.id),
+            )
+            for track in sounds
+        ],
     )
     return _playlist_response(text)
 
@@ -278,6 +304,28 @@ def variant(token: str, rendition_id: int) -> ResponseReturnValue:
         cdn=current_app.extensions.get("cdn"),
         viewer=f"s{stream.id}" if stream is not None else "trailer",
     )
+    _hold_slot_while_links_work(seconds)
+    return _playlist_response(text)
+
+
+@bp.get("/watch/play/<token>/a/<int:track_id>.m3u8")
+def audio(token: str, track_id: int) -> ResponseReturnValue:
+    """An alternate audio track's playlist, its segments signed like the video's."""
+    try:
+        claims, _film, asset = _authorise(token)
+    except PlaybackRefused as exc:
+        return _refused_text(exc)
+    track = db.session.get(AudioTrack, track_id)
+    if (
+        track is None
+        or claims.kind != "f"
+        or track.asset_id != asset.id
+        or track.status != AssetStatus.READY
+        or not track.playlist_key
+    ):
+        abort(404)
+    seconds = current_app.config["SEGMENT_URL_SECONDS"]
+    text = playlists.variant_playlist(_storage(), _playlist_cache(), track, seconds)
     _hold_slot_while_links_work(seconds)
     return _playlist_response(text)
 

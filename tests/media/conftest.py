@@ -104,3 +104,24 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Clips:
         mkv_half=cut_in_half(mkv, d / "mkv_half.mkv"),
         ts_half=cut_in_half(ts, d / "ts_half.ts"),
     )
+
+
+def tone_at(frequency: int, seconds: float = 4) -> list[str]:
+    return ["-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}"]
+
+
+@pytest.fixture(scope="session")
+def three_voices(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4 s of video with English, French (dubbed) and English audio description tracks."""
+    path = tmp_path_factory.mktemp("voices") / "three_voices.mkv"
+    ffmpeg(
+        *video(4, "640x360"), *tone_at(440), *tone_at(660), *tone_at(880),
+        "-map", "0:v", "-map", "1:a", "-map", "2:a", "-map", "3:a",
+        *FAST_H264, *STEREO_AAC,
+        "-metadata:s:a:0", "language=eng",
+        "-metadata:s:a:1", "language=fra", "-metadata:s:a:1", "title=Version française",
+        "-metadata:s:a:2", "language=eng", "-metadata:s:a:2", "title=Audio description",
+        "-disposition:a:2", "visual_impaired",
+        "-shortest", str(path),
+    )  # fmt: skip
+    return path

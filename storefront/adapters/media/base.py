@@ -83,6 +83,8 @@ class AudioTrack:
     codec: str
     channels: int
     language: str | None  # ISO 639 code from the container, None when absent or "und"
+    title: str = ""  # the container's title (or handler name) of the stream, if any
+    role: str = ""  # from the stream's disposition: "description", "commentary", "dub" or ""
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,8 @@ def _inspect(container: av.container.InputContainer, file: Path, size: int) -> P
             codec=s.codec_context.name,
             channels=s.codec_context.channels,
             language=_language(s.metadata.get("language")),
+            title=str(s.metadata.get("title") or "")[:80],
+            role=_audio_role(s),
         )
         for s in container.streams.audio
     )
@@ -215,6 +217,24 @@ def _check_tail(container: av.container.InputContainer, duration: float) -> None
         raise ProbeError("truncated", detail=f"reading near the end: {exc}") from exc
     found = "no packets" if latest is None else f"last packet at {latest:.3f}s"
     raise ProbeError("truncated", detail=f"{found} near the end; header says {end:.3f}s")
+
+
+def _audio_role(stream: object) -> str:
+    """What the container says an audio stream is for (its disposition flags)."""
+    flags = getattr(stream, "disposition", None)
+    if flags is None:
+        return ""
+    names = {
+        "visual_impaired": "description",
+        "descriptions": "description",
+        "comment": "commentary",
+        "dub": "dub",
+    }
+    for flag, role in names.items():
+        member = getattr(type(flags), flag, None)
+        if member is not None and flags & member:
+            return role
+    return ""
 
 
 def _language(value: str | None) -> str | None:

@@ -32,9 +32,11 @@ from ...models import (
     TitleFacet,
     TitleImage,
     TitleStatus,
+    TitleText,
 )
 from ..media.images import POSTER_CARD_WIDTH, pick_size
 from .availability import Availability, availability_for_titles, has_admitting_offer
+from .title_texts import shown_names
 
 PAGE_SIZE = 48
 SORTS = ("newest", "az")
@@ -85,6 +87,8 @@ class CatalogueQuery:
     subtitle: str = ""
     country: str = ""
     available: bool = False
+    # "Subtitles or audio in my language": the viewer's interface language, when asked for.
+    my_language: str = ""
     sort: str = "newest"
     page: int = 1
     studio_id: int | None = None
@@ -98,6 +102,7 @@ class CatalogueQuery:
             "subtitle": self.subtitle,
             "country": self.country,
             "available": "1" if self.available else "",
+            "mine": "1" if self.my_language else "",
             "sort": self.sort if self.sort != "newest" else "",
             "page": self.page if self.page != 1 else "",
         }
@@ -105,8 +110,11 @@ class CatalogueQuery:
         return {k: v for k, v in values.items() if v not in ("", None)}
 
 
-def parse_query(args: Any, studio_id: int | None = None) -> CatalogueQuery:
-    """Lenient parsing: unknown or malformed values fall back to defaults, never an error."""
+def parse_query(args: Any, studio_id: int | None = None, locale: str = "") -> CatalogueQuery:
+    """Lenient parsing: unknown or malformed values fall back to defaults, never an error.
+
+    ``locale`` is the viewer's interface language, used by the "in my language" filter.
+    """
 
     def text(name: str, limit: int = 40) -> str:
         return str(args.get(name, "") or "").strip()[:limit]
@@ -123,10 +131,37 @@ def parse_query(args: Any, studio_id: int | None = None) -> CatalogueQuery:
         subtitle=text("subtitle").lower(),
         country=text("country").upper(),
         available=text("available") in {"1", "on", "true", "yes"},
+        my_language=language_of(locale) if text("mine") in {"1", "on", "true", "yes"} else "",
         sort=sort if sort in SORTS else "newest",
         page=page,
         studio_id=studio_id,
     )
+
+
+def language_of(locale: str) -> str:
+    """The ISO 639-1 language of a locale ("nb_NO" -> "nb")."""
+    return (locale or "").replace("-", "_").split("_")[0].lower()
+
+
+def in_language(language: str) -> sa.ColumnElement[bool]:
+    """Titles a viewer of ``language`` can follow: subtitles, an audio track or the spoken
+    language in it."""
+    return sa.or_(
+        Title.id.in_(sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language == language)),
+        Title.id.in_(
+            sa.select(TitleFacet.title_id).where(
+                TitleFacet.kind == FacetKind.LANGUAGE, TitleFacet.value == language
+            )
+        ),
+        *_audio_in_language(language),
+    )
+
+
+def _audio_in_language(language: str) -> list[sa.ColumnElement[bool]]:
+    """Ready audio tracks count too (alternate dubbed or described audio)."""
+    from ..media.audio import titles_with_audio_in
+
+    return [Title.id.in_(titles_with_audio_in(language))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +229,17 @@ def _filtered(
                 sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language == query.subtitle)
             )
         )
+    if query.my_language:
+        stmt = stmt.where(in_language(query.my_language))
     if query.q:
         pattern = query.q.lower()
         people = sa.select(TitleCredit.title_id).where(
             TitleCredit.role.in_([CreditRole.DIRECTOR, CreditRole.CAST]),
             fold(TitleCredit.name).contains(pattern, autoescape=True),
+        )
+        # A film is found by any of its titles, in whatever language the studio gave them.
+        translated = sa.select(TitleText.title_id).where(
+            fold(TitleText.name).contains(pattern, autoescape=True)
         )
         stmt = stmt.where(
             sa.or_(
@@ -206,6 +247,7 @@ def _filtered(
                 fold(Title.original_name).contains(pattern, autoescape=True),
                 fold(Title.synopsis).contains(pattern, autoescape=True),
                 Title.id.in_(people),
+                Title.id.in_(translated),
             )
         )
     return stmt
@@ -224,8 +266,10 @@ def browse(
     user_id: int | None = None,
     totals: ProcessCache | None = None,
     totals_seconds: float = 0,
+    locale: str = "",
 ) -> CataloguePage:
-    """One page of the catalogue for a viewer in ``country`` at time ``at``.
+    """One page of the catalogue for a viewer in ``country`` at time ``at``, each title
+    named in ``locale`` where the studio gave a translation.
 
     The number of matching titles is the same for every viewer and costs a scan of them
     all: with ``totals`` it is shared ``totals_seconds`` per filter set, while the page's
@@ -251,8 +295,17 @@ def browse(
         has_next = offset + len(rows) < (total or 0)
         availability = availability_for_titles(rows, country, at)
     posters = poster_keys([r.id for r in rows], width=POSTER_CARD_WIDTH)
+    names = shown_names([r.id for r in rows], locale) if locale else {}
     cards = [
-        Card(r.id, r.slug, r.name, r.year, r.studio_name, posters.get(r.id), availability[r.id])
+        Card(
+            r.id,
+            r.slug,
+            names.get(r.id, r.name),
+            r.year,
+            r.studio_name,
+            posters.get(r.id),
+            availability[r.id],
+        )
         for r in rows
     ]
     owned = owned_title_ids(user_id, [r.id for r in rows]) if user_id else set()

@@ -78,6 +78,8 @@ class TitleData:
     name: str
     original_name: str = ""
     synopsis: str = ""
+    tagline: str = ""
+    text_language: str = ""
     year: int | None = None
     genres: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
@@ -110,6 +112,10 @@ def validate(data: TitleData) -> dict[str, str]:
         errors["original_name"] = _("Use at most %(max)d characters.", max=200)
     if len(data.synopsis) > 5000:
         errors["synopsis"] = _("Use at most %(max)d characters.", max=5000)
+    if len(data.tagline.strip()) > 255:
+        errors["tagline"] = _("Use at most %(max)d characters.", max=255)
+    if data.text_language and not is_language(data.text_language):
+        errors["text_language"] = _("Choose a language from the list.")
     if len(data.content_advisory.strip()) > 255:
         errors["content_advisory"] = _("Use at most %(max)d characters.", max=255)
     last_year = date.today().year + 5
@@ -153,6 +159,8 @@ def _apply(title: Title, data: TitleData) -> None:
     title.name = data.name.strip()
     title.original_name = data.original_name.strip()
     title.synopsis = data.synopsis.strip()
+    title.tagline = data.tagline.strip()
+    title.text_language = data.text_language.lower()
     title.year = data.year
     title.content_advisory = data.content_advisory.strip()
     title.festival_selections = _clean_list(data.festival_selections)
@@ -205,6 +213,8 @@ def data_of(title: Title) -> TitleData:
         name=title.name,
         original_name=title.original_name,
         synopsis=title.synopsis,
+        tagline=title.tagline,
+        text_language=title.text_language,
         year=title.year,
         genres=facets[FacetKind.GENRE],
         languages=facets[FacetKind.LANGUAGE],

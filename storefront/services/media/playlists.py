@@ -20,12 +20,21 @@ from dataclasses import dataclass
 from ...adapters.storage import Storage
 from ...adapters.storage.cdn import SecureLinkSigner
 from ...caching import ProcessCache
-from ...models import AssetStatus, MediaAsset, Rendition, SubtitleKind, SubtitleTrack
+from ...models import (
+    AssetStatus,
+    AudioKind,
+    AudioTrack,
+    MediaAsset,
+    Rendition,
+    SubtitleKind,
+    SubtitleTrack,
+)
 
 MIME = "application/vnd.apple.mpegurl"
 _URI_ATTR = re.compile(r'URI="([^"]*)"')
 _EXTINF = re.compile(r"#EXTINF:([0-9.]+)")
 SUBTITLE_GROUP = "subs"
+AUDIO_GROUP = "aud"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +94,11 @@ def parse_media_playlist(text: str, playlist_key: str) -> ParsedPlaylist:
     return ParsedPlaylist(tuple(chunks), tuple(keys), duration)
 
 
-def parsed_rendition(storage: Storage, cache: ProcessCache, rendition: Rendition) -> ParsedPlaylist:
-    """The rendition's stored playlist, parsed (once per process and version)."""
+def parsed_rendition(
+    storage: Storage, cache: ProcessCache, rendition: Rendition | AudioTrack
+) -> ParsedPlaylist:
+    """A rendition's (or alternate audio track's) stored playlist, parsed once per process
+    and version."""
     key = rendition.playlist_key
     if not key:
         raise LookupError("rendition has no playlist")
@@ -100,7 +112,7 @@ def parsed_rendition(storage: Storage, cache: ProcessCache, rendition: Rendition
 def variant_playlist(
     storage: Storage,
     cache: ProcessCache,
-    rendition: Rendition,
+    rendition: Rendition | AudioTrack,
     expires_in: int,
     cdn: SecureLinkSigner | None = None,
     viewer: str = "",
@@ -139,9 +151,11 @@ def master_playlist(
     tracks: Sequence[SubtitleTrack],
     variant_url: Callable[[Rendition], str],
     subtitle_url: Callable[[SubtitleTrack], str],
+    audio: Sequence[AudioRendition] = (),
 ) -> str:
     """The stored master playlist with its variants pointing at the app (which re-checks the
-    viewer on every fetch) and the subtitle tracks added as a subtitle group."""
+    viewer on every fetch), the subtitle tracks added as a subtitle group and, when the film
+    has more than one audio track, every track as an alternate audio rendition."""
     by_key = {r.playlist_key: r for r in renditions}
     variants: list[tuple[str, Rendition]] = []
     stored = ""
@@ -166,7 +180,11 @@ def master_playlist(
                 (f"#EXT-X-STREAM-INF:BANDWIDTH={r.bandwidth},RESOLUTION={r.width}x{r.height}", r)
             )
     lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    with_audio = len(audio) > 1
+    if with_audio:
+        lines.extend(audio_media_lines(audio))
     for track in tracks:
+        forced = track.kind == SubtitleKind.FORCED
         attrs = [
             "TYPE=SUBTITLES",
             f'GROUP-ID="{SUBTITLE_GROUP}"',
@@ -174,7 +192,7 @@ def master_playlist(
             f'LANGUAGE="{quoted_string(track.language)}"',
             "DEFAULT=NO",
             "AUTOSELECT=YES",
-            "FORCED=NO",
+            f"FORCED={'YES' if forced else 'NO'}",
         ]
         if track.kind == SubtitleKind.CAPTIONS:
             attrs.append(
@@ -184,11 +202,47 @@ def master_playlist(
         attrs.append(f'URI="{quoted_string(uri_line(subtitle_url(track)))}"')
         lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
     for inf, rendition in variants:
+        if with_audio:
+            inf += f',AUDIO="{AUDIO_GROUP}"'
         if tracks:
             inf += f',SUBTITLES="{SUBTITLE_GROUP}"'
         lines.append(inf)
         lines.append(uri_line(variant_url(rendition)))
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class AudioRendition:
+    """An audio track as the master playlist offers it: its name, and its playlist's URL
+    (None for the track muxed into the video renditions)."""
+
+    track: AudioTrack
+    name: str
+    url: str | None
+
+
+def audio_media_lines(audio: Sequence[AudioRendition]) -> list[str]:
+    """``EXT-X-MEDIA TYPE=AUDIO`` per track; the muxed track (no URI, RFC 8216 4.3.4.1) is the
+    default, audio description carries the accessibility characteristic players look for."""
+    default = next((a for a in audio if a.url is None), audio[0])
+    lines = []
+    for item in audio:
+        track = item.track
+        attrs = [
+            "TYPE=AUDIO",
+            f'GROUP-ID="{AUDIO_GROUP}"',
+            f'NAME="{quoted_string(item.name)}"',
+        ]
+        if track.language:
+            attrs.append(f'LANGUAGE="{quoted_string(track.language)}"')
+        attrs.append(f"DEFAULT={'YES' if item is default else 'NO'}")
+        attrs.append("AUTOSELECT=YES")
+        if track.kind == AudioKind.DESCRIPTION:
+            attrs.append('CHARACTERISTICS="public.accessibility.describes-video"')
+        if item.url is not None:
+            attrs.append(f'URI="{quoted_string(uri_line(item.url))}"')
+        lines.append("#EXT-X-MEDIA:" + ",".join(attrs))
+    return lines
 
 
 def subtitle_playlist(url: str, duration: float) -> str:

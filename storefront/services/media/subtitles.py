@@ -24,7 +24,12 @@ def default_label(language: str, kind: SubtitleKind) -> str:
     except (UnknownLocaleError, ValueError):
         name = ""
     name = name[:1].upper() + name[1:] if name else language_name(language, "en")
-    return f"{name} [CC]" if kind == SubtitleKind.CAPTIONS else name
+    if kind == SubtitleKind.CAPTIONS:
+        return f"{name} [CC]"
+    if kind == SubtitleKind.FORCED:
+        forced = _("forced")
+        return f"{name} ({forced})"
+    return name
 
 
 def tracks_of(title: Title) -> list[SubtitleTrack]:

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from ...adapters.payments import PaymentGateway
+from ...countries import is_country
 from ...extensions import db
 from ...jobs import defer
 from ...models import Order, OrderStatus
@@ -42,6 +43,14 @@ def _mismatch(order: Order, session: Obj) -> str | None:
             f"{order.amount} {order.currency.upper()}"
         )
     return None
+
+
+def billing_country(session: Obj) -> str | None:
+    """The country of the payer's billing address, if the payment gives a real one."""
+    details = session.get("customer_details") or {}
+    address = details.get("address") or {} if isinstance(details, dict) else {}
+    code = str(address.get("country") or "").upper() if isinstance(address, dict) else ""
+    return code if is_country(code) else None
 
 
 def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Outcome:
@@ -81,6 +90,7 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
         log.error("Order %s flagged: %s", order.public_id, problem)
         return flagged(problem, order)
     charge_obj = charge if isinstance(charge, dict) else {}
+    order.home_country = billing_country(session) or order.country
     order.status = OrderStatus.PAID
     order.paid_at = ledger.at(charge_obj.get("created") or event.get("created"))
     order.application_fee_amount = int(charge_obj.get("application_fee_amount") or 0)

@@ -10,6 +10,9 @@ bought in after that country's sale window has ended or the offers were withdraw
 paid for it there), but never in a country the rights exclude or have not reached yet, and
 nowhere once the title is removed from the store.
 
+EU portability (see ``portability``): with the store's setting on, a buyer whose home country
+is in the EEA keeps watching what they paid for from any other EEA country; the player says so.
+
 Each stream is a ``PlaybackSession``; the player sends a heartbeat every few seconds and
 re-fetches its playlists, and each of those re-checks the session and entitlement, so a refund,
 a chargeback or an expired rental stops further playback within minutes (segment links live
@@ -46,6 +49,7 @@ from ...models import (
 from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
 from .access import PlaybackRefused, Refusal, entitlement_refusal, usable_entitlement
 from .analytics import record_heartbeat
+from .portability import portable_home
 from .progress import resume_position, save_progress
 
 
@@ -69,17 +73,24 @@ class Limits:
 
 def check_territory(
     title: Title, entitlement: Entitlement, country: str | None, at: datetime
-) -> None:
-    """Refuse unless the rights cover ``country`` now (see the module docstring)."""
+) -> str | None:
+    """Refuse unless the rights cover ``country`` now (see the module docstring).
+
+    Returns the viewer's home country when only EU portability lets them watch here.
+    """
     availability = availability_for(title, country, at)
     if availability.is_available:
-        return
-    if availability.reason in (Reason.ENDED, Reason.NOT_FOR_SALE) and country is not None:
-        bought_in = db.session.scalar(
-            sa.select(Order.country).where(Order.id == entitlement.order_id)
-        )
-        if bought_in == country:
-            return
+        return None
+    bought = db.session.execute(
+        sa.select(Order.country, Order.home_country).where(Order.id == entitlement.order_id)
+    ).first()
+    bought_in, home = (bought.country, bought.home_country) if bought else (None, None)
+    closed_since = availability.reason in (Reason.ENDED, Reason.NOT_FOR_SALE)
+    if closed_since and country is not None and bought_in == country:
+        return None
+    portable = portable_home(home or bought_in, country)
+    if portable is not None:
+        return portable
     raise PlaybackRefused(Refusal.BLOCKED)
 
 
@@ -101,6 +112,8 @@ def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsse
 class Playable:
     entitlement: Entitlement
     asset: MediaAsset
+    # Set when the film plays here only under EU portability: the viewer's home country.
+    portable_from: str | None = None
 
 
 def check(user: User, title: Title, country: str | None, at: datetime) -> Playable:
@@ -108,11 +121,11 @@ def check(user: User, title: Title, country: str | None, at: datetime) -> Playab
     if title.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     entitlement = usable_entitlement(user.id, title.id, at)
-    check_territory(title, entitlement, country, at)
+    portable_from = check_territory(title, entitlement, country, at)
     asset = ready_asset(title.id)
     if asset is None:
         raise PlaybackRefused(Refusal.NOT_READY)
-    return Playable(entitlement, asset)
+    return Playable(entitlement, asset, portable_from)
 
 
 # --- sessions --------------------------------------------------------------------------

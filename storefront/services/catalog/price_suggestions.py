@@ -1,0 +1,82 @@
+"""Suggested local prices: a studio's price in one currency, converted with the operator's
+exchange-rate table and rounded to a price people expect to see, for the studio to edit.
+
+The table is the operator's (``EXCHANGE_RATES``, or the CSV file ``EXCHANGE_RATES_FILE`` with
+lines ``currency,rate``): units of each currency per one unit of a common base. It is never
+fetched from anywhere. A suggestion only fills the offers form; nothing is charged at it until
+the studio saves the offers, and what is saved is whatever the studio left in the form.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+from babel.numbers import get_territory_currencies
+from flask import current_app
+
+from ... import money
+
+# Rounding steps by size of the converted price, in major units: 4.99, 49, 120, 1,500...
+_STEPS = ((Decimal(10), Decimal("0.5")), (Decimal(100), Decimal(1)), (Decimal(1000), Decimal(10)))
+
+
+def parse_rates(text: str) -> dict[str, Decimal]:
+    """``"EUR=1;NOK=11.6"`` or CSV lines ``NOK,11.6`` -> {currency: rate}; bad lines skipped."""
+    rates: dict[str, Decimal] = {}
+    for row in csv.reader(text.replace(";", "\n").replace("=", ",").splitlines()):
+        cells = [cell.strip() for cell in row if cell.strip()]
+        if len(cells) < 2:
+            continue
+        code = cells[0].upper()
+        try:
+            rate = Decimal(cells[1])
+        except InvalidOperation:
+            continue
+        if money.is_supported(code) and rate > 0:
+            rates[code] = rate
+    return rates
+
+
+def exchange_rates() -> dict[str, Decimal]:
+    """The operator's table: the setting, or the CSV file it names (read each time: small)."""
+    text = current_app.config.get("EXCHANGE_RATES") or ""
+    path = current_app.config.get("EXCHANGE_RATES_FILE")
+    if path and Path(path).is_file():
+        text += "\n" + Path(path).read_text(encoding="utf-8")
+    return parse_rates(text)
+
+
+def local_currency(country: str) -> str | None:
+    """The currency a country's people pay in today (CLDR), if the store can charge it."""
+    for code in get_territory_currencies(country, tender=True):
+        if money.is_supported(code):
+            return code
+    return None
+
+
+def rounded(value: Decimal, currency: str) -> int:
+    """A converted major-unit value as a familiar price in minor units: 4.99, 49.00, 120,
+    1,500, never below what Stripe can charge."""
+    step = next((s for limit, s in _STEPS if value < limit), Decimal(50 if value < 10_000 else 100))
+    digits = money.display_digits(currency)
+    whole = (value / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step
+    whole = max(whole, step)
+    minor = int(whole.scaleb(money.exponent(currency)))
+    if digits and step >= 1:
+        minor -= 1  # 5.00 -> 4.99, 49.00 -> 48.99: charm pricing where cents exist
+    minor -= minor % money.step(currency)
+    return max(minor, money.minimum_charge(currency))
+
+
+def suggest(
+    amount: int, currency: str, country: str, rates: dict[str, Decimal]
+) -> tuple[int, str] | None:
+    """The suggested price in ``country``'s own currency, or None (same currency, no rate)."""
+    target = local_currency(country)
+    source = currency.upper()
+    if target is None or target == source or source not in rates or target not in rates:
+        return None
+    value = money.to_decimal(amount, source) * rates[target] / rates[source]
+    return rounded(value, target), target

@@ -1,0 +1,161 @@
+"""Films in many languages: the studio gives a title's texts per language, viewers read them
+in their interface language (falling back to the original), search finds any of the titles,
+and the catalogue can keep the films with subtitles or audio in the viewer's language."""
+
+from __future__ import annotations
+
+import re
+
+from storefront.extensions import db
+from storefront.models import (
+    AssetKind,
+    AssetStatus,
+    AudioKind,
+    AudioTrack,
+    FacetKind,
+    MediaAsset,
+    SubtitleTrack,
+    TitleFacet,
+    TitleText,
+)
+
+from .conftest import WORLDWIDE
+
+
+def names(response) -> list[str]:
+    return re.findall(r'<span class="card-title">([^<]+)</span>', response.get_data(as_text=True))
+
+
+def in_language(client, path: str, language: str):
+    return client.get(path, headers={"Accept-Language": language})
+
+
+def test_a_studio_gives_texts_in_other_languages_and_viewers_read_their_own(
+    filmmaker_client, studio, make_title, client
+):
+    film = make_title(
+        "Northern Lights",
+        studio=studio,
+        offers=WORLDWIDE,
+        original_name="Nordlys",
+        synopsis="A winter on the coast.",
+        tagline="The sun comes back.",
+        text_language="en",
+    )
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    german = {
+        "text-language": "de",
+        "text-name": "Nordlichter",
+        "text-tagline": "",
+        "text-synopsis": "Ein Winter an der Küste.",
+    }
+    assert filmmaker_client.post(f"{base}/texts", data=german).status_code == 302
+    japanese = {"text-language": "ja", "text-name": "北の光", "text-synopsis": "海辺の冬。"}
+    assert filmmaker_client.post(f"{base}/texts", data=japanese).status_code == 302
+    listed = filmmaker_client.get(f"{base}/").text
+    assert "Nordlichter" in listed and "北の光" in listed
+
+    page = in_language(client, f"/films/{film.slug}", "de").text
+    assert '<h1 lang="de" dir="ltr">Nordlichter</h1>' not in page  # same as the page: no lang
+    assert "<h1>Nordlichter</h1>" in page and "Ein Winter an der Küste." in page
+    # No German tagline: the original one shows, marked as English for screen readers.
+    assert '<p class="tagline" lang="en" dir="ltr">The sun comes back.</p>' in page
+    assert "Nordlys" in page  # the original title stays visible
+
+    french = in_language(client, f"/films/{film.slug}", "fr").text
+    assert '<h1 lang="en" dir="ltr">Northern Lights</h1>' in french
+    assert "A winter on the coast." in french
+
+    cards = in_language(client, "/", "ja")
+    assert names(cards) == ["北の光"]
+
+
+def test_saving_a_language_again_replaces_it_and_deleting_removes_it(
+    filmmaker_client, studio, make_title
+):
+    film = make_title("Fjord", studio=studio)
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    for name in ("Fjorden", "Fjordane"):
+        data = {"text-language": "nb", "text-name": name}
+        assert filmmaker_client.post(f"{base}/texts", data=data).status_code == 302
+    texts = db.session.scalars(db.select(TitleText).filter_by(title_id=film.id)).all()
+    assert [(t.language, t.name) for t in texts] == [("nb", "Fjordane")]
+    assert filmmaker_client.post(f"{base}/texts/nb/delete").status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(TitleText)) == 0
+    assert filmmaker_client.post(f"{base}/texts/nb/delete").status_code == 404
+
+
+def test_bad_texts_are_refused_next_to_their_field(filmmaker_client, studio, make_title):
+    film = make_title("Fjord", studio=studio)
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    response = filmmaker_client.post(f"{base}/texts", data={"text-language": "xx", "text-name": ""})
+    assert response.status_code == 400
+    assert "Choose a language from the list." in response.text
+    assert "Give the film a title." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(TitleText)) == 0
+
+
+def test_search_finds_a_film_by_any_of_its_titles(client, make_title):
+    film = make_title("Northern Lights", offers=WORLDWIDE)
+    make_title("Desert Wind", offers=WORLDWIDE)
+    db.session.add_all(
+        [
+            TitleText(title_id=film.id, language="ja", name="北の光"),
+            TitleText(title_id=film.id, language="ar", name="الأضواء الشمالية"),
+        ]
+    )
+    db.session.commit()
+    for query in ("北の光", "الأضواء", "northern"):
+        assert names(in_language(client, f"/?q={query}", "en")) == ["Northern Lights"], query
+    # Found by its Japanese title, shown by its French one when there is none: the original.
+    assert names(in_language(client, "/?q=北の光", "fr")) == ["Northern Lights"]
+
+
+def test_films_with_subtitles_or_audio_in_my_language(client, make_title):
+    subtitled = make_title("Subtitled", offers=WORLDWIDE)
+    spoken = make_title("Spoken", offers=WORLDWIDE)
+    dubbed = make_title("Dubbed", offers=WORLDWIDE)
+    dubbing = make_title("Dubbing not ready", offers=WORLDWIDE)
+    make_title("Other", offers=WORLDWIDE)
+    db.session.add(
+        SubtitleTrack(title_id=subtitled.id, language="fr", label="Français", storage_key="k")
+    )
+    db.session.add(TitleFacet(title_id=spoken.id, kind=FacetKind.LANGUAGE, value="fr"))
+    for film, status in ((dubbed, AssetStatus.READY), (dubbing, AssetStatus.TRANSCODING)):
+        asset = MediaAsset(
+            title_id=film.id,
+            kind=AssetKind.FEATURE,
+            status=AssetStatus.READY,
+            original_filename="f.mp4",
+            size_bytes=1,
+            source_key=f"src/{film.id}",
+        )
+        db.session.add(asset)
+        db.session.flush()
+        db.session.add(
+            AudioTrack(
+                title_id=film.id,
+                asset_id=asset.id,
+                stream_index=2,
+                language="fr",
+                kind=AudioKind.DUBBED,
+                status=status,
+            )
+        )
+    db.session.commit()
+    found = names(in_language(client, "/?mine=1&sort=az", "fr"))
+    assert found == ["Dubbed", "Spoken", "Subtitled"]
+    # The same filter for a Japanese reader finds nothing; without it, everything shows.
+    assert names(in_language(client, "/?mine=1", "ja")) == []
+    assert len(names(in_language(client, "/", "fr"))) == 5
+
+
+def test_the_player_names_the_film_in_the_viewers_language(viewer_client, viewer, make_title):
+    from .conftest import grant
+
+    film = make_title("Northern Lights", offers=WORLDWIDE, text_language="en")
+    db.session.add(TitleText(title_id=film.id, language="de", name="Nordlichter"))
+    db.session.commit()
+    grant(viewer, film)
+    page = viewer_client.get(f"/watch/{film.slug}", headers={"Accept-Language": "de"}).text
+    assert '<h1 class="player-title">Nordlichter</h1>' in page
