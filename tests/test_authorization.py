@@ -81,6 +81,7 @@ def members_only() -> dict[str, str]:
 OWNER_ONLY = {"owner": OK, "manager": FORBIDDEN, "finance": FORBIDDEN}
 CATALOGUE = {"owner": OK, "manager": OK, "finance": FORBIDDEN}
 # Stripe Connect is off in tests: the onboarding routes are 404 once past the role check.
+PREVIEW = {"owner": OK, "manager": OK, "finance": OK}
 CONNECT_OFF = {"owner": HIDDEN, "manager": FORBIDDEN, "finance": FORBIDDEN}
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -171,9 +172,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.heartbeat", "POST"): buyer_only(others=FORBIDDEN),
     ("watch.library", "GET"): signed_in(),
     ("watch.master", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
-    ("watch.start", "POST"): buyer_only(others=FORBIDDEN),
+    # The studio's members preview their own films (any role), without buying.
+    ("watch.start", "POST"): {**buyer_only(others=FORBIDDEN), **PREVIEW},
     ("watch.subtitles", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
-    ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
+    ("watch.title", "GET"): {**buyer_only(others=FORBIDDEN), **PREVIEW},
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }

@@ -38,8 +38,22 @@ from .commerce import (
 )
 from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+from .promotion import (
+    DiscountType,
+    PromoCode,
+    PromoRedemption,
+    Promotion,
+    RedemptionStatus,
+    promotion_titles,
+)
 
 __all__ = [
+    "promotion_titles",
+    "RedemptionStatus",
+    "Promotion",
+    "PromoRedemption",
+    "PromoCode",
+    "DiscountType",
     "AssetKind",
     "AssetStatus",
     "Base",

@@ -19,6 +19,7 @@ class EntryType(enum.StrEnum):
     DISPUTE = "dispute"
     DISPUTE_WON = "dispute_won"
     APPLICATION_FEE = "application_fee"
+    COMP = "comp"  # a 100 % code: a sale worth nothing, counted apart from paid sales
 
 
 class LedgerEntry(Base):
@@ -35,9 +36,14 @@ class LedgerEntry(Base):
     - dispute: gross = -amount disputed; processor_fee = the dispute fee when the studio bears
       it (single-account mode), else 0.
     - dispute_won: gross = +amount returned; fees 0 (the dispute fee is not returned).
+    - comp: a 100 % code gave access without payment: every amount 0, `discount` the list
+      price; no processor, no balance transaction.
     - application_fee (Connect only): the platform's income, not the studio's: gross =
       application fee (negative when refunded), processor_fee = Stripe's fee on the charge,
       net = what the platform keeps. Studio totals exclude this type; admin totals use it.
+
+    promo_code / discount / preorder: the code the order used and what it took off the list
+    price (on sale and comp rows), and whether the order was a pre-order.
 
     settlement_currency / settlement_net: what the balance transaction behind the row says
     reached (or left) the receiving account: in single-account mode the Stripe balance
@@ -101,6 +107,9 @@ class LedgerEntry(Base):
     refund_id: Mapped[str | None] = mapped_column(sa.String(255))
     dispute_id: Mapped[str | None] = mapped_column(sa.String(255))
     source_event_id: Mapped[str] = mapped_column(sa.String(255))
+    promo_code: Mapped[str | None] = mapped_column(sa.String(40))
+    discount: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # off the list price
+    preorder: Mapped[bool] = mapped_column(default=False)
 
 
 class LedgerImmutableError(RuntimeError):

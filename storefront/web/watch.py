@@ -31,7 +31,7 @@ from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import playlists
 from ..services.watching import library as library_service
 from ..services.watching import playback
-from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal
+from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
 from ..services.watching.playback import StreamClaims
 from .viewer import viewer_country
 
@@ -54,8 +54,13 @@ def _limits() -> playback.Limits:
 
 
 def _title_or_404(slug: str) -> Title:
+    """A title on the store, or any title of the viewer's own studio (a preview)."""
     title = db.session.scalar(db.select(Title).filter_by(slug=slug))
-    if title is None or title.status not in SELLABLE_STATUSES:
+    if title is None:
+        abort(404)
+    if title.status not in SELLABLE_STATUSES and not (
+        playback.previewable(title) and may_preview(current_user, title)
+    ):
         abort(404)
     return title
 
@@ -112,14 +117,16 @@ def library() -> ResponseReturnValue:
 def title(slug: str) -> ResponseReturnValue:
     film = _title_or_404(slug)
     refusal = None
+    preview = False
     try:
-        playback.check(current_user, film, viewer_country(), utcnow())
+        preview = playback.check(current_user, film, viewer_country(), utcnow()).preview
     except PlaybackRefused as exc:
         refusal = exc
     return render_template(
         "watch/player.html",
         title=film,
         refusal=refusal,
+        preview=preview,
         rent_again=refusal is not None and refusal.code in RENT_AGAIN,
     ), (403 if refusal else 200)
 
@@ -146,7 +153,10 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(exc, film)
     mine[str(film.id)] = started.session.public_id
     session[_SESSION_KEY] = dict(list(mine.items())[-10:])
-    return jsonify(_stream_info(started.session, started.asset.id) | {"position": started.position})
+    return jsonify(
+        _stream_info(started.session, started.asset.id)
+        | {"position": started.position, "preview": started.session.preview}
+    )
 
 
 def _stream_info(session_row: PlaybackSession, asset_id: int) -> dict[str, object]:

@@ -20,12 +20,18 @@ from ...extensions import db
 from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
-from ..catalog.availability import resolve_offer
+from ..catalog.availability import OfferOption
+from ..promotion import codes, redemptions
+from ..promotion.codes import CodeRefused, Quote
+from ..promotion.preorders import resolve_for_checkout
 from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
+from .ledger import write_comp
+from .orders import grant_entitlement
 
 log = logging.getLogger(__name__)
+COMP_PROVIDER = "comp"  # orders a 100 % code paid for: no processor involved
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
 SESSION_MIN_MINUTES, SESSION_MAX_MINUTES = 30, 23 * 60
 # Languages Checkout speaks; anything else lets Stripe choose from the browser.
@@ -59,8 +65,10 @@ class CheckoutUnavailable(ServiceError):
 
 @dataclass(frozen=True)
 class StartedCheckout:
+    """Where to send the viewer: the processor's page, or (a comp) straight to the order."""
+
     order: Order
-    url: str
+    url: str | None
 
 
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
@@ -94,15 +102,22 @@ def start_checkout(
     at: datetime,
     *,
     locale: str | None = None,
+    code: str | None = None,
 ) -> StartedCheckout:
     """Create the pending order and its Checkout Session; the caller redirects to ``url``.
 
-    When the processor cannot be reached the order is still added (pending, expired later)
-    and CheckoutUnavailable says why, in words safe to show.
+    With ``code`` the order is for the discounted amount and holds one use of the code
+    (CodeRefused says why a code cannot be used); a comp (nothing to pay) is granted at
+    once, without a processor, and ``url`` is None. When the processor cannot be reached the
+    order is still added (pending, expired later) and CheckoutUnavailable says why.
     """
     kind = OfferKind(kind)
     _refuse_if_owned(user, title, kind, at)
-    option = resolve_offer(title, kind, country, at)  # NotAvailable says why
+    option, release_at = resolve_for_checkout(title, kind, country, at)  # NotAvailable: why
+    quote = codes.price_with_code(code, title, option, country, at, user) if code else None
+    if quote is not None and quote.is_comp:
+        comp = grant_comp(user, title, option, quote, country, at, release_at)
+        return StartedCheckout(comp, None)
     studio = title.studio
     if payment_blockers(studio):
         log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
@@ -110,35 +125,18 @@ def start_checkout(
             _("This film cannot be bought right now: its studio is not set up to be paid yet.")
         )
     destination = studio.stripe_account_id if connect_enabled() else None
+    order = new_order(user, title, option, quote, country, release_at, gateway.name)
     fee = 0
     if destination:
         config = current_app.config
         fee = platform_fee(
-            option.amount,
-            option.currency,
+            order.amount,
+            order.currency,
             config.get("PLATFORM_FEE_PERCENT"),
             config.get("PLATFORM_FEE_FIXED"),
         )
-    order = Order(
-        public_id=str(uuid.uuid4()),
-        user_id=user.id,
-        title_id=title.id,
-        studio_id=studio.id,
-        offer_id=option.offer_id,
-        kind=kind,
-        amount=option.amount,
-        currency=option.currency.upper(),
-        country=country,
-        title_name=title.name,
-        studio_name=studio.name,
-        rental_start_days=option.rental_start_days if kind == OfferKind.RENT else None,
-        rental_watch_hours=option.rental_watch_hours if kind == OfferKind.RENT else None,
-        status=OrderStatus.PENDING,
-        provider=gateway.name,
-        destination_account_id=destination,
-        application_fee_amount=fee,
-        amount_refunded=0,
-    )
+    order.destination_account_id = destination
+    order.application_fee_amount = fee
     request = _checkout_request(order, user, title, at, locale)
     try:
         # Called before the order is written: no database lock is held while we wait.
@@ -151,8 +149,89 @@ def start_checkout(
     order.checkout_session_id = session.id
     db.session.add(order)
     db.session.flush()
+    if quote is not None:
+        _hold_code_use(gateway, quote, user, order, at)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
+
+
+def _hold_code_use(
+    gateway: PaymentGateway, quote: Quote, user: User, order: Order, at: datetime
+) -> None:
+    """Take the code's use under its lock; if another checkout took the last one since the
+    check, the session just created is closed and the viewer told the code is used up."""
+    try:
+        redemptions.reserve(quote.code, user, order, at)
+    except CodeRefused:
+        try:
+            gateway.expire_checkout_session(order.checkout_session_id or "")
+        except PaymentError as exc:  # it expires by itself; the order is rolled back
+            log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
+        raise
+
+
+def new_order(
+    user: User,
+    title: Title,
+    option: OfferOption,
+    quote: Quote | None,
+    country: str | None,
+    release_at: datetime | None,
+    provider: str,
+) -> Order:
+    """A pending order with its snapshot: what is sold, at which price, with which code."""
+    kind = option.kind
+    return Order(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        studio_id=title.studio_id,
+        offer_id=option.offer_id,
+        kind=kind,
+        amount=quote.amount if quote else option.amount,
+        list_amount=option.amount,
+        discount_amount=quote.discount if quote else 0,
+        promo_code_id=quote.code.id if quote else None,
+        promo_code=quote.code.code if quote else None,
+        currency=option.currency.upper(),
+        country=country,
+        title_name=title.name,
+        studio_name=title.studio.name,
+        rental_start_days=option.rental_start_days if kind == OfferKind.RENT else None,
+        rental_watch_hours=option.rental_watch_hours if kind == OfferKind.RENT else None,
+        status=OrderStatus.PENDING,
+        provider=provider,
+        destination_account_id=None,
+        application_fee_amount=0,
+        amount_refunded=0,
+        preorder=release_at is not None,
+        release_at=release_at,
+    )
+
+
+def grant_comp(
+    user: User,
+    title: Title,
+    option: OfferOption,
+    quote: Quote,
+    country: str | None,
+    at: datetime,
+    release_at: datetime | None,
+) -> Order:
+    """A 100 % code: the order is paid at once with nothing charged, the code's use spent,
+    the entitlement granted and a zero-value comp row written to the ledger."""
+    order = new_order(user, title, option, quote, country, release_at, COMP_PROVIDER)
+    db.session.add(order)
+    db.session.flush()
+    redemptions.reserve(quote.code, user, order, at)
+    order.status = OrderStatus.PAID
+    order.paid_at = at
+    grant_entitlement(order, at)
+    redemptions.spend(order, at)
+    write_comp(order, at)
+    db.session.flush()
+    log.info("Order %s is a comp (code %s)", order.public_id, quote.code.code)
+    return order
 
 
 def _checkout_request(

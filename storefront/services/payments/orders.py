@@ -11,6 +11,7 @@ from flask import current_app
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, utcnow
+from ..promotion import redemptions
 from .locks import lock_order
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,11 @@ def find_order_for_charge(
 
 
 def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
-    """The one right to watch that a paid order gives (unique per order)."""
+    """The one right to watch that a paid order gives (unique per order).
+
+    A pre-order's entitlement opens at the release; a rental's clock never starts earlier.
+    """
+    opens = order.release_at if order.preorder and order.release_at else None
     entitlement = Entitlement(
         order_id=order.id,
         user_id=order.user_id,
@@ -71,9 +76,11 @@ def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
         kind=order.kind,
         status=EntitlementStatus.ACTIVE,
         granted_at=paid_at,
+        not_before=opens,
     )
     if order.kind == OfferKind.RENT:
-        entitlement.start_by = paid_at + timedelta(days=order.rental_start_days or 0)
+        start = max(paid_at, opens) if opens else paid_at
+        entitlement.start_by = start + timedelta(days=order.rental_start_days or 0)
         entitlement.watch_hours = order.rental_watch_hours
     db.session.add(entitlement)
     return entitlement
@@ -123,6 +130,7 @@ def expire_stale_orders(gateway: PaymentGateway, now: datetime | None = None) ->
         order = lock_order(order_id)
         if order is not None and order.status == OrderStatus.PENDING:
             order.status = OrderStatus.EXPIRED
+            redemptions.release(order)
             expired += 1
     db.session.flush()
     return expired

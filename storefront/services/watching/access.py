@@ -3,6 +3,10 @@
 Checkout ("you already have access"), the library (what can be watched) and playback all ask
 `entitlement_refusal` / `best_entitlement`; nothing else reads an entitlement's status or
 rental clock to decide access.
+
+Studio preview: the members of the studio that owns a title (`may_preview`) watch it without
+an entitlement, anywhere, at any time; such a stream is marked as a preview, is no sale and
+takes no slot of the viewer's stream limit.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind
+from ...models import Entitlement, EntitlementStatus, OfferKind, StudioMember, Title, User
 from .. import ServiceError
 
 
@@ -31,6 +35,7 @@ class Refusal(enum.StrEnum):
     SESSION_ENDED = "session_ended"
     INVALID_LINK = "invalid_link"
     LINK_EXPIRED = "link_expired"
+    NOT_RELEASED = "not_released"
 
 
 MESSAGES = {
@@ -53,6 +58,10 @@ MESSAGES = {
     Refusal.SESSION_ENDED: _l("This playback has ended. Reload the page to keep watching."),
     Refusal.INVALID_LINK: _l("This playback link is not valid for your account."),
     Refusal.LINK_EXPIRED: _l("This playback link has expired. Reload the page to keep watching."),
+    Refusal.NOT_RELEASED: _l(
+        "You pre-ordered this film. You can watch it from its release; we will not start a "
+        "rental's clock before then."
+    ),
 }
 # Refusals after which buying or renting again is the way forward.
 RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_ENTITLED})
@@ -92,11 +101,14 @@ def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | Non
         return Refusal.REFUNDED
     if entitlement.status == EntitlementStatus.SUSPENDED:
         return Refusal.SUSPENDED
+    if entitlement.not_before is not None and at < entitlement.not_before:
+        return Refusal.NOT_RELEASED
     return rental_refusal(entitlement, at)
 
 
 # Which refusal to report when several entitlements are unusable (most telling first).
 _REFUSAL_ORDER = [
+    Refusal.NOT_RELEASED,
     Refusal.SUSPENDED,
     Refusal.EXPIRED,
     Refusal.START_BY_PASSED,
@@ -136,3 +148,18 @@ def best_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement |
         return usable_entitlement(user_id, title_id, at)
     except PlaybackRefused:
         return None
+
+
+def may_preview(user: User, title: Title) -> bool:
+    """Whether ``user`` watches ``title`` as its studio does: a member of the owning studio,
+    any role. Rights holders of the title join here once they exist."""
+    if not getattr(user, "is_authenticated", False) or user.id is None:
+        return False
+    return (
+        db.session.scalar(
+            sa.select(StudioMember.id).where(
+                StudioMember.studio_id == title.studio_id, StudioMember.user_id == user.id
+            )
+        )
+        is not None
+    )

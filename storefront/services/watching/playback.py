@@ -16,6 +16,10 @@ a chargeback or an expired rental stops further playback within minutes (segment
 ``SEGMENT_URL_SECONDS``). Sessions silent for ``STREAM_IDLE_SECONDS`` stop counting towards
 the concurrent-stream limit.
 
+A studio's preview (``access.may_preview``) skips the entitlement, territory and stream-limit
+checks and never touches a rental clock; its session is marked ``preview`` and re-checks the
+membership on every heartbeat and playlist fetch instead.
+
 A stream holds its slot for as long as segment links handed to it still work: stopping it
 (or letting it go idle) ends its playlists at once, but storage keeps honouring links it
 already signed until they expire, so the slot is only freed then. Otherwise a player could
@@ -41,10 +45,17 @@ from ...models import (
     Order,
     PlaybackSession,
     Title,
+    TitleStatus,
     User,
 )
 from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
-from .access import PlaybackRefused, Refusal, entitlement_refusal, usable_entitlement
+from .access import (
+    PlaybackRefused,
+    Refusal,
+    entitlement_refusal,
+    may_preview,
+    usable_entitlement,
+)
 from .progress import resume_position, save_progress
 
 
@@ -98,12 +109,28 @@ def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsse
 
 @dataclass(frozen=True, slots=True)
 class Playable:
-    entitlement: Entitlement
+    entitlement: Entitlement | None  # None for a studio's preview
     asset: MediaAsset
+
+    @property
+    def preview(self) -> bool:
+        return self.entitlement is None
+
+
+def previewable(title: Title) -> bool:
+    """A studio previews its title in any state but removed (drafts included)."""
+    return title.status != TitleStatus.REMOVED
 
 
 def check(user: User, title: Title, country: str | None, at: datetime) -> Playable:
     """Everything but the stream limit, without side effects (for showing the player page)."""
+    if may_preview(user, title):
+        if not previewable(title):
+            raise PlaybackRefused(Refusal.REMOVED)
+        preview_asset = ready_asset(title.id)
+        if preview_asset is None:
+            raise PlaybackRefused(Refusal.NOT_READY)
+        return Playable(None, preview_asset)
     if title.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     entitlement = usable_entitlement(user.id, title.id, at)
@@ -122,6 +149,7 @@ def _active_sessions(user_id: int, at: datetime, limits: Limits) -> sa.Select:
     still work (see the module docstring)."""
     return sa.select(PlaybackSession).where(
         PlaybackSession.user_id == user_id,
+        PlaybackSession.preview.is_(False),
         sa.or_(
             sa.and_(
                 PlaybackSession.ended_at.is_(None),
@@ -152,7 +180,7 @@ def record_links(session: PlaybackSession, at: datetime, seconds: int) -> None:
 @dataclass(frozen=True, slots=True)
 class Started:
     session: PlaybackSession
-    entitlement: Entitlement
+    entitlement: Entitlement | None  # None for a studio's preview
     asset: MediaAsset
     position: int
 
@@ -171,6 +199,8 @@ def start(
     here rather than holding a slot until they time out.
     """
     playable = check(user, title, country, at)
+    if playable.entitlement is None:
+        return _start_preview(user, title, playable.asset, at, replaces)
     # Serialise starts per account so two at once cannot both take the last slot.
     db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     if replaces:
@@ -205,6 +235,34 @@ def start(
     return Started(session, entitlement, playable.asset, resume_position(user.id, title.id))
 
 
+def _start_preview(
+    user: User, title: Title, asset: MediaAsset, at: datetime, replaces: list[str] | tuple[str, ...]
+) -> Started:
+    """A studio's preview stream: no entitlement, no rental clock, no slot taken."""
+    if replaces:
+        db.session.execute(
+            sa.update(PlaybackSession)
+            .where(
+                PlaybackSession.user_id == user.id,
+                PlaybackSession.public_id.in_(list(replaces)),
+                PlaybackSession.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+        )
+    session = PlaybackSession(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        entitlement_id=None,
+        preview=True,
+        started_at=at,
+        last_seen_at=at,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return Started(session, None, asset, resume_position(user.id, title.id))
+
+
 def live_session(
     session_id: str, user_id: int, title: Title, country: str | None, at: datetime, limits: Limits
 ) -> PlaybackSession:
@@ -219,6 +277,13 @@ def live_session(
         seconds=limits.idle_seconds
     ):
         raise PlaybackRefused(Refusal.SESSION_ENDED)
+    if session.preview:
+        user = db.session.get(User, user_id)
+        if user is None or not may_preview(user, title):
+            raise PlaybackRefused(Refusal.INVALID_LINK)
+        if not previewable(title):
+            raise PlaybackRefused(Refusal.REMOVED)
+        return session
     if title.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     entitlement = db.session.get(Entitlement, session.entitlement_id)
