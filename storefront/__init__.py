@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         studio_media,
         studio_offers,
         studio_payments,
+        studio_promotions,
         studio_revenue,
         studio_titles,
         studio_uploads,
@@ -123,6 +124,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_uploads.bp)
     app.register_blueprint(studio_media.bp)
     app.register_blueprint(studio_offers.bp)
+    app.register_blueprint(studio_promotions.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(admin_revenue.bp)

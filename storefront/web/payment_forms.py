@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
 class BuyForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired(), AnyOf(["rent", "buy"])])
+    code = HiddenField(validators=[Optional(), Length(max=60)])
 
 
 class RefundForm(FlaskForm):

@@ -23,6 +23,7 @@ from ..models import (
     TitleStatus,
     utcnow,
 )
+from ..services.promotion.preorders import preorder_availability
 from ..services.catalog import catalogue
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
@@ -135,10 +136,12 @@ def title(slug: str) -> ResponseReturnValue:
             watch_refusal = exc if exc.code != Refusal.NOT_ENTITLED else None
     from .watch import trailer_master_url
 
+    preorder = preorder_availability(film, country, now)
     return render_template(
         "store/title.html",
         title=film,
-        availability=availability_for(film, country, now),
+        availability=preorder or availability_for(film, country, now),
+        preorder_at=film.release_at if preorder is not None else None,
         country=country,
         facets=facets,
         credits=credits,

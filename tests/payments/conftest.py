@@ -117,7 +117,7 @@ SALE_ROW_SHAPE = frozenset(
     {"occurred_at", "entry_type", "order_id", "title_id", "studio_id", "title_name", "kind",
      "country", "currency", "gross", "tax", "processor_fee", "platform_fee", "net",
      "settlement_currency", "settlement_net", "provider", "charge_id", "balance_transaction_id",
-     "source_event_id", "id"}
+     "source_event_id", "id", "discount", "preorder"}
 )  # fmt: skip
 
 

@@ -24,7 +24,7 @@ from ..catalog.availability import OfferOption
 from ..promotion import codes, redemptions
 from ..promotion.codes import CodeRefused, Quote
 from ..promotion.preorders import resolve_for_checkout
-from ..watching.access import best_entitlement
+from ..watching.access import awaiting_release, best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
 from .ledger import write_comp
@@ -74,6 +74,9 @@ class StartedCheckout:
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
     access = best_entitlement(user.id, title.id, at)
     if access is None:
+        ordered = awaiting_release(user.id, title.id, at)
+        if ordered is not None and (ordered.kind == OfferKind.BUY or kind == OfferKind.RENT):
+            raise AlreadyHasAccess(_("You have already pre-ordered this film."), ordered)
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)

@@ -58,10 +58,14 @@ COLUMNS = (
     ("refund_id", C.refund_id),
     ("dispute_id", C.dispute_id),
     ("event_id", C.source_event_id),
+    ("promo_code", C.promo_code),
+    ("discount", C.discount),
+    # Text on every database (booleans print as t/f from COPY but True/False from Python).
+    ("preorder", sa.case((C.preorder == sa.true(), "yes"), else_="no")),
 )
 HEADER = [name for name, _ in COLUMNS]
 INDEX = {name: i for i, name in enumerate(HEADER)}
-AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net")
+AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net", "discount")
 TIME, TITLE, CURRENCY = INDEX["occurred_at"], INDEX["title"], INDEX["currency"]
 AMOUNT_AT = tuple(INDEX[name] for name in AMOUNTS)
 SETTLEMENT_AT, SETTLEMENT_CURRENCY = INDEX["settlement_net"], INDEX["settlement_currency"]

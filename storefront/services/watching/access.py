@@ -150,6 +150,21 @@ def best_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement |
         return None
 
 
+def awaiting_release(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
+    """A pre-order of the viewer's that opens at the title's release, still to come."""
+    return db.session.scalar(
+        sa.select(Entitlement)
+        .where(
+            Entitlement.user_id == user_id,
+            Entitlement.title_id == title_id,
+            Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.not_before > at,
+        )
+        .order_by(Entitlement.kind.asc())  # "buy" before "rent": a purchase first
+        .limit(1)
+    )
+
+
 def may_preview(user: User, title: Title) -> bool:
     """Whether ``user`` watches ``title`` as its studio does: a member of the owning studio,
     any role. Rights holders of the title join here once they exist."""
