@@ -149,6 +149,12 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_payments.order", "POST"): studio(**OWNER_ONLY),
     ("studio_payments.orders", "GET"): studio(),
     ("studio_payments.payments", "GET"): studio(),
+    ("studio_promotions.codes_csv", "GET"): studio(**CATALOGUE),
+    ("studio_promotions.create", "GET"): studio(**CATALOGUE),
+    ("studio_promotions.create", "POST"): studio(**CATALOGUE),
+    ("studio_promotions.index", "GET"): studio(),
+    ("studio_promotions.show", "GET"): studio(),
+    ("studio_promotions.withdraw", "POST"): studio(**CATALOGUE),
     ("studio_revenue.dashboard", "GET"): studio(),
     ("studio_revenue.export_csv", "GET"): studio(),
     ("studio_revenue.export_xlsx", "GET"): studio(),
@@ -322,6 +328,12 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     )
     db.session.commit()
     from storefront.services.accounts.studios import _invite_serializer
+    from storefront.services.promotion.manage import PromotionPlan, create_promotion
+
+    promotion = create_promotion(
+        victim, PromotionPlan(name="Press", discount_type="percent", percent_off=100, code="PRESS")
+    )
+    db.session.commit()
 
     values = {
         "studio_slug": victim.slug,
@@ -337,6 +349,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "public_id": bought.order.public_id,
         "upload_id": upload.public_id,
         "stream_id": stream.session.public_id,
+        "promotion_id": promotion.id,
         "year": 2026,
         "month": 3,
         "playback_token": token,

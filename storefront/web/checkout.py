@@ -26,11 +26,11 @@ from ..models import Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
-from ..services.promotion.codes import CodeRefused
 from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
+from ..services.promotion.codes import CodeRefused
 from ..services.watching.access import gives_access
 from .availability_text import why_not_offered
 from .checkout_page import choose_page
@@ -106,7 +106,10 @@ def start(slug: str) -> ResponseReturnValue:
     except ServiceError as exc:
         return _refused(title, str(exc))
     if started.url is None:  # a comp: granted already, nothing to pay
-        flash(_("Your code covers the whole price: the film is yours, nothing was charged."), "success")
+        flash(
+            _("Your code covers the whole price: the film is yours, nothing was charged."),
+            "success",
+        )
         return redirect(url_for("checkout.done", public_id=started.order.public_id), code=303)
     return redirect(started.url, code=303)
 

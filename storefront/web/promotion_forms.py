@@ -75,7 +75,9 @@ class PromotionForm(FlaskForm):
         _l("Codes"),
         choices=[
             SelectChoice("shared", _l("One code everybody types (for a newsletter)")),
-            SelectChoice("batch", _l("A batch of unique codes, each usable once (download as CSV)")),
+            SelectChoice(
+                "batch", _l("A batch of unique codes, each usable once (download as CSV)")
+            ),
         ],
         default="shared",
     )

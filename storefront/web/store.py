@@ -23,10 +23,10 @@ from ..models import (
     TitleStatus,
     utcnow,
 )
-from ..services.promotion.preorders import preorder_availability
 from ..services.catalog import catalogue
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
+from ..services.promotion.preorders import preorder_availability
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
 from .headers import csp_nonce

@@ -94,9 +94,7 @@ def _titles(studio: Studio, ids: list[int], errors: dict[str, list[str]]) -> lis
     if not ids:
         return []
     titles = list(
-        db.session.scalars(
-            sa.select(Title).where(Title.id.in_(ids), Title.studio_id == studio.id)
-        )
+        db.session.scalars(sa.select(Title).where(Title.id.in_(ids), Title.studio_id == studio.id))
     )
     if len(titles) != len(set(ids)):
         _add(errors, "title_ids", _("Choose films of this studio."))

@@ -112,6 +112,4 @@ def usage(promotion: Promotion) -> PromotionUsage:
         total.comps += line.comps
         total.gross += line.gross
         total.discount += line.discount
-    return PromotionUsage(
-        codes=list(by_code.values()), totals=[totals[c] for c in sorted(totals)]
-    )
+    return PromotionUsage(codes=list(by_code.values()), totals=[totals[c] for c in sorted(totals)])
