@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         headers,
         media_files,
+        preorders,
         store,
         studio,
         studio_media,
@@ -125,6 +126,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_media.bp)
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(studio_promotions.bp)
+    app.register_blueprint(preorders.bp)
+    app.register_blueprint(preorders.studio_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(admin_revenue.bp)

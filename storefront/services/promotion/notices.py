@@ -1,0 +1,55 @@
+"""What the selling tools tell viewers by mail. Every message goes through `_send`, the one
+place to hand them to another notification service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask_babel import gettext as _
+
+from ...models import Order, User
+from ...public_urls import public_url_for
+from ..accounts.mail import send_mail
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    send_mail(to, subject, body)
+
+
+def release_changed(order: Order, release_at: datetime | None) -> None:
+    """A pre-order's release moved or was cancelled: say so, and offer keep or refund."""
+    from ...extensions import db
+
+    user = db.session.get(User, order.user_id)
+    if user is None:
+        return
+    link = public_url_for("preorders.choose", public_id=order.public_id)
+    if release_at is None:
+        subject = _("The release of %(title)s is cancelled", title=order.title_name)
+        news = _(
+            "The studio has cancelled the release of %(title)s for now.", title=order.title_name
+        )
+    else:
+        subject = _("The release of %(title)s has moved", title=order.title_name)
+        zone = user.timezone or "UTC"
+        news = _(
+            "%(title)s will now be released on %(when)s (%(zone)s).",
+            title=order.title_name,
+            when=format_datetime(
+                release_at, "long", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
+            ),
+            zone=zone,
+        )
+    body = "\n\n".join(
+        [
+            news,
+            _(
+                "You can keep your pre-order for the new date, or have your payment refunded in "
+                "full. Choose here:"
+            ),
+            link,
+        ]
+    )
+    _send(user.email, subject, body)
