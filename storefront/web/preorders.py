@@ -55,7 +55,8 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
                     ),
                     "info",
                 )
-            return redirect(url_for("studio_preorders.release", slug=slug, title_id=title.id), code=303)
+            back = url_for("studio_preorders.release", slug=slug, title_id=title.id)
+            return redirect(back, code=303)
     waiting = preorders.waiting_preorders(title, now)
     return render_template(
         "studio/release.html",
