@@ -85,6 +85,9 @@ def load() -> None:
             _offer_and_publish(title)
             _sample_feature(title)
     db.session.flush()
+    from . import demo_selling
+
+    demo_selling.load(studio)
 
 
 log = logging.getLogger(__name__)

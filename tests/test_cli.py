@@ -8,11 +8,13 @@ from storefront.models import (
     AssetStatus,
     MediaAsset,
     Offer,
+    PromoCode,
     Studio,
     StudioMember,
     Title,
     TitleStatus,
     User,
+    utcnow,
 )
 
 
@@ -52,8 +54,13 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     assert (count(User), count(Studio), count(StudioMember)) == snapshot == (3, 1, 1)
     # The demo films are on sale and, once the worker has run, playable.
     titles = db.session.scalars(db.select(Title)).all()
-    assert len(titles) == 2 and all(t.status == TitleStatus.PUBLISHED for t in titles)
-    assert count(Offer) == 4
+    assert len(titles) == 3 and all(t.status == TitleStatus.PUBLISHED for t in titles)
+    assert count(Offer) == 6
+    # The selling tools: a promo code, a comp code and a title taking pre-orders.
+    codes = set(db.session.scalars(db.select(PromoCode.code)))
+    assert codes == {"NEWSLETTER20", "CASTANDCREW"}
+    (upcoming,) = [t for t in titles if t.preorders]
+    assert upcoming.release_at > utcnow()
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 2 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
