@@ -94,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         headers,
         media_files,
         preorders,
+        screeners,
         store,
         studio,
         studio_media,
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         studio_payments,
         studio_promotions,
         studio_revenue,
+        studio_screeners,
         studio_titles,
         studio_uploads,
         test_checkout,
@@ -128,6 +130,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_promotions.bp)
     app.register_blueprint(preorders.bp)
     app.register_blueprint(preorders.studio_bp)
+    app.register_blueprint(screeners.bp)
+    app.register_blueprint(studio_screeners.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(admin_revenue.bp)

@@ -116,6 +116,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.image", "GET"): members_only(),
     ("media_files.media_object", "GET"): public(),  # a signed link
     ("media_files.media_part", "PUT"): public(),  # a signed link
+    # A screener's link is its credential: anyone holding it watches (no account needed).
+    ("screeners.heartbeat", "POST"): everyone(FORBIDDEN),  # another stream's id: refused
+    ("screeners.start", "POST"): public(),
+    ("screeners.watch", "GET"): public(),
     ("store.catalogue_page", "GET"): public(),
     ("store.healthz", "GET"): public(),
     ("store.home", "GET"): public(),
@@ -163,6 +167,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_revenue.export_csv", "GET"): studio(),
     ("studio_revenue.export_xlsx", "GET"): studio(),
     ("studio_revenue.statement", "GET"): studio(),
+    ("studio_screeners.index", "GET"): studio(),
+    ("studio_screeners.index", "POST"): studio(**CATALOGUE),
+    ("studio_screeners.revoke", "POST"): studio(**CATALOGUE),
     ("studio_titles.change_status", "POST"): studio(**CATALOGUE),
     ("studio_titles.create", "GET"): studio(**CATALOGUE),
     ("studio_titles.create", "POST"): studio(**CATALOGUE),
@@ -199,6 +206,8 @@ RUN_LAST = [
 ]
 JSON_BODIES = {
     "watch.heartbeat": {},
+    "screeners.heartbeat": {},
+    "screeners.start": {},
     "studio_uploads.open_upload": {},
     "studio_uploads.sign_parts": {},
 }
@@ -311,6 +320,11 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         status=ImageStatus.READY,
     )
     db.session.add_all([rendition, track, image, film_image])
+    from storefront.services.promotion.screeners import ScreenerPlan, send_screener
+
+    screener, screener_token = send_screener(
+        victim, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow()
+    )
     db.session.commit()
 
     bought = grant(users["buyer"], film)
@@ -354,6 +368,8 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "upload_id": upload.public_id,
         "stream_id": stream.session.public_id,
         "promotion_id": promotion.id,
+        "screener_id": screener.id,
+        "screener_token": screener_token,
         "year": 2026,
         "month": 3,
         "playback_token": token,
@@ -387,6 +403,9 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "studio.accept_invite": v["invite_token"],
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
+                "screeners.watch": v["screener_token"],
+                "screeners.start": v["screener_token"],
+                "screeners.heartbeat": v["screener_token"],
             }.get(endpoint, v["playback_token"])
         elif arg == "image_id" and endpoint.startswith("studio_media"):
             chosen[arg] = v["film_image_id"]  # the title the URL names

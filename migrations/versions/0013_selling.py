@@ -1,4 +1,4 @@
-"""selling: studio preview, promo and comp codes, pre-orders
+"""selling: studio preview, promo and comp codes, pre-orders, screeners
 
 Revision ID: 0013_selling
 Revises: 0017_hardening
@@ -211,8 +211,77 @@ def upgrade():
             sa.Column("preorder", sa.Boolean(), nullable=False, server_default=sa.false())
         )
 
+    op.create_table(
+        "screeners",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("studio_id", sa.Integer(), nullable=False),
+        sa.Column("title_id", sa.Integer(), nullable=False),
+        sa.Column("recipient_name", sa.String(length=120), nullable=False),
+        sa.Column("recipient_email", sa.String(length=254), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("max_views", sa.Integer(), nullable=False),
+        sa.Column("views", sa.Integer(), nullable=False),
+        sa.Column("territory_mode", MODE, nullable=False),
+        sa.Column("countries", sa.JSON(), nullable=False),
+        sa.Column("opened_at", sa.DateTime(), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        sa.Column("furthest_seconds", sa.Integer(), nullable=False),
+        sa.Column("duration_seconds", sa.Integer(), nullable=True),
+        sa.CheckConstraint("max_views > 0", name=op.f("ck_screeners_max_views_positive")),
+        sa.ForeignKeyConstraint(
+            ["studio_id"],
+            ["studios.id"],
+            name=op.f("fk_screeners_studio_id_studios"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["title_id"],
+            ["titles.id"],
+            name=op.f("fk_screeners_title_id_titles"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_screeners_user_id_users"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_screeners")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_screeners_token_hash")),
+    )
+    with op.batch_alter_table("screeners", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_screeners_studio_created", ["studio_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "screener_streams",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=36), nullable=False),
+        sa.Column("screener_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(), nullable=True),
+        sa.Column("links_until", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["screener_id"],
+            ["screeners.id"],
+            name=op.f("fk_screener_streams_screener_id_screeners"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_screener_streams")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_screener_streams_public_id")),
+    )
+    with op.batch_alter_table("screener_streams", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_screener_streams_screener_id"), ["screener_id"], unique=False
+        )
+
 
 def downgrade():
+    op.drop_table("screener_streams")
+    op.drop_table("screeners")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_column("preorder")
         batch_op.drop_column("discount")

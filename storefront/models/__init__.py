@@ -44,10 +44,14 @@ from .promotion import (
     PromoRedemption,
     Promotion,
     RedemptionStatus,
+    Screener,
+    ScreenerStream,
     promotion_titles,
 )
 
 __all__ = [
+    "Screener",
+    "ScreenerStream",
     "promotion_titles",
     "RedemptionStatus",
     "Promotion",

@@ -116,3 +116,53 @@ class PromoRedemption(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     redeemed_at: Mapped[datetime | None]
+
+
+class Screener(Base):
+    """A personal link to watch one title: for a named critic, programmer or juror, with an
+    expiry, a view limit and one stream at a time; the link's token is stored only hashed."""
+
+    __tablename__ = "screeners"
+    __table_args__ = (
+        sa.CheckConstraint("max_views > 0", name="max_views_positive"),
+        sa.Index("ix_screeners_studio_created", "studio_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    studio_id: Mapped[int] = mapped_column(sa.ForeignKey("studios.id", ondelete="CASCADE"))
+    title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
+    recipient_name: Mapped[str] = mapped_column(sa.String(120))
+    recipient_email: Mapped[str] = mapped_column(sa.String(254))
+    note: Mapped[str] = mapped_column(sa.String(200), default="")  # "press", "juror, Berlinale"
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    max_views: Mapped[int] = mapped_column(default=3)
+    views: Mapped[int] = mapped_column(default=0)
+    territory_mode: Mapped[TerritoryMode] = mapped_column(
+        str_enum(TerritoryMode), default=TerritoryMode.WORLDWIDE
+    )
+    countries: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    opened_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    furthest_seconds: Mapped[int] = mapped_column(default=0)
+    duration_seconds: Mapped[int | None]
+
+    title = relationship("Title")
+
+
+class ScreenerStream(Base):
+    """One playback of a screener (one at a time): its heartbeat and its segment links."""
+
+    __tablename__ = "screener_streams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    screener_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("screeners.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    links_until: Mapped[datetime | None]

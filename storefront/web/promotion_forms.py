@@ -24,6 +24,7 @@ from ..models import Studio, Title
 from ..regions import expand
 from ..services.catalog.pricing import currency_choices
 from ..services.promotion.manage import MAX_BATCH, PromotionPlan
+from ..services.promotion.screeners import ScreenerPlan
 from .offer_forms import LocalDateTimeField, OfferForm
 
 FIXED_ROWS = 3
@@ -142,3 +143,44 @@ def studio_title_list(studio: Studio) -> list[Title]:
     return list(
         db.session.scalars(db.select(Title).filter_by(studio_id=studio.id).order_by(Title.name))
     )
+
+
+class ScreenerForm(FlaskForm):
+    title_id = SelectField(_l("Film"), choices=[], coerce=int, validate_choice=False)
+    recipient_name = StringField(_l("Recipient's name"))
+    recipient_email = StringField(_l("Recipient's email"), render_kw={"type": "email"})
+    note = StringField(_l("Note (press, programmer, juror…), for you"))
+    days = IntegerField(_l("Valid for (days, 1 to 90)"), default=14, validators=[Optional()])
+    max_views = IntegerField(_l("Plays allowed"), default=3, validators=[Optional()])
+    # The offers editor's territory picker; worldwide unless the studio restricts it.
+    mode = OfferForm.mode
+    countries = OfferForm.countries
+    groups = OfferForm.groups
+
+    def fill_choices(self, studio_titles: list[Title]) -> None:
+        self.title_id.choices = [(t.id, t.name) for t in studio_titles]
+        self.countries.choices = list(country_choices(current_locale()))
+
+    def to_plan(self) -> ScreenerPlan:
+        countries = sorted(
+            {c.strip().upper() for c in self.countries.data or [] if c.strip()}
+            | expand(self.groups.data or [])
+        )
+        return ScreenerPlan(
+            title_id=self.title_id.data,
+            recipient_name=self.recipient_name.data or "",
+            recipient_email=self.recipient_email.data or "",
+            note=self.note.data or "",
+            days=self.days.data,
+            max_views=self.max_views.data,
+            territory_mode=self.mode.data or "worldwide",
+            countries=countries,
+        )
+
+    def show_errors(self, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            field = getattr(self, "mode" if name == "territory_mode" else name, None)
+            if field is None:
+                self.form_errors.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]

@@ -29,6 +29,7 @@ from ..extensions import db
 from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import playlists
+from ..services.promotion import screeners
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
@@ -243,6 +244,11 @@ def _authorise(token: str) -> tuple[StreamClaims, Title, MediaAsset]:
         g.stream = playback.live_session(
             claims.session_id, current_user.id, film, viewer_country(), utcnow(), _limits()
         )
+    elif claims.kind == "s":
+        assert claims.session_id is not None
+        g.screener_stream = screeners.live_stream(
+            claims.session_id, film, viewer_country(), utcnow(), _limits()
+        )
     elif film.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     asset = db.session.get(MediaAsset, claims.asset_id)
@@ -257,7 +263,7 @@ def master(token: str) -> ResponseReturnValue:
         claims, film, asset = _authorise(token)
     except PlaybackRefused as exc:
         return _refused_text(exc)
-    tracks = library_service.subtitle_tracks(film.id) if claims.kind == "f" else []
+    tracks = library_service.subtitle_tracks(film.id) if claims.kind in ("f", "s") else []
     text = playlists.master_playlist(
         _storage(),
         asset,
@@ -288,6 +294,9 @@ def _hold_slot_while_links_work(seconds: int) -> None:
     stream = g.get("stream")
     if stream is not None:  # trailers have no stream and take no slot
         playback.record_links(stream, utcnow(), seconds)
+    screener_stream = g.get("screener_stream")
+    if screener_stream is not None:
+        screeners.record_links(screener_stream, utcnow(), seconds)
 
 
 @bp.get("/watch/play/<token>/s/<int:track_id>.m3u8")
@@ -297,7 +306,7 @@ def subtitles(token: str, track_id: int) -> ResponseReturnValue:
     except PlaybackRefused as exc:
         return _refused_text(exc)
     track = next((t for t in library_service.subtitle_tracks(film.id) if t.id == track_id), None)
-    if track is None or claims.kind != "f":
+    if track is None or claims.kind not in ("f", "s"):
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
     url = _storage().signed_get_url(track.storage_key, seconds)

@@ -118,8 +118,16 @@ def find_code(studio_id: int, text: str) -> PromoCode | None:
 
 def admits_country(promotion: Promotion, country: str | None) -> bool:
     """The offers' territory rule applied to a promotion's own list of countries."""
-    countries = set(promotion.countries or [])
-    mode = TerritoryMode(promotion.territory_mode)
+    return territory_admits(promotion.territory_mode, promotion.countries, country)
+
+
+def territory_admits(
+    mode: TerritoryMode | str, listed: list[str] | None, country: str | None
+) -> bool:
+    """A territory choice made with the offers' picker (worldwide, only these, all but these)
+    read with the availability rule's table; promotions and screeners use it."""
+    countries = set(listed or [])
+    mode = TerritoryMode(mode)
     if mode == TerritoryMode.WORLDWIDE:
         return True
     if country is None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask_babel import gettext as _
 
-from ...models import Order, User
+from ...models import Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import send_mail
 
@@ -53,3 +53,27 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
         ]
     )
     _send(user.email, subject, body)
+
+
+def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> None:
+    """The recipient's personal link, its limits and its expiry."""
+    link = public_url_for("screeners.watch", token=token)
+    subject = _("%(studio)s sent you a screener of %(title)s", studio=studio.name, title=title.name)
+    body = "\n\n".join(
+        [
+            _("Hello %(name)s,", name=screener.recipient_name),
+            _(
+                "%(studio)s invites you to watch %(title)s. No account is needed: this link is "
+                "yours alone, and your name is shown on the picture while it plays.",
+                studio=studio.name,
+                title=title.name,
+            ),
+            link,
+            _(
+                "It can be played %(views)d times, on one screen at a time, until %(until)s (UTC).",
+                views=screener.max_views,
+                until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+        ]
+    )
+    _send(screener.recipient_email, subject, body)

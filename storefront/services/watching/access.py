@@ -18,7 +18,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, StudioMember, Title, User
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    OfferKind,
+    Screener,
+    StudioMember,
+    Title,
+    User,
+)
 from .. import ServiceError
 
 
@@ -36,6 +44,10 @@ class Refusal(enum.StrEnum):
     INVALID_LINK = "invalid_link"
     LINK_EXPIRED = "link_expired"
     NOT_RELEASED = "not_released"
+    SCREENER_REVOKED = "screener_revoked"
+    SCREENER_EXPIRED = "screener_expired"
+    SCREENER_VIEWS_USED = "screener_views_used"
+    SCREENER_ONE_STREAM = "screener_one_stream"
 
 
 MESSAGES = {
@@ -61,6 +73,15 @@ MESSAGES = {
     Refusal.NOT_RELEASED: _l(
         "You pre-ordered this film. You can watch it from its release; we will not start a "
         "rental's clock before then."
+    ),
+    Refusal.SCREENER_REVOKED: _l("The studio has withdrawn this screener."),
+    Refusal.SCREENER_EXPIRED: _l("This screener has expired. Ask the studio for a new link."),
+    Refusal.SCREENER_VIEWS_USED: _l(
+        "This screener has been played as many times as it allows. Ask the studio for more."
+    ),
+    Refusal.SCREENER_ONE_STREAM: _l(
+        "This screener is already playing on another screen. Stop it there to watch here; a "
+        "stopped screen frees its place within a few minutes."
     ),
 }
 # Refusals after which buying or renting again is the way forward.
@@ -163,6 +184,16 @@ def awaiting_release(user_id: int, title_id: int, at: datetime) -> Entitlement |
         .order_by(Entitlement.kind.asc())  # "buy" before "rent": a purchase first
         .limit(1)
     )
+
+
+def screener_refusal(screener: Screener, at: datetime) -> Refusal | None:
+    """Why a screener link cannot play at ``at`` (withdrawn, expired), or None. Territory,
+    views and the one-stream rule are checked when a stream starts."""
+    if screener.revoked_at is not None:
+        return Refusal.SCREENER_REVOKED
+    if at >= screener.expires_at:
+        return Refusal.SCREENER_EXPIRED
+    return None
 
 
 def may_preview(user: User, title: Title) -> bool:

@@ -325,7 +325,7 @@ class StreamClaims:
     """What a playlist URL's token grants: a feature stream of one account's session, or a
     public trailer."""
 
-    kind: str  # "f" feature, "t" trailer
+    kind: str  # "f" feature, "t" trailer, "s" a screener's feature
     title_id: int
     asset_id: int
     user_id: int | None
@@ -356,7 +356,7 @@ def read_token(secret: str, token: str, now: float) -> StreamClaims:
         claims = StreamClaims(*fields)
     except (BadSignature, TypeError, ValueError):
         raise PlaybackRefused(Refusal.INVALID_LINK) from None
-    if claims.kind not in ("f", "t") or not isinstance(claims.expires, int):
+    if claims.kind not in ("f", "t", "s") or not isinstance(claims.expires, int):
         raise PlaybackRefused(Refusal.INVALID_LINK)
     if claims.expires <= now:
         raise PlaybackRefused(Refusal.LINK_EXPIRED)
