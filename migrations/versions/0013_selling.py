@@ -1,4 +1,4 @@
-"""selling: studio preview, promo and comp codes, pre-orders, screeners
+"""selling: studio preview, promo and comp codes, pre-orders, screeners, pay what you want
 
 Revision ID: 0013_selling
 Revises: 0017_hardening
@@ -278,8 +278,23 @@ def upgrade():
             batch_op.f("ix_screener_streams_screener_id"), ["screener_id"], unique=False
         )
 
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "pay_what_you_want", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+        batch_op.add_column(sa.Column("minimum_amount", sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("offer_territories", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("minimum_amount", sa.BigInteger(), nullable=True))
+
 
 def downgrade():
+    with op.batch_alter_table("offer_territories", schema=None) as batch_op:
+        batch_op.drop_column("minimum_amount")
+    with op.batch_alter_table("offers", schema=None) as batch_op:
+        batch_op.drop_column("minimum_amount")
+        batch_op.drop_column("pay_what_you_want")
     op.drop_table("screener_streams")
     op.drop_table("screeners")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:

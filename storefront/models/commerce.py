@@ -44,6 +44,9 @@ class Offer(TimestampMixin, Base):
     available_from: Mapped[datetime | None]
     available_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # Pay what you want: `amount` is the suggested price, `minimum_amount` the floor.
+    pay_what_you_want: Mapped[bool] = mapped_column(default=False)
+    minimum_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     title: Mapped[Title] = relationship()
     territories: Mapped[list[OfferTerritory]] = relationship(
@@ -68,6 +71,7 @@ class OfferTerritory(Base):
     currency: Mapped[str | None] = mapped_column(sa.String(3))
     available_from: Mapped[datetime | None]
     available_until: Mapped[datetime | None]
+    minimum_amount: Mapped[int | None] = mapped_column(sa.BigInteger)  # this country's floor
 
     offer: Mapped[Offer] = relationship(back_populates="territories")
 

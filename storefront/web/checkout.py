@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
+from ..money import to_input_string
 from ..services import ServiceError
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
@@ -31,6 +32,7 @@ from ..services.payments.orders import (
     order_by_public_id,
 )
 from ..services.promotion.codes import CodeRefused
+from ..services.promotion.pwyw import AmountRefused
 from ..services.watching.access import gives_access
 from .availability_text import why_not_offered
 from .checkout_page import choose_page
@@ -92,9 +94,15 @@ def start(slug: str) -> ResponseReturnValue:
             now,
             locale=current_locale(),
             code=(form.code.data or "").strip() or None,
+            amount=form.amount.data,
         )
     except CodeRefused as exc:
         return choose_page(title, country, now, exc.code, refusal=exc.message), 409
+    except AmountRefused as exc:
+        page = choose_page(
+            title, country, now, "", amount_refusal=str(exc), amount_typed=form.amount.data
+        )
+        return page, 409
     except CheckoutUnavailable as exc:
         # The pending order is kept (committed with this redirect) and expires later.
         flash(str(exc), "error")
@@ -179,3 +187,9 @@ def _state(order: Order) -> dict[str, object]:
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug) if slug and not ready else None,
     }
+
+
+@bp.app_template_filter("money_input")
+def money_input(amount: int, currency: str) -> str:
+    """Minor units as a person would type them into the pay-what-you-want field."""
+    return to_input_string(amount, currency)

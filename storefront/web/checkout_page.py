@@ -42,7 +42,14 @@ def priced_options(
 
 
 def choose_page(
-    title: Title, country: str | None, at: datetime, code: str, *, refusal: str | None = None
+    title: Title,
+    country: str | None,
+    at: datetime,
+    code: str,
+    *,
+    refusal: str | None = None,
+    amount_refusal: str | None = None,
+    amount_typed: str | None = None,
 ) -> str:
     preorder = preorder_availability(title, country, at)
     availability = preorder or availability_for(title, country, at)
@@ -58,6 +65,8 @@ def choose_page(
         options=options,
         code=code,
         code_refusal=refusal,
+        amount_refusal=amount_refusal,
+        amount_typed=amount_typed,
         release_at=title.release_at if preorder is not None else None,
         message=why_not_offered(availability) or None,
         watch_href=watch_url(title.slug) if access else None,

@@ -11,6 +11,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional
 class BuyForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired(), AnyOf(["rent", "buy"])])
     code = HiddenField(validators=[Optional(), Length(max=60)])
+    amount = StringField(validators=[Optional(), Length(max=20)])  # pay what you want
 
 
 class RefundForm(FlaskForm):

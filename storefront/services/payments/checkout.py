@@ -21,7 +21,7 @@ from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..catalog.availability import OfferOption
-from ..promotion import codes, redemptions
+from ..promotion import codes, pwyw, redemptions
 from ..promotion.codes import CodeRefused, Quote
 from ..promotion.preorders import resolve_for_checkout
 from ..watching.access import awaiting_release, best_entitlement
@@ -106,18 +106,22 @@ def start_checkout(
     *,
     locale: str | None = None,
     code: str | None = None,
+    amount: str | None = None,
 ) -> StartedCheckout:
     """Create the pending order and its Checkout Session; the caller redirects to ``url``.
 
     With ``code`` the order is for the discounted amount and holds one use of the code
     (CodeRefused says why a code cannot be used); a comp (nothing to pay) is granted at
-    once, without a processor, and ``url`` is None. When the processor cannot be reached the
+    once, without a processor, and ``url`` is None. ``amount`` is what the viewer typed for
+    a pay-what-you-want offer (AmountRefused below the floor). When the processor cannot be
+    reached the
     order is still added (pending, expired later) and CheckoutUnavailable says why.
     """
     kind = OfferKind(kind)
     _refuse_if_owned(user, title, kind, at)
     option, release_at = resolve_for_checkout(title, kind, country, at)  # NotAvailable: why
     quote = codes.price_with_code(code, title, option, country, at, user) if code else None
+    chosen = pwyw.chosen_amount(amount, option) if quote is None else None
     if quote is not None and quote.is_comp:
         comp = grant_comp(user, title, option, quote, country, at, release_at)
         return StartedCheckout(comp, None)
@@ -128,7 +132,7 @@ def start_checkout(
             _("This film cannot be bought right now: its studio is not set up to be paid yet.")
         )
     destination = studio.stripe_account_id if connect_enabled() else None
-    order = new_order(user, title, option, quote, country, release_at, gateway.name)
+    order = new_order(user, title, option, quote, country, release_at, gateway.name, chosen)
     fee = 0
     if destination:
         config = current_app.config
@@ -181,9 +185,12 @@ def new_order(
     country: str | None,
     release_at: datetime | None,
     provider: str,
+    chosen: int | None = None,
 ) -> Order:
-    """A pending order with its snapshot: what is sold, at which price, with which code."""
+    """A pending order with its snapshot: what is sold, at which price, with which code (or
+    the amount the viewer chose, for pay what you want)."""
     kind = option.kind
+    paid = quote.amount if quote else chosen if chosen is not None else option.amount
     return Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -191,7 +198,7 @@ def new_order(
         studio_id=title.studio_id,
         offer_id=option.offer_id,
         kind=kind,
-        amount=quote.amount if quote else option.amount,
+        amount=paid,
         list_amount=option.amount,
         discount_amount=quote.discount if quote else 0,
         promo_code_id=quote.code.id if quote else None,

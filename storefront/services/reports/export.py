@@ -65,10 +65,11 @@ COLUMNS = (
 )
 HEADER = [name for name, _ in COLUMNS]
 INDEX = {name: i for i, name in enumerate(HEADER)}
-AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net", "discount")
+AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net")
 TIME, TITLE, CURRENCY = INDEX["occurred_at"], INDEX["title"], INDEX["currency"]
 AMOUNT_AT = tuple(INDEX[name] for name in AMOUNTS)
 SETTLEMENT_AT, SETTLEMENT_CURRENCY = INDEX["settlement_net"], INDEX["settlement_currency"]
+DISCOUNT_AT = INDEX["discount"]  # in `currency`, like the amounts, but not totalled
 PG_ISO = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # to_char pattern for 2026-03-14T15:09:26Z
 
 
@@ -152,7 +153,7 @@ def copy_select(f: ReportFilter) -> sa.Select:
             column = sa.func.to_char(column, sa.literal_column(f"'{PG_ISO}'"))
         elif name == "title":
             column = title
-        elif name in AMOUNTS:
+        elif name in AMOUNTS or name == "discount":
             column = _sql_major(column, C.currency)
         elif name == "settlement_net":
             column = _sql_major(column, C.settlement_currency)
@@ -228,6 +229,7 @@ def _python_csv(engine: Engine, f: ReportFilter, batch: int) -> Iterator[bytes]:
             fmt = major_formatter(values[CURRENCY])
             for i in AMOUNT_AT:
                 values[i] = fmt(values[i])
+            values[DISCOUNT_AT] = fmt(values[DISCOUNT_AT])
             if values[SETTLEMENT_AT] is not None:
                 values[SETTLEMENT_AT] = major_formatter(values[SETTLEMENT_CURRENCY])(
                     values[SETTLEMENT_AT]
