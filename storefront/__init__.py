@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         studio_offers,
         studio_payments,
         studio_promotions,
+        studio_pwyw,
         studio_revenue,
         studio_screeners,
         studio_titles,
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(preorders.studio_bp)
     app.register_blueprint(screeners.bp)
     app.register_blueprint(studio_screeners.bp)
+    app.register_blueprint(studio_pwyw.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(admin_revenue.bp)

@@ -163,6 +163,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_promotions.index", "GET"): studio(),
     ("studio_promotions.show", "GET"): studio(),
     ("studio_promotions.withdraw", "POST"): studio(**CATALOGUE),
+    ("studio_pwyw.edit", "GET"): studio(),
+    ("studio_pwyw.edit", "POST"): studio(**CATALOGUE),
     ("studio_revenue.dashboard", "GET"): studio(),
     ("studio_revenue.export_csv", "GET"): studio(),
     ("studio_revenue.export_xlsx", "GET"): studio(),

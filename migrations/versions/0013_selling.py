@@ -280,9 +280,7 @@ def upgrade():
 
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "pay_what_you_want", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("pay_what_you_want", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(sa.Column("minimum_amount", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("offer_territories", schema=None) as batch_op:

@@ -252,7 +252,8 @@ def test_xlsx_rows_past_excels_limit_continue_on_another_sheet(tmp_path, monkeyp
 
     monkeypatch.setattr(workbook, "SHEET_ROWS", 2)
     row = (1, "2026-01-01T00:00:00Z", "sale", None, 1, 1, "T", "rent", "NO", "EUR",
-           100, 0, 0, 0, 100, "EUR", 100, "offline", "ch", "txn", None, None, "evt", None, 0, "no")  # fmt: skip
+           100, 0, 0, 0, 100, "EUR", 100, "offline", "ch", "txn", None, None, "evt",
+           None, 0, "no")  # fmt: skip
     path = tmp_path / "x.xlsx"
     workbook.write_workbook(str(path), [row] * 5)
     book = openpyxl.load_workbook(path, read_only=True)
