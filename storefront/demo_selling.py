@@ -1,14 +1,26 @@
-"""Demo data for the selling tools: a promo code, a comp code and a pre-order title, so a
-newcomer sees each under `make run`. Idempotent by natural keys."""
+"""Demo data for the selling tools: a promo code, a comp code, a screener (its link is in the
+admin outbox) and a pre-order title, so a newcomer sees each under `make run`. Idempotent by
+natural keys."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from .extensions import db
-from .models import CreditRole, Offer, OfferKind, PromoCode, Studio, Title, TitleStatus, utcnow
+from .models import (
+    CreditRole,
+    Offer,
+    OfferKind,
+    PromoCode,
+    Screener,
+    Studio,
+    Title,
+    TitleStatus,
+    utcnow,
+)
 from .services.catalog.titles import TitleData, create_title
 from .services.promotion.manage import PromotionPlan, create_promotion
+from .services.promotion.screeners import ScreenerPlan, send_screener
 
 PREORDER_TITLE = TitleData(
     name="The Polar Night Express",
@@ -21,6 +33,7 @@ PREORDER_TITLE = TitleData(
     credits={CreditRole.DIRECTOR: ["Aino Lappi"]},
     festival_selections=["Göteborg Film Festival 2026"],
 )
+CRITIC = "critic@demo.example.org"
 CODES = (
     PromotionPlan(name="Newsletter", discount_type="percent", percent_off=20, code="NEWSLETTER20"),
     PromotionPlan(
@@ -40,6 +53,16 @@ def load(studio: Studio) -> None:
         )
         if taken is None:
             create_promotion(studio, plan)
+    first = db.session.scalar(
+        db.select(Title).filter_by(studio_id=studio.id).order_by(Title.id).limit(1)
+    )
+    sent = db.session.scalar(db.select(Screener.id).filter_by(studio_id=studio.id).limit(1))
+    if first is not None and sent is None:
+        send_screener(
+            studio,
+            ScreenerPlan(first.id, "Cleo Critic", CRITIC, note="press", days=30, max_views=3),
+            utcnow(),
+        )
     exists = db.session.scalar(
         db.select(Title.id).filter_by(studio_id=studio.id, name=PREORDER_TITLE.name)
     )

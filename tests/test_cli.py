@@ -9,6 +9,7 @@ from storefront.models import (
     MediaAsset,
     Offer,
     PromoCode,
+    Screener,
     Studio,
     StudioMember,
     Title,
@@ -61,6 +62,8 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     assert codes == {"NEWSLETTER20", "CASTANDCREW"}
     (upcoming,) = [t for t in titles if t.preorders]
     assert upcoming.release_at > utcnow()
+    (screener,) = db.session.scalars(db.select(Screener)).all()
+    assert screener.recipient_email == "critic@demo.example.org"
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 2 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
