@@ -91,7 +91,11 @@ def test_new_pages_fit_narrow_screens_and_pass_axe(
 
 
 def test_a_recipient_watches_a_watermarked_screener_without_an_account(
-    page, filmmaker, studio, make_title, hls_package  # noqa: F811
+    page,
+    filmmaker,
+    studio,
+    make_title,
+    hls_package,  # noqa: F811
 ):
     from storefront.services.promotion.screeners import ScreenerPlan, send_screener
 
