@@ -206,3 +206,14 @@ def test_rent_and_buy_prices_are_unchanged_without_a_code(viewer_client, viewer,
         None,
     )
     assert RENT["amount"] == 499  # the fixture the discounted tests above start from
+
+
+def test_coming_back_from_the_processor_and_starting_again_keeps_the_code(
+    viewer_client, viewer, studio, film, emu
+):
+    make_promotion(studio, percent_off=50, max_uses=1, per_viewer_limit=1)
+    first = buy_with_code(viewer_client, film, "NEWSLETTER20", "rent")
+    assert first.status_code == 303
+    again = buy_with_code(viewer_client, film, "NEWSLETTER20", "rent")
+    assert again.status_code == 303, again.get_data(as_text=True)
+    assert sorted(redemption_states()) == [RedemptionStatus.RELEASED, RedemptionStatus.RESERVED]

@@ -166,17 +166,32 @@ def holding(*conditions: sa.ColumnElement[bool]) -> int:
 
 
 def check_limits(code: PromoCode, user: User) -> None:
-    """CodeRefused when the code, its promotion or this viewer has no use left."""
+    """CodeRefused when the code, its promotion or this viewer has no use left.
+
+    The viewer's own held uses do not count: starting a checkout again (after leaving the
+    processor's page) replaces the one they held (see ``redemptions.reserve``).
+    """
     promotion = code.promotion
-    if code.max_uses is not None and holding(PromoRedemption.code_id == code.id) >= code.max_uses:
+    others = sa.or_(
+        PromoRedemption.user_id != user.id,
+        PromoRedemption.status == RedemptionStatus.REDEEMED,
+    )
+    if (
+        code.max_uses is not None
+        and holding(PromoRedemption.code_id == code.id, others) >= code.max_uses
+    ):
         raise CodeRefused(CodeProblem.USED_UP, code.code)
     if (
         promotion.max_uses is not None
-        and holding(PromoRedemption.promotion_id == promotion.id) >= promotion.max_uses
+        and holding(PromoRedemption.promotion_id == promotion.id, others) >= promotion.max_uses
     ):
         raise CodeRefused(CodeProblem.USED_UP, code.code)
     if promotion.per_viewer_limit is not None and (
-        holding(PromoRedemption.promotion_id == promotion.id, PromoRedemption.user_id == user.id)
+        holding(
+            PromoRedemption.promotion_id == promotion.id,
+            PromoRedemption.user_id == user.id,
+            PromoRedemption.status == RedemptionStatus.REDEEMED,
+        )
         >= promotion.per_viewer_limit
     ):
         raise CodeRefused(CodeProblem.ALREADY_USED, code.code)

@@ -38,8 +38,22 @@ def lock_promotion(promotion_id: int) -> Promotion | None:
 
 
 def reserve(code: PromoCode, user: User, order: Order, at: datetime) -> PromoRedemption:
-    """Hold one use of ``code`` for ``order`` (flushed), or CodeRefused when none is left."""
+    """Hold one use of ``code`` for ``order`` (flushed), or CodeRefused when none is left.
+
+    A use this viewer still holds for an unpaid checkout is freed first: they came back
+    from the processor's page and start again. (Should that older checkout be paid after
+    all, ``spend`` still counts it.)"""
     lock_promotion(code.promotion_id)
+    db.session.execute(
+        sa.update(PromoRedemption)
+        .where(
+            PromoRedemption.promotion_id == code.promotion_id,
+            PromoRedemption.user_id == user.id,
+            PromoRedemption.status == RedemptionStatus.RESERVED,
+        )
+        .values(status=RedemptionStatus.RELEASED)
+        .execution_options(synchronize_session=False)
+    )
     check_limits(code, user)  # again, now that nobody else can take a use meanwhile
     redemption = PromoRedemption(
         promotion_id=code.promotion_id,
