@@ -36,7 +36,7 @@ from .commerce import (
     WatchProgress,
     WebhookEvent,
 )
-from .ledger import EntryType, LedgerEntry, LedgerImmutableError
+from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 from .promotion import (
     DiscountType,
@@ -65,6 +65,7 @@ __all__ = [
     "Entitlement",
     "EntitlementStatus",
     "EntryType",
+    "PLATFORM_ENTRY_TYPES",
     "FacetKind",
     "ImageKind",
     "ImageStatus",

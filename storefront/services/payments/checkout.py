@@ -8,30 +8,27 @@ order. Nothing here grants access: only fulfilment from the processor's events d
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
-from ..catalog.availability import OfferOption
 from ..promotion import codes, pwyw, redemptions
-from ..promotion.codes import CodeRefused, Quote
 from ..promotion.preorders import resolve_for_checkout
 from ..watching.access import awaiting_release, best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
-from .ledger import write_comp
-from .orders import grant_entitlement
+from .locks import lock_order
+from .selling import grant_comp, hold_code_use, new_order
 
 log = logging.getLogger(__name__)
-COMP_PROVIDER = "comp"  # orders a 100 % code paid for: no processor involved
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
 SESSION_MIN_MINUTES, SESSION_MAX_MINUTES = 30, 23 * 60
 # Languages Checkout speaks; anything else lets Stripe choose from the browser.
@@ -71,8 +68,19 @@ class StartedCheckout:
     url: str | None
 
 
+def access_covering(
+    user_id: int, title_id: int, kind: OfferKind, at: datetime
+) -> Entitlement | None:
+    """The viewer's access that already gives what buying ``kind`` would: a purchase covers
+    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered."""
+    access = best_entitlement(user_id, title_id, at)
+    if access is None or (access.kind != OfferKind.BUY and kind == OfferKind.BUY):
+        return None
+    return access
+
+
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
-    access = best_entitlement(user.id, title.id, at)
+    access = access_covering(user.id, title.id, kind, at)
     if access is None:
         ordered = awaiting_release(user.id, title.id, at)
         if ordered is not None and (ordered.kind == OfferKind.BUY or kind == OfferKind.RENT):
@@ -80,9 +88,7 @@ def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) ->
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)
-    if kind == OfferKind.RENT:
-        raise AlreadyHasAccess(_("You are already renting this film."), access)
-    # Buying during a rental is an upgrade the viewer asked for explicitly: allowed.
+    raise AlreadyHasAccess(_("You are already renting this film."), access)
 
 
 def checkout_locale(locale: str | None) -> str:
@@ -114,8 +120,8 @@ def start_checkout(
     (CodeRefused says why a code cannot be used); a comp (nothing to pay) is granted at
     once, without a processor, and ``url`` is None. ``amount`` is what the viewer typed for
     a pay-what-you-want offer (AmountRefused below the floor). When the processor cannot be
-    reached the
-    order is still added (pending, expired later) and CheckoutUnavailable says why.
+    reached the order is still added (pending, expired later) and CheckoutUnavailable says
+    why.
     """
     kind = OfferKind(kind)
     _refuse_if_owned(user, title, kind, at)
@@ -144,104 +150,90 @@ def start_checkout(
         )
     order.destination_account_id = destination
     order.application_fee_amount = fee
+    reused = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
+    if reused is not None:
+        return reused
     request = _checkout_request(order, user, title, at, locale)
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
     except PaymentError as exc:
         log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
-        db.session.add(order)
-        db.session.flush()
-        raise CheckoutUnavailable(order, exc) from exc
+        if _insert(order):
+            raise CheckoutUnavailable(order, exc) from exc
+        raise
     order.checkout_session_id = session.id
-    db.session.add(order)
-    db.session.flush()
+    if not _insert(order):
+        # Another tab of the same viewer opened its checkout meanwhile: close ours, use theirs.
+        _expire_quietly(gateway, session.id)
+        again = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
+        if again is None:
+            raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
+        return again
     if quote is not None:
-        _hold_code_use(gateway, quote, user, order, at)
+        hold_code_use(gateway, quote, user, order, at)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
 
 
-def _hold_code_use(
-    gateway: PaymentGateway, quote: Quote, user: User, order: Order, at: datetime
-) -> None:
-    """Take the code's use under its lock; if another checkout took the last one since the
-    check, the session just created is closed and the viewer told the code is used up."""
+def _insert(order: Order) -> bool:
+    """Add the pending order; False when the viewer has another open checkout for the title and
+    kind (the unique index ``uq_orders_open_checkout`` decides, so two tabs cannot both win)."""
     try:
-        redemptions.reserve(quote.code, user, order, at)
-    except CodeRefused:
-        try:
-            gateway.expire_checkout_session(order.checkout_session_id or "")
-        except PaymentError as exc:  # it expires by itself; the order is rolled back
-            log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
-        raise
+        with db.session.begin_nested():
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
-def new_order(
-    user: User,
-    title: Title,
-    option: OfferOption,
-    quote: Quote | None,
-    country: str | None,
-    release_at: datetime | None,
-    provider: str,
-    chosen: int | None = None,
-) -> Order:
-    """A pending order with its snapshot: what is sold, at which price, with which code (or
-    the amount the viewer chose, for pay what you want)."""
-    kind = option.kind
-    paid = quote.amount if quote else chosen if chosen is not None else option.amount
-    return Order(
-        public_id=str(uuid.uuid4()),
-        user_id=user.id,
-        title_id=title.id,
-        studio_id=title.studio_id,
-        offer_id=option.offer_id,
-        kind=kind,
-        amount=paid,
-        list_amount=option.amount,
-        discount_amount=quote.discount if quote else 0,
-        promo_code_id=quote.code.id if quote else None,
-        promo_code=quote.code.code if quote else None,
-        currency=option.currency.upper(),
-        country=country,
-        title_name=title.name,
-        studio_name=title.studio.name,
-        rental_start_days=option.rental_start_days if kind == OfferKind.RENT else None,
-        rental_watch_hours=option.rental_watch_hours if kind == OfferKind.RENT else None,
-        status=OrderStatus.PENDING,
-        provider=provider,
-        destination_account_id=None,
-        application_fee_amount=0,
-        amount_refunded=0,
-        preorder=release_at is not None,
-        release_at=release_at,
+def _expire_quietly(gateway: PaymentGateway, session_id: str) -> None:
+    try:
+        gateway.expire_checkout_session(session_id)
+    except PaymentError as exc:  # it expires on its own at expires_at
+        log.warning("Could not expire the redundant session %s: %s", session_id, exc.detail)
+
+
+def _open_checkout(
+    gateway: PaymentGateway, user: User, title: Title, kind: OfferKind, amount: int, currency: str
+) -> StartedCheckout | None:
+    """The viewer's open checkout for this title and kind, if it can still be used.
+
+    At most one checkout is open per viewer, title and kind, so a second tab cannot pay twice:
+    an open session at the same price is handed out again; a paid one leads to its
+    confirmation page; an expired one, one at an old price, or an order whose session was
+    never created is closed, and the caller starts afresh.
+    """
+    order = db.session.scalar(
+        db.select(Order).filter_by(
+            user_id=user.id, title_id=title.id, kind=kind, status=OrderStatus.PENDING
+        )
     )
-
-
-def grant_comp(
-    user: User,
-    title: Title,
-    option: OfferOption,
-    quote: Quote,
-    country: str | None,
-    at: datetime,
-    release_at: datetime | None,
-) -> Order:
-    """A 100 % code: the order is paid at once with nothing charged, the code's use spent,
-    the entitlement granted and a zero-value comp row written to the ledger."""
-    order = new_order(user, title, option, quote, country, release_at, COMP_PROVIDER)
-    db.session.add(order)
-    db.session.flush()
-    redemptions.reserve(quote.code, user, order, at)
-    order.status = OrderStatus.PAID
-    order.paid_at = at
-    grant_entitlement(order, at)
-    redemptions.spend(order, at)
-    write_comp(order, at)
-    db.session.flush()
-    log.info("Order %s is a comp (code %s)", order.public_id, quote.code.code)
-    return order
+    if order is None:
+        return None
+    session = None
+    if order.checkout_session_id:
+        try:
+            session = gateway.retrieve_checkout_session(
+                order.checkout_session_id, expand_payment=False
+            )
+        except PaymentError as exc:
+            raise CheckoutUnavailable(order, exc) from exc
+    if session is not None and session.get("status") == "complete":
+        return StartedCheckout(order, public_url_for("checkout.done", public_id=order.public_id))
+    same_price = order.amount == amount and order.currency.upper() == currency.upper()
+    if session is not None and session.get("status") == "open":
+        if same_price and session.get("url"):
+            log.info("Order %s: its open checkout is used again", order.public_id)
+            return StartedCheckout(order, session["url"])
+        _expire_quietly(gateway, session["id"])
+    locked = lock_order(order.id)
+    if locked is not None and locked.status == OrderStatus.PENDING:
+        locked.status = OrderStatus.EXPIRED
+        redemptions.release(locked)
+        db.session.flush()
+    return None
 
 
 def _checkout_request(

@@ -8,14 +8,18 @@ import logging
 from typing import Any
 
 from ...adapters.payments import PaymentGateway
+from ...extensions import db
+from ...jobs import defer
 from ...models import Order, OrderStatus
 from ..promotion import redemptions
 from . import ledger
+from .checkout import access_covering
 from .events import Outcome, data_object, flagged, ignored, processed
 from .orders import find_order_for_session, grant_entitlement
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
+REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
 
 
 def fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
@@ -57,7 +61,19 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.charge_id = _id_of(charge)
     order.checkout_session_id = order.checkout_session_id or session["id"]
     problem = _mismatch(order, session)
-    if problem is None and order.status != OrderStatus.PENDING:
+    paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
+    covering = None
+    if problem is None and order.title_id is not None:
+        covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
+    if covering is not None:
+        # A second payment for what the viewer already has (two tabs, an old checkout page):
+        # no second entitlement; the money goes back by itself and the admin sees it.
+        problem = (
+            f"duplicate payment: the viewer already has this film from order "
+            f"{covering.order.public_id}; refunded automatically"
+        )
+        defer(db.session, REFUND_DUPLICATE_TASK, order.id)
+    elif problem is None and order.status != OrderStatus.PENDING:
         problem = f"paid after the order was marked {order.status.value}"
     if problem is not None:
         order.status = OrderStatus.FLAGGED
@@ -73,6 +89,28 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     ledger.write_sale(order, session, event["id"], gateway.name)
     log.info("Order %s paid; entitlement granted", order.public_id)
     return processed("order paid, entitlement granted", order)
+
+
+def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
+    """Refund what is left of a payment flagged as a duplicate (the job behind the flag).
+
+    The processor is asked with one idempotency key per order, so a retried job refunds once;
+    ``charge.refunded`` then notes the amount on the flagged order.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.FLAGGED or not order.charge_id:
+        return None
+    left = order.amount - order.amount_refunded
+    if left <= 0 or not (order.flag_reason or "").startswith("duplicate payment"):
+        return None
+    refund = gateway.create_refund(
+        order.charge_id,
+        left,
+        idempotency_key=f"order-{order.public_id}-duplicate-refund",
+        connect=order.destination_account_id is not None,
+    )
+    log.warning("Duplicate payment of order %s refunded: %s", order.public_id, refund.get("id"))
+    return refund
 
 
 def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
