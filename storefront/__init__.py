@@ -95,8 +95,10 @@ def register_blueprints(app: Flask) -> None:
         media_files,
         preorders,
         screeners,
+        sharing,
         store,
         studio,
+        studio_analytics,
         studio_media,
         studio_offers,
         studio_payments,
@@ -116,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     viewer.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(media_files.bp)
+    app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
@@ -136,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_pwyw.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
 
 

@@ -9,6 +9,13 @@ from .accounts import (
     User,
     UserLogin,
 )
+from .audience import (
+    BuyerConsent,
+    Notification,
+    NotificationStatus,
+    PlaybackHeartbeat,
+    PlaySummary,
+)
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
@@ -61,6 +68,7 @@ __all__ = [
     "AssetKind",
     "AssetStatus",
     "Base",
+    "BuyerConsent",
     "CreditRole",
     "Entitlement",
     "EntitlementStatus",
@@ -72,13 +80,17 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "Notification",
+    "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
     "OrderStatus",
     "OutboxMessage",
+    "PlaybackHeartbeat",
     "PlaybackSession",
+    "PlaySummary",
     "Rendition",
     "Studio",
     "StudioInvite",

@@ -25,6 +25,7 @@ from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
 from ..money import to_input_string
 from ..services import ServiceError
+from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
@@ -113,6 +114,8 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(title, why_not_offered(exc.availability, exc.kind))
     except ServiceError as exc:
         return _refused(title, str(exc))
+    if form.share_email.data:
+        consents.record_consent(current_user, title.id, started.order.id)
     if started.url is None:  # a comp: granted already, nothing to pay
         flash(
             _("Your code covers the whole price: the film is yours, nothing was charged."),

@@ -144,8 +144,8 @@ def test_moving_the_release_tells_the_viewer_who_may_keep_it(
     db.session.expire_all()
     entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=paid_preorder.id))
     assert entitlement.not_before == later.replace(second=0)
-    (mail,) = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
-    assert "has moved" in mail.subject
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    (mail,) = [m for m in mails if "has moved" in m.subject]  # besides the receipt
     link = last_link(mail.body)
     assert link.endswith(f"/orders/{paid_preorder.public_id}/preorder")
 

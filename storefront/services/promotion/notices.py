@@ -1,5 +1,6 @@
 """What the selling tools tell viewers by mail. Every message goes through `_send`, the one
-place to hand them to another notification service."""
+place that hands it to the mail queue (``accounts.mail.send_mail``, which queues it on the
+notification service: sent after the request commits, kept in the outbox)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from ...public_urls import public_url_for
 from ..accounts.mail import send_mail
 
 
-def _send(to: str, subject: str, body: str) -> None:
-    send_mail(to, subject, body)
+def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> None:
+    """``studio_id``: the studio the mail is sent for (screeners), for its daily limit."""
+    send_mail(to, subject, body, studio_id=studio_id)
 
 
 def release_changed(order: Order, release_at: datetime | None) -> None:
@@ -76,4 +78,4 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
             ),
         ]
     )
-    _send(screener.recipient_email, subject, body)
+    _send(screener.recipient_email, subject, body, studio_id=studio.id)

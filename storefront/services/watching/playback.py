@@ -56,6 +56,7 @@ from .access import (
     may_preview,
     usable_entitlement,
 )
+from .analytics import record_heartbeat
 from .progress import resume_position, save_progress
 
 
@@ -313,6 +314,8 @@ def heartbeat(
         session.ended_at = at
     if position is not None:
         save_progress(user_id, title.id, position, duration, at)
+        if not session.preview:  # a studio watching its own film is not its audience
+            record_heartbeat(session, country, position, duration, at)
     db.session.flush()
     return session
 
