@@ -89,11 +89,13 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         admin_revenue,
+        admin_rights,
         auth,
         checkout,
         headers,
         media_files,
         preorders,
+        rights,
         screeners,
         sharing,
         store,
@@ -141,6 +143,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
+    app.register_blueprint(rights.bp)
+    app.register_blueprint(admin_rights.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

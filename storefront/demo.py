@@ -88,9 +88,14 @@ def load() -> None:
             _offer_and_publish(title)
             _sample_feature(title)
     db.session.flush()
-    from . import demo_selling
+    from . import demo_coproduction, demo_selling
 
     demo_selling.load(studio)
+
+    coproduction = demo_coproduction.load(studio)
+    if coproduction is not None:
+        _sample_feature(coproduction)
+    db.session.flush()
 
 
 log = logging.getLogger(__name__)

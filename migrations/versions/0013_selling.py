@@ -1,7 +1,7 @@
 """selling: studio preview, promo and comp codes, pre-orders, screeners, pay what you want
 
 Revision ID: 0013_selling
-Revises: 0015_audiences
+Revises: 0012b_coproductions
 
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0013_selling"
-down_revision = "0015_audiences"
+down_revision = "0012b_coproductions"
 branch_labels = None
 depends_on = None
 

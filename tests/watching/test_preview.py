@@ -107,3 +107,26 @@ def test_leaving_the_studio_stops_the_preview(filmmaker_client, filmmaker, studi
     refused = fetch(filmmaker_client, info["master_url"])
     assert refused.status_code == 403
     assert refused.headers["X-Playback-Refusal"] == "invalid_link"
+
+
+def test_rights_holders_preview_the_titles_they_hold(
+    app, own_film, make_user, make_studio, login_client
+):
+    from storefront.models import RightsHolder, utcnow
+
+    coproducer = make_user("coproducer@example.org")
+    their_studio = make_studio(coproducer, name="Midnattsol AB", country="SE")
+    holder = RightsHolder(title_id=own_film.id, studio_id=their_studio.id, email=coproducer.email)
+    db.session.add(holder)
+    db.session.commit()
+    client = login_client(coproducer.email)
+    assert start(client, own_film.slug, "US").status_code == 403  # invited, not accepted yet
+
+    holder.accepted_at = utcnow()
+    db.session.commit()
+    response = start(client, own_film.slug, "US")
+    assert response.status_code == 200 and response.json["preview"] is True
+
+    holder.revoked_at = utcnow()
+    db.session.commit()
+    assert fetch(client, response.json["master_url"]).status_code == 403

@@ -22,6 +22,8 @@ from ...public_urls import public_url_for
 from .. import ServiceError
 from ..promotion import codes, pwyw, redemptions
 from ..promotion.preorders import resolve_for_checkout
+from ..rights.shares import snapshot_split
+from ..rights.splits import split_in_force
 from ..watching.access import awaiting_release, best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
@@ -137,7 +139,9 @@ def start_checkout(
         raise CannotReceivePayments(
             _("This film cannot be bought right now: its studio is not set up to be paid yet.")
         )
-    destination = studio.stripe_account_id if connect_enabled() else None
+    # A co-produced title is charged on the platform and its holders paid by transfers.
+    split = split_in_force(title, country, kind)
+    destination = studio.stripe_account_id if connect_enabled() and not split else None
     order = new_order(user, title, option, quote, country, release_at, gateway.name, chosen)
     fee = 0
     if destination:
@@ -153,7 +157,7 @@ def start_checkout(
     reused = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
     if reused is not None:
         return reused
-    request = _checkout_request(order, user, title, at, locale)
+    request = _checkout_request(order, user, title, at, locale, split_sale=bool(split))
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
@@ -170,6 +174,7 @@ def start_checkout(
         if again is None:
             raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
         return again
+    snapshot_split(order, title)
     if quote is not None:
         hold_code_use(gateway, quote, user, order, at)
     log.info("Order %s pending, session %s", order.public_id, session.id)
@@ -237,7 +242,7 @@ def _open_checkout(
 
 
 def _checkout_request(
-    order: Order, user: User, title: Title, at: datetime, locale: str | None
+    order: Order, user: User, title: Title, at: datetime, locale: str | None, *, split_sale: bool
 ) -> CheckoutRequest:
     if order.kind == OfferKind.RENT:
         name = _("Rent: %(title)s", title=title.name)
@@ -266,4 +271,5 @@ def _checkout_request(
         automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
         destination_account=order.destination_account_id,
         application_fee=order.application_fee_amount,
+        transfer_group=f"order-{order.public_id}" if split_sale else None,
     )

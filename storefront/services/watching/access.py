@@ -23,6 +23,7 @@ from ...models import (
     EntitlementStatus,
     OfferKind,
     OrderStatus,
+    RightsHolder,
     Screener,
     StudioMember,
     Title,
@@ -206,15 +207,27 @@ def screener_refusal(screener: Screener, at: datetime) -> Refusal | None:
 
 
 def may_preview(user: User, title: Title) -> bool:
-    """Whether ``user`` watches ``title`` as its studio does: a member of the owning studio,
-    any role. Rights holders of the title join here once they exist."""
+    """Whether ``user`` watches ``title`` as its studio does: a member (any role) of the
+    owning studio or of a studio holding rights in it (accepted, not revoked)."""
     if not getattr(user, "is_authenticated", False) or user.id is None:
         return False
+    holding_studios = sa.select(RightsHolder.studio_id).where(
+        RightsHolder.title_id == title.id,
+        RightsHolder.accepted_at.is_not(None),
+        RightsHolder.revoked_at.is_(None),
+        RightsHolder.studio_id.is_not(None),
+    )
     return (
         db.session.scalar(
-            sa.select(StudioMember.id).where(
-                StudioMember.studio_id == title.studio_id, StudioMember.user_id == user.id
+            sa.select(StudioMember.id)
+            .where(
+                StudioMember.user_id == user.id,
+                sa.or_(
+                    StudioMember.studio_id == title.studio_id,
+                    StudioMember.studio_id.in_(holding_studios),
+                ),
             )
+            .limit(1)
         )
         is not None
     )
