@@ -96,7 +96,9 @@ def register_blueprints(app: Flask) -> None:
         checkout,
         headers,
         media_files,
+        preorders,
         rights,
+        screeners,
         sharing,
         site,
         store,
@@ -105,7 +107,10 @@ def register_blueprints(app: Flask) -> None:
         studio_media,
         studio_offers,
         studio_payments,
+        studio_promotions,
+        studio_pwyw,
         studio_revenue,
+        studio_screeners,
         studio_titles,
         studio_uploads,
         test_checkout,
@@ -132,6 +137,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_uploads.bp)
     app.register_blueprint(studio_media.bp)
     app.register_blueprint(studio_offers.bp)
+    app.register_blueprint(studio_promotions.bp)
+    app.register_blueprint(preorders.bp)
+    app.register_blueprint(preorders.studio_bp)
+    app.register_blueprint(screeners.bp)
+    app.register_blueprint(studio_screeners.bp)
+    app.register_blueprint(studio_pwyw.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(studio_analytics.bp)

@@ -126,7 +126,9 @@ def load() -> None:
             if not any(t.language == language for t in texts_of(title)):
                 save_text(title, language, name, tagline, synopsis)
     db.session.flush()
-    from . import demo_coproduction
+    from . import demo_coproduction, demo_selling
+
+    demo_selling.load(studio)
 
     coproduction = demo_coproduction.load(studio)
     if coproduction is not None:

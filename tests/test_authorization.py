@@ -84,6 +84,7 @@ def members_only() -> dict[str, str]:
 OWNER_ONLY = {"owner": OK, "manager": FORBIDDEN, "finance": FORBIDDEN}
 CATALOGUE = {"owner": OK, "manager": OK, "finance": FORBIDDEN}
 # Stripe Connect is off in tests: the onboarding routes are 404 once past the role check.
+PREVIEW = {"owner": OK, "manager": OK, "finance": OK}
 CONNECT_OFF = {"owner": HIDDEN, "manager": FORBIDDEN, "finance": FORBIDDEN}
 
 EXPECTED: dict[tuple[str, str], dict[str, str]] = {
@@ -120,6 +121,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.image", "GET"): members_only(),
     ("media_files.media_object", "GET"): public(),  # a signed link
     ("media_files.media_part", "PUT"): public(),  # a signed link
+    # A screener's link is its credential: anyone holding it watches (no account needed).
+    ("screeners.heartbeat", "POST"): everyone(FORBIDDEN),  # another stream's id: refused
+    ("screeners.start", "POST"): public(),
+    ("screeners.watch", "GET"): public(),
     ("rights.accept_invite", "GET"): signed_in(),
     ("rights.accept_invite", "POST"): signed_in(),  # someone else's invitation: a 400
     ("rights.holdings", "GET"): studio(),
@@ -175,10 +180,25 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_payments.order", "POST"): studio(**OWNER_ONLY),
     ("studio_payments.orders", "GET"): studio(),
     ("studio_payments.payments", "GET"): studio(),
+    ("preorders.choose", "GET"): buyer_only(),
+    ("preorders.choose", "POST"): buyer_only(),
+    ("studio_preorders.release", "GET"): studio(),
+    ("studio_preorders.release", "POST"): studio(**CATALOGUE),
+    ("studio_promotions.codes_csv", "GET"): studio(**CATALOGUE),
+    ("studio_promotions.create", "GET"): studio(**CATALOGUE),
+    ("studio_promotions.create", "POST"): studio(**CATALOGUE),
+    ("studio_promotions.index", "GET"): studio(),
+    ("studio_promotions.show", "GET"): studio(),
+    ("studio_promotions.withdraw", "POST"): studio(**CATALOGUE),
+    ("studio_pwyw.edit", "GET"): studio(),
+    ("studio_pwyw.edit", "POST"): studio(**CATALOGUE),
     ("studio_revenue.dashboard", "GET"): studio(),
     ("studio_revenue.export_csv", "GET"): studio(),
     ("studio_revenue.export_xlsx", "GET"): studio(),
     ("studio_revenue.statement", "GET"): studio(),
+    ("studio_screeners.index", "GET"): studio(),
+    ("studio_screeners.index", "POST"): studio(**CATALOGUE),
+    ("studio_screeners.revoke", "POST"): studio(**CATALOGUE),
     ("studio_titles.change_status", "POST"): studio(**CATALOGUE),
     ("studio_titles.create", "GET"): studio(**CATALOGUE),
     ("studio_titles.create", "POST"): studio(**CATALOGUE),
@@ -200,10 +220,11 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.heartbeat", "POST"): buyer_only(others=FORBIDDEN),
     ("watch.library", "GET"): signed_in(),
     ("watch.master", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
-    ("watch.start", "POST"): buyer_only(others=FORBIDDEN),
+    # The studio's members preview their own films (any role), without buying.
+    ("watch.start", "POST"): {**buyer_only(others=FORBIDDEN), **PREVIEW},
     ("watch.subtitles", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.subtitle_file", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
-    ("watch.title", "GET"): buyer_only(others=FORBIDDEN),
+    ("watch.title", "GET"): {**buyer_only(others=FORBIDDEN), **PREVIEW},
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("studio_media.label_audio", "POST"): studio(**CATALOGUE),
@@ -219,6 +240,8 @@ RUN_LAST = [
 ]
 JSON_BODIES = {
     "watch.heartbeat": {},
+    "screeners.heartbeat": {},
+    "screeners.start": {},
     "studio_uploads.open_upload": {},
     "studio_uploads.sign_parts": {},
 }
@@ -342,6 +365,11 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         playlist_key=key,
     )
     db.session.add_all([rendition, track, image, film_image, text, dubbed])
+    from storefront.services.promotion.screeners import ScreenerPlan, send_screener
+
+    screener, screener_token = send_screener(
+        victim, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow()
+    )
     db.session.commit()
 
     bought = grant(users["buyer"], film)
@@ -364,6 +392,11 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     db.session.commit()
     from storefront.models import HolderPayout, PayoutKind, PayoutStatus, RightsHolder
     from storefront.services.accounts.studios import _invite_serializer
+    from storefront.services.promotion.manage import PromotionPlan, create_promotion
+
+    promotion = create_promotion(
+        victim, PromotionPlan(name="Press", discount_type="percent", percent_off=100, code="PRESS")
+    )
     from storefront.services.rights.holders import _serializer as rights_serializer
 
     rights_invite = RightsHolder(title_id=film.id, email="coproducer@example.org")
@@ -396,6 +429,9 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "public_id": bought.order.public_id,
         "upload_id": upload.public_id,
         "stream_id": stream.session.public_id,
+        "promotion_id": promotion.id,
+        "screener_id": screener.id,
+        "screener_token": screener_token,
         "year": 2026,
         "month": 3,
         "playback_token": token,
@@ -437,6 +473,9 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "rights.accept_invite": v["rights_token"],
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
+                "screeners.watch": v["screener_token"],
+                "screeners.start": v["screener_token"],
+                "screeners.heartbeat": v["screener_token"],
             }.get(endpoint, v["playback_token"])
         elif arg == "track_id" and endpoint in AUDIO_ENDPOINTS:
             chosen[arg] = v["audio_track_id"]

@@ -10,6 +10,8 @@ from storefront.models import (
     AudioTrack,
     MediaAsset,
     Offer,
+    PromoCode,
+    Screener,
     Studio,
     StudioMember,
     SubtitleTrack,
@@ -17,6 +19,7 @@ from storefront.models import (
     TitleStatus,
     TitleText,
     User,
+    utcnow,
 )
 
 
@@ -57,8 +60,15 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     assert (count(User), count(Studio), count(StudioMember)) == snapshot == (7, 2, 2)
     # The demo films are on sale and, once the worker has run, playable.
     titles = db.session.scalars(db.select(Title)).all()
-    assert len(titles) == 3 and all(t.status == TitleStatus.PUBLISHED for t in titles)
-    assert count(Offer) == 6
+    assert len(titles) == 4 and all(t.status == TitleStatus.PUBLISHED for t in titles)
+    assert count(Offer) == 8
+    # The selling tools: a promo code, a comp code and a title taking pre-orders.
+    codes = set(db.session.scalars(db.select(PromoCode.code)))
+    assert codes == {"NEWSLETTER20", "CASTANDCREW"}
+    (upcoming,) = [t for t in titles if t.preorders]
+    assert upcoming.release_at > utcnow()
+    (screener,) = db.session.scalars(db.select(Screener)).all()
+    assert screener.recipient_email == "critic@demo.example.org"
     assert count(SubtitleTrack) == 2  # timed English subtitles on each demo film
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 3 and {a.status for a in assets} == {AssetStatus.READY}

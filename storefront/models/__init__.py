@@ -46,6 +46,16 @@ from .commerce import (
 from .languages import AudioKind, AudioTrack, TitleText
 from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+from .promotion import (
+    DiscountType,
+    PromoCode,
+    PromoRedemption,
+    Promotion,
+    RedemptionStatus,
+    Screener,
+    ScreenerStream,
+    promotion_titles,
+)
 from .rights import (
     HolderPayout,
     OrderSplit,
@@ -57,6 +67,14 @@ from .rights import (
 )
 
 __all__ = [
+    "Screener",
+    "ScreenerStream",
+    "promotion_titles",
+    "RedemptionStatus",
+    "Promotion",
+    "PromoRedemption",
+    "PromoCode",
+    "DiscountType",
     "AssetKind",
     "AssetStatus",
     "AudioKind",

@@ -46,6 +46,9 @@ class Title(TimestampMixin, Base):
     # Rental terms offered to viewers before they pay; copied onto each order.
     rental_start_days: Mapped[int] = mapped_column(default=30)
     rental_watch_hours: Mapped[int] = mapped_column(default=48)
+    # Pre-orders: before `release_at` viewers may pay for the offer that applies from then.
+    release_at: Mapped[datetime | None]
+    preorders: Mapped[bool] = mapped_column(default=False)
 
     studio: Mapped[Studio] = relationship()
     facets: Mapped[list[TitleFacet]] = relationship(

@@ -44,6 +44,9 @@ class Offer(TimestampMixin, Base):
     available_from: Mapped[datetime | None]
     available_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)
+    # Pay what you want: `amount` is the suggested price, `minimum_amount` the floor.
+    pay_what_you_want: Mapped[bool] = mapped_column(default=False)
+    minimum_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     title: Mapped[Title] = relationship()
     territories: Mapped[list[OfferTerritory]] = relationship(
@@ -68,6 +71,7 @@ class OfferTerritory(Base):
     currency: Mapped[str | None] = mapped_column(sa.String(3))
     available_from: Mapped[datetime | None]
     available_until: Mapped[datetime | None]
+    minimum_amount: Mapped[int | None] = mapped_column(sa.BigInteger)  # this country's floor
 
     offer: Mapped[Offer] = relationship(back_populates="territories")
 
@@ -88,7 +92,8 @@ class Order(TimestampMixin, Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        # Zero only for comps (a 100 % code): no processor is involved.
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
         sa.CheckConstraint("amount_refunded >= 0", name="refunded_not_negative"),
         sa.Index("ix_orders_user_title", "user_id", "title_id"),
         # At most one open checkout per viewer, title and kind (two tabs, one payment).
@@ -134,6 +139,16 @@ class Order(TimestampMixin, Base):
     amount_refunded: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_at: Mapped[datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A code's effect: `amount` is what is charged, `list_amount` the price before it.
+    list_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    discount_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    promo_code_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("promo_codes.id", ondelete="SET NULL"), index=True
+    )
+    promo_code: Mapped[str | None] = mapped_column(sa.String(40))  # snapshot for reports
+    # A pre-order: paid now, watchable from `release_at`.
+    preorder: Mapped[bool] = mapped_column(default=False)
+    release_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
     title: Mapped[Title | None] = relationship()
@@ -164,6 +179,7 @@ class Entitlement(TimestampMixin, Base):
     watch_hours: Mapped[int | None]  # rentals: hours to finish once started
     started_at: Mapped[datetime | None]  # rentals: first play, set on the server
     expires_at: Mapped[datetime | None]  # rentals: started_at + watch_hours
+    not_before: Mapped[datetime | None]  # pre-orders: the release moment
 
     order: Mapped[Order] = relationship()
     title: Mapped[Title | None] = relationship()
@@ -193,7 +209,9 @@ class PlaybackSession(Base):
     public_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     title_id: Mapped[int] = mapped_column(sa.ForeignKey("titles.id", ondelete="CASCADE"))
-    entitlement_id: Mapped[int] = mapped_column(sa.ForeignKey("entitlements.id"))
+    # None for a studio's preview, which needs no purchase and takes no viewer's slot.
+    entitlement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("entitlements.id"))
+    preview: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]

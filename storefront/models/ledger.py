@@ -19,6 +19,7 @@ class EntryType(enum.StrEnum):
     DISPUTE = "dispute"
     DISPUTE_WON = "dispute_won"
     APPLICATION_FEE = "application_fee"
+    COMP = "comp"  # a 100 % code: a sale worth nothing, counted apart from paid sales
     PLATFORM_DISPUTE = "platform_dispute"
     PLATFORM_DISPUTE_WON = "platform_dispute_won"
 
@@ -49,6 +50,8 @@ class LedgerEntry(Base):
     - dispute (single-account mode: the studio's balance bears it): gross = -amount disputed;
       processor_fee = the dispute fee (when stated in this currency).
     - dispute_won: gross = +amount reinstated; processor_fee = -the dispute fee returned.
+    - comp: a 100 % code gave access without payment: every amount 0, `discount` the list
+      price; no processor, no balance transaction.
     - application_fee (Connect only): the platform's income, not the studio's: gross =
       application fee (negative when refunded), processor_fee = Stripe's fee on the charge,
       net = what the platform keeps.
@@ -56,6 +59,9 @@ class LedgerEntry(Base):
       debited from (and on a win returned to) the platform's balance, fee included, with the
       same signs as dispute / dispute_won.
     Studio totals exclude the platform's types (PLATFORM_ENTRY_TYPES); admin totals use them.
+
+    promo_code / discount / preorder: the code the order used and what it took off the list
+    price (on sale and comp rows), and whether the order was a pre-order.
 
     settlement_*: the balance transaction behind the row, as the processor states it, in the
     receiving account's settlement currency: settlement_amount, settlement_fee, settlement_net
@@ -127,6 +133,9 @@ class LedgerEntry(Base):
     refund_id: Mapped[str | None] = mapped_column(sa.String(255))
     dispute_id: Mapped[str | None] = mapped_column(sa.String(255))
     source_event_id: Mapped[str] = mapped_column(sa.String(255))
+    promo_code: Mapped[str | None] = mapped_column(sa.String(40))
+    discount: Mapped[int] = mapped_column(sa.BigInteger, default=0)  # off the list price
+    preorder: Mapped[bool] = mapped_column(default=False)
 
 
 class LedgerImmutableError(RuntimeError):

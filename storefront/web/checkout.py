@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,16 +23,20 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
+from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
-from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable, availability_for
+from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
-from ..services.watching.access import best_entitlement, gives_access
+from ..services.promotion.codes import CodeRefused
+from ..services.promotion.pwyw import AmountRefused
+from ..services.watching.access import gives_access
 from .availability_text import why_not_offered
+from .checkout_page import choose_page
 from .links import title_url, watch_url
 from .payment_forms import BuyForm
 from .viewer import viewer_country
@@ -60,22 +73,15 @@ def _refused(title: Title, message: str, access_slug: str | None = None) -> Resp
 @bp.route("/buy/<slug>", methods=["GET", "POST"])
 @login_required
 def start(slug: str) -> ResponseReturnValue:
-    """GET: what can be bought here, at which price and terms. POST: go and pay for it."""
+    """GET: what can be bought here, at which price and terms (with a code, if one was
+    typed). POST: go and pay for it; a comp needs no payment and goes straight to the order."""
     title = _title_or_404(slug)
     now = utcnow()
     country = viewer_country()
     form = BuyForm()
     if not form.is_submitted():
-        availability = availability_for(title, country, now)
-        access = best_entitlement(current_user.id, title.id, now)
-        return render_template(
-            "checkout/choose.html",
-            title=title,
-            availability=availability,
-            message=why_not_offered(availability) or None,
-            watch_href=watch_url(title.slug) if access else None,
-            title_href=title_url(title.slug),
-        )
+        code = (request.args.get("code") or "").strip()[:60]
+        return choose_page(title, country, now, code)
     if not form.validate():
         abort(400)
     gateway = current_app.extensions["payments"]
@@ -88,7 +94,16 @@ def start(slug: str) -> ResponseReturnValue:
             country,
             now,
             locale=current_locale(),
+            code=(form.code.data or "").strip() or None,
+            amount=form.amount.data,
         )
+    except CodeRefused as exc:
+        return choose_page(title, country, now, exc.code, refusal=exc.message), 409
+    except AmountRefused as exc:
+        page = choose_page(
+            title, country, now, "", amount_refusal=str(exc), amount_typed=form.amount.data
+        )
+        return page, 409
     except CheckoutUnavailable as exc:
         # The pending order is kept (committed with this redirect) and expires later.
         flash(str(exc), "error")
@@ -101,6 +116,12 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(title, str(exc))
     if form.share_email.data:
         consents.record_consent(current_user, title.id, started.order.id)
+    if started.url is None:  # a comp: granted already, nothing to pay
+        flash(
+            _("Your code covers the whole price: the film is yours, nothing was charged."),
+            "success",
+        )
+        return redirect(url_for("checkout.done", public_id=started.order.public_id), code=303)
     return redirect(started.url, code=303)
 
 
@@ -169,3 +190,9 @@ def _state(order: Order) -> dict[str, object]:
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug) if slug and not ready else None,
     }
+
+
+@bp.app_template_filter("money_input")
+def money_input(amount: int, currency: str) -> str:
+    """Minor units as a person would type them into the pay-what-you-want field."""
+    return to_input_string(amount, currency)

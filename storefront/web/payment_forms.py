@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 
 class BuyForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired(), AnyOf(["rent", "buy"])])
+    code = HiddenField(validators=[Optional(), Length(max=60)])
+    amount = StringField(validators=[Optional(), Length(max=20)])  # pay what you want
     # Off by default: the filmmaker gets the address only if the buyer ticks the box.
     share_email = BooleanField(_l("Share my email with the filmmaker"), default=False)
 

@@ -28,6 +28,7 @@ from ..public_urls import public_url_for
 from ..services.catalog import catalogue, sharing, title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
+from ..services.promotion.preorders import preorder_availability
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
 from .headers import csp_nonce
@@ -166,13 +167,15 @@ def title(slug: str) -> ResponseReturnValue:
             watch_refusal = exc if exc.code != Refusal.NOT_ENTITLED else None
     from .watch import trailer_master_url
 
+    preorder = preorder_availability(film, country, now)
     trailer_url = trailer_master_url(film)
     public_page = public_url_for("store.title", slug=film.slug)
     return render_template(
         "store/title.html",
         title=film,
         shown=title_texts.shown_text(film, current_locale()),
-        availability=availability_for(film, country, now),
+        availability=preorder or availability_for(film, country, now),
+        preorder_at=film.release_at if preorder is not None else None,
         country=country,
         facets=facets,
         credits=credits,

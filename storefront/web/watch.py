@@ -40,9 +40,10 @@ from ..services.catalog import title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import audio as audio_service
 from ..services.media import playlists, subtitle_sync
+from ..services.promotion import screeners
 from ..services.watching import library as library_service
 from ..services.watching import playback
-from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal
+from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
 from ..services.watching.playback import StreamClaims
 from .viewer import viewer_country
 
@@ -65,8 +66,13 @@ def _limits() -> playback.Limits:
 
 
 def _title_or_404(slug: str) -> Title:
+    """A title on the store, or any title of the viewer's own studio (a preview)."""
     title = db.session.scalar(db.select(Title).filter_by(slug=slug))
-    if title is None or title.status not in SELLABLE_STATUSES:
+    if title is None:
+        abort(404)
+    if title.status not in SELLABLE_STATUSES and not (
+        playback.previewable(title) and may_preview(current_user, title)
+    ):
         abort(404)
     return title
 
@@ -124,9 +130,11 @@ def title(slug: str) -> ResponseReturnValue:
     film = _title_or_404(slug)
     refusal = None
     portable_from = None
+    preview = False
     country = viewer_country()
     try:
-        portable_from = playback.check(current_user, film, country, utcnow()).portable_from
+        decision = playback.check(current_user, film, country, utcnow())
+        portable_from, preview = decision.portable_from, decision.preview
     except PlaybackRefused as exc:
         refusal = exc
     return render_template(
@@ -136,6 +144,7 @@ def title(slug: str) -> ResponseReturnValue:
         refusal=refusal,
         portable_from=portable_from,
         country=country,
+        preview=preview,
         rent_again=refusal is not None and refusal.code in RENT_AGAIN,
     ), (403 if refusal else 200)
 
@@ -162,7 +171,10 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(exc, film)
     mine[str(film.id)] = started.session.public_id
     session[_SESSION_KEY] = dict(list(mine.items())[-10:])
-    return jsonify(_stream_info(started.session, started.asset.id) | {"position": started.position})
+    return jsonify(
+        _stream_info(started.session, started.asset.id)
+        | {"position": started.position, "preview": started.session.preview}
+    )
 
 
 def _stream_info(session_row: PlaybackSession, asset_id: int) -> dict[str, object]:
@@ -249,6 +261,11 @@ def _authorise(token: str) -> tuple[StreamClaims, Title, MediaAsset]:
         g.stream = playback.live_session(
             claims.session_id, current_user.id, film, viewer_country(), utcnow(), _limits()
         )
+    elif claims.kind == "s":
+        assert claims.session_id is not None
+        g.screener_stream = screeners.live_stream(
+            claims.session_id, film, viewer_country(), utcnow(), _limits()
+        )
     elif film.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     asset = db.session.get(MediaAsset, claims.asset_id)
@@ -263,8 +280,8 @@ def master(token: str) -> ResponseReturnValue:
         claims, film, asset = _authorise(token)
     except PlaybackRefused as exc:
         return _refused_text(exc)
-    tracks = library_service.subtitle_tracks(film.id) if claims.kind == "f" else []
-    sounds = audio_service.tracks_of_asset(asset.id) if claims.kind == "f" else []
+    tracks = library_service.subtitle_tracks(film.id) if claims.kind in ("f", "s") else []
+    sounds = audio_service.tracks_of_asset(asset.id) if claims.kind in ("f", "s") else []
     locale = current_locale()
     text = playlists.master_playlist(
         _storage(),
@@ -318,7 +335,7 @@ def audio(token: str, track_id: int) -> ResponseReturnValue:
     track = db.session.get(AudioTrack, track_id)
     if (
         track is None
-        or claims.kind != "f"
+        or claims.kind not in ("f", "s")
         or track.asset_id != asset.id
         or track.status != AssetStatus.READY
         or not track.playlist_key
@@ -334,6 +351,9 @@ def _hold_slot_while_links_work(seconds: int) -> None:
     stream = g.get("stream")
     if stream is not None:  # trailers have no stream and take no slot
         playback.record_links(stream, utcnow(), seconds)
+    screener_stream = g.get("screener_stream")
+    if screener_stream is not None:
+        screeners.record_links(screener_stream, utcnow(), seconds)
 
 
 @bp.get("/watch/play/<token>/s/<int:track_id>.m3u8")
@@ -343,7 +363,7 @@ def subtitles(token: str, track_id: int) -> ResponseReturnValue:
     except PlaybackRefused as exc:
         return _refused_text(exc)
     track = next((t for t in library_service.subtitle_tracks(film.id) if t.id == track_id), None)
-    if track is None or claims.kind != "f":
+    if track is None or claims.kind not in ("f", "s"):
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
     url = url_for("watch.subtitle_file", token=token, track_id=track.id)
@@ -361,7 +381,7 @@ def subtitle_file(token: str, track_id: int) -> ResponseReturnValue:
     except PlaybackRefused as exc:
         return _refused_text(exc)
     track = next((t for t in library_service.subtitle_tracks(film.id) if t.id == track_id), None)
-    if track is None or claims.kind != "f":
+    if track is None or claims.kind not in ("f", "s"):
         abort(404)
     storage = _storage()
     vtt = storage.get(track.storage_key).decode("utf-8")

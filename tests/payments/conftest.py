@@ -118,7 +118,7 @@ SALE_ROW_SHAPE = frozenset(
      "country", "currency", "gross", "tax", "processor_fee", "platform_fee", "net",
      "settlement_currency", "settlement_amount", "settlement_fee", "settlement_net", "provider",
      "charge_id", "balance_transaction_id",
-     "source_event_id", "id"}
+     "source_event_id", "id", "discount", "preorder"}
 )  # fmt: skip
 
 

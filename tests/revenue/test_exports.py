@@ -87,7 +87,11 @@ def test_csv_has_one_row_per_entry_with_every_column(filmmaker_client, ledger, m
         "refund_id": "",
         "dispute_id": "",
         "event_id": entries[0].source_event_id,
+        "promo_code": "",
+        "discount": "0.00",
+        "preorder": "no",
     }
+    assert (yen["discount"], dinar["discount"]) == ("0", "0.000")  # the currency's digits
     assert (refund["entry_type"], refund["gross"], refund["net"]) == ("refund", "-0.05", "-0.05")
     assert refund["refund_id"] == entries[1].refund_id
     assert (yen["currency"], yen["gross"], yen["processor_fee"], yen["net"]) == (
@@ -161,7 +165,9 @@ def test_xlsx_has_the_same_columns_and_a_totals_sheet(filmmaker_client, ledger, 
     sheet = list(book["Entries"].iter_rows(values_only=True))
     assert list(sheet[0]) == HEADER
     assert len(sheet) - 1 == len(csv_rows) == len(entries)
-    amounts = {"gross", "tax", "processor_fee", "platform_fee", "net", "settlement_net"}
+    amounts = {
+        "gross", "tax", "processor_fee", "platform_fee", "net", "settlement_net", "discount"
+    }  # fmt: skip
     for values, expected in zip(sheet[1:], csv_rows, strict=True):
         for name, cell in zip(HEADER, values, strict=True):
             text = expected[name]
@@ -250,7 +256,7 @@ def test_xlsx_rows_past_excels_limit_continue_on_another_sheet(tmp_path, monkeyp
     monkeypatch.setattr(workbook, "SHEET_ROWS", 2)
     row = (1, "2026-01-01T00:00:00Z", "sale", None, 1, 1, "T", "rent", "NO", "EUR",
            100, 0, 0, 0, 100, "EUR", 100, 0, 100, None, "offline", "ch", "txn", None, None,
-           "evt")  # fmt: skip
+           "evt", None, 0, "no")  # fmt: skip
     path = tmp_path / "x.xlsx"
     workbook.write_workbook(str(path), [row] * 5)
     book = openpyxl.load_workbook(path, read_only=True)

@@ -9,6 +9,9 @@ Rules, per offer:
   only countries with a row that is not blocked. A viewer whose country is unknown is admitted
   only by offers that exclude no country (WORLDWIDE or DENY without blocked rows).
 - price: the country's row overrides the offer's amount and currency when it sets them.
+- pay what you want: the price is the suggested amount and the viewer may pay any amount from
+  the floor up; the floor is the country's own when its row sets a price (no floor of its
+  own: the row's price is fixed there), else the offer's.
 - window: half-open [available_from, available_until); the country's row overrides either end.
 - the title must be published or unlisted, and the offer active.
 """
@@ -46,6 +49,7 @@ class TerritoryRule:
     currency: str | None = None
     available_from: datetime | None = None
     available_until: datetime | None = None
+    minimum_amount: int | None = None  # pay what you want: this country's floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,8 @@ class OfferRule:
     rental_start_days: int | None = None
     rental_watch_hours: int | None = None
     territories: dict[str, TerritoryRule] = field(default_factory=dict)
+    pay_what_you_want: bool = False
+    minimum_amount: int | None = None  # pay what you want: the floor where no row sets one
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +82,9 @@ class OfferOption:
     available_until: datetime | None
     rental_start_days: int | None = None
     rental_watch_hours: int | None = None
+    # Pay what you want: the least the viewer may pay here (``amount`` is the suggestion);
+    # None for a fixed price.
+    minimum: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +192,9 @@ def evaluate(
             withheld.append(Withheld(rule.kind, Reason.ENDED, until))
             continue
         priced = row is not None and row.amount is not None and row.currency is not None
+        minimum = None
+        if rule.pay_what_you_want:
+            minimum = row.minimum_amount if priced else rule.minimum_amount  # type: ignore[union-attr]
         options.append(
             OfferOption(
                 offer_id=rule.offer_id,
@@ -192,6 +204,7 @@ def evaluate(
                 available_until=until,
                 rental_start_days=rule.rental_start_days,
                 rental_watch_hours=rule.rental_watch_hours,
+                minimum=minimum,
             )
         )
     offered = {o.kind for o in options}
@@ -231,6 +244,9 @@ _COLUMNS = (
     _TERRITORIES.c.currency,
     _TERRITORIES.c.available_from,
     _TERRITORIES.c.available_until,
+    _OFFERS.c.pay_what_you_want,
+    _OFFERS.c.minimum_amount,
+    _TERRITORIES.c.minimum_amount,
 )
 
 
@@ -278,7 +294,7 @@ def _load_rules(
             offers[offer_id] = row
         if row[9] is not None:
             territories[offer_id][row[9]] = TerritoryRule(
-                row[9], bool(row[10]), row[11], row[12], _aware(row[13]), _aware(row[14])
+                row[9], bool(row[10]), row[11], row[12], _aware(row[13]), _aware(row[14]), row[17]
             )
     rules: dict[int, list[OfferRule]] = defaultdict(list)
     no_terms = (None, None)
@@ -300,6 +316,8 @@ def _load_rules(
                 rental_start_days=start_days,
                 rental_watch_hours=watch_hours,
                 territories=territories.get(offer_id, {}),
+                pay_what_you_want=bool(o[15]),
+                minimum_amount=o[16],
             )
         )
     return rules

@@ -8,7 +8,6 @@ order. Nothing here grants access: only fulfilment from the processor's events d
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,13 +20,15 @@ from ...extensions import db
 from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
-from ..catalog.availability import resolve_offer
+from ..promotion import codes, pwyw, redemptions
+from ..promotion.preorders import resolve_for_checkout
 from ..rights.shares import snapshot_split
 from ..rights.splits import split_in_force
-from ..watching.access import best_entitlement
+from ..watching.access import awaiting_release, best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
 from .locks import lock_order
+from .selling import grant_comp, hold_code_use, new_order
 
 log = logging.getLogger(__name__)
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
@@ -63,8 +64,10 @@ class CheckoutUnavailable(ServiceError):
 
 @dataclass(frozen=True)
 class StartedCheckout:
+    """Where to send the viewer: the processor's page, or (a comp) straight to the order."""
+
     order: Order
-    url: str
+    url: str | None
 
 
 def access_covering(
@@ -81,6 +84,9 @@ def access_covering(
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
     access = access_covering(user.id, title.id, kind, at)
     if access is None:
+        ordered = awaiting_release(user.id, title.id, at)
+        if ordered is not None and (ordered.kind == OfferKind.BUY or kind == OfferKind.RENT):
+            raise AlreadyHasAccess(_("You have already pre-ordered this film."), ordered)
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)
@@ -107,15 +113,26 @@ def start_checkout(
     at: datetime,
     *,
     locale: str | None = None,
+    code: str | None = None,
+    amount: str | None = None,
 ) -> StartedCheckout:
     """Create the pending order and its Checkout Session; the caller redirects to ``url``.
 
-    When the processor cannot be reached the order is still added (pending, expired later)
-    and CheckoutUnavailable says why, in words safe to show.
+    With ``code`` the order is for the discounted amount and holds one use of the code
+    (CodeRefused says why a code cannot be used); a comp (nothing to pay) is granted at
+    once, without a processor, and ``url`` is None. ``amount`` is what the viewer typed for
+    a pay-what-you-want offer (AmountRefused below the floor). When the processor cannot be
+    reached the order is still added (pending, expired later) and CheckoutUnavailable says
+    why.
     """
     kind = OfferKind(kind)
     _refuse_if_owned(user, title, kind, at)
-    option = resolve_offer(title, kind, country, at)  # NotAvailable says why
+    option, release_at = resolve_for_checkout(title, kind, country, at)  # NotAvailable: why
+    quote = codes.price_with_code(code, title, option, country, at, user) if code else None
+    chosen = pwyw.chosen_amount(amount, option) if quote is None else None
+    if quote is not None and quote.is_comp:
+        comp = grant_comp(user, title, option, quote, country, at, release_at)
+        return StartedCheckout(comp, None)
     studio = title.studio
     if payment_blockers(studio):
         log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
@@ -125,38 +142,21 @@ def start_checkout(
     # A co-produced title is charged on the platform and its holders paid by transfers.
     split = split_in_force(title, country, kind)
     destination = studio.stripe_account_id if connect_enabled() and not split else None
+    order = new_order(user, title, option, quote, country, release_at, gateway.name, chosen)
     fee = 0
     if destination:
         config = current_app.config
         fee = platform_fee(
-            option.amount,
-            option.currency,
+            order.amount,
+            order.currency,
             config.get("PLATFORM_FEE_PERCENT"),
             config.get("PLATFORM_FEE_FIXED"),
         )
-    reused = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+    order.destination_account_id = destination
+    order.application_fee_amount = fee
+    reused = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
     if reused is not None:
         return reused
-    order = Order(
-        public_id=str(uuid.uuid4()),
-        user_id=user.id,
-        title_id=title.id,
-        studio_id=studio.id,
-        offer_id=option.offer_id,
-        kind=kind,
-        amount=option.amount,
-        currency=option.currency.upper(),
-        country=country,
-        title_name=title.name,
-        studio_name=studio.name,
-        rental_start_days=option.rental_start_days if kind == OfferKind.RENT else None,
-        rental_watch_hours=option.rental_watch_hours if kind == OfferKind.RENT else None,
-        status=OrderStatus.PENDING,
-        provider=gateway.name,
-        destination_account_id=destination,
-        application_fee_amount=fee,
-        amount_refunded=0,
-    )
     request = _checkout_request(order, user, title, at, locale, split_sale=bool(split))
     try:
         # Called before the order is written: no database lock is held while we wait.
@@ -170,11 +170,13 @@ def start_checkout(
     if not _insert(order):
         # Another tab of the same viewer opened its checkout meanwhile: close ours, use theirs.
         _expire_quietly(gateway, session.id)
-        again = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+        again = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
         if again is None:
             raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
         return again
     snapshot_split(order, title)
+    if quote is not None:
+        hold_code_use(gateway, quote, user, order, at)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
 
@@ -234,6 +236,7 @@ def _open_checkout(
     locked = lock_order(order.id)
     if locked is not None and locked.status == OrderStatus.PENDING:
         locked.status = OrderStatus.EXPIRED
+        redemptions.release(locked)
         db.session.flush()
     return None
 

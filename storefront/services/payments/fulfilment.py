@@ -13,6 +13,7 @@ from ...extensions import db
 from ...jobs import defer
 from ...models import Order, OrderStatus
 from ..notifications import order_mails
+from ..promotion import redemptions
 from . import ledger
 from .checkout import access_covering
 from .events import Outcome, data_object, flagged, ignored, processed
@@ -95,6 +96,7 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.paid_at = ledger.at(charge_obj.get("created") or event.get("created"))
     order.application_fee_amount = int(charge_obj.get("application_fee_amount") or 0)
     entitlement = grant_entitlement(order, order.paid_at)
+    redemptions.spend(order, order.paid_at)
     ledger.write_sale(order, session, event["id"], gateway.name)
     order_mails.order_paid(order, entitlement)
     log.info("Order %s paid; entitlement granted", order.public_id)
@@ -132,4 +134,5 @@ def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         return processed(f"order already {order.status.value}", order)
     failed = event["type"].endswith("failed")
     order.status = OrderStatus.FAILED if failed else OrderStatus.EXPIRED
+    redemptions.release(order)
     return processed(f"order {order.status.value}", order)

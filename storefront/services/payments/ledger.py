@@ -25,6 +25,8 @@ from ...models import EntryType, LedgerEntry, Order
 from .fees import share
 
 Obj = dict[str, Any]
+# Rows that carry the order's discount (refunds and disputes move money, not list prices).
+_SALES = frozenset({EntryType.SALE, EntryType.COMP})
 
 
 def _upper(currency: str | None) -> str | None:
@@ -85,9 +87,24 @@ def record(
         refund_id=refund_id,
         dispute_id=dispute_id,
         source_event_id=source_event_id,
+        promo_code=order.promo_code,
+        discount=(order.discount_amount or 0) if entry_type in _SALES else 0,
+        preorder=bool(order.preorder),
     )
     db.session.add(entry)
     return entry
+
+
+def write_comp(order: Order, at_time: datetime) -> LedgerEntry:
+    """A comp: a sale worth nothing, so reports can count comps apart from paid sales."""
+    return record(
+        order,
+        EntryType.COMP,
+        f"comp:{order.public_id}",
+        provider=order.provider,
+        occurred_at=at_time,
+        gross=0,
+    )
 
 
 @dataclass(frozen=True)

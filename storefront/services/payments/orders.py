@@ -61,7 +61,11 @@ def find_order_for_charge(
 
 
 def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
-    """The one right to watch that a paid order gives (unique per order)."""
+    """The one right to watch that a paid order gives (unique per order).
+
+    A pre-order's entitlement opens at the release; a rental's clock never starts earlier.
+    """
+    opens = order.release_at if order.preorder and order.release_at else None
     entitlement = Entitlement(
         order_id=order.id,
         user_id=order.user_id,
@@ -69,9 +73,11 @@ def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
         kind=order.kind,
         status=EntitlementStatus.ACTIVE,
         granted_at=paid_at,
+        not_before=opens,
     )
     if order.kind == OfferKind.RENT:
-        entitlement.start_by = paid_at + timedelta(days=order.rental_start_days or 0)
+        start = max(paid_at, opens) if opens else paid_at
+        entitlement.start_by = start + timedelta(days=order.rental_start_days or 0)
         entitlement.watch_hours = order.rental_watch_hours
     db.session.add(entitlement)
     return entitlement

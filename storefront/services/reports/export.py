@@ -61,6 +61,10 @@ COLUMNS = (
     ("refund_id", C.refund_id),
     ("dispute_id", C.dispute_id),
     ("event_id", C.source_event_id),
+    ("promo_code", C.promo_code),
+    ("discount", C.discount),
+    # Text on every database (booleans print as t/f from COPY but True/False from Python).
+    ("preorder", sa.case((C.preorder == sa.true(), "yes"), else_="no")),
 )
 HEADER = [name for name, _ in COLUMNS]
 INDEX = {name: i for i, name in enumerate(HEADER)}
@@ -71,6 +75,7 @@ AMOUNT_AT = tuple(INDEX[name] for name in AMOUNTS)
 SETTLEMENT_AMOUNTS = ("settlement_amount", "settlement_fee", "settlement_net")
 SETTLEMENT_AT = tuple(INDEX[name] for name in SETTLEMENT_AMOUNTS)
 SETTLEMENT_CURRENCY = INDEX["settlement_currency"]
+DISCOUNT_AT = INDEX["discount"]  # in `currency`, like the amounts, but not totalled
 PG_ISO = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # to_char pattern for 2026-03-14T15:09:26Z
 
 
@@ -154,7 +159,7 @@ def copy_select(f: ReportFilter) -> sa.Select:
             column = sa.func.to_char(column, sa.literal_column(f"'{PG_ISO}'"))
         elif name == "title":
             column = title
-        elif name in AMOUNTS:
+        elif name in AMOUNTS or name == "discount":
             column = _sql_major(column, C.currency)
         elif name in SETTLEMENT_AMOUNTS:
             column = _sql_major(column, C.settlement_currency)
@@ -230,6 +235,7 @@ def _python_csv(engine: Engine, f: ReportFilter, batch: int) -> Iterator[bytes]:
             fmt = major_formatter(values[CURRENCY])
             for i in AMOUNT_AT:
                 values[i] = fmt(values[i])
+            values[DISCOUNT_AT] = fmt(values[DISCOUNT_AT])
             for i in SETTLEMENT_AT:
                 if values[i] is not None:
                     values[i] = major_formatter(values[SETTLEMENT_CURRENCY])(values[i])

@@ -14,6 +14,7 @@ from .export import (
     AMOUNT_AT,
     AMOUNTS,
     CURRENCY,
+    DISCOUNT_AT,
     HEADER,
     SETTLEMENT_AT,
     SETTLEMENT_CURRENCY,
@@ -75,6 +76,7 @@ def write_workbook(path: str, rows: Iterable[tuple]) -> None:
         for n, i in enumerate(AMOUNT_AT, start=1):
             sums[n] += row[i]
             values[i] = cells.amount(row[i], currency)
+        values[DISCOUNT_AT] = cells.amount(row[DISCOUNT_AT], currency)
         for i in SETTLEMENT_AT:
             if row[i] is not None:
                 values[i] = cells.amount(row[i], row[SETTLEMENT_CURRENCY])

@@ -3,6 +3,10 @@
 Checkout ("you already have access"), the library (what can be watched) and playback all ask
 `entitlement_refusal` / `best_entitlement`; nothing else reads an entitlement's status or
 rental clock to decide access.
+
+Studio preview: the members of the studio that owns a title (`may_preview`) watch it without
+an entitlement, anywhere, at any time; such a stream is marked as a preview, is no sale and
+takes no slot of the viewer's stream limit.
 """
 
 from __future__ import annotations
@@ -14,7 +18,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, OrderStatus
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    OfferKind,
+    OrderStatus,
+    RightsHolder,
+    Screener,
+    StudioMember,
+    Title,
+    User,
+)
 from .. import ServiceError
 
 
@@ -32,6 +46,11 @@ class Refusal(enum.StrEnum):
     SESSION_ENDED = "session_ended"
     INVALID_LINK = "invalid_link"
     LINK_EXPIRED = "link_expired"
+    NOT_RELEASED = "not_released"
+    SCREENER_REVOKED = "screener_revoked"
+    SCREENER_EXPIRED = "screener_expired"
+    SCREENER_VIEWS_USED = "screener_views_used"
+    SCREENER_ONE_STREAM = "screener_one_stream"
 
 
 MESSAGES = {
@@ -58,6 +77,19 @@ MESSAGES = {
     Refusal.SESSION_ENDED: _l("This playback has ended. Reload the page to keep watching."),
     Refusal.INVALID_LINK: _l("This playback link is not valid for your account."),
     Refusal.LINK_EXPIRED: _l("This playback link has expired. Reload the page to keep watching."),
+    Refusal.NOT_RELEASED: _l(
+        "You pre-ordered this film. You can watch it from its release; we will not start a "
+        "rental's clock before then."
+    ),
+    Refusal.SCREENER_REVOKED: _l("The studio has withdrawn this screener."),
+    Refusal.SCREENER_EXPIRED: _l("This screener has expired. Ask the studio for a new link."),
+    Refusal.SCREENER_VIEWS_USED: _l(
+        "This screener has been played as many times as it allows. Ask the studio for more."
+    ),
+    Refusal.SCREENER_ONE_STREAM: _l(
+        "This screener is already playing on another screen. Stop it there to watch here; a "
+        "stopped screen frees its place within a few minutes."
+    ),
 }
 # Refusals after which buying or renting again is the way forward.
 RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_ENTITLED})
@@ -100,11 +132,14 @@ def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | Non
         return Refusal.REFUNDED
     if entitlement.status == EntitlementStatus.SUSPENDED:
         return Refusal.SUSPENDED
+    if entitlement.not_before is not None and at < entitlement.not_before:
+        return Refusal.NOT_RELEASED
     return rental_refusal(entitlement, at)
 
 
 # Which refusal to report when several entitlements are unusable (most telling first).
 _REFUSAL_ORDER = [
+    Refusal.NOT_RELEASED,
     Refusal.SUSPENDED,
     Refusal.EXPIRED,
     Refusal.START_BY_PASSED,
@@ -145,3 +180,55 @@ def best_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement |
         return usable_entitlement(user_id, title_id, at)
     except PlaybackRefused:
         return None
+
+
+def awaiting_release(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
+    """A pre-order of the viewer's that opens at the title's release, still to come."""
+    return db.session.scalar(
+        sa.select(Entitlement)
+        .where(
+            Entitlement.user_id == user_id,
+            Entitlement.title_id == title_id,
+            Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.not_before > at,
+        )
+        .order_by(Entitlement.kind.asc())  # "buy" before "rent": a purchase first
+        .limit(1)
+    )
+
+
+def screener_refusal(screener: Screener, at: datetime) -> Refusal | None:
+    """Why a screener link cannot play at ``at`` (withdrawn, expired), or None. Territory,
+    views and the one-stream rule are checked when a stream starts."""
+    if screener.revoked_at is not None:
+        return Refusal.SCREENER_REVOKED
+    if at >= screener.expires_at:
+        return Refusal.SCREENER_EXPIRED
+    return None
+
+
+def may_preview(user: User, title: Title) -> bool:
+    """Whether ``user`` watches ``title`` as its studio does: a member (any role) of the
+    owning studio or of a studio holding rights in it (accepted, not revoked)."""
+    if not getattr(user, "is_authenticated", False) or user.id is None:
+        return False
+    holding_studios = sa.select(RightsHolder.studio_id).where(
+        RightsHolder.title_id == title.id,
+        RightsHolder.accepted_at.is_not(None),
+        RightsHolder.revoked_at.is_(None),
+        RightsHolder.studio_id.is_not(None),
+    )
+    return (
+        db.session.scalar(
+            sa.select(StudioMember.id)
+            .where(
+                StudioMember.user_id == user.id,
+                sa.or_(
+                    StudioMember.studio_id == title.studio_id,
+                    StudioMember.studio_id.in_(holding_studios),
+                ),
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -25,6 +25,7 @@ class ItemState(enum.StrEnum):
     REFUNDED = "refunded"
     CHARGED_BACK = "charged_back"
     SUSPENDED = "suspended"
+    PREORDERED = "preordered"  # paid before the release: watchable from `release_at`
 
 
 _STATE_FOR_REFUSAL = {
@@ -33,12 +34,14 @@ _STATE_FOR_REFUSAL = {
     Refusal.REFUNDED: ItemState.REFUNDED,
     Refusal.CHARGED_BACK: ItemState.CHARGED_BACK,
     Refusal.SUSPENDED: ItemState.SUSPENDED,
+    Refusal.NOT_RELEASED: ItemState.PREORDERED,
 }
 # Which entitlement stands for a title when a viewer holds several (lower wins).
 _RANK = {
     ItemState.OWNED: 0,
     ItemState.RENTAL_RUNNING: 1,
     ItemState.RENTAL_NOT_STARTED: 2,
+    ItemState.PREORDERED: 2,
     ItemState.SUSPENDED: 3,
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,
@@ -61,6 +64,7 @@ class LibraryItem:
     position: int
     duration: int | None
     poster_key: str | None
+    release_at: datetime | None = None  # pre-orders: when it can be watched
 
     @property
     def watchable(self) -> bool:
@@ -136,6 +140,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
                 position=watched.position_seconds if watched else 0,
                 duration=watched.duration_seconds if watched else None,
                 poster_key=posters.get(title_id),
+                release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))

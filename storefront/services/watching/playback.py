@@ -19,6 +19,10 @@ a chargeback or an expired rental stops further playback within minutes (segment
 ``SEGMENT_URL_SECONDS``). Sessions silent for ``STREAM_IDLE_SECONDS`` stop counting towards
 the concurrent-stream limit.
 
+A studio's preview (``access.may_preview``) skips the entitlement, territory and stream-limit
+checks and never touches a rental clock; its session is marked ``preview`` and re-checks the
+membership on every heartbeat and playlist fetch instead.
+
 A stream holds its slot for as long as segment links handed to it still work: stopping it
 (or letting it go idle) ends its playlists at once, but storage keeps honouring links it
 already signed until they expire, so the slot is only freed then. Otherwise a player could
@@ -44,10 +48,17 @@ from ...models import (
     Order,
     PlaybackSession,
     Title,
+    TitleStatus,
     User,
 )
 from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
-from .access import PlaybackRefused, Refusal, entitlement_refusal, usable_entitlement
+from .access import (
+    PlaybackRefused,
+    Refusal,
+    entitlement_refusal,
+    may_preview,
+    usable_entitlement,
+)
 from .analytics import record_heartbeat
 from .portability import portable_home
 from .progress import resume_position, save_progress
@@ -110,14 +121,30 @@ def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsse
 
 @dataclass(frozen=True, slots=True)
 class Playable:
-    entitlement: Entitlement
+    entitlement: Entitlement | None  # None for a studio's preview
     asset: MediaAsset
     # Set when the film plays here only under EU portability: the viewer's home country.
     portable_from: str | None = None
 
+    @property
+    def preview(self) -> bool:
+        return self.entitlement is None
+
+
+def previewable(title: Title) -> bool:
+    """A studio previews its title in any state but removed (drafts included)."""
+    return title.status != TitleStatus.REMOVED
+
 
 def check(user: User, title: Title, country: str | None, at: datetime) -> Playable:
     """Everything but the stream limit, without side effects (for showing the player page)."""
+    if may_preview(user, title):
+        if not previewable(title):
+            raise PlaybackRefused(Refusal.REMOVED)
+        preview_asset = ready_asset(title.id)
+        if preview_asset is None:
+            raise PlaybackRefused(Refusal.NOT_READY)
+        return Playable(None, preview_asset)
     if title.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     entitlement = usable_entitlement(user.id, title.id, at)
@@ -136,6 +163,7 @@ def _active_sessions(user_id: int, at: datetime, limits: Limits) -> sa.Select:
     still work (see the module docstring)."""
     return sa.select(PlaybackSession).where(
         PlaybackSession.user_id == user_id,
+        PlaybackSession.preview.is_(False),
         sa.or_(
             sa.and_(
                 PlaybackSession.ended_at.is_(None),
@@ -166,7 +194,7 @@ def record_links(session: PlaybackSession, at: datetime, seconds: int) -> None:
 @dataclass(frozen=True, slots=True)
 class Started:
     session: PlaybackSession
-    entitlement: Entitlement
+    entitlement: Entitlement | None  # None for a studio's preview
     asset: MediaAsset
     position: int
 
@@ -185,6 +213,8 @@ def start(
     here rather than holding a slot until they time out.
     """
     playable = check(user, title, country, at)
+    if playable.entitlement is None:
+        return _start_preview(user, title, playable.asset, at, replaces)
     # Serialise starts per account so two at once cannot both take the last slot.
     db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     if replaces:
@@ -219,6 +249,34 @@ def start(
     return Started(session, entitlement, playable.asset, resume_position(user.id, title.id))
 
 
+def _start_preview(
+    user: User, title: Title, asset: MediaAsset, at: datetime, replaces: list[str] | tuple[str, ...]
+) -> Started:
+    """A studio's preview stream: no entitlement, no rental clock, no slot taken."""
+    if replaces:
+        db.session.execute(
+            sa.update(PlaybackSession)
+            .where(
+                PlaybackSession.user_id == user.id,
+                PlaybackSession.public_id.in_(list(replaces)),
+                PlaybackSession.ended_at.is_(None),
+            )
+            .values(ended_at=at)
+        )
+    session = PlaybackSession(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        entitlement_id=None,
+        preview=True,
+        started_at=at,
+        last_seen_at=at,
+    )
+    db.session.add(session)
+    db.session.flush()
+    return Started(session, None, asset, resume_position(user.id, title.id))
+
+
 def live_session(
     session_id: str, user_id: int, title: Title, country: str | None, at: datetime, limits: Limits
 ) -> PlaybackSession:
@@ -233,6 +291,13 @@ def live_session(
         seconds=limits.idle_seconds
     ):
         raise PlaybackRefused(Refusal.SESSION_ENDED)
+    if session.preview:
+        user = db.session.get(User, user_id)
+        if user is None or not may_preview(user, title):
+            raise PlaybackRefused(Refusal.INVALID_LINK)
+        if not previewable(title):
+            raise PlaybackRefused(Refusal.REMOVED)
+        return session
     if title.status not in SELLABLE_STATUSES:
         raise PlaybackRefused(Refusal.REMOVED)
     entitlement = db.session.get(Entitlement, session.entitlement_id)
@@ -262,7 +327,8 @@ def heartbeat(
         session.ended_at = at
     if position is not None:
         save_progress(user_id, title.id, position, duration, at)
-        record_heartbeat(session, country, position, duration, at)
+        if not session.preview:  # a studio watching its own film is not its audience
+            record_heartbeat(session, country, position, duration, at)
     db.session.flush()
     return session
 
@@ -275,7 +341,7 @@ class StreamClaims:
     """What a playlist URL's token grants: a feature stream of one account's session, or a
     public trailer."""
 
-    kind: str  # "f" feature, "t" trailer
+    kind: str  # "f" feature, "t" trailer, "s" a screener's feature
     title_id: int
     asset_id: int
     user_id: int | None
@@ -306,7 +372,7 @@ def read_token(secret: str, token: str, now: float) -> StreamClaims:
         claims = StreamClaims(*fields)
     except (BadSignature, TypeError, ValueError):
         raise PlaybackRefused(Refusal.INVALID_LINK) from None
-    if claims.kind not in ("f", "t") or not isinstance(claims.expires, int):
+    if claims.kind not in ("f", "t", "s") or not isinstance(claims.expires, int):
         raise PlaybackRefused(Refusal.INVALID_LINK)
     if claims.expires <= now:
         raise PlaybackRefused(Refusal.LINK_EXPIRED)

@@ -82,10 +82,12 @@ def test_demo_data_adds_its_films_once(app):
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     titles = db.session.scalars(db.select(Title).order_by(Title.name)).all()
     assert [(t.name, t.status) for t in titles] == [
+        ("Between Two Seas", TitleStatus.PUBLISHED),  # the co-production
         ("Salt and Ice", TitleStatus.PUBLISHED),
         ("The Long Winter", TitleStatus.PUBLISHED),
+        ("The Polar Night Express", TitleStatus.PUBLISHED),  # taking pre-orders
     ]
-    assert {f.value for f in titles[1].facets} == {"documentary", "no", "se", "NO", "SE"}
+    assert {f.value for f in titles[2].facets} == {"documentary", "no", "se", "NO", "SE"}
 
 
 def test_the_media_tab_speaks_french(filmmaker_client, draft):

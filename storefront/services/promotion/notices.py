@@ -1,0 +1,81 @@
+"""What the selling tools tell viewers by mail. Every message goes through `_send`, the one
+place that hands it to the mail queue (``accounts.mail.send_mail``, which queues it on the
+notification service: sent after the request commits, kept in the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask_babel import gettext as _
+
+from ...models import Order, Screener, Studio, Title, User
+from ...public_urls import public_url_for
+from ..accounts.mail import send_mail
+
+
+def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> None:
+    """``studio_id``: the studio the mail is sent for (screeners), for its daily limit."""
+    send_mail(to, subject, body, studio_id=studio_id)
+
+
+def release_changed(order: Order, release_at: datetime | None) -> None:
+    """A pre-order's release moved or was cancelled: say so, and offer keep or refund."""
+    from ...extensions import db
+
+    user = db.session.get(User, order.user_id)
+    if user is None:
+        return
+    link = public_url_for("preorders.choose", public_id=order.public_id)
+    if release_at is None:
+        subject = _("The release of %(title)s is cancelled", title=order.title_name)
+        news = _(
+            "The studio has cancelled the release of %(title)s for now.", title=order.title_name
+        )
+    else:
+        subject = _("The release of %(title)s has moved", title=order.title_name)
+        zone = user.timezone or "UTC"
+        news = _(
+            "%(title)s will now be released on %(when)s (%(zone)s).",
+            title=order.title_name,
+            when=format_datetime(
+                release_at, "long", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
+            ),
+            zone=zone,
+        )
+    body = "\n\n".join(
+        [
+            news,
+            _(
+                "You can keep your pre-order for the new date, or have your payment refunded in "
+                "full. Choose here:"
+            ),
+            link,
+        ]
+    )
+    _send(user.email, subject, body)
+
+
+def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> None:
+    """The recipient's personal link, its limits and its expiry."""
+    link = public_url_for("screeners.watch", token=token)
+    subject = _("%(studio)s sent you a screener of %(title)s", studio=studio.name, title=title.name)
+    body = "\n\n".join(
+        [
+            _("Hello %(name)s,", name=screener.recipient_name),
+            _(
+                "%(studio)s invites you to watch %(title)s. No account is needed: this link is "
+                "yours alone, and your name is shown on the picture while it plays.",
+                studio=studio.name,
+                title=title.name,
+            ),
+            link,
+            _(
+                "It can be played %(views)d times, on one screen at a time, until %(until)s (UTC).",
+                views=screener.max_views,
+                until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+        ]
+    )
+    _send(screener.recipient_email, subject, body, studio_id=studio.id)

@@ -1,0 +1,151 @@
+"""Pre-orders: before a title's release the viewer pays now for the offer that will apply in
+their country at the release moment, and can watch from that moment (the entitlement opens
+then; a rental's clock starts no earlier). The availability rule decides, asked about the
+release moment instead of now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...adapters.payments import PaymentGateway
+from ...extensions import db
+from ...models import Entitlement, EntitlementStatus, OfferKind, Order, Title
+from .. import ServiceError
+from ..catalog.availability import (
+    SELLABLE_STATUSES,
+    Availability,
+    NotAvailable,
+    OfferOption,
+    availability_for,
+    resolve_offer,
+)
+from ..payments.orders import entitlement_of
+from ..payments.refunds import refundable_amount, request_refund
+from . import notices
+
+
+def preorder_open(title: Title, at: datetime) -> bool:
+    """Whether buying this title now is a pre-order (its release is still to come)."""
+    return bool(
+        title.preorders
+        and title.release_at is not None
+        and at < title.release_at
+        and title.status in SELLABLE_STATUSES
+    )
+
+
+def preorder_availability(title: Title, country: str | None, at: datetime) -> Availability | None:
+    """What can be pre-ordered here (the offers as they will apply at the release), or None
+    when the title takes no pre-orders now."""
+    if not preorder_open(title, at):
+        return None
+    assert title.release_at is not None
+    return availability_for(title, country, title.release_at)
+
+
+def resolve_for_checkout(
+    title: Title, kind: OfferKind, country: str | None, at: datetime
+) -> tuple[OfferOption, datetime | None]:
+    """The option a checkout sells and, for a pre-order, the release moment it opens at.
+
+    NotAvailable (with the reason at the release moment, for a pre-order) when neither is.
+    """
+    availability = preorder_availability(title, country, at)
+    if availability is None:
+        return resolve_offer(title, kind, country, at), None
+    option = availability.option(kind)
+    if option is None:
+        raise NotAvailable(availability, kind)
+    return option, title.release_at
+
+
+# --- the studio moves or cancels the release ----------------------------------------------
+
+# A cancelled release has no date: pre-orders kept stay closed until the studio sets one.
+NO_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class ReleaseInvalid(ServiceError):
+    """The release settings cannot be saved; the message says why."""
+
+
+def waiting_preorders(title: Title, at: datetime) -> list[tuple[Order, Entitlement]]:
+    """Paid pre-orders of the title whose entitlement has not opened yet."""
+    return list(
+        db.session.execute(
+            sa.select(Order, Entitlement)
+            .join(Entitlement, Entitlement.order_id == Order.id)
+            .where(
+                Order.title_id == title.id,
+                Order.preorder.is_(True),
+                Entitlement.status == EntitlementStatus.ACTIVE,
+                Entitlement.not_before > at,
+            )
+            .order_by(Order.id)
+        ).tuples()
+    )
+
+
+def set_release(
+    title: Title, release_at: datetime | None, take_preorders: bool, at: datetime
+) -> int:
+    """Save the title's release and pre-order switch. When the release moves or is
+    cancelled, every waiting pre-order opens at the new moment (or stays closed) and its
+    viewer is told, with the choice to keep it or be refunded. Returns how many were told."""
+    if take_preorders and (release_at is None or release_at <= at):
+        raise ReleaseInvalid(_("Pre-orders need a release date in the future."))
+    moved = release_at != title.release_at
+    title.release_at = release_at
+    title.preorders = take_preorders
+    if not moved:
+        db.session.flush()
+        return 0
+    opens = release_at or NO_DATE
+    told = 0
+    for order, entitlement in waiting_preorders(title, at):
+        entitlement.not_before = opens
+        if entitlement.kind == OfferKind.RENT and release_at is not None:
+            entitlement.start_by = release_at + timedelta(days=order.rental_start_days or 0)
+        notices.release_changed(order, release_at)
+        told += 1
+    db.session.flush()
+    return told
+
+
+def choice_open(order: Order, at: datetime) -> bool:
+    """Whether the viewer may now choose between keeping and a refund: the release their
+    pre-order was for moved or was cancelled, and it has not opened yet."""
+    title = order.title
+    if not order.preorder or title is None:
+        return False
+    entitlement = entitlement_of(order)
+    if entitlement is None or entitlement.status != EntitlementStatus.ACTIVE:
+        return False
+    if entitlement.not_before is None or entitlement.not_before <= at:
+        return False
+    return order.release_at != title.release_at
+
+
+def keep(order: Order) -> None:
+    """The viewer keeps the pre-order for the new date (the choice is then closed)."""
+    order.release_at = order.title.release_at if order.title else order.release_at
+    db.session.flush()
+
+
+def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
+    """The viewer wants their money back: the whole payment is refunded (the entitlement is
+    revoked when the processor confirms). A comp has nothing to refund: it is revoked."""
+    if not choice_open(order, at):
+        raise ReleaseInvalid(_("This pre-order can no longer be refunded here."))
+    amount = refundable_amount(order)
+    if amount > 0:
+        request_refund(gateway, order, amount)
+        return
+    entitlement = entitlement_of(order)
+    if entitlement is not None:
+        entitlement.status = EntitlementStatus.REVOKED
+    db.session.flush()

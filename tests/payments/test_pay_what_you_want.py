@@ -1,0 +1,104 @@
+"""Pay what you want with regional floors, against the Stripe emulator: the studio sets a
+floor per offer and per country, the viewer's amount is what the processor charges, and an
+amount below the floor where the viewer is gets a clear refusal."""
+
+from __future__ import annotations
+
+from storefront.extensions import db
+from storefront.models import LedgerEntry, Offer, OrderStatus
+
+from .conftest import fresh, latest_order, session_id_from
+from .promo import make_promotion
+
+
+def set_pwyw(client, studio, film, **fields):  # type: ignore[no-untyped-def]
+    data = {"buy_enabled": "y", "buy_floor": "5", "rows": "1"}
+    data.update(fields)
+    return client.post(f"/studio/{studio.slug}/titles/{film.id}/pay-what-you-want", data=data)
+
+
+def pay(client, film, amount: str, country: str = "FR"):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/buy/{film.slug}",
+        data={"kind": "buy", "amount": amount},
+        headers={"X-Test-Country": country},
+    )
+
+
+def test_the_viewer_pays_their_own_price_above_the_floor(
+    app, filmmaker_client, viewer, studio, film, emu, webhooks
+):
+    from .promo import logged_in
+
+    assert set_pwyw(filmmaker_client, studio, film).status_code == 303
+    viewer_client = logged_in(app, viewer.email)
+    page = viewer_client.get(f"/buy/{film.slug}", headers={"X-Test-Country": "FR"})
+    text = page.get_data(as_text=True)
+    assert "Suggested €12.99; at least €5.00 where you are." in text
+    response = pay(viewer_client, film, "7.50")
+    assert response.status_code == 303
+    order = latest_order(viewer)
+    assert (order.amount, order.list_amount) == (750, 1299)
+    assert emu.get(session_id_from(response.location))["amount_total"] == 750
+    emu.pay(session_id_from(response.location))
+    assert fresh(type(order), order.id).status == OrderStatus.PAID
+    (sale,) = db.session.scalars(db.select(LedgerEntry).filter_by(order_id=order.id)).all()
+    assert sale.gross == 750
+
+
+def test_below_the_floor_is_refused_with_the_floor_named(
+    app, filmmaker_client, viewer, studio, film, emu
+):
+    from .promo import logged_in
+
+    set_pwyw(filmmaker_client, studio, film)
+    refused = pay(logged_in(app, viewer.email), film, "4.99")
+    assert refused.status_code == 409
+    assert "The least you can pay here is €5.00." in refused.get_data(as_text=True)
+    assert emu.objects("checkout.session") == []
+
+
+def test_a_regional_floor_lets_a_viewer_in_india_pay_less(
+    app, filmmaker_client, viewer, studio, film, emu
+):
+    from .promo import logged_in
+
+    response = set_pwyw(
+        filmmaker_client,
+        studio,
+        film,
+        **{
+            "row-0-kind": "buy",
+            "row-0-country": "IN",
+            "row-0-currency": "INR",
+            "row-0-suggested": "300",
+            "row-0-floor": "99",
+        },
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    viewer_client = logged_in(app, viewer.email)
+    assert pay(viewer_client, film, "120", country="IN").status_code == 303
+    order = latest_order(viewer)
+    assert (order.amount, order.currency, order.list_amount) == (12000, "INR", 30000)
+    # The same amount in France is below the floor there.
+    assert pay(viewer_client, film, "1.20", country="FR").status_code == 409
+    assert "The least you can pay here is ₹99.00." in pay(
+        viewer_client, film, "50", country="IN"
+    ).get_data(as_text=True)
+
+
+def test_the_studio_form_refuses_a_floor_above_the_suggestion(filmmaker_client, studio, film):
+    response = set_pwyw(filmmaker_client, studio, film, buy_floor="20")
+    assert response.status_code == 400
+    assert "The floor must not be above the suggested price." in response.get_data(as_text=True)
+    offer = db.session.scalar(db.select(Offer).filter_by(title_id=film.id, kind="buy"))
+    assert offer.pay_what_you_want is False
+
+
+def test_a_code_applies_to_the_suggested_price(app, filmmaker_client, viewer, studio, film, emu):
+    from .promo import buy_with_code, logged_in
+
+    set_pwyw(filmmaker_client, studio, film)
+    make_promotion(studio, percent_off=50, code="HALF")
+    buy_with_code(logged_in(app, viewer.email), film, "HALF", "buy")
+    assert latest_order(viewer).amount == 649  # 12.99 less half of it (6.495 -> 6.50 off)

@@ -1,0 +1,189 @@
+"""Pre-orders against the Stripe emulator: pay now for the offer that applies at the release,
+watch from the release (a rental's clock no earlier), and keep or refund when it moves."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import (
+    Entitlement,
+    EntitlementStatus,
+    LedgerEntry,
+    OfferKind,
+    OrderStatus,
+    OutboxMessage,
+    utcnow,
+)
+from storefront.services.watching.access import PlaybackRefused, Refusal, usable_entitlement
+from tests.helpers import last_link
+
+from .conftest import fresh, latest_order, session_id_from
+
+
+@pytest.fixture
+def release():  # type: ignore[no-untyped-def]
+    return (utcnow() + timedelta(days=10)).replace(microsecond=0)
+
+
+@pytest.fixture
+def upcoming(make_title, studio, release):  # type: ignore[no-untyped-def]
+    """Touring festivals: on sale from the release, in Europe only, pre-orders open."""
+    offers = [
+        {"kind": "rent", "amount": 599, "currency": "EUR", "available_from": release},
+        {
+            "kind": "buy",
+            "amount": 1499,
+            "currency": "EUR",
+            "available_from": release,
+            "territory_mode": "allow",
+            "territories": [{"country": "FR"}, {"country": "NO"}],
+        },
+    ]
+    return make_title(
+        "Festival Darling", studio=studio, offers=offers, release_at=release, preorders=True
+    )
+
+
+def preorder(client, title, kind: str, country: str = "FR"):  # type: ignore[no-untyped-def]
+    return client.post(
+        f"/buy/{title.slug}", data={"kind": kind}, headers={"X-Test-Country": country}
+    )
+
+
+def test_the_title_page_says_plainly_that_the_viewer_pays_now(viewer_client, upcoming):
+    page = viewer_client.get(f"/films/{upcoming.slug}", headers={"X-Test-Country": "FR"})
+    text = page.get_data(as_text=True)
+    assert 'data-testid="preorder-note"' in text and "You pay now, when you order." in text
+    assert "Pre-order to rent for €5.99" in text and "Pre-order to buy for €14.99" in text
+
+
+def test_a_preorder_is_paid_now_and_opens_at_the_release(
+    viewer_client, viewer, upcoming, release, emu, webhooks
+):
+    response = preorder(viewer_client, upcoming, "rent")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    order = latest_order(viewer)
+    assert order.preorder and order.release_at == release and order.amount == 599
+    emu.pay(session_id_from(response.location))
+
+    order = fresh(type(order), order.id)
+    assert order.status == OrderStatus.PAID
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement.not_before == release
+    assert entitlement.start_by == release + timedelta(days=30)  # the clock starts no earlier
+    with pytest.raises(PlaybackRefused) as refused:
+        usable_entitlement(viewer.id, upcoming.id, utcnow())
+    assert refused.value.code == Refusal.NOT_RELEASED
+    assert usable_entitlement(viewer.id, upcoming.id, release).id == entitlement.id
+
+    watch = viewer_client.get(f"/watch/{upcoming.slug}", headers={"X-Test-Country": "FR"})
+    assert watch.status_code == 403 and "You pre-ordered this film" in watch.get_data(as_text=True)
+    library = viewer_client.get("/library").get_data(as_text=True)
+    assert "Pre-ordered: you can watch it from" in library
+
+    (sale,) = db.session.scalars(db.select(LedgerEntry).filter_by(order_id=order.id)).all()
+    assert sale.preorder is True
+    again = preorder(viewer_client, upcoming, "rent")
+    assert again.status_code == 409
+    assert "You have already pre-ordered this film." in again.get_data(as_text=True)
+
+
+def test_preorders_follow_the_offer_that_will_apply_where_the_viewer_is(
+    viewer_client, upcoming, emu
+):
+    assert preorder(viewer_client, upcoming, "buy", country="FR").status_code == 303
+    refused = preorder(viewer_client, upcoming, "buy", country="US")
+    assert refused.status_code == 409
+    assert emu.objects("checkout.session")[0]["amount_total"] == 1499
+
+
+def test_without_preorders_nothing_is_sold_before_the_window(
+    viewer_client, make_title, studio, release, emu
+):
+    film = make_title(
+        "Not Yet",
+        studio=studio,
+        offers=[{"kind": "rent", "amount": 599, "currency": "EUR", "available_from": release}],
+        release_at=release,
+        preorders=False,
+    )
+    assert preorder(viewer_client, film, "rent").status_code == 409
+    assert emu.objects("checkout.session") == []
+
+
+@pytest.fixture
+def paid_preorder(viewer_client, viewer, upcoming, emu, webhooks):  # type: ignore[no-untyped-def]
+    response = preorder(viewer_client, upcoming, "buy")
+    emu.pay(session_id_from(response.location))
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.PAID
+    return order
+
+
+def move_release(client, studio, title, when: str, take: bool = True):  # type: ignore[no-untyped-def]
+    data = {"release_at": when}
+    if take:
+        data["take_preorders"] = "y"
+    return client.post(f"/studio/{studio.slug}/titles/{title.id}/release", data=data)
+
+
+def test_moving_the_release_tells_the_viewer_who_may_keep_it(
+    app, paid_preorder, viewer, studio, upcoming, make_user, release
+):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    later = release + timedelta(days=30)
+    response = move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=paid_preorder.id))
+    assert entitlement.not_before == later.replace(second=0)
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    (mail,) = [m for m in mails if "has moved" in m.subject]  # besides the receipt
+    link = last_link(mail.body)
+    assert link.endswith(f"/orders/{paid_preorder.public_id}/preorder")
+
+    viewer_client = logged_in(app, viewer.email)
+    path = link.split("localhost", 1)[1]
+    page = viewer_client.get(path).get_data(as_text=True)
+    assert "Keep my pre-order" in page and "Refund me" in page
+    assert viewer_client.post(path, data={"choice": "keep"}).status_code == 303
+    assert "There is nothing to choose" in viewer_client.get(path).get_data(as_text=True)
+
+
+def test_a_cancelled_release_can_be_refunded_in_full(
+    app, paid_preorder, viewer, studio, upcoming, emu
+):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    assert move_release(owner, studio, upcoming, "", take=False).status_code == 303
+    viewer_client = logged_in(app, viewer.email)
+    path = f"/orders/{paid_preorder.public_id}/preorder"
+    assert "cancelled the release" in viewer_client.get(path).get_data(as_text=True)
+
+    assert viewer_client.post(path, data={"choice": "refund"}).status_code == 303
+
+    (refund,) = emu.objects("refund")
+    assert refund["amount"] == 1499
+    order = fresh(type(paid_preorder), paid_preorder.id)
+    assert order.status == OrderStatus.REFUNDED
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement.status == EntitlementStatus.REVOKED
+
+
+def test_reports_mark_preorders(app, paid_preorder, studio):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    export = owner.get(f"/studio/{studio.slug}/revenue/export.csv?period=all")
+    assert export.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [r["preorder"] for r in rows] == ["yes"]
+    assert rows[0]["kind"] == OfferKind.BUY.value

@@ -1,0 +1,121 @@
+"""The studio's codes pages: creating shared and batch codes through the form, the offers
+editor's territory picker, the CSV of codes, the redemption view, withdrawing."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from storefront.extensions import db
+from storefront.models import PromoCode, Promotion, TerritoryMode
+
+BUY = {"kind": "buy", "amount": 1299, "currency": "EUR"}
+
+
+def form(**fields: object) -> dict[str, object]:
+    data: dict[str, object] = {
+        "name": "Newsletter",
+        "discount_type": "percent",
+        "percent_off": "20",
+        "kind": "",
+        "mode": "worldwide",
+        "per_viewer_limit": "1",
+        "code_mode": "shared",
+        "code": "newsletter20",
+    }
+    data.update(fields)
+    return data
+
+
+def test_a_studio_creates_a_shared_code(filmmaker_client, studio, make_title):
+    film = make_title("Night Train", studio=studio, offers=[dict(BUY)])
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(titles=[str(film.id)], max_uses="100", mode="allow", groups=["nordics"]),
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    promotion = db.session.scalar(db.select(Promotion))
+    assert [c.code for c in promotion.codes] == ["NEWSLETTER20"]
+    assert promotion.titles == [film] and not promotion.all_titles
+    assert promotion.territory_mode == TerritoryMode.ALLOW
+    assert {"NO", "SE", "DK", "FI", "IS"} <= set(promotion.countries)  # the region group
+    listing = filmmaker_client.get(f"/studio/{studio.slug}/codes").get_data(as_text=True)
+    assert "NEWSLETTER20" in listing and "20 % off" in listing
+
+
+def test_the_form_names_each_mistake(filmmaker_client, studio):
+    filmmaker_client.post(f"/studio/{studio.slug}/codes/new", data=form())
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            percent_off="0",
+            mode="allow",
+            valid_from="2027-03-02T10:00",
+            valid_until="2027-03-01T10:00",
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Enter a percentage from 1 to 100" in page
+    assert "The studio already has the code NEWSLETTER20." in page
+    assert "Choose the countries where the code can be used." in page
+    assert "The end must come after the start." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 1
+
+
+def test_a_batch_of_single_use_codes_downloads_as_csv(filmmaker_client, studio):
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            name="Festival jurors",
+            percent_off="100",
+            code_mode="batch",
+            batch_size="25",
+            batch_prefix="jury",
+        ),
+    )
+    assert response.status_code == 303
+    promotion = db.session.scalar(db.select(Promotion))
+    download = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}/codes.csv")
+    assert download.mimetype == "text/csv"
+    assert "attachment" in download.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert len(rows) == 25 and len({r["code"] for r in rows}) == 25
+    assert all(r["code"].startswith("JURY-") and r["uses_left"] == "1" for r in rows)
+    assert {c.max_uses for c in db.session.scalars(db.select(PromoCode))} == {1}
+
+
+def test_the_redemption_view_counts_uses_comps_and_discounts(
+    filmmaker_client, studio, make_title, make_user, app
+):
+    from tests.payments.promo import buy_with_code, logged_in
+
+    film = make_title("Night Train", studio=studio, offers=[dict(BUY)])
+    filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new", data=form(percent_off="100", code="CREW", max_uses="5")
+    )
+    promotion = db.session.scalar(db.select(Promotion))
+    for email in ("a@example.org", "b@example.org"):
+        viewer = logged_in(app, make_user(email).email)
+        assert buy_with_code(viewer, film, "crew", "buy").status_code == 303
+    page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
+    text = page.get_data(as_text=True)
+    assert "2 used, 0 held by checkouts in progress." in text
+    assert "€25.98" in text  # discount given: two comps of 12.99
+    assert '<tr data-code="CREW">' in text
+
+
+def test_a_withdrawn_code_is_refused(filmmaker_client, studio, make_title, make_user, app):
+    from tests.payments.promo import buy_with_code, logged_in
+
+    film = make_title("Night Train", studio=studio, offers=[dict(BUY)])
+    filmmaker_client.post(f"/studio/{studio.slug}/codes/new", data=form(code="GONE"))
+    promotion = db.session.scalar(db.select(Promotion))
+    assert (
+        filmmaker_client.post(f"/studio/{studio.slug}/codes/{promotion.id}/withdraw").status_code
+        == 303
+    )
+    viewer = logged_in(app, make_user("late@example.org").email)
+    refused = buy_with_code(viewer, film, "GONE", "buy")
+    assert refused.status_code == 409
+    assert "withdrawn by the studio" in refused.get_data(as_text=True)
