@@ -91,10 +91,13 @@ def register_blueprints(app: Flask) -> None:
         admin_revenue,
         auth,
         checkout,
+        festival_text,
+        festivals,
         headers,
         media_files,
         store,
         studio,
+        studio_festivals,
         studio_media,
         studio_offers,
         studio_payments,
@@ -109,7 +112,10 @@ def register_blueprints(app: Flask) -> None:
 
     headers.init_app(app)
     viewer.init_app(app)
+    festival_text.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(festivals.bp)
+    app.register_blueprint(studio_festivals.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)

@@ -24,6 +24,7 @@ from .catalog import (
     TitleStatus,
 )
 from .commerce import (
+    CLOCKED_KINDS,
     Entitlement,
     EntitlementStatus,
     Offer,
@@ -36,10 +37,31 @@ from .commerce import (
     WatchProgress,
     WebhookEvent,
 )
+from .festivals import (
+    Festival,
+    FestivalPass,
+    FestivalSelection,
+    HoldingStatus,
+    PassHolding,
+    PassKind,
+    ProgrammeSection,
+    Screening,
+    SelectionStatus,
+)
 from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 
 __all__ = [
+    "CLOCKED_KINDS",
+    "Festival",
+    "FestivalPass",
+    "FestivalSelection",
+    "HoldingStatus",
+    "PassHolding",
+    "PassKind",
+    "ProgrammeSection",
+    "Screening",
+    "SelectionStatus",
     "AssetKind",
     "AssetStatus",
     "Base",

@@ -19,6 +19,8 @@ class EntryType(enum.StrEnum):
     DISPUTE = "dispute"
     DISPUTE_WON = "dispute_won"
     APPLICATION_FEE = "application_fee"
+    FESTIVAL_SHARE = "festival_share"  # the filmmaker's side: the festival's part leaves
+    FESTIVAL_INCOME = "festival_income"  # the festival's side: its part of a ticket sale
 
 
 class LedgerEntry(Base):
@@ -38,6 +40,11 @@ class LedgerEntry(Base):
     - application_fee (Connect only): the platform's income, not the studio's: gross =
       application fee (negative when refunded), processor_fee = Stripe's fee on the charge,
       net = what the platform keeps. Studio totals exclude this type; admin totals use it.
+
+    - festival_share / festival_income: for a ticket a festival sold, the festival's agreed part
+      of the sale's net moves from the title's studio (festival_share, gross = net = -part) to
+      the festival's studio (festival_income, gross = net = +part); refunds reverse it in
+      proportion with the opposite signs. Both rows carry the order, title and kind.
 
     settlement_currency / settlement_net: what the balance transaction behind the row says
     reached (or left) the receiving account: in single-account mode the Stripe balance

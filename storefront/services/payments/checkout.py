@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
+from ...models import Entitlement, OfferKind, Order, OrderStatus, Studio, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..catalog.availability import resolve_offer
@@ -104,21 +105,7 @@ def start_checkout(
     _refuse_if_owned(user, title, kind, at)
     option = resolve_offer(title, kind, country, at)  # NotAvailable says why
     studio = title.studio
-    if payment_blockers(studio):
-        log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
-        raise CannotReceivePayments(
-            _("This film cannot be bought right now: its studio is not set up to be paid yet.")
-        )
-    destination = studio.stripe_account_id if connect_enabled() else None
-    fee = 0
-    if destination:
-        config = current_app.config
-        fee = platform_fee(
-            option.amount,
-            option.currency,
-            config.get("PLATFORM_FEE_PERCENT"),
-            config.get("PLATFORM_FEE_FIXED"),
-        )
+    destination, fee = payee_terms(studio, option.amount, option.currency)
     order = Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -139,15 +126,58 @@ def start_checkout(
         application_fee_amount=fee,
         amount_refunded=0,
     )
-    request = _checkout_request(order, user, title, at, locale)
+    return open_checkout(gateway, order, _checkout_request(order, user, title, at, locale))
+
+
+def payee_terms(studio: Studio, amount: int, currency: str) -> tuple[str | None, int]:
+    """Where a sale's money goes (the studio's connected account, if any) and the platform's
+    fee; CannotReceivePayments when the studio cannot be paid."""
+    if payment_blockers(studio):
+        log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
+        raise CannotReceivePayments(
+            _("This film cannot be bought right now: its studio is not set up to be paid yet.")
+        )
+    destination = studio.stripe_account_id if connect_enabled() else None
+    fee = 0
+    if destination:
+        config = current_app.config
+        fee = platform_fee(
+            amount, currency, config.get("PLATFORM_FEE_PERCENT"), config.get("PLATFORM_FEE_FIXED")
+        )
+    return destination, fee
+
+
+def open_checkout(
+    gateway: PaymentGateway,
+    order: Order,
+    request: CheckoutRequest,
+    reserve: Callable[[], None] | None = None,
+) -> StartedCheckout:
+    """Create the processor's session for a new pending order, then write the order.
+
+    ``reserve`` runs once the session exists and before the order is written (a festival
+    ticket takes its seat there, so no lock is held while the processor is called); when it
+    refuses, the session is expired and its error raised.
+    """
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
     except PaymentError as exc:
         log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
+        if reserve is not None:
+            raise CheckoutUnavailable(order, exc) from exc  # nothing held, nothing written
         db.session.add(order)
         db.session.flush()
         raise CheckoutUnavailable(order, exc) from exc
+    if reserve is not None:
+        try:
+            reserve()
+        except ServiceError:
+            try:
+                gateway.expire_checkout_session(session.id)
+            except PaymentError as exc:  # it expires by itself; its event finds no order
+                log.warning("Could not expire session %s: %s", session.id, exc.detail)
+            raise
     order.checkout_session_id = session.id
     db.session.add(order)
     db.session.flush()

@@ -9,9 +9,10 @@ from typing import Any
 
 from ...adapters.payments import PaymentGateway
 from ...models import Order, OrderStatus
+from ..promotion import festival_sales, festivals
 from . import ledger
 from .events import Outcome, data_object, flagged, ignored, processed
-from .orders import find_order_for_session, grant_entitlement
+from .orders import find_order_for_session
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -67,8 +68,9 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.status = OrderStatus.PAID
     order.paid_at = ledger.at(charge_obj.get("created") or event.get("created"))
     order.application_fee_amount = int(charge_obj.get("application_fee_amount") or 0)
-    grant_entitlement(order, order.paid_at)
+    festival_sales.grant_for(order, order.paid_at)
     ledger.write_sale(order, session, event["id"], gateway.name)
+    festivals.write_festival_share(order, event["id"], gateway.name)
     log.info("Order %s paid; entitlement granted", order.public_id)
     return processed("order paid, entitlement granted", order)
 
@@ -82,4 +84,5 @@ def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         return processed(f"order already {order.status.value}", order)
     failed = event["type"].endswith("failed")
     order.status = OrderStatus.FAILED if failed else OrderStatus.EXPIRED
+    festival_sales.order_closed(order)
     return processed(f"order {order.status.value}", order)

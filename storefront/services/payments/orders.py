@@ -87,6 +87,8 @@ def entitlement_of(order: Order) -> Entitlement | None:
 
 
 def expire_stale_orders(gateway: PaymentGateway, now: datetime | None = None) -> int:
+    from ..promotion import festival_sales  # festival sales build on this module
+
     """Expire pending orders older than ORDER_PENDING_MINUTES (and their open sessions).
 
     A session the buyer completed in the meantime is left alone: its webhook fulfils it. The
@@ -123,6 +125,7 @@ def expire_stale_orders(gateway: PaymentGateway, now: datetime | None = None) ->
         order = lock_order(order_id)
         if order is not None and order.status == OrderStatus.PENDING:
             order.status = OrderStatus.EXPIRED
+            festival_sales.order_closed(order)
             expired += 1
     db.session.flush()
     return expired

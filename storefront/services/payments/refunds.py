@@ -18,6 +18,7 @@ from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
 from ...money import exponent, format_amount
 from .. import ServiceError
+from ..promotion import festival_sales, festivals
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
@@ -138,6 +139,14 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> 
             app_fee=order.application_fee_amount,
             app_fee_refunded_before=before_fee,
         )
+        festivals.reverse_festival_share(
+            order,
+            int(refund["amount"]),
+            refunded + int(refund["amount"]) >= order.amount,
+            f"{event['id']}:{refund['id']}",
+            gateway.name,
+            ledger.at(refund.get("created")),
+        )
         db.session.flush()
         recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
     order.amount_refunded = max(order.amount_refunded, refunded)
@@ -145,6 +154,8 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> 
         entitlement = entitlement_of(order)
         if entitlement is not None:
             entitlement.status = EntitlementStatus.REVOKED
+        if order.festival_id is not None and order.status != OrderStatus.REFUNDED:
+            festival_sales.order_refunded(order)  # once: seats go back on sale
         order.status = OrderStatus.REFUNDED
     elif order.status != OrderStatus.DISPUTED and order.amount_refunded > 0:
         order.status = OrderStatus.PARTIALLY_REFUNDED

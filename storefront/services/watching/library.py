@@ -24,6 +24,7 @@ class ItemState(enum.StrEnum):
     START_BY_PASSED = "start_by_passed"
     REFUNDED = "refunded"
     SUSPENDED = "suspended"
+    NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
 
 
 _STATE_FOR_REFUSAL = {
@@ -31,12 +32,14 @@ _STATE_FOR_REFUSAL = {
     Refusal.START_BY_PASSED: ItemState.START_BY_PASSED,
     Refusal.REFUNDED: ItemState.REFUNDED,
     Refusal.SUSPENDED: ItemState.SUSPENDED,
+    Refusal.NOT_OPEN: ItemState.NOT_OPEN,
 }
 # Which entitlement stands for a title when a viewer holds several (lower wins).
 _RANK = {
     ItemState.OWNED: 0,
     ItemState.RENTAL_RUNNING: 1,
     ItemState.RENTAL_NOT_STARTED: 2,
+    ItemState.NOT_OPEN: 3,
     ItemState.SUSPENDED: 3,
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,

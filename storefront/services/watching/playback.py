@@ -33,13 +33,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...extensions import db
 from ...models import (
+    CLOCKED_KINDS,
     AssetKind,
     AssetStatus,
     Entitlement,
     MediaAsset,
-    OfferKind,
     Order,
     PlaybackSession,
+    Screening,
     Title,
     User,
 )
@@ -69,7 +70,17 @@ class Limits:
 def check_territory(
     title: Title, entitlement: Entitlement, country: str | None, at: datetime
 ) -> None:
-    """Refuse unless the rights cover ``country`` now (see the module docstring)."""
+    """Refuse unless the rights cover ``country`` now (see the module docstring).
+
+    A festival ticket plays only in the territories its screening was sold for.
+    """
+    if entitlement.screening_id is not None:
+        from ..promotion.screenings import admits_country  # festivals build on playback
+
+        screening = db.session.get(Screening, entitlement.screening_id)
+        if screening is None or not admits_country(screening, country):
+            raise PlaybackRefused(Refusal.BLOCKED)
+        return
     availability = availability_for(title, country, at)
     if availability.is_available:
         return
@@ -189,7 +200,7 @@ def start(
     if (active or 0) >= limits.max_streams:
         raise PlaybackRefused(Refusal.STREAM_LIMIT, limit=limits.max_streams)
     entitlement = playable.entitlement
-    if entitlement.kind == OfferKind.RENT and entitlement.started_at is None:
+    if entitlement.kind in CLOCKED_KINDS and entitlement.started_at is None:
         entitlement.started_at = at
         entitlement.expires_at = at + timedelta(hours=entitlement.watch_hours or 48)
     session = PlaybackSession(
@@ -202,7 +213,10 @@ def start(
     )
     db.session.add(session)
     db.session.flush()
-    return Started(session, entitlement, playable.asset, resume_position(user.id, title.id))
+    position = resume_position(user.id, title.id)
+    if entitlement.live_start_at is not None:  # a live screening: join where everyone is
+        position = max(0, int((at - entitlement.live_start_at).total_seconds()))
+    return Started(session, entitlement, playable.asset, position)
 
 
 def live_session(
