@@ -157,7 +157,7 @@ def open_checkout(
 
     ``reserve`` runs once the session exists and before the order is written (a festival
     ticket takes its seat there, so no lock is held while the processor is called); when it
-    refuses, the session is expired and its error raised.
+    refuses, its error is raised and the order is not written.
     """
     try:
         # Called before the order is written: no database lock is held while we wait.
@@ -173,10 +173,15 @@ def open_checkout(
         try:
             reserve()
         except ServiceError:
-            try:
-                gateway.expire_checkout_session(session.id)
-            except PaymentError as exc:  # it expires by itself; its event finds no order
-                log.warning("Could not expire session %s: %s", session.id, exc.detail)
+            # Nobody was given the session's address, so nobody can pay it; it expires by
+            # itself and its event finds no order. Not expired here: the reservation may hold
+            # the database's write lock (SQLite) until the request ends.
+            log.info(
+                "Order %s not opened: %s; session %s left to expire",
+                order.public_id,
+                "reservation refused",
+                session.id,
+            )
             raise
     order.checkout_session_id = session.id
     db.session.add(order)
