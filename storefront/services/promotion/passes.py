@@ -104,8 +104,8 @@ def book(
     availability = screening_availability(screening, country, at)
     if not availability.is_available:
         raise NotOnSale(_("This screening cannot be booked here and now."), availability)
-    if screening.id in booked_screening_ids(holding):
-        raise AlreadyBooked(_("Your pass already has this screening."))
+    # Taking a use first locks the holding (its row on PostgreSQL, the database on SQLite), so
+    # the check below sees any booking a concurrent click just committed.
     used = db.session.execute(
         sa.update(PassHolding)
         .where(
@@ -119,6 +119,8 @@ def book(
         .values(films_used=PassHolding.films_used + 1)
         .execution_options(synchronize_session=False)
     )
+    if screening.id in booked_screening_ids(holding):
+        raise AlreadyBooked(_("Your pass already has this screening."))  # the use is rolled back
     if used.rowcount != 1:
         raise ServiceError(_("Your pass has no screenings left."))
     take_seat(screening.id)
