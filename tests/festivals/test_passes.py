@@ -73,9 +73,12 @@ def test_concurrent_bookings_of_one_screening_consume_the_pass_once(
 
     assert sorted(codes) == [303] + [409] * 5
     db.session.expire_all()
-    assert db.session.scalar(
-        db.select(db.func.count()).select_from(Entitlement).filter_by(order_id=holding.order_id)
-    ) == 1
+    assert (
+        db.session.scalar(
+            db.select(db.func.count()).select_from(Entitlement).filter_by(order_id=holding.order_id)
+        )
+        == 1
+    )
     assert fresh(PassHolding, holding.id).films_used == 1
     assert fresh(Screening, screening.id).seats_taken == 1
 

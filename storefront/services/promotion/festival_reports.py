@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -151,8 +150,8 @@ def attendance(festival: Festival) -> list[Attendance]:
     ]
 
 
-def attendance_csv(festival: Festival) -> Iterator[str]:
-    """The attendance table as CSV lines (UTC times, ISO 8601)."""
+def attendance_csv(festival: Festival) -> str:
+    """The attendance table as CSV (UTC times, ISO 8601); one row per screening, so small."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -166,7 +165,7 @@ def attendance_csv(festival: Festival) -> Iterator[str]:
              s.capacity if s.capacity is not None else "", s.seats_taken, a.tickets, a.started,
              a.finished]
         )  # fmt: skip
-    yield buffer.getvalue()
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
