@@ -29,6 +29,7 @@ from ..extensions import db
 from ..models import AssetStatus, MediaAsset, PlaybackSession, Rendition, Title, utcnow
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import playlists
+from ..services.promotion import passes
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal
@@ -104,7 +105,14 @@ def library() -> ResponseReturnValue:
     items = library_service.items(current_user.id, utcnow())
     keys = [i.poster_key for i in items if i.poster_key]
     urls = dict(zip(keys, _storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
-    return render_template("watch/library.html", items=items, poster_urls=urls)
+    holdings = [h for h in passes.holdings_of(current_user.id) if h.status == "active"]
+    return render_template(
+        "watch/library.html",
+        items=items,
+        poster_urls=urls,
+        holdings=holdings,
+        films_left=passes.films_left,
+    )
 
 
 @bp.get("/watch/<slug>")

@@ -61,6 +61,7 @@ class LibraryItem:
     position: int
     duration: int | None
     poster_key: str | None
+    opens_at: datetime | None = None  # festival tickets: when the screening opens
 
     @property
     def watchable(self) -> bool:
@@ -135,6 +136,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
                 position=watched.position_seconds if watched else 0,
                 duration=watched.duration_seconds if watched else None,
                 poster_key=posters.get(title_id),
+                opens_at=entitlement.opens_at,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))
