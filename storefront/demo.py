@@ -85,6 +85,9 @@ def load() -> None:
             _offer_and_publish(title)
             _sample_feature(title)
     db.session.flush()
+    from . import demo_festival
+
+    demo_festival.load()
 
 
 log = logging.getLogger(__name__)
