@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         admin_revenue,
         auth,
+        bundles,
         checkout,
         festival_text,
         festivals,
@@ -113,7 +114,10 @@ def register_blueprints(app: Flask) -> None:
     headers.init_app(app)
     viewer.init_app(app)
     festival_text.init_app(app)
+    bundles.init_app(app)
     app.register_blueprint(store.bp)
+    app.register_blueprint(bundles.bp)
+    app.register_blueprint(bundles.studio_bp)
     app.register_blueprint(festivals.bp)
     app.register_blueprint(studio_festivals.bp)
     app.register_blueprint(media_files.bp)

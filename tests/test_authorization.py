@@ -138,6 +138,10 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_media.delete_subtitles", "POST"): studio(**CATALOGUE),
     ("studio_media.media", "GET"): studio(),
     ("studio_media.media_status", "GET"): studio(),
+    ("bundles.page", "GET"): public(),
+    ("bundles.buy", "POST"): signed_in(),
+    ("studio_bundles.index", "GET"): studio(),
+    ("studio_bundles.index", "POST"): studio(**CATALOGUE),
     ("festivals.index", "GET"): public(),
     ("festivals.page", "GET"): public(),
     ("festivals.buy_ticket", "POST"): signed_in(),
@@ -338,6 +342,10 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     )
     db.session.commit()
     festival, screening, festival_pass, selection = _festival_world(victim, film)
+    from storefront.services.promotion.bundles import create_bundle
+
+    bundle = create_bundle(victim, "Both films", [film, draft], 1500, "EUR")
+    db.session.commit()
     from storefront.services.accounts.studios import _invite_serializer
 
     values = {
@@ -368,6 +376,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "screening_id": screening.id,
         "pass_id": festival_pass.id,
         "selection_id": selection.id,
+        "bundle_id": bundle.id,
     }
     return World(users, values)
 

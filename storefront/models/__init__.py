@@ -38,6 +38,7 @@ from .commerce import (
     WebhookEvent,
 )
 from .festivals import (
+    Bundle,
     Festival,
     FestivalPass,
     FestivalSelection,
@@ -52,6 +53,7 @@ from .ledger import EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 
 __all__ = [
+    "Bundle",
     "CLOCKED_KINDS",
     "Festival",
     "FestivalPass",

@@ -20,6 +20,7 @@ class OfferKind(enum.StrEnum):
     BUY = "buy"
     TICKET = "ticket"  # one screening of a festival
     PASS = "pass"  # noqa: S105  # a festival pass: screenings booked later, no title
+    BUNDLE = "bundle"  # several titles of one studio at one price, each bought for good
 
 
 # Kinds whose entitlements run on a clock: start by a deadline, then a number of hours.
@@ -141,6 +142,7 @@ class Order(TimestampMixin, Base):
         sa.ForeignKey("festival_passes.id", ondelete="SET NULL")
     )
     festival_share_bp: Mapped[int | None]
+    bundle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bundles.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship()
     title: Mapped[Title | None] = relationship()

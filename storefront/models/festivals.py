@@ -205,3 +205,35 @@ class PassHolding(Base):
     festival_pass: Mapped[FestivalPass] = relationship()
     festival: Mapped[Festival] = relationship()
     user: Mapped[User] = relationship()
+
+
+class Bundle(Base):
+    """Several of a studio's titles sold together at one price (each bought for good)."""
+
+    __tablename__ = "bundles"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("studios.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(160))
+    territory_mode: Mapped[TerritoryMode] = mapped_column(
+        str_enum(TerritoryMode), default=TerritoryMode.WORLDWIDE
+    )
+    territories: Mapped[TerritoryRows] = mapped_column(sa.JSON, default=list)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    studio: Mapped[Studio] = relationship()
+    titles: Mapped[list[Title]] = relationship(secondary="bundle_titles", order_by="Title.name")
+
+
+bundle_titles = sa.Table(
+    "bundle_titles",
+    Base.metadata,
+    sa.Column("bundle_id", sa.ForeignKey("bundles.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("title_id", sa.ForeignKey("titles.id", ondelete="CASCADE"), primary_key=True),
+)

@@ -154,7 +154,8 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> 
         entitlement = entitlement_of(order)
         if entitlement is not None:
             entitlement.status = EntitlementStatus.REVOKED
-        if order.festival_id is not None and order.status != OrderStatus.REFUNDED:
+        promoted = order.festival_id is not None or order.bundle_id is not None
+        if promoted and order.status != OrderStatus.REFUNDED:
             festival_sales.order_refunded(order)  # once: seats go back on sale
         order.status = OrderStatus.REFUNDED
     elif order.status != OrderStatus.DISPUTED and order.amount_refunded > 0:

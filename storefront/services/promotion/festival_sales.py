@@ -1,6 +1,7 @@
 """Selling festival tickets and passes through the store's one checkout, and what the payment
-events do to them: a paid ticket becomes an entitlement, a paid pass a holding, a failed or
-expired ticket order gives its held seat back, a refund revokes and frees unstarted seats.
+events do to them (and to studio bundles): a paid ticket becomes an entitlement, a paid pass a
+holding, a paid bundle one entitlement per title, a failed or expired ticket order gives its
+held seat back, a refund revokes and frees unstarted seats.
 
 Called by ``payments.fulfilment`` and ``payments.refunds`` for festival orders, so webhooks,
 expiry, refunds, the ledger and reports stay one path for every kind of sale.
@@ -70,7 +71,7 @@ def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
     return None
 
 
-def _request(
+def checkout_request(
     order: Order, user: User, name: str, description: str, at: datetime, locale: str | None
 ) -> CheckoutRequest:
     done = public_url_for("checkout.done", public_id=order.public_id)
@@ -144,7 +145,7 @@ def start_ticket_checkout(
         screening_id=screening.id,
         festival_share_bp=screening.selection.share_bp,
     )
-    request = _request(
+    request = checkout_request(
         order,
         user,
         _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
@@ -193,7 +194,7 @@ def start_pass_checkout(
         festival_id=festival.id,
         pass_id=festival_pass.id,
     )
-    request = _request(
+    request = checkout_request(
         order,
         user,
         _("Pass: %(name)s", name=order.title_name),
@@ -215,6 +216,10 @@ def grant_for(order: Order, paid_at: datetime) -> None:
         ticket_entitlement(order, screening, paid_at)
     elif order.kind == OfferKind.PASS and order.pass_id is not None:
         grant_holding(order, paid_at)
+    elif order.kind == OfferKind.BUNDLE and order.bundle_id is not None:
+        from .bundles import grant_bundle  # bundles build on this module's checkout
+
+        grant_bundle(order, paid_at)
     else:
         grant_entitlement(order, paid_at)
 
@@ -229,8 +234,9 @@ def order_closed(order: Order) -> None:
 
 
 def order_refunded(order: Order) -> None:
-    """A festival order just became fully refunded (called once): its tickets are revoked,
-    the seats of those never started go back on sale, and a pass is revoked."""
+    """A festival or bundle order just became fully refunded (called once): every entitlement
+    it granted is revoked, the seats of tickets never started go back on sale, and a pass is
+    revoked."""
     for entitlement in unstarted_tickets(order):
         if entitlement.screening_id:
             release_seat(entitlement.screening_id)
