@@ -44,7 +44,10 @@ class LedgerEntry(Base):
     - festival_share / festival_income: for a ticket a festival sold, the festival's agreed part
       of the sale's net moves from the title's studio (festival_share, gross = net = -part) to
       the festival's studio (festival_income, gross = net = +part); refunds reverse it in
-      proportion with the opposite signs. Both rows carry the order, title and kind.
+      proportion with the opposite signs. Both rows carry the order, title and kind. A screening
+      booked with an N-film pass moves the film's part of the pass's net (net / N, less the
+      festival's share) the other way: festival_income -part, festival_share +part, on the
+      pass's order (kind pass) with the booked title; a refunded pass reverses them.
 
     settlement_currency / settlement_net: what the balance transaction behind the row says
     reached (or left) the receiving account: in single-account mode the Stripe balance

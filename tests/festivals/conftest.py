@@ -20,6 +20,7 @@ from storefront.models import (
     PassKind,
     Screening,
     Studio,
+    StudioMember,
     TerritoryMode,
     Title,
     User,
@@ -37,6 +38,14 @@ from ..payments.conftest import (  # noqa: F401 - fixtures
     settings,
     webhooks,
 )
+
+
+@pytest.fixture
+def studio(filmmaker: User) -> Studio:
+    """The filmmaker's own studio (not whichever studio was made first)."""
+    return db.session.scalar(
+        db.select(Studio).join(StudioMember).where(StudioMember.user_id == filmmaker.id)
+    )
 
 
 @pytest.fixture

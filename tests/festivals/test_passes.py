@@ -50,6 +50,12 @@ def test_a_pass_is_sold_to_the_festival_and_books_screenings_until_used_up(
     tickets = db.session.scalars(db.select(Entitlement).filter_by(order_id=holding.order_id)).all()
     assert sorted(t.screening_id for t in tickets) == [first.id, second.id]
     assert [fresh(Screening, s.id).seats_taken for s in (first, second, third)] == [1, 1, 0]
+    # Each booking stands for half the pass's €19.12 net; the film's studio gets 70 % of it.
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(LedgerEntry).filter_by(order_id=holding.order_id)).all()
+    to_film = [r.net for r in rows if r.entry_type == EntryType.FESTIVAL_SHARE]
+    festival_total = sum(r.net for r in rows if r.studio_id == festival.studio_id)
+    assert to_film == [669, 669] and festival_total == 1912 - 1338
 
 
 def test_concurrent_bookings_of_one_screening_consume_the_pass_once(
@@ -112,6 +118,11 @@ def test_a_refunded_pass_revokes_its_tickets_and_frees_their_seats(
     assert fresh(Entitlement, ticket.id).status == EntitlementStatus.REVOKED
     assert fresh(Screening, screening.id).seats_taken == 0
     assert book(viewer_client, screening, holding.id).status_code == 409
+    db.session.expire_all()
+    shares = db.session.scalars(
+        db.select(LedgerEntry.net).filter_by(order_id=order.id, entry_type=EntryType.FESTIVAL_SHARE)
+    ).all()
+    assert len(shares) == 2 and sum(shares) == 0  # what the booking paid the film, taken back
 
 
 def test_passes_are_priced_per_territory(viewer_client, viewer, make_pass):

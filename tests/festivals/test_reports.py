@@ -65,7 +65,10 @@ def test_sales_attendance_and_shares(
     assert (by_id[second.id]["tickets"], by_id[second.id]["started"]) == ("1", "0")
     shares = share_page.get_data(as_text=True)
     assert share_page.status_code == 200
-    assert 'data-testid="own-share">€5.23' in shares  # €7.47 less the festival's €2.24
+    # €7.47 less the festival's €2.24 for the ticket; the pass's booking stands for half of
+    # its €19.12 net (€9.56), less the festival's 30 % (€2.87): €6.69.
+    assert 'data-testid="own-share">€11.92' in shares
+    assert "€12.43" in text  # the pass's net less what its booking paid the film
     page = library.get_data(as_text=True)
     assert "Festival ticket" in page and "Two-film pass" in page
     assert "1 screening left to book" in page

@@ -44,11 +44,13 @@ class SalesLine:
 def sales(festival: Festival) -> list[SalesLine]:
     """Tickets per film and passes, per currency: counts, gross, refunds, the festival's part."""
     ledger = LedgerEntry
+    # A pass's rows (its sale, and what its bookings paid the films) make one line.
+    line_title = sa.case((ledger.kind == OfferKind.PASS, None), else_=ledger.title_id)
     rows = db.session.execute(
         sa.select(
             ledger.currency,
             ledger.kind,
-            ledger.title_id,
+            line_title,
             sa.func.max(ledger.title_name),
             sa.func.sum(sa.case((ledger.entry_type == EntryType.SALE, 1), else_=0)),
             sa.func.sum(sa.case((ledger.entry_type == EntryType.SALE, ledger.gross), else_=0)),
@@ -74,8 +76,8 @@ def sales(festival: Festival) -> list[SalesLine]:
             ),
         )
         .join(Order, Order.id == ledger.order_id)
-        .where(Order.festival_id == festival.id)
-        .group_by(ledger.currency, ledger.kind, ledger.title_id)
+        .where(Order.festival_id == festival.id, ledger.entry_type != EntryType.FESTIVAL_SHARE)
+        .group_by(ledger.currency, ledger.kind, line_title)
         .order_by(ledger.currency, ledger.kind.desc(), sa.func.max(ledger.title_name))
     ).all()
     return [
@@ -170,43 +172,47 @@ def attendance_csv(festival: Festival) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ShareLine:
-    """A filmmaker's festival sales in one currency: what the tickets netted, the festival's
-    agreed part, and the studio's own."""
+    """A filmmaker's festival sales in one currency: what its tickets netted and the
+    festival's agreed part of that, and what screenings booked with passes paid it."""
 
     festival_name: str
     currency: str
     tickets: int
     net: int
     festival_part: int
+    pass_bookings: int
+    from_passes: int
 
     @property
     def own(self) -> int:
-        return self.net - self.festival_part
+        return self.net - self.festival_part + self.from_passes
 
 
 def filmmaker_shares(studio: Studio) -> list[ShareLine]:
-    """For each festival that sold the studio's titles: net, the festival's part, its own."""
+    """For each festival that sold the studio's titles: tickets, passes, the festival's part."""
     ledger = LedgerEntry
+    is_ticket = ledger.kind == OfferKind.TICKET
+    share_row = ledger.entry_type == EntryType.FESTIVAL_SHARE
     rows = db.session.execute(
         sa.select(
             Festival.name,
             ledger.currency,
-            sa.func.sum(sa.case((ledger.entry_type == EntryType.SALE, 1), else_=0)),
             sa.func.sum(
-                sa.case((ledger.entry_type != EntryType.FESTIVAL_SHARE, ledger.net), else_=0)
+                sa.case((sa.and_(is_ticket, ledger.entry_type == EntryType.SALE), 1), else_=0)
             ),
-            sa.func.sum(
-                sa.case((ledger.entry_type == EntryType.FESTIVAL_SHARE, -ledger.net), else_=0)
-            ),
+            sa.func.sum(sa.case((sa.and_(is_ticket, ~share_row), ledger.net), else_=0)),
+            sa.func.sum(sa.case((sa.and_(is_ticket, share_row), -ledger.net), else_=0)),
+            sa.func.sum(sa.case((sa.and_(~is_ticket, share_row, ledger.net > 0), 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(~is_ticket, share_row), ledger.net), else_=0)),
         )
         .join(Order, Order.id == ledger.order_id)
         .join(Festival, Festival.id == Order.festival_id)
         .where(
             ledger.studio_id == studio.id,
-            ledger.kind == OfferKind.TICKET,
+            ledger.kind.in_([OfferKind.TICKET, OfferKind.PASS]),
             ledger.entry_type != EntryType.APPLICATION_FEE,
         )
         .group_by(Festival.name, ledger.currency)
         .order_by(Festival.name, ledger.currency)
     ).all()
-    return [ShareLine(r[0], r[1], int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows]
+    return [ShareLine(r[0], r[1], *(int(v or 0) for v in r[2:])) for r in rows]

@@ -41,6 +41,7 @@ from ..payments.checkout import (
 )
 from ..payments.orders import grant_entitlement
 from ..watching.access import gives_access
+from .festivals import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
 from .screenings import (
     NotOnSale,
@@ -246,3 +247,4 @@ def order_refunded(order: Order) -> None:
         entitlement.status = EntitlementStatus.REVOKED
     if order.kind == OfferKind.PASS:
         revoke_holding(order)
+        reverse_pass_allocations(order)

@@ -219,13 +219,24 @@ def festival_split(order: Order, net: int) -> FestivalSplit | None:
 
 
 def _share_rows(
-    order: Order, festival_studio_id: int, part: int, source: str, provider: str, at: datetime
+    order: Order,
+    festival_studio_id: int,
+    part: int,
+    source: str,
+    provider: str,
+    at: datetime,
+    *,
+    title: Title | None = None,
 ) -> None:
-    """The pair of rows moving ``part`` (negative: back) from the title's studio to the festival."""
+    """The pair of rows moving ``part`` from the title's studio to the festival (negative: from
+    the festival to the title's studio). ``title`` names the film when the order has none."""
     common = dict(provider=provider, occurred_at=at, settlement_currency=None)
-    ledger.record(order, EntryType.FESTIVAL_SHARE, source, gross=-part, **common)
+    share = ledger.record(order, EntryType.FESTIVAL_SHARE, source, gross=-part, **common)
     income = ledger.record(order, EntryType.FESTIVAL_INCOME, source, gross=part, **common)
     income.studio_id = festival_studio_id
+    if title is not None:
+        share.studio_id, share.title_id, share.title_name = title.studio_id, title.id, title.name
+        income.title_id = title.id
 
 
 def write_festival_share(order: Order, event_id: str, provider: str) -> FestivalSplit | None:
@@ -249,7 +260,10 @@ def reverse_festival_share(
     order: Order, refunded: int, full: bool, source: str, provider: str, at: datetime
 ) -> None:
     """A refund of ``refunded`` takes back the festival's part in proportion (the last refund
-    takes what is left, so a full refund nets to zero)."""
+    takes what is left, so a full refund nets to zero). Tickets only: a refunded pass takes
+    back its bookings' parts in ``reverse_pass_allocations``."""
+    if order.screening_id is None:
+        return
     rows = db.session.execute(
         sa.select(LedgerEntry.entry_type, LedgerEntry.gross, LedgerEntry.studio_id).where(
             LedgerEntry.order_id == order.id, LedgerEntry.entry_type == EntryType.FESTIVAL_INCOME
@@ -262,3 +276,72 @@ def reverse_festival_share(
     back = held if full else min(held, share(refunded, order.amount, booked))
     if back:
         _share_rows(order, rows[0].studio_id, -back, source, provider, at)
+
+
+# -- passes: each booking of an N-film pass pays the film its part -----------------------
+
+
+PASS_BOOKING = "pass-booking"  # noqa: S105 - a ledger source prefix
+
+
+def pass_booking_part(pass_net: int, films: int, booked_before: int) -> int:
+    """The part of an N-film pass's net one booking stands for: net / N rounded half up, the
+    N-th booking taking what is left (so N bookings allocate the net exactly)."""
+    unit = share(1, films, pass_net)
+    if booked_before + 1 >= films:
+        return pass_net - unit * booked_before
+    return unit
+
+
+def allocate_pass_booking(order: Order, title: Title, booking_id: int, share_bp: int) -> int:
+    """A screening booked with an N-film pass: the film's studio receives its booking's part of
+    the pass's net, less the festival's agreed share of it. Returns what the film's studio
+    received. All-access passes allocate nothing: their revenue stays the festival's."""
+    from ...models import PassHolding
+
+    holding = db.session.scalar(sa.select(PassHolding).where(PassHolding.order_id == order.id))
+    if holding is None or not holding.films_allowed or order.festival_id is None:
+        return 0
+    festival = db.session.get(Festival, order.festival_id)
+    assert festival is not None
+    pass_net, booked = db.session.execute(
+        sa.select(
+            sa.func.coalesce(
+                sa.func.sum(
+                    sa.case((LedgerEntry.entry_type == EntryType.SALE, LedgerEntry.net), else_=0)
+                ),
+                0,
+            ),
+            sa.func.count(LedgerEntry.id).filter(
+                LedgerEntry.entry_type == EntryType.FESTIVAL_INCOME,
+                LedgerEntry.source_event_id.like(f"{PASS_BOOKING}:%"),
+            ),
+        ).where(LedgerEntry.order_id == order.id, LedgerEntry.studio_id == festival.studio_id)
+    ).one()
+    part = pass_booking_part(int(pass_net), holding.films_allowed, int(booked))
+    to_film = part - share(share_bp, FULL_SHARE_BP, part)
+    if to_film <= 0:
+        return 0
+    source = f"{PASS_BOOKING}:{booking_id}"
+    _share_rows(order, festival.studio_id, -to_film, source, order.provider, utcnow(), title=title)
+    return to_film
+
+
+def reverse_pass_allocations(order: Order) -> None:
+    """A refunded pass takes back what its bookings paid the films (called once)."""
+    rows = db.session.scalars(
+        sa.select(LedgerEntry).where(
+            LedgerEntry.order_id == order.id,
+            LedgerEntry.entry_type == EntryType.FESTIVAL_SHARE,
+            LedgerEntry.source_event_id.like(f"{PASS_BOOKING}:%"),
+        )
+    ).all()
+    festival = db.session.get(Festival, order.festival_id) if order.festival_id else None
+    for row in rows:
+        title = db.session.get(Title, row.title_id) if row.title_id else None
+        if festival is None or title is None:
+            continue
+        source = f"{row.source_event_id}:refund"
+        _share_rows(
+            order, festival.studio_id, row.net, source, order.provider, utcnow(), title=title
+        )
