@@ -41,10 +41,13 @@ def reconcile_command(since: datetime | None) -> None:
 
 @payments_cli.command("expire-orders")
 def expire_orders_command() -> None:
-    """Expire pending orders older than ORDER_PENDING_MINUTES now (a job does it every 5 min)."""
+    """Settle pending orders older than ORDER_PENDING_MINUTES now, from what the processor says:
+    paid ones are fulfilled, abandoned ones expired (a job does it every 5 min)."""
     from .extensions import db
-    from .services.payments.orders import expire_stale_orders
+    from .services.payments.pending import settle_stale_orders
 
-    count = expire_stale_orders(current_app.extensions["payments"])
+    settled = settle_stale_orders(current_app.extensions["payments"])
     db.session.commit()
-    click.echo(f"{count} order(s) expired.")
+    click.echo(f"{settled.expired} order(s) expired.")
+    if settled.fulfilled:
+        click.echo(f"{settled.fulfilled} paid order(s) fulfilled without their webhook.")

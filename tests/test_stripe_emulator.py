@@ -381,7 +381,11 @@ def test_dispute_won_and_lost(client, stripe_emu, receiver):
         client.v1.refunds.create({"charge": won_charge.id})
     assert raised.value.code == "charge_disputed"
     won = stripe_emu.close_dispute(dispute["id"], won=True)
-    assert won["status"] == "won" and won["balance_transactions"][1]["net"] == 1250
+    reinstated = won["balance_transactions"][1]
+    # Winning returns the dispute fee too: a negative fee on the reinstating transaction.
+    assert won["status"] == "won"
+    assert (reinstated["amount"], reinstated["fee"], reinstated["net"]) == (1250, -1500, 2750)
+    assert reinstated["fee_details"][0]["description"] == "Dispute fee"
     lost = stripe_emu.close_dispute(stripe_emu.dispute(lost_charge.id)["id"], won=False)
     assert lost["status"] == "lost" and len(lost["balance_transactions"]) == 1
     assert receiver.types()[1:] == [
@@ -625,3 +629,28 @@ def test_standalone_command_prints_url():
         process.wait(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_settlement_in_another_currency_converts_every_movement(client, stripe_emu):
+    stripe_emu.settle_in("usd", {"eur": "1.0837"})
+    charge = paid_session(client, stripe_emu).payment_intent.latest_charge
+    txn = charge.balance_transaction
+
+    # 12.50 EUR x 1.0837 = 13.54625 USD -> 1355; Stripe's fee is computed in USD on that.
+    assert (charge.amount, charge.currency) == (1250, "eur")
+    assert (txn.amount, txn.currency, txn.exchange_rate) == (1355, "usd", 1.0837)
+    assert txn.fee == 69 and txn.net == 1355 - 69 and txn.fee_details[0].currency == "usd"
+    refund = client.v1.refunds.create({"charge": charge.id, "amount": 500})
+    back = client.v1.balance_transactions.retrieve(refund.balance_transaction)
+    assert (back.amount, back.fee, back.currency) == (-542, 0, "usd")
+    dispute = stripe_emu.dispute(charge.id)
+    debit = dispute["balance_transactions"][0]
+    assert (debit["amount"], debit["fee"], debit["net"], debit["currency"]) == (
+        -813,
+        1500,
+        -2313,
+        "usd",
+    )
+    assert debit["exchange_rate"] == 1.0837
+    stripe_emu.reset()
+    assert stripe_emu.state.settlement_currency is None

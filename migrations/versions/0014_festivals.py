@@ -1,7 +1,7 @@
 """festivals: programme, screenings with seat caps, passes, studio bundles; their orders
 
 Revision ID: 0014_festivals
-Revises: 0017_hardening
+Revises: 0012_money_exact
 Create Date: 2026-11-29 23:41:24.068512
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_festivals"
-down_revision = "0017_hardening"
+down_revision = "0012_money_exact"
 branch_labels = None
 depends_on = None
 

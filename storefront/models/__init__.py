@@ -49,7 +49,7 @@ from .festivals import (
     Screening,
     SelectionStatus,
 )
-from .ledger import EntryType, LedgerEntry, LedgerImmutableError
+from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "Entitlement",
     "EntitlementStatus",
     "EntryType",
+    "PLATFORM_ENTRY_TYPES",
     "FacetKind",
     "ImageKind",
     "ImageStatus",

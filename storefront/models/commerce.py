@@ -100,6 +100,16 @@ class Order(TimestampMixin, Base):
         sa.CheckConstraint("amount > 0", name="amount_positive"),
         sa.CheckConstraint("amount_refunded >= 0", name="refunded_not_negative"),
         sa.Index("ix_orders_user_title", "user_id", "title_id"),
+        # At most one open checkout per viewer, title and kind (two tabs, one payment).
+        sa.Index(
+            "uq_orders_open_checkout",
+            "user_id",
+            "title_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

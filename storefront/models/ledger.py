@@ -21,6 +21,19 @@ class EntryType(enum.StrEnum):
     APPLICATION_FEE = "application_fee"
     FESTIVAL_SHARE = "festival_share"  # the filmmaker's side: the festival's part leaves
     FESTIVAL_INCOME = "festival_income"  # the festival's side: its part of a ticket sale
+    PLATFORM_DISPUTE = "platform_dispute"
+    PLATFORM_DISPUTE_WON = "platform_dispute_won"
+
+
+# Rows that are the platform's money, not the studio's: studio figures leave them out, the
+# admin's "platform keeps" adds them up.
+PLATFORM_ENTRY_TYPES = frozenset(
+    {EntryType.APPLICATION_FEE, EntryType.PLATFORM_DISPUTE, EntryType.PLATFORM_DISPUTE_WON}
+)
+# The same, as the SQL condition the studio report's partial index is built with.
+NOT_PLATFORM_SQL = (
+    "entry_type NOT IN ('application_fee', 'platform_dispute', 'platform_dispute_won')"
+)
 
 
 class LedgerEntry(Base):
@@ -30,16 +43,21 @@ class LedgerEntry(Base):
     for every row `net == gross - tax - processor_fee - platform_fee`.
 
     - sale: gross = amount charged (tax included); tax = tax collected; processor_fee = Stripe's
-      fee when the studio bears it (single-account mode), 0 in Connect mode (the platform pays it
-      out of its application fee); platform_fee = application fee (Connect), else 0.
+      fee when the studio bears it (single-account mode) and Stripe states it in this currency,
+      0 in Connect mode (the platform pays it out of its application fee); platform_fee =
+      application fee (Connect), else 0.
     - refund: gross = -amount refunded; tax = -tax refunded (0 when unknown); processor_fee = 0
       (Stripe keeps its fee); platform_fee = -application fee refunded, if any.
-    - dispute: gross = -amount disputed; processor_fee = the dispute fee when the studio bears
-      it (single-account mode), else 0.
-    - dispute_won: gross = +amount returned; fees 0 (the dispute fee is not returned).
+    - dispute (single-account mode: the studio's balance bears it): gross = -amount disputed;
+      processor_fee = the dispute fee (when stated in this currency).
+    - dispute_won: gross = +amount reinstated; processor_fee = -the dispute fee returned.
     - application_fee (Connect only): the platform's income, not the studio's: gross =
       application fee (negative when refunded), processor_fee = Stripe's fee on the charge,
-      net = what the platform keeps. Studio totals exclude this type; admin totals use it.
+      net = what the platform keeps.
+    - platform_dispute / platform_dispute_won (Connect): a chargeback on a destination charge is
+      debited from (and on a win returned to) the platform's balance, fee included, with the
+      same signs as dispute / dispute_won.
+    Studio totals exclude the platform's types (PLATFORM_ENTRY_TYPES); admin totals use them.
 
     - festival_share / festival_income: for a ticket a festival sold, the festival's agreed part
       of the sale's net moves from the title's studio (festival_share, gross = net = -part) to
@@ -49,10 +67,14 @@ class LedgerEntry(Base):
       festival's share) the other way: festival_income -part, festival_share +part, on the
       pass's order (kind pass) with the booked title; a refunded pass reverses them.
 
-    settlement_currency / settlement_net: what the balance transaction behind the row says
-    reached (or left) the receiving account: in single-account mode the Stripe balance
-    transaction's currency and net for that movement; in Connect mode the amount moved to or
-    from the connected account. Offline test payments fill them like single-account mode.
+    settlement_*: the balance transaction behind the row, as the processor states it, in the
+    receiving account's settlement currency: settlement_amount, settlement_fee, settlement_net
+    (= amount - fee) and exchange_rate (text, null when nothing was converted). In single-account
+    mode and on the platform's rows that is the store's own Stripe balance (the platform's rows
+    add up its movements for the event: charge, transfer out, fee back); on a Connect studio row
+    it is what moved to or from the connected account. When the settlement currency differs
+    from `currency`, processor_fee is 0 and Stripe's fee is only in settlement_fee: it is never
+    converted or pro-rated. Offline test payments fill them like single-account mode.
     """
 
     __tablename__ = "ledger_entries"
@@ -81,8 +103,8 @@ class LedgerEntry(Base):
                 "settlement_currency",
                 "settlement_net",
             ],  # fmt: skip
-            postgresql_where=sa.text("entry_type <> 'application_fee'"),
-            sqlite_where=sa.text("entry_type <> 'application_fee'"),
+            postgresql_where=sa.text(NOT_PLATFORM_SQL),
+            sqlite_where=sa.text(NOT_PLATFORM_SQL),
         ),
     )
 
@@ -105,6 +127,10 @@ class LedgerEntry(Base):
     net: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     settlement_currency: Mapped[str | None] = mapped_column(sa.String(3))
     settlement_net: Mapped[int | None] = mapped_column(sa.BigInteger)
+    settlement_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    settlement_fee: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # As the balance transaction states it (text of the decimal, never a float).
+    exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
     provider: Mapped[str] = mapped_column(sa.String(20))
     charge_id: Mapped[str | None] = mapped_column(sa.String(255))
     balance_transaction_id: Mapped[str | None] = mapped_column(sa.String(255))

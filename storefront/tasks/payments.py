@@ -1,4 +1,5 @@
-"""Payment jobs: deliver offline test events, expire abandoned orders, retry waiting events."""
+"""Payment jobs: process stored events, deliver offline test events, settle pending orders past
+their checkout's expiry, retry events still unprocessed."""
 
 from __future__ import annotations
 
@@ -28,10 +29,24 @@ def _deliver(event_id: str) -> str:
     return receipt.status
 
 
-def _expire_orders() -> int:
-    from ..services.payments.orders import expire_stale_orders
+def _process_event(event_id: str) -> str:
+    from ..services.payments import webhooks
 
-    return expire_stale_orders(current_app.extensions["payments"])
+    outcome = webhooks.process_event(current_app.extensions["payments"], event_id)
+    return outcome.result if outcome is not None else "nothing to do"
+
+
+def _refund_duplicate(order_id: int) -> bool:
+    from ..services.payments.fulfilment import refund_duplicate
+
+    return refund_duplicate(current_app.extensions["payments"], order_id) is not None
+
+
+def _expire_orders() -> int:
+    from ..services.payments.pending import settle_stale_orders
+
+    settled = settle_stale_orders(current_app.extensions["payments"])
+    return settled.expired + settled.fulfilled
 
 
 def _retry_waiting() -> int:
@@ -42,6 +57,15 @@ def _retry_waiting() -> int:
 
 def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     deliver_in_app = in_app_context(app, _deliver)
+    # Fulfilment from a stored event; retried while the processor cannot be read (the periodic
+    # retry_waiting_events also picks up whatever is left unprocessed).
+    process_event = huey.task(retries=3, retry_delay=10, name="payments.process_event")(
+        in_app_context(app, _process_event)
+    )
+
+    refund_dup = huey.task(retries=5, retry_delay=30, name="payments.refund_duplicate")(
+        in_app_context(app, _refund_duplicate)
+    )
 
     @huey.task(retries=5, retry_delay=2, name="payments.deliver_offline_event")
     def deliver_offline_event(event_id: str) -> str:
@@ -62,11 +86,13 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     expire = huey.periodic_task(crontab(minute="*/5"), name="payments.expire_pending_orders")(
         in_app_context(app, _expire_orders)
     )
-    retry = huey.periodic_task(crontab(minute="*/5"), name="payments.retry_waiting_events")(
+    retry = huey.periodic_task(crontab(minute="*"), name="payments.retry_waiting_events")(
         in_app_context(app, _retry_waiting)
     )
     return {
         "payments.deliver_offline_event": deliver_offline_event,
+        "payments.process_event": process_event,
+        "payments.refund_duplicate": refund_dup,
         "payments.redeliver_offline_events": redeliver_offline_events,
         "payments.expire_pending_orders": expire,
         "payments.retry_waiting_events": retry,

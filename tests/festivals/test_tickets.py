@@ -98,7 +98,7 @@ def test_a_declined_payment_gives_the_seat_back(
 
 
 def test_an_expired_checkout_gives_the_seat_back(app, viewer_client, viewer, make_screening, emu):
-    from storefront.services.payments.orders import expire_stale_orders
+    from storefront.services.payments.pending import settle_stale_orders
 
     screening = make_screening(capacity=1)
     buy_ticket(viewer_client, screening)
@@ -106,7 +106,7 @@ def test_an_expired_checkout_gives_the_seat_back(app, viewer_client, viewer, mak
     order.created_at = utcnow() - timedelta(hours=2)
     db.session.commit()
 
-    assert expire_stale_orders(app.extensions["payments"]) == 1
+    assert settle_stale_orders(app.extensions["payments"]).expired == 1
     db.session.commit()
 
     assert fresh(Order, order.id).status == OrderStatus.EXPIRED

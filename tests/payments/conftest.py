@@ -116,7 +116,8 @@ def admin_client_factory(app: Flask, make_user: Callable[..., User]) -> Callable
 SALE_ROW_SHAPE = frozenset(
     {"occurred_at", "entry_type", "order_id", "title_id", "studio_id", "title_name", "kind",
      "country", "currency", "gross", "tax", "processor_fee", "platform_fee", "net",
-     "settlement_currency", "settlement_net", "provider", "charge_id", "balance_transaction_id",
+     "settlement_currency", "settlement_amount", "settlement_fee", "settlement_net", "provider",
+     "charge_id", "balance_transaction_id",
      "source_event_id", "id"}
 )  # fmt: skip
 

@@ -12,7 +12,7 @@ import pytest
 from storefront.extensions import db
 from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus, utcnow
 
-from .conftest import checkout, fresh, latest_order, session_id_from
+from .conftest import checkout, fresh, latest_order, offer_of, session_id_from
 
 
 def orders_count() -> int:
@@ -263,3 +263,57 @@ def test_titles_off_the_store_are_unknown_to_the_buy_page(
     assert page.status_code == bought.status_code == 404
     assert "Secret Cut" not in page.text and "Secret Cut" not in bought.text
     assert orders_count() == 0
+
+
+def test_two_tabs_share_one_open_checkout(viewer_client, viewer, film, emu):
+    first = checkout(viewer_client, film, "rent")
+    second = checkout(viewer_client, film, "rent")
+
+    assert first.status_code == second.status_code == 303
+    assert first.location == second.location  # the same Stripe page, one payment possible
+    assert len(emu.objects("checkout.session")) == 1
+    pending = db.session.scalars(db.select(Order).filter_by(status=OrderStatus.PENDING)).all()
+    assert len(pending) == 1
+    other_kind = checkout(viewer_client, film, "buy")
+    assert other_kind.location != first.location  # buying is another checkout
+
+
+def test_a_price_change_replaces_the_open_checkout(viewer_client, viewer, film, emu):
+    old = session_id_from(checkout(viewer_client, film, "rent").location)
+    offer_of(film, "rent").amount = 599
+    db.session.commit()
+
+    new = session_id_from(checkout(viewer_client, film, "rent").location)
+
+    assert new != old and emu.get(old)["status"] == "expired"
+    assert emu.get(new)["amount_total"] == 599
+    statuses = sorted(o.status.value for o in db.session.scalars(db.select(Order)))
+    assert statuses == ["expired", "pending"]
+
+
+def test_a_second_payment_that_still_arrives_is_refunded_and_shown_to_the_admin(
+    viewer_client, viewer, film, emu, webhooks, admin_client_factory
+):
+    # An old checkout page stays payable (its expiry failed at Stripe) while a new one is paid.
+    old_page = checkout(viewer_client, film, "buy").location
+    first = latest_order(viewer)
+    emu.fail_next(f"/v1/checkout/sessions/{first.checkout_session_id}/expire", status=500)
+    offer_of(film, "buy").amount = 1199
+    db.session.commit()
+    new_page = checkout(viewer_client, film, "buy").location
+    emu.pay(session_id_from(new_page))
+    offer_of(film, "buy").amount = 1299
+    db.session.commit()
+
+    emu.pay(session_id_from(old_page))  # the second payment arrives
+
+    db.session.expire_all()
+    duplicate = fresh(Order, first.id)
+    assert duplicate.status == OrderStatus.FLAGGED
+    assert duplicate.flag_reason.startswith("duplicate payment")
+    assert duplicate.amount_refunded == 1299
+    charge = next(c for c in emu.objects("charge") if c["amount"] == 1299)
+    assert charge["refunded"] is True
+    assert db.session.scalar(db.select(db.func.count(Entitlement.id))) == 1
+    page = admin_client_factory().get("/admin/orders/flagged")
+    assert duplicate.public_id in page.text and "refunded automatically" in page.text

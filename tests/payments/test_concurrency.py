@@ -33,6 +33,13 @@ def statuses(deliveries) -> Counter:  # type: ignore[no-untyped-def]
     return Counter(json.loads(d.body)["status"] for d in deliveries)
 
 
+def acknowledged(deliveries) -> bool:  # type: ignore[no-untyped-def]
+    """Every delivery answered 2xx: stored once (received), or already stored (duplicate); a
+    delivery racing the first may also answer received, its job then finds nothing to do."""
+    found = statuses(deliveries)
+    return set(found) <= {"received", "duplicate"} and found["received"] >= 1
+
+
 def test_ten_concurrent_deliveries_of_a_payment_have_one_effect(
     live, viewer_client, viewer, film, emu
 ):
@@ -43,7 +50,7 @@ def test_ten_concurrent_deliveries_of_a_payment_have_one_effect(
     deliveries = emu.deliver(completed["id"], times=10, concurrently=True)
 
     assert len(deliveries) == 10
-    assert statuses(deliveries) == Counter({"processed": 1, "duplicate": 9})
+    assert acknowledged(deliveries)
     assert latest_order(viewer).status == OrderStatus.PAID
     assert count(Order, status=OrderStatus.PAID) == 1
     assert count(Entitlement) == 1
@@ -61,7 +68,7 @@ def test_concurrent_refund_deliveries_record_the_refund_once(
 
     deliveries = emu.deliver(refunded["id"], times=10, concurrently=True)
 
-    assert statuses(deliveries) == Counter({"processed": 1, "duplicate": 9})
+    assert acknowledged(deliveries)
     assert count(LedgerEntry, entry_type=EntryType.REFUND) == 1
     assert latest_order(viewer).amount_refunded == 300
 

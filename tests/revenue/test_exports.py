@@ -77,7 +77,10 @@ def test_csv_has_one_row_per_entry_with_every_column(filmmaker_client, ledger, m
         "platform_fee": "2.00",
         "net": "14.66",
         "settlement_currency": "EUR",
+        "settlement_amount": "",
+        "settlement_fee": "",
         "settlement_net": "14.66",
+        "exchange_rate": "",
         "provider": "offline",
         "charge_id": "ch_1",
         "balance_transaction_id": entries[0].balance_transaction_id,
@@ -246,7 +249,8 @@ def test_xlsx_rows_past_excels_limit_continue_on_another_sheet(tmp_path, monkeyp
 
     monkeypatch.setattr(workbook, "SHEET_ROWS", 2)
     row = (1, "2026-01-01T00:00:00Z", "sale", None, 1, 1, "T", "rent", "NO", "EUR",
-           100, 0, 0, 0, 100, "EUR", 100, "offline", "ch", "txn", None, None, "evt")  # fmt: skip
+           100, 0, 0, 0, 100, "EUR", 100, 0, 100, None, "offline", "ch", "txn", None, None,
+           "evt")  # fmt: skip
     path = tmp_path / "x.xlsx"
     workbook.write_workbook(str(path), [row] * 5)
     book = openpyxl.load_workbook(path, read_only=True)

@@ -340,6 +340,16 @@ class StripeEmulator:
             )
         )
 
+    def settle_in(self, currency: str, rates: Mapping[str, Decimal | str]) -> None:
+        """Settle the platform's balance in ``currency``: movements in other currencies are
+        converted at ``rates`` (presentment currency -> major units of ``currency`` per major
+        unit) and their balance transactions carry ``exchange_rate``. ``reset()`` undoes it."""
+        with self.state.lock:
+            self.state.settlement_currency = currency.lower()
+            self.state.exchange_rates = {
+                code.lower(): Decimal(str(rate)) for code, rate in rates.items()
+            }
+
     def complete_onboarding(self, account_id: str) -> Obj:
         """The account holder finishes onboarding (``account.updated``)."""
         return self.transact(lambda: connect.complete_onboarding(self.state, account_id))

@@ -11,6 +11,7 @@ platform's balance to the minor unit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -39,8 +40,34 @@ REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 OPEN_DISPUTE = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
 
 
-def _txn(state: State, **fields: Any) -> Obj:
-    return state.put(objects.balance_transaction(created=state.now(), **fields))
+def _txn(
+    state: State,
+    *,
+    amount: int,
+    currency: str,
+    fee: Callable[[int, str], int] | None = None,
+    fee_description: str = "Stripe processing fees",
+    **fields: Any,
+) -> Obj:
+    """Book ``amount`` of ``currency`` on the account's balance, converted into its settlement
+    currency when that differs (``exchange_rate`` set); ``fee(settled, currency)`` gives the
+    fee in the settlement currency (negative when a fee is given back)."""
+    settled, settle_currency, rate = state.settle(amount, currency)
+    details = []
+    if fee is not None:
+        details = [
+            objects.fee_detail(fee(settled, settle_currency), settle_currency, fee_description)
+        ]
+    return state.put(
+        objects.balance_transaction(
+            created=state.now(),
+            amount=settled,
+            currency=settle_currency,
+            fee_details=details,
+            exchange_rate=float(rate) if rate is not None else None,
+            **fields,
+        )
+    )
 
 
 def capture(state: State, intent: Obj, *, email: str, card_country: str) -> Obj:
@@ -63,14 +90,13 @@ def capture(state: State, intent: Obj, *, email: str, card_country: str) -> Obj:
         transfer_group=intent["transfer_group"],
     )
     charge["receipt_url"] = f"{state.base_url}/receipts/{charge['id']}"
-    fee = state.fees.processing_fee(amount, currency)
     txn = _txn(
         state,
         amount=amount,
         currency=currency,
         type="charge",
         source=charge["id"],
-        fee_details=[objects.fee_detail(fee, currency, "Stripe processing fees")],
+        fee=lambda settled, settle_currency: state.fees.processing_fee(settled, settle_currency),
     )
     charge["balance_transaction"] = txn["id"]
     state.put(charge)
@@ -286,14 +312,14 @@ def open_dispute(state: State, charge_id: str, reason: str, amount: int | None) 
         reason=reason,
     )
     dispute["evidence_details"]["due_by"] = state.now() + 7 * 86400
-    fee = state.fees.dispute_fee_for(currency)
     debit = _txn(
         state,
         amount=-amount,
         currency=currency,
         type="adjustment",
         source=dispute["id"],
-        fee_details=[objects.fee_detail(fee, currency, "Dispute fee")],
+        fee=lambda settled, settle_currency: state.fees.dispute_fee_for(settle_currency),
+        fee_description="Dispute fee",
         reporting_category="dispute",
         description=f"Chargeback withdrawal for {charge['id']}",
     )
@@ -327,15 +353,19 @@ def update_dispute(state: State, dispute: Obj, params: Obj, ctx: RequestContext)
 
 
 def close_dispute(state: State, dispute: Obj, *, won: bool, ctx: RequestContext = DASHBOARD) -> Obj:
-    """The bank decides: won returns the disputed funds, lost keeps them withdrawn."""
+    """The bank decides: won returns the disputed funds and the dispute fee (a negative fee on
+    the reinstating balance transaction), lost keeps them withdrawn."""
     if dispute["status"] not in OPEN_DISPUTE:
         raise StripeError(f"This dispute is already closed ({dispute['status']}).")
     dispute["status"] = "won" if won else "lost"
     if won:
+        withdrawn_fee = sum(t["fee"] for t in dispute["balance_transactions"] if t["amount"] < 0)
         credit = _txn(
             state,
             amount=dispute["amount"],
             currency=dispute["currency"],
+            fee=lambda settled, settle_currency: -withdrawn_fee,
+            fee_description="Dispute fee",
             type="adjustment",
             source=dispute["id"],
             reporting_category="dispute_reversal",

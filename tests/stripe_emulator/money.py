@@ -101,3 +101,10 @@ class FeeSchedule:
         if currency in self.dispute_fees:
             return self.dispute_fees[currency]
         return round_half_up(Decimal(self.dispute_fee).scaleb(exponent(currency) - 2))
+
+
+def convert(amount: int, source: str, target: str, rate: Decimal) -> int:
+    """Minor units of ``source`` converted at ``rate`` (major units of ``target`` per major unit
+    of ``source``, as ``balance_transaction.exchange_rate`` states it), rounded half-up."""
+    major = to_major(amount, source) * rate
+    return round_half_up(major.scaleb(exponent(target)))

@@ -235,8 +235,11 @@ def balance_transaction(
     fee_details: list[Obj] | None = None,
     reporting_category: str | None = None,
     description: str | None = None,
+    exchange_rate: float | None = None,
 ) -> Obj:
-    """A ``balance_transaction``; ``net`` is ``amount`` minus the fees."""
+    """A ``balance_transaction``; ``net`` is ``amount`` minus the fees. ``amount``, ``fee`` and
+    ``net`` are in the account's settlement ``currency``; ``exchange_rate`` is set when the
+    money was converted into it (presentment amount × rate = ``amount``)."""
     details = fee_details or []
     fee = sum(d["amount"] for d in details)
     return {
@@ -247,7 +250,7 @@ def balance_transaction(
         "created": created,
         "currency": currency,
         "description": description,
-        "exchange_rate": None,
+        "exchange_rate": exchange_rate,
         "fee": fee,
         "fee_details": details,
         "net": amount - fee,

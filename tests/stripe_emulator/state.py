@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from . import objects
-from .money import FeeSchedule
+from .money import FeeSchedule, convert
 from .params import StripeError, get, integer, no_such
 
 Obj = dict[str, Any]
@@ -78,8 +79,24 @@ class State:
             self.idempotency: dict[tuple[str, str, str], IdempotentResult] = {}
             self.events: list[Obj] = []
             self.clock_offset = 0.0
+            # The account's settlement currency (None: every movement settles in its own
+            # currency) and, per presentment currency, the rate converting into it.
+            self.settlement_currency: str | None = None
+            self.exchange_rates: dict[str, Decimal] = {}
             self._counter = itertools.count()
             self._outbox: list[Obj] | None = None
+
+    # -- settlement ---------------------------------------------------------
+    def settle(self, amount: int, currency: str) -> tuple[int, str, Decimal | None]:
+        """``amount`` of ``currency`` as it lands in the account's balance: the settled amount,
+        its currency and the exchange rate used (None when nothing was converted)."""
+        target = self.settlement_currency
+        if target is None or target == currency:
+            return amount, currency, None
+        rate = self.exchange_rates.get(currency)
+        if rate is None:
+            raise StripeError(f"No exchange rate from {currency} to {target} is configured.")
+        return convert(amount, currency, target, rate), target, rate
 
     # -- time -------------------------------------------------------------
     def now(self) -> int:

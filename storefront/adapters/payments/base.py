@@ -18,11 +18,22 @@ Obj = dict[str, Any]
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 # The expansions fulfilment needs to read the processor fee, the net and, in Connect mode, the
-# transfer to the studio's account from a Checkout Session.
+# transfer to the studio's account and the application fee, each with the balance transaction
+# that moved the platform's balance (in its settlement currency).
 SESSION_PAYMENT_EXPANSIONS = (
     "payment_intent.latest_charge.balance_transaction",
-    "payment_intent.latest_charge.transfer",
+    "payment_intent.latest_charge.transfer.balance_transaction",
+    "payment_intent.latest_charge.application_fee.balance_transaction",
 )
+# What reconciliation reads on each listed charge.
+CHARGE_EXPANSIONS = (
+    "data.refunds",
+    "data.balance_transaction",
+    "data.transfer",
+    "data.application_fee",
+)
+# The expansions refund bookkeeping needs (each refund's and transfer reversal's movement).
+REFUND_EXPANSIONS = ("data.balance_transaction", "data.transfer_reversal.balance_transaction")
 
 
 class PaymentError(Exception):
@@ -130,8 +141,17 @@ class PaymentGateway(Protocol):
         self, charge_id: str, amount: int, *, idempotency_key: str, connect: bool
     ) -> Obj: ...
 
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        """The refunds of an application fee (Connect), balance transactions expanded."""
+        ...
+
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
-        """Every charge (newest first), refunds inline, across all pages."""
+        """Every charge (newest first), across all pages, with its refunds, balance
+        transaction, transfer and application fee inline (see CHARGE_EXPANSIONS)."""
+        ...
+
+    def list_disputes(self, charge_id: str) -> list[Obj]:
+        """Every dispute of a charge, with its balance transactions."""
         ...
 
     def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj: ...

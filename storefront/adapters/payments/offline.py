@@ -233,12 +233,23 @@ class OfflineGateway:
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
         conn = self._connect()
         try:
-            charges = Store(conn).all("charge")
+            tx = Store(conn)
+            charges = tx.all("charge")
+            for charge in charges:
+                tx.expand(charge, ["balance_transaction"])
         finally:
             conn.close()
         for charge in reversed(charges):
             if created_gte is None or charge["created"] >= created_gte:
                 yield charge
+
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        """Offline test payments have no application fees."""
+        return []
+
+    def list_disputes(self, charge_id: str) -> list[Obj]:
+        """Offline test payments are never disputed."""
+        return []
 
     def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj:
         raise InvalidPaymentRequest("offline test payments have no connected accounts")

@@ -19,6 +19,15 @@ def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
     return f"t={t},v1={digest}"
 
 
+def signed_at(header: str | None) -> int:
+    """The ``t=`` timestamp of a signature header that was already verified."""
+    for item in (header or "").split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "t" and value.strip().isdigit():
+            return int(value)
+    raise InvalidWebhook("missing or malformed signature header")
+
+
 def verify(
     payload: bytes,
     header: str | None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 import stripe
 
 from .base import (
+    CHARGE_EXPANSIONS,
+    REFUND_EXPANSIONS,
     SESSION_PAYMENT_EXPANSIONS,
     WEBHOOK_TOLERANCE_SECONDS,
     CheckoutRequest,
@@ -24,6 +27,7 @@ from .base import (
     PaymentUnavailable,
     parse_event,
 )
+from .signing import signed_at
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +154,7 @@ class StripeGateway:
         params = {
             "charge": charge_id,
             "limit": self.page_size,
-            "expand": ["data.balance_transaction", "data.transfer_reversal"],
+            "expand": list(REFUND_EXPANSIONS),
         }
         with _translated("refund listing"):
             page = self._client.v1.refunds.list(params)  # type: ignore[arg-type]
@@ -172,14 +176,26 @@ class StripeGateway:
             )
         return _plain(refund)
 
+    def application_fee_refunds(self, fee_id: str) -> list[Obj]:
+        params = {"expand": ["refunds.data.balance_transaction"]}
+        with _translated("application fee retrieval"):
+            fee = _plain(self._client.v1.application_fees.retrieve(fee_id, params))
+        return list((fee.get("refunds") or {}).get("data") or [])
+
     def list_charges(self, *, created_gte: int | None = None) -> Iterator[Obj]:
-        params: dict[str, Any] = {"limit": self.page_size, "expand": ["data.refunds"]}
+        params: dict[str, Any] = {"limit": self.page_size, "expand": list(CHARGE_EXPANSIONS)}
         if created_gte is not None:
             params["created"] = {"gte": created_gte}
         with _translated("charge listing"):
             page = self._client.v1.charges.list(params)  # type: ignore[arg-type]
             for charge in page.auto_paging_iter():
                 yield _plain(charge)
+
+    def list_disputes(self, charge_id: str) -> list[Obj]:
+        params = {"charge": charge_id, "limit": self.page_size}
+        with _translated("dispute listing"):
+            page = self._client.v1.disputes.list(params)  # type: ignore[arg-type]
+            return [_plain(d) for d in page.auto_paging_iter()]
 
     # -- Connect ------------------------------------------------------------
     def create_account(self, *, email: str, country: str, idempotency_key: str) -> Obj:
@@ -229,4 +245,7 @@ class StripeGateway:
             raise InvalidWebhook(f"bad signature: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise InvalidWebhook("body is not UTF-8") from exc
+        # The SDK refuses only timestamps too old; one too far ahead is as untrustworthy.
+        if signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise InvalidWebhook("timestamp outside the tolerance (in the future)")
         return parse_event(payload)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
@@ -25,6 +26,7 @@ from ..catalog.availability import resolve_offer
 from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
+from .locks import lock_order
 
 log = logging.getLogger(__name__)
 # Stripe refuses sessions that expire sooner than 30 minutes or later than 24 hours.
@@ -35,6 +37,14 @@ CHECKOUT_LOCALES = frozenset(
      "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv",
      "th", "tr", "vi", "zh")
 )  # fmt: skip
+
+
+def order_closed(order: Order) -> None:
+    """A pending order just failed or expired: what it held goes back (a festival ticket's
+    seat). Every place that closes a pending order calls this."""
+    from ..promotion.festival_sales import order_closed as give_back  # festivals build on this
+
+    give_back(order)
 
 
 class AlreadyHasAccess(ServiceError):
@@ -64,15 +74,24 @@ class StartedCheckout:
     url: str
 
 
+def access_covering(
+    user_id: int, title_id: int, kind: OfferKind, at: datetime
+) -> Entitlement | None:
+    """The viewer's access that already gives what buying ``kind`` would: a purchase covers
+    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered."""
+    access = best_entitlement(user_id, title_id, at)
+    if access is None or (access.kind != OfferKind.BUY and kind == OfferKind.BUY):
+        return None
+    return access
+
+
 def _refuse_if_owned(user: User, title: Title, kind: OfferKind, at: datetime) -> None:
-    access = best_entitlement(user.id, title.id, at)
+    access = access_covering(user.id, title.id, kind, at)
     if access is None:
         return
     if access.kind == OfferKind.BUY:
         raise AlreadyHasAccess(_("You already own this film."), access)
-    if kind == OfferKind.RENT:
-        raise AlreadyHasAccess(_("You are already renting this film."), access)
-    # Buying during a rental is an upgrade the viewer asked for explicitly: allowed.
+    raise AlreadyHasAccess(_("You are already renting this film."), access)
 
 
 def checkout_locale(locale: str | None) -> str:
@@ -106,6 +125,9 @@ def start_checkout(
     option = resolve_offer(title, kind, country, at)  # NotAvailable says why
     studio = title.studio
     destination, fee = payee_terms(studio, option.amount, option.currency)
+    reused = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+    if reused is not None:
+        return reused
     order = Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -126,7 +148,25 @@ def start_checkout(
         application_fee_amount=fee,
         amount_refunded=0,
     )
-    return open_checkout(gateway, order, _checkout_request(order, user, title, at, locale))
+    request = _checkout_request(order, user, title, at, locale)
+    try:
+        # Called before the order is written: no database lock is held while we wait.
+        session = gateway.create_checkout_session(request)
+    except PaymentError as exc:
+        log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
+        if _insert(order):
+            raise CheckoutUnavailable(order, exc) from exc
+        raise
+    order.checkout_session_id = session.id
+    if not _insert(order):
+        # Another tab of the same viewer opened its checkout meanwhile: close ours, use theirs.
+        _expire_quietly(gateway, session.id)
+        again = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
+        if again is None:
+            raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
+        return again
+    log.info("Order %s pending, session %s", order.public_id, session.id)
+    return StartedCheckout(order, session.url)
 
 
 def payee_terms(studio: Studio, amount: int, currency: str) -> tuple[str | None, int]:
@@ -147,28 +187,33 @@ def payee_terms(studio: Studio, amount: int, currency: str) -> tuple[str | None,
     return destination, fee
 
 
+class CheckoutOpenElsewhere(ServiceError):
+    """The viewer has another open checkout for this title and kind (another tab)."""
+
+
 def open_checkout(
     gateway: PaymentGateway,
     order: Order,
     request: CheckoutRequest,
     reserve: Callable[[], None] | None = None,
 ) -> StartedCheckout:
-    """Create the processor's session for a new pending order, then write the order.
+    """Create the processor's session for a new pending order (a festival ticket, pass or
+    bundle), then write the order.
 
     ``reserve`` runs once the session exists and before the order is written (a festival
     ticket takes its seat there, so no lock is held while the processor is called); when it
-    refuses, its error is raised and the order is not written.
+    refuses, its error is raised and nothing is written. The caller has already reused or
+    closed any open checkout of the viewer for the same title and kind
+    (``reuse_open_checkout``); a concurrent tab that won meanwhile gets CheckoutOpenElsewhere.
     """
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
     except PaymentError as exc:
         log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
-        if reserve is not None:
-            raise CheckoutUnavailable(order, exc) from exc  # nothing held, nothing written
-        db.session.add(order)
-        db.session.flush()
-        raise CheckoutUnavailable(order, exc) from exc
+        if reserve is None and _insert(order):
+            raise CheckoutUnavailable(order, exc) from exc
+        raise CheckoutUnavailable(order, exc) from exc  # nothing held, nothing written
     if reserve is not None:
         try:
             reserve()
@@ -176,18 +221,96 @@ def open_checkout(
             # Nobody was given the session's address, so nobody can pay it; it expires by
             # itself and its event finds no order. Not expired here: the reservation may hold
             # the database's write lock (SQLite) until the request ends.
-            log.info(
-                "Order %s not opened: %s; session %s left to expire",
-                order.public_id,
-                "reservation refused",
-                session.id,
-            )
+            log.info("Order %s not opened; session %s left to expire", order.public_id, session.id)
             raise
     order.checkout_session_id = session.id
-    db.session.add(order)
-    db.session.flush()
+    if not _insert(order):
+        raise CheckoutOpenElsewhere(
+            _("You are already paying for this in another window. Finish or cancel it first.")
+        )
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
+
+
+def reuse_open_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    title: Title,
+    kind: OfferKind,
+    amount: int,
+    currency: str,
+    screening_id: int | None = None,
+) -> StartedCheckout | None:
+    """For festival tickets: the viewer's open checkout for this very screening (see
+    ``_open_checkout``); one for another screening of the same film is closed."""
+    return _open_checkout(gateway, user, title, kind, amount, currency, screening_id)
+
+
+def _insert(order: Order) -> bool:
+    """Add the pending order; False when the viewer has another open checkout for the title and
+    kind (the unique index ``uq_orders_open_checkout`` decides, so two tabs cannot both win)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(order)
+            db.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def _expire_quietly(gateway: PaymentGateway, session_id: str) -> None:
+    try:
+        gateway.expire_checkout_session(session_id)
+    except PaymentError as exc:  # it expires on its own at expires_at
+        log.warning("Could not expire the redundant session %s: %s", session_id, exc.detail)
+
+
+def _open_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    title: Title,
+    kind: OfferKind,
+    amount: int,
+    currency: str,
+    screening_id: int | None = None,
+) -> StartedCheckout | None:
+    """The viewer's open checkout for this title and kind, if it can still be used.
+
+    At most one checkout is open per viewer, title and kind, so a second tab cannot pay twice:
+    an open session at the same price is handed out again; a paid one leads to its
+    confirmation page; an expired one, one at an old price, or an order whose session was
+    never created is closed, and the caller starts afresh.
+    """
+    order = db.session.scalar(
+        db.select(Order).filter_by(
+            user_id=user.id, title_id=title.id, kind=kind, status=OrderStatus.PENDING
+        )
+    )
+    if order is None:
+        return None
+    session = None
+    if order.checkout_session_id:
+        try:
+            session = gateway.retrieve_checkout_session(
+                order.checkout_session_id, expand_payment=False
+            )
+        except PaymentError as exc:
+            raise CheckoutUnavailable(order, exc) from exc
+    if session is not None and session.get("status") == "complete":
+        return StartedCheckout(order, public_url_for("checkout.done", public_id=order.public_id))
+    same_price = order.amount == amount and order.currency.upper() == currency.upper()
+    same_price = same_price and order.screening_id == screening_id  # tickets: same screening
+    if session is not None and session.get("status") == "open":
+        if same_price and session.get("url"):
+            log.info("Order %s: its open checkout is used again", order.public_id)
+            return StartedCheckout(order, session["url"])
+        _expire_quietly(gateway, session["id"])
+    locked = lock_order(order.id)
+    if locked is not None and locked.status == OrderStatus.PENDING:
+        locked.status = OrderStatus.EXPIRED
+        order_closed(locked)
+        db.session.flush()
+    return None
 
 
 def _checkout_request(

@@ -1,5 +1,7 @@
 """Disputes (chargebacks): access is suspended while one is open, restored if the studio wins,
-revoked if it loses; the ledger records the money leaving and, on a win, coming back.
+revoked if it loses; the ledger records the money and the dispute fee leaving the balance that
+bears it (the studio's in single-account mode, the platform's for destination charges) and, on
+a win, both coming back.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ def _locked_order(dispute: Obj) -> Order | None:
     return lock_order(found.id) if found is not None else None
 
 
-def _has_row(dispute_id: str, entry_type: EntryType) -> bool:
+OPENED = (EntryType.DISPUTE, EntryType.PLATFORM_DISPUTE)
+WON = (EntryType.DISPUTE_WON, EntryType.PLATFORM_DISPUTE_WON)
+
+
+def _has_row(dispute_id: str, entry_types: tuple[EntryType, ...]) -> bool:
+    """Whether the ledger already has a row of these types for the dispute (whoever bore it)."""
     return (
         db.session.scalar(
             sa.select(LedgerEntry.id).where(
-                LedgerEntry.dispute_id == dispute_id, LedgerEntry.entry_type == entry_type
+                LedgerEntry.dispute_id == dispute_id, LedgerEntry.entry_type.in_(entry_types)
             )
         )
         is not None
@@ -42,7 +49,7 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
         return waiting(f"no paid order for charge {dispute.get('charge')} yet")
     if order.status == OrderStatus.PENDING:
         return waiting("dispute before the payment was recorded", order)
-    if _has_row(dispute["id"], EntryType.DISPUTE):
+    if _has_row(dispute["id"], OPENED):
         return processed("dispute already recorded", order)
     entitlement = entitlement_of(order)
     if entitlement is not None and entitlement.status == EntitlementStatus.ACTIVE:
@@ -59,11 +66,11 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
     if status not in ("won", "lost"):
         return ignored(f"dispute closed as {status}")
     order = _locked_order(dispute)
-    if order is None or not _has_row(dispute["id"], EntryType.DISPUTE):
+    if order is None or not _has_row(dispute["id"], OPENED):
         if order is not None and order.status == OrderStatus.FLAGGED:
             return processed(f"dispute of a flagged order {status}", order)
         return waiting("dispute closed before it was recorded as opened", order)
-    if _has_row(dispute["id"], EntryType.DISPUTE_WON):
+    if _has_row(dispute["id"], WON):
         return processed("dispute outcome already recorded", order)
     entitlement = entitlement_of(order)
     if status == "lost":

@@ -8,14 +8,19 @@ import logging
 from typing import Any
 
 from ...adapters.payments import PaymentGateway
-from ...models import Order, OrderStatus
+from ...extensions import db
+from ...jobs import defer
+from ...models import OfferKind, Order, OrderStatus
 from ..promotion import festival_sales, festivals
 from . import ledger
+from .checkout import access_covering, order_closed
 from .events import Outcome, data_object, flagged, ignored, processed
 from .orders import find_order_for_session
 
 log = logging.getLogger(__name__)
+REPEATABLE_KINDS = frozenset({OfferKind.RENT, OfferKind.BUY})
 Obj = dict[str, Any]
+REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
 
 
 def fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
@@ -57,7 +62,21 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.charge_id = _id_of(charge)
     order.checkout_session_id = order.checkout_session_id or session["id"]
     problem = _mismatch(order, session)
-    if problem is None and order.status != OrderStatus.PENDING:
+    paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
+    covering = None
+    # Festival tickets and bundles are not "the film again": a viewer may rent a film and
+    # still hold a screening's ticket.
+    if problem is None and order.title_id is not None and order.kind in REPEATABLE_KINDS:
+        covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
+    if covering is not None:
+        # A second payment for what the viewer already has (two tabs, an old checkout page):
+        # no second entitlement; the money goes back by itself and the admin sees it.
+        problem = (
+            f"duplicate payment: the viewer already has this film from order "
+            f"{covering.order.public_id}; refunded automatically"
+        )
+        defer(db.session, REFUND_DUPLICATE_TASK, order.id)
+    elif problem is None and order.status != OrderStatus.PENDING:
         problem = f"paid after the order was marked {order.status.value}"
     if problem is not None:
         order.status = OrderStatus.FLAGGED
@@ -75,6 +94,28 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     return processed("order paid, entitlement granted", order)
 
 
+def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
+    """Refund what is left of a payment flagged as a duplicate (the job behind the flag).
+
+    The processor is asked with one idempotency key per order, so a retried job refunds once;
+    ``charge.refunded`` then notes the amount on the flagged order.
+    """
+    order = db.session.get(Order, order_id)
+    if order is None or order.status != OrderStatus.FLAGGED or not order.charge_id:
+        return None
+    left = order.amount - order.amount_refunded
+    if left <= 0 or not (order.flag_reason or "").startswith("duplicate payment"):
+        return None
+    refund = gateway.create_refund(
+        order.charge_id,
+        left,
+        idempotency_key=f"order-{order.public_id}-duplicate-refund",
+        connect=order.destination_account_id is not None,
+    )
+    log.warning("Duplicate payment of order %s refunded: %s", order.public_id, refund.get("id"))
+    return refund
+
+
 def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     session = data_object(event)
     order = find_order_for_session(session, lock=True)
@@ -84,5 +125,5 @@ def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         return processed(f"order already {order.status.value}", order)
     failed = event["type"].endswith("failed")
     order.status = OrderStatus.FAILED if failed else OrderStatus.EXPIRED
-    festival_sales.order_closed(order)
+    order_closed(order)
     return processed(f"order {order.status.value}", order)

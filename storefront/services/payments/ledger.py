@@ -2,6 +2,11 @@
 ``storefront.models.ledger.LedgerEntry`` (amounts signed from the studio's point of view,
 ``net == gross - tax - processor_fee - platform_fee``).
 
+Every row carries what its balance transaction says, in the account's settlement currency:
+currency, amount, fee, net and exchange rate, exactly as the processor states them. The fee in
+the charge's currency (``processor_fee``) is filled only when the balance transaction is in
+that currency: nothing is converted or pro-rated here.
+
 ``source_event_id`` is the id of the provider event that caused the row. Refund rows append
 ``:<refund id>`` to it, because one ``charge.refunded`` event can bring more than one refund
 that is new to us; each refund is recorded once whichever event brings it (checked by refund
@@ -10,7 +15,9 @@ id under the order's row lock).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from ...extensions import db
@@ -46,13 +53,12 @@ def record(
     tax: int = 0,
     processor_fee: int = 0,
     platform_fee: int = 0,
-    settlement_currency: str | None = None,
-    settlement_net: int | None = None,
+    settlement: Settlement | None = None,
     charge_id: str | None = None,
-    balance_transaction_id: str | None = None,
     refund_id: str | None = None,
     dispute_id: str | None = None,
 ) -> LedgerEntry:
+    settled = settlement or Settlement()
     entry = LedgerEntry(
         occurred_at=occurred_at,
         entry_type=entry_type,
@@ -68,11 +74,14 @@ def record(
         processor_fee=processor_fee,
         platform_fee=platform_fee,
         net=gross - tax - processor_fee - platform_fee,
-        settlement_currency=_upper(settlement_currency),
-        settlement_net=settlement_net,
+        settlement_currency=_upper(settled.currency),
+        settlement_amount=settled.amount,
+        settlement_fee=settled.fee,
+        settlement_net=settled.net,
+        exchange_rate=settled.exchange_rate,
         provider=provider,
         charge_id=charge_id or order.charge_id,
-        balance_transaction_id=balance_transaction_id,
+        balance_transaction_id=settled.balance_transaction_id,
         refund_id=refund_id,
         dispute_id=dispute_id,
         source_event_id=source_event_id,
@@ -81,15 +90,65 @@ def record(
     return entry
 
 
-def fee_in_charge_currency(txn: Obj, charge_amount: int, charge_currency: str) -> int:
-    """Stripe's fee in the charge's currency.
+@dataclass(frozen=True)
+class Settlement:
+    """What moved on a balance: currency, amount, fee and net (amount - fee), the exchange rate
+    as stated, and the balance transaction's id."""
 
-    The balance transaction states it in the settlement currency; when that differs, the fee's
-    share of the settled amount is applied to the charged amount (no invented exchange rate).
-    """
-    if str(txn["currency"]).lower() == charge_currency.lower():
-        return int(txn["fee"])
-    return share(int(txn["fee"]), int(txn["amount"]), charge_amount)
+    currency: str | None = None
+    amount: int | None = None
+    fee: int | None = None
+    net: int | None = None
+    exchange_rate: str | None = None
+    balance_transaction_id: str | None = None
+
+    def __add__(self, other: Settlement) -> Settlement:
+        """Two movements on the same balance (same settlement currency) as one."""
+        if other.currency is None:
+            return self
+        if self.currency is None:
+            return other
+        if self.currency.lower() != other.currency.lower():
+            raise ValueError(f"cannot add {self.currency} and {other.currency} movements")
+        return replace(
+            self,
+            amount=(self.amount or 0) + (other.amount or 0),
+            fee=(self.fee or 0) + (other.fee or 0),
+            net=(self.net or 0) + (other.net or 0),
+        )
+
+
+def exchange_rate_text(value: Any) -> str | None:
+    """The rate as the processor wrote it (a JSON number) as exact decimal text."""
+    if value is None:
+        return None
+    return str(Decimal(str(value)))
+
+
+def settlement_of(txn: Obj | None) -> Settlement:
+    """A balance transaction's movement, as stated (empty when it was not read)."""
+    if not txn:
+        return Settlement()
+    return Settlement(
+        currency=str(txn["currency"]),
+        amount=int(txn["amount"]),
+        fee=int(txn["fee"]),
+        net=int(txn["net"]),
+        exchange_rate=exchange_rate_text(txn.get("exchange_rate")),
+        balance_transaction_id=txn["id"],
+    )
+
+
+def exact_fee(txn: Obj | None, currency: str) -> int:
+    """The balance transaction's fee when it is stated in ``currency``, else 0 (the fee is then
+    on the row in its settlement currency only)."""
+    if not txn or str(txn["currency"]).lower() != currency.lower():
+        return 0
+    return int(txn["fee"])
+
+
+def _txn_of(obj: Obj | None) -> Obj | None:
+    return _expanded(obj.get("balance_transaction")) if obj else None
 
 
 def write_sale(order: Order, session: Obj, event_id: str, provider: str) -> None:
@@ -101,12 +160,11 @@ def write_sale(order: Order, session: Obj, event_id: str, provider: str) -> None
         raise ValueError(f"session {session['id']} was read without its balance transaction")
     gross = int(session["amount_total"])
     tax = int((session.get("total_details") or {}).get("amount_tax") or 0)
-    stripe_fee = fee_in_charge_currency(txn, gross, order.currency)
+    stripe_fee = exact_fee(txn, order.currency)
     common: dict[str, Any] = {
         "provider": provider,
         "occurred_at": at(charge.get("created")),
         "charge_id": charge.get("id"),
-        "balance_transaction_id": txn["id"],
     }
     if order.destination_account_id is None:
         record(
@@ -116,14 +174,14 @@ def write_sale(order: Order, session: Obj, event_id: str, provider: str) -> None
             gross=gross,
             tax=tax,
             processor_fee=stripe_fee,
-            settlement_currency=txn["currency"],
-            settlement_net=int(txn["net"]),
+            settlement=settlement_of(txn),
             **common,
         )
         return
     app_fee = int(charge.get("application_fee_amount") or 0)
     transfer = _expanded(charge.get("transfer"))
     moved = int(transfer["amount"]) if transfer else gross
+    # The studio's account receives the transfer and pays the application fee out of it.
     record(
         order,
         EntryType.SALE,
@@ -131,19 +189,28 @@ def write_sale(order: Order, session: Obj, event_id: str, provider: str) -> None
         gross=gross,
         tax=tax,
         platform_fee=app_fee,
-        settlement_currency=(transfer or charge).get("currency") or order.currency,
-        settlement_net=moved - app_fee,
+        settlement=Settlement(
+            currency=(transfer or charge).get("currency") or order.currency,
+            amount=moved,
+            fee=app_fee,
+            net=moved - app_fee,
+            balance_transaction_id=txn["id"],
+        ),
         **common,
     )
-    same_currency = str(txn["currency"]).lower() == order.currency.lower()
+    # The platform's balance: the charge less Stripe's fee, the transfer out, the fee back in.
+    platform = settlement_of(txn)
+    for part in (transfer, _expanded(charge.get("application_fee"))):
+        part_txn = _txn_of(part)
+        if part_txn is not None:
+            platform = platform + replace(settlement_of(part_txn), exchange_rate=None)
     record(
         order,
         EntryType.APPLICATION_FEE,
         event_id,
         gross=app_fee,
         processor_fee=stripe_fee,
-        settlement_currency=txn["currency"],
-        settlement_net=int(txn["net"]) - moved + app_fee if same_currency else None,
+        settlement=platform,
         **common,
     )
 
@@ -159,8 +226,10 @@ def write_refund(
     tax_refunded_before: int,
     app_fee: int,
     app_fee_refunded_before: int,
+    fee_refunds: list[Obj] | None = None,
 ) -> None:
-    """Rows for one refund: the studio's refund row, and in Connect mode the fee given back."""
+    """Rows for one refund: the studio's refund row, and in Connect mode the fee given back
+    (``fee_refunds``: the application fee's refunds as the processor lists them)."""
     amount = int(refund["amount"])
     full = refunded_before + amount >= order.amount
     # The last refund takes what is left, so a fully refunded order nets to zero.
@@ -171,9 +240,11 @@ def write_refund(
         "provider": provider,
         "occurred_at": at(refund.get("created")),
         "charge_id": refund.get("charge"),
-        "balance_transaction_id": txn["id"] if txn else refund.get("balance_transaction"),
         "refund_id": refund["id"],
     }
+    refunded = settlement_of(txn)
+    if txn is None and refund.get("balance_transaction"):
+        refunded = Settlement(balance_transaction_id=str(refund["balance_transaction"]))
     if order.destination_account_id is None:
         record(
             order,
@@ -181,8 +252,7 @@ def write_refund(
             source,
             gross=-amount,
             tax=-tax_back,
-            settlement_currency=txn["currency"] if txn else None,
-            settlement_net=int(txn["net"]) if txn else None,
+            settlement=refunded,
             **common,
         )
         return
@@ -198,64 +268,83 @@ def write_refund(
         gross=-amount,
         tax=-tax_back,
         platform_fee=-fee_back,
-        settlement_currency=order.currency,
-        settlement_net=-reversed_amount + fee_back if reversed_amount is not None else None,
+        settlement=Settlement(
+            currency=reversal.get("currency") if reversal else None,
+            amount=-reversed_amount if reversed_amount is not None else None,
+            fee=-fee_back if reversal else None,
+            net=-reversed_amount + fee_back if reversed_amount is not None else None,
+            balance_transaction_id=refunded.balance_transaction_id,
+        ),
         **common,
     )
+    # The platform's balance: the refund out, the reversed transfer back in, the application
+    # fee refunded out, each as its balance transaction states it.
+    platform = refunded + replace(settlement_of(_txn_of(reversal)), exchange_rate=None)
+    fee_refund = _fee_refund_for(refund, fee_back, fee_refunds or [])
+    if fee_back and fee_refund is None:
+        platform = replace(platform, amount=None, fee=None, net=None)  # not read: unknown
+    elif fee_refund is not None:
+        platform = platform + replace(settlement_of(_txn_of(fee_refund)), exchange_rate=None)
     record(
         order,
         EntryType.APPLICATION_FEE,
         source,
         gross=-fee_back,
-        settlement_currency=order.currency,
-        settlement_net=(
-            -amount + reversed_amount - fee_back if reversed_amount is not None else None
-        ),
+        settlement=platform,
         **common,
     )
 
 
+def _fee_refund_for(refund: Obj, fee_back: int, fee_refunds: list[Obj]) -> Obj | None:
+    """The application fee refund made with ``refund`` (same request: same time, and the
+    amount Stripe's proportional rule gives); None when it was not read."""
+    same = [f for f in fee_refunds if int(f["amount"]) == fee_back and _txn_of(f) is not None]
+    return next((f for f in same if f.get("created") == refund.get("created")), None) or (
+        same[-1] if len(same) == 1 else None
+    )
+
+
+def _dispute_types(order: Order) -> tuple[EntryType, EntryType]:
+    """Who bears a chargeback: the studio's own account in single-account mode; the platform's
+    balance for destination charges (Stripe debits the platform, not the connected account)."""
+    if order.destination_account_id is None:
+        return EntryType.DISPUTE, EntryType.DISPUTE_WON
+    return EntryType.PLATFORM_DISPUTE, EntryType.PLATFORM_DISPUTE_WON
+
+
 def write_dispute(order: Order, dispute: Obj, event_id: str, provider: str) -> None:
-    """The disputed amount leaves; in single-account mode the studio also bears the fee."""
+    """The disputed amount and the dispute fee leave the balance that bears the chargeback."""
     withdrawal = next(
         (t for t in dispute.get("balance_transactions") or [] if int(t["amount"]) < 0), None
     )
-    single = order.destination_account_id is None
-    fee = 0
-    if single and withdrawal:
-        fee = fee_in_charge_currency(withdrawal, int(dispute["amount"]), order.currency)
     record(
         order,
-        EntryType.DISPUTE,
+        _dispute_types(order)[0],
         event_id,
         provider=provider,
         occurred_at=at(dispute.get("created")),
         gross=-int(dispute["amount"]),
-        processor_fee=fee,
-        settlement_currency=withdrawal["currency"] if single and withdrawal else None,
-        settlement_net=int(withdrawal["net"]) if single and withdrawal else None,
+        processor_fee=exact_fee(withdrawal, order.currency),
+        settlement=settlement_of(withdrawal),
         charge_id=dispute.get("charge"),
-        balance_transaction_id=withdrawal["id"] if withdrawal else None,
         dispute_id=dispute["id"],
     )
 
 
 def write_dispute_won(order: Order, dispute: Obj, event_id: str, provider: str) -> None:
-    """The disputed amount comes back; the dispute fee does not."""
+    """The disputed amount comes back, and the dispute fee with it (a negative fee)."""
     credit = next(
         (t for t in dispute.get("balance_transactions") or [] if int(t["amount"]) > 0), None
     )
-    single = order.destination_account_id is None
     record(
         order,
-        EntryType.DISPUTE_WON,
+        _dispute_types(order)[1],
         event_id,
         provider=provider,
         occurred_at=at(credit.get("created") if credit else None),
         gross=int(dispute["amount"]),
-        settlement_currency=credit["currency"] if single and credit else None,
-        settlement_net=int(credit["net"]) if single and credit else None,
+        processor_fee=exact_fee(credit, order.currency),
+        settlement=settlement_of(credit),
         charge_id=dispute.get("charge"),
-        balance_transaction_id=credit["id"] if credit else None,
         dispute_id=dispute["id"],
     )

@@ -1,4 +1,5 @@
-"""Orders and the entitlements they grant: lookups, access, and expiring abandoned orders."""
+"""Orders and the entitlements they grant: lookups and access (pending orders past their
+checkout's expiry are settled in ``pending``)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,8 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
-
-from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, utcnow
+from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus
 from .locks import lock_order
 
 log = logging.getLogger(__name__)
@@ -81,54 +79,6 @@ def grant_entitlement(order: Order, paid_at: datetime) -> Entitlement:
 
 def entitlement_of(order: Order) -> Entitlement | None:
     return db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
-
-
-# -- abandoned orders ---------------------------------------------------------------------
-
-
-def expire_stale_orders(gateway: PaymentGateway, now: datetime | None = None) -> int:
-    from ..promotion import festival_sales  # festival sales build on this module
-
-    """Expire pending orders older than ORDER_PENDING_MINUTES (and their open sessions).
-
-    A session the buyer completed in the meantime is left alone: its webhook fulfils it. The
-    processor is called before the order is locked: its answer may itself send a webhook that
-    needs the order.
-    """
-    now = now or utcnow()
-    cutoff = now - timedelta(minutes=current_app.config["ORDER_PENDING_MINUTES"])
-    stale = db.session.execute(
-        db.select(Order.id, Order.public_id, Order.checkout_session_id).where(
-            Order.status == OrderStatus.PENDING, Order.created_at < cutoff
-        )
-    ).all()
-    to_expire = []
-    for order_id, public_id, session_id in stale:  # every processor call first, no lock held
-        if session_id:
-            try:
-                session = gateway.retrieve_checkout_session(session_id, expand_payment=False)
-                if session["status"] == "open":
-                    session = gateway.expire_checkout_session(session_id)
-            except PaymentError as exc:
-                log.warning("Could not expire the session of order %s: %s", public_id, exc.detail)
-                continue
-            if session["status"] != "expired":
-                log.info(
-                    "Order %s is %s at the processor; its webhook will settle it",
-                    public_id,
-                    session["status"],
-                )
-                continue
-        to_expire.append(order_id)
-    expired = 0
-    for order_id in to_expire:
-        order = lock_order(order_id)
-        if order is not None and order.status == OrderStatus.PENDING:
-            order.status = OrderStatus.EXPIRED
-            festival_sales.order_closed(order)
-            expired += 1
-    db.session.flush()
-    return expired
 
 
 def flagged_orders() -> list[Order]:

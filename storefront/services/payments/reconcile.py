@@ -1,5 +1,6 @@
-"""Compare what the processor reports (charges and refunds) with our orders, entitlements and
-ledger, and list every difference. Read-only."""
+"""Compare what the processor reports (charges, refunds, disputes, their balance transactions,
+transfers and application fees) with our orders, entitlements and every ledger row, and list
+every difference by kind. Read-only. The row-by-row money checks are in ``reconcile_ledger``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, EntryType, LedgerEntry, Order, OrderStatus, WebhookEvent
+from . import reconcile_ledger as rows
 from .orders import SETTLED_STATUSES, find_order_for_charge
 
 Obj = dict[str, Any]
@@ -44,9 +46,10 @@ def _ledger_by_order(order_ids: set[int]) -> dict[int, list[LedgerEntry]]:
 
 
 def _refunds_of(gateway: PaymentGateway, charge: Obj) -> list[Obj]:
+    """The charge's refunds with their balance transactions and transfer reversals."""
     listing = charge.get("refunds")
-    if isinstance(listing, dict) and not listing.get("has_more"):
-        return list(listing.get("data") or [])
+    if isinstance(listing, dict) and not listing.get("has_more") and not listing.get("data"):
+        return []
     return gateway.list_refunds(charge["id"])
 
 
@@ -94,6 +97,10 @@ def _check_charge(
             )
     for refund_id in set(booked) - {r["id"] for r in refunds}:
         diff("refund unknown to the processor", f"ledger refund {refund_id}")
+    rows.check_sale(diff, order, charge, ledger)
+    rows.check_refunds(diff, order, refunds, ledger)
+    if charge.get("disputed") or any(e.dispute_id for e in ledger):
+        rows.check_disputes(diff, order, gateway.list_disputes(charge["id"]), ledger)
     if order.amount_refunded != charge.get("amount_refunded", 0):
         diff(
             "refunded amount differs",

@@ -82,8 +82,16 @@ def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
     return refund
 
 
-def fetch_refunds(gateway: PaymentGateway, event: Obj) -> list[Obj]:
-    return gateway.list_refunds(data_object(event)["id"])
+def fetch_refunds(gateway: PaymentGateway, event: Obj) -> Obj:
+    """The charge's refunds and, in Connect mode, its application fee's refunds (each with the
+    balance transaction that moved the platform's balance)."""
+    charge = data_object(event)
+    fee = charge.get("application_fee")
+    fee_id = fee.get("id") if isinstance(fee, dict) else fee
+    return {
+        "refunds": gateway.list_refunds(charge["id"]),
+        "fee_refunds": gateway.application_fee_refunds(fee_id) if fee_id else [],
+    }
 
 
 def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
@@ -105,8 +113,9 @@ def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
     return refund_ids, refunded, sale_tax, tax_back, fee_back
 
 
-def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> Outcome:
+def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcome:
     charge = data_object(event)
+    refunds, fee_refunds = fetched["refunds"], fetched["fee_refunds"]
     found = find_order_for_charge(
         charge.get("id"), charge.get("payment_intent"), charge.get("metadata")
     )
@@ -138,6 +147,7 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> 
             tax_refunded_before=before_tax,
             app_fee=order.application_fee_amount,
             app_fee_refunded_before=before_fee,
+            fee_refunds=fee_refunds,
         )
         festivals.reverse_festival_share(
             order,

@@ -1,16 +1,21 @@
-"""Receiving payment events: verify, store once by id, process once, in one transaction.
+"""Receiving payment events: verify, store once by id, answer at once; process in a job.
 
-Order of work for each delivery:
-1. verify the signature on the raw body (the gateway; 5-minute tolerance);
-2. a delivery of an event already processed is acknowledged with no effect;
-3. read from the processor what the handler needs (before any lock is taken);
-4. store the event (its id is the primary key: of concurrent deliveries one inserts, the
-   others wait for it and then find it processed) or lock the stored, unprocessed one;
-5. the handler changes the order, entitlement and ledger under the order's row lock.
+A delivery (``receive``) only:
+1. verifies the signature on the raw body (the gateway; 5-minute tolerance, both ways);
+2. stores the event by id (its primary key: of concurrent deliveries one inserts, the others
+   are duplicates) and asks for the ``payments.process_event`` job once that commits.
+So the processor gets its 2xx in milliseconds whatever the load (Stripe counts slow answers as
+failures and delivers again).
 
-Out-of-order events (a refund or dispute whose payment is not recorded yet) are acknowledged
-and kept with outcome "waiting"; they are processed as soon as the order's payment is
-recorded, in that same transaction, and a periodic job retries any still waiting.
+The job (``process_event``) then, exactly once per event:
+3. reads from the processor what the handler needs (before any lock is taken);
+4. locks the stored event (skipping one another worker holds) and checks it is unprocessed;
+5. runs the handler, which changes the order, entitlement and ledger under the order's lock.
+
+Out-of-order events (a refund or dispute whose payment is not recorded yet) are kept with
+outcome "waiting"; they are processed as soon as the order's payment is recorded, in that same
+transaction. A periodic job processes any event still unprocessed (a lost enqueue, a
+processor outage during step 3, an event still waiting).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
+from ...jobs import defer
 from ...models import Order, WebhookEvent, utcnow
 from .connect import account_updated
 from .disputes import dispute_closed, dispute_created
@@ -35,6 +41,7 @@ from .refunds import charge_refunded, fetch_refunds
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 MAX_REPLAYS = 20
+PROCESS_TASK = "payments.process_event"
 
 # Every event the store acts on: type -> (what to read from the processor first, the change).
 # Other types are acknowledged and ignored.
@@ -61,48 +68,46 @@ class Receipt:
 
 
 def receive(gateway: PaymentGateway, payload: bytes, signature: str | None) -> Receipt:
-    """Handle one delivery. Raises InvalidWebhook (answer 400) or PaymentError (answer 5xx,
-    so the processor delivers again later)."""
+    """Verify and store one delivery. Raises InvalidWebhook (answer 400). ``status`` is
+    received (stored, processed by a job) or duplicate (already stored)."""
     event = gateway.construct_event(payload, signature)
     event_id = str(event["id"])
     stored = db.session.get(WebhookEvent, event_id)
     if stored is not None and stored.processed_at is not None:
         return Receipt(event_id, "duplicate", stored.outcome or "")
-    prefetch, _apply = HANDLERS.get(event["type"], (None, None))
-    fetched = prefetch(gateway, event) if prefetch else None
-    try:
-        record = _claim(event, gateway.name, stored=stored is not None)
-        if record is None:
-            return Receipt(event_id, "duplicate")
-        outcome = _process(gateway, record, event, fetched)
-        db.session.flush()
-    except IntegrityError:
-        # Another delivery did the work between our check and our write: already done.
-        db.session.rollback()
-        stored = db.session.get(WebhookEvent, event_id, populate_existing=True)
-        if stored is not None and stored.processed_at is not None:
-            return Receipt(event_id, "duplicate", stored.outcome or "")
-        raise
-    return Receipt(event_id, outcome.result, outcome.message)
-
-
-def _claim(event: Obj, provider: str, *, stored: bool) -> WebhookEvent | None:
-    """Store the event, or lock the stored copy; None when it was processed meanwhile."""
-    if not stored:
+    if stored is None:
         record = WebhookEvent(
-            id=str(event["id"]), type=str(event["type"])[:100], provider=provider, payload=event
+            id=event_id, type=str(event["type"])[:100], provider=gateway.name, payload=event
         )
-        db.session.add(record)
         try:
-            db.session.flush()
-            return record
+            with db.session.begin_nested():
+                db.session.add(record)
+                db.session.flush()
         except IntegrityError:
-            # The insert is this transaction's first write: rolling back loses nothing else.
-            db.session.rollback()
-    record = lock_event(str(event["id"]))
-    if record is None or record.processed_at is not None:
+            return Receipt(event_id, "duplicate")  # a concurrent delivery stored it
+    # Also for a stored, unprocessed event: its job may have been lost. Running twice is safe.
+    defer(db.session, PROCESS_TASK, event_id)
+    return Receipt(event_id, "received")
+
+
+def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:
+    """Process one stored event, exactly once (None when there was nothing to do).
+
+    Raises PaymentError when the processor cannot be read: the job is retried, and the
+    periodic sweep picks the event up in any case.
+    """
+    stored = db.session.get(WebhookEvent, event_id)
+    if stored is None or stored.processed_at is not None:
         return None
-    return record
+    event = stored.payload
+    prefetch = HANDLERS.get(event["type"], (None, None))[0]
+    fetched = prefetch(gateway, event) if prefetch else None  # before taking any lock
+    record = lock_event(event_id, skip_locked=True)
+    if record is None or record.processed_at is not None:
+        return None  # another worker has it, or had it
+    outcome = _process(gateway, record, event, fetched)
+    db.session.flush()
+    return outcome
 
 
 def _process(gateway: PaymentGateway, record: WebhookEvent, event: Obj, fetched: Any) -> Outcome:

@@ -230,7 +230,7 @@ def _share_rows(
 ) -> None:
     """The pair of rows moving ``part`` from the title's studio to the festival (negative: from
     the festival to the title's studio). ``title`` names the film when the order has none."""
-    common = dict(provider=provider, occurred_at=at, settlement_currency=None)
+    common = dict(provider=provider, occurred_at=at)
     share = ledger.record(order, EntryType.FESTIVAL_SHARE, source, gross=-part, **common)
     income = ledger.record(order, EntryType.FESTIVAL_INCOME, source, gross=part, **common)
     income.studio_id = festival_studio_id

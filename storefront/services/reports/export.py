@@ -51,7 +51,10 @@ COLUMNS = (
     ("platform_fee", C.platform_fee),
     ("net", C.net),
     ("settlement_currency", C.settlement_currency),
+    ("settlement_amount", C.settlement_amount),
+    ("settlement_fee", C.settlement_fee),
     ("settlement_net", C.settlement_net),
+    ("exchange_rate", C.exchange_rate),
     ("provider", C.provider),
     ("charge_id", C.charge_id),
     ("balance_transaction_id", C.balance_transaction_id),
@@ -64,7 +67,10 @@ INDEX = {name: i for i, name in enumerate(HEADER)}
 AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net")
 TIME, TITLE, CURRENCY = INDEX["occurred_at"], INDEX["title"], INDEX["currency"]
 AMOUNT_AT = tuple(INDEX[name] for name in AMOUNTS)
-SETTLEMENT_AT, SETTLEMENT_CURRENCY = INDEX["settlement_net"], INDEX["settlement_currency"]
+# Amounts of the balance transaction, in major units of the settlement currency.
+SETTLEMENT_AMOUNTS = ("settlement_amount", "settlement_fee", "settlement_net")
+SETTLEMENT_AT = tuple(INDEX[name] for name in SETTLEMENT_AMOUNTS)
+SETTLEMENT_CURRENCY = INDEX["settlement_currency"]
 PG_ISO = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # to_char pattern for 2026-03-14T15:09:26Z
 
 
@@ -150,7 +156,7 @@ def copy_select(f: ReportFilter) -> sa.Select:
             column = title
         elif name in AMOUNTS:
             column = _sql_major(column, C.currency)
-        elif name == "settlement_net":
+        elif name in SETTLEMENT_AMOUNTS:
             column = _sql_major(column, C.settlement_currency)
         columns.append(column.label(name))
     return _ordered(sa.select(*columns).where(*conditions(f)))
@@ -224,10 +230,9 @@ def _python_csv(engine: Engine, f: ReportFilter, batch: int) -> Iterator[bytes]:
             fmt = major_formatter(values[CURRENCY])
             for i in AMOUNT_AT:
                 values[i] = fmt(values[i])
-            if values[SETTLEMENT_AT] is not None:
-                values[SETTLEMENT_AT] = major_formatter(values[SETTLEMENT_CURRENCY])(
-                    values[SETTLEMENT_AT]
-                )
+            for i in SETTLEMENT_AT:
+                if values[i] is not None:
+                    values[i] = major_formatter(values[SETTLEMENT_CURRENCY])(values[i])
             values[TITLE] = safe_title(values[TITLE])
             writer.writerow(values)
         if buffer.tell() >= CHUNK:

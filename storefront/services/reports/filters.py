@@ -10,12 +10,13 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from ...models import EntryType, LedgerEntry, OfferKind
+from ...models import LedgerEntry, OfferKind
+from ...models.ledger import NOT_PLATFORM_SQL
 
 LEDGER = LedgerEntry.__table__
 # Written literally (not as a bound parameter) so PostgreSQL can prove that studio queries
 # match the partial index ix_ledger_studio_report, which leaves the platform's rows out.
-NOT_PLATFORM = sa.text(f"ledger_entries.entry_type <> '{EntryType.APPLICATION_FEE.value}'")
+NOT_PLATFORM = sa.text("ledger_entries." + NOT_PLATFORM_SQL)
 # Buckets beyond this make a chart unreadable; the form asks for a coarser grouping.
 MAX_BUCKETS = 400
 # Reports cover days between these: no sale predates the store, and a range reaching the

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import EntryType, Studio
+from ...models import PLATFORM_ENTRY_TYPES, EntryType, Studio
 from .filters import LEDGER, ReportFilter, conditions
 
 
@@ -16,8 +16,10 @@ class PlatformFigures:
     """One currency, for the whole platform or for one studio. Outflows are positive.
 
     sales_volume: what buyers paid (tax included); application_fees: the platform's fees less
-    refunded fees; platform_net: what the platform keeps of them after Stripe's fees;
-    studio_net: what studios earned (their ledger rows' net).
+    refunded fees; platform_disputes: chargebacks debited from the platform's own balance (Connect)
+    less what won disputes returned (also counted in disputes, with those studios bear);
+    platform_net: what the platform keeps after Stripe's fees and
+    those chargebacks; studio_net: what studios earned (their ledger rows' net).
     """
 
     currency: str
@@ -28,6 +30,7 @@ class PlatformFigures:
     refunds: int = 0
     disputes: int = 0
     application_fees: int = 0
+    platform_disputes: int = 0
     platform_stripe_fees: int = 0
     platform_net: int = 0
     studio_net: int = 0
@@ -35,8 +38,12 @@ class PlatformFigures:
     def add(
         self, entry_type: EntryType, gross: int, processor_fee: int, net: int, count: int
     ) -> None:
-        if entry_type == EntryType.APPLICATION_FEE:
-            self.application_fees += gross
+        if entry_type in PLATFORM_ENTRY_TYPES:
+            if entry_type == EntryType.APPLICATION_FEE:
+                self.application_fees += gross
+            else:  # counted with every chargeback, and as the platform's own
+                self.platform_disputes -= gross
+                self.disputes -= gross
             self.platform_stripe_fees += processor_fee
             self.platform_net += net
             return

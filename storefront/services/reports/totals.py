@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ...models import EntryType, OfferKind
+from ...models import PLATFORM_ENTRY_TYPES, EntryType, OfferKind
 
 
 @dataclass
@@ -91,7 +91,7 @@ class Slice:
         if entry_type == EntryType.SALE:
             self.sales += count
             self.gross += gross
-        if entry_type != EntryType.APPLICATION_FEE:
+        if entry_type not in PLATFORM_ENTRY_TYPES:
             self.net += net
 
 

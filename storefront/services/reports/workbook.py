@@ -75,8 +75,9 @@ def write_workbook(path: str, rows: Iterable[tuple]) -> None:
         for n, i in enumerate(AMOUNT_AT, start=1):
             sums[n] += row[i]
             values[i] = cells.amount(row[i], currency)
-        if row[SETTLEMENT_AT] is not None:
-            values[SETTLEMENT_AT] = cells.amount(row[SETTLEMENT_AT], row[SETTLEMENT_CURRENCY])
+        for i in SETTLEMENT_AT:
+            if row[i] is not None:
+                values[i] = cells.amount(row[i], row[SETTLEMENT_CURRENCY])
         values[TIME] = cells.time(row[TIME])
         values[TITLE] = safe_title(row[TITLE])
         sheet.append(values)

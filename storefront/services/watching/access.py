@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
-from ...models import CLOCKED_KINDS, Entitlement, EntitlementStatus, OfferKind
+from ...models import CLOCKED_KINDS, Entitlement, EntitlementStatus, OfferKind, OrderStatus
 from .. import ServiceError
 
 
 class Refusal(enum.StrEnum):
     NOT_ENTITLED = "not_entitled"
     REFUNDED = "refunded"
+    CHARGED_BACK = "charged_back"  # a dispute with the bank was lost
     SUSPENDED = "suspended"
     EXPIRED = "expired"
     START_BY_PASSED = "start_by_passed"
@@ -37,6 +38,9 @@ class Refusal(enum.StrEnum):
 MESSAGES = {
     Refusal.NOT_ENTITLED: _l("You have not rented or bought this film."),
     Refusal.REFUNDED: _l("This purchase was refunded, so the film can no longer be watched."),
+    Refusal.CHARGED_BACK: _l(
+        "Your bank reversed this payment after a dispute, so the film can no longer be watched."
+    ),
     Refusal.SUSPENDED: _l(
         "Playback is on hold while a dispute about this payment is open with your bank."
     ),
@@ -97,6 +101,9 @@ def rental_expiry(entitlement: Entitlement) -> datetime | None:
 
 def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
     if entitlement.status == EntitlementStatus.REVOKED:
+        # Revoked either by a refund or by a chargeback the store lost: say which.
+        if entitlement.order.status == OrderStatus.DISPUTED:
+            return Refusal.CHARGED_BACK
         return Refusal.REFUNDED
     if entitlement.status == EntitlementStatus.SUSPENDED:
         return Refusal.SUSPENDED
@@ -110,6 +117,7 @@ _REFUSAL_ORDER = [
     Refusal.EXPIRED,
     Refusal.START_BY_PASSED,
     Refusal.REFUNDED,
+    Refusal.CHARGED_BACK,
 ]
 
 

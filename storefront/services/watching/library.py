@@ -23,6 +23,7 @@ class ItemState(enum.StrEnum):
     EXPIRED = "expired"
     START_BY_PASSED = "start_by_passed"
     REFUNDED = "refunded"
+    CHARGED_BACK = "charged_back"
     SUSPENDED = "suspended"
     NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
 
@@ -31,6 +32,7 @@ _STATE_FOR_REFUSAL = {
     Refusal.EXPIRED: ItemState.EXPIRED,
     Refusal.START_BY_PASSED: ItemState.START_BY_PASSED,
     Refusal.REFUNDED: ItemState.REFUNDED,
+    Refusal.CHARGED_BACK: ItemState.CHARGED_BACK,
     Refusal.SUSPENDED: ItemState.SUSPENDED,
     Refusal.NOT_OPEN: ItemState.NOT_OPEN,
 }
@@ -44,6 +46,7 @@ _RANK = {
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,
     ItemState.REFUNDED: 6,
+    ItemState.CHARGED_BACK: 7,
 }
 
 
