@@ -136,3 +136,23 @@ def test_passes_are_priced_per_territory(viewer_client, viewer, make_pass):
     assert buy_pass(viewer_client, festival_pass, country="SE").status_code == 303
     assert (latest_order(viewer).amount, latest_order(viewer).currency) == (2000, "EUR")
     assert buy_pass(viewer_client, festival_pass, country="DE").status_code == 409
+
+
+def test_a_disputed_pass_holds_every_ticket_it_booked(
+    viewer_client, viewer, make_pass, make_screening, emu, webhooks
+):
+    first, second = make_screening(), make_screening()
+    holding = paid_pass(viewer_client, viewer, make_pass(films=2), emu)
+    book(viewer_client, first, holding.id)
+    book(viewer_client, second, holding.id)
+    order = latest_order(viewer)
+
+    dispute = emu.dispute(order.charge_id)
+    db.session.expire_all()
+    held = db.session.scalars(db.select(Entitlement.status).filter_by(order_id=order.id)).all()
+    emu.close_dispute(dispute["id"], won=True)
+    db.session.expire_all()
+    back = db.session.scalars(db.select(Entitlement.status).filter_by(order_id=order.id)).all()
+
+    assert held == [EntitlementStatus.SUSPENDED] * 2
+    assert back == [EntitlementStatus.ACTIVE] * 2

@@ -140,9 +140,13 @@ def revoke_holding(order: Order) -> None:
         holding.status = HoldingStatus.REVOKED
 
 
-def suspend_or_restore(order: Order, status: EntitlementStatus) -> None:
-    """Apply a dispute's effect to every ticket a pass order booked."""
+def suspend_or_restore(
+    order: Order, status: EntitlementStatus, only_from: EntitlementStatus | None = None
+) -> None:
+    """Apply a dispute's effect to every entitlement a pass or bundle order granted (those in
+    ``only_from``, when given)."""
     for entitlement in db.session.scalars(
         sa.select(Entitlement).where(Entitlement.order_id == order.id)
     ):
-        entitlement.status = status
+        if only_from is None or entitlement.status == only_from:
+            entitlement.status = status
