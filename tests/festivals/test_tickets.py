@@ -158,3 +158,20 @@ def test_geo_blocked_screenings_cannot_be_bought(viewer_client, make_screening):
     assert swedish.status_code == 303
     order = db.session.scalar(db.select(Order).order_by(Order.id.desc()))
     assert (order.amount, order.currency, order.country) == (9900, "SEK", "SE")
+
+
+def test_an_open_ticket_checkout_is_reused_or_closed_with_its_seat(
+    viewer_client, viewer, make_screening, emu
+):
+    first, second = make_screening(capacity=2), make_screening(capacity=2)
+    opened = buy_ticket(viewer_client, first)
+
+    again = buy_ticket(viewer_client, first)
+    assert again.status_code == 303 and again.location == opened.location
+    assert fresh(Screening, first.id).seats_taken == 1
+
+    other = buy_ticket(viewer_client, second)  # changed their mind: the other screening
+    assert other.status_code == 303 and other.location != opened.location
+    assert fresh(Screening, first.id).seats_taken == 0
+    assert fresh(Screening, second.id).seats_taken == 1
+    assert emu.get(session_id_from(opened.location))["status"] == "expired"

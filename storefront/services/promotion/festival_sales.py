@@ -37,6 +37,7 @@ from ..payments.checkout import (
     checkout_locale,
     open_checkout,
     payee_terms,
+    reuse_open_checkout,
     session_expiry,
 )
 from ..payments.orders import grant_entitlement
@@ -120,9 +121,16 @@ def start_ticket_checkout(
         raise NotOnSale(
             _("Tickets for this screening cannot be bought here and now."), availability
         )
+    title = screening.title
+    # A checkout the viewer left open for this screening is handed out again (its seat is
+    # already held); one for another screening of the film is closed and its seat given back.
+    reused = reuse_open_checkout(
+        gateway, user, title, OfferKind.TICKET, option.amount, option.currency, screening.id
+    )
+    if reused is not None:
+        return reused
     if is_sold_out(screening):
         raise SoldOut(_("This screening is sold out."))
-    title = screening.title
     destination, fee = payee_terms(title.studio, option.amount, option.currency)
     festival = screening.festival
     order = Order(
