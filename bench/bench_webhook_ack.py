@@ -8,7 +8,10 @@ its own process. Real events of paid Checkout Sessions (and copies of them under
 every delivery is new to the store) are sent by the load generator (``bench.webhook_load``, its
 own process) in bursts of 32 simultaneous deliveries.
 
-Reports ``webhook_ack_p99_ms`` (goal: 50 ms or less) and the median, over every delivery.
+Reports ``webhook_ack_p99_ms`` (goal: 50 ms or less) and the median, over every delivery; then
+the same bursts against a bare Flask endpoint under the same gunicorn settings, while the
+worker is still fulfilling, as ``webhook_ack_bare_p99_ms``: on a shared, loaded machine the
+ratio ``webhook_ack_p99_ratio`` says how much of the figure is the store's own work.
 Run from the repository root: ``python -m bench.bench_webhook_ack``.
 """
 
@@ -82,6 +85,33 @@ def _deliveries(events: list[dict], needed: int, path: Path) -> None:
             event["id"] = f"evt_bench_{n}_{uuid.uuid4().hex[:12]}"
         lines.append(json.dumps(event, separators=(",", ":")))
     path.write_text("\n".join(lines) + "\n")
+
+
+def _gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
+    return _start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "2",
+            "--threads",
+            "16",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "bench.webhook_wsgi:app",
+        ],  # fmt: skip
+        env,
+    )
+
+
+def _p99(latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    return ordered[math.ceil(len(ordered) * 0.99) - 1]
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -159,27 +189,8 @@ def run() -> dict[str, float]:
             path = Path(instance) / "events.jsonl"
             _deliveries(events, CONCURRENCY * (ROUNDS + WARMUP_ROUNDS), path)
             port = _free_port()
-            processes.append(
-                _start(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "--worker-class",
-                        "gthread",
-                        "--workers",
-                        "2",
-                        "--threads",
-                        "16",
-                        "--bind",
-                        f"127.0.0.1:{port}",
-                        "--log-level",
-                        "warning",
-                        "wsgi:app",
-                    ],  # fmt: skip
-                    env,
-                )
-            )
+            store = _gunicorn(port, env | {"BENCH_APP": "store"})
+            processes.append(store)
             processes.append(
                 _start(
                     [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"],
@@ -195,6 +206,13 @@ def run() -> dict[str, float]:
             _load(port, warm_path, WARMUP_ROUNDS)
             result = _load(port, path, ROUNDS)
             fulfilled = _processed(url)
+            store.terminate()
+            store.wait(timeout=15)
+            bare_port = _free_port()
+            processes.append(_gunicorn(bare_port, env | {"BENCH_APP": "bare"}))
+            _wait_for(bare_port)
+            _load(bare_port, warm_path, WARMUP_ROUNDS)
+            bare = _load(bare_port, path, ROUNDS)
     finally:
         for process in processes:
             process.terminate()
@@ -209,11 +227,13 @@ def run() -> dict[str, float]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-    latencies = sorted(result["latencies_ms"])
-    p99 = latencies[math.ceil(len(latencies) * 0.99) - 1]
+    latencies = result["latencies_ms"]
+    p99, bare_p99 = _p99(latencies), _p99(bare["latencies_ms"])
     return {
         "webhook_ack_p99_ms": round(p99, 1),
         "webhook_ack_p50_ms": round(statistics.median(latencies), 1),
+        "webhook_ack_bare_p99_ms": round(bare_p99, 1),
+        "webhook_ack_p99_ratio": round(p99 / bare_p99, 2),
         "webhook_ack_failures": result["failures"],
         "webhook_ack_deliveries": len(latencies),
         "webhook_ack_fulfilled_meanwhile": fulfilled,

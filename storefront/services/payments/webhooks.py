@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
@@ -69,25 +69,36 @@ class Receipt:
 
 def receive(gateway: PaymentGateway, payload: bytes, signature: str | None) -> Receipt:
     """Verify and store one delivery. Raises InvalidWebhook (answer 400). ``status`` is
-    received (stored, processed by a job) or duplicate (already stored)."""
+    received (stored now, or stored earlier and not processed yet: processed by a job) or
+    duplicate (already processed)."""
     event = gateway.construct_event(payload, signature)
     event_id = str(event["id"])
-    stored = db.session.get(WebhookEvent, event_id)
-    if stored is not None and stored.processed_at is not None:
-        return Receipt(event_id, "duplicate", stored.outcome or "")
-    if stored is None:
-        record = WebhookEvent(
-            id=event_id, type=str(event["type"])[:100], provider=gateway.name, payload=event
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(record)
-                db.session.flush()
-        except IntegrityError:
-            return Receipt(event_id, "duplicate")  # a concurrent delivery stored it
-    # Also for a stored, unprocessed event: its job may have been lost. Running twice is safe.
-    defer(db.session, PROCESS_TASK, event_id)
+    if not _store(event, gateway.name):
+        stored = db.session.get(WebhookEvent, event_id)
+        if stored is not None and stored.processed_at is not None:
+            return Receipt(event_id, "duplicate", stored.outcome or "")
+        # Stored but not processed yet: its job may be running, or may have been lost.
+    defer(db.session, PROCESS_TASK, event_id)  # twice is harmless: processing is once
     return Receipt(event_id, "received")
+
+
+def _store(event: Obj, provider: str) -> bool:
+    """Insert the event unless its id is stored already (one statement, no lock waits: of
+    concurrent deliveries exactly one inserts). True when this call stored it."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(WebhookEvent.__table__)
+        .values(
+            id=str(event["id"]),
+            type=str(event["type"])[:100],
+            provider=provider,
+            payload=event,
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+    return db.session.execute(statement).rowcount == 1
 
 
 def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:
