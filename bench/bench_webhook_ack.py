@@ -21,6 +21,7 @@ import http.client
 import json
 import math
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -206,8 +207,8 @@ def run() -> dict[str, float]:
             _load(port, warm_path, WARMUP_ROUNDS)
             result = _load(port, path, ROUNDS)
             fulfilled = _processed(url)
-            store.terminate()
-            store.wait(timeout=15)
+            store.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+            store.wait(timeout=30)
             bare_port = _free_port()
             processes.append(_gunicorn(bare_port, env | {"BENCH_APP": "bare"}))
             _wait_for(bare_port)
@@ -215,7 +216,7 @@ def run() -> dict[str, float]:
             bare = _load(bare_port, path, ROUNDS)
     finally:
         for process in processes:
-            process.terminate()
+            process.send_signal(signal.SIGINT)
         for process in processes:
             try:
                 process.wait(timeout=15)

@@ -96,8 +96,10 @@ def register_blueprints(app: Flask) -> None:
         festivals,
         headers,
         media_files,
+        sharing,
         store,
         studio,
+        studio_analytics,
         studio_festivals,
         studio_media,
         studio_offers,
@@ -121,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(festivals.bp)
     app.register_blueprint(studio_festivals.bp)
     app.register_blueprint(media_files.bp)
+    app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)
@@ -135,6 +138,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_offers.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(studio_revenue.bp)
+    app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
 
 

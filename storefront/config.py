@@ -260,6 +260,15 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool(env.get("SMTP_STARTTLS"), True),
         "MAIL_FROM": env.get("MAIL_FROM", "Storefront <no-reply@localhost>"),
+        "SMTP_TIMEOUT": _positive(env, "SMTP_TIMEOUT", 10),
+        # Notifications (storefront/services/notifications): attempts on temporary SMTP
+        # errors, and how many mails one account receives per hour and one studio causes per day.
+        "MAIL_MAX_ATTEMPTS": _positive(env, "MAIL_MAX_ATTEMPTS", 6),
+        "MAIL_RETRY_SECONDS": _positive(env, "MAIL_RETRY_SECONDS", 60),
+        "MAIL_PER_ACCOUNT_PER_HOUR": _positive(env, "MAIL_PER_ACCOUNT_PER_HOUR", 20),
+        "MAIL_PER_STUDIO_PER_DAY": _positive(env, "MAIL_PER_STUDIO_PER_DAY", 500),
+        # The country whose prices search engines are shown (JSON-LD offers, embeds' fallback).
+        "STORE_DEFAULT_COUNTRY": (env.get("STORE_DEFAULT_COUNTRY") or "US").strip().upper(),
         # Internationalisation
         "LANGUAGES": _list(env.get("LANGUAGES")) or ["en", "fr"],
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),

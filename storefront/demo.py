@@ -74,6 +74,9 @@ def load() -> None:
             website="https://example.org",
         )
         studio.slug = "north-light-films"
+        # A test purchase under `make run` then shows both the buyer's receipt and the
+        # studio's sale alert in the admin outbox.
+        studio.sale_alerts = "each"
     db.session.flush()
     studio = db.session.scalar(db.select(Studio).filter_by(slug="north-light-films"))
     for data in DEMO_TITLES:

@@ -12,10 +12,14 @@ from . import countries, languages, money
 
 
 def select_locale() -> str | None:
-    """The account's language, then the language picked in this browser, then Accept-Language."""
+    """The URL's ``?lang=`` (shared links and the sitemap's hreflang alternates name their
+    language), then the account's language, then the language picked in this browser, then
+    Accept-Language."""
     supported = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI commands and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.args.get("lang") in supported:
+        return request.args["lang"]
     if current_user and current_user.is_authenticated and current_user.locale in supported:
         return current_user.locale
     chosen = session.get("locale")

@@ -23,6 +23,7 @@ TASK_MODULES: list[str] = [
     "storefront.tasks.accounts",
     "storefront.tasks.images",
     "storefront.tasks.media",
+    "storefront.tasks.notifications",
     "storefront.tasks.payments",
     "storefront.tasks.uploads",
 ]

@@ -28,7 +28,7 @@ from .helpers import AuthActions
 
 PASSWORD = "correct horse battery"
 # The Stripe emulator's fixtures (stripe_emulator, stripe_emu, stripe_client) for every area.
-pytest_plugins = ["tests.stripe_emulator.fixtures"]
+pytest_plugins = ["tests.stripe_emulator.fixtures", "tests.smtp_server"]
 
 
 class IsolatedClient(FlaskClient):

@@ -120,6 +120,17 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("store.home", "GET"): public(),
     ("store.studio", "GET"): public(),
     ("store.title", "GET"): public(),
+    ("account.export_json", "GET"): signed_in(),
+    ("account.export_csv", "GET"): signed_in(),
+    ("account.delete", "GET"): signed_in(),
+    ("account.delete", "POST"): signed_in(),  # nothing happens without the password
+    ("studio_analytics.audience", "GET"): studio(),
+    ("studio_analytics.audience_csv", "GET"): studio(),
+    ("studio_analytics.buyers_csv", "GET"): studio(),
+    ("sharing.robots", "GET"): public(),
+    ("sharing.sitemap", "GET"): public(),
+    ("sharing.embed", "GET"): public(),  # framed by other sites (allow_framing)
+    ("sharing.oembed", "GET"): public(),
     ("studio.accept_invite", "GET"): signed_in(),
     ("studio.accept_invite", "POST"): signed_in(),  # someone else's invitation: a 400
     ("studio.change_role", "POST"): studio(**OWNER_ONLY),
@@ -464,6 +475,9 @@ def test_the_authorization_matrix(app, make_user, make_studio, make_title, role)
         assert response.status_code < 500, f"{method} {path} as {role}: {response.status_code}"
         if endpoint == "media_files.media_object":  # stored bytes: a sandbox of their own
             assert "sandbox" in response.headers["Content-Security-Policy"]
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+        elif endpoint == "sharing.embed":  # the one view other sites may frame
+            assert "X-Frame-Options" not in response.headers
             assert response.headers["X-Content-Type-Options"] == "nosniff"
         else:
             assert_hardened(response)

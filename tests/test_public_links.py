@@ -27,6 +27,7 @@ def test_invitation_link_ignores_a_forged_host_header(app, filmmaker, studio):
 
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         invite_member(studio, filmmaker, "colleague@example.org")
+        db.session.commit()  # mail goes out from a job once the work is committed
     message = db.session.scalar(db.select(OutboxMessage).filter_by(to="colleague@example.org"))
     assert last_link(message.body).startswith("http://localhost/studio/invites/")
     assert "evil.example" not in message.body

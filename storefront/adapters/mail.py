@@ -1,6 +1,10 @@
 """Outgoing mail: SMTP when configured, otherwise the application log (the embedded default).
 
 Either way the store keeps a copy in its outbox table, which admins can read.
+
+Failures come out as two exceptions the callers can act on: :class:`TemporaryMailError`
+(a 4xx reply, a dropped or refused connection: try again later) and
+:class:`PermanentMailError` (a 5xx reply: trying again would be refused again).
 """
 
 from __future__ import annotations
@@ -9,19 +13,68 @@ import logging
 import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
+from email.utils import make_msgid
 from typing import Any, Protocol
 
 log = logging.getLogger("storefront.mail")
 
 
+class MailError(Exception):
+    """Sending failed; the message says what the server or the network answered."""
+
+
+class TemporaryMailError(MailError):
+    """Worth retrying: the server asked to try later, or could not be reached."""
+
+
+class PermanentMailError(MailError):
+    """Not worth retrying: the server refused the message or its recipient."""
+
+
 class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None: ...
+    def send(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+
+def build_message(
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> EmailMessage:
+    """A plain-text message, with an HTML alternative when ``html`` is given."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2].strip("> ") or None)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message
 
 
 class LogMailer:
     """Writes each message to the log; used when no SMTP server is configured."""
 
-    def send(self, to: str, subject: str, body: str) -> None:
+    def send(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         log.info("Mail to %s: %s\n%s", to, subject, body)
 
 
@@ -40,18 +93,43 @@ class SmtpMailer:
         self.username, self.password, self.starttls = username, password, starttls
         self.timeout = timeout
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = subject
-        message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+    def send(
+        self,
+        to: str,
+        subject: str,
+        body: str,
+        html: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        message = build_message(self.sender, to, subject, body, html, headers)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls()
+                if self.username:
+                    smtp.login(self.username, self.password or "")
+                smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            replies = list(exc.recipients.values())
+            text = "; ".join(f"{code} {_text(reply)}" for code, reply in replies)
+            raise _classified(min(code for code, _ in replies), text) from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _classified(exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}") from exc
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
+            raise TemporaryMailError(f"{type(exc).__name__}: {exc}") from exc
+        except smtplib.SMTPException as exc:
+            raise PermanentMailError(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _classified(code: int, text: str) -> MailError:
+    """4xx replies are temporary by the SMTP standard (RFC 5321, 4.2.1); 5xx are final."""
+    if 400 <= code < 500:
+        return TemporaryMailError(text)
+    return PermanentMailError(text)
 
 
 def build_mailer(config: Mapping[str, Any]) -> Mailer:
@@ -63,5 +141,6 @@ def build_mailer(config: Mapping[str, Any]) -> Mailer:
             config.get("SMTP_USERNAME"),
             config.get("SMTP_PASSWORD"),
             config.get("SMTP_STARTTLS", True),
+            config.get("SMTP_TIMEOUT", 10.0),
         )
     return LogMailer()

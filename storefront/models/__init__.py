@@ -9,6 +9,13 @@ from .accounts import (
     User,
     UserLogin,
 )
+from .audience import (
+    BuyerConsent,
+    Notification,
+    NotificationStatus,
+    PlaybackHeartbeat,
+    PlaySummary,
+)
 from .base import Base, utcnow
 from .catalog import (
     CreditRole,
@@ -67,6 +74,7 @@ __all__ = [
     "AssetKind",
     "AssetStatus",
     "Base",
+    "BuyerConsent",
     "CreditRole",
     "Entitlement",
     "EntitlementStatus",
@@ -78,13 +86,17 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "Notification",
+    "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
     "OrderStatus",
     "OutboxMessage",
+    "PlaybackHeartbeat",
     "PlaybackSession",
+    "PlaySummary",
     "Rendition",
     "Studio",
     "StudioInvite",

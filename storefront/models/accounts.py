@@ -92,6 +92,8 @@ class Studio(TimestampMixin, Base):
     payouts_enabled: Mapped[bool] = mapped_column(default=False)
     details_submitted: Mapped[bool] = mapped_column(default=False)
     payment_requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Mail about sales to contact_email: "off", "each" (one per sale) or "daily" (a digest).
+    sale_alerts: Mapped[str] = mapped_column(sa.String(10), default="off", server_default="off")
 
     members: Mapped[list[StudioMember]] = relationship(
         back_populates="studio", cascade="all, delete-orphan"

@@ -1,9 +1,14 @@
-"""The viewer's own account: preferences, email and password."""
+"""The viewer's own account: preferences, email and password, their data and deletion."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -18,12 +23,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import client_address, limiter
+from ..models import utcnow
 from ..security import is_safe_next, sign_in, sign_out
 from ..services import ServiceError
+from ..services.accounts import privacy, verification
 from ..services.accounts import users as accounts_service
-from ..services.accounts import verification
 from ..services.accounts.logins import revoke_all_logins
-from .forms import ActionForm, ChangeEmailForm, ChangePasswordForm, PreferencesForm
+from .forms import (
+    ActionForm,
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    PreferencesForm,
+)
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -136,3 +148,56 @@ def choose_language() -> ResponseReturnValue:
             current_user.locale = code
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("store.home"))
+
+
+# --- the viewer's own data ---------------------------------------------------------------
+
+
+def _attachment(body: str, mimetype: str, extension: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    name = f"my-data-{utcnow().date().isoformat()}.{extension}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/data.json")
+@login_required
+def export_json() -> ResponseReturnValue:
+    """Everything the store holds about the signed-in viewer, as JSON."""
+    data = privacy.export_data(current_user._get_current_object())
+    return _attachment(json.dumps(data, indent=2, ensure_ascii=False), "application/json", "json")
+
+
+@bp.get("/data.csv")
+@login_required
+def export_csv() -> ResponseReturnValue:
+    """The same, as CSV rows (section, item, field, value)."""
+    buffer = io.StringIO()
+    rows = privacy.export_rows(privacy.export_data(current_user._get_current_object()))
+    csv.writer(buffer).writerows(rows)
+    return _attachment(buffer.getvalue(), "text/csv", "csv")
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit(
+    _account_limit,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 400,
+)
+def delete() -> ResponseReturnValue:
+    """Delete the account: access ends, the person is erased, the accounts keep the sales."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user._get_current_object(), form.current_password.data)
+        except ServiceError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            sign_out()
+            flash(_("Your account is deleted."), "info")
+            return redirect(url_for("store.home"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("account/delete.html", form=form), status

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
-from ..models import OutboxMessage, Studio, User
+from ..models import Notification, NotificationStatus, OutboxMessage, Studio, User
 from ..security import admin_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +33,14 @@ def outbox() -> ResponseReturnValue:
         per_page=PAGE_SIZE,
         error_out=False,
     )
-    return render_template("admin/outbox.html", messages=messages)
+    # Mails that are waiting for a retry, failed for good or were held back by a limit.
+    unsent = db.session.scalars(
+        db.select(Notification)
+        .where(Notification.status != NotificationStatus.SENT)
+        .order_by(Notification.id.desc())
+        .limit(PAGE_SIZE)
+    ).all()
+    return render_template("admin/outbox.html", messages=messages, unsent=unsent)
 
 
 @bp.route("/outbox/<int:message_id>")

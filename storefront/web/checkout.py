@@ -15,6 +15,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..models import Order, OrderStatus, Title, utcnow
 from ..services import ServiceError
+from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable, availability_for
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
@@ -98,6 +99,8 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(title, why_not_offered(exc.availability, exc.kind))
     except ServiceError as exc:
         return _refused(title, str(exc))
+    if form.share_email.data:
+        consents.record_consent(current_user, title.id, started.order.id)
     return redirect(started.url, code=303)
 
 

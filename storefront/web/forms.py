@@ -129,6 +129,15 @@ class StudioForm(FlaskForm):
         ],
     )
     bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)])
+    sale_alerts = SelectField(
+        _l("Mail about sales"),
+        choices=[
+            SelectChoice("off", _l("No mail")),
+            SelectChoice("each", _l("A mail for each sale")),
+            SelectChoice("daily", _l("A daily summary")),
+        ],
+        default="off",
+    )
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -156,3 +165,11 @@ class InviteForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    confirm = BooleanField(
+        _l("I understand that my films and my account are gone for good."),
+        validators=[DataRequired()],
+    )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 
 class BuyForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired(), AnyOf(["rent", "buy"])])
+    # Off by default: the filmmaker gets the address only if the buyer ticks the box.
+    share_email = BooleanField(_l("Share my email with the filmmaker"), default=False)
 
 
 class RefundForm(FlaskForm):

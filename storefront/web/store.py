@@ -23,7 +23,8 @@ from ..models import (
     TitleStatus,
     utcnow,
 )
-from ..services.catalog import catalogue
+from ..public_urls import public_url_for
+from ..services.catalog import catalogue, sharing
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.watching import library, playback
@@ -135,6 +136,8 @@ def title(slug: str) -> ResponseReturnValue:
             watch_refusal = exc if exc.code != Refusal.NOT_ENTITLED else None
     from .watch import trailer_master_url
 
+    trailer_url = trailer_master_url(film)
+    public_page = public_url_for("store.title", slug=film.slug)
     return render_template(
         "store/title.html",
         title=film,
@@ -144,9 +147,12 @@ def title(slug: str) -> ResponseReturnValue:
         credits=credits,
         subtitles=library.subtitle_tracks(film.id),
         poster_url=_signed([poster])[poster] if poster else None,
-        trailer_url=trailer_master_url(film),
+        trailer_url=trailer_url,
         can_watch=can_watch,
         watch_refusal=watch_refusal,
+        share=sharing.title_card(film, current_locale()),
+        movie_ld=sharing.movie_json_ld(film, now, has_trailer=trailer_url is not None),
+        oembed_url=public_url_for("sharing.oembed", url=public_page, format="json"),
     )
 
 
@@ -161,7 +167,11 @@ def studio(slug: str) -> ResponseReturnValue:
         .where(Title.studio_id == found.id, Title.status == TitleStatus.PUBLISHED)
     )
     return _catalogue_response(
-        "store/studio.html", studio_id=found.id, studio=found, published=published
+        "store/studio.html",
+        studio_id=found.id,
+        studio=found,
+        published=published,
+        share=sharing.studio_card(found, current_locale()),
     )
 
 

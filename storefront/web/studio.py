@@ -71,6 +71,7 @@ def edit(slug: str) -> ResponseReturnValue:
             contact_email=form.contact_email.data,
             bio=form.bio.data or "",
             website=form.website.data or "",
+            sale_alerts=form.sale_alerts.data or "off",
         )
         flash(_("The studio profile is saved."), "success")
         return redirect(url_for("studio.overview", slug=studio.slug))

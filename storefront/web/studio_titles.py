@@ -10,9 +10,11 @@ from flask_login import login_required
 from ..extensions import db
 from ..genres import genre_label
 from ..models import Order, Studio, Title
+from ..public_urls import public_url_for
 from ..security import studio_or_404, title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
+from ..services.catalog import sharing
 from ..services.catalog import titles as titles_service
 from .title_forms import TitleForm
 
@@ -41,7 +43,13 @@ def _render_form(form: TitleForm, studio: Studio, title: Title | None, status: i
         title=title,
         actions=titles_service.allowed_actions(title) if title else [],
         sell_blockers=titles_service.can_sell(title) if title else [],
+        embed_snippet=_embed_snippet(title) if title else None,
     ), status
+
+
+def _embed_snippet(title: Title) -> str:
+    """The iframe a studio pastes into its own site (the trailer widget)."""
+    return sharing.embed_snippet(public_url_for("sharing.embed", slug=title.slug), title.name)
 
 
 @bp.route("/<slug>/titles/new", methods=["GET", "POST"])

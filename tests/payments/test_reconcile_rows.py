@@ -80,7 +80,11 @@ def test_disputes_and_outcomes_missing_from_the_ledger_are_named(
 
 
 def test_connect_application_fee_transfer_and_reversal_differences_are_named(
-    app, connected, film, emu, sdk
+    app,
+    connected,
+    film,
+    emu,
+    sdk,  # noqa: F811 (the fixture)
 ):
     from storefront.services.payments.refunds import request_refund
 

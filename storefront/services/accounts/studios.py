@@ -57,7 +57,12 @@ def create_studio(
     return studio
 
 
+SALE_ALERTS = ("off", "each", "daily")  # mail to contact_email: none, per sale, daily digest
+
+
 def update_studio(studio: Studio, **fields: str) -> None:
+    if fields.get("sale_alerts") in SALE_ALERTS:
+        studio.sale_alerts = fields["sale_alerts"]
     for name in ("name", "country", "contact_email", "bio", "website"):
         if name in fields:
             value = fields[name].strip()
@@ -150,6 +155,7 @@ def invite_member(
             studio=_one_line(studio.name),
             name=_one_line(inviter.display_name),
         ),
+        studio_id=studio.id,
     )
     return invite
 

@@ -116,3 +116,15 @@ def account_updated(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
         return ignored(f"no studio for account {account.get('id')}")
     apply_account(studio, account)
     return processed(f"studio {studio.slug} payment status updated")
+
+
+def payout_failed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    """A payout to a studio's bank failed (a Connect event on its account): tell the studio."""
+    from ..notifications import studio_mails
+
+    payout = data_object(event)
+    studio = studio_for_account(event.get("account"))
+    if studio is None:
+        return ignored(f"no studio for account {event.get('account')}")
+    studio_mails.payout_failed(studio, payout)
+    return processed(f"payout {payout.get('id')} of studio {studio.slug} failed; studio told")

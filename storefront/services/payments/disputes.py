@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
+from ..notifications import order_mails
 from ..promotion.passes import revoke_holding, suspend_or_restore
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
@@ -83,6 +84,7 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         if order.festival_id is not None or order.bundle_id is not None:
             suspend_or_restore(order, EntitlementStatus.REVOKED)
             revoke_holding(order)
+        order_mails.dispute_closed(order, dispute["id"], "lost")
         return processed("dispute lost, access revoked", order)
     ledger.write_dispute_won(order, dispute, event["id"], gateway.name)
     fully_refunded = order.amount_refunded >= order.amount
@@ -98,4 +100,5 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         order.status = OrderStatus.PARTIALLY_REFUNDED
     else:
         order.status = OrderStatus.PAID
+    order_mails.dispute_closed(order, dispute["id"], "won")
     return processed("dispute won, access restored", order)

@@ -11,6 +11,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...jobs import defer
 from ...models import OfferKind, Order, OrderStatus
+from ..notifications import order_mails
 from ..promotion import festival_sales, festivals
 from . import ledger
 from .checkout import access_covering, order_closed
@@ -87,9 +88,10 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.status = OrderStatus.PAID
     order.paid_at = ledger.at(charge_obj.get("created") or event.get("created"))
     order.application_fee_amount = int(charge_obj.get("application_fee_amount") or 0)
-    festival_sales.grant_for(order, order.paid_at)
+    entitlement = festival_sales.grant_for(order, order.paid_at)
     ledger.write_sale(order, session, event["id"], gateway.name)
     festivals.write_festival_share(order, event["id"], gateway.name)
+    order_mails.order_paid(order, entitlement)
     log.info("Order %s paid; entitlement granted", order.public_id)
     return processed("order paid, entitlement granted", order)
 

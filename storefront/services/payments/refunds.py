@@ -18,6 +18,7 @@ from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
 from ...money import exponent, format_amount
 from .. import ServiceError
+from ..notifications import order_mails
 from ..promotion import festival_sales, festivals
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
@@ -170,6 +171,8 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
         order.status = OrderStatus.REFUNDED
     elif order.status != OrderStatus.DISPUTED and order.amount_refunded > 0:
         order.status = OrderStatus.PARTIALLY_REFUNDED
+    for refund in new:
+        order_mails.order_refunded(order, refund["id"], int(refund["amount"]))
     if not new:
         return processed("no new refund", order)
     return processed(f"{len(new)} refund(s) recorded, {order.amount_refunded} refunded", order)

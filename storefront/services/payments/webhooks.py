@@ -31,7 +31,7 @@ from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...jobs import defer
 from ...models import Order, WebhookEvent, utcnow
-from .connect import account_updated
+from .connect import account_updated, payout_failed
 from .disputes import dispute_closed, dispute_created
 from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
 from .fulfilment import fetch_paid_session, session_closed, session_paid
@@ -54,6 +54,7 @@ HANDLERS: dict[str, tuple[Prefetch, Apply]] = {
     "charge.dispute.created": (no_prefetch, dispute_created),
     "charge.dispute.closed": (no_prefetch, dispute_closed),
     "account.updated": (no_prefetch, account_updated),
+    "payout.failed": (no_prefetch, payout_failed),
 }
 
 

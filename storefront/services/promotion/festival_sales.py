@@ -217,20 +217,22 @@ def start_pass_checkout(
 # -- what payment events do ---------------------------------------------------------------
 
 
-def grant_for(order: Order, paid_at: datetime) -> None:
-    """What a paid order gives: a ticket, a pass, or the ordinary entitlement."""
+def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
+    """What a paid order gives: a ticket, a pass, a bundle's titles, or the ordinary
+    entitlement; returns the one entitlement the receipt describes (None for several)."""
     if order.kind == OfferKind.TICKET and order.screening_id is not None:
         screening = db.session.get(Screening, order.screening_id)
         assert screening is not None
-        ticket_entitlement(order, screening, paid_at)
-    elif order.kind == OfferKind.PASS and order.pass_id is not None:
+        return ticket_entitlement(order, screening, paid_at)
+    if order.kind == OfferKind.PASS and order.pass_id is not None:
         grant_holding(order, paid_at)
-    elif order.kind == OfferKind.BUNDLE and order.bundle_id is not None:
+        return None
+    if order.kind == OfferKind.BUNDLE and order.bundle_id is not None:
         from .bundles import grant_bundle  # bundles build on this module's checkout
 
         grant_bundle(order, paid_at)
-    else:
-        grant_entitlement(order, paid_at)
+        return None
+    return grant_entitlement(order, paid_at)
 
 
 def order_closed(order: Order) -> None:

@@ -46,6 +46,7 @@ from ...models import (
 )
 from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
 from .access import PlaybackRefused, Refusal, entitlement_refusal, usable_entitlement
+from .analytics import record_heartbeat
 from .progress import resume_position, save_progress
 
 
@@ -262,6 +263,7 @@ def heartbeat(
         session.ended_at = at
     if position is not None:
         save_progress(user_id, title.id, position, duration, at)
+        record_heartbeat(session, country, position, duration, at)
     db.session.flush()
     return session
 

@@ -1,0 +1,222 @@
+"""A viewer's own data: everything the store holds about them, and deleting the account.
+
+Deleting ends access and erases or anonymises the person, while orders and the ledger keep
+their financial rows (amounts, currencies, dates, titles) without the person, as accounting
+law requires: the order still points at the account row, which no longer names anyone.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import (
+    BuyerConsent,
+    Entitlement,
+    EntitlementStatus,
+    Notification,
+    Order,
+    OutboxMessage,
+    PlaybackSession,
+    Studio,
+    StudioInvite,
+    StudioMember,
+    StudioRole,
+    Title,
+    User,
+    UserLogin,
+    WatchProgress,
+    utcnow,
+)
+from ...security import hash_password, new_security_stamp
+from .. import ServiceError
+from .logins import revoke_all_logins
+from .users import check_current_password
+
+DELETED_DOMAIN = "deleted.invalid"  # RFC 2606: never a real mailbox
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything held about ``user``, as plain JSON values, section by section."""
+    titles = dict(db.session.execute(sa.select(Title.id, Title.name)).all())
+    orders = db.session.scalars(
+        sa.select(Order).where(Order.user_id == user.id).order_by(Order.id)
+    ).all()
+    entitlements = db.session.scalars(
+        sa.select(Entitlement).where(Entitlement.user_id == user.id).order_by(Entitlement.id)
+    ).all()
+    progress = db.session.scalars(
+        sa.select(WatchProgress).where(WatchProgress.user_id == user.id)
+    ).all()
+    consents = db.session.scalars(
+        sa.select(BuyerConsent).where(BuyerConsent.user_id == user.id)
+    ).all()
+    memberships = db.session.execute(
+        sa.select(Studio.name, StudioMember.role, StudioMember.created_at)
+        .join(Studio, Studio.id == StudioMember.studio_id)
+        .where(StudioMember.user_id == user.id)
+    ).all()
+    logins = db.session.scalars(sa.select(UserLogin).where(UserLogin.user_id == user.id)).all()
+    mails = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+    ).all()
+    return {
+        "account": {
+            "email": user.email,
+            "display_name": user.display_name,
+            "language": user.locale,
+            "time_zone": user.timezone,
+            "created_at": _iso(user.created_at),
+            "email_verified_at": _iso(user.email_verified_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "orders": [
+            {
+                "order": o.public_id,
+                "title": o.title_name,
+                "studio": o.studio_name,
+                "kind": o.kind.value,
+                "amount_minor": o.amount,
+                "currency": o.currency,
+                "refunded_minor": o.amount_refunded,
+                "country": o.country,
+                "status": o.status.value,
+                "created_at": _iso(o.created_at),
+                "paid_at": _iso(o.paid_at),
+            }
+            for o in orders
+        ],
+        "library": [
+            {
+                "title": titles.get(e.title_id or 0, ""),
+                "kind": e.kind.value,
+                "status": e.status.value,
+                "granted_at": _iso(e.granted_at),
+                "start_by": _iso(e.start_by),
+                "started_at": _iso(e.started_at),
+                "expires_at": _iso(e.expires_at),
+            }
+            for e in entitlements
+        ],
+        "watch_progress": [
+            {
+                "title": titles.get(p.title_id, ""),
+                "position_seconds": p.position_seconds,
+                "duration_seconds": p.duration_seconds,
+                "updated_at": _iso(p.updated_at),
+            }
+            for p in progress
+        ],
+        "consents": [
+            {
+                "kind": "share_email_with_filmmaker",
+                "title": titles.get(c.title_id, ""),
+                "given_at": _iso(c.created_at),
+            }
+            for c in consents
+        ],
+        "studio_memberships": [
+            {"studio": name, "role": role.value, "since": _iso(since)}
+            for name, role, since in memberships
+        ],
+        "sign_ins": [
+            {
+                "device": login.user_agent,
+                "created_at": _iso(login.created_at),
+                "expires_at": _iso(login.expires_at),
+                "revoked_at": _iso(login.revoked_at),
+            }
+            for login in logins
+        ],
+        "mails": [
+            {"event": m.event, "status": m.status.value, "created_at": _iso(m.created_at)}
+            for m in mails
+        ],
+    }
+
+
+def export_rows(data: dict[str, Any]) -> list[list[str]]:
+    """The export as CSV rows: section, item number, field, value."""
+    rows = [["section", "item", "field", "value"]]
+    for section, content in data.items():
+        items = content if isinstance(content, list) else [content]
+        for number, item in enumerate(items, start=1):
+            for field, value in item.items():
+                rows.append([section, str(number), field, "" if value is None else str(value)])
+    return rows
+
+
+def _sole_owner_of(user: User) -> list[str]:
+    owned = db.session.scalars(
+        sa.select(StudioMember.studio_id).where(
+            StudioMember.user_id == user.id, StudioMember.role == StudioRole.OWNER
+        )
+    ).all()
+    names = []
+    for studio_id in owned:
+        owners = db.session.scalar(
+            sa.select(sa.func.count(StudioMember.id)).where(
+                StudioMember.studio_id == studio_id, StudioMember.role == StudioRole.OWNER
+            )
+        )
+        if owners == 1:
+            names.append(db.session.get(Studio, studio_id).name)  # type: ignore[union-attr]
+    return names
+
+
+def delete_account(user: User, password: str, at: datetime | None = None) -> None:
+    """Erase the person behind ``user``; their orders and ledger rows stay, anonymous.
+
+    Refused while they are the only owner of a studio (its sales and payouts need someone).
+    """
+    check_current_password(user, password)
+    studios = _sole_owner_of(user)
+    if studios:
+        raise ServiceError(
+            _(
+                "You are the only owner of %(studios)s: make someone else an owner first.",
+                studios=", ".join(studios),
+            )
+        )
+    at = at or utcnow()
+    old_email = user.email
+    revoke_all_logins(user)
+    db.session.execute(
+        sa.update(PlaybackSession)
+        .where(PlaybackSession.user_id == user.id, PlaybackSession.ended_at.is_(None))
+        .values(ended_at=at)
+    )
+    db.session.execute(
+        sa.update(Entitlement)
+        .where(Entitlement.user_id == user.id)
+        .values(status=EntitlementStatus.REVOKED)
+    )
+    for model in (WatchProgress, BuyerConsent, StudioMember, UserLogin):
+        db.session.execute(sa.delete(model).where(model.user_id == user.id))
+    db.session.execute(sa.delete(StudioInvite).where(StudioInvite.email == old_email))
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to == old_email))
+    anonymous = f"deleted-{user.id}@{DELETED_DOMAIN}"
+    db.session.execute(
+        sa.update(Notification)
+        .where(sa.or_(Notification.user_id == user.id, Notification.to == old_email))
+        .values(to=anonymous, context={})
+    )
+    user.email = anonymous
+    user.display_name = ""
+    user.locale = None
+    user.timezone = "UTC"
+    user.password_hash = hash_password(secrets.token_urlsafe(32))  # no one knows it
+    user.security_stamp = new_security_stamp()
+    user.email_verified_at = None
+    user.last_login_at = None
+    user.active = False
+    db.session.flush()

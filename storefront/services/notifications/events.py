@@ -1,0 +1,28 @@
+"""The mails the store sends: each event's subject (templates live in templates/mail/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+
+Subject = Callable[[Mapping[str, Any]], str]
+
+# Subjects are functions so that they are translated when rendered, in the recipient's language.
+EVENTS: dict[str, Subject] = {
+    # A mail written by its caller (account mails): subject and body given in the context.
+    "message": lambda c: c["subject"],
+    "receipt": lambda c: _("Your receipt for %(title)s", title=c["title_name"]),
+    "rental_expiring": lambda c: _("Your rental of %(title)s ends soon", title=c["title_name"]),
+    "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
+    "dispute_closed": lambda c: _("Payment dispute for %(title)s closed", title=c["title_name"]),
+    "sale_alert": lambda c: _("New sale: %(title)s", title=c["title_name"]),
+    "sales_digest": lambda c: _("Your sales on %(day)s", day=c["day"]),
+    "transfer_failed": lambda c: _("A payment to %(studio)s failed", studio=c["studio_name"]),
+    "statement_ready": lambda c: _("Your statement for %(month)s is ready", month=c["month"]),
+}
+
+
+def subject_for(event: str, context: Mapping[str, Any]) -> str:
+    return EVENTS[event](context)

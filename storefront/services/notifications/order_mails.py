@@ -1,0 +1,61 @@
+"""The mails an order causes: the buyer's receipt, refund and dispute outcome, and the
+studio's sale alert. Payments call these; each queues through :func:`notify` once per event."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ...extensions import db
+from ...models import Entitlement, Order, Studio, Title
+from .queue import notify
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _order_context(order: Order) -> dict[str, Any]:
+    slug = db.session.scalar(db.select(Title.slug).where(Title.id == order.title_id))
+    return {
+        "order": order.public_id,
+        "title_name": order.title_name,
+        "studio_name": order.studio_name,
+        "slug": slug,
+        "kind": order.kind.value,
+        "amount": order.amount,
+        "currency": order.currency,
+        "paid_at": _iso(order.paid_at),
+    }
+
+
+def order_paid(order: Order, entitlement: Entitlement | None) -> None:
+    """The buyer's receipt (watch link, terms) and, if the studio asked, its sale alert."""
+    context = _order_context(order)
+    if entitlement is not None:
+        context.update(
+            start_by=_iso(entitlement.start_by),
+            watch_hours=entitlement.watch_hours,
+            start_days=order.rental_start_days,
+        )
+    notify("receipt", f"receipt:{order.id}", user=order.user, context=context)
+    studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
+    if studio is not None and studio.sale_alerts == "each":
+        notify(
+            "sale_alert",
+            f"sale_alert:{order.id}",
+            to=studio.contact_email,
+            context={**context, "country": order.country, "studio_slug": studio.slug},
+        )
+
+
+def order_refunded(order: Order, refund_id: str, amount: int) -> None:
+    """The buyer hears of each refund once (its processor id is the key)."""
+    context = {**_order_context(order), "refunded": amount, "full": order.status.value}
+    notify("refund", f"refund:{refund_id}", user=order.user, context=context)
+
+
+def dispute_closed(order: Order, dispute_id: str, outcome: str) -> None:
+    """The buyer learns how a dispute of their payment ended (won, lost, ...)."""
+    context = {**_order_context(order), "outcome": outcome}
+    notify("dispute_closed", f"dispute_closed:{dispute_id}", user=order.user, context=context)

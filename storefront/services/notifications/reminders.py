@@ -1,0 +1,98 @@
+"""Periodic mails: rentals about to lapse unwatched, and studios' daily sales digests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    OfferKind,
+    Order,
+    OrderStatus,
+    Studio,
+    Title,
+    User,
+    utcnow,
+)
+from .queue import notify
+
+REMIND_BEFORE = timedelta(days=1)
+SOLD = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.DISPUTED)
+
+
+def remind_expiring_rentals(now: datetime | None = None) -> int:
+    """Mail each viewer whose unwatched rental's start window closes within a day (once)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Entitlement, Title.slug, Title.name)
+        .join(Title, Title.id == Entitlement.title_id)
+        .where(
+            Entitlement.kind == OfferKind.RENT,
+            Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.started_at.is_(None),
+            Entitlement.start_by > now,
+            Entitlement.start_by <= now + REMIND_BEFORE,
+        )
+    ).all()
+    for entitlement, slug, name in rows:
+        user = db.session.get(User, entitlement.user_id)
+        if user is None or not user.active:
+            continue
+        notify(
+            "rental_expiring",
+            f"rental_expiring:{entitlement.id}",
+            user=user,
+            context={
+                "title_name": name,
+                "slug": slug,
+                "start_by": entitlement.start_by.isoformat() if entitlement.start_by else None,
+                "watch_hours": entitlement.watch_hours,
+            },
+        )
+    return len(rows)
+
+
+def send_sales_digests(now: datetime | None = None) -> int:
+    """Yesterday's sales (UTC day) per studio that chose a daily digest, one mail per day."""
+    now = now or utcnow()
+    day = (now - timedelta(days=1)).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    end = start + timedelta(days=1)
+    studios = db.session.scalars(sa.select(Studio).where(Studio.sale_alerts == "daily")).all()
+    sent = 0
+    for studio in studios:
+        rows = db.session.execute(
+            sa.select(Order.title_name, Order.currency, Order.amount).where(
+                Order.studio_id == studio.id,
+                Order.status.in_(SOLD),
+                Order.paid_at >= start,
+                Order.paid_at < end,
+            )
+        ).all()
+        if not rows:
+            continue
+        by_title: dict[str, int] = defaultdict(int)
+        totals: dict[str, int] = defaultdict(int)
+        for title_name, currency, amount in rows:
+            by_title[title_name] += 1
+            totals[currency] += amount
+        notify(
+            "sales_digest",
+            f"sales_digest:{studio.id}:{day.isoformat()}",
+            to=studio.contact_email,
+            context={
+                "studio_name": studio.name,
+                "studio_slug": studio.slug,
+                "day": day.isoformat(),
+                "count": len(rows),
+                "titles": sorted(by_title.items()),
+                "totals": sorted(totals.items()),
+            },
+        )
+        sent += 1
+    return sent

@@ -1,0 +1,72 @@
+"""Mails to studios about their money: a payout or transfer that failed, and the monthly
+statement being ready. They go to the studio's contact address, once per event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import LedgerEntry, Studio, utcnow
+from .queue import notify
+
+
+def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: str) -> None:
+    """A payout to the studio's bank, or a transfer to it, failed (``key``: its processor id).
+
+    Other areas (rights holders' transfers) call this with their own transfer id.
+    """
+    notify(
+        "transfer_failed",
+        f"money_failed:{key}",
+        to=studio.contact_email,
+        context={
+            "studio_name": studio.name,
+            "studio_slug": studio.slug,
+            "amount": amount,
+            "currency": currency.upper(),
+            "reason": reason,
+        },
+    )
+
+
+def payout_failed(studio: Studio, payout: dict[str, Any]) -> None:
+    reason = payout.get("failure_message") or payout.get("failure_code") or ""
+    money_failed(
+        studio, str(payout["id"]), int(payout["amount"]), str(payout["currency"]), str(reason)
+    )
+
+
+def statements_ready(now: datetime | None = None) -> int:
+    """On a new month, tell each studio with ledger rows last month its statement is ready."""
+    now = now or utcnow()
+    first = date(now.year, now.month, 1)
+    last_month = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+    start = datetime(last_month.year, last_month.month, 1, tzinfo=UTC)
+    end = datetime(first.year, first.month, 1, tzinfo=UTC)
+    studio_ids = db.session.scalars(
+        sa.select(LedgerEntry.studio_id)
+        .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+        .where(LedgerEntry.studio_id.is_not(None))
+        .distinct()
+    ).all()
+    month = f"{last_month.year:04d}-{last_month.month:02d}"
+    for studio_id in studio_ids:
+        studio = db.session.get(Studio, studio_id)
+        if studio is None:
+            continue
+        notify(
+            "statement_ready",
+            f"statement_ready:{studio.id}:{month}",
+            to=studio.contact_email,
+            context={
+                "studio_name": studio.name,
+                "studio_slug": studio.slug,
+                "month": month,
+                "year": last_month.year,
+                "month_number": last_month.month,
+            },
+        )
+    return len(studio_ids)

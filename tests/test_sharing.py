@@ -1,0 +1,265 @@
+"""Sharing a title or studio: OpenGraph, Twitter card, canonical and JSON-LD parsed out of
+the page, the sitemap with its hreflang alternates, robots.txt, and the embeddable widget
+with its oEmbed endpoint."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import (
+    CreditRole,
+    FacetKind,
+    ImageKind,
+    TitleCredit,
+    TitleFacet,
+    TitleImage,
+    TitleStatus,
+)
+
+PUBLIC = "https://films.example"
+SYNOPSIS = "A night train crosses the border.\n\nSecond paragraph, not in the summary."
+RENT_EUR_OR_USD = {
+    "kind": "rent",
+    "amount": 499,
+    "currency": "EUR",
+    "territories": [{"country": "US", "amount": 599, "currency": "USD"}],
+}
+
+
+@pytest.fixture
+def settings(settings: dict) -> dict:
+    settings.update(PUBLIC_URL=PUBLIC, STORE_DEFAULT_COUNTRY="US")
+    return settings
+
+
+class Head(HTMLParser):
+    """The <meta>, <link> and JSON-LD blocks of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.meta: dict[str, str] = {}
+        self.links: list[dict[str, str]] = []
+        self.json_ld: list[dict] = []
+        self._in_ld = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        values = {k: v or "" for k, v in attrs}
+        if tag == "meta" and ("property" in values or "name" in values):
+            self.meta[values.get("property") or values["name"]] = values.get("content", "")
+        elif tag == "link":
+            self.links.append(values)
+        elif tag == "script" and values.get("type") == "application/ld+json":
+            self._in_ld = True
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_ld = False if tag == "script" else self._in_ld
+
+    def handle_data(self, data: str) -> None:
+        if self._in_ld:
+            self.json_ld.append(json.loads(data))
+
+    def link(self, rel: str, **match: str) -> list[dict[str, str]]:
+        return [
+            x
+            for x in self.links
+            if x.get("rel") == rel and all(x.get(k) == v for k, v in match.items())
+        ]
+
+
+def parse(html: str) -> Head:
+    head = Head()
+    head.feed(html)
+    return head
+
+
+@pytest.fixture
+def film(make_title, studio):
+    film = make_title(
+        "Night Train",
+        studio=studio,
+        offers=[RENT_EUR_OR_USD, {"kind": "buy", "amount": 1299, "currency": "EUR"}],
+        synopsis=SYNOPSIS,
+        year=2024,
+        runtime_seconds=5400 + 17 * 60,
+    )
+    db.session.add_all(
+        [
+            TitleCredit(title_id=film.id, role=CreditRole.DIRECTOR, name="Ingrid Solberg"),
+            TitleCredit(title_id=film.id, role=CreditRole.CAST, name="Åse Berg"),
+            TitleFacet(title_id=film.id, kind=FacetKind.GENRE, value="drama"),
+            TitleImage(
+                title_id=film.id,
+                kind=ImageKind.POSTER,
+                keys={"w480.jpg": "k/480.jpg", "w960.jpg": "k/960.jpg"},
+                width=960,
+                height=1440,
+            ),
+        ]
+    )
+    db.session.commit()
+    return film
+
+
+def test_a_title_page_carries_opengraph_twitter_and_canonical_under_public_url(client, film):
+    page = client.get(
+        f"/films/{film.slug}", headers={"Host": "evil.example", "X-Test-Country": "NO"}
+    )
+    head = parse(page.text)
+
+    url = f"{PUBLIC}/films/{film.slug}?lang=en"
+    assert head.meta["og:title"] == head.meta["twitter:title"] == "Night Train"
+    assert head.meta["og:description"] == "A night train crosses the border."
+    assert head.meta["og:type"] == "video.movie"
+    assert head.meta["og:url"] == url
+    image = head.meta["og:image"]
+    assert image.startswith(f"{PUBLIC}/media/images/") and image.endswith("/w960.jpg")
+    assert head.meta["twitter:card"] == "summary_large_image"
+    assert [x["href"] for x in head.link("canonical")] == [url]
+    hreflang = {x["hreflang"]: x["href"] for x in head.link("alternate") if "hreflang" in x}
+    assert hreflang == {
+        "en": url,
+        "fr": f"{PUBLIC}/films/{film.slug}?lang=fr",
+        "x-default": url,
+    }
+    assert "evil.example" not in page.text
+
+
+def test_the_json_ld_describes_the_movie_with_offers_of_the_default_country(client, film):
+    # The visitor is in Norway; a crawler is taken to be in the store's default country.
+    head = parse(client.get(f"/films/{film.slug}", headers={"X-Test-Country": "NO"}).text)
+
+    (movie,) = head.json_ld
+    assert movie["@context"] == "https://schema.org" and movie["@type"] == "Movie"
+    assert movie["name"] == "Night Train"
+    assert movie["director"] == [{"@type": "Person", "name": "Ingrid Solberg"}]
+    assert movie["actor"] == [{"@type": "Person", "name": "Åse Berg"}]
+    assert movie["genre"] == ["drama"]
+    assert movie["dateCreated"] == "2024"
+    assert movie["duration"] == "PT1H47M"
+    assert movie["url"] == f"{PUBLIC}/films/{film.slug}"
+    offers = {(o["name"], o["price"], o["priceCurrency"]) for o in movie["offers"]}
+    assert offers == {("rent", "5.99", "USD"), ("buy", "12.99", "EUR")}
+    assert "trailer" not in movie  # no trailer uploaded
+
+
+def test_a_studio_page_carries_its_card(client, film, studio):
+    studio.bio = "Films from the far north."
+    db.session.commit()
+
+    head = parse(client.get(f"/studios/{studio.slug}").text)
+
+    assert head.meta["og:title"] == studio.name
+    assert head.meta["og:description"] == "Films from the far north."
+    assert head.link("canonical")[0]["href"] == f"{PUBLIC}/studios/{studio.slug}?lang=en"
+
+
+def test_a_lang_link_shows_the_page_in_that_language(client, film):
+    page = client.get(f"/films/{film.slug}?lang=fr", headers={"Accept-Language": "en"})
+
+    assert 'lang="fr"' in page.text and "Synopsis" in page.text
+    assert parse(page.text).link("canonical")[0]["href"].endswith("?lang=fr")
+
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def test_the_sitemap_lists_every_published_title_in_every_language(client, film, make_title):
+    draft = make_title("Rough Cut", status=TitleStatus.DRAFT)
+    unlisted = make_title("Private Screening", status=TitleStatus.UNLISTED)
+
+    response = client.get("/sitemap.xml")
+
+    assert response.mimetype == "application/xml"
+    root = ET.fromstring(response.data)  # noqa: S314 - our own response
+    entries = {
+        url.find(f"{SITEMAP}loc").text: {
+            link.get("hreflang"): link.get("href") for link in url.findall(f"{XHTML}link")
+        }
+        for url in root.findall(f"{SITEMAP}url")
+    }
+    for lang in ("en", "fr"):
+        loc = f"{PUBLIC}/films/{film.slug}?lang={lang}"
+        assert entries[loc] == {
+            "en": f"{PUBLIC}/films/{film.slug}?lang=en",
+            "fr": f"{PUBLIC}/films/{film.slug}?lang=fr",
+            "x-default": f"{PUBLIC}/films/{film.slug}?lang=en",
+        }
+    assert f"{PUBLIC}/studios/{film.studio.slug}?lang=fr" in entries
+    assert not any(draft.slug in loc or unlisted.slug in loc for loc in entries)
+
+
+def test_robots_keeps_private_pages_out_and_names_the_sitemap(client):
+    text = client.get("/robots.txt").text
+    for prefix in ("/studio/", "/account/", "/watch/", "/admin/"):
+        assert f"Disallow: {prefix}\n" in text
+    assert "Disallow: /films" not in text and "Disallow: /studios/" not in text
+    assert f"Sitemap: {PUBLIC}/sitemap.xml" in text
+
+
+def test_only_the_embed_may_be_framed_by_other_sites(app, client, film):
+    app.config["EMBED_FRAME_ANCESTORS"] = "https://filmmaker.example"
+
+    embed = client.get(f"/embed/{film.slug}")
+    page = client.get(f"/films/{film.slug}")
+
+    assert embed.status_code == 200
+    assert "X-Frame-Options" not in embed.headers
+    assert "frame-ancestors https://filmmaker.example" in embed.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_embed_shows_the_visitors_price_and_opens_the_store_in_a_new_tab(client, film):
+    us = client.get(f"/embed/{film.slug}", headers={"X-Test-Country": "US"}).text
+    fr = client.get(f"/embed/{film.slug}", headers={"X-Test-Country": "FR"}).text
+
+    assert "$5.99" in us and "€4.99" not in us
+    assert "€4.99" in fr and "€12.99" in fr
+    assert f'href="{PUBLIC}/films/{film.slug}" target="_blank" rel="noopener"' in fr
+
+
+def test_oembed_answers_for_a_title_url_with_the_iframe_snippet(client, film):
+    answer = client.get("/oembed", query_string={"url": f"{PUBLIC}/films/{film.slug}"}).json
+
+    assert answer["version"] == "1.0" and answer["type"] == "video"
+    assert answer["title"] == "Night Train"
+    assert answer["author_name"] == film.studio.name
+    assert f'src="{PUBLIC}/embed/{film.slug}"' in answer["html"]
+    assert (answer["width"], answer["height"]) == (640, 400)
+    assert answer["thumbnail_url"].startswith(f"{PUBLIC}/media/images/")
+
+    small = client.get(
+        "/oembed", query_string={"url": f"{PUBLIC}/embed/{film.slug}", "maxwidth": 320}
+    ).json
+    assert (small["width"], small["height"]) == (320, 200)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://elsewhere.example/films/night-train",
+        f"{PUBLIC}/studios/fjord-pictures",
+        f"{PUBLIC}/films/no-such-film",
+    ],
+)
+def test_oembed_refuses_urls_that_are_not_titles_of_this_store(client, film, url):
+    assert client.get("/oembed", query_string={"url": url}).status_code == 404
+
+
+def test_oembed_serves_json_only(client, film):
+    response = client.get(
+        "/oembed", query_string={"url": f"{PUBLIC}/films/{film.slug}", "format": "xml"}
+    )
+    assert response.status_code == 501
+
+
+def test_the_title_page_points_crawlers_to_its_oembed(client, film):
+    head = parse(client.get(f"/films/{film.slug}").text)
+    (link,) = head.link("alternate", type="application/json+oembed")
+    assert link["href"].startswith(f"{PUBLIC}/oembed?")
