@@ -156,3 +156,16 @@ def test_a_disputed_pass_holds_every_ticket_it_booked(
 
     assert held == [EntitlementStatus.SUSPENDED] * 2
     assert back == [EntitlementStatus.ACTIVE] * 2
+
+
+def test_a_pass_buyer_gets_a_receipt(viewer_client, viewer, make_pass, emu, webhooks):
+    from storefront.models import OutboxMessage
+
+    paid_pass(viewer_client, viewer, make_pass(films=2), emu)
+
+    db.session.expire_all()
+    receipts = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    assert [m.subject for m in receipts] == [
+        "Your receipt for Arctic Film Festival 2027: Two-film pass"
+    ]
+    assert "/watch/" not in receipts[0].body and "/library" in receipts[0].body
