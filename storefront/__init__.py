@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         admin_revenue,
+        admin_rights,
         auth,
         bundles,
         checkout,
@@ -96,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         festivals,
         headers,
         media_files,
+        rights,
         sharing,
         store,
         studio,
@@ -140,6 +142,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)
+    app.register_blueprint(rights.bp)
+    app.register_blueprint(admin_rights.bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

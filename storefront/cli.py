@@ -15,6 +15,7 @@ DEMO_ACCOUNTS = {
     "viewer": "viewer@demo.example.org",
     "filmmaker": "filmmaker@demo.example.org",
     "admin": "admin@demo.example.org",
+    "coproducer": "coproducer@demo.example.org",
     "festival": "festival@demo.example.org",
 }
 

@@ -88,6 +88,12 @@ def load() -> None:
             _offer_and_publish(title)
             _sample_feature(title)
     db.session.flush()
+    from . import demo_coproduction
+
+    coproduction = demo_coproduction.load(studio)
+    if coproduction is not None:
+        _sample_feature(coproduction)
+    db.session.flush()
     from . import demo_festival
 
     demo_festival.load()

@@ -25,6 +25,7 @@ TASK_MODULES: list[str] = [
     "storefront.tasks.media",
     "storefront.tasks.notifications",
     "storefront.tasks.payments",
+    "storefront.tasks.rights",
     "storefront.tasks.uploads",
 ]
 
@@ -100,6 +101,8 @@ def enqueue(task_name: str, *args: Any) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: the work is not committed until the outer commit
     pending = session.info.pop("deferred_jobs", [])
     for task_name, args in pending:
         try:
@@ -110,4 +113,6 @@ def _enqueue_deferred(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_deferred(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was rolled back; the outer transaction goes on
     session.info.pop("deferred_jobs", None)

@@ -95,6 +95,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin_revenue.export_csv", "GET"): admin_only(),
     ("admin_revenue.export_xlsx", "GET"): admin_only(),
     ("admin_revenue.overview", "GET"): admin_only(),
+    ("admin_rights.owed", "GET"): admin_only(),
+    ("admin_rights.record_payout", "POST"): admin_only(),
     ("auth.forgot_password", "GET"): public(),
     ("auth.forgot_password", "POST"): public(),
     ("auth.login", "GET"): public(),
@@ -115,6 +117,15 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.image", "GET"): members_only(),
     ("media_files.media_object", "GET"): public(),  # a signed link
     ("media_files.media_part", "PUT"): public(),  # a signed link
+    ("rights.accept_invite", "GET"): signed_in(),
+    ("rights.accept_invite", "POST"): signed_in(),  # someone else's invitation: a 400
+    ("rights.holdings", "GET"): studio(),
+    ("rights.holdings_csv", "GET"): studio(),
+    ("rights.invite", "POST"): studio(**OWNER_ONLY),
+    ("rights.retry", "POST"): studio(**OWNER_ONLY),
+    ("rights.title_rights", "GET"): studio(),
+    ("rights.title_rights", "POST"): studio(**OWNER_ONLY),
+    ("rights.title_sales", "GET"): studio(),
     ("store.catalogue_page", "GET"): public(),
     ("store.healthz", "GET"): public(),
     ("store.home", "GET"): public(),
@@ -357,7 +368,23 @@ def build_world(app, make_user, make_studio, make_title) -> World:
 
     bundle = create_bundle(victim, "Both films", [film, draft], 1500, "EUR")
     db.session.commit()
+    from storefront.models import HolderPayout, PayoutKind, PayoutStatus, RightsHolder
     from storefront.services.accounts.studios import _invite_serializer
+    from storefront.services.rights.holders import _serializer as rights_serializer
+
+    rights_invite = RightsHolder(title_id=film.id, email="coproducer@example.org")
+    payout = HolderPayout(
+        order_id=bought.order.id,
+        studio_id=victim.id,
+        title_id=film.id,
+        kind=PayoutKind.TRANSFER,
+        cause="sale",
+        amount=100,
+        currency="EUR",
+        status=PayoutStatus.FAILED,
+    )
+    db.session.add_all([rights_invite, payout])
+    db.session.commit()
 
     values = {
         "studio_slug": victim.slug,
@@ -381,6 +408,10 @@ def build_world(app, make_user, make_studio, make_title) -> World:
             {"u": users["buyer"].id, "e": "buyer@example.org", "s": users["buyer"].security_stamp}
         ),
         "invite_token": _invite_serializer().dumps(invite.id),
+        "rights_token": rights_serializer().dumps(rights_invite.id),
+        "payout_id": payout.id,
+        "studio_id": victim.id,
+        "currency": "EUR",
         "part_token": part_url.url.rsplit("/", 1)[1],
         "object_token": storage.signed_get_url(track.storage_key, 600).rsplit("/", 1)[1],
         "festival": festival.slug,
@@ -421,7 +452,7 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
     chosen: dict[str, object] = {}
     for arg in rule.arguments:
         if arg == "slug":
-            studio_page = endpoint.startswith("studio") or endpoint == "store.studio"
+            studio_page = endpoint.startswith(("studio", "rights.")) or endpoint == "store.studio"
             chosen[arg] = v["studio_slug"] if studio_page else v["title_slug"]
         elif arg == "session_id":
             chosen[arg] = {
@@ -433,6 +464,7 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "auth.reset_password": v["reset_token"],
                 "auth.verify_email": v["verify_token"],
                 "studio.accept_invite": v["invite_token"],
+                "rights.accept_invite": v["rights_token"],
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
             }.get(endpoint, v["playback_token"])

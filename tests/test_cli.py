@@ -49,14 +49,15 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     snapshot = (count(User), count(Studio), count(StudioMember))
     second = runner.invoke(args=["demo-data"])
     assert second.exit_code == 0
-    # Viewer, filmmaker, admin and the demo festival's organiser; its studio and the films'.
-    assert (count(User), count(Studio), count(StudioMember)) == snapshot == (4, 2, 2)
+    # Four logins, three demo buyers of the co-production, the demo festival's organiser; the
+    # filmmaker's, the co-producer's and the festival's studios.
+    assert (count(User), count(Studio), count(StudioMember)) == snapshot == (8, 3, 3)
     # The demo films are on sale and, once the worker has run, playable.
     titles = db.session.scalars(db.select(Title)).all()
-    assert len(titles) == 2 and all(t.status == TitleStatus.PUBLISHED for t in titles)
-    assert count(Offer) == 4
+    assert len(titles) == 3 and all(t.status == TitleStatus.PUBLISHED for t in titles)
+    assert count(Offer) == 6
     assets = db.session.scalars(db.select(MediaAsset)).all()
-    assert len(assets) == 2 and {a.status for a in assets} == {AssetStatus.READY}
+    assert len(assets) == 3 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
     for email in DEMO_ACCOUNTS.values():
         assert email in first.output
@@ -67,6 +68,24 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     auth.logout()
     auth.login(DEMO_ACCOUNTS["admin"], DEMO_PASSWORD)
     assert client.get("/admin/outbox").status_code == 200
+
+
+def test_demo_coproduction_sold_in_three_territories_pays_each_holder(app, client, auth):
+    from storefront.models import HolderPayout
+
+    assert app.test_cli_runner().invoke(args=["demo-data"]).exit_code == 0
+
+    paid = db.session.scalars(db.select(HolderPayout).order_by(HolderPayout.id)).all()
+    owner = db.session.scalar(db.select(Studio).filter_by(slug="north-light-films"))
+    belgian = db.session.scalar(db.select(Studio).filter_by(slug="bruxelles-films"))
+    # Norway 100 % owner, Belgium 100 % co-producer, Germany 60/40 (12.31 each after fees).
+    assert sorted((p.studio_id, p.amount) for p in paid) == sorted(
+        [(owner.id, 1231), (belgian.id, 1231), (owner.id, 739), (belgian.id, 492)]
+    )
+    assert {p.status for p in paid} == {"paid"}
+    auth.login(DEMO_ACCOUNTS["coproducer"], DEMO_PASSWORD)
+    shares = client.get("/studio/bruxelles-films/holdings")
+    assert 'data-testid="received-EUR">€17.23' in shares.text
 
 
 def test_admin_area_is_for_admins_only(client, auth, viewer):

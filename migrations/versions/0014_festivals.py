@@ -1,7 +1,7 @@
 """festivals: programme, screenings with seat caps, passes, studio bundles; their orders
 
 Revision ID: 0014_festivals
-Revises: 0015_audiences
+Revises: 0012b_coproductions
 Create Date: 2026-11-29 23:41:24.068512
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0014_festivals"
-down_revision = "0015_audiences"
+down_revision = "0012b_coproductions"
 branch_labels = None
 depends_on = None
 

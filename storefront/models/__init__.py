@@ -58,6 +58,15 @@ from .festivals import (
 )
 from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
 from .media import AssetKind, AssetStatus, MediaAsset, Rendition, UploadSession, UploadStatus
+from .rights import (
+    HolderPayout,
+    OrderSplit,
+    PayoutKind,
+    PayoutStatus,
+    RightsHolder,
+    SplitRule,
+    SplitShare,
+)
 
 __all__ = [
     "Bundle",
@@ -86,18 +95,25 @@ __all__ = [
     "LedgerEntry",
     "LedgerImmutableError",
     "MediaAsset",
+    "HolderPayout",
     "Notification",
     "NotificationStatus",
     "Offer",
     "OfferKind",
     "OfferTerritory",
     "Order",
+    "OrderSplit",
     "OrderStatus",
     "OutboxMessage",
+    "PayoutKind",
+    "PayoutStatus",
     "PlaybackHeartbeat",
     "PlaybackSession",
     "PlaySummary",
     "Rendition",
+    "RightsHolder",
+    "SplitRule",
+    "SplitShare",
     "Studio",
     "StudioInvite",
     "StudioMember",

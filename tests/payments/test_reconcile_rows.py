@@ -81,10 +81,10 @@ def test_disputes_and_outcomes_missing_from_the_ledger_are_named(
 
 def test_connect_application_fee_transfer_and_reversal_differences_are_named(
     app,
-    connected,
+    connected,  # noqa: F811 (the fixture)
     film,
     emu,
-    sdk,  # noqa: F811 (the fixture)
+    sdk,
 ):
     from storefront.services.payments.refunds import request_refund
 
@@ -101,12 +101,15 @@ def test_connect_application_fee_transfer_and_reversal_differences_are_named(
     transfer["amount"] -= 1
     reversal = stripe_object(emu, emu.objects("refund")[0]["transfer_reversal"])
     reversal["amount"] += 1
+    fee_refund = stripe_object(emu, charge["application_fee"])["refunds"]["data"][0]
+    fee_refund["amount"] += 1
 
     result = reconcile(app)
 
     assert result.exit_code == 1
     assert named(result) == [
         "application fee differs",
+        "application fee refund differs",
         "transfer differs",
         "transfer reversal differs",
     ]

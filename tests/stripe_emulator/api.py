@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
-from . import checkout, connect, ledger
+from . import checkout, connect, ledger, transfers
 from . import params as p
 from .objects import new_id
 from .params import StripeError
@@ -279,6 +279,15 @@ def register_api(app: Flask, emu: StripeEmulator) -> None:
     @route("/v1/disputes/<dispute_id>/close", "POST")
     def close_dispute(params: Obj, ctx: RequestContext, dispute_id: str) -> Obj:
         return ledger.close_dispute(state, state.require(dispute_id, "dispute"), won=False, ctx=ctx)
+
+    @route("/v1/transfers", "POST", schema=None)
+    def create_transfer(params: Obj, ctx: RequestContext) -> Obj:
+        return transfers.create_transfer(state, params, ctx)
+
+    @route("/v1/transfers/<transfer_id>/reversals", "POST", schema=None)
+    def create_transfer_reversal(params: Obj, ctx: RequestContext, transfer_id: str) -> Obj:
+        transfer = state.require(transfer_id, "transfer")
+        return transfers.create_reversal(state, transfer, params, ctx)
 
     @route("/v1/accounts", "POST", schema=None)
     def create_account(params: Obj, ctx: RequestContext) -> Obj:

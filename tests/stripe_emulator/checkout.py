@@ -322,6 +322,8 @@ def complete(
         if pi_data["transfer_amount"] is not None:
             intent["transfer_data"]["amount"] = pi_data["transfer_amount"]
         intent["transfer_group"] = pi_data["transfer_group"] or f"group_{intent['id']}"
+    else:  # separate charges and transfers: the group the platform's transfers will carry
+        intent["transfer_group"] = pi_data["transfer_group"]
     state.put(intent)
     state.emit("payment_intent.created", intent)
     extra["card_country"] = card_country

@@ -105,6 +105,9 @@ class CheckoutRequest:
     automatic_tax: bool = False
     destination_account: str | None = None  # Connect: the studio's account
     application_fee: int = 0  # Connect: the platform's share, minor units
+    # Separate charges and transfers (co-productions): the group every transfer of the order
+    # carries; the charge stays on the platform's account.
+    transfer_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,4 +165,30 @@ class PaymentGateway(Protocol):
 
     def construct_event(self, payload: bytes, signature: str | None) -> Obj:
         """The verified event as a dict, or InvalidWebhook."""
+        ...
+
+    def create_transfer(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        destination: str,
+        source_transaction: str | None,
+        transfer_group: str | None,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Obj:
+        """Move ``amount`` from the platform's balance to a connected account."""
+        ...
+
+    def create_transfer_reversal(
+        self, transfer_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]
+    ) -> Obj:
+        """Take ``amount`` of a transfer back to the platform's balance."""
+        ...
+
+    def retrieve_balance_transaction(self, txn_id: str) -> Obj: ...
+
+    def list_transfers(self, transfer_group: str) -> list[Obj]:
+        """Every transfer of a group, oldest first, with its reversals inline."""
         ...

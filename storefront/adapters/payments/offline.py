@@ -10,7 +10,7 @@ production (storefront.config.check_config).
 The fake processing fee, so the ledger is exercised as with Stripe: 2.9 % of the amount
 (rounded half up) plus 0.30 of the currency for two-decimal currencies, 0 for zero-decimal
 ones (JPY) and 0.300 for three-decimal ones (KWD). Refunds keep the fee, as Stripe does.
-Connect is not emulated: offline sales are single-account sales.
+Connect accounts are not emulated; transfers to rights holders are (offline_transfers).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .base import (
     parse_event,
 )
 from .offline_store import SCHEMA, Store, empty_list, new_id, public
+from .offline_transfers import OfflineTransfers
 
 FEE_PERCENT = Decimal("2.9")
 
@@ -47,7 +48,7 @@ def offline_fee(amount: int, currency: str) -> int:
     return min(amount, int(percent) + fixed)
 
 
-class OfflineGateway:
+class OfflineGateway(OfflineTransfers):
     """Test payments without a processor (see the module docstring)."""
 
     name = "offline"

@@ -127,6 +127,8 @@ class StripeGateway:
             # The price shown is the price paid: tax is included in it, never added on top.
             price["tax_behavior"] = "inclusive"
             params["automatic_tax"] = {"enabled": True}
+        if request.transfer_group:
+            params["payment_intent_data"]["transfer_group"] = request.transfer_group
         if request.destination_account:
             params["payment_intent_data"]["transfer_data"] = {
                 "destination": request.destination_account
@@ -228,6 +230,64 @@ class StripeGateway:
     def retrieve_account(self, account_id: str) -> Obj:
         with _translated("account retrieval"):
             return _plain(self._client.v1.accounts.retrieve(account_id))
+
+    # -- separate charges and transfers ----------------------------------------
+    def create_transfer(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        destination: str,
+        source_transaction: str | None,
+        transfer_group: str | None,
+        idempotency_key: str,
+        metadata: dict[str, str],
+    ) -> Obj:
+        params: dict[str, Any] = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "destination": destination,
+            "metadata": dict(metadata),
+            "expand": ["balance_transaction"],
+        }
+        if source_transaction:
+            # Tied to the charge: the transfer waits for its funds instead of outrunning them.
+            params["source_transaction"] = source_transaction
+        if transfer_group:
+            params["transfer_group"] = transfer_group
+        with _translated("transfer"):
+            transfer = self._client.v1.transfers.create(
+                params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        return _plain(transfer)
+
+    def create_transfer_reversal(
+        self, transfer_id: str, *, amount: int, idempotency_key: str, metadata: dict[str, str]
+    ) -> Obj:
+        params = {
+            "amount": amount,
+            "metadata": dict(metadata),
+            "expand": ["balance_transaction"],
+        }
+        with _translated("transfer reversal"):
+            reversal = self._client.v1.transfers.reversals.create(
+                transfer_id,
+                params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            )
+        return _plain(reversal)
+
+    def list_transfers(self, transfer_group: str) -> list[Obj]:
+        params = {"transfer_group": transfer_group, "limit": self.page_size}
+        with _translated("transfer listing"):
+            page = self._client.v1.transfers.list(params)  # type: ignore[arg-type]
+            transfers = [_plain(t) for t in page.auto_paging_iter()]
+        return sorted(transfers, key=lambda t: t["created"])
+
+    def retrieve_balance_transaction(self, txn_id: str) -> Obj:
+        with _translated("balance transaction retrieval"):
+            return _plain(self._client.v1.balance_transactions.retrieve(txn_id))
 
     # -- webhooks -------------------------------------------------------------
     def construct_event(self, payload: bytes, signature: str | None) -> Obj:

@@ -23,6 +23,8 @@ from ...models import Entitlement, OfferKind, Order, OrderStatus, Studio, Title,
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..catalog.availability import resolve_offer
+from ..rights.shares import snapshot_split
+from ..rights.splits import split_in_force
 from ..watching.access import best_entitlement
 from .connect import connect_enabled, payment_blockers
 from .fees import platform_fee
@@ -124,7 +126,9 @@ def start_checkout(
     _refuse_if_owned(user, title, kind, at)
     option = resolve_offer(title, kind, country, at)  # NotAvailable says why
     studio = title.studio
-    destination, fee = payee_terms(studio, option.amount, option.currency)
+    # A co-produced title is charged on the platform and its holders paid by transfers.
+    split = split_in_force(title, country, kind)
+    destination, fee = payee_terms(studio, option.amount, option.currency, split=bool(split))
     reused = _open_checkout(gateway, user, title, kind, option.amount, option.currency)
     if reused is not None:
         return reused
@@ -148,7 +152,7 @@ def start_checkout(
         application_fee_amount=fee,
         amount_refunded=0,
     )
-    request = _checkout_request(order, user, title, at, locale)
+    request = _checkout_request(order, user, title, at, locale, split_sale=bool(split))
     try:
         # Called before the order is written: no database lock is held while we wait.
         session = gateway.create_checkout_session(request)
@@ -165,19 +169,23 @@ def start_checkout(
         if again is None:
             raise CheckoutUnavailable(order, PaymentError("concurrent checkout"))
         return again
+    snapshot_split(order, title)
     log.info("Order %s pending, session %s", order.public_id, session.id)
     return StartedCheckout(order, session.url)
 
 
-def payee_terms(studio: Studio, amount: int, currency: str) -> tuple[str | None, int]:
-    """Where a sale's money goes (the studio's connected account, if any) and the platform's
+def payee_terms(
+    studio: Studio, amount: int, currency: str, *, split: bool = False
+) -> tuple[str | None, int]:
+    """Where a sale's money goes (the studio's connected account, if any; the platform when
+    the title's rights holders ``split`` it and are paid by transfers) and the platform's
     fee; CannotReceivePayments when the studio cannot be paid."""
     if payment_blockers(studio):
         log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
         raise CannotReceivePayments(
             _("This film cannot be bought right now: its studio is not set up to be paid yet.")
         )
-    destination = studio.stripe_account_id if connect_enabled() else None
+    destination = studio.stripe_account_id if connect_enabled() and not split else None
     fee = 0
     if destination:
         config = current_app.config
@@ -314,7 +322,7 @@ def _open_checkout(
 
 
 def _checkout_request(
-    order: Order, user: User, title: Title, at: datetime, locale: str | None
+    order: Order, user: User, title: Title, at: datetime, locale: str | None, *, split_sale: bool
 ) -> CheckoutRequest:
     if order.kind == OfferKind.RENT:
         name = _("Rent: %(title)s", title=title.name)
@@ -343,4 +351,5 @@ def _checkout_request(
         automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
         destination_account=order.destination_account_id,
         application_fee=order.application_fee_amount,
+        transfer_group=f"order-{order.public_id}" if split_sale else None,
     )

@@ -15,6 +15,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import Entitlement, EntryType, LedgerEntry, Order, OrderStatus, WebhookEvent
 from . import reconcile_ledger as rows
+from . import reconcile_transfers
 from .orders import SETTLED_STATUSES, find_order_for_charge
 
 Obj = dict[str, Any]
@@ -99,6 +100,10 @@ def _check_charge(
         diff("refund unknown to the processor", f"ledger refund {refund_id}")
     rows.check_sale(diff, order, charge, ledger)
     rows.check_refunds(diff, order, refunds, ledger)
+    fee = charge.get("application_fee")
+    if order.destination_account_id is not None and fee:
+        fee_id = fee.get("id") if isinstance(fee, dict) else fee
+        rows.check_fee_refunds(diff, charge, gateway.application_fee_refunds(fee_id), ledger)
     if charge.get("disputed") or any(e.dispute_id for e in ledger):
         rows.check_disputes(diff, order, gateway.list_disputes(charge["id"]), ledger)
     if order.amount_refunded != charge.get("amount_refunded", 0):
@@ -106,6 +111,8 @@ def _check_charge(
             "refunded amount differs",
             f"processor {charge.get('amount_refunded', 0)}, order {order.amount_refunded}",
         )
+    for kind, detail in reconcile_transfers.check_order(gateway, order):  # rights holders
+        diff(kind, detail)
     return found
 
 

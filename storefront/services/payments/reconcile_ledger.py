@@ -121,6 +121,24 @@ def check_refunds(
             )
 
 
+def check_fee_refunds(
+    report: Report, charge: Obj, fee_refunds: Iterable[Obj], rows: list[LedgerEntry]
+) -> None:
+    """Connect: the application fee refunded at the processor against the platform's rows."""
+    fee = _expanded(charge.get("application_fee"))
+    refunded = sum(int(f["amount"]) for f in fee_refunds)
+    if fee is not None:
+        refunded = max(refunded, int(fee.get("amount_refunded") or 0))
+    booked = -sum(
+        e.gross for e in rows if e.entry_type == EntryType.APPLICATION_FEE and e.refund_id
+    )
+    if refunded != booked:
+        report(
+            "application fee refund differs",
+            f"processor refunded {refunded} of the fee, platform rows {booked}",
+        )
+
+
 def check_disputes(
     report: Report, order: Order, disputes: Iterable[Obj], rows: list[LedgerEntry]
 ) -> None:

@@ -31,12 +31,13 @@ from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...jobs import defer
 from ...models import Order, WebhookEvent, utcnow
-from .connect import account_updated, payout_failed
+from .connect import account_updated, payout_failed, studio_for_account
 from .disputes import dispute_closed, dispute_created
 from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
 from .fulfilment import fetch_paid_session, session_closed, session_paid
 from .locks import lock_event
 from .refunds import charge_refunded, fetch_refunds
+from .transfers import order_changed, studio_changed
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -131,7 +132,15 @@ def _process(gateway: PaymentGateway, record: WebhookEvent, event: Obj, fetched:
     log.info("Event %s (%s): %s", record.id, record.type, record.outcome)
     if outcome.final and outcome.order is not None:
         replay_waiting(gateway, outcome.order)
+    _settle_holders(event, outcome)
     return outcome
+
+
+def _settle_holders(event: Obj, outcome: Outcome) -> None:
+    """Co-productions: have the order's rights holders paid (or held payouts released)."""
+    order_changed(outcome.order)
+    if event.get("type") == "account.updated":
+        studio_changed(studio_for_account(event.get("account") or data_object(event).get("id")))
 
 
 def _concerns(payload: dict, order: Order) -> bool:
@@ -172,6 +181,7 @@ def replay_waiting(gateway: PaymentGateway, order: Order) -> int:
             record.outcome = f"{outcome.result}: {outcome.message}"[:255]
             if outcome.final:
                 record.processed_at = utcnow()
+                order_changed(outcome.order)
                 done += 1
                 progressed = True
                 log.info("Waiting event %s (%s): %s", record.id, record.type, record.outcome)

@@ -41,6 +41,8 @@ from ..payments.checkout import (
     session_expiry,
 )
 from ..payments.orders import grant_entitlement
+from ..rights.shares import snapshot_split
+from ..rights.splits import split_in_force
 from ..watching.access import gives_access
 from .festivals import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
@@ -74,7 +76,14 @@ def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
 
 
 def checkout_request(
-    order: Order, user: User, name: str, description: str, at: datetime, locale: str | None
+    order: Order,
+    user: User,
+    name: str,
+    description: str,
+    at: datetime,
+    locale: str | None,
+    *,
+    split_sale: bool = False,
 ) -> CheckoutRequest:
     done = public_url_for("checkout.done", public_id=order.public_id)
     return CheckoutRequest(
@@ -93,6 +102,7 @@ def checkout_request(
         automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
         destination_account=order.destination_account_id,
         application_fee=order.application_fee_amount,
+        transfer_group=f"order-{order.public_id}" if split_sale else None,
     )
 
 
@@ -131,7 +141,10 @@ def start_ticket_checkout(
         return reused
     if is_sold_out(screening):
         raise SoldOut(_("This screening is sold out."))
-    destination, fee = payee_terms(title.studio, option.amount, option.currency)
+    # A co-produced film's holders divide the filmmaker's remainder (its split for rentals:
+    # a ticket is a rental of one screening), paid by transfers from the platform.
+    split = split_in_force(title, country, OfferKind.RENT)
+    destination, fee = payee_terms(title.studio, option.amount, option.currency, split=bool(split))
     festival = screening.festival
     order = Order(
         public_id=str(uuid.uuid4()),
@@ -164,8 +177,12 @@ def start_ticket_checkout(
         ),
         at,
         locale,
+        split_sale=bool(split),
     )
-    return open_checkout(gateway, order, request, reserve=lambda: take_seat(screening.id))
+    started = open_checkout(gateway, order, request, reserve=lambda: take_seat(screening.id))
+    if split:
+        snapshot_split(order, title, kind=OfferKind.RENT)
+    return started
 
 
 def start_pass_checkout(

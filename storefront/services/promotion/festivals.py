@@ -205,9 +205,9 @@ def festival_split(order: Order, net: int) -> FestivalSplit | None:
     """The one rule for dividing a festival ticket sale (None for any other order).
 
     The festival takes its agreed share (``order.festival_share_bp``, snapshot at checkout) of
-    the sale's net, rounded half up; the remainder stays with the title's payee, paid by the
-    existing path. This is the seam where the remainder is handed to the rights holders' split
-    when a title has one.
+    the sale's net, rounded half up; the remainder goes to the title's payee by the ordinary
+    path, or, for a co-produced title, is divided by its rights holders' split
+    (``holders_net``).
     """
     if order.festival_id is None or order.screening_id is None or not order.festival_share_bp:
         return None
@@ -216,6 +216,14 @@ def festival_split(order: Order, net: int) -> FestivalSplit | None:
         return None
     part = share(order.festival_share_bp, FULL_SHARE_BP, net)
     return FestivalSplit(festival.studio_id, part, net - part)
+
+
+def holders_net(order: Order, net: int) -> int:
+    """What a sale's rights holders divide: for a festival ticket, the remainder after the
+    festival's part (``festival_split``); for any other sale, all of ``net``. The split
+    service (``services.payments.transfers.distributable``) routes the remainder through it."""
+    split = festival_split(order, net)
+    return split.remainder if split is not None else net
 
 
 def _share_rows(

@@ -1,0 +1,353 @@
+"""Paying rights holders: separate charges and transfers, reversals, amounts owed.
+
+A co-produced title's sale (an order with a split snapshot, see ``services.rights.shares``)
+is charged on the platform's own account, its payment carrying ``transfer_group`` =
+``order-<public id>``. After fulfilment a job (``rights.settle_order``) brings the order's
+holder payouts in line with its ledger rows, in ledger order:
+
+- the sale: each holder's share of the net settlement amount (gross - tax - Stripe's fee -
+  platform fee, in the balance transaction's currency), one transfer per holder with
+  ``source_transaction`` = the charge, so no transfer outruns the funds;
+- a refund: each holder's transfer reversed in proportion to the amount refunded so far (the
+  refund that completes the order takes back what is left); Stripe keeps its fee, so the
+  platform bears it;
+- a dispute opened (Stripe debits the platform then): each holder's remaining share is
+  recovered by reversal; the dispute fee is borne by the platform;
+- a dispute won (Stripe credits the platform back): what was recovered is transferred again.
+
+Every movement is a ``HolderPayout`` row (unique per order, holder and cause) executed with
+the idempotency key ``order-<public id>-holder-<studio id>-<cause>``, so a retried job moves
+money once. States: pending, held (the holder's Stripe account cannot receive payouts yet;
+paid when ``account.updated`` says it can), paid, failed with the processor's reason.
+Offline test payments emulate the transfers. With Stripe but without Connect the same
+amounts are recorded as owed, and the operator records manual payouts.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ...adapters.payments import InvalidPaymentRequest, PaymentError, PaymentGateway
+from ...extensions import db
+from ...jobs import defer
+from ...models import (
+    EntryType,
+    HolderPayout,
+    LedgerEntry,
+    Order,
+    OrderSplit,
+    PayoutKind,
+    PayoutStatus,
+    Studio,
+    utcnow,
+)
+from ..rights.shares import has_split, record_order_shares, sale_payouts
+from .connect import connect_enabled
+from .fees import platform_fee, share
+from .ledger import settlement_of
+
+log = logging.getLogger(__name__)
+SETTLE_TASK = "rights.settle_order"
+OPEN = (PayoutStatus.PENDING, PayoutStatus.HELD)
+
+
+def transfer_group(order: Order) -> str:
+    return f"order-{order.public_id}"
+
+
+def payout_mode(gateway: PaymentGateway) -> str:
+    """``emulated`` (offline test payments), ``connect`` (transfers) or ``owed`` (by hand)."""
+    if gateway.name == "offline":
+        return "emulated"
+    return "connect" if connect_enabled() else "owed"
+
+
+def order_changed(order: Order | None) -> None:
+    """After a payment event changed ``order``: settle its holders once the work commits."""
+    if order is not None and has_split(order.id):
+        defer(db.session, SETTLE_TASK, order.id)
+
+
+def studio_changed(studio: Studio | None) -> int:
+    """A holder's account changed (onboarding finished): settle the orders it is held on."""
+    if studio is None:
+        return 0
+    order_ids = db.session.scalars(
+        sa.select(HolderPayout.order_id)
+        .where(HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD)
+        .distinct()
+    ).all()
+    for order_id in order_ids:
+        defer(db.session, SETTLE_TASK, order_id)
+    return len(order_ids)
+
+
+def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> tuple[int, str]:
+    """What the sale really brought in, in the settlement currency of its balance transaction."""
+    currency = (sale.settlement_currency or order.currency).upper()
+    settled_net = sale.settlement_net if sale.settlement_net is not None else sale.net
+    stated = getattr(sale, "settlement_amount", None)  # on rows that carry it
+    if stated is not None:
+        settled_gross = int(stated)
+    elif currency == order.currency.upper():
+        settled_gross = sale.gross
+    else:  # Stripe's own conversion of this charge, never a rate of ours
+        txn = gateway.retrieve_balance_transaction(sale.balance_transaction_id or "")
+        settled_gross = int(txn["amount"])
+    tax = share(sale.tax, sale.gross, settled_gross)
+    fee = 0
+    if payout_mode(gateway) != "owed":
+        config = current_app.config
+        fee = platform_fee(
+            settled_gross,
+            currency,
+            config.get("PLATFORM_FEE_PERCENT"),
+            config.get("PLATFORM_FEE_FIXED"),
+        )
+    # A festival ticket: the holders divide what is left after the festival's agreed part.
+    from ..promotion.festivals import holders_net  # festivals build on payments
+
+    return holders_net(order, settled_net - tax - fee), currency
+
+
+def _ledger_rows(order: Order) -> list[LedgerEntry]:
+    kinds = (EntryType.SALE, EntryType.REFUND, EntryType.DISPUTE, EntryType.DISPUTE_WON)
+    return list(
+        db.session.scalars(
+            sa.select(LedgerEntry)
+            .where(LedgerEntry.order_id == order.id, LedgerEntry.entry_type.in_(kinds))
+            .order_by(LedgerEntry.id)
+        )
+    )
+
+
+def payouts_of(order_id: int) -> list[HolderPayout]:
+    return list(
+        db.session.scalars(
+            sa.select(HolderPayout)
+            .where(HolderPayout.order_id == order_id)
+            .order_by(HolderPayout.id)
+        )
+    )
+
+
+class _Movements:
+    """The order's payouts by (holder, cause), adding the missing ones."""
+
+    def __init__(self, order: Order, currency: str, status: PayoutStatus) -> None:
+        self.order, self.currency, self.status = order, currency, status
+        self.rows = {(p.studio_id, p.cause): p for p in payouts_of(order.id)}
+
+    def ensure(self, studio_id: int | None, cause: str, kind: PayoutKind, amount: int) -> int:
+        """The amount of the movement (the stored one if it exists)."""
+        existing = self.rows.get((studio_id, cause))
+        if existing is not None:
+            return existing.amount
+        if amount == 0:
+            return 0
+        row = HolderPayout(
+            order_id=self.order.id,
+            studio_id=studio_id,
+            title_id=self.order.title_id,
+            kind=kind,
+            cause=cause,
+            amount=amount,
+            currency=self.currency,
+            status=self.status,
+        )
+        db.session.add(row)
+        self.rows[(studio_id, cause)] = row
+        return amount
+
+
+def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
+    """Write the holder payouts the order's ledger calls for (idempotent)."""
+    if not has_split(order.id):
+        return []
+    rows = _ledger_rows(order)
+    sale = next((r for r in rows if r.entry_type == EntryType.SALE), None)
+    if sale is None:
+        return []
+    status = PayoutStatus.OWED if payout_mode(gateway) == "owed" else PayoutStatus.PENDING
+    shares = record_order_shares(order, *distributable(gateway, order, sale), status=status)
+    moves = _Movements(order, shares[0].currency, status)
+    share_of = {p.studio_id: p.amount for p in shares}
+    balance = dict(share_of)
+    refund_back = dict.fromkeys(share_of, 0)
+    taken: dict[str, dict[int | None, int]] = {}
+    refunded = 0
+    for row in rows:
+        if row.entry_type == EntryType.REFUND:
+            refunded += -row.gross
+            cause = f"refund:{row.refund_id or row.id}"
+            for sid, whole in share_of.items():
+                target = whole if refunded >= order.amount else share(refunded, order.amount, whole)
+                amount = min(max(target - refund_back[sid], 0), balance[sid])
+                amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -amount)
+                refund_back[sid] += amount
+                balance[sid] -= amount
+        elif row.entry_type == EntryType.DISPUTE and row.dispute_id:
+            cause = f"dispute:{row.dispute_id}"
+            disputed = -row.gross
+            taken[row.dispute_id] = {}
+            for sid, whole in share_of.items():
+                everything = disputed >= order.amount - refunded
+                amount = balance[sid] if everything else share(disputed, order.amount, whole)
+                amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -min(amount, balance[sid]))
+                taken[row.dispute_id][sid] = amount
+                balance[sid] -= amount
+        elif row.entry_type == EntryType.DISPUTE_WON and row.dispute_id:
+            cause = f"dispute_won:{row.dispute_id}"
+            for sid in share_of:
+                back = taken.get(row.dispute_id, {}).get(sid, 0)
+                balance[sid] += moves.ensure(sid, cause, PayoutKind.RESTORE, back)
+    db.session.flush()
+    return payouts_of(order.id)
+
+
+def destination(studio: Studio | None, mode: str) -> str | None:
+    """Where a holder's money goes, or None while it cannot receive it (held)."""
+    if studio is None:
+        return None
+    if mode == "emulated":
+        return f"acct_offline_{studio.id}"
+    if studio.stripe_account_id and studio.payouts_enabled:
+        return studio.stripe_account_id
+    return None
+
+
+def open_payout_ids(order_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(HolderPayout.id)
+            .where(HolderPayout.order_id == order_id, HolderPayout.status.in_(OPEN))
+            .order_by(HolderPayout.id)
+        )
+    )
+
+
+def _idempotency_key(order: Order, payout: HolderPayout) -> str:
+    return f"order-{order.public_id}-holder-{payout.studio_id}-{payout.cause}"
+
+
+def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
+    """The holder's paid transfer of this order with enough left to take ``payout`` back."""
+    moves = payouts_of(payout.order_id)
+    mine = [m for m in moves if m.studio_id == payout.studio_id]
+    for transfer in reversed([m for m in mine if m.kind != PayoutKind.REVERSAL]):
+        if transfer.status != PayoutStatus.PAID or not transfer.transfer_id:
+            continue
+        reversed_ = -sum(
+            m.amount
+            for m in mine
+            if m.kind == PayoutKind.REVERSAL
+            and m.transfer_id == transfer.transfer_id
+            and m.status == PayoutStatus.PAID
+        )
+        if transfer.amount - reversed_ >= -payout.amount:
+            return transfer
+    return None
+
+
+def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
+    """Move one pending or held payout's money; the caller commits after each call."""
+    payout = db.session.get(HolderPayout, payout_id, populate_existing=True)
+    if payout is None or payout.status not in OPEN:
+        return None
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    mode = payout_mode(gateway)
+    target = destination(payout.studio, mode)
+    if target is None:
+        payout.status = PayoutStatus.HELD
+        return payout.status
+    metadata = {"order_id": order.public_id, "cause": payout.cause}
+    key = _idempotency_key(order, payout)
+    try:
+        if payout.kind == PayoutKind.REVERSAL:
+            transfer = _reversible_transfer(payout)
+            if transfer is None:
+                return payout.status  # its transfer is not paid yet: reversed after it
+            result = gateway.create_transfer_reversal(
+                transfer.transfer_id or "", amount=-payout.amount, idempotency_key=key,
+                metadata=metadata,
+            )  # fmt: skip
+            payout.transfer_id, payout.reversal_id = transfer.transfer_id, result["id"]
+        else:
+            result = gateway.create_transfer(
+                amount=payout.amount,
+                currency=payout.currency,
+                destination=target,
+                # A restore is paid from the dispute's credit, not from the charge.
+                source_transaction=order.charge_id if payout.kind == PayoutKind.TRANSFER else None,
+                transfer_group=transfer_group(order),
+                idempotency_key=key,
+                metadata=metadata,
+            )
+            payout.transfer_id = result["id"]
+    except InvalidPaymentRequest as exc:
+        payout.attempts += 1
+        payout.status = PayoutStatus.FAILED
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.error("Payout %s failed: %s", payout.id, payout.failure_reason)
+        return payout.status
+    except PaymentError as exc:  # unreachable or busy: stays pending, retried later
+        payout.attempts += 1
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s not made yet: %s", payout.id, payout.failure_reason)
+        return payout.status
+    txn = result.get("balance_transaction")
+    if isinstance(txn, str):
+        txn = gateway.retrieve_balance_transaction(txn)
+    stated = settlement_of(txn)
+    payout.balance_transaction_id = stated.balance_transaction_id
+    payout.settlement_currency = (stated.currency or "").upper() or None
+    payout.settlement_amount, payout.settlement_fee = stated.amount, stated.fee
+    payout.settlement_net, payout.exchange_rate = stated.net, stated.exchange_rate
+    payout.status = PayoutStatus.PAID
+    payout.failure_reason = None
+    payout.attempts += 1
+    payout.completed_at = utcnow()
+    return payout.status
+
+
+def retry_failed(payout: HolderPayout) -> None:
+    """The owner asks to try a failed payout again (after fixing what the reason says)."""
+    if payout.status == PayoutStatus.FAILED:
+        payout.status = PayoutStatus.PENDING
+        defer(db.session, SETTLE_TASK, payout.order_id)
+
+
+def orders_to_settle() -> list[int]:
+    """Orders with payouts still to move, or sold split orders whose shares are not written
+    (a settle job lost with a crashed queue)."""
+    open_ids = db.session.scalars(
+        sa.select(HolderPayout.order_id).where(HolderPayout.status.in_(OPEN)).distinct()
+    ).all()
+    unwritten = db.session.scalars(
+        sa.select(OrderSplit.order_id)
+        .where(
+            sa.exists().where(
+                LedgerEntry.order_id == OrderSplit.order_id,
+                LedgerEntry.entry_type == EntryType.SALE,
+            ),
+            ~sa.exists().where(HolderPayout.order_id == OrderSplit.order_id),
+        )
+        .distinct()
+    ).all()
+    return sorted(set(open_ids) | set(unwritten))
+
+
+__all__ = [
+    "execute_payout",
+    "open_payout_ids",
+    "order_changed",
+    "payout_mode",
+    "sale_payouts",
+    "studio_changed",
+    "sync_order",
+    "transfer_group",
+]

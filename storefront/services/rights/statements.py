@@ -1,0 +1,176 @@
+"""What each party sees of co-produced sales.
+
+- A holder's statement: its own payouts only (date, film, country, kind, what happened, its
+  amount in the settlement currency, state), never the buyer, the order's other shares or the
+  owner's other films. Its totals are sums of those rows, which equal what its connected
+  account received (transfers less reversals).
+- The owner's view of one title: every sale with its whole split and each payout's state.
+- The operator's amounts owed (single-account mode) and the manual payouts recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import HolderPayout, Order, PayoutStatus, Studio, Title, utcnow
+from ..reports.export import safe_title
+from .shares import split_of
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    when: datetime
+    title_name: str
+    country: str | None
+    kind: str
+    cause: str  # sale, refund, dispute, dispute_won
+    amount: int
+    currency: str
+    status: str
+    reason: str | None
+
+
+@dataclass
+class Statement:
+    lines: list[StatementLine]
+    received: dict[str, int] = field(default_factory=dict)  # currency -> paid to the holder
+    waiting: dict[str, int] = field(default_factory=dict)  # pending or held, by currency
+    owed: dict[str, int] = field(default_factory=dict)  # single-account: to be paid by hand
+
+
+def _cause(cause: str) -> str:
+    return cause.split(":", 1)[0]
+
+
+def _statement_query(studio_id: int) -> sa.Select:
+    return (
+        sa.select(HolderPayout, Order.country, Order.kind, Order.title_name)
+        .join(Order, Order.id == HolderPayout.order_id)
+        .where(HolderPayout.studio_id == studio_id)
+        .order_by(HolderPayout.created_at.desc(), HolderPayout.id.desc())
+    )
+
+
+def holder_statement(studio: Studio) -> Statement:
+    """``studio``'s own shares of every title it holds (or owns with a split)."""
+    statement = Statement(lines=[])
+    for payout, country, kind, title_name in db.session.execute(_statement_query(studio.id)):
+        statement.lines.append(
+            StatementLine(
+                payout.created_at,
+                title_name,
+                country,
+                kind.value,
+                _cause(payout.cause),
+                payout.amount,
+                payout.currency,
+                payout.status.value,
+                payout.failure_reason,
+            )
+        )
+        bucket = {
+            PayoutStatus.PAID: statement.received,
+            PayoutStatus.PENDING: statement.waiting,
+            PayoutStatus.HELD: statement.waiting,
+            PayoutStatus.OWED: statement.owed,
+        }.get(payout.status)
+        if bucket is not None:
+            bucket[payout.currency] = bucket.get(payout.currency, 0) + payout.amount
+    return statement
+
+
+CSV_HEADER = ("date", "title", "country", "kind", "movement", "amount_minor", "currency", "status")
+
+
+def statement_csv_rows(studio: Studio) -> Iterator[tuple]:
+    """The statement as CSV rows (header first); titles are made safe for spreadsheets."""
+    yield CSV_HEADER
+    for line in holder_statement(studio).lines:
+        yield (
+            line.when.isoformat(),
+            safe_title(line.title_name),
+            line.country or "",
+            line.kind,
+            line.cause,
+            line.amount,
+            line.currency,
+            line.status,
+        )
+
+
+@dataclass
+class SaleSplit:
+    """One sale of a co-produced title as its owner sees it."""
+
+    order: Order
+    shares: list[tuple[str, int]]  # (holder name, basis points)
+    payouts: list[HolderPayout]
+
+
+def title_sales(title: Title, limit: int = 200) -> list[SaleSplit]:
+    """The latest sales of ``title`` with a split, each with its split and payouts."""
+    orders = db.session.scalars(
+        sa.select(Order)
+        .where(Order.title_id == title.id, Order.paid_at.is_not(None))
+        .order_by(Order.paid_at.desc())
+        .limit(limit)
+    ).all()
+    ids = [o.id for o in orders]
+    moves: dict[int, list[HolderPayout]] = {}
+    if ids:
+        for payout in db.session.scalars(
+            sa.select(HolderPayout).where(HolderPayout.order_id.in_(ids)).order_by(HolderPayout.id)
+        ):
+            moves.setdefault(payout.order_id, []).append(payout)
+    sales = []
+    for order in orders:
+        split = split_of(order.id)
+        if split:
+            shares = [(s.studio_name, s.basis_points) for s in split]
+            sales.append(SaleSplit(order, shares, moves.get(order.id, [])))
+    return sales
+
+
+@dataclass(frozen=True)
+class Owed:
+    studio_id: int
+    studio_name: str
+    currency: str
+    amount: int
+
+
+def amounts_owed() -> list[Owed]:
+    """Single-account mode: what the operator owes each holder, per currency."""
+    rows = db.session.execute(
+        sa.select(Studio.id, Studio.name, HolderPayout.currency, sa.func.sum(HolderPayout.amount))
+        .join(Studio, Studio.id == HolderPayout.studio_id)
+        .where(HolderPayout.status == PayoutStatus.OWED)
+        .group_by(Studio.id, Studio.name, HolderPayout.currency)
+        .order_by(Studio.name, HolderPayout.currency)
+    ).all()
+    return [Owed(sid, name, cur, int(total)) for sid, name, cur, total in rows]
+
+
+def record_manual_payout(studio_id: int, currency: str, note: str) -> int:
+    """The operator paid a holder by hand: its owed rows in ``currency`` become paid.
+
+    Returns the amount recorded (minor units)."""
+    rows = db.session.scalars(
+        sa.select(HolderPayout).where(
+            HolderPayout.studio_id == studio_id,
+            HolderPayout.currency == currency.upper(),
+            HolderPayout.status == PayoutStatus.OWED,
+        )
+    ).all()
+    now = utcnow()
+    for row in rows:
+        row.status = PayoutStatus.PAID
+        row.completed_at = now
+        row.manual_note = note[:255]
+    db.session.flush()
+    return sum(r.amount for r in rows)

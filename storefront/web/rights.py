@@ -1,0 +1,210 @@
+"""Co-productions on the web: the owner's rights page for a title (holders, invitations, split
+rules), the owner's view of each sale's split, a holder's statement, and accepting an
+invitation. Holders are not studio members: their pages are their own studio's."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..i18n import current_locale
+from ..models import HolderPayout, Studio, Title
+from ..regions import REGIONS
+from ..security import title_or_404
+from ..services import ServiceError
+from ..services.accounts.permissions import Action, may
+from ..services.payments.transfers import retry_failed
+from ..services.rights import holders, splits, statements
+
+bp = Blueprint("rights", __name__)
+SPARE_RULES = 2
+
+PAYOUT_STATES = {
+    "pending": _l("Being paid"),
+    "held": _l("Held until the holder finishes setting up payouts"),
+    "paid": _l("Paid"),
+    "failed": _l("Failed"),
+    "owed": _l("Owed, to be paid by the store"),
+}
+MOVEMENTS = {
+    "sale": _l("Share of a sale"),
+    "refund": _l("Refund"),
+    "dispute": _l("Dispute opened"),
+    "dispute_won": _l("Dispute won"),
+}
+
+
+@bp.app_template_filter("payout_state")
+def payout_state(value: object) -> str:
+    key = str(getattr(value, "value", value))
+    return str(PAYOUT_STATES.get(key, key))
+
+
+@bp.app_template_filter("payout_movement")
+def payout_movement(cause: str) -> str:
+    key = cause.split(":", 1)[0]
+    return str(MOVEMENTS.get(key, key))
+
+
+@bp.app_template_filter("percent")
+def percent(basis_points: int) -> str:
+    return splits.format_percent(basis_points) + " %"
+
+
+def _rule_inputs(holder_ids: list[int]) -> list[splits.RuleInput]:
+    """The rules as posted: rule-N-mode, rule-N-countries, rule-N-kind, rule-N-share-<id>."""
+    count = min(request.form.get("rules", 0, type=int), 50)
+    return [
+        splits.RuleInput(
+            mode=request.form.get(f"rule-{n}-mode", "worldwide"),
+            countries=request.form.get(f"rule-{n}-countries", ""),
+            kind=request.form.get(f"rule-{n}-kind", ""),
+            shares={sid: request.form.get(f"rule-{n}-share-{sid}", "") for sid in holder_ids},
+        )
+        for n in range(count)
+    ]
+
+
+def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status: int = 200):  # type: ignore[no-untyped-def]
+    spare = SPARE_RULES if inputs else SPARE_RULES + 1  # the usual split has three rules
+    shown = inputs + [splits.RuleInput() for _ in range(spare)]
+    return render_template(
+        "studio/rights/title.html",
+        studio=studio,
+        title=title,
+        holders=holders.holders_of(title),
+        invitations=[r for r in holders.holder_rows(title) if r.accepted_at is None],
+        rules=shown,
+        regions=REGIONS,
+        can_manage=may(current_user, studio, Action.MANAGE_PAYMENTS),
+    ), status
+
+
+@bp.route("/studio/<slug>/titles/<int:title_id>/rights", methods=["GET", "POST"])
+@login_required
+def title_rights(slug: str, title_id: int) -> ResponseReturnValue:
+    action = Action.MANAGE_PAYMENTS if request.method == "POST" else Action.VIEW_SALES
+    studio, title = title_or_404(slug, title_id, action)
+    if request.method == "GET":
+        return _render(studio, title, splits.inputs_from_rules(title))
+    ids = [s.id for s in holders.holders_of(title)]
+    inputs = _rule_inputs(ids)
+    try:
+        splits.save_rules(title, inputs, set(ids), current_locale())
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return _render(studio, title, [i for i in inputs if not i.is_blank()], 400)
+    flash(_("The split of %(title)s is saved.", title=title.name), "success")
+    return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id))
+
+
+@bp.post("/studio/<slug>/titles/<int:title_id>/rights/invite")
+@login_required
+def invite(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id, Action.MANAGE_PAYMENTS)
+    email = (request.form.get("email") or "").strip()
+    if "@" not in email or len(email) > 254:
+        flash(_("Enter the email address of the person to invite."), "error")
+        return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
+    try:
+        holders.invite_holder(title, current_user, email)
+    except ServiceError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Invitation sent to %(email)s.", email=email), "success")
+    return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
+
+
+@bp.route("/studio/<slug>/titles/<int:title_id>/rights/sales")
+@login_required
+def title_sales(slug: str, title_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id, Action.VIEW_SALES)
+    return render_template(
+        "studio/rights/sales.html",
+        studio=studio,
+        title=title,
+        sales=statements.title_sales(title),
+        names={s.id: s.name for s in holders.holders_of(title)},
+        can_retry=may(current_user, studio, Action.MANAGE_PAYMENTS),
+    )
+
+
+@bp.post("/studio/<slug>/titles/<int:title_id>/rights/payouts/<int:payout_id>/retry")
+@login_required
+def retry(slug: str, title_id: int, payout_id: int) -> ResponseReturnValue:
+    studio, title = title_or_404(slug, title_id, Action.MANAGE_PAYMENTS)
+    payout = db.session.get(HolderPayout, payout_id)
+    if payout is None or payout.title_id != title.id:
+        abort(404)
+    retry_failed(payout)
+    flash(_("The payment will be tried again."), "success")
+    return redirect(url_for("rights.title_sales", slug=studio.slug, title_id=title.id)), 303
+
+
+def _holder_studio(slug: str) -> Studio:
+    from ..security import studio_or_404
+
+    return studio_or_404(slug, Action.VIEW_SALES)
+
+
+@bp.route("/studio/<slug>/holdings")
+@login_required
+def holdings(slug: str) -> ResponseReturnValue:
+    studio = _holder_studio(slug)
+    return render_template(
+        "studio/rights/holdings.html",
+        studio=studio,
+        titles=holders.held_titles(studio),
+        statement=statements.holder_statement(studio),
+    )
+
+
+@bp.route("/studio/<slug>/holdings.csv")
+@login_required
+def holdings_csv(slug: str) -> ResponseReturnValue:
+    studio = _holder_studio(slug)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(statements.statement_csv_rows(studio))
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{studio.slug}-shares.csv"'},
+    )
+
+
+@bp.route("/rights/invites/<token>", methods=["GET", "POST"])
+@login_required
+def accept_invite(token: str) -> ResponseReturnValue:
+    try:
+        invitation = holders.invitation(token)
+    except ServiceError as exc:
+        return render_template("studio/rights/accept.html", error=str(exc), studios=[]), 400
+    title = db.session.get(Title, invitation.title_id)
+    owned = holders.studios_owned_by(current_user)
+    status = 200
+    error = None
+    if request.method == "POST":
+        try:
+            row = holders.accept_invite(
+                token, current_user, request.form.get("studio", 0, type=int)
+            )
+        except ServiceError as exc:
+            error, status = str(exc), 400
+        else:
+            studio = db.session.get(Studio, row.studio_id)
+            flash(_("%(studio)s now holds rights in this film.", studio=studio.name), "success")  # type: ignore[union-attr]
+            return redirect(url_for("rights.holdings", slug=studio.slug)), 303  # type: ignore[union-attr]
+    return render_template(
+        "studio/rights/accept.html",
+        title=title,
+        studios=owned,
+        error=error,
+        token=token,
+    ), status

@@ -1,0 +1,178 @@
+"""An owner invites a co-producer by email, the co-producer accepts with its own studio, the
+owner sets the Nordic/Benelux/rest split, a viewer buys with offline test payments (which
+emulate the transfers), and each holder reads exactly its own share, nothing more."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from storefront.extensions import db
+from storefront.models import OutboxMessage
+
+from .conftest import checkout, latest_order
+from .coproduction import payouts
+
+PAYMENTS_BACKEND = "offline"
+
+
+def login(app, email):  # type: ignore[no-untyped-def]
+    from tests.conftest import PASSWORD
+
+    client = app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def split_form(rules, holders):  # type: ignore[no-untyped-def]
+    data = {"rules": str(len(rules))}
+    for n, (mode, countries, shares) in enumerate(rules):
+        data[f"rule-{n}-mode"] = mode
+        data[f"rule-{n}-countries"] = countries
+        data[f"rule-{n}-kind"] = ""
+        for studio, percent in zip(holders, shares, strict=True):
+            data[f"rule-{n}-share-{studio.id}"] = percent
+    return data
+
+
+def invite_and_accept(app, owner_client, studio, film, make_user, make_studio):  # type: ignore[no-untyped-def]
+    person = make_user("producer@bruxelles.example")
+    belgian = make_studio(person, name="Bruxelles Films", country="BE")
+    sent = owner_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite",
+        data={"email": "producer@bruxelles.example"},
+    )
+    assert sent.status_code == 303
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to="producer@bruxelles.example"))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+    holder_client = login(app, person.email)
+    page = holder_client.get(link)
+    assert page.status_code == 200 and "Bruxelles Films" in page.text
+    accepted = holder_client.post(link, data={"studio": belgian.id})
+    assert accepted.status_code == 303 and accepted.location.endswith(
+        "/studio/bruxelles-films/holdings"
+    )
+    return belgian, holder_client
+
+
+def test_invite_split_sell_and_each_holder_reads_its_share(
+    app, filmmaker_client, studio, film, make_user, make_studio, make_title, viewer_client
+):
+    belgian, holder_client = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    other_film = make_title("Owner's Other Film", studio=studio)
+    rights_url = f"/studio/{studio.slug}/titles/{film.id}/rights"
+
+    gap = filmmaker_client.post(
+        rights_url,
+        data=split_form([("allow", "nordics", ["100", ""]), ("allow", "benelux", ["", "100"])],
+                        [studio, belgian]),
+    )  # fmt: skip
+    assert gap.status_code == 400
+    assert "Andorra, rent: the shares add up to 0 %, not 100 %." in gap.text
+
+    saved = filmmaker_client.post(
+        rights_url,
+        data=split_form(
+            [
+                ("allow", "nordics", ["100", ""]),
+                ("allow", "benelux", ["", "100"]),
+                ("deny", "nordics benelux", ["60", "40"]),
+            ],
+            [studio, belgian],
+        ),
+    )
+    assert saved.status_code == 302
+
+    start = checkout(viewer_client, film, "buy", country="DE")
+    viewer_client.post(start.location + "/pay")
+    order = latest_order()
+
+    # 12.99 less the offline fee 0.68: 12.31 shared 60/40, the 60 % taking the odd cent.
+    shares = {p.studio_id: (p.amount, p.status.value, p.transfer_id) for p in payouts(order.id)}
+    assert {k: v[:2] for k, v in shares.items()} == {
+        studio.id: (739, "paid"),
+        belgian.id: (492, "paid"),
+    }
+    gateway = app.extensions["payments"]
+    moved = {
+        t["source"]: t["amount"] for t in gateway.balance_transactions() if t["type"] == "transfer"
+    }
+    assert sorted(-a for a in moved.values()) == [492, 739]
+
+    statement = holder_client.get(f"/studio/{belgian.slug}/holdings")
+    assert statement.status_code == 200
+    assert 'data-testid="received-EUR">€4.92' in statement.text
+    assert film.name in statement.text
+    assert "viewer@example.org" not in statement.text and "€7.39" not in statement.text
+    assert other_film.name not in statement.text
+    exported = holder_client.get(f"/studio/{belgian.slug}/holdings.csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(r["movement"], r["amount_minor"], r["currency"]) for r in rows] == [
+        ("sale", "492", "EUR")
+    ]
+    # Not a member of the owner's studio: none of its pages, orders or other films.
+    for path in (
+        f"/studio/{studio.slug}/",
+        f"/studio/{studio.slug}/orders",
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        rights_url,
+        f"{rights_url}/sales",
+        f"/studio/{studio.slug}/titles/{other_film.id}/",
+        f"/studio/{studio.slug}/revenue",
+        f"/studio/{studio.slug}/holdings",
+    ):
+        assert holder_client.get(path).status_code == 404, path
+
+    owner_view = filmmaker_client.get(f"{rights_url}/sales")
+    assert "Bruxelles Films: €4.92" in owner_view.text and "€7.39" in owner_view.text
+    owner_statement = filmmaker_client.get(f"/studio/{studio.slug}/holdings")
+    assert 'data-testid="received-EUR">€7.39' in owner_statement.text
+
+
+def test_an_invitation_is_for_the_address_it_was_sent_to(
+    app, filmmaker_client, studio, film, make_user, make_studio
+):
+    filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite", data={"email": "a@example.org"}
+    )
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to="a@example.org"))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+    intruder = make_user("intruder@example.org")
+    theirs = make_studio(intruder, name="Intruders")
+
+    refused = login(app, intruder.email).post(link, data={"studio": theirs.id})
+
+    assert refused.status_code == 400 and "another email address" in refused.text
+    assert payouts() == []
+
+
+def test_a_lost_settle_job_is_picked_up_by_the_periodic_sweep(
+    app, studio, film, make_studio, viewer_client
+):
+    from storefront.services.rights.splits import RuleInput, save_rules
+
+    from .coproduction import add_holder
+
+    belgian = make_studio(name="Bruxelles Films", country="BE")
+    add_holder(film, belgian)
+    save_rules(
+        film,
+        [RuleInput("worldwide", "", "", {studio.id: "50", belgian.id: "50"})],
+        {studio.id, belgian.id},
+        "en",
+    )
+    db.session.commit()
+    tasks = app.extensions["tasks"]
+    real = tasks["rights.settle_order"]
+    tasks["rights.settle_order"] = lambda order_id: None  # the queue lost it
+    start = checkout(viewer_client, film, "buy", country="DE")
+    viewer_client.post(start.location + "/pay")
+    tasks["rights.settle_order"] = real
+    assert payouts() == []
+
+    tasks["rights.settle_open_payouts"]()
+
+    assert sorted((p.amount, p.status.value) for p in payouts()) == [(615, "paid"), (616, "paid")]
