@@ -93,7 +93,10 @@ def register_blueprints(app: Flask) -> None:
         admin_revenue,
         admin_rights,
         auth,
+        bundles,
         checkout,
+        festival_text,
+        festivals,
         headers,
         media_files,
         preorders,
@@ -104,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
         store,
         studio,
         studio_analytics,
+        studio_festivals,
         studio_media,
         studio_offers,
         studio_payments,
@@ -121,8 +125,14 @@ def register_blueprints(app: Flask) -> None:
 
     headers.init_app(app)
     viewer.init_app(app)
+    festival_text.init_app(app)
+    bundles.init_app(app)
     app.register_blueprint(store.bp)
     app.register_blueprint(site.bp)
+    app.register_blueprint(bundles.bp)
+    app.register_blueprint(bundles.studio_bp)
+    app.register_blueprint(festivals.bp)
+    app.register_blueprint(studio_festivals.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)

@@ -16,6 +16,7 @@ DEMO_ACCOUNTS = {
     "filmmaker": "filmmaker@demo.example.org",
     "admin": "admin@demo.example.org",
     "coproducer": "coproducer@demo.example.org",
+    "festival": "festival@demo.example.org",
 }
 
 

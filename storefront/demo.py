@@ -134,6 +134,9 @@ def load() -> None:
     if coproduction is not None:
         _sample_feature(coproduction)
     db.session.flush()
+    from . import demo_festival
+
+    demo_festival.load()
 
 
 log = logging.getLogger(__name__)

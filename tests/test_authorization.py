@@ -170,6 +170,28 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_media.delete_subtitles", "POST"): studio(**CATALOGUE),
     ("studio_media.media", "GET"): studio(),
     ("studio_media.media_status", "GET"): studio(),
+    ("bundles.page", "GET"): public(),
+    ("bundles.buy", "POST"): signed_in(),
+    ("studio_bundles.index", "GET"): studio(),
+    ("studio_bundles.index", "POST"): studio(**CATALOGUE),
+    ("festivals.index", "GET"): public(),
+    ("festivals.page", "GET"): public(),
+    ("festivals.buy_ticket", "POST"): signed_in(),
+    ("festivals.buy_pass", "POST"): signed_in(),
+    # No pass named in the body: nobody's pass is found.
+    ("festivals.book", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
+    ("studio_festivals.index", "GET"): studio(),
+    ("studio_festivals.index", "POST"): studio(**CATALOGUE),
+    ("studio_festivals.manage", "GET"): studio(),
+    ("studio_festivals.add_section", "POST"): studio(**CATALOGUE),
+    ("studio_festivals.invite", "POST"): studio(**CATALOGUE),
+    ("studio_festivals.add_screening", "POST"): studio(**CATALOGUE),
+    ("studio_festivals.add_pass", "POST"): studio(**CATALOGUE),
+    ("studio_festivals.report", "GET"): studio(),
+    ("studio_festivals.attendance_csv", "GET"): studio(),
+    ("studio_festivals.invitations", "GET"): studio(),
+    # Accepting a festival's share is about money: the owner's decision.
+    ("studio_festivals.answer", "POST"): studio(manager=FORBIDDEN, finance=FORBIDDEN),
     ("studio_offers.edit", "GET"): studio(),
     ("studio_offers.edit", "POST"): studio(**CATALOGUE),
     ("studio_payments.connect", "POST"): {**studio(**CONNECT_OFF), "admin": HIDDEN},
@@ -390,6 +412,11 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         db.select(StudioMember).filter_by(user_id=users["finance"].id)
     )
     db.session.commit()
+    festival, screening, festival_pass, selection = _festival_world(victim, film)
+    from storefront.services.promotion.bundles import create_bundle
+
+    bundle = create_bundle(victim, "Both films", [film, draft], 1500, "EUR")
+    db.session.commit()
     from storefront.models import HolderPayout, PayoutKind, PayoutStatus, RightsHolder
     from storefront.services.accounts.studios import _invite_serializer
     from storefront.services.promotion.manage import PromotionPlan, create_promotion
@@ -446,11 +473,40 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "currency": "EUR",
         "part_token": part_url.url.rsplit("/", 1)[1],
         "object_token": storage.signed_get_url(track.storage_key, 600).rsplit("/", 1)[1],
+        "festival": festival.slug,
+        "screening_id": screening.id,
+        "pass_id": festival_pass.id,
+        "selection_id": selection.id,
+        "bundle_id": bundle.id,
     }
     return World(users, values)
 
 
 AUDIO_ENDPOINTS = {"watch.audio", "studio_media.label_audio"}
+
+
+def _festival_world(victim, film):  # type: ignore[no-untyped-def]
+    """The victim studio runs a festival programming its own film, with a screening and a pass."""
+    from datetime import timedelta
+
+    from storefront.models import FestivalPass, PassKind
+    from storefront.services.promotion import festivals, screenings
+
+    today = utcnow().date()
+    festival = festivals.create_festival(
+        victim, "Victim Festival", today, today + timedelta(days=3), "Europe/Oslo", 2000
+    )
+    selection = festivals.invite_title(festival, film)
+    festivals.respond(selection, film.studio.members[0].user, accept=True)
+    screening = screenings.add_screening(
+        selection, utcnow() - timedelta(hours=1), utcnow() + timedelta(days=1), 500, "EUR"
+    )
+    festival_pass = FestivalPass(
+        festival_id=festival.id, name="Pass", kind=PassKind.ALL_ACCESS, amount=2000, currency="EUR"
+    )
+    db.session.add(festival_pass)
+    db.session.commit()
+    return festival, screening, festival_pass, selection
 
 
 def url_values(endpoint: str, rule, world: World) -> dict[str, object]:

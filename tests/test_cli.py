@@ -56,8 +56,9 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     snapshot = (count(User), count(Studio), count(StudioMember))
     second = runner.invoke(args=["demo-data"])
     assert second.exit_code == 0
-    # Four logins, three demo buyers of the co-production; its co-producer's studio.
-    assert (count(User), count(Studio), count(StudioMember)) == snapshot == (7, 2, 2)
+    # Four logins, three demo buyers of the co-production, the demo festival's organiser; the
+    # filmmaker's, the co-producer's and the festival's studios.
+    assert (count(User), count(Studio), count(StudioMember)) == snapshot == (8, 3, 3)
     # The demo films are on sale and, once the worker has run, playable.
     titles = db.session.scalars(db.select(Title)).all()
     assert len(titles) == 4 and all(t.status == TitleStatus.PUBLISHED for t in titles)

@@ -31,6 +31,7 @@ from .catalog import (
     TitleStatus,
 )
 from .commerce import (
+    CLOCKED_KINDS,
     Entitlement,
     EntitlementStatus,
     Offer,
@@ -42,6 +43,18 @@ from .commerce import (
     TerritoryMode,
     WatchProgress,
     WebhookEvent,
+)
+from .festivals import (
+    Bundle,
+    Festival,
+    FestivalPass,
+    FestivalSelection,
+    HoldingStatus,
+    PassHolding,
+    PassKind,
+    ProgrammeSection,
+    Screening,
+    SelectionStatus,
 )
 from .languages import AudioKind, AudioTrack, TitleText
 from .ledger import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, LedgerImmutableError
@@ -75,6 +88,17 @@ __all__ = [
     "PromoRedemption",
     "PromoCode",
     "DiscountType",
+    "Bundle",
+    "CLOCKED_KINDS",
+    "Festival",
+    "FestivalPass",
+    "FestivalSelection",
+    "HoldingStatus",
+    "PassHolding",
+    "PassKind",
+    "ProgrammeSection",
+    "Screening",
+    "SelectionStatus",
     "AssetKind",
     "AssetStatus",
     "AudioKind",

@@ -14,8 +14,17 @@ from .catalog import Title
 
 
 class OfferKind(enum.StrEnum):
+    """What an order sells. Offers are only RENT or BUY; festivals sell TICKET and PASS."""
+
     RENT = "rent"
     BUY = "buy"
+    TICKET = "ticket"  # one screening of a festival
+    PASS = "pass"  # noqa: S105  # a festival pass: screenings booked later, no title
+    BUNDLE = "bundle"  # several titles of one studio at one price, each bought for good
+
+
+# Kinds whose entitlements run on a clock: start by a deadline, then a number of hours.
+CLOCKED_KINDS = frozenset({OfferKind.RENT, OfferKind.TICKET})
 
 
 class TerritoryMode(enum.StrEnum):
@@ -149,6 +158,19 @@ class Order(TimestampMixin, Base):
     # A pre-order: paid now, watchable from `release_at`.
     preorder: Mapped[bool] = mapped_column(default=False)
     release_at: Mapped[datetime | None]
+    # Festival sales: the festival, the screening (tickets) or pass sold, and the festival's
+    # share of the net agreed for this title, in basis points, as it was when the order began.
+    festival_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("festivals.id", ondelete="SET NULL"), index=True
+    )
+    screening_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("screenings.id", ondelete="SET NULL"), index=True
+    )
+    pass_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("festival_passes.id", ondelete="SET NULL")
+    )
+    festival_share_bp: Mapped[int | None]
+    bundle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bundles.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship()
     title: Mapped[Title | None] = relationship()
@@ -161,13 +183,25 @@ class EntitlementStatus(enum.StrEnum):
 
 
 class Entitlement(TimestampMixin, Base):
-    """The right to watch a title that one paid order grants (exactly one per order)."""
+    """The right to watch a title that a paid order grants: exactly one per order and title,
+    and for a festival pass one per screening booked with it."""
 
     __tablename__ = "entitlements"
-    __table_args__ = (sa.Index("ix_entitlements_user_title", "user_id", "title_id"),)
+    __table_args__ = (
+        sa.Index("ix_entitlements_user_title", "user_id", "title_id"),
+        sa.Index(
+            "uq_entitlements_order_title",
+            "order_id",
+            "title_id",
+            unique=True,
+            sqlite_where=sa.text("screening_id IS NULL"),
+            postgresql_where=sa.text("screening_id IS NULL"),
+        ),
+        sa.UniqueConstraint("order_id", "screening_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), unique=True)
+    order_id: Mapped[int] = mapped_column(sa.ForeignKey("orders.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     title_id: Mapped[int | None] = mapped_column(sa.ForeignKey("titles.id", ondelete="SET NULL"))
     kind: Mapped[OfferKind] = mapped_column(str_enum(OfferKind))
@@ -180,6 +214,12 @@ class Entitlement(TimestampMixin, Base):
     started_at: Mapped[datetime | None]  # rentals: first play, set on the server
     expires_at: Mapped[datetime | None]  # rentals: started_at + watch_hours
     not_before: Mapped[datetime | None]  # pre-orders: the release moment
+    # Festival tickets: the screening, not playable before its window (or live start) opens.
+    screening_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("screenings.id", ondelete="SET NULL"), index=True
+    )
+    opens_at: Mapped[datetime | None]
+    live_start_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship()
     title: Mapped[Title | None] = relationship()

@@ -20,6 +20,8 @@ class EntryType(enum.StrEnum):
     DISPUTE_WON = "dispute_won"
     APPLICATION_FEE = "application_fee"
     COMP = "comp"  # a 100 % code: a sale worth nothing, counted apart from paid sales
+    FESTIVAL_SHARE = "festival_share"  # the filmmaker's side: the festival's part leaves
+    FESTIVAL_INCOME = "festival_income"  # the festival's side: its part of a ticket sale
     PLATFORM_DISPUTE = "platform_dispute"
     PLATFORM_DISPUTE_WON = "platform_dispute_won"
 
@@ -62,6 +64,13 @@ class LedgerEntry(Base):
 
     promo_code / discount / preorder: the code the order used and what it took off the list
     price (on sale and comp rows), and whether the order was a pre-order.
+    - festival_share / festival_income: for a ticket a festival sold, the festival's agreed part
+      of the sale's net moves from the title's studio (festival_share, gross = net = -part) to
+      the festival's studio (festival_income, gross = net = +part); refunds reverse it in
+      proportion with the opposite signs. Both rows carry the order, title and kind. A screening
+      booked with an N-film pass moves the film's part of the pass's net (net / N, less the
+      festival's share) the other way: festival_income -part, festival_share +part, on the
+      pass's order (kind pass) with the booked title; a refunded pass reverses them.
 
     settlement_*: the balance transaction behind the row, as the processor states it, in the
     receiving account's settlement currency: settlement_amount, settlement_fee, settlement_net

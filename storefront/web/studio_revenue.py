@@ -55,8 +55,20 @@ def label_report(report: reports.Dashboard) -> reports.Dashboard:
         for item in cr.by_country:
             item.label = countries.country_name(item.key, locale) if item.key else _("Unknown")
         for item in cr.by_kind:
-            item.label = _("Rent") if item.key == reports.OfferKind.RENT else _("Buy")
+            item.label = kind_label(item.key)
     return report
+
+
+@bp.app_template_global("kind_label")
+def kind_label(kind: object) -> str:
+    """What was sold, in words: rent, buy, or what festivals and bundles sell."""
+    labels = {
+        reports.OfferKind.RENT: _("Rent"),
+        reports.OfferKind.TICKET: _("Festival ticket"),
+        reports.OfferKind.PASS: _("Festival pass"),
+        reports.OfferKind.BUNDLE: _("Bundle"),
+    }
+    return labels.get(kind, _("Buy"))  # type: ignore[call-overload]
 
 
 def unit_name(granularity: str) -> str:

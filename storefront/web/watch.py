@@ -40,7 +40,7 @@ from ..services.catalog import title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import audio as audio_service
 from ..services.media import playlists, subtitle_sync
-from ..services.promotion import screeners
+from ..services.promotion import passes, screeners
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
@@ -121,7 +121,14 @@ def library() -> ResponseReturnValue:
     items = library_service.items(current_user.id, utcnow())
     keys = [i.poster_key for i in items if i.poster_key]
     urls = dict(zip(keys, _storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
-    return render_template("watch/library.html", items=items, poster_urls=urls)
+    holdings = [h for h in passes.holdings_of(current_user.id) if h.status == "active"]
+    return render_template(
+        "watch/library.html",
+        items=items,
+        poster_urls=urls,
+        holdings=holdings,
+        films_left=passes.films_left,
+    )
 
 
 @bp.get("/watch/<slug>")

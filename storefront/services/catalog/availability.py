@@ -143,6 +143,12 @@ def _admits(rule: OfferRule, country: str | None) -> bool:
     return not row.blocked if row is not None else ADMITS_UNLISTED[rule.mode]
 
 
+def admits(rule: OfferRule, country: str | None) -> bool:
+    """Whether an offer's territories admit ``country``, whatever the time (festival tickets
+    keep playing only where their screening was sold)."""
+    return _admits(rule, country)
+
+
 def offer_admits_clause(country: str | None) -> sa.ColumnElement[bool]:
     """The territory part of the rule as SQL over `Offer` rows: true exactly when `_admits`
     is. Lets the catalogue narrow "available to me" before the rule decides (windows, prices).

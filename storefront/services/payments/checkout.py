@@ -8,6 +8,7 @@ order. Nothing here grants access: only fulfilment from the processor's events d
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, OfferKind, Order, OrderStatus, Title, User
+from ...models import Entitlement, OfferKind, Order, OrderStatus, Studio, Title, User
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..promotion import codes, pwyw, redemptions
@@ -39,6 +40,15 @@ CHECKOUT_LOCALES = frozenset(
      "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv",
      "th", "tr", "vi", "zh")
 )  # fmt: skip
+
+
+def order_closed(order: Order) -> None:
+    """A pending order just failed or expired: what it held goes back (a festival ticket's
+    seat, a code's use). Every place that closes a pending order calls this."""
+    from ..promotion.festival_sales import order_closed as give_back  # festivals build on this
+
+    give_back(order)
+    redemptions.release(order)
 
 
 class AlreadyHasAccess(ServiceError):
@@ -134,24 +144,10 @@ def start_checkout(
         comp = grant_comp(user, title, option, quote, country, at, release_at)
         return StartedCheckout(comp, None)
     studio = title.studio
-    if payment_blockers(studio):
-        log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
-        raise CannotReceivePayments(
-            _("This film cannot be bought right now: its studio is not set up to be paid yet.")
-        )
     # A co-produced title is charged on the platform and its holders paid by transfers.
     split = split_in_force(title, country, kind)
-    destination = studio.stripe_account_id if connect_enabled() and not split else None
     order = new_order(user, title, option, quote, country, release_at, gateway.name, chosen)
-    fee = 0
-    if destination:
-        config = current_app.config
-        fee = platform_fee(
-            order.amount,
-            order.currency,
-            config.get("PLATFORM_FEE_PERCENT"),
-            config.get("PLATFORM_FEE_FIXED"),
-        )
+    destination, fee = payee_terms(studio, order.amount, order.currency, split=bool(split))
     order.destination_account_id = destination
     order.application_fee_amount = fee
     reused = _open_checkout(gateway, user, title, kind, order.amount, order.currency)
@@ -181,6 +177,86 @@ def start_checkout(
     return StartedCheckout(order, session.url)
 
 
+def payee_terms(
+    studio: Studio, amount: int, currency: str, *, split: bool = False
+) -> tuple[str | None, int]:
+    """Where a sale's money goes (the studio's connected account, if any; the platform when
+    the title's rights holders ``split`` it and are paid by transfers) and the platform's
+    fee; CannotReceivePayments when the studio cannot be paid."""
+    if payment_blockers(studio):
+        log.warning("Checkout refused: studio %s cannot receive payments", studio.slug)
+        raise CannotReceivePayments(
+            _("This film cannot be bought right now: its studio is not set up to be paid yet.")
+        )
+    destination = studio.stripe_account_id if connect_enabled() and not split else None
+    fee = 0
+    if destination:
+        config = current_app.config
+        fee = platform_fee(
+            amount, currency, config.get("PLATFORM_FEE_PERCENT"), config.get("PLATFORM_FEE_FIXED")
+        )
+    return destination, fee
+
+
+class CheckoutOpenElsewhere(ServiceError):
+    """The viewer has another open checkout for this title and kind (another tab)."""
+
+
+def open_checkout(
+    gateway: PaymentGateway,
+    order: Order,
+    request: CheckoutRequest,
+    reserve: Callable[[], None] | None = None,
+) -> StartedCheckout:
+    """Create the processor's session for a new pending order (a festival ticket, pass or
+    bundle), then write the order.
+
+    ``reserve`` runs once the session exists and before the order is written (a festival
+    ticket takes its seat there, so no lock is held while the processor is called); when it
+    refuses, its error is raised and nothing is written. The caller has already reused or
+    closed any open checkout of the viewer for the same title and kind
+    (``reuse_open_checkout``); a concurrent tab that won meanwhile gets CheckoutOpenElsewhere.
+    """
+    try:
+        # Called before the order is written: no database lock is held while we wait.
+        session = gateway.create_checkout_session(request)
+    except PaymentError as exc:
+        log.warning("Checkout session for order %s failed: %s", order.public_id, exc.detail)
+        if reserve is None and _insert(order):
+            raise CheckoutUnavailable(order, exc) from exc
+        raise CheckoutUnavailable(order, exc) from exc  # nothing held, nothing written
+    if reserve is not None:
+        try:
+            reserve()
+        except ServiceError:
+            # Nobody was given the session's address, so nobody can pay it; it expires by
+            # itself and its event finds no order. Not expired here: the reservation may hold
+            # the database's write lock (SQLite) until the request ends.
+            log.info("Order %s not opened; session %s left to expire", order.public_id, session.id)
+            raise
+    order.checkout_session_id = session.id
+    if not _insert(order):
+        raise CheckoutOpenElsewhere(
+            _("You are already paying for this in another window. Finish or cancel it first.")
+        )
+    log.info("Order %s pending, session %s", order.public_id, session.id)
+    return StartedCheckout(order, session.url)
+
+
+def reuse_open_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    title: Title,
+    kind: OfferKind,
+    amount: int,
+    currency: str,
+    screening_id: int | None = None,
+) -> StartedCheckout | None:
+    """For festival tickets: the viewer's open checkout for this very screening (see
+    ``_open_checkout``); one for another screening of the same film is closed."""
+    return _open_checkout(gateway, user, title, kind, amount, currency, screening_id)
+
+
 def _insert(order: Order) -> bool:
     """Add the pending order; False when the viewer has another open checkout for the title and
     kind (the unique index ``uq_orders_open_checkout`` decides, so two tabs cannot both win)."""
@@ -201,7 +277,13 @@ def _expire_quietly(gateway: PaymentGateway, session_id: str) -> None:
 
 
 def _open_checkout(
-    gateway: PaymentGateway, user: User, title: Title, kind: OfferKind, amount: int, currency: str
+    gateway: PaymentGateway,
+    user: User,
+    title: Title,
+    kind: OfferKind,
+    amount: int,
+    currency: str,
+    screening_id: int | None = None,
 ) -> StartedCheckout | None:
     """The viewer's open checkout for this title and kind, if it can still be used.
 
@@ -228,6 +310,7 @@ def _open_checkout(
     if session is not None and session.get("status") == "complete":
         return StartedCheckout(order, public_url_for("checkout.done", public_id=order.public_id))
     same_price = order.amount == amount and order.currency.upper() == currency.upper()
+    same_price = same_price and order.screening_id == screening_id  # tickets: same screening
     if session is not None and session.get("status") == "open":
         if same_price and session.get("url"):
             log.info("Order %s: its open checkout is used again", order.public_id)
@@ -236,7 +319,7 @@ def _open_checkout(
     locked = lock_order(order.id)
     if locked is not None and locked.status == OrderStatus.PENDING:
         locked.status = OrderStatus.EXPIRED
-        redemptions.release(locked)
+        order_closed(locked)
         db.session.flush()
     return None
 

@@ -14,6 +14,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
 from ..notifications import order_mails
+from ..promotion.passes import revoke_holding, suspend_or_restore
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
@@ -55,6 +56,9 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
     entitlement = entitlement_of(order)
     if entitlement is not None and entitlement.status == EntitlementStatus.ACTIVE:
         entitlement.status = EntitlementStatus.SUSPENDED
+    if order.festival_id is not None or order.bundle_id is not None:
+        # A pass or bundle grants several: all are on hold with the payment.
+        suspend_or_restore(order, EntitlementStatus.SUSPENDED, EntitlementStatus.ACTIVE)
     if order.status != OrderStatus.FLAGGED:
         order.status = OrderStatus.DISPUTED
         ledger.write_dispute(order, dispute, event["id"], gateway.name)
@@ -77,6 +81,9 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
     if status == "lost":
         if entitlement is not None:
             entitlement.status = EntitlementStatus.REVOKED
+        if order.festival_id is not None or order.bundle_id is not None:
+            suspend_or_restore(order, EntitlementStatus.REVOKED)
+            revoke_holding(order)
         order_mails.dispute_closed(order, dispute["id"], "lost")
         return processed("dispute lost, access revoked", order)
     ledger.write_dispute_won(order, dispute, event["id"], gateway.name)
@@ -84,6 +91,9 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
     suspended = entitlement is not None and entitlement.status == EntitlementStatus.SUSPENDED
     if suspended and not fully_refunded:
         entitlement.status = EntitlementStatus.ACTIVE  # type: ignore[union-attr]
+    promoted = order.festival_id is not None or order.bundle_id is not None
+    if promoted and not fully_refunded:
+        suspend_or_restore(order, EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED)
     if fully_refunded:
         order.status = OrderStatus.REFUNDED
     elif order.amount_refunded:

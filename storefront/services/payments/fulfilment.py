@@ -11,15 +11,16 @@ from ...adapters.payments import PaymentGateway
 from ...countries import is_country
 from ...extensions import db
 from ...jobs import defer
-from ...models import Order, OrderStatus
+from ...models import OfferKind, Order, OrderStatus
 from ..notifications import order_mails
-from ..promotion import redemptions
+from ..promotion import festival_sales, festivals, redemptions
 from . import ledger
-from .checkout import access_covering
+from .checkout import access_covering, order_closed
 from .events import Outcome, data_object, flagged, ignored, processed
-from .orders import find_order_for_session, grant_entitlement
+from .orders import find_order_for_session
 
 log = logging.getLogger(__name__)
+REPEATABLE_KINDS = frozenset({OfferKind.RENT, OfferKind.BUY})
 Obj = dict[str, Any]
 REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
 
@@ -73,7 +74,9 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     problem = _mismatch(order, session)
     paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
     covering = None
-    if problem is None and order.title_id is not None:
+    # Festival tickets and bundles are not "the film again": a viewer may rent a film and
+    # still hold a screening's ticket.
+    if problem is None and order.title_id is not None and order.kind in REPEATABLE_KINDS:
         covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
     if covering is not None:
         # A second payment for what the viewer already has (two tabs, an old checkout page):
@@ -95,9 +98,10 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.status = OrderStatus.PAID
     order.paid_at = ledger.at(charge_obj.get("created") or event.get("created"))
     order.application_fee_amount = int(charge_obj.get("application_fee_amount") or 0)
-    entitlement = grant_entitlement(order, order.paid_at)
+    entitlement = festival_sales.grant_for(order, order.paid_at)
     redemptions.spend(order, order.paid_at)
     ledger.write_sale(order, session, event["id"], gateway.name)
+    festivals.write_festival_share(order, event["id"], gateway.name)
     order_mails.order_paid(order, entitlement)
     log.info("Order %s paid; entitlement granted", order.public_id)
     return processed("order paid, entitlement granted", order)
@@ -134,5 +138,5 @@ def session_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         return processed(f"order already {order.status.value}", order)
     failed = event["type"].endswith("failed")
     order.status = OrderStatus.FAILED if failed else OrderStatus.EXPIRED
-    redemptions.release(order)
+    order_closed(order)
     return processed(f"order {order.status.value}", order)

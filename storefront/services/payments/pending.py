@@ -18,7 +18,7 @@ from flask import current_app
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Order, OrderStatus, utcnow
-from ..promotion import redemptions
+from .checkout import order_closed
 from .fulfilment import session_paid
 from .locks import lock_order
 
@@ -90,7 +90,7 @@ def settle_stale_orders(gateway: PaymentGateway, now: datetime | None = None) ->
         order = lock_order(order_id)
         if order is not None and order.status == OrderStatus.PENDING:
             order.status = OrderStatus.EXPIRED
-            redemptions.release(order)
+            order_closed(order)
         # Counted too when the session's own expiry event closed it meanwhile.
         expired += order is not None and order.status == OrderStatus.EXPIRED
     db.session.flush()

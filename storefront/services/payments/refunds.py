@@ -20,6 +20,7 @@ from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderSta
 from ...money import exponent, format_amount
 from .. import ServiceError
 from ..notifications import order_mails
+from ..promotion import festival_sales, festivals
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
@@ -150,6 +151,14 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
             app_fee_refunded_before=before_fee,
             fee_refunds=fee_refunds,
         )
+        festivals.reverse_festival_share(
+            order,
+            int(refund["amount"]),
+            refunded + int(refund["amount"]) >= order.amount,
+            f"{event['id']}:{refund['id']}",
+            gateway.name,
+            ledger.at(refund.get("created")),
+        )
         db.session.flush()
         recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
     order.amount_refunded = max(order.amount_refunded, refunded)
@@ -157,6 +166,9 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
         entitlement = entitlement_of(order)
         if entitlement is not None:
             entitlement.status = EntitlementStatus.REVOKED
+        promoted = order.festival_id is not None or order.bundle_id is not None
+        if promoted and order.status != OrderStatus.REFUNDED:
+            festival_sales.order_refunded(order)  # once: seats go back on sale
         order.status = OrderStatus.REFUNDED
     elif order.status != OrderStatus.DISPUTED and order.amount_refunded > 0:
         order.status = OrderStatus.PARTIALLY_REFUNDED

@@ -107,7 +107,10 @@ def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> t
             config.get("PLATFORM_FEE_PERCENT"),
             config.get("PLATFORM_FEE_FIXED"),
         )
-    return settled_net - tax - fee, currency
+    # A festival ticket: the holders divide what is left after the festival's agreed part.
+    from ..promotion.festivals import holders_net  # festivals build on payments
+
+    return holders_net(order, settled_net - tax - fee), currency
 
 
 def _ledger_rows(order: Order) -> list[LedgerEntry]:

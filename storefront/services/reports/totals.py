@@ -12,8 +12,8 @@ from ...models import PLATFORM_ENTRY_TYPES, EntryType, OfferKind
 class Totals:
     """A studio's money in one currency. Outflows (refunds, disputes, fees, tax) are positive.
 
-    net == gross - refunds - disputes - tax - processor_fees - platform_fees, exactly, because
-    every ledger row keeps net == gross - tax - processor_fee - platform_fee.
+    net == gross - refunds - disputes - tax - processor_fees - platform_fees - festival_shares,
+    exactly, because every ledger row keeps net == gross - tax - processor_fee - platform_fee.
     """
 
     currency: str
@@ -24,6 +24,8 @@ class Totals:
     processor_fees: int = 0
     platform_fees: int = 0
     net: int = 0
+    # Festivals' parts of the studio's festival ticket sales (a festival's own: negative).
+    festival_shares: int = 0
     rentals: int = 0
     purchases: int = 0
     refund_count: int = 0
@@ -63,6 +65,10 @@ class Totals:
             self.dispute_count += count
         elif entry_type == EntryType.DISPUTE_WON:
             self.disputes -= gross
+        elif entry_type in (EntryType.FESTIVAL_SHARE, EntryType.FESTIVAL_INCOME):
+            self.festival_shares -= net
+            self.net += net
+            return
         else:  # the platform's own rows never reach a studio's totals
             return
         self.tax += tax

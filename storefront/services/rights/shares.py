@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import (
     HolderPayout,
+    OfferKind,
     Order,
     OrderSplit,
     PayoutKind,
@@ -59,9 +60,13 @@ def allocate(net: int, parts: list[Part]) -> list[int]:
     return amounts
 
 
-def snapshot_split(order: Order, title: Title) -> list[OrderSplit]:
-    """Store on ``order`` the split in force for its country and kind (empty if none)."""
-    shares = split_in_force(title, order.country, order.kind)
+def snapshot_split(
+    order: Order, title: Title, *, kind: OfferKind | None = None
+) -> list[OrderSplit]:
+    """Store on ``order`` the split in force for its country and kind (empty if none);
+    ``kind`` names the split to use when the order's own kind has none (a festival ticket
+    uses the rental split)."""
+    shares = split_in_force(title, order.country, kind or order.kind)
     if not shares:
         return []
     taker = remainder_holder(shares, title.studio_id)

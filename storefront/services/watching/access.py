@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import (
+    CLOCKED_KINDS,
     Entitlement,
     EntitlementStatus,
     OfferKind,
@@ -39,6 +40,7 @@ class Refusal(enum.StrEnum):
     SUSPENDED = "suspended"
     EXPIRED = "expired"
     START_BY_PASSED = "start_by_passed"
+    NOT_OPEN = "not_open"  # a festival screening whose window (or live start) is still ahead
     BLOCKED = "blocked"
     STREAM_LIMIT = "stream_limit"
     NOT_READY = "not_ready"
@@ -67,6 +69,7 @@ MESSAGES = {
     Refusal.START_BY_PASSED: _l(
         "The time to start watching this rental has passed. You can rent the film again."
     ),
+    Refusal.NOT_OPEN: _l("This screening has not started yet. Come back when it opens."),
     Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
     Refusal.STREAM_LIMIT: _l(
         "You are already watching on %(limit)s screens. Stop one of them to watch here; "
@@ -103,9 +106,15 @@ class PlaybackRefused(ServiceError):
 
 
 def rental_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
-    """Why the clock forbids playing this entitlement at ``at``, or None."""
-    if entitlement.kind != OfferKind.RENT:
+    """Why the clock forbids playing this entitlement at ``at``, or None.
+
+    Rentals and festival tickets run on a clock: start by ``start_by`` (for a ticket, when the
+    screening closes), then ``watch_hours``; a ticket also waits for its window to open.
+    """
+    if entitlement.kind not in CLOCKED_KINDS:
         return None
+    if entitlement.opens_at is not None and at < entitlement.opens_at:
+        return Refusal.NOT_OPEN
     if entitlement.started_at is None:
         if entitlement.start_by is not None and at >= entitlement.start_by:
             return Refusal.START_BY_PASSED
@@ -141,6 +150,7 @@ def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | Non
 _REFUSAL_ORDER = [
     Refusal.NOT_RELEASED,
     Refusal.SUSPENDED,
+    Refusal.NOT_OPEN,
     Refusal.EXPIRED,
     Refusal.START_BY_PASSED,
     Refusal.REFUNDED,

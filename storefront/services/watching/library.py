@@ -26,6 +26,7 @@ class ItemState(enum.StrEnum):
     CHARGED_BACK = "charged_back"
     SUSPENDED = "suspended"
     PREORDERED = "preordered"  # paid before the release: watchable from `release_at`
+    NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
 
 
 _STATE_FOR_REFUSAL = {
@@ -35,6 +36,7 @@ _STATE_FOR_REFUSAL = {
     Refusal.CHARGED_BACK: ItemState.CHARGED_BACK,
     Refusal.SUSPENDED: ItemState.SUSPENDED,
     Refusal.NOT_RELEASED: ItemState.PREORDERED,
+    Refusal.NOT_OPEN: ItemState.NOT_OPEN,
 }
 # Which entitlement stands for a title when a viewer holds several (lower wins).
 _RANK = {
@@ -42,6 +44,7 @@ _RANK = {
     ItemState.RENTAL_RUNNING: 1,
     ItemState.RENTAL_NOT_STARTED: 2,
     ItemState.PREORDERED: 2,
+    ItemState.NOT_OPEN: 3,
     ItemState.SUSPENDED: 3,
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,
@@ -65,6 +68,7 @@ class LibraryItem:
     duration: int | None
     poster_key: str | None
     release_at: datetime | None = None  # pre-orders: when it can be watched
+    opens_at: datetime | None = None  # festival tickets: when the screening opens
 
     @property
     def watchable(self) -> bool:
@@ -141,6 +145,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
                 duration=watched.duration_seconds if watched else None,
                 poster_key=posters.get(title_id),
                 release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
+                opens_at=entitlement.opens_at,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))

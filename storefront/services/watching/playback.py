@@ -40,13 +40,14 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...extensions import db
 from ...models import (
+    CLOCKED_KINDS,
     AssetKind,
     AssetStatus,
     Entitlement,
     MediaAsset,
-    OfferKind,
     Order,
     PlaybackSession,
+    Screening,
     Title,
     TitleStatus,
     User,
@@ -87,8 +88,16 @@ def check_territory(
 ) -> str | None:
     """Refuse unless the rights cover ``country`` now (see the module docstring).
 
-    Returns the viewer's home country when only EU portability lets them watch here.
+    Returns the viewer's home country when only EU portability lets them watch here. A
+    festival ticket plays only in the territories its screening was sold for.
     """
+    if entitlement.screening_id is not None:
+        from ..promotion.screenings import admits_country  # festivals build on playback
+
+        screening = db.session.get(Screening, entitlement.screening_id)
+        if screening is None or not admits_country(screening, country):
+            raise PlaybackRefused(Refusal.BLOCKED)
+        return None
     availability = availability_for(title, country, at)
     if availability.is_available:
         return None
@@ -233,7 +242,7 @@ def start(
     if (active or 0) >= limits.max_streams:
         raise PlaybackRefused(Refusal.STREAM_LIMIT, limit=limits.max_streams)
     entitlement = playable.entitlement
-    if entitlement.kind == OfferKind.RENT and entitlement.started_at is None:
+    if entitlement.kind in CLOCKED_KINDS and entitlement.started_at is None:
         entitlement.started_at = at
         entitlement.expires_at = at + timedelta(hours=entitlement.watch_hours or 48)
     session = PlaybackSession(
@@ -246,7 +255,10 @@ def start(
     )
     db.session.add(session)
     db.session.flush()
-    return Started(session, entitlement, playable.asset, resume_position(user.id, title.id))
+    position = resume_position(user.id, title.id)
+    if entitlement.live_start_at is not None:  # a live screening: join where everyone is
+        position = max(0, int((at - entitlement.live_start_at).total_seconds()))
+    return Started(session, entitlement, playable.asset, position)
 
 
 def _start_preview(

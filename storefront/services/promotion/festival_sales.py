@@ -1,0 +1,277 @@
+"""Selling festival tickets and passes through the store's one checkout, and what the payment
+events do to them (and to studio bundles): a paid ticket becomes an entitlement, a paid pass a
+holding, a paid bundle one entitlement per title, a failed or expired ticket order gives its
+held seat back, a refund revokes and frees unstarted seats.
+
+Called by ``payments.fulfilment`` and ``payments.refunds`` for festival orders, so webhooks,
+expiry, refunds, the ledger and reports stay one path for every kind of sale.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from ...adapters.payments import CheckoutRequest, PaymentGateway
+from ...extensions import db
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    FestivalPass,
+    OfferKind,
+    Order,
+    OrderStatus,
+    Screening,
+    User,
+    utcnow,
+)
+from ...public_urls import public_url_for
+from ..payments.checkout import (
+    AlreadyHasAccess,
+    StartedCheckout,
+    checkout_locale,
+    open_checkout,
+    payee_terms,
+    reuse_open_checkout,
+    session_expiry,
+)
+from ..payments.orders import grant_entitlement
+from ..rights.shares import snapshot_split
+from ..rights.splits import split_in_force
+from ..watching.access import gives_access
+from .festivals import reverse_pass_allocations
+from .passes import grant_holding, pass_availability, revoke_holding
+from .screenings import (
+    NotOnSale,
+    SoldOut,
+    is_sold_out,
+    release_seat,
+    screening_availability,
+    take_seat,
+    ticket_entitlement,
+    unstarted_tickets,
+)
+
+log = logging.getLogger(__name__)
+
+
+def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
+    """The viewer's ticket for a screening that still gives access, if any."""
+    now = utcnow()
+    for entitlement in db.session.scalars(
+        sa.select(Entitlement).where(
+            Entitlement.user_id == user_id, Entitlement.screening_id == screening_id
+        )
+    ):
+        if entitlement.status == EntitlementStatus.ACTIVE and (
+            gives_access(entitlement, now) or entitlement.started_at is None
+        ):
+            return entitlement
+    return None
+
+
+def checkout_request(
+    order: Order,
+    user: User,
+    name: str,
+    description: str,
+    at: datetime,
+    locale: str | None,
+    *,
+    split_sale: bool = False,
+) -> CheckoutRequest:
+    done = public_url_for("checkout.done", public_id=order.public_id)
+    return CheckoutRequest(
+        order_ref=order.public_id,
+        amount=order.amount,
+        currency=order.currency,
+        product_name=name,
+        product_description=description,
+        success_url=done + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=public_url_for("checkout.cancel", public_id=order.public_id),
+        expires_at=session_expiry(at),
+        idempotency_key=f"order-{order.public_id}-checkout",
+        customer_email=user.email,
+        locale=checkout_locale(locale),
+        metadata={"order_id": order.public_id, "kind": order.kind.value},
+        automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
+        destination_account=order.destination_account_id,
+        application_fee=order.application_fee_amount,
+        transfer_group=f"order-{order.public_id}" if split_sale else None,
+    )
+
+
+def start_ticket_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    screening: Screening,
+    country: str | None,
+    at: datetime,
+    *,
+    locale: str | None = None,
+) -> StartedCheckout:
+    """A pending ticket order holding one seat, and its Checkout Session.
+
+    The seat is taken after the processor's session exists (no lock is held while it is
+    called) and before the order is written; a buyer who finds the last seat gone gets
+    SoldOut and the session is expired.
+    """
+    if ticket_of(user.id, screening.id) is not None:
+        raise AlreadyHasAccess(
+            _("You already have a ticket for this screening."), ticket_of(user.id, screening.id)
+        )  # type: ignore[arg-type]
+    availability = screening_availability(screening, country, at)
+    option = availability.option(OfferKind.TICKET)
+    if option is None:
+        raise NotOnSale(
+            _("Tickets for this screening cannot be bought here and now."), availability
+        )
+    title = screening.title
+    # A checkout the viewer left open for this screening is handed out again (its seat is
+    # already held); one for another screening of the film is closed and its seat given back.
+    reused = reuse_open_checkout(
+        gateway, user, title, OfferKind.TICKET, option.amount, option.currency, screening.id
+    )
+    if reused is not None:
+        return reused
+    if is_sold_out(screening):
+        raise SoldOut(_("This screening is sold out."))
+    # A co-produced film's holders divide the filmmaker's remainder (its split for rentals:
+    # a ticket is a rental of one screening), paid by transfers from the platform.
+    split = split_in_force(title, country, OfferKind.RENT)
+    destination, fee = payee_terms(title.studio, option.amount, option.currency, split=bool(split))
+    festival = screening.festival
+    order = Order(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=title.id,
+        studio_id=title.studio_id,
+        kind=OfferKind.TICKET,
+        amount=option.amount,
+        currency=option.currency.upper(),
+        country=country,
+        title_name=title.name,
+        studio_name=title.studio.name,
+        rental_watch_hours=screening.watch_hours,
+        status=OrderStatus.PENDING,
+        provider=gateway.name,
+        destination_account_id=destination,
+        application_fee_amount=fee,
+        amount_refunded=0,
+        festival_id=festival.id,
+        screening_id=screening.id,
+        festival_share_bp=screening.selection.share_bp,
+    )
+    request = checkout_request(
+        order,
+        user,
+        _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
+        _(
+            "Start watching before the screening closes; then you have %(hours)d hours to finish.",
+            hours=screening.watch_hours,
+        ),
+        at,
+        locale,
+        split_sale=bool(split),
+    )
+    started = open_checkout(gateway, order, request, reserve=lambda: take_seat(screening.id))
+    if split:
+        snapshot_split(order, title, kind=OfferKind.RENT)
+    return started
+
+
+def start_pass_checkout(
+    gateway: PaymentGateway,
+    user: User,
+    festival_pass: FestivalPass,
+    country: str | None,
+    at: datetime,
+    *,
+    locale: str | None = None,
+) -> StartedCheckout:
+    """A pending pass order and its Checkout Session; the festival's studio is paid."""
+    availability = pass_availability(festival_pass, country, at)
+    option = availability.option(OfferKind.PASS)
+    if option is None:
+        raise NotOnSale(_("This pass cannot be bought here and now."), availability)
+    festival = festival_pass.festival
+    destination, fee = payee_terms(festival.studio, option.amount, option.currency)
+    order = Order(
+        public_id=str(uuid.uuid4()),
+        user_id=user.id,
+        title_id=None,
+        studio_id=festival.studio_id,
+        kind=OfferKind.PASS,
+        amount=option.amount,
+        currency=option.currency.upper(),
+        country=country,
+        title_name=f"{festival.name}: {festival_pass.name}"[:200],
+        studio_name=festival.studio.name,
+        status=OrderStatus.PENDING,
+        provider=gateway.name,
+        destination_account_id=destination,
+        application_fee_amount=fee,
+        amount_refunded=0,
+        festival_id=festival.id,
+        pass_id=festival_pass.id,
+    )
+    request = checkout_request(
+        order,
+        user,
+        _("Pass: %(name)s", name=order.title_name),
+        _("Book screenings of the festival with it, while seats last."),
+        at,
+        locale,
+    )
+    return open_checkout(gateway, order, request)
+
+
+# -- what payment events do ---------------------------------------------------------------
+
+
+def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
+    """What a paid order gives: a ticket, a pass, a bundle's titles, or the ordinary
+    entitlement; returns the one entitlement the receipt describes (None for several)."""
+    if order.kind == OfferKind.TICKET and order.screening_id is not None:
+        screening = db.session.get(Screening, order.screening_id)
+        assert screening is not None
+        return ticket_entitlement(order, screening, paid_at)
+    if order.kind == OfferKind.PASS and order.pass_id is not None:
+        grant_holding(order, paid_at)
+        return None
+    if order.kind == OfferKind.BUNDLE and order.bundle_id is not None:
+        from .bundles import grant_bundle  # bundles build on this module's checkout
+
+        grant_bundle(order, paid_at)
+        return None
+    return grant_entitlement(order, paid_at)
+
+
+def order_closed(order: Order) -> None:
+    """A pending order failed or expired: its held seat goes back on sale."""
+    if order.kind == OfferKind.TICKET and order.screening_id is not None:
+        release_seat(order.screening_id)
+        log.info(
+            "Order %s closed: seat of screening %s released", order.public_id, order.screening_id
+        )
+
+
+def order_refunded(order: Order) -> None:
+    """A festival or bundle order just became fully refunded (called once): every entitlement
+    it granted is revoked, the seats of tickets never started go back on sale, and a pass is
+    revoked."""
+    for entitlement in unstarted_tickets(order):
+        if entitlement.screening_id:
+            release_seat(entitlement.screening_id)
+    for entitlement in db.session.scalars(
+        sa.select(Entitlement).where(Entitlement.order_id == order.id)
+    ):
+        entitlement.status = EntitlementStatus.REVOKED
+    if order.kind == OfferKind.PASS:
+        revoke_holding(order)
+        reverse_pass_allocations(order)

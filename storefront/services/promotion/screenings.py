@@ -1,0 +1,303 @@
+"""Screenings: windows, territories, ticket prices and seat caps, and the tickets they grant.
+
+Where and when a screening (or a pass) can be bought is the store's one availability rule
+(``catalog.availability.evaluate``) applied to the screening as an offer: its window is the
+offer's window, its territory rows the offer's rows (a row may set the ticket's price and
+currency for its country).
+
+Seats: ``seats_taken`` counts paid tickets, pass bookings and tickets held while their buyer
+pays. A seat is taken with one conditional UPDATE (``seats_taken < capacity``), which the
+database applies atomically, and the table's CHECK refuses any count above the cap; a held seat
+is released when its order fails or expires, and a refunded ticket never started frees its seat.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    Festival,
+    FestivalPass,
+    FestivalSelection,
+    OfferKind,
+    Order,
+    Screening,
+    SelectionStatus,
+    TerritoryMode,
+    Title,
+)
+from .. import ServiceError
+from ..catalog.availability import (
+    SELLABLE_STATUSES,
+    Availability,
+    OfferRule,
+    Reason,
+    TerritoryRule,
+    admits,
+    evaluate,
+)
+from .festivals import festival_time
+
+
+class SoldOut(ServiceError):
+    """Every seat of the screening is taken (or held by someone paying)."""
+
+
+class NotOnSale(ServiceError):
+    """The screening or pass cannot be bought here and now; carries the availability."""
+
+    def __init__(self, message: str, availability: Availability) -> None:
+        super().__init__(message)
+        self.availability = availability
+
+
+def _territory_rules(rows: list[dict]) -> dict[str, TerritoryRule]:
+    return {
+        str(r["country"]): TerritoryRule(
+            country=str(r["country"]),
+            blocked=bool(r.get("blocked")),
+            amount=r.get("amount"),  # type: ignore[arg-type]
+            currency=r.get("currency"),  # type: ignore[arg-type]
+        )
+        for r in rows or []
+    }
+
+
+def rule_of(item: Screening | FestivalPass) -> OfferRule:
+    """A screening or pass as an offer, for the availability rule."""
+    is_screening = isinstance(item, Screening)
+    return OfferRule(
+        offer_id=item.id,
+        kind=OfferKind.TICKET if is_screening else OfferKind.PASS,
+        mode=TerritoryMode(item.territory_mode),
+        amount=item.amount,
+        currency=item.currency,
+        available_from=item.opens_at if is_screening else None,
+        available_until=item.closes_at if is_screening else None,
+        active=True if is_screening else item.active,
+        territories=_territory_rules(item.territories),
+    )
+
+
+def on_sale(screening: Screening) -> bool:
+    """The festival is public, the filmmaker accepted, and the film is on the store."""
+    return bool(
+        screening.festival.published
+        and screening.selection.status == SelectionStatus.ACCEPTED
+        and screening.title.status in SELLABLE_STATUSES
+    )
+
+
+def screening_availability(screening: Screening, country: str | None, at: datetime) -> Availability:
+    """Whether a ticket can be bought in ``country`` at ``at``, at which price, or why not."""
+    return evaluate(screening.title_id, [rule_of(screening)], country, at, on_sale(screening))
+
+
+def admits_country(screening: Screening, country: str | None) -> bool:
+    """The screening's territories include ``country`` (whatever the time)."""
+    return admits(rule_of(screening), country)
+
+
+def seats_left(screening: Screening) -> int | None:
+    if screening.capacity is None:
+        return None
+    return max(0, screening.capacity - screening.seats_taken)
+
+
+def is_sold_out(screening: Screening) -> bool:
+    return screening.capacity is not None and screening.seats_taken >= screening.capacity
+
+
+# -- seats --------------------------------------------------------------------------------
+
+
+def take_seat(screening_id: int) -> None:
+    """Take one seat, atomically; SoldOut when none is left."""
+    result = db.session.execute(
+        sa.update(Screening)
+        .where(
+            Screening.id == screening_id,
+            sa.or_(Screening.capacity.is_(None), Screening.seats_taken < Screening.capacity),
+        )
+        .values(seats_taken=Screening.seats_taken + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise SoldOut(_("This screening is sold out."))
+
+
+def release_seat(screening_id: int) -> None:
+    """Give one seat back (a held ticket's payment failed or expired, or it was refunded)."""
+    db.session.execute(
+        sa.update(Screening)
+        .where(Screening.id == screening_id, Screening.seats_taken > 0)
+        .values(seats_taken=Screening.seats_taken - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- tickets ------------------------------------------------------------------------------
+
+
+def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime) -> Entitlement:
+    """The right to watch one screening: from its window's opening (or live start) until it
+    closes to start, then ``watch_hours`` once started."""
+    entitlement = Entitlement(
+        order_id=order.id,
+        user_id=order.user_id,
+        title_id=screening.title_id,
+        kind=OfferKind.TICKET,
+        status=EntitlementStatus.ACTIVE,
+        granted_at=granted_at,
+        screening_id=screening.id,
+        opens_at=screening.live_start_at or screening.opens_at,
+        live_start_at=screening.live_start_at,
+        start_by=screening.closes_at,
+        watch_hours=screening.watch_hours,
+    )
+    db.session.add(entitlement)
+    return entitlement
+
+
+def live_position(entitlement: Entitlement, at: datetime) -> int | None:
+    """For a live screening: where the film is now for everyone (seconds), else None."""
+    if entitlement.live_start_at is None:
+        return None
+    return max(0, int((at - entitlement.live_start_at).total_seconds()))
+
+
+def add_screening(
+    selection: FestivalSelection,
+    opens_local: datetime,
+    closes_local: datetime,
+    amount: int,
+    currency: str,
+    *,
+    capacity: int | None = None,
+    watch_hours: int = 24,
+    territory_mode: TerritoryMode = TerritoryMode.WORLDWIDE,
+    territories: list[dict] | None = None,
+    live_local: datetime | None = None,
+) -> Screening:
+    """A screening of a programmed title; times are wall-clock times in the festival's zone."""
+    festival: Festival = selection.festival
+    opens_at = festival_time(festival, opens_local)
+    closes_at = festival_time(festival, closes_local)
+    if closes_at <= opens_at:
+        raise ServiceError(_("A screening must close after it opens."))
+    if capacity is not None and capacity < 1:
+        raise ServiceError(_("A seat cap is at least one seat."))
+    if amount < 1:
+        raise ServiceError(_("Enter a ticket price."))
+    live_at = festival_time(festival, live_local) if live_local else None
+    if live_at is not None and not opens_at <= live_at < closes_at:
+        raise ServiceError(_("A live start must fall within the screening's window."))
+    screening = Screening(
+        festival_id=festival.id,
+        selection_id=selection.id,
+        title_id=selection.title_id,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        live_start_at=live_at,
+        watch_hours=watch_hours,
+        territory_mode=territory_mode,
+        territories=[dict(t) for t in territories or []],
+        amount=amount,
+        currency=currency.upper(),
+        capacity=capacity,
+        seats_taken=0,
+    )
+    db.session.add(screening)
+    db.session.flush()
+    return screening
+
+
+def screenings_of(festival: Festival) -> list[Screening]:
+    return list(
+        db.session.scalars(
+            sa.select(Screening)
+            .join(Title, Title.id == Screening.title_id)
+            .where(Screening.festival_id == festival.id)
+            .order_by(Screening.opens_at, Title.name)
+        )
+    )
+
+
+# -- the viewer's schedule ----------------------------------------------------------------
+
+
+class Slot(enum.StrEnum):
+    NOW = "now"  # open now
+    NEXT = "next"  # opens soonest among those still ahead
+    LATER = "later"
+    PAST = "past"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleItem:
+    screening: Screening
+    availability: Availability
+    slot: Slot
+    sold_out: bool
+    seats_left: int | None
+
+    @property
+    def geo_blocked(self) -> bool:
+        return self.availability.reason in (Reason.NOT_IN_COUNTRY, Reason.UNKNOWN_COUNTRY)
+
+    @property
+    def buyable(self) -> bool:
+        return self.availability.is_available and not self.sold_out
+
+
+def schedule(festival: Festival, country: str | None, at: datetime) -> list[ScheduleItem]:
+    """Every screening with what the viewer can do and why not, and what is on now and next."""
+    screenings = screenings_of(festival)
+    ahead = [s.opens_at for s in screenings if s.opens_at > at]
+    next_open = min(ahead) if ahead else None
+    items = []
+    for screening in screenings:
+        if screening.opens_at <= at < screening.closes_at:
+            slot = Slot.NOW
+        elif screening.closes_at <= at:
+            slot = Slot.PAST
+        elif screening.opens_at == next_open:
+            slot = Slot.NEXT
+        else:
+            slot = Slot.LATER
+        items.append(
+            ScheduleItem(
+                screening,
+                screening_availability(screening, country, at),
+                slot,
+                is_sold_out(screening),
+                seats_left(screening),
+            )
+        )
+    return items
+
+
+def unstarted_tickets(order: Order) -> list[Entitlement]:
+    return list(
+        db.session.scalars(
+            sa.select(Entitlement).where(
+                Entitlement.order_id == order.id,
+                Entitlement.screening_id.is_not(None),
+                Entitlement.started_at.is_(None),
+            )
+        )
+    )
+
+
+def watch_deadline(entitlement: Entitlement) -> datetime | None:
+    if entitlement.started_at is None or not entitlement.watch_hours:
+        return None
+    return entitlement.started_at + timedelta(hours=entitlement.watch_hours)

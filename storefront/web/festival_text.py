@@ -1,0 +1,56 @@
+"""How festival pages say times and reasons: a screening's window in the festival's own time
+zone and in the viewer's, and why a screening cannot be booked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_datetime
+from flask import Flask
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+
+from ..i18n import current_locale
+from ..models import Festival
+from ..services.catalog.availability import Reason
+from ..services.promotion.screenings import ScheduleItem
+from .availability_text import _place
+
+
+def in_festival_zone(value: datetime, festival: Festival, fmt: str = "medium") -> str:
+    """``value`` on the festival's wall clock, e.g. "12 Feb 2027, 20:00 (Europe/Oslo)"."""
+    text = babel_datetime(value, fmt, tzinfo=ZoneInfo(festival.timezone), locale=current_locale())
+    return f"{text} ({festival.timezone})"
+
+
+def in_viewer_zone(value: datetime, fmt: str = "medium") -> str:
+    """``value`` in the viewer's own time zone (the account's; the browser refines it)."""
+    return format_datetime(value, fmt)
+
+
+def why_not(item: ScheduleItem) -> str:
+    """Why the viewer cannot book this screening now (empty when they can)."""
+    a = item.availability
+    if a.is_available:
+        return _("Sold out.") if item.sold_out else ""
+    if a.reason == Reason.NOT_IN_COUNTRY:
+        return _(
+            "Not available in %(country)s: this screening is geo-blocked.",
+            country=_place(a.country),
+        )
+    if a.reason == Reason.UNKNOWN_COUNTRY:
+        return _("Only for viewers in some countries, and we could not tell where you are.")
+    if a.reason == Reason.NOT_YET:
+        return (
+            _("Tickets on sale when the screening opens.") if not item.sold_out else _("Sold out.")
+        )
+    if a.reason == Reason.ENDED:
+        return _("This screening has closed.")
+    return _("Not on sale.")
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["festival_time"] = in_festival_zone
+    app.jinja_env.filters["viewer_time"] = in_viewer_zone
+    app.jinja_env.globals["screening_why_not"] = why_not

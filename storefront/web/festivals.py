@@ -1,0 +1,153 @@
+"""Festivals for viewers: the public page with the schedule (now, next, sold out, geo-blocked),
+buying a ticket or a pass, and booking screenings with a pass."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..i18n import current_locale
+from ..models import Festival, FestivalPass, PassHolding, Screening, utcnow
+from ..services import ServiceError
+from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
+from ..services.promotion import festival_sales, passes
+from ..services.promotion.festivals import festival_by_slug, programme, published_festivals
+from ..services.promotion.screenings import schedule
+from .forms import ActionForm
+from .viewer import viewer_country
+
+bp = Blueprint("festivals", __name__, url_prefix="/festivals")
+
+
+def _festival_or_404(slug: str) -> Festival:
+    festival = festival_by_slug(slug)
+    if festival is None or not festival.published:
+        abort(404)
+    return festival
+
+
+def _screening_or_404(festival: Festival, screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or screening.festival_id != festival.id:
+        abort(404)
+    return screening
+
+
+@bp.route("/")
+def index() -> ResponseReturnValue:
+    return render_template("festivals/index.html", festivals=published_festivals())
+
+
+@bp.route("/<festival>")
+def page(festival: str) -> ResponseReturnValue:
+    """The programme by section, the schedule with now/next, and the viewer's passes."""
+    found = _festival_or_404(festival)
+    now = utcnow()
+    country = viewer_country()
+    items = schedule(found, country, now)
+    holdings = (
+        passes.holdings_of(current_user.id, found.id) if current_user.is_authenticated else []
+    )
+    booked: set[int] = set()
+    tickets: set[int] = set()
+    if current_user.is_authenticated:
+        for holding in holdings:
+            booked |= passes.booked_screening_ids(holding)
+        tickets = {
+            i.screening.id
+            for i in items
+            if festival_sales.ticket_of(current_user.id, i.screening.id)
+        }
+    return render_template(
+        "festivals/page.html",
+        festival=found,
+        selections=programme(found),
+        items=items,
+        now_items=[i for i in items if i.slot == "now"],
+        next_items=[i for i in items if i.slot == "next"],
+        festival_passes=[
+            (p, passes.pass_availability(p, country, now)) for p in passes.passes_of(found.id)
+        ],
+        holdings=[h for h in holdings if h.status == "active"],
+        booked=booked,
+        tickets=tickets,
+        films_left=passes.films_left,
+        form=ActionForm(),
+        country=country,
+    )
+
+
+def _to_checkout(start, festival: Festival) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    back = url_for("festivals.page", festival=festival.slug)
+    try:
+        started = start()
+    except CheckoutUnavailable as exc:
+        flash(str(exc), "error")
+        return redirect(back, code=303)
+    except AlreadyHasAccess as exc:
+        flash(str(exc), "info")
+        return redirect(back, code=303)
+    except ServiceError as exc:
+        return render_template("festivals/refused.html", festival=festival, message=str(exc)), 409
+    return redirect(started.url, code=303)
+
+
+@bp.route("/<festival>/screenings/<int:screening_id>/ticket", methods=["POST"])
+@login_required
+def buy_ticket(festival: str, screening_id: int) -> ResponseReturnValue:
+    found = _festival_or_404(festival)
+    screening = _screening_or_404(found, screening_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    gateway = current_app.extensions["payments"]
+    return _to_checkout(
+        lambda: festival_sales.start_ticket_checkout(
+            gateway, current_user, screening, viewer_country(), utcnow(), locale=current_locale()
+        ),
+        found,
+    )
+
+
+@bp.route("/<festival>/passes/<int:pass_id>", methods=["POST"])
+@login_required
+def buy_pass(festival: str, pass_id: int) -> ResponseReturnValue:
+    found = _festival_or_404(festival)
+    festival_pass = db.session.get(FestivalPass, pass_id)
+    if festival_pass is None or festival_pass.festival_id != found.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    gateway = current_app.extensions["payments"]
+    return _to_checkout(
+        lambda: festival_sales.start_pass_checkout(
+            gateway,
+            current_user,
+            festival_pass,
+            viewer_country(),
+            utcnow(),
+            locale=current_locale(),
+        ),
+        found,
+    )
+
+
+@bp.route("/<festival>/screenings/<int:screening_id>/book", methods=["POST"])
+@login_required
+def book(festival: str, screening_id: int) -> ResponseReturnValue:
+    """Book a screening with one of the viewer's passes."""
+    found = _festival_or_404(festival)
+    screening = _screening_or_404(found, screening_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    holding = db.session.get(PassHolding, request.form.get("holding", type=int) or 0)
+    if holding is None or holding.user_id != current_user.id or holding.festival_id != found.id:
+        abort(404)
+    try:
+        passes.book(current_user, holding, screening, viewer_country(), utcnow())
+    except ServiceError as exc:
+        return render_template("festivals/refused.html", festival=found, message=str(exc)), 409
+    flash(_("Booked: %(title)s. It is in your films.", title=screening.title.name), "success")
+    return redirect(url_for("festivals.page", festival=found.slug), code=303)

@@ -1,0 +1,56 @@
+"""Studio bundles go through the same checkout, fulfilment, refund and report paths: a paid
+bundle grants each of its titles for good, a refund takes them all back."""
+
+from __future__ import annotations
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import (
+    Entitlement,
+    EntitlementStatus,
+    EntryType,
+    LedgerEntry,
+    OfferKind,
+    utcnow,
+)
+from storefront.services import ServiceError
+from storefront.services.promotion.bundles import create_bundle
+from storefront.services.watching.access import best_entitlement
+
+from .conftest import latest_order, session_id_from
+
+
+def test_a_bundle_is_bought_once_and_refunded_whole(
+    make_title, studio, viewer_client, viewer, emu, webhooks, sdk
+):
+    films = [make_title(name, studio=studio) for name in ("Dawn", "Dusk", "Night")]
+    bundle = create_bundle(studio, "The day trilogy", films, 1800, "EUR")
+    db.session.commit()
+
+    response = viewer_client.post(f"/bundles/{bundle.id}/buy", headers={"X-Test-Country": "NO"})
+    assert response.status_code == 303
+    emu.pay(session_id_from(response.location))
+
+    order = latest_order(viewer)
+    assert order.kind == OfferKind.BUNDLE and order.studio_id == studio.id
+    assert all(best_entitlement(viewer.id, f.id, utcnow()).kind == OfferKind.BUY for f in films)
+    sale = db.session.scalar(db.select(LedgerEntry).filter_by(order_id=order.id))
+    assert (sale.entry_type, sale.kind, sale.gross) == (EntryType.SALE, OfferKind.BUNDLE, 1800)
+    again = viewer_client.post(f"/bundles/{bundle.id}/buy", headers={"X-Test-Country": "NO"})
+    assert again.status_code == 303 and again.location.endswith(f"/bundles/{bundle.id}")
+
+    sdk.v1.refunds.create({"charge": order.charge_id})
+
+    db.session.expire_all()
+    granted = db.session.scalars(db.select(Entitlement).filter_by(order_id=order.id)).all()
+    assert len(granted) == 3 and {e.status for e in granted} == {EntitlementStatus.REVOKED}
+    assert all(best_entitlement(viewer.id, f.id, utcnow()) is None for f in films)
+
+
+def test_a_bundle_holds_only_the_studios_own_films(make_title, make_studio, studio):
+    other = make_title("Elsewhere", studio=make_studio(name="Other Films"))
+    own = make_title("Here", studio=studio)
+
+    with pytest.raises(ServiceError, match="own films"):
+        create_bundle(studio, "Mixed", [own, other], 1000, "EUR")
