@@ -92,6 +92,16 @@ def test_translations_keep_every_placeholder(locale):
     assert not broken, broken[:10]
 
 
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_catalogues_compile_as_make_setup_compiles_them(locale):
+    """`pybabel compile` (run by `make setup`) refuses a catalogue its checkers fault, e.g. a
+    message babel takes for python-format ("100 % gives" reads as a "% g" conversion)."""
+    problems = [
+        (message.id, [str(e) for e in errors]) for message, errors in read_catalogue(locale).check()
+    ]
+    assert not problems, problems[:10]
+
+
 def _spelled_count_forms(catalog) -> set[int]:
     """Plural forms that only ever hold one number (Arabic's one and two)."""
     if catalog.num_plurals != 6:

@@ -40,7 +40,7 @@ class PromotionForm(FlaskForm):
     discount_type = RadioField(
         _l("Discount"),
         choices=[
-            SelectChoice("percent", _l("A percentage off (100 % gives the film for free: a comp)")),
+            SelectChoice("percent", _l("A percentage off (at 100 % the film is free: a comp)")),
             SelectChoice("fixed", _l("An amount off, per currency")),
         ],
         default="percent",
