@@ -99,7 +99,8 @@ def test_offline_refunds_follow_the_same_path(viewer_client, client, auth, viewe
     auth.login(filmmaker.email)
 
     response = client.post(
-        f"/studio/{film.studio.slug}/orders/{order.public_id}", data={"refund_all": "y"}
+        f"/studio/{film.studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
     )
 
     assert response.status_code == 303

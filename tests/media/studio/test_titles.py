@@ -346,4 +346,4 @@ def test_deleting_a_title_removes_its_files_and_keeps_its_sales(
 def test_the_runtime_measured_from_the_film_is_shown(filmmaker_client, studio, make_title):
     title = make_title("Measured", studio=studio, status=TitleStatus.READY, runtime_seconds=5381)
     page = filmmaker_client.get(f"/studio/{studio.slug}/titles/{title.id}/")
-    assert "Runtime: 90 min" in page.text
+    assert "Runtime: 1 h 30 min" in page.text
