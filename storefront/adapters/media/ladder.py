@@ -56,8 +56,9 @@ def choose_renditions(
         if source_width < box_w and source_height < box_h:
             continue  # the source is smaller than this box: that would be upscaling
         scale = min(Fraction(box_w, source_width), Fraction(box_h, source_height))
-        width = min(box_w, _nearest_even(source_width * scale))
-        height = min(box_h, _nearest_even(source_height * scale))
+        # Rounding to even may round up: never past the source's own (even) size.
+        width = min(box_w, _floor_even(source_width), _nearest_even(source_width * scale))
+        height = min(box_h, _floor_even(source_height), _nearest_even(source_height * scale))
         if (width, height) in seen:
             continue
         seen.add((width, height))
