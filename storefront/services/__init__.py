@@ -4,8 +4,11 @@ caller (the request boundary or a job) commits once.
 - `catalog`: titles, offers, availability (the one territory rule), the public catalogue
 - `media`: uploads, the transcode pipeline's state, images, subtitles, playlists
 - `payments`: checkout, orders, fulfilment, refunds, disputes, Connect, ledger, reconcile
-- `watching`: library, playback, progress
-- `accounts`: users, studios, mail
+- `rights`: rights holders, split rules, split snapshots and each holder's share
+- `promotion`: codes, screeners, pre-orders, pay what you want, festivals, passes, bundles
+- `watching`: library, playback, progress, portability, audience analytics
+- `accounts`: users, studios, roles, sessions
+- `notifications`: transactional mail, queued once per event and sent by a job
 - `reports`: revenue read from the ledger
 - `storage`: the configured storage backend, shared by media and watching
 
