@@ -10,9 +10,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from storefront.extensions import db
-from storefront.models import Studio
+from storefront.models import Notification, Studio
 
 from .conftest import checkout, latest_order, session_id_from
 from .coproduction import (
@@ -225,6 +226,13 @@ def test_a_refused_transfer_is_failed_with_the_reason_and_can_be_retried(
 
     failed = [p for p in payouts(order.id) if p.status == "failed"]
     assert len(failed) == 1 and failed[0].failure_reason
+    # The studio whose share did not arrive is told why, by mail, once.
+    (mail,) = db.session.scalars(
+        sa.select(Notification).where(Notification.event == "transfer_failed")
+    ).all()
+    payee = db.session.get(Studio, failed[0].studio_id)
+    assert mail.to == payee.contact_email
+    assert mail.context["reason"] == failed[0].failure_reason
     owner = admin_client_factory()
     sales = owner.get(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/sales")
     assert "Failed" in sales.text and failed[0].failure_reason in sales.text

@@ -44,6 +44,7 @@ from ...models import (
     Studio,
     utcnow,
 )
+from ..notifications import studio_mails
 from ..rights.shares import has_split, record_order_shares, sale_payouts
 from .connect import connect_enabled
 from .fees import platform_fee, share
@@ -293,6 +294,15 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         payout.status = PayoutStatus.FAILED
         payout.failure_reason = (exc.detail or str(exc))[:500]
         log.error("Payout %s failed: %s", payout.id, payout.failure_reason)
+        if payout.studio is not None:
+            # The holder hears why its share did not arrive; each failed attempt is one mail.
+            studio_mails.money_failed(
+                payout.studio,
+                f"payout-{payout.id}-{payout.attempts}",
+                abs(payout.amount),
+                payout.currency,
+                payout.failure_reason,
+            )
         return payout.status
     except PaymentError as exc:  # unreachable or busy: stays pending, retried later
         payout.attempts += 1
