@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import User, UserLogin, utcnow
@@ -49,15 +50,22 @@ def user_for_session(session_id: str, at: datetime | None = None) -> User | None
     if not user_id.isdigit() or not key:
         return None
     at = at or utcnow()
-    user = db.session.scalar(
-        sa.select(User)
-        .join(UserLogin, UserLogin.user_id == User.id)
-        .where(
-            User.id == int(user_id),
-            UserLogin.key_hash == _hash(key),
-            UserLogin.revoked_at.is_(None),
-            UserLogin.expires_at > at,
+    # Studio memberships come in the same query: every page's menu asks for them
+    # (a studio member's "Studio" link), which would otherwise cost a second round trip.
+    user = (
+        db.session.execute(
+            sa.select(User)
+            .join(UserLogin, UserLogin.user_id == User.id)
+            .where(
+                User.id == int(user_id),
+                UserLogin.key_hash == _hash(key),
+                UserLogin.revoked_at.is_(None),
+                UserLogin.expires_at > at,
+            )
+            .options(joinedload(User.memberships))
         )
+        .unique()
+        .scalar_one_or_none()
     )
     if user is not None:
         user.login_key = key

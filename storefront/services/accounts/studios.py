@@ -195,7 +195,8 @@ def accept_invite(token: str, user: User) -> Studio:
             _("Confirm your email address first: open the link we mailed you, then come back.")
         )
     if member is None:
-        db.session.add(StudioMember(studio_id=studio.id, user_id=user.id, role=invite.role))
+        # Through the relationship, so a user whose memberships are already loaded sees it.
+        db.session.add(StudioMember(studio_id=studio.id, user=user, role=invite.role))
     invite.accepted_at = utcnow()
     db.session.flush()
     return studio
