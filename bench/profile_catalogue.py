@@ -67,6 +67,8 @@ def main() -> None:
     assert response.status_code in (302, 303), response.status_code
     body = client.get(bc.PATH).get_data(as_text=True)
     assert "/logout" in body, "not signed in"
+    if os.environ.get("PROFILE_DUMP"):  # to compare the page before and after a change
+        Path(os.environ["PROFILE_DUMP"]).write_text(body)
     for _ in range(5):
         client.get(bc.PATH)
     times = []

@@ -31,6 +31,7 @@ from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
+from . import catalogue_cards
 from .headers import csp_nonce
 from .viewer import viewer_country
 
@@ -91,8 +92,8 @@ def _grid(studio_id: int | None) -> Markup:
             query=query,
             choices=_facet_choices(),
             poster_urls=poster_urls,
-            price_text=_price_texts(page),
-            country=country,
+            title_links=catalogue_cards.title_links(c.slug for c in page.cards),
+            offers_html=catalogue_cards.offer_fragments(page.cards, _price_texts(page), country),
         )
     )
 
