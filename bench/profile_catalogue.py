@@ -90,6 +90,8 @@ def main() -> None:
             bare_times.append((time.perf_counter() - started) * 1000)
     if profiler is not None:
         profiler.disable()
+        if os.environ.get("PROFILE_STATS"):  # for pstats' callers and callees views
+            profiler.dump_stats(os.environ["PROFILE_STATS"])
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(60)
         stats.sort_stats("tottime").print_stats(30)
