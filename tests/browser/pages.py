@@ -31,6 +31,15 @@ NOT_PAGES = {
     "studio_revenue.export_xlsx",
     "admin_revenue.export_csv",
     "admin_revenue.export_xlsx",
+    # Files to download (CSV, JSON): a browser saves them, there is no page to look at.
+    "rights.holdings_csv",
+    "studio_analytics.audience_csv",
+    "studio_analytics.buyers_csv",
+    "account.export_json",
+    "account.export_csv",
+    "watch.audio",  # an HLS playlist
+    "studio_promotions.codes_csv",
+    "studio_festivals.attendance_csv",
     "auth.session_check",
     "checkout.status",
     "checkout.start",  # redirects to the payment page, which is listed on its own

@@ -147,7 +147,10 @@ def test_partial_then_full_refund_reverses_each_transfer_in_proportion(
     assert received_in_emulator(emu, owner_acct) == 643 - 223 == holder_total(studio.id)
     assert received_in_emulator(emu, belgian_acct) == 428 - 148 == holder_total(belgian.id)
 
-    admin.post(f"/studio/{studio.slug}/orders/{order.public_id}", data={"refund_all": "y"})
+    admin.post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
+    )
 
     assert received_in_emulator(emu, owner_acct) == 0 == holder_total(studio.id)
     assert received_in_emulator(emu, belgian_acct) == 0 == holder_total(belgian.id)
