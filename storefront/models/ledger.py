@@ -24,17 +24,45 @@ class EntryType(enum.StrEnum):
     FESTIVAL_INCOME = "festival_income"  # the festival's side: its part of a ticket sale
     PLATFORM_DISPUTE = "platform_dispute"
     PLATFORM_DISPUTE_WON = "platform_dispute_won"
+    # A co-produced title's sale is charged on the platform (separate charges and transfers):
+    # the charge, its refunds and its disputes are the platform's rows, each holder's transfers
+    # and reversals are that holder's rows, and the platform's side of them is its own.
+    SPLIT_SALE = "split_sale"
+    SPLIT_REFUND = "split_refund"
+    PLATFORM_TRANSFER = "platform_transfer"
+    HOLDER_SHARE = "holder_share"
+    HOLDER_REFUND = "holder_refund"
+    HOLDER_DISPUTE = "holder_dispute"
+    HOLDER_DISPUTE_WON = "holder_dispute_won"
 
 
 # Rows that are the platform's money, not the studio's: studio figures leave them out, the
 # admin's "platform keeps" adds them up.
 PLATFORM_ENTRY_TYPES = frozenset(
-    {EntryType.APPLICATION_FEE, EntryType.PLATFORM_DISPUTE, EntryType.PLATFORM_DISPUTE_WON}
+    {
+        EntryType.APPLICATION_FEE,
+        EntryType.PLATFORM_DISPUTE,
+        EntryType.PLATFORM_DISPUTE_WON,
+        EntryType.SPLIT_SALE,
+        EntryType.SPLIT_REFUND,
+        EntryType.PLATFORM_TRANSFER,
+    }
 )
 # The same, as the SQL condition the studio report's partial index is built with.
 NOT_PLATFORM_SQL = (
-    "entry_type NOT IN ('application_fee', 'platform_dispute', 'platform_dispute_won')"
+    "entry_type NOT IN ('application_fee', 'platform_dispute', 'platform_dispute_won',"
+    " 'split_sale', 'split_refund', 'platform_transfer')"
 )
+# An order's sale and refund rows, whoever's balance the charge is on (readers by order).
+SALE_TYPES = (EntryType.SALE, EntryType.SPLIT_SALE)
+REFUND_TYPES = (EntryType.REFUND, EntryType.SPLIT_REFUND)
+# A holder's transfer rows count in its reports as the sale, refund or dispute they follow.
+HOLDER_COUNTS_AS = {
+    EntryType.HOLDER_SHARE: EntryType.SALE,
+    EntryType.HOLDER_REFUND: EntryType.REFUND,
+    EntryType.HOLDER_DISPUTE: EntryType.DISPUTE,
+    EntryType.HOLDER_DISPUTE_WON: EntryType.DISPUTE_WON,
+}
 
 
 class LedgerEntry(Base):
@@ -60,6 +88,15 @@ class LedgerEntry(Base):
     - platform_dispute / platform_dispute_won (Connect): a chargeback on a destination charge is
       debited from (and on a win returned to) the platform's balance, fee included, with the
       same signs as dispute / dispute_won.
+    - split_sale / split_refund (a co-produced title's order, charged on the platform): the
+      charge and its refunds, on the platform's balance, with the sale / refund conventions
+      (processor_fee = Stripe's fee, which the platform bears); its disputes are
+      platform_dispute / platform_dispute_won rows. studio_id is the title's owner.
+    - holder_share / holder_refund / holder_dispute / holder_dispute_won: one holder's transfer
+      of its share (+), its reversal after a refund or a dispute (-), its restore after a won
+      dispute (+), in the transfer's currency; studio_id is the holder; gross = net = amount.
+    - platform_transfer: the platform's side of each of those (the opposite amount, settlement
+      as the platform's balance transaction states it); studio_id is the title's owner.
     Studio totals exclude the platform's types (PLATFORM_ENTRY_TYPES); admin totals use them.
 
     promo_code / discount / preorder: the code the order used and what it took off the list

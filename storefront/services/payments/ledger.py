@@ -21,12 +21,20 @@ from decimal import Decimal
 from typing import Any
 
 from ...extensions import db
-from ...models import EntryType, LedgerEntry, Order
+from ...models import EntryType, HolderPayout, LedgerEntry, Order, PayoutKind
+from ..rights.shares import has_split
 from .fees import share
 
 Obj = dict[str, Any]
 # Rows that carry the order's discount (refunds and disputes move money, not list prices).
 _SALES = frozenset({EntryType.SALE, EntryType.COMP})
+# A co-produced order is charged on the platform: its charge rows are the platform's.
+_ON_PLATFORM = {
+    EntryType.SALE: EntryType.SPLIT_SALE,
+    EntryType.REFUND: EntryType.SPLIT_REFUND,
+    EntryType.DISPUTE: EntryType.PLATFORM_DISPUTE,
+    EntryType.DISPUTE_WON: EntryType.PLATFORM_DISPUTE_WON,
+}
 
 
 def _upper(currency: str | None) -> str | None:
@@ -59,18 +67,24 @@ def record(
     charge_id: str | None = None,
     refund_id: str | None = None,
     dispute_id: str | None = None,
+    studio_id: int | None = None,
+    currency: str | None = None,
 ) -> LedgerEntry:
+    """One row; ``studio_id`` and ``currency`` default to the order's. The charge rows of a
+    co-produced order (charged on the platform) are written as the platform's own types."""
+    if entry_type in _ON_PLATFORM and order.destination_account_id is None and has_split(order.id):
+        entry_type = _ON_PLATFORM[entry_type]
     settled = settlement or Settlement()
     entry = LedgerEntry(
         occurred_at=occurred_at,
         entry_type=entry_type,
         order_id=order.id,
         title_id=order.title_id,
-        studio_id=order.studio_id,
+        studio_id=studio_id if studio_id is not None else order.studio_id,
         title_name=order.title_name,
         kind=order.kind,
         country=order.country,
-        currency=order.currency.upper(),
+        currency=(currency or order.currency).upper(),
         gross=gross,
         tax=tax,
         processor_fee=processor_fee,
@@ -364,4 +378,58 @@ def write_dispute_won(order: Order, dispute: Obj, event_id: str, provider: str) 
         settlement=settlement_of(credit),
         charge_id=dispute.get("charge"),
         dispute_id=dispute["id"],
+    )
+
+
+def _holder_type(payout: HolderPayout) -> EntryType:
+    if payout.kind == PayoutKind.RESTORE:
+        return EntryType.HOLDER_DISPUTE_WON
+    if payout.kind == PayoutKind.REVERSAL:
+        if payout.cause.startswith("dispute"):
+            return EntryType.HOLDER_DISPUTE
+        return EntryType.HOLDER_REFUND
+    return EntryType.HOLDER_SHARE
+
+
+def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> None:
+    """A holder's transfer, reversal or restore, once made: the holder's row (what reached its
+    account, + or -) and the platform's side of it (the opposite, as the platform's balance
+    transaction states it). Written once per payout (``payout:<id>``)."""
+    amount = payout.amount
+    common: dict[str, Any] = {
+        "provider": provider,
+        "occurred_at": payout.completed_at or datetime.now(UTC),
+        "currency": payout.currency,
+        "charge_id": order.charge_id,
+    }
+    source = f"payout:{payout.id}"
+    record(
+        order,
+        _holder_type(payout),
+        source,
+        gross=amount,
+        studio_id=payout.studio_id,
+        settlement=Settlement(
+            currency=payout.currency,
+            amount=amount,
+            fee=0,
+            net=amount,
+            balance_transaction_id=payout.balance_transaction_id,
+        ),
+        **common,
+    )
+    record(
+        order,
+        EntryType.PLATFORM_TRANSFER,
+        source,
+        gross=-amount,
+        settlement=Settlement(
+            currency=payout.settlement_currency,
+            amount=payout.settlement_amount,
+            fee=payout.settlement_fee,
+            net=payout.settlement_net,
+            exchange_rate=payout.exchange_rate,
+            balance_transaction_id=payout.balance_transaction_id,
+        ),
+        **common,
     )

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, EntryType, LedgerEntry, Order, OrderStatus, WebhookEvent
+from ...models import Entitlement, LedgerEntry, Order, OrderStatus, WebhookEvent
+from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from . import reconcile_ledger as rows
 from . import reconcile_transfers
 from .orders import SETTLED_STATUSES, find_order_for_charge
@@ -75,7 +76,7 @@ def _check_charge(
     if order.status == OrderStatus.FLAGGED:
         diff("flagged order", order.flag_reason or "held for an admin")
         return found
-    sales = [e for e in ledger if e.entry_type == EntryType.SALE]
+    sales = [e for e in ledger if e.entry_type in SALE_TYPES]
     if order.status in GRANTING and len(sales) != 1:
         diff(
             "sale not in ledger" if not sales else "sale recorded twice", f"{len(sales)} sale rows"
@@ -85,7 +86,7 @@ def _check_charge(
     refunds = [
         r for r in _refunds_of(gateway, charge) if r.get("status") in ("succeeded", "pending")
     ]
-    booked = {e.refund_id: e for e in ledger if e.entry_type == EntryType.REFUND}
+    booked = {e.refund_id: e for e in ledger if e.entry_type in REFUND_TYPES}
     for refund in refunds:
         entry = booked.get(refund["id"])
         if entry is None:

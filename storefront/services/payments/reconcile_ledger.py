@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ...models import EntryType, LedgerEntry, Order
+from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from .ledger import exact_fee, settlement_of
 
 Obj = dict[str, Any]
@@ -59,7 +60,7 @@ def _compare_settlement(
 
 def check_sale(report: Report, order: Order, charge: Obj, rows: list[LedgerEntry]) -> None:
     """The sale's fee and settlement; in Connect mode the application fee and the transfer."""
-    sale = next((e for e in rows if e.entry_type == EntryType.SALE), None)
+    sale = next((e for e in rows if e.entry_type in SALE_TYPES), None)
     txn = _expanded(charge.get("balance_transaction"))
     if sale is None or txn is None:
         return
@@ -102,7 +103,7 @@ def check_refunds(
     report: Report, order: Order, refunds: Iterable[Obj], rows: list[LedgerEntry]
 ) -> None:
     """Each recorded refund's settlement, and in Connect mode its transfer reversal."""
-    booked = {e.refund_id: e for e in rows if e.entry_type == EntryType.REFUND}
+    booked = {e.refund_id: e for e in rows if e.entry_type in REFUND_TYPES}
     for refund in refunds:
         entry = booked.get(refund["id"])
         if entry is None:

@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
+from ...models import EntitlementStatus, LedgerEntry, Order, OrderStatus
+from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ...money import exponent, format_amount
 from .. import ServiceError
 from ..notifications import order_mails
@@ -107,11 +108,11 @@ def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
             LedgerEntry.platform_fee,
         ).where(LedgerEntry.order_id == order.id)
     ).all()
-    refund_ids = {r.refund_id for r in rows if r.entry_type == EntryType.REFUND and r.refund_id}
-    refunded = -sum(r.gross for r in rows if r.entry_type == EntryType.REFUND)
-    sale_tax = sum(r.tax for r in rows if r.entry_type == EntryType.SALE)
-    tax_back = -sum(r.tax for r in rows if r.entry_type == EntryType.REFUND)
-    fee_back = -sum(r.platform_fee for r in rows if r.entry_type == EntryType.REFUND)
+    refund_ids = {r.refund_id for r in rows if r.entry_type in REFUND_TYPES and r.refund_id}
+    refunded = -sum(r.gross for r in rows if r.entry_type in REFUND_TYPES)
+    sale_tax = sum(r.tax for r in rows if r.entry_type in SALE_TYPES)
+    tax_back = -sum(r.tax for r in rows if r.entry_type in REFUND_TYPES)
+    fee_back = -sum(r.platform_fee for r in rows if r.entry_type in REFUND_TYPES)
     return refund_ids, refunded, sale_tax, tax_back, fee_back
 
 
@@ -183,6 +184,6 @@ def last_refunded_at(order: Order) -> datetime | None:
     """When the order's latest refund was booked (from the ledger), or None."""
     return db.session.scalar(
         sa.select(sa.func.max(LedgerEntry.occurred_at)).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.entry_type == EntryType.REFUND
+            LedgerEntry.order_id == order.id, LedgerEntry.entry_type.in_(REFUND_TYPES)
         )
     )

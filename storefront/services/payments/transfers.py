@@ -44,15 +44,18 @@ from ...models import (
     Studio,
     utcnow,
 )
+from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ..notifications import studio_mails
 from ..rights.shares import has_split, record_order_shares, sale_payouts
 from .connect import connect_enabled
 from .fees import platform_fee, share
-from .ledger import settlement_of
+from .ledger import settlement_of, write_holder_payout
 
 log = logging.getLogger(__name__)
 SETTLE_TASK = "rights.settle_order"
 OPEN = (PayoutStatus.PENDING, PayoutStatus.HELD)
+OPENED = (EntryType.DISPUTE, EntryType.PLATFORM_DISPUTE)
+WON = (EntryType.DISPUTE_WON, EntryType.PLATFORM_DISPUTE_WON)
 
 
 def transfer_group(order: Order) -> str:
@@ -115,7 +118,7 @@ def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> t
 
 
 def _ledger_rows(order: Order) -> list[LedgerEntry]:
-    kinds = (EntryType.SALE, EntryType.REFUND, EntryType.DISPUTE, EntryType.DISPUTE_WON)
+    kinds = (*SALE_TYPES, *REFUND_TYPES, *OPENED, *WON)
     return list(
         db.session.scalars(
             sa.select(LedgerEntry)
@@ -169,7 +172,7 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
     if not has_split(order.id):
         return []
     rows = _ledger_rows(order)
-    sale = next((r for r in rows if r.entry_type == EntryType.SALE), None)
+    sale = next((r for r in rows if r.entry_type in SALE_TYPES), None)
     if sale is None:
         return []
     status = PayoutStatus.OWED if payout_mode(gateway) == "owed" else PayoutStatus.PENDING
@@ -181,7 +184,7 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
     taken: dict[str, dict[int | None, int]] = {}
     refunded = 0
     for row in rows:
-        if row.entry_type == EntryType.REFUND:
+        if row.entry_type in REFUND_TYPES:
             refunded += -row.gross
             cause = f"refund:{row.refund_id or row.id}"
             for sid, whole in share_of.items():
@@ -190,7 +193,7 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
                 amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -amount)
                 refund_back[sid] += amount
                 balance[sid] -= amount
-        elif row.entry_type == EntryType.DISPUTE and row.dispute_id:
+        elif row.entry_type in OPENED and row.dispute_id:
             cause = f"dispute:{row.dispute_id}"
             disputed = -row.gross
             taken[row.dispute_id] = {}
@@ -200,7 +203,7 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
                 amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -min(amount, balance[sid]))
                 taken[row.dispute_id][sid] = amount
                 balance[sid] -= amount
-        elif row.entry_type == EntryType.DISPUTE_WON and row.dispute_id:
+        elif row.entry_type in WON and row.dispute_id:
             cause = f"dispute_won:{row.dispute_id}"
             for sid in share_of:
                 back = taken.get(row.dispute_id, {}).get(sid, 0)
@@ -321,6 +324,7 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
     payout.failure_reason = None
     payout.attempts += 1
     payout.completed_at = utcnow()
+    write_holder_payout(order, payout, gateway.name)
     return payout.status
 
 
@@ -342,7 +346,7 @@ def orders_to_settle() -> list[int]:
         .where(
             sa.exists().where(
                 LedgerEntry.order_id == OrderSplit.order_id,
-                LedgerEntry.entry_type == EntryType.SALE,
+                LedgerEntry.entry_type.in_(SALE_TYPES),
             ),
             ~sa.exists().where(HolderPayout.order_id == OrderSplit.order_id),
         )

@@ -31,6 +31,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ...models.ledger import SALE_TYPES
 from .. import ServiceError
 from ..accounts.studios import unique_slug
 from ..payments import ledger
@@ -253,7 +254,7 @@ def write_festival_share(order: Order, event_id: str, provider: str) -> Festival
     net = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.net), 0)).where(
             LedgerEntry.order_id == order.id,
-            LedgerEntry.entry_type == EntryType.SALE,
+            LedgerEntry.entry_type.in_(SALE_TYPES),
             LedgerEntry.studio_id == order.studio_id,
         )
     )

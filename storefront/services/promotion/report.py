@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import EntryType, LedgerEntry, PromoRedemption, Promotion, RedemptionStatus
+from ...models.ledger import SALE_TYPES
 
 
 @dataclass
@@ -96,7 +97,7 @@ def usage(promotion: Promotion) -> PromotionUsage:
         )
         .where(
             LedgerEntry.studio_id == promotion.studio_id,
-            LedgerEntry.entry_type.in_([EntryType.SALE, EntryType.COMP]),
+            LedgerEntry.entry_type.in_([*SALE_TYPES, EntryType.COMP]),
             LedgerEntry.promo_code.in_(list(names) or [""]),
         )
         .group_by(LedgerEntry.promo_code, LedgerEntry.currency)

@@ -16,7 +16,14 @@ from .totals import CurrencyReport, Dashboard, Slice, Totals
 # Which grouping set a result row belongs to (PostgreSQL's GROUPING() bitmask over
 # settlement_currency, title_id, country; SQLite's UNION ALL emits the same numbers).
 BY_TIME, BY_TITLE, BY_COUNTRY = 0b011, 0b101, 0b110
-MOVEMENTS = (EntryType.REFUND, EntryType.DISPUTE, EntryType.DISPUTE_WON)
+MOVEMENTS = (
+    EntryType.REFUND,
+    EntryType.DISPUTE,
+    EntryType.DISPUTE_WON,
+    EntryType.HOLDER_REFUND,
+    EntryType.HOLDER_DISPUTE,
+    EntryType.HOLDER_DISPUTE_WON,
+)
 
 
 def _sums() -> list[sa.ColumnElement]:
@@ -199,7 +206,7 @@ def recent(
 
 
 def recent_sales(f: ReportFilter, limit: int = 10) -> list[LedgerEntry]:
-    return recent(f, (EntryType.SALE,), limit)
+    return recent(f, (EntryType.SALE, EntryType.HOLDER_SHARE), limit)
 
 
 def recent_refunds_and_disputes(f: ReportFilter, limit: int = 10) -> list[LedgerEntry]:

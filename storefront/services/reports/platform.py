@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import PLATFORM_ENTRY_TYPES, EntryType, Studio
+from ...models.ledger import HOLDER_COUNTS_AS
 from .filters import LEDGER, ReportFilter, conditions
 
 
@@ -18,8 +19,10 @@ class PlatformFigures:
     sales_volume: what buyers paid (tax included); application_fees: the platform's fees less
     refunded fees; platform_disputes: chargebacks debited from the platform's own balance (Connect)
     less what won disputes returned (also counted in disputes, with those studios bear);
-    platform_net: what the platform keeps after Stripe's fees and
-    those chargebacks; studio_net: what studios earned (their ledger rows' net).
+    holder_shares: a co-produced title's sales transferred to its holders, less reversals;
+    platform_net: what the platform keeps after Stripe's fees, those chargebacks and the
+    holders' transfers (on a co-produced sale: its platform fee, less Stripe's fee it bears);
+    studio_net: what studios earned (their ledger rows' net, holders' transfers included).
     """
 
     currency: str
@@ -34,6 +37,7 @@ class PlatformFigures:
     platform_stripe_fees: int = 0
     platform_net: int = 0
     studio_net: int = 0
+    holder_shares: int = 0  # transferred to co-producing holders, less reversals
 
     def add(
         self, entry_type: EntryType, gross: int, processor_fee: int, net: int, count: int
@@ -41,11 +45,23 @@ class PlatformFigures:
         if entry_type in PLATFORM_ENTRY_TYPES:
             if entry_type == EntryType.APPLICATION_FEE:
                 self.application_fees += gross
+            elif entry_type == EntryType.SPLIT_SALE:  # a co-produced sale, on the platform
+                self.sales += count
+                self.sales_volume += gross
+            elif entry_type == EntryType.SPLIT_REFUND:
+                self.refunds -= gross
+            elif entry_type == EntryType.PLATFORM_TRANSFER:
+                self.holder_shares -= gross
             else:  # counted with every chargeback, and as the platform's own
                 self.platform_disputes -= gross
                 self.disputes -= gross
             self.platform_stripe_fees += processor_fee
             self.platform_net += net
+            return
+        if entry_type in HOLDER_COUNTS_AS:
+            # Already in sales, refunds and disputes (the platform's rows of a co-produced
+            # sale): a holder's transfers count only as what studios earned.
+            self.studio_net += net
             return
         if entry_type == EntryType.SALE:
             self.sales += count

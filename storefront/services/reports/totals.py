@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ...models import PLATFORM_ENTRY_TYPES, EntryType, OfferKind
+from ...models.ledger import HOLDER_COUNTS_AS
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Totals:
         count: int,
     ) -> None:
         """Fold one group of ledger rows (one entry type and kind) into the totals."""
+        # A co-producer's transfer is its sale; a reversal its refund or dispute.
+        entry_type = HOLDER_COUNTS_AS.get(entry_type, entry_type)
         if entry_type == EntryType.SALE:
             self.gross += gross
             if kind == OfferKind.RENT:
@@ -88,6 +91,7 @@ class Slice:
     net: int = 0
 
     def add(self, entry_type: EntryType, gross: int, net: int, count: int) -> None:
+        entry_type = HOLDER_COUNTS_AS.get(entry_type, entry_type)
         if entry_type == EntryType.SALE:
             self.sales += count
             self.gross += gross
