@@ -14,7 +14,7 @@ from typing import Any
 
 from ...models import EntryType, LedgerEntry, Order
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
-from .ledger import exact_fee, settlement_of
+from .settlement import exact_fee, settlement_of
 
 Obj = dict[str, Any]
 Report = Callable[[str, str], None]

@@ -49,7 +49,8 @@ from ..notifications import studio_mails
 from ..rights.shares import has_split, record_order_shares, sale_payouts
 from .connect import connect_enabled
 from .fees import platform_fee, share
-from .ledger import settlement_of, write_holder_payout
+from .ledger import write_holder_payout
+from .settlement import settlement_of
 
 log = logging.getLogger(__name__)
 SETTLE_TASK = "rights.settle_order"
