@@ -22,6 +22,18 @@ def test_every_page_links_to_the_source_code(client, app):
     assert 'href="https://code.example.org/storefront"' in client.get("/source").text
 
 
+def test_the_licence_file_carries_the_full_agpl_text():
+    """A licence grants its terms only where its text travels with the code: the notice alone
+    points to a web page, and section 13 (offering the source over a network) must be present."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[1] / "LICENSE").read_text()
+    assert "SPDX-License-Identifier: AGPL-3.0-or-later" in text
+    assert "GNU AFFERO GENERAL PUBLIC LICENSE" in text and "Version 3, 19 November 2007" in text
+    assert "13. Remote Network Interaction; Use with the GNU General Public License." in text
+    assert "END OF TERMS AND CONDITIONS" in text
+
+
 def test_viewers_are_invited_to_sell(viewer_client):
     page = viewer_client.get("/").text
     assert "Sell your films" in page and ">Studio</a>" not in page
