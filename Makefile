@@ -61,20 +61,23 @@ format: $(VENV)/.installed
 # The suite runs on SQLite, then on PostgreSQL when TEST_DATABASE_URL names a server.
 test: setup debian-tools lint test-sqlite test-postgres
 
+# Three workers on two cores: much of the suite waits on browsers, servers and FFmpeg.
+TEST_WORKERS ?= 3
 # pytest exits 5 when it collected nothing; say so instead of failing obscurely.
-PYTEST = $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 test-sqlite: setup
 	@echo "== test suite on SQLite =="
 	@export TEST_DATABASE_URL=; $(PYTEST)
 
-# The browser tests drive the same pages on either database: they run once, in the SQLite pass,
-# which keeps CI well under its time limit; every other test runs on both.
-test-postgres: PYTEST_ARGS += --ignore=tests/browser
+# The PostgreSQL pass repeats every test that uses the database. The browser tests drive the
+# same pages on either database and the database-free tests (storage servers, FFmpeg, message
+# catalogues, pure rules) cannot differ: both run once, in the SQLite pass.
+test-postgres: PYTEST_ARGS += --ignore=tests/browser --database-tests-only
 test-postgres: setup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== test suite on PostgreSQL (browser tests ran on SQLite) =="; $(PYTEST); \
+		echo "== tests that use the database, on PostgreSQL =="; $(PYTEST); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 # Debian tools the tests and benchmarks drive: Chromium (browser tests), wrk (load) and nginx

@@ -31,6 +31,26 @@ PASSWORD = "correct horse battery"
 pytest_plugins = ["tests.stripe_emulator.fixtures", "tests.smtp_server"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the database (the second database's pass: the "
+        "others do not depend on which database the store runs on)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    # A test touches the database exactly when its fixtures reach `database_url`.
+    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if item not in keep]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 class IsolatedClient(FlaskClient):
     """Each request runs in its own app context, as in production.
 

@@ -29,12 +29,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+BROWSER_GROUPS = 2
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            # One browser per worker process; keep browser tests together.
-            item.add_marker(pytest.mark.xdist_group("browser"))
+    browser = [item for item in items if "/browser/" in str(item.fspath)]
+    files = sorted({str(item.fspath) for item in browser})
+    for item in browser:
+        item.add_marker(pytest.mark.browser)
+        # Each file's tests stay on one worker (one browser per worker process, started once);
+        # the files are dealt into two groups so two browsers share the run's longest part.
+        group = files.index(str(item.fspath)) % BROWSER_GROUPS
+        item.add_marker(pytest.mark.xdist_group(f"browser-{group}"))
 
 
 class LiveServer:
