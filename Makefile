@@ -64,7 +64,7 @@ test: setup debian-tools lint test-sqlite test-postgres
 # Three workers on two cores: much of the suite waits on browsers, servers and FFmpeg.
 TEST_WORKERS ?= 3
 # pytest exits 5 when it collected nothing; say so instead of failing obscurely.
-PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PASS_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 test-sqlite: setup
@@ -74,7 +74,7 @@ test-sqlite: setup
 # The PostgreSQL pass repeats every test that uses the database. The browser tests drive the
 # same pages on either database and the database-free tests (storage servers, FFmpeg, message
 # catalogues, pure rules) cannot differ: both run once, in the SQLite pass.
-test-postgres: PYTEST_ARGS += --ignore=tests/browser --database-tests-only
+test-postgres: PASS_ARGS = --ignore=tests/browser --database-tests-only
 test-postgres: setup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests that use the database, on PostgreSQL =="; $(PYTEST); \
