@@ -27,6 +27,7 @@ from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
+from ..services.catalog.title_texts import shown_text
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
     entitlement_of,
@@ -64,6 +65,7 @@ def _refused(title: Title, message: str, access_slug: str | None = None) -> Resp
     return render_template(
         "checkout/refused.html",
         title=title,
+        shown=shown_text(title, current_locale()),
         message=message,
         watch_href=watch_url(access_slug) if access_slug else None,
         title_href=title_url(title.slug),
