@@ -102,8 +102,9 @@ def start(slug: str) -> ResponseReturnValue:
     except CodeRefused as exc:
         return choose_page(title, country, now, exc.code, refusal=exc.message), 409
     except AmountRefused as exc:
+        code = (form.code.data or "").strip()  # the floor refused may be the code's
         page = choose_page(
-            title, country, now, "", amount_refusal=str(exc), amount_typed=form.amount.data
+            title, country, now, code, amount_refusal=str(exc), amount_typed=form.amount.data
         )
         return page, 409
     except CheckoutUnavailable as exc:
