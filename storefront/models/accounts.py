@@ -94,6 +94,8 @@ class Studio(TimestampMixin, Base):
     payment_requirements: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # Mail about sales to contact_email: "off", "each" (one per sale) or "daily" (a digest).
     sale_alerts: Mapped[str] = mapped_column(sa.String(10), default="off", server_default="off")
+    # Where the studio counts its days (audience figures by day): an IANA zone name.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
     members: Mapped[list[StudioMember]] = relationship(
         back_populates="studio", cascade="all, delete-orphan"

@@ -27,6 +27,7 @@ from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
+from ..services.catalog.title_texts import shown_text
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
 from ..services.payments.orders import (
     entitlement_of,
@@ -64,6 +65,7 @@ def _refused(title: Title, message: str, access_slug: str | None = None) -> Resp
     return render_template(
         "checkout/refused.html",
         title=title,
+        shown=shown_text(title, current_locale()),
         message=message,
         watch_href=watch_url(access_slug) if access_slug else None,
         title_href=title_url(title.slug),
@@ -100,8 +102,9 @@ def start(slug: str) -> ResponseReturnValue:
     except CodeRefused as exc:
         return choose_page(title, country, now, exc.code, refusal=exc.message), 409
     except AmountRefused as exc:
+        code = (form.code.data or "").strip()  # the floor refused may be the code's
         page = choose_page(
-            title, country, now, "", amount_refusal=str(exc), amount_typed=form.amount.data
+            title, country, now, code, amount_refusal=str(exc), amount_typed=form.amount.data
         )
         return page, 409
     except CheckoutUnavailable as exc:

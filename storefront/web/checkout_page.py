@@ -9,8 +9,10 @@ from datetime import datetime
 from flask import render_template
 from flask_login import current_user
 
+from ..i18n import current_locale
 from ..models import Title
 from ..services.catalog.availability import Availability, OfferOption, availability_for
+from ..services.catalog.title_texts import shown_text
 from ..services.promotion.codes import CodeRefused, Quote, price_with_code
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching.access import best_entitlement
@@ -61,6 +63,7 @@ def choose_page(
     return render_template(
         "checkout/choose.html",
         title=title,
+        shown=shown_text(title, current_locale()),
         availability=availability,
         options=options,
         code=code,

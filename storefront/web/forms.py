@@ -138,10 +138,12 @@ class StudioForm(FlaskForm):
         ],
         default="off",
     )
+    timezone = SelectField(_l("Time zone"), choices=[], default="UTC")
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         fill_country_choices(self.country)
+        self.timezone.choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
 
 class ActionForm(FlaskForm):

@@ -35,6 +35,7 @@ def create() -> ResponseReturnValue:
     form = StudioForm()
     if request.method == "GET" and not form.contact_email.data:
         form.contact_email.data = current_user.email
+        form.timezone.data = current_user.timezone or "UTC"  # the owner's zone, to start with
     if form.validate_on_submit():
         studio = studios_service.create_studio(
             current_user,
@@ -43,6 +44,7 @@ def create() -> ResponseReturnValue:
             form.contact_email.data,
             form.bio.data or "",
             form.website.data or "",
+            timezone=form.timezone.data or "UTC",
         )
         flash(_("Your studio %(name)s is ready.", name=studio.name), "success")
         return redirect(url_for("studio.overview", slug=studio.slug))
@@ -72,6 +74,7 @@ def edit(slug: str) -> ResponseReturnValue:
             bio=form.bio.data or "",
             website=form.website.data or "",
             sale_alerts=form.sale_alerts.data or "off",
+            timezone=form.timezone.data or studio.timezone,
         )
         flash(_("The studio profile is saved."), "success")
         return redirect(url_for("studio.overview", slug=studio.slug))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+import zoneinfo
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
@@ -18,6 +19,7 @@ from ..models import utcnow
 from ..security import title_or_404
 from ..services.accounts import consents
 from ..services.accounts.permissions import Action
+from ..services.reports.filters import is_time_zone, local_midnight
 from ..services.watching import analytics
 
 bp = Blueprint("studio_analytics", __name__, url_prefix="/studio")
@@ -25,9 +27,10 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 731
 
 
-def _period() -> tuple[date, date]:
-    """The days asked for (``from``/``to``, inclusive, UTC), else the last 30 days."""
-    today = utcnow().date()
+def _period(tz: str) -> tuple[date, date]:
+    """The days asked for (``from``/``to``, inclusive, in the studio's time zone ``tz``),
+    else the last 30 days."""
+    today = utcnow().astimezone(zoneinfo.ZoneInfo(tz)).date()
     try:
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
@@ -44,10 +47,10 @@ def _period() -> tuple[date, date]:
 
 def _report(slug: str, title_id: int):  # type: ignore[no-untyped-def]
     studio, title = title_or_404(slug, title_id, Action.VIEW_SALES)
-    first, last = _period()
-    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
-    return studio, title, first, last, analytics.title_analytics(title, start, end)
+    tz = studio.timezone if is_time_zone(studio.timezone) else "UTC"
+    first, last = _period(tz)
+    start, end = local_midnight(first, tz), local_midnight(last + timedelta(days=1), tz)
+    return studio, title, first, last, analytics.title_analytics(title, start, end, tz)
 
 
 @bp.get("/<slug>/titles/<int:title_id>/audience")

@@ -118,7 +118,7 @@ def _refused(exc: PlaybackRefused, title: Title | None = None) -> ResponseReturn
 @bp.get("/library")
 @login_required
 def library() -> ResponseReturnValue:
-    items = library_service.items(current_user.id, utcnow())
+    items = library_service.items(current_user.id, utcnow(), current_locale())
     keys = [i.poster_key for i in items if i.poster_key]
     urls = dict(zip(keys, _storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
     holdings = [h for h in passes.holdings_of(current_user.id) if h.status == "active"]

@@ -145,4 +145,16 @@ def test_studio_pages_for_screeners_and_pay_what_you_want_pass_axe(
     viewer_page.get_by_label("Pay what you want (EUR)").fill("3")
     viewer_page.get_by_role("button", name="Buy at this price").click()
     expect(viewer_page.get_by_test_id("amount-refusal")).to_contain_text("€5.00")
+
+    # A 20 % code lowers the floor to €4.00: the amount field stays, with the code's figures.
+    make_promotion(studio, percent_off=20, code="FESTIVAL20")
+    assert_usable_and_accessible(viewer_page, f"/buy/{film.slug}?code=FESTIVAL20")
+    expect(viewer_page.get_by_test_id("pwyw-hint-buy")).to_contain_text("at least €4.00")
+    viewer_page.get_by_label("Pay what you want (EUR)").fill("3.50")
+    viewer_page.get_by_role("button", name="Buy at this price").click()
+    expect(viewer_page.get_by_test_id("amount-refusal")).to_contain_text("€4.00")
+    expect(viewer_page.get_by_test_id("quote-buy")).to_be_visible()  # the code is still on
+    viewer_page.get_by_label("Pay what you want (EUR)").fill("4.50")
+    viewer_page.get_by_role("button", name="Buy at this price").click()
+    expect(viewer_page.get_by_test_id("amount")).to_have_text("€4.50")  # the test checkout
     context.close()

@@ -391,3 +391,19 @@ def test_admins_see_the_mails_not_sent_and_why(app, viewer, mailbox, admin_clien
     page = admin_client_factory().get("/admin/outbox").text
 
     assert "Not sent" in page and "550 5.1.1 No such mailbox" in page and viewer.email in page
+
+
+def test_the_receipt_names_the_film_as_the_catalogue_does_in_the_buyers_language(
+    viewer_client, viewer, film, emu, webhooks, mailbox
+):
+    from storefront.services.catalog.title_texts import save_text
+
+    save_text(film, "de", "Nachtzug")
+    viewer.locale = "de"
+    db.session.commit()
+
+    order = buy(viewer_client, film, emu, "buy")
+
+    (mail,) = mailbox.to(viewer.email)
+    assert "Nachtzug" in mail["Subject"] and "Nachtzug" in text_of(mail)
+    assert order.title_name == "Night Train"  # the order keeps what was sold, as sold

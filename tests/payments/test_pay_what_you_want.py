@@ -102,3 +102,56 @@ def test_a_code_applies_to_the_suggested_price(app, filmmaker_client, viewer, st
     make_promotion(studio, percent_off=50, code="HALF")
     buy_with_code(logged_in(app, viewer.email), film, "HALF", "buy")
     assert latest_order(viewer).amount == 649  # 12.99 less half of it (6.495 -> 6.50 off)
+
+
+def test_a_code_lowers_the_floor_and_the_viewer_pays_what_they_confirmed(
+    app, filmmaker_client, viewer, studio, film, emu, webhooks
+):
+    from .promo import logged_in
+
+    set_pwyw(filmmaker_client, studio, film)  # suggested 12.99, floor 5.00
+    make_promotion(studio, percent_off=20, code="FESTIVAL20")
+    viewer_client = logged_in(app, viewer.email)
+    page = viewer_client.get(f"/buy/{film.slug}?code=festival20", headers={"X-Test-Country": "FR"})
+    # 20 % off both: 12.99 - 2.60 and 5.00 - 1.00.
+    assert "Suggested €10.39; at least €4.00 where you are." in page.get_data(as_text=True)
+
+    def pay_with_code(amount: str):  # type: ignore[no-untyped-def]
+        data = {"kind": "buy", "amount": amount, "code": "FESTIVAL20"}
+        return viewer_client.post(f"/buy/{film.slug}", data=data, headers={"X-Test-Country": "FR"})
+
+    refused = pay_with_code("3.99")
+    assert refused.status_code == 409
+    text = refused.get_data(as_text=True)
+    assert "The least you can pay here is €4.00." in text
+    assert 'value="FESTIVAL20"' in text  # the code stays applied while the amount is fixed
+    assert emu.objects("checkout.session") == []
+
+    response = pay_with_code("4.50")
+    assert response.status_code == 303, response.get_data(as_text=True)
+    order = latest_order(viewer)
+    assert (order.amount, order.list_amount, order.promo_code) == (450, 1299, "FESTIVAL20")
+    assert order.discount_amount == 260  # at most what the code takes off the suggestion
+    assert emu.get(session_id_from(response.location))["amount_total"] == 450
+    emu.pay(session_id_from(response.location))
+    assert fresh(type(order), order.id).status == OrderStatus.PAID
+    (sale,) = db.session.scalars(db.select(LedgerEntry).filter_by(order_id=order.id)).all()
+    assert (sale.gross, sale.promo_code) == (450, "FESTIVAL20")
+
+
+def test_paying_more_than_the_discounted_suggestion_records_only_the_discount_used(
+    app, filmmaker_client, viewer, studio, film, emu
+):
+    from .promo import logged_in
+
+    set_pwyw(filmmaker_client, studio, film)
+    make_promotion(studio, percent_off=20, code="FESTIVAL20")
+    response = logged_in(app, viewer.email).post(
+        f"/buy/{film.slug}",
+        data={"kind": "buy", "amount": "12.00", "code": "FESTIVAL20"},
+        headers={"X-Test-Country": "FR"},
+    )
+    assert response.status_code == 303
+    order = latest_order(viewer)
+    assert (order.amount, order.discount_amount) == (1200, 99)  # 12.99 suggested, 12.00 paid
+    assert emu.get(session_id_from(response.location))["amount_total"] == 1200

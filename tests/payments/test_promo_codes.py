@@ -224,3 +224,22 @@ def test_coming_back_from_the_processor_and_starting_again_keeps_the_code(
     # ...so the viewer can still change their mind and use it.
     assert buy_with_code(viewer_client, film, "NEWSLETTER20", "rent").status_code == 303
     assert sorted(redemption_states()) == [RedemptionStatus.RELEASED, RedemptionStatus.RESERVED]
+
+
+def test_the_revenue_dashboard_counts_comps_beside_paid_sales(
+    app, viewer, filmmaker, studio, film, emu, webhooks, make_user
+):
+    import re
+
+    make_promotion(studio, percent_off=100, code="CASTANDCREW")
+    paid = logged_in(app, viewer.email).post(f"/buy/{film.slug}", data={"kind": "buy"})
+    emu.pay(session_id_from(paid.location))
+    for email in ("cast@example.org", "crew@example.org"):
+        make_user(email)
+        buy_with_code(logged_in(app, email), film, "CASTANDCREW", "buy")
+
+    revenue = logged_in(app, filmmaker.email).get(f"/studio/{studio.slug}/revenue")
+    html = revenue.get_data(as_text=True)
+    stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", html))
+    assert (stats["Purchases"].strip(), stats["Comps"].strip()) == ("1", "2")
+    assert stats["Gross sales"].strip() == "€12.99"  # comps add nothing to the money

@@ -136,3 +136,94 @@ def test_the_heartbeat_endpoint_stores_heartbeats(viewer_client, viewer, film):
     assert (beat.position_seconds, beat.duration_seconds, beat.country) == (2, 6, "SE")
     summary = db.session.scalar(db.select(PlaySummary))
     assert summary.max_position == 2 and summary.country == "SE"
+
+
+def _owner_client(film, client, auth):  # type: ignore[no-untyped-def]
+    from storefront.models import Studio, StudioMember, StudioRole
+
+    studio = db.session.get(Studio, film.studio_id)
+    owner = db.session.scalar(
+        db.select(StudioMember).filter_by(studio_id=studio.id, role=StudioRole.OWNER)
+    )
+    auth.login(owner.user.email)
+    return studio
+
+
+def _choose_zone(client, studio, zone: str) -> None:  # type: ignore[no-untyped-def]
+    """The studio picks its time zone on its profile form, as a person would."""
+    form = client.get(f"/studio/{studio.slug}/edit").text
+    assert 'name="timezone"' in form
+    data = {
+        "name": studio.name,
+        "country": studio.country,
+        "contact_email": studio.contact_email,
+        "sale_alerts": "off",
+        "timezone": zone,
+    }
+    assert client.post(f"/studio/{studio.slug}/edit", data=data).status_code == 302
+    db.session.expire_all()
+    assert studio.timezone == zone
+
+
+def _days(client, url: str, first: str, last: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    exported = client.get(url + ".csv", query_string={"from": first, "to": last})
+    return [row for row in csv.reader(io.StringIO(exported.text)) if row[0] == "day"]
+
+
+def test_evening_plays_in_los_angeles_count_on_the_studios_own_day_across_dst(
+    film, make_user, client, auth
+):
+    viewer = make_user("night@example.org")
+    grant(viewer, film, at=datetime(2026, 3, 1, tzinfo=UTC))
+    # 22:30 on 7 March in Los Angeles (PST), and 23:30 on 8 March (PDT, after the change).
+    play(viewer, film, "US", datetime(2026, 3, 8, 6, 30, tzinfo=UTC), [(60, 60)])
+    play(viewer, film, "US", datetime(2026, 3, 9, 6, 30, tzinfo=UTC), [(60, 60), (120, 120)])
+    studio = _owner_client(film, client, auth)
+    url = f"/studio/{studio.slug}/titles/{film.id}/audience"
+    assert _days(client, url, "2026-03-07", "2026-03-09") == [
+        ["day", "2026-03-08", "1", "1"],
+        ["day", "2026-03-09", "1", "2"],
+    ]  # UTC, the default for a studio that has not chosen
+
+    _choose_zone(client, studio, "America/Los_Angeles")
+
+    assert _days(client, url, "2026-03-07", "2026-03-09") == [
+        ["day", "2026-03-07", "1", "1"],
+        ["day", "2026-03-08", "1", "2"],
+    ]
+    # The period itself is made of the studio's days: 8 March alone is the second play only.
+    assert _days(client, url, "2026-03-08", "2026-03-08") == [["day", "2026-03-08", "1", "2"]]
+    page = client.get(url, query_string={"from": "2026-03-07", "to": "2026-03-09"}).text
+    assert "America/Los_Angeles" in page
+
+
+def test_a_studio_in_tokyo_sees_its_early_morning_viewers_on_the_next_day(
+    film, audience, client, auth
+):
+    studio = _owner_client(film, client, auth)
+    _choose_zone(client, studio, "Asia/Tokyo")
+    url = f"/studio/{studio.slug}/titles/{film.id}/audience"
+    # 20:00 and 21:00 UTC on 2 March are 05:00 and 06:00 on 3 March in Tokyo.
+    assert _days(client, url, "2026-03-01", "2026-03-05") == [
+        ["day", "2026-03-03", "2", "13"],
+        ["day", "2026-03-04", "1", "1"],
+    ]
+
+
+def test_a_new_studio_starts_in_its_owners_time_zone_and_refuses_an_unknown_one(
+    client, auth, make_user
+):
+    owner = make_user("owner@example.org")
+    owner.timezone = "Asia/Tokyo"
+    db.session.commit()
+    auth.login(owner.email)
+    form = client.get("/studio/new").text
+    assert '<option selected value="Asia/Tokyo">' in form or 'value="Asia/Tokyo" selected' in form
+    data = {"name": "Kaze", "country": "JP", "contact_email": "kaze@example.org"}
+    refused = client.post("/studio/new", data={**data, "timezone": "Mars/Olympus"})
+    assert refused.status_code == 400
+    from storefront.models import Studio
+
+    assert db.session.scalar(db.select(Studio).filter_by(name="Kaze")) is None
+    assert client.post("/studio/new", data={**data, "timezone": "Asia/Tokyo"}).status_code == 302
+    assert db.session.scalar(db.select(Studio).filter_by(name="Kaze")).timezone == "Asia/Tokyo"

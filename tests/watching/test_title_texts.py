@@ -19,7 +19,7 @@ from storefront.models import (
     TitleText,
 )
 
-from .conftest import WORLDWIDE
+from .conftest import WORLDWIDE, grant
 
 
 def names(response) -> list[str]:
@@ -159,3 +159,21 @@ def test_the_player_names_the_film_in_the_viewers_language(viewer_client, viewer
     grant(viewer, film)
     page = viewer_client.get(f"/watch/{film.slug}", headers={"Accept-Language": "de"}).text
     assert '<h1 class="player-title">Nordlichter</h1>' in page
+
+
+def test_the_viewers_library_and_checkout_name_the_film_in_their_language(
+    filmmaker_client, studio, make_title, viewer, login_client
+):
+    film = make_title("Northern Lights", studio=studio, offers=WORLDWIDE, text_language="en")
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    german = {"text-language": "de", "text-name": "Nordlichter"}
+    assert filmmaker_client.post(f"{base}/texts", data=german).status_code == 302
+    grant(viewer, film)
+    client = login_client(viewer.email)
+
+    library = in_language(client, "/library", "de").text
+    assert "Nordlichter" in library and "Northern Lights" not in library
+    checkout = in_language(client, f"/buy/{film.slug}", "de").text
+    assert "<h1>Nordlichter</h1>" in checkout
+    # A language without a translation falls back to the title's own name.
+    assert "Northern Lights" in in_language(client, "/library", "fr").text

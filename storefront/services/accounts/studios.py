@@ -15,6 +15,7 @@ from ...extensions import db
 from ...models import Studio, StudioInvite, StudioMember, StudioRole, User, utcnow
 from ...public_urls import public_url_for
 from .. import ServiceError
+from ..reports.filters import is_time_zone
 from .mail import send_mail
 from .users import normalise_email
 
@@ -42,6 +43,7 @@ def create_studio(
     contact_email: str,
     bio: str = "",
     website: str = "",
+    timezone: str = "UTC",
 ) -> Studio:
     studio = Studio(
         slug=unique_slug(Studio, name),
@@ -50,6 +52,7 @@ def create_studio(
         contact_email=normalise_email(contact_email),
         bio=bio.strip(),
         website=website.strip(),
+        timezone=timezone if is_time_zone(timezone) else "UTC",
     )
     studio.members.append(StudioMember(user=owner, role=StudioRole.OWNER))
     db.session.add(studio)
@@ -63,6 +66,8 @@ SALE_ALERTS = ("off", "each", "daily")  # mail to contact_email: none, per sale,
 def update_studio(studio: Studio, **fields: str) -> None:
     if fields.get("sale_alerts") in SALE_ALERTS:
         studio.sale_alerts = fields["sale_alerts"]
+    if is_time_zone(fields.get("timezone") or ""):
+        studio.timezone = fields["timezone"]
     for name in ("name", "country", "contact_email", "bio", "website"):
         if name in fields:
             value = fields[name].strip()

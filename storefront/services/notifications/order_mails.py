@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from ...extensions import db
-from ...models import Entitlement, Order, Studio, Title
+from ...models import Entitlement, Order, Studio, Title, User
+from ..catalog.title_texts import shown_names
 from .queue import notify
 
 
@@ -15,11 +16,15 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _order_context(order: Order) -> dict[str, Any]:
+def _order_context(order: Order, reader: User | None = None) -> dict[str, Any]:
+    """What a mail about ``order`` shows; the film named in the ``reader``'s language."""
     slug = db.session.scalar(db.select(Title.slug).where(Title.id == order.title_id))
+    name = order.title_name
+    if reader is not None and reader.locale and order.title_id is not None:
+        name = shown_names([order.title_id], reader.locale).get(order.title_id, name)
     return {
         "order": order.public_id,
-        "title_name": order.title_name,
+        "title_name": name,
         "studio_name": order.studio_name,
         "slug": slug,
         "kind": order.kind.value,
@@ -31,7 +36,7 @@ def _order_context(order: Order) -> dict[str, Any]:
 
 def order_paid(order: Order, entitlement: Entitlement | None) -> None:
     """The buyer's receipt (watch link, terms) and, if the studio asked, its sale alert."""
-    context = _order_context(order)
+    context = _order_context(order, order.user)
     if entitlement is not None:
         context.update(
             start_by=_iso(entitlement.start_by),
@@ -45,17 +50,21 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
             "sale_alert",
             f"sale_alert:{order.id}",
             to=studio.contact_email,
-            context={**context, "country": order.country, "studio_slug": studio.slug},
+            context={
+                **_order_context(order),
+                "country": order.country,
+                "studio_slug": studio.slug,
+            },
         )
 
 
 def order_refunded(order: Order, refund_id: str, amount: int) -> None:
     """The buyer hears of each refund once (its processor id is the key)."""
-    context = {**_order_context(order), "refunded": amount, "full": order.status.value}
+    context = {**_order_context(order, order.user), "refunded": amount, "full": order.status.value}
     notify("refund", f"refund:{refund_id}", user=order.user, context=context)
 
 
 def dispute_closed(order: Order, dispute_id: str, outcome: str) -> None:
     """The buyer learns how a dispute of their payment ended (won, lost, ...)."""
-    context = {**_order_context(order), "outcome": outcome}
+    context = {**_order_context(order, order.user), "outcome": outcome}
     notify("dispute_closed", f"dispute_closed:{dispute_id}", user=order.user, context=context)

@@ -19,6 +19,7 @@ from ...models import (
     User,
     utcnow,
 )
+from ..catalog.title_texts import shown_names
 from .queue import notify
 
 REMIND_BEFORE = timedelta(days=1)
@@ -43,6 +44,8 @@ def remind_expiring_rentals(now: datetime | None = None) -> int:
         user = db.session.get(User, entitlement.user_id)
         if user is None or not user.active:
             continue
+        if user.locale:  # named as the catalogue names it for this reader
+            name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
         notify(
             "rental_expiring",
             f"rental_expiring:{entitlement.id}",

@@ -139,10 +139,10 @@ def start_checkout(
     _refuse_if_owned(user, title, kind, at)
     option, release_at = resolve_for_checkout(title, kind, country, at)  # NotAvailable: why
     quote = codes.price_with_code(code, title, option, country, at, user) if code else None
-    chosen = pwyw.chosen_amount(amount, option) if quote is None else None
     if quote is not None and quote.is_comp:
         comp = grant_comp(user, title, option, quote, country, at, release_at)
         return StartedCheckout(comp, None)
+    chosen = pwyw.chosen_amount(amount, option, quote)
     studio = title.studio
     # A co-produced title is charged on the platform and its holders paid by transfers.
     split = split_in_force(title, country, kind)

@@ -34,7 +34,7 @@ def new_order(
     """A pending order with its snapshot: what is sold, at which price, with which code (or
     the amount the viewer chose, for pay what you want)."""
     kind = option.kind
-    paid = quote.amount if quote else chosen if chosen is not None else option.amount
+    paid = chosen if chosen is not None else quote.amount if quote else option.amount
     return Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -44,7 +44,7 @@ def new_order(
         kind=kind,
         amount=paid,
         list_amount=option.amount,
-        discount_amount=quote.discount if quote else 0,
+        discount_amount=quote.discount_at(paid) if quote else 0,
         promo_code_id=quote.code.id if quote else None,
         promo_code=quote.code.code if quote else None,
         currency=option.currency.upper(),

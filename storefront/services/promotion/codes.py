@@ -99,10 +99,17 @@ class Quote:
     discount: int
     amount: int
     currency: str
+    # Pay what you want: the floor with the code (``amount`` is then the suggestion with it).
+    minimum: int | None = None
 
     @property
     def is_comp(self) -> bool:
         return self.amount == 0
+
+    def discount_at(self, paid: int) -> int:
+        """What the code took off when ``paid`` is charged: its discount, or less when a
+        pay-what-you-want viewer chose to pay more than the discounted suggestion."""
+        return min(self.discount, max(0, self.list_amount - paid))
 
 
 def normalise(text: str | None) -> str:
@@ -259,7 +266,10 @@ def quote(code: PromoCode, option: OfferOption) -> Quote:
             amount=money.format_amount(amount, currency, locale),
             minimum=money.format_amount(minimum, currency, locale),
         )
-    return Quote(code, option.kind, option.amount, off, amount, currency)
+    floor = None
+    if option.minimum is not None:  # the code lowers the floor as it lowers the suggestion
+        floor = option.minimum - (discount_for(code.promotion, option.minimum, currency) or 0)
+    return Quote(code, option.kind, option.amount, off, amount, currency, floor)
 
 
 def price_with_code(

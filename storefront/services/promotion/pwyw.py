@@ -5,7 +5,7 @@ order, the processor, the ledger and any split see."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,14 +18,20 @@ from ...models import Offer, OfferTerritory, Title
 from .. import ServiceError
 from ..catalog.availability import OfferOption
 from ..catalog.pricing import PriceError, parse_price
+from .codes import Quote
 
 
 class AmountRefused(ServiceError):
     """The amount typed cannot be charged here; the message says why and is safe to show."""
 
 
-def chosen_amount(text: str | None, option: OfferOption) -> int:
-    """Minor units the viewer chose to pay for ``option`` (the suggestion when left empty)."""
+def chosen_amount(text: str | None, option: OfferOption, quote: Quote | None = None) -> int:
+    """Minor units the viewer chose to pay for ``option`` (the suggestion when left empty).
+
+    With a code's ``quote`` the suggestion and the floor are the code's: a viewer may pay
+    anything from the discounted floor up."""
+    if quote is not None:
+        option = replace(option, amount=quote.amount, minimum=quote.minimum)
     if option.minimum is None:
         return option.amount
     if text is None or not str(text).strip():

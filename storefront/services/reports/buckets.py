@@ -51,12 +51,19 @@ def as_date(value: object) -> date:
 
 
 def bucket_expression(
-    dialect: str, tz: str, granularity: Granularity, start: datetime, end: datetime
+    dialect: str,
+    tz: str,
+    granularity: Granularity,
+    start: datetime,
+    end: datetime,
+    column: sa.ColumnElement | None = None,
 ) -> sa.ColumnElement:
-    """SQL for the local bucket start of each row's `occurred_at` (naive UTC in the table)."""
+    """SQL for the local bucket start of each row's ``column`` (naive UTC in the table; the
+    ledger's `occurred_at` unless another is given), for rows in [start, end)."""
     if not is_time_zone(tz):  # rendered literally below, so only known zone names get in
         raise ValueError(f"unknown time zone {tz!r}")
-    column = LEDGER.c.occurred_at
+    if column is None:
+        column = LEDGER.c.occurred_at
     if dialect == "postgresql":
         # Literal text, not bound parameters: the same expression appears in SELECT and in
         # GROUP BY, and PostgreSQL only matches them when they are textually identical.

@@ -31,6 +31,9 @@ class Totals:
     purchases: int = 0
     refund_count: int = 0
     dispute_count: int = 0
+    # Access given for nothing (a 100 % code): the ledger's zero-value comp rows, counted
+    # beside the paid rentals and purchases, never in them.
+    comps: int = 0
 
     @property
     def fees(self) -> int:
@@ -68,6 +71,9 @@ class Totals:
             self.dispute_count += count
         elif entry_type == EntryType.DISPUTE_WON:
             self.disputes -= gross
+        elif entry_type == EntryType.COMP:
+            self.comps += count
+            return
         elif entry_type in (EntryType.FESTIVAL_SHARE, EntryType.FESTIVAL_INCOME):
             self.festival_shares -= net
             self.net += net

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import PlaybackSession, Title
 from ...models.audience import PlaybackHeartbeat, PlaySummary
-from ..reports.buckets import as_date
+from ..reports.buckets import as_date, bucket_expression
+from ..reports.filters import Granularity
 
 COMPLETE_SHARE = 0.9  # a play "completes" past 90 % of the film
 # How far a player may run ahead of the wall clock between two heartbeats (buffering,
@@ -94,15 +95,11 @@ class TitleAnalytics:
         return self.completed * 100 // self.plays if self.plays else 0
 
 
-def _day(column: sa.ColumnElement) -> sa.ColumnElement:
-    """The UTC day of a stored (naive UTC) timestamp, on PostgreSQL and SQLite."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.date_trunc("day", column)
-    return sa.func.date(column)
-
-
-def title_analytics(title: Title, start: datetime, end: datetime) -> TitleAnalytics:
-    """The figures of plays of ``title`` started in [start, end), aggregated in SQL."""
+def title_analytics(
+    title: Title, start: datetime, end: datetime, tz: str = "UTC"
+) -> TitleAnalytics:
+    """The figures of plays of ``title`` started in [start, end), aggregated in SQL; plays
+    are counted by day in the time zone ``tz`` (the studio's), as the revenue charts cut days."""
     where = (
         PlaySummary.title_id == title.id,
         PlaySummary.started_at >= start,
@@ -140,7 +137,8 @@ def title_analytics(title: Title, start: datetime, end: datetime) -> TitleAnalyt
     result.by_country = sorted(
         ((c, int(n)) for c, n in country_rows), key=lambda kv: (-kv[1], kv[0] or "")
     )
-    day = _day(PlaySummary.started_at)
+    dialect = db.session.get_bind().dialect.name
+    day = bucket_expression(dialect, tz, Granularity.DAY, start, end, PlaySummary.started_at)
     day_rows = db.session.execute(
         sa.select(day, sa.func.count(), sa.func.sum(PlaySummary.watched_seconds))
         .where(*where)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
 from ..catalog.catalogue import poster_keys
+from ..catalog.title_texts import shown_names
 from ..media.images import POSTER_CARD_WIDTH
 from .access import Refusal, entitlement_refusal, rental_expiry
 
@@ -95,8 +96,10 @@ def state_of(entitlement: Entitlement, at: datetime) -> ItemState:
     return ItemState.RENTAL_RUNNING
 
 
-def items(user_id: int, at: datetime) -> list[LibraryItem]:
-    """One item per title, the most useful entitlement first; watchable titles lead."""
+def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
+    """One item per title, the most useful entitlement first; watchable titles lead.
+
+    Each title is named as the catalogue names it for a viewer reading ``locale``."""
     rows = db.session.execute(
         sa.select(Entitlement, Title.slug, Title.name)
         .join(Title, Title.id == Entitlement.title_id)
@@ -121,6 +124,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
         )
     }
     posters = poster_keys(title_ids, width=POSTER_CARD_WIDTH)
+    names = shown_names(title_ids, locale) if locale else {}
     result = []
     for title_id, (entitlement, state, slug, name) in best.items():
         expires = rental_expiry(entitlement)
@@ -134,7 +138,7 @@ def items(user_id: int, at: datetime) -> list[LibraryItem]:
             LibraryItem(
                 title_id=title_id,
                 slug=slug,
-                name=name,
+                name=names.get(title_id, name),
                 kind=entitlement.kind,
                 state=state,
                 granted_at=entitlement.granted_at,
