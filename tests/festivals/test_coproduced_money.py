@@ -186,3 +186,21 @@ def test_a_partial_refund_takes_back_the_festival_part_in_proportion(
 
     assert received_in_emulator(emu, accounts["festival"]) == 0
     assert ledger_sum(festival_studio.id, order) == 0
+
+
+def test_the_admins_platform_report_reads_the_festival_part_as_earned_not_disputed(
+    accounts, viewer_client, viewer, screening, studio, belgian, festival_studio, emu
+):
+    from storefront.services.reports.filters import ReportFilter
+    from storefront.services.reports.platform import platform_report
+
+    order = sell_ticket(viewer_client, emu, screening, viewer)
+    parts = agreed_parts(emu, order)
+
+    report = platform_report(ReportFilter())
+    [eur] = [c for c in report.currencies if c.currency == "EUR"]
+    assert (eur.sales, eur.sales_volume, eur.disputes) == (1, order.amount, 0)
+    assert eur.studio_net == parts["to_share"]
+    assert eur.platform_net == parts["platform_fee"]
+    festival_line = next(s for s in report.studios if s.studio_id == festival_studio.id)
+    assert (festival_line.disputes, festival_line.studio_net) == (0, parts["festival"])
