@@ -160,12 +160,15 @@ def revoke(slug: str, title_id: int, holder_id: int) -> ResponseReturnValue:
 @login_required
 def title_sales(slug: str, title_id: int) -> ResponseReturnValue:
     studio, title = title_or_404(slug, title_id, Action.VIEW_SALES)
+    sales = statements.title_sales(title)
+    # Every payee of a sale by name: a festival paid for a ticket, a holder since revoked.
+    names = {p.studio_id: p.studio.name for s in sales for p in s.payouts if p.studio}
     return render_template(
         "studio/rights/sales.html",
         studio=studio,
         title=title,
-        sales=statements.title_sales(title),
-        names={s.id: s.name for s in holders.holders_of(title)},
+        sales=sales,
+        names=names | {s.id: s.name for s in holders.holders_of(title)},
         can_retry=may(current_user, studio, Action.MANAGE_PAYMENTS),
     )
 

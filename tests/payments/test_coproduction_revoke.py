@@ -104,3 +104,18 @@ def test_a_revoked_holder_cannot_be_revoked_twice_and_others_cannot_revoke(
     assert owner.get(url).status_code == 404
     stranger = login(app, make_user().email)
     assert stranger.post(url, data={"confirm": "yes"}).status_code in (403, 404)
+
+
+def test_the_owner_still_sees_who_was_paid_for_sales_before_the_revocation(
+    app, make_user, make_studio, filmmaker, studio, film
+):
+    belgian, row = coproduce(film, studio, make_studio)
+    buy(app, make_user, film, "DE")
+    owner = login(app, filmmaker.email)
+    url = f"/studio/{studio.slug}/titles/{film.id}/rights/holders/{row.id}/revoke"
+    assert owner.post(url, data={"confirm": "yes"}).status_code == 303
+
+    page = owner.get(f"/studio/{studio.slug}/titles/{film.id}/rights/sales")
+
+    assert page.status_code == 200
+    assert "<li>Bruxelles Films: " in page.text  # its payment, named
