@@ -15,6 +15,10 @@ holder payouts in line with its ledger rows, in ledger order:
   recovered by reversal; the dispute fee is borne by the platform;
 - a dispute won (Stripe credits the platform back): what was recovered is transferred again.
 
+A festival ticket charged so pays the festival too: its agreed part of the net comes first
+(``promotion.festivals.festival_split``), the holders divide the rest; its movements are
+payouts with causes suffixed ``:festival``, reversed and restored in the same proportion.
+
 Every movement is a ``HolderPayout`` row (unique per order, holder and cause) executed with
 the idempotency key ``order-<public id>-holder-<studio id>-<cause>``, so a retried job moves
 money once. States: pending, held (the holder's Stripe account cannot receive payouts yet;
@@ -46,7 +50,13 @@ from ...models import (
 )
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ..notifications import studio_mails
-from ..rights.shares import FESTIVAL, SALE, has_split, record_order_shares, sale_payouts
+from ..rights.shares import (
+    FESTIVAL,
+    SALE,
+    has_split,
+    is_festival_cause,
+    record_order_shares,
+)
 from .connect import connect_enabled
 from .fees import platform_fee, share
 from .ledger import write_holder_payout
@@ -278,7 +288,13 @@ def _idempotency_key(order: Order, payout: HolderPayout) -> str:
 def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
     """The holder's paid transfer of this order with enough left to take ``payout`` back."""
     moves = payouts_of(payout.order_id)
-    mine = [m for m in moves if m.studio_id == payout.studio_id]
+    # A festival that also holds the title has two transfers: each reversal takes from its own.
+    festival = is_festival_cause(payout.cause)
+    mine = [
+        m
+        for m in moves
+        if m.studio_id == payout.studio_id and is_festival_cause(m.cause) == festival
+    ]
     for transfer in reversed([m for m in mine if m.kind != PayoutKind.REVERSAL]):
         if transfer.status != PayoutStatus.PAID or not transfer.transfer_id:
             continue
@@ -391,15 +407,3 @@ def orders_to_settle() -> list[int]:
         .distinct()
     ).all()
     return sorted(set(open_ids) | set(unwritten))
-
-
-__all__ = [
-    "execute_payout",
-    "open_payout_ids",
-    "order_changed",
-    "payout_mode",
-    "sale_payouts",
-    "studio_changed",
-    "sync_order",
-    "transfer_group",
-]
