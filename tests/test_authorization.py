@@ -131,6 +131,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("rights.holdings_csv", "GET"): studio(),
     ("rights.invite", "POST"): studio(**OWNER_ONLY),
     ("rights.retry", "POST"): studio(**OWNER_ONLY),
+    ("rights.revoke", "GET"): studio(**OWNER_ONLY),
+    ("rights.revoke", "POST"): studio(**OWNER_ONLY),  # unconfirmed: a 400, nothing revoked
     ("rights.title_rights", "GET"): studio(),
     ("rights.title_rights", "POST"): studio(**OWNER_ONLY),
     ("rights.title_sales", "GET"): studio(),
@@ -469,6 +471,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "invite_token": _invite_serializer().dumps(invite.id),
         "rights_token": rights_serializer().dumps(rights_invite.id),
         "payout_id": payout.id,
+        "holder_id": rights_invite.id,
         "studio_id": victim.id,
         "currency": "EUR",
         "part_token": part_url.url.rsplit("/", 1)[1],

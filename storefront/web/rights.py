@@ -81,6 +81,7 @@ def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status
         title=title,
         holders=holders.holders_of(title),
         invitations=[r for r in holders.holder_rows(title) if r.accepted_at is None],
+        holder_row_ids={r.studio_id: r.id for r in holders.holder_rows(title) if r.accepted_at},
         rules=shown,
         regions=REGIONS,
         can_manage=may(current_user, studio, Action.MANAGE_PAYMENTS),
@@ -122,16 +123,52 @@ def invite(slug: str, title_id: int) -> ResponseReturnValue:
     return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
 
 
+@bp.route(
+    "/studio/<slug>/titles/<int:title_id>/rights/holders/<int:holder_id>/revoke",
+    methods=["GET", "POST"],
+)
+@login_required
+def revoke(slug: str, title_id: int, holder_id: int) -> ResponseReturnValue:
+    """Confirm, then end a holder's rights (or withdraw an invitation) in the title."""
+    studio, title = title_or_404(slug, title_id, Action.MANAGE_PAYMENTS)
+    row = holders.holder_row(title, holder_id)
+    if row is None:
+        abort(404)
+    back = url_for("rights.title_rights", slug=studio.slug, title_id=title.id)
+    status = 200
+    if request.method == "POST":
+        if request.form.get("confirm") == "yes":
+            name = row.studio.name if row.studio else row.email
+            holders.revoke_holder(title, row, current_user)
+            done = _("%(holder)s no longer holds %(title)s.", holder=name, title=title.name)
+            flash(done, "success")
+            return redirect(back), 303
+        flash(_("Tick the box to confirm, or go back to keep the holder."), "error")
+        status = 400
+    rules = splits.rules_sharing(title, row.studio_id) if row.studio_id else []
+    return render_template(
+        "studio/rights/revoke.html",
+        studio=studio,
+        title=title,
+        row=row,
+        rules=rules,
+        back=back,
+    ), status
+
+
 @bp.route("/studio/<slug>/titles/<int:title_id>/rights/sales")
 @login_required
 def title_sales(slug: str, title_id: int) -> ResponseReturnValue:
     studio, title = title_or_404(slug, title_id, Action.VIEW_SALES)
+    sales = statements.title_sales(title)
+    # Every payee of a sale by name: a festival paid for a ticket, a holder since revoked.
+    names = {p.studio_id: p.studio.name for s in sales for p in s.payouts if p.studio}
     return render_template(
         "studio/rights/sales.html",
         studio=studio,
         title=title,
-        sales=statements.title_sales(title),
-        names={s.id: s.name for s in holders.holders_of(title)},
+        sales=sales,
+        names=names | {s.id: s.name for s in holders.holders_of(title)},
         can_retry=may(current_user, studio, Action.MANAGE_PAYMENTS),
     )
 

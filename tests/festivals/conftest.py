@@ -30,6 +30,7 @@ from storefront.services.promotion import festivals, screenings
 
 from ..payments.conftest import (  # noqa: F401 - fixtures
     WEBHOOK_SECRET,
+    admin_client_factory,
     emu,
     fresh,
     latest_order,

@@ -175,3 +175,45 @@ def test_an_open_ticket_checkout_is_reused_or_closed_with_its_seat(
     assert fresh(Screening, first.id).seats_taken == 0
     assert fresh(Screening, second.id).seats_taken == 1
     assert emu.get(session_id_from(opened.location))["status"] == "expired"
+
+
+def test_a_dispute_takes_the_festival_share_back_in_proportion_and_a_win_restores_it(
+    viewer_client, viewer, make_screening, festival, studio, emu, webhooks
+):
+    """Single-account mode: the chargeback is debited from the store's balance and booked to
+    the filmmaker; the festival's part of the disputed amount comes back from the festival,
+    and goes to it again when the dispute is won."""
+    screening = make_screening()
+    emu.pay(session_id_from(buy_ticket(viewer_client, screening).location))
+    order = latest_order(viewer)
+    part = sum(r.net for r in ledger_rows(order)[EntryType.FESTIVAL_INCOME])
+
+    dispute = emu.dispute(order.charge_id, amount=400)
+
+    rows = ledger_rows(order)
+    income = [r for r in rows[EntryType.FESTIVAL_INCOME] if r.dispute_id == dispute["id"]]
+    assert [r.net for r in income] == [-(part * 400 // 800)]  # 400/800 of the part
+    assert sum(r.net for r in rows[EntryType.FESTIVAL_SHARE]) == -sum(
+        r.net for r in rows[EntryType.FESTIVAL_INCOME]
+    )
+
+    emu.close_dispute(dispute["id"], won=True)
+
+    rows = ledger_rows(order)
+    assert sum(r.net for r in rows[EntryType.FESTIVAL_INCOME]) == part
+    assert sum(r.net for r in rows[EntryType.FESTIVAL_SHARE]) == -part
+
+
+def test_a_lost_dispute_of_the_whole_ticket_leaves_the_festival_nothing(
+    viewer_client, viewer, make_screening, festival, emu, webhooks
+):
+    screening = make_screening()
+    emu.pay(session_id_from(buy_ticket(viewer_client, screening).location))
+    order = latest_order(viewer)
+
+    dispute = emu.dispute(order.charge_id)
+    emu.close_dispute(dispute["id"], won=False)
+
+    rows = ledger_rows(order)
+    assert sum(r.net for r in rows[EntryType.FESTIVAL_INCOME]) == 0
+    assert sum(r.net for r in rows[EntryType.FESTIVAL_SHARE]) == 0

@@ -21,7 +21,7 @@ from typing import Any
 
 from ...extensions import db
 from ...models import EntryType, HolderPayout, LedgerEntry, Order, PayoutKind
-from ..rights.shares import has_split
+from ..rights.shares import has_split, is_festival_cause
 from .fees import share
 from .settlement import Settlement, exact_fee, settlement_of
 
@@ -325,6 +325,8 @@ def write_dispute_won(order: Order, dispute: Obj, event_id: str, provider: str) 
 
 
 def _holder_type(payout: HolderPayout) -> EntryType:
+    if is_festival_cause(payout.cause):
+        return EntryType.FESTIVAL_INCOME  # the festival's part of a ticket, or its reversal
     if payout.kind == PayoutKind.RESTORE:
         return EntryType.HOLDER_DISPUTE_WON
     if payout.kind == PayoutKind.REVERSAL:

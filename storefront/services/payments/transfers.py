@@ -15,6 +15,10 @@ holder payouts in line with its ledger rows, in ledger order:
   recovered by reversal; the dispute fee is borne by the platform;
 - a dispute won (Stripe credits the platform back): what was recovered is transferred again.
 
+A festival ticket charged so pays the festival too: its agreed part of the net comes first
+(``promotion.festivals.festival_split``), the holders divide the rest; its movements are
+payouts with causes suffixed ``:festival``, reversed and restored in the same proportion.
+
 Every movement is a ``HolderPayout`` row (unique per order, holder and cause) executed with
 the idempotency key ``order-<public id>-holder-<studio id>-<cause>``, so a retried job moves
 money once. States: pending, held (the holder's Stripe account cannot receive payouts yet;
@@ -46,7 +50,13 @@ from ...models import (
 )
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ..notifications import studio_mails
-from ..rights.shares import has_split, record_order_shares, sale_payouts
+from ..rights.shares import (
+    FESTIVAL,
+    SALE,
+    has_split,
+    is_festival_cause,
+    record_order_shares,
+)
 from .connect import connect_enabled
 from .fees import platform_fee, share
 from .ledger import write_holder_payout
@@ -112,10 +122,7 @@ def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> t
             config.get("PLATFORM_FEE_PERCENT"),
             config.get("PLATFORM_FEE_FIXED"),
         )
-    # A festival ticket: the holders divide what is left after the festival's agreed part.
-    from ..promotion.festivals import holders_net  # festivals build on payments
-
-    return holders_net(order, settled_net - tax - fee), currency
+    return settled_net - tax - fee, currency
 
 
 def _ledger_rows(order: Order) -> list[LedgerEntry]:
@@ -168,8 +175,30 @@ class _Movements:
         return amount
 
 
+def _parties(
+    gateway: PaymentGateway, order: Order, sale: LedgerEntry, status: PayoutStatus
+) -> tuple[_Movements, dict[tuple[int | None, str], int]]:
+    """Each party's whole part of the sale, keyed by (studio, cause suffix): the festival's
+    agreed part of a festival ticket first (``festival_split``), then the holders' shares of
+    what is left. The net is divided once, so no party bears another's part."""
+    from ..promotion.festivals import festival_split  # festivals build on payments
+
+    net, currency = distributable(gateway, order, sale)
+    festival = festival_split(order, net)
+    holders_net = festival.remainder if festival is not None else net
+    shares = record_order_shares(order, holders_net, currency, status=status)
+    moves = _Movements(order, shares[0].currency, status)
+    parts = {(p.studio_id, ""): p.amount for p in shares}
+    if festival is not None:
+        sid = festival.festival_studio_id
+        amount = moves.ensure(sid, SALE + FESTIVAL, PayoutKind.TRANSFER, festival.festival_part)
+        parts[(sid, FESTIVAL)] = amount
+    return moves, parts
+
+
 def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
-    """Write the holder payouts the order's ledger calls for (idempotent)."""
+    """Write the payouts the order's ledger calls for (idempotent): the holders' and, for a
+    festival ticket, the festival's, each taken back in the same proportion."""
     if not has_split(order.id):
         return []
     rows = _ledger_rows(order)
@@ -177,40 +206,58 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
     if sale is None:
         return []
     status = PayoutStatus.OWED if payout_mode(gateway) == "owed" else PayoutStatus.PENDING
-    shares = record_order_shares(order, *distributable(gateway, order, sale), status=status)
-    moves = _Movements(order, shares[0].currency, status)
-    share_of = {p.studio_id: p.amount for p in shares}
+    moves, share_of = _parties(gateway, order, sale, status)
     balance = dict(share_of)
     refund_back = dict.fromkeys(share_of, 0)
-    taken: dict[str, dict[int | None, int]] = {}
+    taken: dict[str, dict[tuple[int | None, str], int]] = {}
     refunded = 0
     for row in rows:
         if row.entry_type in REFUND_TYPES:
             refunded += -row.gross
             cause = f"refund:{row.refund_id or row.id}"
-            for sid, whole in share_of.items():
+            for key, whole in share_of.items():
                 target = whole if refunded >= order.amount else share(refunded, order.amount, whole)
-                amount = min(max(target - refund_back[sid], 0), balance[sid])
-                amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -amount)
-                refund_back[sid] += amount
-                balance[sid] -= amount
+                amount = min(max(target - refund_back[key], 0), balance[key])
+                amount = -moves.ensure(key[0], cause + key[1], PayoutKind.REVERSAL, -amount)
+                refund_back[key] += amount
+                balance[key] -= amount
         elif row.entry_type in OPENED and row.dispute_id:
             cause = f"dispute:{row.dispute_id}"
             disputed = -row.gross
             taken[row.dispute_id] = {}
-            for sid, whole in share_of.items():
+            for key, whole in share_of.items():
                 everything = disputed >= order.amount - refunded
-                amount = balance[sid] if everything else share(disputed, order.amount, whole)
-                amount = -moves.ensure(sid, cause, PayoutKind.REVERSAL, -min(amount, balance[sid]))
-                taken[row.dispute_id][sid] = amount
-                balance[sid] -= amount
+                amount = balance[key] if everything else share(disputed, order.amount, whole)
+                amount = -moves.ensure(
+                    key[0], cause + key[1], PayoutKind.REVERSAL, -min(amount, balance[key])
+                )
+                taken[row.dispute_id][key] = amount
+                balance[key] -= amount
         elif row.entry_type in WON and row.dispute_id:
             cause = f"dispute_won:{row.dispute_id}"
-            for sid in share_of:
-                back = taken.get(row.dispute_id, {}).get(sid, 0)
-                balance[sid] += moves.ensure(sid, cause, PayoutKind.RESTORE, back)
+            for key in share_of:
+                back = taken.get(row.dispute_id, {}).get(key, 0)
+                balance[key] += moves.ensure(key[0], cause + key[1], PayoutKind.RESTORE, back)
     db.session.flush()
+    if status == PayoutStatus.OWED:
+        _book_owed(gateway, order)
     return payouts_of(order.id)
+
+
+def _book_owed(gateway: PaymentGateway, order: Order) -> None:
+    """Single-account mode: an amount owed is the party's from the moment it is owed, so each
+    one is booked when written (the party's row and the operator's side of it). Paying it by
+    hand later changes its state only: the ledger already counts it, once."""
+    booked = set(
+        db.session.scalars(
+            sa.select(LedgerEntry.source_event_id).where(
+                LedgerEntry.order_id == order.id, LedgerEntry.source_event_id.like("payout:%")
+            )
+        )
+    )
+    for payout in payouts_of(order.id):
+        if payout.status == PayoutStatus.OWED and f"payout:{payout.id}" not in booked:
+            write_holder_payout(order, payout, gateway.name)
 
 
 def destination(studio: Studio | None, mode: str) -> str | None:
@@ -241,7 +288,13 @@ def _idempotency_key(order: Order, payout: HolderPayout) -> str:
 def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
     """The holder's paid transfer of this order with enough left to take ``payout`` back."""
     moves = payouts_of(payout.order_id)
-    mine = [m for m in moves if m.studio_id == payout.studio_id]
+    # A festival that also holds the title has two transfers: each reversal takes from its own.
+    festival = is_festival_cause(payout.cause)
+    mine = [
+        m
+        for m in moves
+        if m.studio_id == payout.studio_id and is_festival_cause(m.cause) == festival
+    ]
     for transfer in reversed([m for m in mine if m.kind != PayoutKind.REVERSAL]):
         if transfer.status != PayoutStatus.PAID or not transfer.transfer_id:
             continue
@@ -354,15 +407,3 @@ def orders_to_settle() -> list[int]:
         .distinct()
     ).all()
     return sorted(set(open_ids) | set(unwritten))
-
-
-__all__ = [
-    "execute_payout",
-    "open_payout_ids",
-    "order_changed",
-    "payout_mode",
-    "sale_payouts",
-    "studio_changed",
-    "sync_order",
-    "transfer_group",
-]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import (
+    PLATFORM_ENTRY_TYPES,
     Entitlement,
     EntitlementStatus,
     EntryType,
@@ -23,6 +24,7 @@ from ...models import (
     Title,
     WatchProgress,
 )
+from ...models.ledger import REFUND_TYPES, SALE_TYPES
 
 # A viewer "finished" a film once they reached this share of its length.
 FINISHED_RATIO = 0.9
@@ -52,9 +54,10 @@ def sales(festival: Festival) -> list[SalesLine]:
             ledger.kind,
             line_title,
             sa.func.max(ledger.title_name),
-            sa.func.sum(sa.case((ledger.entry_type == EntryType.SALE, 1), else_=0)),
-            sa.func.sum(sa.case((ledger.entry_type == EntryType.SALE, ledger.gross), else_=0)),
-            sa.func.sum(sa.case((ledger.entry_type == EntryType.REFUND, -ledger.gross), else_=0)),
+            # A ticket charged on the platform (Connect) has split sale and refund rows.
+            sa.func.sum(sa.case((ledger.entry_type.in_(SALE_TYPES), 1), else_=0)),
+            sa.func.sum(sa.case((ledger.entry_type.in_(SALE_TYPES), ledger.gross), else_=0)),
+            sa.func.sum(sa.case((ledger.entry_type.in_(REFUND_TYPES), -ledger.gross), else_=0)),
             sa.func.sum(
                 sa.case(
                     (
@@ -193,13 +196,13 @@ def filmmaker_shares(studio: Studio) -> list[ShareLine]:
     ledger = LedgerEntry
     is_ticket = ledger.kind == OfferKind.TICKET
     share_row = ledger.entry_type == EntryType.FESTIVAL_SHARE
+    # Paid by transfer (a ticket charged on the platform), the film's share is its sale.
+    sold = (EntryType.SALE, EntryType.HOLDER_SHARE)
     rows = db.session.execute(
         sa.select(
             Festival.name,
             ledger.currency,
-            sa.func.sum(
-                sa.case((sa.and_(is_ticket, ledger.entry_type == EntryType.SALE), 1), else_=0)
-            ),
+            sa.func.sum(sa.case((sa.and_(is_ticket, ledger.entry_type.in_(sold)), 1), else_=0)),
             sa.func.sum(sa.case((sa.and_(is_ticket, ~share_row), ledger.net), else_=0)),
             sa.func.sum(sa.case((sa.and_(is_ticket, share_row), -ledger.net), else_=0)),
             sa.func.sum(sa.case((sa.and_(~is_ticket, share_row, ledger.net > 0), 1), else_=0)),
@@ -210,7 +213,7 @@ def filmmaker_shares(studio: Studio) -> list[ShareLine]:
         .where(
             ledger.studio_id == studio.id,
             ledger.kind.in_([OfferKind.TICKET, OfferKind.PASS]),
-            ledger.entry_type != EntryType.APPLICATION_FEE,
+            ledger.entry_type.not_in(PLATFORM_ENTRY_TYPES),
         )
         .group_by(Festival.name, ledger.currency)
         .order_by(Festival.name, ledger.currency)

@@ -40,6 +40,7 @@ from ..payments.checkout import (
     reuse_open_checkout,
     session_expiry,
 )
+from ..payments.connect import connect_enabled
 from ..payments.orders import grant_entitlement
 from ..rights.shares import snapshot_split
 from ..rights.splits import split_in_force
@@ -142,9 +143,14 @@ def start_ticket_checkout(
     if is_sold_out(screening):
         raise SoldOut(_("This screening is sold out."))
     # A co-produced film's holders divide the filmmaker's remainder (its split for rentals:
-    # a ticket is a rental of one screening), paid by transfers from the platform.
-    split = split_in_force(title, country, OfferKind.RENT)
-    destination, fee = payee_terms(title.studio, option.amount, option.currency, split=bool(split))
+    # a ticket is a rental of one screening), paid by transfers from the platform. With
+    # Connect every ticket with a festival share is charged so: a destination charge pays one
+    # account, and the festival must be paid on its own (its part by transfer, like holders).
+    share_bp = screening.selection.share_bp
+    split = bool(split_in_force(title, country, OfferKind.RENT)) or (
+        connect_enabled() and bool(share_bp)
+    )
+    destination, fee = payee_terms(title.studio, option.amount, option.currency, split=split)
     festival = screening.festival
     order = Order(
         public_id=str(uuid.uuid4()),
@@ -165,7 +171,7 @@ def start_ticket_checkout(
         amount_refunded=0,
         festival_id=festival.id,
         screening_id=screening.id,
-        festival_share_bp=screening.selection.share_bp,
+        festival_share_bp=share_bp,
     )
     request = checkout_request(
         order,
@@ -177,11 +183,11 @@ def start_ticket_checkout(
         ),
         at,
         locale,
-        split_sale=bool(split),
+        split_sale=split,
     )
     started = open_checkout(gateway, order, request, reserve=lambda: take_seat(screening.id))
     if split:
-        snapshot_split(order, title, kind=OfferKind.RENT)
+        snapshot_split(order, title, kind=OfferKind.RENT, sole_owner=True)
     return started
 
 

@@ -36,6 +36,7 @@ from .. import ServiceError
 from ..accounts.studios import unique_slug
 from ..payments import ledger
 from ..payments.fees import share
+from ..rights.shares import has_split
 
 log = logging.getLogger(__name__)
 FULL_SHARE_BP = 10_000
@@ -207,8 +208,9 @@ def festival_split(order: Order, net: int) -> FestivalSplit | None:
 
     The festival takes its agreed share (``order.festival_share_bp``, snapshot at checkout) of
     the sale's net, rounded half up; the remainder goes to the title's payee by the ordinary
-    path, or, for a co-produced title, is divided by its rights holders' split
-    (``holders_net``).
+    path, or, for a ticket charged on the platform, is divided by the order's split (see
+    ``services.payments.transfers``: the net is then what the charge settled less tax and the
+    platform's fee, and the festival is paid by transfer like the holders).
     """
     if order.festival_id is None or order.screening_id is None or not order.festival_share_bp:
         return None
@@ -217,14 +219,6 @@ def festival_split(order: Order, net: int) -> FestivalSplit | None:
         return None
     part = share(order.festival_share_bp, FULL_SHARE_BP, net)
     return FestivalSplit(festival.studio_id, part, net - part)
-
-
-def holders_net(order: Order, net: int) -> int:
-    """What a sale's rights holders divide: for a festival ticket, the remainder after the
-    festival's part (``festival_split``); for any other sale, all of ``net``. The split
-    service (``services.payments.transfers.distributable``) routes the remainder through it."""
-    split = festival_split(order, net)
-    return split.remainder if split is not None else net
 
 
 def _share_rows(
@@ -236,10 +230,11 @@ def _share_rows(
     at: datetime,
     *,
     title: Title | None = None,
+    dispute_id: str | None = None,
 ) -> None:
     """The pair of rows moving ``part`` from the title's studio to the festival (negative: from
     the festival to the title's studio). ``title`` names the film when the order has none."""
-    common = dict(provider=provider, occurred_at=at)
+    common = dict(provider=provider, occurred_at=at, dispute_id=dispute_id)
     share = ledger.record(order, EntryType.FESTIVAL_SHARE, source, gross=-part, **common)
     income = ledger.record(order, EntryType.FESTIVAL_INCOME, source, gross=part, **common)
     income.studio_id = festival_studio_id
@@ -249,8 +244,13 @@ def _share_rows(
 
 
 def write_festival_share(order: Order, event_id: str, provider: str) -> FestivalSplit | None:
-    """After the sale row: book the festival's part of the sale's net (once per sale event)."""
+    """After the sale row: book the festival's part of the sale's net (once per sale event).
+
+    Not for a ticket charged on the platform with a split: there the festival is paid by
+    transfer with the holders (``payments.transfers.sync_order``), from the same net."""
     db.session.flush()
+    if has_split(order.id):
+        return None
     net = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.net), 0)).where(
             LedgerEntry.order_id == order.id,
@@ -271,20 +271,58 @@ def reverse_festival_share(
     """A refund of ``refunded`` takes back the festival's part in proportion (the last refund
     takes what is left, so a full refund nets to zero). Tickets only: a refunded pass takes
     back its bookings' parts in ``reverse_pass_allocations``."""
-    if order.screening_id is None:
-        return
-    rows = db.session.execute(
-        sa.select(LedgerEntry.entry_type, LedgerEntry.gross, LedgerEntry.studio_id).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.entry_type == EntryType.FESTIVAL_INCOME
-        )
-    ).all()
+    if order.screening_id is None or has_split(order.id):
+        return  # a split ticket's festival part is reversed with the holders' transfers
+    rows = _income_rows(order)
     if not rows:
         return
-    booked = sum(r.gross for r in rows if r.gross > 0)
+    booked = sum(r.gross for r in rows if r.gross > 0 and r.dispute_id is None)
     held = sum(r.gross for r in rows)
     back = held if full else min(held, share(refunded, order.amount, booked))
     if back:
         _share_rows(order, rows[0].studio_id, -back, source, provider, at)
+
+
+def _income_rows(order: Order) -> list[LedgerEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(LedgerEntry).where(
+                LedgerEntry.order_id == order.id,
+                LedgerEntry.entry_type == EntryType.FESTIVAL_INCOME,
+            )
+        )
+    )
+
+
+def dispute_festival_share(
+    order: Order, dispute_id: str, disputed: int, source: str, provider: str, at: datetime
+) -> None:
+    """A dispute opened on a ticket: the festival's part of the disputed amount goes back to
+    the title's studio, which bears the chargeback (all it still holds when the dispute covers
+    what is left of the sale). Tickets charged with a split are settled by transfers."""
+    if order.screening_id is None or has_split(order.id):
+        return
+    rows = _income_rows(order)
+    if not rows:
+        return
+    booked = sum(r.gross for r in rows if r.gross > 0 and r.dispute_id is None)
+    held = sum(r.gross for r in rows)
+    left = order.amount - order.amount_refunded
+    back = held if disputed >= left else min(held, share(disputed, order.amount, booked))
+    if back > 0:
+        _share_rows(order, rows[0].studio_id, -back, source, provider, at, dispute_id=dispute_id)
+
+
+def restore_festival_share(
+    order: Order, dispute_id: str, source: str, provider: str, at: datetime
+) -> None:
+    """A dispute won: what it took from the festival is the festival's again."""
+    if order.screening_id is None or has_split(order.id):
+        return
+    rows = [r for r in _income_rows(order) if r.dispute_id == dispute_id]
+    taken = -sum(r.gross for r in rows)
+    if taken > 0:
+        _share_rows(order, rows[0].studio_id, taken, source, provider, at, dispute_id=dispute_id)
 
 
 # -- passes: each booking of an N-film pass pays the film its part -----------------------

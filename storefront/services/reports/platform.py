@@ -11,6 +11,9 @@ from ...models import PLATFORM_ENTRY_TYPES, EntryType, Studio
 from ...models.ledger import HOLDER_COUNTS_AS
 from .filters import LEDGER, ReportFilter, conditions
 
+# A festival's part of a ticket: moved between studios (or paid to the festival by transfer).
+FESTIVAL_TYPES = (EntryType.FESTIVAL_SHARE, EntryType.FESTIVAL_INCOME)
+
 
 @dataclass
 class PlatformFigures:
@@ -19,7 +22,8 @@ class PlatformFigures:
     sales_volume: what buyers paid (tax included); application_fees: the platform's fees less
     refunded fees; platform_disputes: chargebacks debited from the platform's own balance (Connect)
     less what won disputes returned (also counted in disputes, with those studios bear);
-    holder_shares: a co-produced title's sales transferred to its holders, less reversals;
+    holder_shares: sales charged on the platform transferred to the title's holders and, for a
+    festival ticket, to the festival, less reversals;
     platform_net: what the platform keeps after Stripe's fees, those chargebacks and the
     holders' transfers (on a co-produced sale: its platform fee, less Stripe's fee it bears);
     studio_net: what studios earned (their ledger rows' net, holders' transfers included).
@@ -58,9 +62,10 @@ class PlatformFigures:
             self.platform_stripe_fees += processor_fee
             self.platform_net += net
             return
-        if entry_type in HOLDER_COUNTS_AS:
+        if entry_type in HOLDER_COUNTS_AS or entry_type in FESTIVAL_TYPES:
             # Already in sales, refunds and disputes (the platform's rows of a co-produced
-            # sale): a holder's transfers count only as what studios earned.
+            # sale, or the filmmaker's sale row): a holder's transfers and a festival's part
+            # count only as what studios earned.
             self.studio_net += net
             return
         if entry_type == EntryType.SALE:

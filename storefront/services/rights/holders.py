@@ -20,6 +20,7 @@ from ...public_urls import public_url_for
 from .. import ServiceError
 from ..accounts.mail import send_mail
 from ..accounts.users import normalise_email
+from . import splits
 
 log = logging.getLogger(__name__)
 INVITE_MAX_AGE = 30 * 24 * 3600
@@ -154,6 +155,31 @@ def accept_invite(token: str, user: User, studio_id: int) -> RightsHolder:
     db.session.flush()
     log.info("Studio %s now holds title %s", studio.slug, row.title_id)
     return row
+
+
+def holder_row(title: Title, row_id: int) -> RightsHolder | None:
+    """One holder or invitation of ``title`` that is still in force, or None."""
+    row = db.session.get(RightsHolder, row_id)
+    if row is None or row.title_id != title.id or row.revoked_at is not None:
+        return None
+    return row
+
+
+def revoke_holder(title: Title, row: RightsHolder, by: User) -> int:
+    """The owner ends a holder's rights in ``title`` (or withdraws an unanswered invitation).
+
+    Future sales no longer pay it: its percentages pass to the owner, so the title never stops
+    selling and the owner can re-divide them at once. Nothing already earned changes: orders
+    placed before keep the split snapshotted on them (their transfers, refunds and disputes
+    still involve the holder), and its statement keeps every row. Returns the rules changed.
+    """
+    if row.title_id != title.id or row.revoked_at is not None:
+        raise ServiceError(_("This rights holder no longer holds the film."))
+    row.revoked_at = utcnow()
+    changed = splits.pass_shares_to_owner(title, row.studio_id) if row.studio_id else 0
+    db.session.flush()
+    log.info("Title %s: rights holder %s revoked by user %s", title.id, row.id, by.id)
+    return changed
 
 
 def held_titles(studio: Studio) -> list[Title]:

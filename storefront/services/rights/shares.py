@@ -35,6 +35,13 @@ from ...models import (
 from .splits import WHOLE, split_in_force
 
 SALE = "sale"
+# Suffix of the causes of a festival's payouts on a ticket it sold (``sale:festival``,
+# ``refund:<id>:festival``...): the festival is paid from the same charge as the holders.
+FESTIVAL = ":festival"
+
+
+def is_festival_cause(cause: str) -> bool:
+    return cause.endswith(FESTIVAL)
 
 
 @dataclass(frozen=True)
@@ -61,12 +68,15 @@ def allocate(net: int, parts: list[Part]) -> list[int]:
 
 
 def snapshot_split(
-    order: Order, title: Title, *, kind: OfferKind | None = None
+    order: Order, title: Title, *, kind: OfferKind | None = None, sole_owner: bool = False
 ) -> list[OrderSplit]:
     """Store on ``order`` the split in force for its country and kind (empty if none);
     ``kind`` names the split to use when the order's own kind has none (a festival ticket
-    uses the rental split)."""
+    uses the rental split). ``sole_owner``: without a split, the owner holds 100 % (a sale
+    charged on the platform that still pays the owner by transfer)."""
     shares = split_in_force(title, order.country, kind or order.kind)
+    if not shares and sole_owner:
+        shares = {title.studio_id: WHOLE}
     if not shares:
         return []
     taker = remainder_holder(shares, title.studio_id)

@@ -242,6 +242,30 @@ def split_in_force(title: Title, country: str | None, kind: OfferKind) -> dict[i
     return shares
 
 
+def rules_sharing(title: Title, studio_id: int) -> list[SplitRule]:
+    """The title's rules that give ``studio_id`` a share."""
+    return [r for r in rules_of(title) if any(s.studio_id == studio_id for s in r.shares)]
+
+
+def pass_shares_to_owner(title: Title, studio_id: int) -> int:
+    """``studio_id``'s percentage in every rule of the title goes to the title's owner (its
+    rights revert to the owner), so every country still adds up to 100 % and the title keeps
+    selling. Returns how many rules changed. Orders already placed keep their snapshot."""
+    changed = rules_sharing(title, studio_id)
+    for rule in changed:
+        leaving = next(s for s in rule.shares if s.studio_id == studio_id)
+        owner = next((s for s in rule.shares if s.studio_id == title.studio_id), None)
+        if owner is None:
+            rule.shares.append(SplitShare(studio_id=title.studio_id, basis_points=0))
+            owner = rule.shares[-1]
+        owner.basis_points = min(WHOLE, owner.basis_points + leaving.basis_points)
+        rule.shares.remove(leaving)
+    db.session.flush()
+    if changed:
+        log.info("Title %s: shares of studio %s passed to its owner", title.id, studio_id)
+    return len(changed)
+
+
 def inputs_from_rules(title: Title) -> list[RuleInput]:
     """The saved rules as the form shows them (region groups already expanded)."""
     return [
