@@ -1,0 +1,243 @@
+"""The load run: two web nodes behind nginx, two job workers, PostgreSQL, Redis, an S3 server
+and the Stripe emulator, driven by Locust (its own process) with simulated viewers who
+browse, sign in, buy and play; one web node and one worker are killed with SIGKILL half-way.
+
+Passes only if no payment is lost or doubled (charges at the processor = paid orders =
+entitlements = ledger sales, once the surviving worker has drained the queue), no request
+fails except those in flight on the killed node (failures that started within a few seconds
+before the kill), sessions and login limits hold across nodes, and every job finishes.
+Prints requests per second and p99 per page type.
+
+Bounded: SCALE_TEST_USERS viewers (200) for SCALE_TEST_SECONDS (120), loopback only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from huey import RedisHuey
+from moto.server import ThreadedMotoServer
+
+from tests.conftest import PASSWORD, _fresh_postgres
+from tests.scale.load_cluster import (
+    ROOT,
+    WEBHOOK_SECRET,
+    Processes,
+    counts,
+    seed,
+    start_emulator,
+    store_env,
+    wait_until,
+)
+from tests.scale.nginx import free_port, nginx_binary, start_nginx
+from tests.scale.test_scale_out import balancer_block, served_by
+from tests.services import redis_url, require
+from tests.storage.conftest import moto_client, moto_settings
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scale-load")]
+
+USERS = int(os.environ.get("SCALE_TEST_USERS") or 200)
+SECONDS = int(os.environ.get("SCALE_TEST_SECONDS") or 120)
+# In flight at the kill: started before it (or within this grace after it, when nginx had
+# already picked the node) and ended, failed, at or after it.
+GRACE = 1.0
+# Only what a dead upstream looks like is excused: a gateway error or a dropped connection.
+DEAD_NODE = re.compile(r"502|503|504|Connection|RemoteDisconnected|reset|aborted", re.IGNORECASE)
+
+
+@pytest.fixture
+def postgres() -> Iterator[str]:
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        require(False, "the load run needs PostgreSQL: set TEST_DATABASE_URL to a server")
+    url, drop = _fresh_postgres(base, "scale")
+    yield url
+    drop()
+
+
+@pytest.fixture
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 server, as the storage tests start it; the store's media live there."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+PROBE = "/login?probe=limits"  # its own line in the balancer's log
+
+
+def rate_limit_probe(base: str) -> list[int]:
+    """Eight wrong passwords from one address: six a minute are allowed, on any node."""
+    statuses = []
+    for _ in range(8):
+        http = requests.Session()
+        http.headers["X-Forwarded-For"] = "192.0.2.77"
+        page = http.get(f"{base}/login", timeout=30).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert token is not None
+        data = {"csrf_token": token.group(1), "email": "nobody@scale.example", "password": "x"}
+        answer = http.post(f"{base}{PROBE}", data=data, timeout=30)
+        statuses.append(answer.status_code)
+    return statuses
+
+
+def excused_failures(failures: list[dict], killed_at: float) -> list[dict]:
+    """Failures of requests in flight on the node when it was killed."""
+    return [
+        f for f in failures
+        if f["t"] <= killed_at + GRACE and f["end"] >= killed_at - GRACE
+        and DEAD_NODE.search(f["error"])
+    ]  # fmt: skip
+
+
+def figures(stats_csv: Path) -> dict[str, dict[str, float]]:
+    """Requests per second and p99 (ms) per page type, from Locust's own statistics."""
+    rows = {}
+    with open(stats_csv) as handle:
+        for row in csv.DictReader(handle):
+            rows[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": round(float(row["Requests/s"]), 1),
+                "p99_ms": float(row["99%"]) if row["99%"] not in ("", "N/A") else 0.0,
+            }
+    return rows
+
+
+def test_two_minutes_of_viewers_with_a_node_and_a_worker_killed(
+    postgres: str, s3_endpoint: str, tmp_path: Path
+) -> None:
+    binary = nginx_binary()
+    require(binary is not None, "nginx not installed (apt-get install nginx)")
+    assert binary is not None
+    redis = redis_url()
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    bucket = f"scale-{int(time.time())}"
+    moto_client(s3_endpoint).create_bucket(Bucket=bucket)
+    emulator, emulator_url = start_emulator(logs)
+    processes: Processes | None = None
+    balancer = None
+    try:
+        # nginx first (its port goes into PUBLIC_URL); its upstreams are filled in below.
+        port = free_port()
+        env = store_env(
+            postgres, redis, emulator_url, moto_settings(s3_endpoint, bucket),
+            f"http://127.0.0.1:{port}", tmp_path,
+        )  # fmt: skip
+        accounts = [f"viewer{n}@scale.example" for n in range(USERS)]
+        slugs = seed(env, accounts, PASSWORD)
+        processes = Processes(env, logs)
+        nodes = [processes.web_node("node-a"), processes.web_node("node-b")]
+        processes.worker("worker-a")
+        processes.worker("worker-b")
+        balancer = start_nginx(tmp_path / "nginx", balancer_block(nodes), binary, port)
+        wait_until(lambda: counts(postgres)["assets_not_ready"] == 0, 300, processes.output)
+        requests.post(
+            f"{emulator_url}/_emulator/webhook_endpoints",
+            json={"url": f"{balancer.url}/webhooks/stripe", "secret": WEBHOOK_SECRET},
+            timeout=10,
+        ).raise_for_status()
+
+        failures_log = tmp_path / "failures.jsonl"
+        locust_env = {
+            **os.environ,
+            "SCALE_ACCOUNTS": json.dumps(accounts),
+            "SCALE_PASSWORD": PASSWORD,
+            "SCALE_SLUGS": json.dumps(slugs),
+            "SCALE_EMULATOR": emulator_url,
+            "SCALE_FAILURES": str(failures_log),
+        }
+        started = time.time()
+        with open(logs / "locust.log", "wb") as log:
+            load = subprocess.Popen(
+                [sys.executable, "-m", "locust", "-f", str(ROOT / "tests/scale/locustfile.py"),
+                 "--headless", "--users", str(USERS), "--spawn-rate", str(max(1, USERS // 10)),
+                 "--run-time", f"{SECONDS}s", "--stop-timeout", "10", "--host", balancer.url,
+                 "--csv", str(tmp_path / "locust"), "--json-file", str(tmp_path / "locust"),
+                 "--only-summary", "--loglevel", "WARNING"],
+                cwd=ROOT, env=locust_env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        time.sleep(SECONDS * 0.25)
+        limited = rate_limit_probe(balancer.url)
+        time.sleep(max(0.0, started + SECONDS * 0.5 - time.time()))
+        killed_at = time.time()
+        processes.kill("node-a")
+        processes.kill("worker-a")
+        load.wait(timeout=SECONDS + 120)
+        elapsed = time.time() - started
+
+        # The surviving worker drains the queue: webhooks the dead worker dropped are picked
+        # up by its periodic sweep (once a minute).
+        def drained() -> bool:
+            now = counts(postgres)
+            return (
+                now["unprocessed_events"] == 0
+                and now["paid_orders"] >= charges()
+                and queue.pending_count() == 0
+            )
+
+        def charges() -> int:
+            moves = requests.get(f"{emulator_url}/_emulator/balance_transactions", timeout=30)
+            return sum(1 for m in moves.json() if m["type"] == "charge")
+
+        queue = RedisHuey(env["JOBS_QUEUE_NAME"], url=redis)
+        wait_until(drained, 180, processes.output)
+        final = counts(postgres)
+        paid_at_processor = charges()
+        stats = figures(tmp_path / "locust_stats.csv")
+        lines = failures_log.read_text().splitlines() if failures_log.exists() else []
+        failures = [json.loads(line) for line in lines]
+        report = {
+            "users": USERS,
+            "seconds": SECONDS,
+            "wall_seconds": round(elapsed, 1),
+            "charges": paid_at_processor,
+            **final,
+            "failures": len(failures),
+            "pages": stats,
+        }
+        report["excused"] = len(excused_failures(failures, killed_at))
+        print("\nscale test figures:\n" + json.dumps(report, indent=2))
+        report_path = os.environ.get("SCALE_TEST_REPORT")
+        if report_path:
+            Path(report_path).write_text(json.dumps(report, indent=2))
+
+        # No payment lost or doubled.
+        assert paid_at_processor > 0, processes.output()
+        assert final["paid_orders"] == paid_at_processor, report
+        assert final["entitlements"] == paid_at_processor, report
+        assert final["ledger_sales"] == paid_at_processor, report
+        # Every job finished.
+        assert final["unprocessed_events"] == 0 and final["assets_not_ready"] == 0, report
+        # Login limits are one count across the nodes.
+        assert limited.count(429) == 2, limited
+        assert len(served_by(balancer, PROBE)) == 2, served_by(balancer, PROBE)
+        # No request failed but those in flight on the killed node; signed-out pages count.
+        assert stats["Aggregated"]["failures"] == len(failures), (stats, failures)
+        excused = excused_failures(failures, killed_at)
+        unexcused = [f for f in failures if f not in excused]
+        assert not unexcused, (killed_at, unexcused[:20])
+        assert stats["Aggregated"]["requests"] > USERS * 5, stats
+    finally:
+        if balancer is not None:
+            balancer.stop()
+        if processes is not None:
+            processes.stop()
+        emulator.kill()
+        emulator.wait(timeout=10)
+        if emulator.stdout is not None:
+            emulator.stdout.close()
