@@ -44,7 +44,7 @@ from tests.scale.test_scale_out import balancer_block, served_by
 from tests.services import redis_url, require
 from tests.storage.conftest import moto_client, moto_settings
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scale-load")]
+pytestmark = [pytest.mark.load, pytest.mark.slow, pytest.mark.xdist_group("scale-load")]
 
 USERS = int(os.environ.get("SCALE_TEST_USERS") or 200)
 SECONDS = int(os.environ.get("SCALE_TEST_SECONDS") or 120)
@@ -114,6 +114,26 @@ def figures(stats_csv: Path) -> dict[str, dict[str, float]]:
                 "p99_ms": float(row["99%"]) if row["99%"] not in ("", "N/A") else 0.0,
             }
     return rows
+
+
+def table(report: dict) -> str:
+    """The figures as a person reads them: one line per page type, then the money."""
+    lines = [
+        f"load run: {report['users']} viewers, {report['seconds']} s "
+        f"({report['wall_seconds']} s with the drain), a node and a worker killed half-way",
+        f"{'page type':<16}{'requests':>10}{'req/s':>9}{'p99 ms':>9}{'failed':>8}",
+    ]
+    for name, row in sorted(report["pages"].items(), key=lambda item: item[0] == "Aggregated"):
+        lines.append(
+            f"{name:<16}{row['requests']:>10}{row['rps']:>9}{row['p99_ms']:>9.0f}"
+            f"{row['failures']:>8}"
+        )
+    lines.append(
+        f"payments: {report['charges']} charged, {report['paid_orders']} paid orders, "
+        f"{report['entitlements']} entitlements, {report['ledger_sales']} ledger sales; "
+        f"failures {report['failures']} ({report['excused']} in flight on the killed node)"
+    )
+    return "\n".join(lines)
 
 
 def test_two_minutes_of_viewers_with_a_node_and_a_worker_killed(
@@ -211,10 +231,12 @@ def test_two_minutes_of_viewers_with_a_node_and_a_worker_killed(
             "pages": stats,
         }
         report["excused"] = len(excused_failures(failures, killed_at))
-        print("\nscale test figures:\n" + json.dumps(report, indent=2))
+        summary = table(report)
+        print("\n" + summary)
         report_path = os.environ.get("SCALE_TEST_REPORT")
         if report_path:
-            Path(report_path).write_text(json.dumps(report, indent=2))
+            Path(report_path).write_text(summary + "\n")
+            Path(report_path).with_suffix(".json").write_text(json.dumps(report, indent=2))
 
         # No payment lost or doubled.
         assert paid_at_processor > 0, processes.output()
