@@ -45,6 +45,8 @@ class Processes:
         port = free_port()
         self.start(name, [
             sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4",
+            # A busy shared machine can starve a process for seconds: not a hung worker.
+            "--timeout", "120",
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app",
         ])  # fmt: skip
         wait_until(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 120, self.output)
