@@ -44,6 +44,7 @@ def _record_failure(
     exception: Any,
     start_time: float,
     response_time: float,
+    context: dict | None = None,
     **_: Any,
 ) -> None:
     """One line per failure: when it started and ended, which page type, why."""
@@ -55,6 +56,7 @@ def _record_failure(
         "name": name,
         "method": request_type,
         "error": str(exception),
+        "viewer": (context or {}).get("viewer"),
     })  # fmt: skip
     with _write_lock, open(FAILURES, "a") as log:
         log.write(line + "\n")
@@ -71,9 +73,14 @@ class Viewer(HttpUser):
         self.client.headers["X-Forwarded-For"] = f"10.{number // 250}.{number % 250}.1"
         self.client.headers["X-Country"] = "DE"
         self.owned: set[str] = set()
+        self.signed_in = False
         self.sign_in()
 
+    def context(self) -> dict:
+        return {"viewer": getattr(self, "email", None)}
+
     def sign_in(self) -> None:
+        """Sign in; a viewer whose attempt died with a node tries again, as a person would."""
         page = self.client.get("/login", name="login page")
         token = CSRF.search(page.text)
         if token is None:
@@ -84,9 +91,17 @@ class Viewer(HttpUser):
         ) as answer:
             if answer.status_code not in (302, 303):
                 answer.failure(f"sign-in answered {answer.status_code}")
+            self.signed_in = answer.status_code in (302, 303)
+
+    def ensure_signed_in(self) -> bool:
+        if not self.signed_in:
+            self.sign_in()
+        return self.signed_in
 
     def signed_in_page(self, path: str, name: str) -> None:
         """A page that must show this viewer signed in, whichever node served it."""
+        if not self.ensure_signed_in():
+            return
         with self.client.get(path, name=name, catch_response=True) as page:
             if page.status_code == 200 and "/logout" not in page.text:
                 page.failure("signed out")
@@ -106,7 +121,7 @@ class Viewer(HttpUser):
     @task(2)
     def buy(self) -> None:
         left = [s for s in SLUGS if s not in self.owned]
-        if not left:
+        if not left or not self.ensure_signed_in():
             return
         slug = left[0]
         page = self.client.get(f"/buy/{slug}", name="buy page")
@@ -142,7 +157,7 @@ class Viewer(HttpUser):
 
     @task(4)
     def play(self) -> None:
-        if not self.owned:
+        if not self.owned or not self.ensure_signed_in():
             return
         slug = sorted(self.owned)[len(self.owned) % 2 - 1]
         player = self.client.get(f"/watch/{slug}", name="player page")
