@@ -272,7 +272,10 @@ def test_two_minutes_of_viewers_with_a_node_and_a_worker_killed(
         excused = excused_failures(failures, killed_at)
         unexcused = [f for f in failures if f not in excused]
         assert not unexcused, (killed_at, unexcused[:20])
-        assert stats["Aggregated"]["requests"] > USERS * 5, stats
+        # The run did what it says: every viewer signed in, films were bought and played.
+        done = {name: row["requests"] - row["failures"] for name, row in stats.items()}
+        assert done.get("sign in", 0) >= USERS, stats
+        assert done.get("segment", 0) > 0 and done.get("playlist", 0) > 0, stats
     finally:
         if load is not None and load.poll() is None:
             load.kill()
