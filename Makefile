@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools scale-test translations clean
+.PHONY: setup run worker test test-sqlite test-postgres lint format bench debian-tools scale-test \
+	load-test translations clean
 
 # First run: each step says what it does and how long it took (pip shows its progress).
 STEP = @printf '\n== %s ==\n' 
@@ -67,6 +68,9 @@ TEST_WORKERS ?= 3
 PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PASS_ARGS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
+# The load run (marker `load`) needs the machine to itself: the parallel passes leave it out
+# and test-postgres runs it alone afterwards, once.
+test-sqlite: PASS_ARGS = -m "not load"
 test-sqlite: setup
 	@echo "== test suite on SQLite =="
 	@export TEST_DATABASE_URL=; $(PYTEST)
@@ -74,11 +78,12 @@ test-sqlite: setup
 # The PostgreSQL pass repeats every test that uses the database. The browser tests drive the
 # same pages on either database and the database-free tests (storage servers, FFmpeg, message
 # catalogues, pure rules) cannot differ: both run once, in the SQLite pass.
-test-postgres: PASS_ARGS = --ignore=tests/browser --database-tests-only
+test-postgres: PASS_ARGS = -m "not load" --ignore=tests/browser --database-tests-only
 test-postgres: setup
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== tests that use the database, on PostgreSQL =="; $(PYTEST); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory load-test; fi
 
 # Debian tools the tests and benchmarks drive: Chromium (browser tests), wrk (load) and nginx
 # (balancer, CDN edge).
@@ -91,10 +96,21 @@ debian-tools:
 bench: setup debian-tools
 	$(BIN)/python -m bench
 
-# Several web nodes behind nginx, a CDN edge, workers killed mid-job (PostgreSQL and Redis).
+# Several web nodes behind nginx, a CDN edge, workers killed mid-job (PostgreSQL and Redis),
+# then the load run.
 scale-test: setup debian-tools
-	$(BIN)/python -m pytest -p no:xdist -q tests/scale tests/watching/test_cdn_edge.py \
-		tests/pipeline/test_worker.py
+	$(BIN)/python -m pytest -p no:xdist -q -m "not load" tests/scale \
+		tests/watching/test_cdn_edge.py tests/pipeline/test_worker.py
+	@$(MAKE) --no-print-directory load-test
+
+# The load run alone (PostgreSQL): 200 Locust viewers for SCALE_TEST_SECONDS (120) while a web
+# node and a worker are killed; its figures are printed and kept in test-artifacts/.
+SCALE_REPORT := test-artifacts/scale-test.txt
+load-test: setup
+	@echo "== load run: two nodes behind nginx, $${SCALE_TEST_USERS:-200} viewers, $${SCALE_TEST_SECONDS:-120} s =="
+	@mkdir -p test-artifacts; rm -f $(SCALE_REPORT); \
+	SCALE_TEST_REPORT=$(SCALE_REPORT) $(BIN)/python -m pytest -p no:xdist -q -m load tests/scale; \
+	rc=$$?; if [ -f $(SCALE_REPORT) ]; then cat $(SCALE_REPORT); fi; exit $$rc
 
 # Refresh the message catalogues after changing user-facing strings.
 messages: $(VENV)/.installed

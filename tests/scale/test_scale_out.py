@@ -47,6 +47,9 @@ def balancer_block(ports: list[int]) -> str:
             proxy_set_header X-Forwarded-Proto $scheme;
             # A node that refuses connections (killed) is skipped for the next one.
             proxy_next_upstream error timeout http_502;
+            # Under the load run a queued request waits its turn; nginx's 60 s default
+            # would turn that wait into a 504 the viewer never gets from a healthy store.
+            proxy_read_timeout 300s;
         }}
     }}
 """

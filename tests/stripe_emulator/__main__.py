@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> None:
         help="deliver events to URL signed with SECRET (repeatable)",
     )
     parser.add_argument("--webhook-mode", choices=("sync", "async"), default="sync")
+    # Stripe retries a delivery the endpoint did not acknowledge (a store node that died).
+    parser.add_argument("--webhook-retries", type=int, default=0)
+    parser.add_argument("--webhook-retry-delay", type=float, default=0.0, help="seconds")
     parser.add_argument("--fee-percent", default=None, help="processing fee percent (2.9)")
     parser.add_argument("--fee-fixed", type=int, default=None, help="fixed fee, minor units (30)")
     args = parser.parse_args(argv)
@@ -30,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
         fee_percent=args.fee_percent,
         fee_fixed=args.fee_fixed,
         webhook_mode=args.webhook_mode,
+        webhook_retries=args.webhook_retries,
+        webhook_retry_delay=args.webhook_retry_delay,
     )
     for url, secret in args.webhook:
         emu.add_webhook_endpoint(url, secret)
