@@ -45,11 +45,14 @@ def _record_failure(
     start_time: float,
     response_time: float,
     context: dict | None = None,
+    response: Any = None,
     **_: Any,
 ) -> None:
-    """One line per failure: when it started and ended, which page type, why."""
+    """One line per failure: when it started and ended, which page type, why (with the start
+    of the store's answer, which names the refusal)."""
     if exception is None or not FAILURES:
         return
+    answer = getattr(response, "text", "") or ""
     line = json.dumps({
         "t": start_time,
         "end": start_time + (response_time or 0) / 1000,
@@ -57,6 +60,7 @@ def _record_failure(
         "method": request_type,
         "error": str(exception),
         "viewer": (context or {}).get("viewer"),
+        "answer": answer[:200],
     })  # fmt: skip
     with _write_lock, open(FAILURES, "a") as log:
         log.write(line + "\n")
@@ -73,6 +77,9 @@ class Viewer(HttpUser):
         self.client.headers["X-Forwarded-For"] = f"10.{number // 250}.{number % 250}.1"
         self.client.headers["X-Country"] = "DE"
         self.owned: set[str] = set()
+        # The stream being watched: the player page's CSRF token and the store's stream info.
+        self.stream: tuple[str, dict] | None = None
+        self.position = 0
         self.signed_in = False
         self.sign_in()
 
@@ -157,27 +164,49 @@ class Viewer(HttpUser):
 
     @task(4)
     def play(self) -> None:
+        """Watch one film, as a viewer does for the length of a run: start the stream once,
+        then keep it alive with heartbeats and fetch the next segments each time. (Starting
+        anew each time would hold a slot per start while its segment links live, and the
+        store rightly refuses a fourth concurrent stream.)"""
         if not self.owned or not self.ensure_signed_in():
             return
-        slug = sorted(self.owned)[len(self.owned) % 2 - 1]
-        player = self.client.get(f"/watch/{slug}", name="player page")
-        token = PLAYER_CSRF.search(player.text)
-        if token is None:
-            return
-        started = self.client.post(
-            f"/watch/{slug}/start",
-            json={},
-            headers={"X-CSRFToken": token.group(1)},
-            name="play start",
-        )
-        if not started.ok:
-            return
-        master = self.client.get(started.json()["master_url"], name="playlist")
+        if self.stream is None:
+            slug = sorted(self.owned)[0]
+            player = self.client.get(f"/watch/{slug}", name="player page")
+            token = PLAYER_CSRF.search(player.text)
+            if token is None:
+                return
+            started = self.client.post(
+                f"/watch/{slug}/start",
+                json={},
+                headers={"X-CSRFToken": token.group(1)},
+                name="play start",
+            )
+            if not started.ok:
+                return
+            self.stream = (token.group(1), started.json())
+            self.position = 0
+        else:
+            token, stream = self.stream
+            self.position += 6
+            beat = self.client.post(
+                stream["heartbeat_url"],
+                json={"position": self.position},
+                headers={"X-CSRFToken": token},
+                name="heartbeat",
+            )
+            if not beat.ok:
+                self.stream = None  # start again next time, as the player does
+                return
+            self.stream = (token, beat.json())
+        master = self.client.get(self.stream[1]["master_url"], name="playlist")
         variant = VARIANT.search(master.text)
         if variant is None:
             return
         playlist = self.client.get(variant.group(1), name="playlist")
-        for url in SEGMENT.findall(playlist.text)[:3]:
+        segments = SEGMENT.findall(playlist.text)
+        first = (self.position // 6) % max(len(segments), 1)
+        for url in segments[first : first + 2]:
             self.client.get(url, name="segment")
 
     def random_slug(self) -> str:
