@@ -76,5 +76,8 @@ def test_one_not_before_rule_holds_back_preorders_and_tickets_alike(viewer, film
     assert access.opening_refusal(entitlement, opens - timedelta(seconds=1)) == refusal
     assert access.entitlement_refusal(entitlement, opens - timedelta(seconds=1)) == refusal
     assert access.best_entitlement(viewer.id, film.id, opens - timedelta(seconds=1)) is None
+    # Only a pre-order waits for the film's release; a ticket waits for its screening.
+    waiting = access.awaiting_release(viewer.id, film.id, opens - timedelta(seconds=1))
+    assert waiting == (None if kind == OfferKind.TICKET else entitlement)
     assert access.opening_refusal(entitlement, opens) is None
     assert access.gives_access(entitlement, opens)
