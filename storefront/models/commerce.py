@@ -213,12 +213,13 @@ class Entitlement(TimestampMixin, Base):
     watch_hours: Mapped[int | None]  # rentals: hours to finish once started
     started_at: Mapped[datetime | None]  # rentals: first play, set on the server
     expires_at: Mapped[datetime | None]  # rentals: started_at + watch_hours
-    not_before: Mapped[datetime | None]  # pre-orders: the release moment
-    # Festival tickets: the screening, not playable before its window (or live start) opens.
+    # Not playable before this moment: a pre-order's release, a festival ticket's window (or
+    # live start). One column, one rule (`access.opening_refusal`).
+    not_before: Mapped[datetime | None]
+    # Festival tickets: the screening booked.
     screening_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("screenings.id", ondelete="SET NULL"), index=True
     )
-    opens_at: Mapped[datetime | None]
     live_start_at: Mapped[datetime | None]
 
     order: Mapped[Order] = relationship()

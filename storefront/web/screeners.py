@@ -27,7 +27,8 @@ from ..services.watching import playback
 from ..services.watching.access import PlaybackRefused, Refusal
 from ..services.watching.playback import StreamClaims
 from .viewer import viewer_country
-from .watch import HEARTBEAT_SECONDS, _whole_seconds, stream_token
+from .watch import HEARTBEAT_SECONDS, _whole_seconds
+from .watch_playlists import stream_token
 
 bp = Blueprint("screeners", __name__)
 _STREAM_KEY = "screener_streams"

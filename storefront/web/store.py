@@ -25,7 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..public_urls import public_url_for
-from ..services.catalog import catalogue, sharing, title_texts
+from ..services.catalog import catalogue, catalogue_query, sharing, title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.promotion.preorders import preorder_availability
@@ -64,7 +64,7 @@ def _grid(studio_id: int | None) -> Markup:
     films they hold, their session, the rendering) is worked out on every request.
     """
     locale = current_locale()
-    query = catalogue.parse_query(request.args, studio_id=studio_id, locale=locale)
+    query = catalogue_query.parse_query(request.args, studio_id=studio_id, locale=locale)
     country = viewer_country()
     seconds = min(LISTING_SECONDS, current_app.config.get("CATALOGUE_CACHE_SECONDS", 0))
 

@@ -8,6 +8,7 @@ owners only, it is about money) and read their share of festival sales.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -106,16 +107,13 @@ def index(slug: str) -> ResponseReturnValue:
                 str(exc) if isinstance(exc, ServiceError) else _("Enter dates such as 2027-02-12."),
                 "error",
             )
-            return render_template(
-                "studio/festivals/index.html",
-                studio=studio,
-                festivals=festivals.festivals_of(studio),
-                form=ActionForm(),
-            ), 400
+            return _festivals_page(studio), 400
         flash(_("Festival created."), "success")
-        return redirect(
-            url_for("studio_festivals.manage", slug=studio.slug, festival=festival.slug), code=303
-        )
+        return _back(studio, festival)
+    return _festivals_page(studio)
+
+
+def _festivals_page(studio: Studio) -> str:
     return render_template(
         "studio/festivals/index.html",
         studio=studio,
@@ -156,12 +154,38 @@ def _refused(studio: Studio, festival: Festival, message: str) -> ResponseReturn
     ), 400
 
 
-@bp.route("/<slug>/festivals/<festival>/sections", methods=["POST"])
-@login_required
-def add_section(slug: str, festival: str) -> ResponseReturnValue:
+def _organiser_post(slug: str, festival: str) -> tuple[Studio, Festival]:
+    """What every organiser's form post starts with: the studio (may edit its catalogue),
+    its festival, and a genuine form."""
     studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
     found = _festival_or_404(studio, festival)
     _checked_form()
+    return studio, found
+
+
+def _then_back(
+    studio: Studio, festival: Festival, change: Callable[[], object], done: str
+) -> ResponseReturnValue:
+    """Make the change and go back to the festival saying ``done``, or refuse saying why."""
+    try:
+        change()
+    except ServiceError as exc:
+        return _refused(studio, festival, str(exc))
+    flash(done, "success")
+    return _back(studio, festival)
+
+
+def _sale_terms() -> tuple[str, TerritoryMode, list[dict]]:
+    """The currency and territories of a screening's or a pass's price, from the form."""
+    currency = check_currency(request.form.get("currency", ""))
+    mode, rows = _territories(request.form.get("countries"), request.form.get("prices"))
+    return currency, mode, rows
+
+
+@bp.route("/<slug>/festivals/<festival>/sections", methods=["POST"])
+@login_required
+def add_section(slug: str, festival: str) -> ResponseReturnValue:
+    studio, found = _organiser_post(slug, festival)
     name = request.form.get("name", "").strip()
     if not name:
         return _refused(studio, found, _("Name the section."))
@@ -173,9 +197,7 @@ def add_section(slug: str, festival: str) -> ResponseReturnValue:
 @login_required
 def invite(slug: str, festival: str) -> ResponseReturnValue:
     """Invite a title (by its address on the store) into a section of the programme."""
-    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
-    found = _festival_or_404(studio, festival)
-    _checked_form()
+    studio, found = _organiser_post(slug, festival)
     title_slug = request.form.get("title", "").strip().rstrip("/").rsplit("/", 1)[-1]
     title = db.session.scalar(db.select(Title).filter_by(slug=title_slug))
     if title is None:
@@ -183,30 +205,27 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
     section = db.session.get(ProgrammeSection, request.form.get("section", type=int) or 0)
     if section is not None and section.festival_id != found.id:
         section = None
-    try:
-        share = request.form.get("share")
-        festivals.invite_title(found, title, section, _share_bp(share) if share else None)
-    except ServiceError as exc:
-        return _refused(studio, found, str(exc))
-    flash(_("%(title)s is invited; its studio will answer.", title=title.name), "success")
-    return _back(studio, found)
+    share = request.form.get("share")
+    return _then_back(
+        studio,
+        found,
+        lambda: festivals.invite_title(found, title, section, _share_bp(share) if share else None),
+        _("%(title)s is invited; its studio will answer.", title=title.name),
+    )
 
 
 @bp.route("/<slug>/festivals/<festival>/screenings", methods=["POST"])
 @login_required
 def add_screening(slug: str, festival: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
-    found = _festival_or_404(studio, festival)
-    _checked_form()
+    studio, found = _organiser_post(slug, festival)
     selection = db.session.get(FestivalSelection, request.form.get("selection", type=int) or 0)
     if selection is None or selection.festival_id != found.id:
         return _refused(studio, found, _("Choose a film of the programme."))
     if selection.status != SelectionStatus.ACCEPTED:
         return _refused(studio, found, _("Its studio has not accepted the invitation yet."))
-    try:
-        currency = check_currency(request.form.get("currency", ""))
-        mode, rows = _territories(request.form.get("countries"), request.form.get("prices"))
-        capacity = request.form.get("capacity", type=int)
+
+    def add() -> None:
+        currency, mode, rows = _sale_terms()
         live = request.form.get("live_start", "").strip()
         screenings.add_screening(
             selection,
@@ -214,27 +233,23 @@ def add_screening(slug: str, festival: str) -> ResponseReturnValue:
             _local(request.form.get("closes")),
             parse_price(request.form.get("price"), currency),
             currency,
-            capacity=capacity,
+            capacity=request.form.get("capacity", type=int),
             watch_hours=request.form.get("watch_hours", type=int) or 24,
             territory_mode=mode,
             territories=rows,
             live_local=_local(live) if live else None,
         )
-    except ServiceError as exc:
-        return _refused(studio, found, str(exc))
-    flash(_("Screening added."), "success")
-    return _back(studio, found)
+
+    return _then_back(studio, found, add, _("Screening added."))
 
 
 @bp.route("/<slug>/festivals/<festival>/passes", methods=["POST"])
 @login_required
 def add_pass(slug: str, festival: str) -> ResponseReturnValue:
-    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
-    found = _festival_or_404(studio, festival)
-    _checked_form()
-    try:
-        currency = check_currency(request.form.get("currency", ""))
-        mode, rows = _territories(request.form.get("countries"), request.form.get("prices"))
+    studio, found = _organiser_post(slug, festival)
+
+    def add() -> None:
+        currency, mode, rows = _sale_terms()
         films = request.form.get("films", type=int)
         if films is not None and films < 1:
             raise ServiceError(_("A pass is good for at least one screening."))
@@ -251,10 +266,8 @@ def add_pass(slug: str, festival: str) -> ResponseReturnValue:
             )
         )
         db.session.flush()
-    except ServiceError as exc:
-        return _refused(studio, found, str(exc))
-    flash(_("Pass added."), "success")
-    return _back(studio, found)
+
+    return _then_back(studio, found, add, _("Pass added."))
 
 
 @bp.route("/<slug>/festivals/<festival>/report")

@@ -27,11 +27,26 @@ def test_a_studio_creates_a_code_and_a_viewer_redeems_it(
     page.get_by_label("Name (for you, not shown to viewers)").fill("Cast and crew")
     page.get_by_label("Percent off").fill("100")
     page.get_by_label("The code", exact=True).fill("crew2026")
+    # Countries are picked as in the offers editor: a search whose picks become chips.
+    page.get_by_label("Only in these countries").check()
+    search = page.get_by_role("combobox", name="Countries")
+    search.fill("nordic")
+    page.get_by_role("option", name="Nordic countries").click()
+    search.fill("germ")
+    search.press("Enter")
+    expect(page.locator(".chips")).to_contain_text("Nordic countries")
     page.get_by_role("button", name="Create the promotion").click()
     expect(page.get_by_role("heading", name="Cast and crew")).to_be_visible()
-    assert db.session.scalar(db.select(Promotion.name)) == "Cast and crew"
+    promotion = db.session.scalar(db.select(Promotion))
+    assert promotion.name == "Cast and crew"
+    assert {"NO", "SE", "DK", "FI", "IS", "DE"} <= set(promotion.countries)
 
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", bypass_csp=True)
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="en-GB",
+        bypass_csp=True,
+        extra_http_headers={"X-Test-Country": "NO"},  # where the code applies
+    )
     viewer_page = context.new_page()
     log_in(viewer_page, viewer.email)
     viewer_page.goto(f"/films/{film.slug}")

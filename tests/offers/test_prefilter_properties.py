@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from storefront.extensions import db
 from storefront.models import Offer, OfferKind, OfferTerritory, TerritoryMode, Title, TitleStatus
 from storefront.services.catalog.availability import availability_for, has_admitting_offer
-from storefront.services.catalog.catalogue import CatalogueQuery, browse
+from storefront.services.catalog.catalogue import browse
+from storefront.services.catalog.catalogue_query import CatalogueQuery
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 COUNTRIES = ["NO", "SE", "FR", "JP"]

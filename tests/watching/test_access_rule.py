@@ -53,3 +53,31 @@ def test_buy_page_library_and_player_agree(
         "player starts": player.status_code == 200,
     }
     assert answers == dict.fromkeys(answers, watchable)
+
+
+@pytest.mark.parametrize(
+    ("kind", "refusal"),
+    [
+        pytest.param(OfferKind.BUY, "not_released", id="pre-ordered purchase"),
+        pytest.param(OfferKind.RENT, "not_released", id="pre-ordered rental"),
+        pytest.param(OfferKind.TICKET, "not_open", id="festival ticket"),
+    ],
+)
+def test_one_not_before_rule_holds_back_preorders_and_tickets_alike(viewer, film, kind, refusal):
+    """A pre-order's release and a screening's opening are one moment and one rule: refused
+    until it, by the same comparison, then playable; only the words differ."""
+    from storefront.services.watching import access
+
+    opens = utcnow() + timedelta(days=3)
+    entitlement = grant(viewer, film, kind).entitlement
+    entitlement.not_before = opens
+    db.session.commit()
+
+    assert access.opening_refusal(entitlement, opens - timedelta(seconds=1)) == refusal
+    assert access.entitlement_refusal(entitlement, opens - timedelta(seconds=1)) == refusal
+    assert access.best_entitlement(viewer.id, film.id, opens - timedelta(seconds=1)) is None
+    # Only a pre-order waits for the film's release; a ticket waits for its screening.
+    waiting = access.awaiting_release(viewer.id, film.id, opens - timedelta(seconds=1))
+    assert waiting == (None if kind == OfferKind.TICKET else entitlement)
+    assert access.opening_refusal(entitlement, opens) is None
+    assert access.gives_access(entitlement, opens)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import BinaryIO, cast
 from urllib.parse import urlsplit
 
 import boto3
@@ -27,22 +26,17 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from .base import (
-    MultipartUpload,
     ObjectInfo,
     ObjectNotFound,
-    Part,
-    SignedPart,
     StorageError,
-    UploadNotFound,
     check_key,
-    check_part_number,
     check_prefix,
     content_disposition,
     cors_rules,
-    normalise_parts,
     part_size_for,
 )
 from .s3_errors import translate_errors as _translate
+from .s3_multipart import S3Multipart
 from .sigv4 import Credentials, SigV4Presigner, s3_base_url
 
 _SESSION_LOCK = threading.Lock()
@@ -55,7 +49,7 @@ def _shared_session() -> boto3.session.Session:
     return boto3.session.Session()
 
 
-class S3Storage:
+class S3Storage(S3Multipart):
     """Storage in one S3 bucket; see :class:`.base.Storage` for the contract."""
 
     def __init__(
@@ -161,120 +155,6 @@ class S3Storage:
     def signed_get_urls(self, keys: Iterable[str], expires_in: int) -> list[str]:
         """Short-lived GET URLs for many keys at once (HLS segments)."""
         return self.presigner().presign_get_many([check_key(key) for key in keys], expires_in)
-
-    # -- multipart uploads --------------------------------------------------------------
-
-    def create_multipart(self, key: str, content_type: str) -> str:
-        """Start a multipart upload (with CRC32 part checksums) and return its id."""
-        check_key(key)
-        extra: dict[str, Any] = {"ChecksumAlgorithm": "CRC32"} if self.part_checksums else {}
-        with _translate():
-            response = self.client.create_multipart_upload(
-                Bucket=self.bucket, Key=key, ContentType=content_type, **extra
-            )
-        return str(response["UploadId"])
-
-    def sign_part(
-        self,
-        key: str,
-        upload_id: str,
-        part_number: int,
-        expires_in: int,
-        checksum: str,
-        size: int | None = None,
-    ) -> SignedPart:
-        """A presigned PUT for one part; S3 answers with the part's ETag header.
-
-        The signature covers the checksum header, so the browser must send it unchanged
-        and S3 refuses bytes that do not match it (400 BadDigest). ``size`` is not signed:
-        S3 bounds a part itself (5 GiB) and completion checks every part's size.
-        """
-        check_key(key)
-        check_part_number(part_number)
-        params: dict[str, Any] = {
-            "Bucket": self.bucket,
-            "Key": key,
-            "UploadId": upload_id,
-            "PartNumber": part_number,
-        }
-        headers: dict[str, str] = {}
-        if self.part_checksums:
-            params["ChecksumCRC32"] = checksum
-            headers["x-amz-checksum-crc32"] = checksum
-        with _translate():
-            url = self.client.generate_presigned_url(
-                "upload_part", Params=params, ExpiresIn=int(expires_in), HttpMethod="PUT"
-            )
-        return SignedPart(url, headers)
-
-    def list_parts(self, key: str, upload_id: str) -> list[Part]:
-        """Parts uploaded so far, in part-number order."""
-        check_key(key)
-        parts: list[Part] = []
-        with _translate(missing=UploadNotFound):
-            pages = self.client.get_paginator("list_parts").paginate(
-                Bucket=self.bucket, Key=key, UploadId=upload_id
-            )
-            for page in pages:
-                for item in page.get("Parts", []):
-                    etag = str(item["ETag"]).strip('"')
-                    checksum = item.get("ChecksumCRC32")
-                    parts.append(Part(int(item["PartNumber"]), int(item["Size"]), etag, checksum))
-        return sorted(parts)
-
-    def complete_multipart(
-        self,
-        key: str,
-        upload_id: str,
-        parts: Sequence[tuple[int, str]],
-        checksums: Mapping[int, str] | None = None,
-    ) -> ObjectInfo:
-        """Assemble the listed parts (ascending numbers, ETags as returned on upload).
-
-        ``checksums`` (part number -> CRC32, as :meth:`list_parts` reports them) go with
-        each part: S3 requires them for an upload created with part checksums.
-        """
-        check_key(key)
-        checksums = checksums or {}
-        listed: list[dict[str, Any]] = []
-        for number, etag in normalise_parts(parts):
-            item: dict[str, Any] = {"PartNumber": number, "ETag": f'"{etag}"'}
-            if self.part_checksums and checksums.get(number):
-                item["ChecksumCRC32"] = checksums[number]
-            listed.append(item)
-        with _translate(missing=UploadNotFound):
-            response = self.client.complete_multipart_upload(
-                Bucket=self.bucket,
-                Key=key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": listed},
-            )
-        etag = str(response.get("ETag", "")).strip('"')
-        return ObjectInfo(self.size(key), etag)
-
-    def abort_multipart(self, key: str, upload_id: str) -> None:
-        """Discard an upload and its parts; aborting an unknown upload is not an error."""
-        check_key(key)
-        try:
-            with _translate(missing=UploadNotFound):
-                self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-        except UploadNotFound:
-            pass
-
-    def list_multipart_uploads(self, prefix: str = "") -> list[MultipartUpload]:
-        """Unfinished uploads under ``prefix`` with their start times (UTC)."""
-        uploads: list[MultipartUpload] = []
-        with _translate():
-            pages = self.client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            )
-            for page in pages:
-                for item in page.get("Uploads", []):
-                    initiated = item["Initiated"].astimezone(UTC)
-                    uploads.append(
-                        MultipartUpload(str(item["Key"]), str(item["UploadId"]), initiated)
-                    )
-        return uploads
 
     # -- objects ------------------------------------------------------------------------
 

@@ -13,9 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ...caching import ProcessCache
 from ...extensions import db
@@ -36,132 +33,12 @@ from ...models import (
 )
 from ..media.images import POSTER_CARD_WIDTH, pick_size
 from .availability import Availability, availability_for_titles, has_admitting_offer
+from .catalogue_query import SORTS, CatalogueQuery, fold, in_language
 from .title_texts import shown_names
 
 PAGE_SIZE = 48
-SORTS = ("newest", "az")
-MAX_QUERY_LENGTH = 100
 # "Available to me" evaluates the rule over candidates in this many titles at a time.
 _AVAILABLE_CHUNK = 200
-
-
-class fold(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it is
-    """Case-folded text for case-insensitive search, identical on SQLite and PostgreSQL.
-
-    SQLite's own lower() only folds ASCII, so SQLite gets a Python function registered on
-    each connection; PostgreSQL's lower() already folds every script.
-    """
-
-    type = sa.String()
-    inherit_cache = True
-    name = "fold"
-
-
-@compiles(fold)
-def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(fold, "sqlite")
-def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
-    return f"sf_fold({compiler.process(element.clauses, **kw)})"
-
-
-def _python_fold(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) else value
-
-
-@sa.event.listens_for(Engine, "connect")
-def _register_sqlite_fold(dbapi_connection: Any, connection_record: Any) -> None:
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        dbapi_connection.create_function("sf_fold", 1, _python_fold, deterministic=True)
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueQuery:
-    """What the viewer asked for; build it with :func:`parse_query` from request args."""
-
-    q: str = ""
-    genre: str = ""
-    language: str = ""
-    subtitle: str = ""
-    country: str = ""
-    available: bool = False
-    # "Subtitles or audio in my language": the viewer's interface language, when asked for.
-    my_language: str = ""
-    sort: str = "newest"
-    page: int = 1
-    studio_id: int | None = None
-
-    def args(self, **changes: Any) -> dict[str, Any]:
-        """Query-string arguments for links (pagination keeps the filters)."""
-        values = {
-            "q": self.q,
-            "genre": self.genre,
-            "language": self.language,
-            "subtitle": self.subtitle,
-            "country": self.country,
-            "available": "1" if self.available else "",
-            "mine": "1" if self.my_language else "",
-            "sort": self.sort if self.sort != "newest" else "",
-            "page": self.page if self.page != 1 else "",
-        }
-        values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None)}
-
-
-def parse_query(args: Any, studio_id: int | None = None, locale: str = "") -> CatalogueQuery:
-    """Lenient parsing: unknown or malformed values fall back to defaults, never an error.
-
-    ``locale`` is the viewer's interface language, used by the "in my language" filter.
-    """
-
-    def text(name: str, limit: int = 40) -> str:
-        return str(args.get(name, "") or "").strip()[:limit]
-
-    try:
-        page = max(1, min(int(args.get("page", 1) or 1), 10_000))
-    except (TypeError, ValueError):
-        page = 1
-    sort = text("sort")
-    return CatalogueQuery(
-        q=text("q", MAX_QUERY_LENGTH),
-        genre=text("genre"),
-        language=text("language").lower(),
-        subtitle=text("subtitle").lower(),
-        country=text("country").upper(),
-        available=text("available") in {"1", "on", "true", "yes"},
-        my_language=language_of(locale) if text("mine") in {"1", "on", "true", "yes"} else "",
-        sort=sort if sort in SORTS else "newest",
-        page=page,
-        studio_id=studio_id,
-    )
-
-
-def language_of(locale: str) -> str:
-    """The ISO 639-1 language of a locale ("nb_NO" -> "nb")."""
-    return (locale or "").replace("-", "_").split("_")[0].lower()
-
-
-def in_language(language: str) -> sa.ColumnElement[bool]:
-    """Titles a viewer of ``language`` can follow: subtitles, an audio track or the spoken
-    language in it."""
-    return sa.or_(
-        Title.id.in_(sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language == language)),
-        Title.id.in_(
-            sa.select(TitleFacet.title_id).where(
-                TitleFacet.kind == FacetKind.LANGUAGE, TitleFacet.value == language
-            )
-        ),
-        *_audio_in_language(language),
-    )
-
-
-def _audio_in_language(language: str) -> list[sa.ColumnElement[bool]]:
-    """Ready audio tracks count too (alternate dubbed or described audio)."""
-    from ..media.audio import titles_with_audio_in
-
-    return [Title.id.in_(titles_with_audio_in(language))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
-from ...config import parse_fee_fixed, parse_fee_percent
+from ...config_values import parse_fee_fixed, parse_fee_percent
 
 
 def round_half_up(value: Decimal) -> int:

@@ -158,7 +158,7 @@ def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime)
         status=EntitlementStatus.ACTIVE,
         granted_at=granted_at,
         screening_id=screening.id,
-        opens_at=screening.live_start_at or screening.opens_at,
+        not_before=screening.live_start_at or screening.opens_at,
         live_start_at=screening.live_start_at,
         start_by=screening.closes_at,
         watch_hours=screening.watch_hours,

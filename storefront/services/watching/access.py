@@ -105,16 +105,23 @@ class PlaybackRefused(ServiceError):
         super().__init__(self.message)
 
 
+def opening_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
+    """Why this entitlement cannot be played *yet* at ``at``, or None: the one rule for
+    "not before T", whether T is a pre-order's release or a festival screening's opening."""
+    if entitlement.not_before is None or at >= entitlement.not_before:
+        return None
+    # Same rule, told in the words the viewer bought: a screening opens, a film is released.
+    return Refusal.NOT_OPEN if entitlement.kind == OfferKind.TICKET else Refusal.NOT_RELEASED
+
+
 def rental_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
     """Why the clock forbids playing this entitlement at ``at``, or None.
 
     Rentals and festival tickets run on a clock: start by ``start_by`` (for a ticket, when the
-    screening closes), then ``watch_hours``; a ticket also waits for its window to open.
+    screening closes), then ``watch_hours``.
     """
     if entitlement.kind not in CLOCKED_KINDS:
         return None
-    if entitlement.opens_at is not None and at < entitlement.opens_at:
-        return Refusal.NOT_OPEN
     if entitlement.started_at is None:
         if entitlement.start_by is not None and at >= entitlement.start_by:
             return Refusal.START_BY_PASSED
@@ -141,9 +148,7 @@ def entitlement_refusal(entitlement: Entitlement, at: datetime) -> Refusal | Non
         return Refusal.REFUNDED
     if entitlement.status == EntitlementStatus.SUSPENDED:
         return Refusal.SUSPENDED
-    if entitlement.not_before is not None and at < entitlement.not_before:
-        return Refusal.NOT_RELEASED
-    return rental_refusal(entitlement, at)
+    return opening_refusal(entitlement, at) or rental_refusal(entitlement, at)
 
 
 # Which refusal to report when several entitlements are unusable (most telling first).
@@ -200,6 +205,7 @@ def awaiting_release(user_id: int, title_id: int, at: datetime) -> Entitlement |
             Entitlement.user_id == user_id,
             Entitlement.title_id == title_id,
             Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.kind != OfferKind.TICKET,  # a ticket waits for its screening
             Entitlement.not_before > at,
         )
         .order_by(Entitlement.kind.asc())  # "buy" before "rent": a purchase first

@@ -149,7 +149,7 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
                 duration=watched.duration_seconds if watched else None,
                 poster_key=posters.get(title_id),
                 release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
-                opens_at=entitlement.opens_at,
+                opens_at=entitlement.not_before if entitlement.kind == OfferKind.TICKET else None,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))

@@ -1,0 +1,174 @@
+"""Parsers for single settings: each reads one value (or a few related ones) from the
+environment and either returns it typed or raises ConfigError saying what is wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def as_bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def as_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def as_list(value: str | None) -> list[str]:
+    return [item.strip() for item in (value or "").split(",") if item.strip()]
+
+
+def as_networks(env: Mapping[str, str], name: str) -> list[str]:
+    import ipaddress
+
+    values = as_list(env.get(name))
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {value!r} is not an IP network (CIDR)") from exc
+    return values
+
+
+def public_hosts(public_url: str) -> list[str]:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(public_url).hostname
+    return [host] if host else []
+
+
+def geoip_backend(env: Mapping[str, str]) -> str:
+    backend = (env.get("GEOIP_BACKEND") or "").strip().lower()
+    backend = backend or ("maxmind" if env.get("GEOIP_DB_PATH") else "iptocc")
+    if backend not in {"iptocc", "maxmind", "none"}:
+        raise ConfigError(f"GEOIP_BACKEND must be iptocc, maxmind or none, not {backend!r}")
+    if backend == "maxmind" and not env.get("GEOIP_DB_PATH"):
+        raise ConfigError("GEOIP_BACKEND=maxmind needs GEOIP_DB_PATH (a GeoIP2/GeoLite2 .mmdb)")
+    return backend
+
+
+X264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = as_int(env, name, default)
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value}")
+    return value
+
+
+def sweep_minutes(env: Mapping[str, str]) -> int:
+    minutes = positive_int(env, "TRANSCODE_SWEEP_MINUTES", 1)
+    if minutes > 59:
+        raise ConfigError("TRANSCODE_SWEEP_MINUTES must be between 1 and 59")
+    return minutes
+
+
+def x264_preset(env: Mapping[str, str]) -> str:
+    preset = (env.get("TRANSCODE_PRESET") or "veryfast").strip().lower()
+    if preset not in X264_PRESETS:
+        raise ConfigError(f"TRANSCODE_PRESET must be one of {', '.join(X264_PRESETS)}")
+    return preset
+
+
+def transcode_ladder(value: str | None) -> list[tuple[int, int, int]]:
+    """TRANSCODE_LADDER: heights ("360,720") or height:video_kbps[:audio_kbps] rungs.
+
+    Known heights take the default ladder's bitrates; other heights get a bitrate scaled
+    from the 720-line rung, so "480" or "1440" just work.
+    """
+    from .adapters.media.ladder import DEFAULT_LADDER
+
+    known = {rung[0]: rung for rung in DEFAULT_LADDER}
+    items = as_list(value)
+    if not items:
+        return list(DEFAULT_LADDER)
+    rungs: dict[int, tuple[int, int, int]] = {}
+    for item in items:
+        parts = item.lower().split(":")
+        parts[0] = parts[0].removesuffix("p")
+        try:
+            numbers = [int(part) for part in parts]
+        except ValueError:
+            numbers = []
+        height = numbers[0] if 1 <= len(numbers) <= 3 else 0
+        if not 120 <= height <= 4320 or height % 2 or min(numbers) <= 0:
+            raise ConfigError(
+                f"TRANSCODE_LADDER: {item!r} is not an even height (120-4320), "
+                "optionally followed by :video_kbps[:audio_kbps]"
+            )
+        default = known.get(height) or (
+            height,
+            round(2800 * (height / 720) ** 1.5 / 50) * 50,
+            160 if height >= 1080 else 128 if height >= 540 else 96,
+        )
+        video_kbps = numbers[1] if len(numbers) > 1 else default[1]
+        audio_kbps = numbers[2] if len(numbers) > 2 else default[2]
+        rungs[height] = (height, video_kbps, audio_kbps)
+    return [rungs[height] for height in sorted(rungs)]
+
+
+def parse_fee_percent(raw: object) -> Decimal:
+    """A platform fee percentage ("10", "7.5") as an exact Decimal of whole basis points."""
+    if raw is None or raw == "":
+        return Decimal(0)
+    try:
+        value = Decimal(str(raw).strip())
+    except InvalidOperation as exc:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be a number, got {raw!r}") from exc
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT must be between 0 and 100, got {raw!r}")
+    if (value * 100) % 1:
+        raise ConfigError(
+            f"PLATFORM_FEE_PERCENT takes at most two decimals (basis points), got {raw!r}"
+        )
+    return value
+
+
+def parse_fee_fixed(raw: object) -> dict[str, int]:
+    """Fixed platform fee per currency, in minor units: "EUR:30,USD:30,JPY:0"."""
+    if isinstance(raw, Mapping):
+        pairs = [f"{k}:{v}" for k, v in raw.items()]
+    else:
+        pairs = as_list(str(raw or ""))
+    fees: dict[str, int] = {}
+    for pair in pairs:
+        currency, _, amount = pair.partition(":")
+        currency = currency.strip().upper()
+        if len(currency) != 3 or not currency.isalpha() or not amount.strip().isdigit():
+            raise ConfigError(
+                "PLATFORM_FEE_FIXED takes CURRENCY:MINOR_UNITS pairs such as "
+                f"'EUR:30,JPY:0', got {pair!r}"
+            )
+        fees[currency] = int(amount)
+    return fees
+
+
+def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return value

@@ -1,0 +1,131 @@
+"""The organiser's forms: each post either changes the festival and goes back to it, or
+refuses with the reason and changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from storefront.extensions import db
+from storefront.models import (
+    FestivalPass,
+    FestivalSelection,
+    PassKind,
+    ProgrammeSection,
+    Screening,
+    SelectionStatus,
+    TerritoryMode,
+    utcnow,
+)
+
+from .test_reports import sign_in
+
+
+@pytest.fixture
+def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
+    return sign_in(app, organiser.email)
+
+
+@pytest.fixture
+def base(festival) -> str:  # type: ignore[no-untyped-def]
+    return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
+
+
+def count(model) -> int:  # type: ignore[no-untyped-def]
+    db.session.expire_all()
+    return db.session.scalar(db.select(db.func.count()).select_from(model))
+
+
+def refusal(response) -> str:  # type: ignore[no-untyped-def]
+    assert response.status_code == 400, response.status_code
+    return response.get_data(as_text=True)
+
+
+def local(at) -> str:  # type: ignore[no-untyped-def]
+    return at.strftime("%Y-%m-%dT%H:%M")
+
+
+def test_a_festival_is_created_or_refused_with_the_reason(organiser_client, festival_studio):
+    path = f"/studio/{festival_studio.slug}/festivals"
+    form = {"name": "Midnight Sun", "timezone": "Europe/Oslo", "share": "25"}
+    bad = organiser_client.post(path, data={**form, "starts_on": "soon", "ends_on": ""})
+    assert "Enter dates such as 2027-02-12." in refusal(bad)
+    good = organiser_client.post(
+        path, data={**form, "starts_on": "2027-06-01", "ends_on": "2027-06-05"}
+    )
+    assert good.status_code == 303 and "/festivals/" in good.location
+
+
+def test_sections_and_invitations(organiser_client, base, festival, film):
+    assert "Name the section." in refusal(organiser_client.post(f"{base}/sections", data={}))
+    assert organiser_client.post(f"{base}/sections", data={"name": "Shorts"}).status_code == 303
+    section = db.session.scalar(db.select(ProgrammeSection).filter_by(name="Shorts"))
+
+    unknown = organiser_client.post(f"{base}/invitations", data={"title": "/films/nowhere"})
+    assert "No film has that address." in refusal(unknown)
+    invited = organiser_client.post(
+        f"{base}/invitations",
+        data={"title": f"/films/{film.slug}/", "section": section.id, "share": "20"},
+    )
+    assert invited.status_code == 303
+    selection = db.session.scalar(db.select(FestivalSelection))
+    assert selection.title_id == film.id and selection.section_id == section.id
+    assert selection.status == SelectionStatus.INVITED and selection.share_bp == 2000
+    again = organiser_client.post(f"{base}/invitations", data={"title": film.slug})
+    assert again.status_code == 400 and count(FestivalSelection) == 1
+
+
+def test_a_screening_needs_an_accepted_film_and_sound_terms(
+    organiser_client, base, festival, film, selection
+):
+    now = utcnow()
+    form = {
+        "selection": selection.id,
+        "opens": local(now + timedelta(days=1)),
+        "closes": local(now + timedelta(days=2)),
+        "price": "8",
+        "currency": "EUR",
+        "countries": "NO, SE",
+        "prices": "SE:SEK:99",
+        "capacity": "40",
+    }
+    assert "Choose a film of the programme." in refusal(
+        organiser_client.post(f"{base}/screenings", data={**form, "selection": "0"})
+    )
+    assert "Enter dates and times such as 2027-02-12T20:00." in refusal(
+        organiser_client.post(f"{base}/screenings", data={**form, "opens": "tomorrow"})
+    )
+    assert "two-letter codes" in refusal(
+        organiser_client.post(f"{base}/screenings", data={**form, "countries": "Norway"})
+    )
+    assert count(Screening) == 0
+
+    assert organiser_client.post(f"{base}/screenings", data=form).status_code == 303
+    screening = db.session.scalar(db.select(Screening))
+    assert (screening.amount, screening.currency, screening.capacity) == (800, "EUR", 40)
+    assert screening.territory_mode == TerritoryMode.ALLOW
+    assert {row["country"] for row in screening.territories} == {"NO", "SE"}
+
+    selection.status = SelectionStatus.INVITED
+    db.session.commit()
+    assert "Its studio has not accepted the invitation yet." in refusal(
+        organiser_client.post(f"{base}/screenings", data=form)
+    )
+    assert count(Screening) == 1
+
+
+def test_a_pass_is_added_or_refused(organiser_client, base, festival):
+    form = {"name": "Five films", "price": "30", "currency": "EUR"}
+    assert "A pass is good for at least one screening." in refusal(
+        organiser_client.post(f"{base}/passes", data={**form, "films": "0"})
+    )
+    assert count(FestivalPass) == 0
+    assert organiser_client.post(f"{base}/passes", data={**form, "films": "5"}).status_code == 303
+    assert organiser_client.post(f"{base}/passes", data={"price": "90", "currency": "EUR"})
+    passes = db.session.scalars(db.select(FestivalPass).order_by(FestivalPass.id)).all()
+    assert [(p.name, p.kind, p.films, p.amount) for p in passes] == [
+        ("Five films", PassKind.FILMS, 5, 3000),
+        ("Festival pass", PassKind.ALL_ACCESS, None, 9000),
+    ]
+    assert all(p.territory_mode == TerritoryMode.WORLDWIDE for p in passes)
