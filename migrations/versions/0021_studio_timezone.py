@@ -24,5 +24,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("studios", schema=None) as batch_op:
-        batch_op.drop_column("timezone")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite drops the column in place; a batch copy of studios would break the foreign
+        # keys of every table that points at it once the store holds data.
+        op.execute("ALTER TABLE studios DROP COLUMN timezone")
+    else:
+        op.drop_column("studios", "timezone")
