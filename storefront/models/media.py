@@ -66,6 +66,7 @@ class UploadStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     ABORTED = "aborted"
+    LOST = "lost"  # storage dropped the unfinished upload (restart, sweep, lifecycle rule)
 
 
 class UploadSession(TimestampMixin, Base):
