@@ -11,7 +11,6 @@
 import {
   MSG,
   HttpError,
-  api,
   apiWithRetry,
   backoff,
   fill,
@@ -19,6 +18,7 @@ import {
   retryable,
   sleep,
 } from "./media-common.js";
+import { diagnose, markLost } from "./upload-faults.js";
 import { PartSigner, Stopped, putPart, readPart } from "./upload-parts.js";
 import { ProgressView } from "./upload-progress.js";
 
@@ -361,47 +361,13 @@ class Uploader {
       });
   }
 
-  // Ask the app what is wrong; true when the upload cannot go on as it is (it was lost,
-  // or storage refuses this browser). Parts failing together share one question.
+  // Ask the app what is wrong (see upload-faults.js); true when the upload cannot go on.
   diagnose() {
-    if (!this.session) return Promise.resolve(false);
-    if (!this.diagnosis) {
-      this.diagnosis = api("GET", this.sessionUrl())
-        .then(
-          (session) => {
-            if (session.status === "lost") {
-              this.lost(session.message);
-              return true;
-            }
-            if (session.problem) {
-              this.pause(session.problem);
-              return true;
-            }
-            return false;
-          },
-          (error) => {
-            if (!(error instanceof HttpError && error.status === 404)) return false;
-            this.lost();
-            return true;
-          },
-        )
-        .finally(() => {
-          this.diagnosis = null;
-        });
-    }
-    return this.diagnosis;
+    return diagnose(this);
   }
 
-  // Storage dropped the unfinished upload: nothing can resume it, a fresh upload can.
   lost(message) {
-    this.generation = (this.generation || 0) + 1; // workers of the lost upload stop
-    for (const xhr of this.xhrs.values()) xhr.abort();
-    if (this.session) this.forget(this.session.id);
-    delete this.root.dataset.activeSession;
-    this.session = null;
-    this.setState("lost");
-    this.announce(message || MSG.upload_lost);
-    this.buttons.restart.focus();
+    markLost(this, message);
   }
 
   // One click: the same file (or the one picked since) from the beginning.
@@ -460,7 +426,7 @@ class Uploader {
     this.setState("done");
     this.input.value = "";
     this.view.show(1);
-    this.announce(MSG.complete);
+    this.announce(this.kind === "audio" ? MSG.complete_audio : MSG.complete);
     document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
   }
 

@@ -44,6 +44,9 @@ MESSAGES: dict[str, str] = {
         "There is not enough disk space to process this file right now. Please try again later."
     ),
     LOST_CODE: LOST_REASON,
+    "no_film": N_(
+        "Upload the film first: a separate audio track is added to the film once it is ready."
+    ),
     "processing_error": N_(
         "Something went wrong while processing this file. Please upload it again, "
         "or contact us if it keeps happening."

@@ -1,4 +1,4 @@
-"""Resumable uploads of feature films and trailers, straight from the browser to storage.
+"""Resumable uploads of films, trailers and audio tracks, straight from the browser to storage.
 
 The app opens a multipart upload and signs part URLs; the browser PUTs fixed-size parts
 (part n covers bytes [(n-1)*part_size, n*part_size)) to storage, asks which parts arrived
@@ -42,6 +42,7 @@ from ...models import (
     utcnow,
 )
 from .. import ServiceError
+from ..catalog.titles import has_ready_feature
 from ..storage import get_storage
 from .pipeline import sync_title_status
 from .upload_faults import UploadLost, browser_access_problem, mark_lost
@@ -81,6 +82,9 @@ def open_session(
         asset_kind = AssetKind(kind)
     except ValueError:
         raise ServiceError(_("Choose whether this is the film or its trailer.")) from None
+    if asset_kind == AssetKind.AUDIO and not has_ready_feature(title):
+        # A separate audio track is laid under the picture of the film that is ready.
+        raise ServiceError(_("Upload the film first: audio tracks are added to a ready film."))
     filename = (filename or "").strip().replace("\\", "/").rpartition("/")[2][:255]
     if not filename:
         raise ServiceError(_("The file needs a name."))
