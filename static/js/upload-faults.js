@@ -10,9 +10,13 @@ import { HttpError, MSG, api } from "./media-common.js";
 function diagnose(uploader) {
   if (!uploader.session) return Promise.resolve(false);
   if (!uploader.diagnosis) {
+    const { generation } = uploader;
+    // The answer counts only if the filmmaker did not pause or cancel meanwhile.
+    const still = () => uploader.state === "running" && uploader.generation === generation;
     uploader.diagnosis = api("GET", uploader.sessionUrl())
       .then(
         (session) => {
+          if (!still()) return true;
           if (session.status === "lost") {
             markLost(uploader, session.message);
             return true;
@@ -24,6 +28,7 @@ function diagnose(uploader) {
           return false;
         },
         (error) => {
+          if (!still()) return true;
           // The app no longer has the session (swept as abandoned): start afresh.
           if (!(error instanceof HttpError && error.status === 404)) return false;
           markLost(uploader);
