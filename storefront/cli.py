@@ -119,7 +119,12 @@ def storage_group() -> None:
     multiple=True,
     help="Browser origin allowed to upload (default: PUBLIC_URL). Repeat for several.",
 )
-def storage_init(origins: tuple[str, ...]) -> None:
+@click.option(
+    "--keep-cors",
+    is_flag=True,
+    help="Leave the bucket's CORS rules as they are (managed elsewhere); only check them.",
+)
+def storage_init(origins: tuple[str, ...], keep_cors: bool) -> None:
     """Check the storage is reachable and writable, and apply the CORS rules uploads need."""
     from .adapters.storage import StorageError
 
@@ -130,15 +135,32 @@ def storage_init(origins: tuple[str, ...]) -> None:
     except StorageError as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        storage.apply_cors(allowed)
+        if not keep_cors:
+            storage.apply_cors(allowed)
     except StorageError as exc:
         # Storage works, but browsers will be refused: say which setting to change.
         raise click.ClickException(_cors_failed(exc, allowed)) from exc
+    # Read the rules back: a service may accept them and keep something else (or a console
+    # setting may override them), and browsers then fail with nothing but a network error.
+    refused = {origin: storage.cors_problem(origin) for origin in allowed}
+    refused = {origin: code for origin, code in refused.items() if code}
+    if refused:
+        reasons = "; ".join(f"{origin}: {_CORS_REASONS[code]}" for origin, code in refused.items())
+        reason = f"the rules it holds refuse {reasons}"
+        raise click.ClickException(_cors_failed(reason, allowed))
     backend = current_app.config["STORAGE_BACKEND"]
     click.echo(f"Storage ({backend}) is ready; uploads allowed from: {', '.join(allowed)}")
 
 
-def _cors_failed(exc: Exception, origins: list[str]) -> str:
+_CORS_REASONS = {
+    "no_rules": "there are no CORS rules",
+    "origin": "the origin is not allowed",
+    "method": "PUT is not allowed",
+    "checksum_header": "the x-amz-checksum-crc32 header is not allowed",
+}
+
+
+def _cors_failed(exc: Exception | str, origins: list[str]) -> str:
     """What to do when the bucket refused its CORS rules (some services have no API for it)."""
     return (
         f"Storage is reachable, but setting its CORS rules failed ({exc}). Browsers cannot "

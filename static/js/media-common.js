@@ -42,9 +42,11 @@ function durationText(seconds) {
 }
 
 class HttpError extends Error {
-  constructor(message, status) {
+  // reason: the app's word for what happened (upload_lost), where it gives one.
+  constructor(message, status, reason = "") {
     super(message);
     this.status = status;
+    this.reason = reason;
   }
 }
 
@@ -76,7 +78,11 @@ async function api(method, url, body) {
     }
   }
   if (!response.ok) {
-    throw new HttpError(data?.error?.message || MSG.server_error, response.status);
+    throw new HttpError(
+      data?.error?.message || MSG.server_error,
+      response.status,
+      data?.error?.reason || "",
+    );
   }
   return data;
 }

@@ -4,7 +4,9 @@
 // signed part route (local storage), several at a time. A failed part is retried with
 // exponential backoff, a damaged one read and sent again. The session id is remembered per
 // title, kind and file: after a reload or a lost connection the server is asked which parts
-// arrived and only the others are sent.
+// arrived and only the others are sent. When storage has lost the unfinished upload, or its
+// CORS rules refuse the browser (both look like a network error here), the app is asked
+// what is wrong: a lost upload is offered a fresh start of the same file.
 
 import {
   MSG,
@@ -16,6 +18,7 @@ import {
   retryable,
   sleep,
 } from "./media-common.js";
+import { diagnose, markLost } from "./upload-faults.js";
 import { PartSigner, Stopped, putPart, readPart } from "./upload-parts.js";
 import { ProgressView } from "./upload-progress.js";
 
@@ -34,6 +37,7 @@ class Uploader {
       pause: root.querySelector("[data-pause]"),
       resume: root.querySelector("[data-resume]"),
       cancel: root.querySelector("[data-cancel]"),
+      restart: root.querySelector("[data-restart]"),
     };
     this.progressBox = root.querySelector("[data-progress-box]");
     this.live = root.querySelector("[data-live]");
@@ -42,13 +46,14 @@ class Uploader {
       root.querySelector("[data-stats]"),
       (text) => { root.querySelector("[data-live-progress]").textContent = text; },
     );
-    this.state = "idle"; // idle | running | paused | completing | done
+    this.state = "idle"; // idle | running | paused | completing | done | lost
     this.xhrs = new Map();
 
     this.buttons.start.addEventListener("click", () => this.start());
     this.buttons.pause.addEventListener("click", () => this.pause(MSG.paused));
     this.buttons.resume.addEventListener("click", () => this.resume());
     this.buttons.cancel.addEventListener("click", () => this.cancel());
+    this.buttons.restart.addEventListener("click", () => this.restart());
     window.addEventListener("online", () => {
       if (this.state === "paused" && this.pausedByNetwork) this.resume();
     });
@@ -90,8 +95,9 @@ class Uploader {
     this.buttons.pause.hidden = state !== "running";
     this.buttons.resume.hidden = state !== "paused";
     this.buttons.cancel.hidden = !(state === "running" || state === "paused");
-    this.input.disabled = !(state === "idle" || state === "done");
-    this.progressBox.hidden = state === "idle";
+    this.buttons.restart.hidden = state !== "lost";
+    this.input.disabled = !(state === "idle" || state === "done" || state === "lost");
+    this.progressBox.hidden = state === "idle" || state === "lost";
   }
 
   setState(state) {
@@ -114,14 +120,15 @@ class Uploader {
 
   // --- starting and resuming ---------------------------------------------------------
 
-  async start() {
-    const file = this.input.files && this.input.files[0];
+  async start(picked) {
+    const file = picked || (this.input.files && this.input.files[0]);
     if (!file) {
       this.announce(MSG.choose_file);
       this.input.focus();
       return;
     }
     this.file = file;
+    this.session = null;
     this.key = this.storageKey(file);
     this.view.reset();
     this.setState("running");
@@ -253,6 +260,12 @@ class Uploader {
         // 403: the signature expired; 400: storage found the bytes damaged. Both are
         // signed and sent again.
         const resend = error instanceof HttpError && [400, 403].includes(error.status);
+        // 404/410: storage or the app no longer knows the upload. A part failing twice
+        // like a network error may be storage refusing the browser (CORS) or a lost upload.
+        const gone = error instanceof HttpError && [404, 410].includes(error.status);
+        if ((gone || (attempt === 2 && retryable(error))) && (await this.diagnose())) {
+          throw new Stopped();
+        }
         if (resend) this.signer.forget(number);
         if (!retryable(error) && !resend) throw error;
         if (attempt >= MAX_PART_ATTEMPTS) throw error;
@@ -321,6 +334,10 @@ class Uploader {
     // Ask storage what arrived: a part cut off mid-way is sent again.
     apiWithRetry("GET", this.sessionUrl())
       .then((session) => {
+        if (session.status === "lost") {
+          this.lost(session.message);
+          return;
+        }
         if (session.status !== "active") {
           // Finished or cancelled from another tab: nothing is left to send.
           this.forget(session.id);
@@ -329,10 +346,34 @@ class Uploader {
           return;
         }
         this.session = session;
+        if (session.problem) {
+          this.setState("paused");
+          this.announce(session.problem);
+          return;
+        }
         this.markArrived(session.parts || []);
         this.run();
       })
-      .catch((error) => this.stop(error));
+      .catch((error) => {
+        // The app no longer has the session (swept as abandoned): start afresh.
+        if (error instanceof HttpError && error.status === 404) this.lost();
+        else this.stop(error);
+      });
+  }
+
+  // Ask the app what is wrong (see upload-faults.js); true when the upload cannot go on.
+  diagnose() {
+    return diagnose(this);
+  }
+
+  lost(message) {
+    markLost(this, message);
+  }
+
+  // One click: the same file (or the one picked since) from the beginning.
+  restart() {
+    const picked = this.input.files && this.input.files[0];
+    this.start(picked || this.file);
   }
 
   async cancel() {
@@ -363,6 +404,11 @@ class Uploader {
     try {
       await apiWithRetry("POST", this.sessionUrl("/complete"), undefined, () => this.isLive());
     } catch (error) {
+      if (error instanceof HttpError && error.reason === "upload_lost") {
+        this.state = "paused";
+        this.resume(); // the app marks it lost and says so
+        return;
+      }
       if (error instanceof HttpError && error.status === 409 && !this.recheckedOnce) {
         // Storage is missing something: ask what arrived and send the rest.
         this.recheckedOnce = true;
@@ -380,18 +426,23 @@ class Uploader {
     this.setState("done");
     this.input.value = "";
     this.view.show(1);
-    this.announce(MSG.complete);
+    this.announce(this.kind === "audio" ? MSG.complete_audio : MSG.complete);
     document.dispatchEvent(new CustomEvent("upload:complete", { detail: { kind: this.kind } }));
   }
 
   stop(error) {
+    if (!this.session) {
+      // Nothing was opened (refused, or storage unreachable): there is nothing to resume.
+      this.setState("idle");
+      this.announce(error.message);
+      return;
+    }
     if (this.state === "running" || this.state === "completing") {
       this.state = "running";
       this.pause(fill(MSG.lost, { reason: error.message }), retryable(error));
     } else {
       this.announce(error.message);
     }
-    if (!this.session) this.setState("idle");
   }
 }
 

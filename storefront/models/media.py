@@ -14,6 +14,7 @@ from .base import Base, TimestampMixin, str_enum
 class AssetKind(enum.StrEnum):
     FEATURE = "feature"
     TRAILER = "trailer"
+    AUDIO = "audio"  # a separate audio track of the film (a dub, audio description)
 
 
 class AssetStatus(enum.StrEnum):
@@ -66,6 +67,7 @@ class UploadStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     ABORTED = "aborted"
+    LOST = "lost"  # storage dropped the unfinished upload (restart, sweep, lifecycle rule)
 
 
 class UploadSession(TimestampMixin, Base):

@@ -60,6 +60,7 @@ class Job:
     prefix: str  # where the HLS package goes
     source_key: str
     size_bytes: int
+    kind: AssetKind
 
 
 def settings() -> PipelineSettings:
@@ -78,7 +79,12 @@ def process_asset(asset_id: int) -> str:
         log.info("Asset %s: nothing to do", asset_id)
         return "skipped"
     job = Job(
-        asset.id, asset.attempts, pipeline.hls_prefix(asset), asset.source_key, asset.size_bytes
+        asset.id,
+        asset.attempts,
+        pipeline.hls_prefix(asset),
+        asset.source_key,
+        asset.size_bytes,
+        asset.kind,
     )
     db.session.commit()
     log.info("Asset %s: attempt %s started", asset_id, job.attempt)
@@ -88,6 +94,8 @@ def process_asset(asset_id: int) -> str:
     lease = Lease(db.engine, job.asset_id, job.attempt, conf.heartbeat_seconds)
     try:
         with lease:
+            if job.kind == AssetKind.AUDIO:
+                return _process_audio_file(job, conf, storage, lease, work)
             return _process(job, conf, storage, lease, work)
     except LeaseLost:
         return _abandon(job, storage)
@@ -211,6 +219,60 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
     for old_id, prefix, source_key in replaced:
         _purge(storage, old_id, prefix, source_key)
     return status.value
+
+
+def _process_audio_file(
+    job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, work: Path
+) -> str:
+    """A separate audio file (a dub, audio description): one alternate audio rendition."""
+    from ..adapters.media.audio import transcode_audio_track
+    from ..adapters.media.probe import probe_audio
+
+    storage.delete_prefix(job.prefix)  # whatever an interrupted attempt managed to upload
+    try:
+        source = fetch_source(
+            storage,
+            job.source_key,
+            job.size_bytes,
+            work,
+            lambda received: lease.download_progress(received, job.size_bytes),
+        )
+    except ObjectNotFound as exc:
+        raise ProbeError("missing", detail=job.source_key) from exc
+    lease.check()
+    duration, tracks = probe_audio(source)
+    asset = pipeline.owned_asset(job.asset_id, job.attempt)
+    if asset is None:
+        raise LeaseLost()
+    audio.start_audio_file(asset, duration, tracks)
+    db.session.commit()
+
+    out = work / "hls"
+    playlist, segments = transcode_audio_track(
+        source,
+        tracks[0].index,
+        out,
+        segment_seconds=conf.segment_seconds,
+        ffmpeg_path=conf.ffmpeg_path,
+        timeout=conf.timeout_for(duration),
+        should_cancel=lease.lost.is_set,
+        audio_file=True,
+    )
+    lease.check()
+    upload_files(storage, out, job.prefix, list(segments), [playlist], lease)
+    asset = pipeline.owned_asset(job.asset_id, job.attempt)
+    if asset is None:
+        raise LeaseLost()
+    track = audio.finish_audio_file(asset, job.attempt, job.prefix + playlist, tracks[0])
+    if track is None and asset.status == AssetStatus.FAILED:  # no ready film to go with
+        db.session.commit()
+        _delete_prefix(storage, job.prefix)
+        return "failed"
+    if track is None:
+        raise LeaseLost()
+    db.session.commit()
+    log.info("Asset %s: audio track %s ready", job.asset_id, track.id)
+    return AssetStatus.READY.value
 
 
 def _retry_or_fail(

@@ -31,7 +31,7 @@ from ..services.accounts.permissions import Action
 from ..services.catalog import titles as titles_service
 from ..services.media import audio as audio_service
 from ..services.media import images as images_service
-from ..services.media import pipeline
+from ..services.media import pipeline, upload_faults
 from ..services.media import subtitles as subtitles_service
 from .request_guards import accepts_files
 from .title_forms import AudioTrackForm, ImageForm, SubtitleForm
@@ -97,6 +97,7 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
         audio_kind_labels=audio_service.AUDIO_KIND_LABELS,
         image_form=image_form or ImageForm(),
         subtitle_form=subtitle_form or SubtitleForm(),
+        upload_lost_message=upload_faults.lost_message(),
     ), status
 
 

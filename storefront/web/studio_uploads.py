@@ -15,18 +15,32 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..models import Title, UploadSession
+from ..models import Title, UploadSession, UploadStatus
 from ..security import title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
+from ..services.media import upload_faults
 from ..services.media import uploads as uploads_service
+from ..services.media.upload_faults import UploadLost
 from .studio_media import asset_json
 
 bp = Blueprint("studio_uploads", __name__, url_prefix="/studio")
 
 
-def _error(message: str, status: int = 400) -> ResponseReturnValue:
-    return jsonify({"error": {"code": status, "message": message}}), status
+def _error(message: str, status: int = 400, reason: str = "") -> ResponseReturnValue:
+    error = {"code": status, "message": message}
+    if reason:
+        error["reason"] = reason  # what the uploader acts on (upload_lost)
+    return jsonify({"error": error}), status
+
+
+def _lost(exc: UploadLost) -> ResponseReturnValue:
+    return _error(str(exc), 410, exc.reason)
+
+
+def _page_origin() -> str:
+    """Where the uploader runs: the origin its part PUTs carry to storage."""
+    return request.host_url.rstrip("/")
 
 
 def _body() -> dict:
@@ -57,6 +71,7 @@ def open_upload(slug: str, title_id: int) -> ResponseReturnValue:
             str(body.get("filename", "")),
             body.get("size"),
             str(body.get("content_type", "")),
+            origin=_page_origin(),
         )
     except ServiceError as exc:
         return _error(str(exc))
@@ -68,10 +83,16 @@ def open_upload(slug: str, title_id: int) -> ResponseReturnValue:
 def show_upload(slug: str, title_id: int, session_id: str) -> ResponseReturnValue:
     _title, session = _session(slug, title_id, session_id)
     try:
-        parts = uploads_service.uploaded_parts(session)
+        parts = uploads_service.uploaded_parts(session)  # marks a lost upload lost
     except ServiceError as exc:
-        return _error(str(exc), 410)
-    return jsonify(uploads_service.session_json(session, parts=parts))
+        return _error(str(exc), 503)
+    data = uploads_service.session_json(session, parts=parts)
+    if session.status == UploadStatus.ACTIVE:
+        # Parts failing with a network error may be the bucket's CORS refusing them.
+        problem = upload_faults.browser_access_problem(_page_origin())
+        if problem:
+            data["problem"] = problem
+    return jsonify(data)
 
 
 @bp.post("/<slug>/titles/<int:title_id>/uploads/<session_id>/sign")
@@ -83,6 +104,8 @@ def sign_parts(slug: str, title_id: int, session_id: str) -> ResponseReturnValue
         return _error(_("parts must be a list of {number, crc32} objects."))
     try:
         signed = uploads_service.sign_parts(session, requested)
+    except UploadLost as exc:
+        return _lost(exc)
     except ServiceError as exc:
         return _error(str(exc))
     parts = {str(n): {"url": part.url, "headers": part.headers} for n, part in signed.items()}
@@ -95,6 +118,8 @@ def complete_upload(slug: str, title_id: int, session_id: str) -> ResponseReturn
     _title, session = _session(slug, title_id, session_id)
     try:
         asset = uploads_service.complete_session(session)
+    except UploadLost as exc:
+        return _lost(exc)
     except ServiceError as exc:
         return _error(str(exc), 409)
     return jsonify({"session": uploads_service.session_json(session), "asset": asset_json(asset)})

@@ -302,3 +302,94 @@ def test_parts_go_from_the_browser_straight_to_s3(
             n: crc32_checksum(film[(n - 1) * part : n * part]) for n in (1, 2, 3)
         }
     )
+
+
+def test_an_upload_storage_lost_is_said_plainly_and_restarts_in_one_click(
+    small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
+):
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    title = make_title("Lost by storage", studio=studio, status=TitleStatus.DRAFT)
+    film = os.urandom(16 * MiB)  # four parts: 5 + 5 + 5 + 1 MiB
+    gate = PartGate(app.wsgi_app, allowed=1)
+    app.wsgi_app = gate
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    open_media_tab(page, filmmaker, studio, title)
+    feature = page.locator('[data-kind="feature"]')
+    feature.get_by_label("Choose the film file").set_input_files(
+        on_disk(tmp_path, "film.mov", film)
+    )
+    feature.get_by_role("button", name="Upload", exact=True).click()
+    wait_for(lambda: gate.passed == 1 and gate.refused >= 1)
+
+    # Storage drops the unfinished upload (a restart, a sweep, a lifecycle rule).
+    db.session.expire_all()
+    lost = db.session.scalar(db.select(UploadSession))
+    storage.abort_multipart(lost.storage_key, lost.storage_upload_id)
+    gate.is_open = True
+
+    expect(feature.locator("[data-live]")).to_contain_text(
+        "The storage service no longer has this unfinished upload", timeout=30_000
+    )
+    expect(feature.get_by_role("button", name="Resume")).to_be_hidden()
+    expect(feature.get_by_label("Choose the film file")).to_be_enabled()
+    screenshot(page, "upload-lost")
+    db.session.expire_all()
+    assert db.session.get(UploadSession, lost.id).status.value == "lost"
+
+    feature.get_by_role("button", name="Start again").click()
+    expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
+
+    db.session.expire_all()
+    assets = db.session.scalars(db.select(MediaAsset).order_by(MediaAsset.id)).all()
+    assert [a.status for a in assets] == [AssetStatus.FAILED, AssetStatus.UPLOADED]
+    assert storage.get(assets[1].source_key) == film
+    assert storage.list_multipart_uploads() == []
+    assert page.evaluate("Object.keys(localStorage).length") == 0
+
+
+def test_bucket_cors_refusing_the_checksum_header_is_named_in_the_uploader(
+    small_parts,
+    on_s3,
+    moto_endpoint,  # noqa: F811 - the fixture, imported above
+    app,
+    page,
+    live_server,
+    filmmaker,
+    studio,
+    make_title,
+    tmp_path,
+):
+    from tests.storage.conftest import moto_client
+
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    rule = {
+        "AllowedOrigins": [live_server.url],
+        "AllowedMethods": ["PUT", "GET", "HEAD"],
+        "AllowedHeaders": ["Content-Type", "Range"],
+    }
+    moto_client(moto_endpoint).put_bucket_cors(
+        Bucket=app.config["S3_BUCKET"], CORSConfiguration={"CORSRules": [rule]}
+    )
+    title = make_title("Refused by CORS", studio=studio, status=TitleStatus.DRAFT)
+    film = os.urandom(6 * MiB)
+
+    open_media_tab(page, filmmaker, studio, title)
+    feature = page.locator('[data-kind="feature"]')
+    feature.get_by_label("Choose the film file").set_input_files(
+        on_disk(tmp_path, "film.mov", film)
+    )
+    feature.get_by_role("button", name="Upload", exact=True).click()
+    live = feature.locator("[data-live]")
+    expect(live).to_contain_text("x-amz-checksum-crc32")
+    expect(live).to_contain_text("S3_PART_CHECKSUMS")
+    expect(live).not_to_contain_text("Connection problem")
+    expect(feature.get_by_label("Choose the film file")).to_be_enabled()
+
+    storage.apply_cors([live_server.url])  # the operator runs `flask storage init`
+    feature.get_by_role("button", name="Upload", exact=True).click()
+    expect(live).to_contain_text("Upload complete", timeout=60_000)
+    db.session.expire_all()
+    assert storage.get(db.session.scalar(db.select(MediaAsset.source_key))) == film

@@ -30,6 +30,32 @@ def test_apply_cors_sets_browser_upload_rules(s3_storage: S3Storage) -> None:
     assert {"Content-Type", "Range", "x-amz-checksum-crc32"} <= set(rule["AllowedHeaders"])
 
 
+def test_cors_problem_says_what_the_bucket_refuses_a_page(
+    moto_endpoint: str, s3_storage: S3Storage
+) -> None:
+    page = "https://films.example"
+    assert s3_storage.cors_problem(page) == "no_rules"
+    s3_storage.apply_cors([page])
+    assert s3_storage.cors_problem(page) is None
+    assert s3_storage.cors_problem("https://elsewhere.example") == "origin"
+
+    def rules(methods: list[str], headers: list[str], origin: str = "https://*.example") -> None:
+        rule = {"AllowedOrigins": [origin], "AllowedMethods": methods, "AllowedHeaders": headers}
+        s3_storage.client.put_bucket_cors(
+            Bucket=s3_storage.bucket, CORSConfiguration={"CORSRules": [rule]}
+        )
+
+    rules(["GET"], ["*"])
+    assert s3_storage.cors_problem(page) == "method"
+    rules(["PUT"], ["Content-Type", "Range"])
+    assert s3_storage.cors_problem(page) == "checksum_header"
+    # A service without checksums (S3_PART_CHECKSUMS=false) sends no such header.
+    unchecked = moto_storage(moto_endpoint, s3_storage.bucket, part_checksums=False)
+    assert unchecked.cors_problem(page) is None
+    rules(["PUT"], ["x-amz-*"])
+    assert s3_storage.cors_problem(page) is None
+
+
 def test_objects_are_private(s3_storage: S3Storage) -> None:
     key = keys.poster_key(1, "w780")
     s3_storage.put(key, b"jpeg", "image/jpeg")

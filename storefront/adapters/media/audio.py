@@ -18,6 +18,7 @@ from .base import CancelCheck, TranscodeError
 from .ffmpeg import resolve_ffmpeg, run_ffmpeg
 from .hls import SEGMENT_PATTERN, _safe_input
 from .playlist import PLAYLIST_NAME, _media_segments
+from .probe import AUDIO_DEMUXER_WHITELIST, DEMUXER_WHITELIST
 
 AUDIO_KBPS = 128
 _AUDIO_RATE = 48_000
@@ -36,17 +37,19 @@ def transcode_audio_track(
     ffmpeg_path: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
     should_cancel: CancelCheck | None = None,
+    audio_file: bool = False,
 ) -> tuple[str, tuple[str, ...]]:
     """Encode stream ``stream_index`` of ``source`` into ``out_dir/audio_<index>/``.
 
-    Returns the playlist's and the segments' paths relative to ``out_dir``.
+    Returns the playlist's and the segments' paths relative to ``out_dir``. ``audio_file``:
+    the source is a separate audio file (WAV, MP3, FLAC, AAC are accepted too).
     """
     name = audio_dir_name(stream_index)
     out = Path(out_dir).absolute()
     (out / name).mkdir(parents=True, exist_ok=True)
     args = [resolve_ffmpeg(ffmpeg_path), "-hide_banner", "-nostdin", "-y"]
     args += ["-loglevel", "error", "-nostats"]
-    args += _safe_input(Path(source))
+    args += _safe_input(Path(source), AUDIO_DEMUXER_WHITELIST if audio_file else DEMUXER_WHITELIST)
     args += ["-map", f"0:{stream_index}", "-vn", "-sn", "-dn"]
     args += ["-c:a", "aac", "-ac", "2", "-ar", str(_AUDIO_RATE), "-b:a", f"{AUDIO_KBPS}k"]
     args += ["-map_metadata", "-1", "-map_chapters", "-1"]

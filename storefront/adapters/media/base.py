@@ -33,6 +33,7 @@ MESSAGES: dict[str, str] = {
     "empty": N_("This file is empty."),
     "not_video": N_("This file is not a video we can read."),
     "no_video": N_("No video stream found in this file."),
+    "not_audio": N_("This file is not an audio file we can read."),
     "unsupported_codec": N_("This video uses a format we cannot decode."),
     "truncated": N_("The video could not be decoded; the file may be incomplete or damaged."),
     "corrupt": N_("The video could not be decoded; the file may be incomplete or damaged."),

@@ -281,13 +281,13 @@ def _probe_for_transcode(source: str | os.PathLike[str]) -> ProbeResult:
         raise TranscodeError(exc.code, exc.message, exc.detail) from exc
 
 
-def _safe_input(path: Path) -> list[str]:
+def _safe_input(path: Path, formats: str = DEMUXER_WHITELIST) -> list[str]:
     """``-i`` for a local file, refusing anything but plain files in accepted containers."""
     return [
         "-protocol_whitelist",
         "file",
         "-format_whitelist",
-        DEMUXER_WHITELIST,
+        formats,
         "-i",
         os.fspath(Path(path).absolute()),
     ]

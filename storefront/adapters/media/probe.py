@@ -36,6 +36,9 @@ from .base import AudioTrack, ProbeError, ProbeResult
 # name, so "mov" covers "mov,mp4,m4a,3gp,3g2,mj2".
 ALLOWED_DEMUXERS = ("mov", "matroska", "mpegts", "avi", "mpeg", "flv", "asf", "mxf", "ogg")
 DEMUXER_WHITELIST = ",".join(ALLOWED_DEMUXERS)
+# A separate audio track (a dub, audio description) may also come as WAV, MP3, FLAC or AAC;
+# "mov" already covers .m4a.
+AUDIO_DEMUXER_WHITELIST = ",".join((*ALLOWED_DEMUXERS, "wav", "w64", "mp3", "flac", "aac"))
 OPEN_OPTIONS = {"format_whitelist": DEMUXER_WHITELIST, "protocol_whitelist": "file"}
 
 # How many packets we read at most when looking for a first frame / the end of the file.
@@ -241,3 +244,36 @@ def _language(value: str | None) -> str | None:
     if not value or value.lower() in {"und", "unknown", "none"}:
         return None
     return value
+
+
+def probe_audio(path: str | os.PathLike[str]) -> tuple[float, tuple[AudioTrack, ...]]:
+    """Duration and audio streams of a separate audio file; ``ProbeError`` if it has none.
+
+    Every packet is read (no decoding), which also catches a file cut short.
+    """
+    file = Path(os.path.abspath(path))
+    if not file.is_file():
+        raise ProbeError("missing", detail=str(file))
+    if file.stat().st_size == 0:
+        raise ProbeError("empty")
+    options = {**OPEN_OPTIONS, "format_whitelist": AUDIO_DEMUXER_WHITELIST}
+    try:
+        container = av.open(str(file), options=options)
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise ProbeError("not_audio", detail=str(exc)) from exc
+    with container:
+        tracks = tuple(
+            AudioTrack(
+                index=s.index,
+                codec=s.codec_context.name,
+                channels=s.codec_context.channels,
+                language=_language(s.metadata.get("language")),
+                title=str(s.metadata.get("title") or "")[:80],
+                role=_audio_role(s),
+            )
+            for s in container.streams.audio
+        )
+        if not tracks:
+            raise ProbeError("not_audio", detail="no audio stream")
+        duration = _scan_duration(container)
+    return duration, tracks

@@ -54,6 +54,10 @@ from typing import Any
 
 from . import keys
 from .base import (
+    CORS_CHECKSUM_HEADER,
+    CORS_METHOD,
+    CORS_NO_RULES,
+    CORS_ORIGIN,
     DEFAULT_MIN_PART,
     MAX_PART_SIZE,
     MAX_PARTS,
@@ -78,6 +82,10 @@ from .local import LocalStorage, ServedFile, UrlForToken, media_url_builder
 from .tokens import TokenClaims
 
 __all__ = [
+    "CORS_CHECKSUM_HEADER",
+    "CORS_METHOD",
+    "CORS_NO_RULES",
+    "CORS_ORIGIN",
     "DEFAULT_MIN_PART",
     "MAX_PARTS",
     "MAX_PART_SIZE",

@@ -171,6 +171,8 @@ class Storage(Protocol):
 
     def apply_cors(self, allowed_origins: Sequence[str]) -> None: ...
 
+    def cors_problem(self, origin: str) -> str | None: ...
+
 
 def part_size_for(
     total_size: int, max_parts: int = MAX_PARTS, min_part: int = DEFAULT_MIN_PART
@@ -268,6 +270,44 @@ def content_disposition(filename: str, inline: bool = False) -> str:
     return value
 
 
+#: Why a browser on some origin cannot send parts to storage (see :func:`cors_problem_in`).
+CORS_NO_RULES = "no_rules"  # the bucket has no CORS configuration at all
+CORS_ORIGIN = "origin"  # no rule names the page's origin
+CORS_METHOD = "method"  # the origin may not PUT
+CORS_CHECKSUM_HEADER = "checksum_header"  # the x-amz-checksum-crc32 header is refused
+CHECKSUM_HEADER = "x-amz-checksum-crc32"
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """S3's CORS matching: case-insensitive, one ``*`` wildcard allowed anywhere."""
+    regex = ".*".join(re.escape(piece) for piece in pattern.strip().lower().split("*"))
+    return re.fullmatch(regex, value.lower()) is not None
+
+
+def cors_problem_in(rules: Sequence[Mapping], origin: str, headers: Sequence[str]) -> str | None:
+    """Whether ``rules`` (S3 ``CORSRules``) let a page on ``origin`` PUT parts with ``headers``.
+
+    Browsers refuse a part whose preflight fails and report only a network error, so the
+    app reads the rules itself to tell the filmmaker (and the operator) what is wrong.
+    """
+    if not rules:
+        return CORS_NO_RULES
+    origin = origin.strip().rstrip("/")
+    for_origin = [
+        rule for rule in rules if any(_matches(o, origin) for o in rule.get("AllowedOrigins", []))
+    ]
+    if not for_origin:
+        return CORS_ORIGIN
+    putting = [rule for rule in for_origin if "PUT" in rule.get("AllowedMethods", [])]
+    if not putting:
+        return CORS_METHOD
+    for rule in putting:
+        allowed = rule.get("AllowedHeaders", [])
+        if all(any(_matches(a, h) for a in allowed) for h in headers):
+            return None
+    return CORS_CHECKSUM_HEADER
+
+
 def cors_rules(allowed_origins: Sequence[str]) -> list[dict]:
     """The bucket CORS rules browser uploads and playback need (S3 ``CORSRules`` shape)."""
     origins = [origin.strip().rstrip("/") for origin in allowed_origins if origin.strip()]
@@ -278,7 +318,7 @@ def cors_rules(allowed_origins: Sequence[str]) -> list[dict]:
             "AllowedOrigins": origins,
             "AllowedMethods": ["PUT", "GET", "HEAD"],
             # Parts carry their CRC32 so storage can refuse damaged bytes.
-            "AllowedHeaders": ["Content-Type", "Range", "x-amz-checksum-crc32"],
+            "AllowedHeaders": ["Content-Type", "Range", CHECKSUM_HEADER],
             "ExposeHeaders": ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"],
             "MaxAgeSeconds": 3600,
         }

@@ -236,3 +236,7 @@ class LocalStorage(LocalMultipart):
     def apply_cors(self, allowed_origins: Sequence[str]) -> None:
         """Nothing to apply: the app serves local media from its own origin."""
         cors_rules(allowed_origins)  # same validation as S3
+
+    def cors_problem(self, origin: str) -> str | None:
+        """Never one: parts go to the app's own origin."""
+        return None

@@ -23,15 +23,17 @@ from urllib.parse import urlsplit
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .base import (
+    CHECKSUM_HEADER,
     ObjectInfo,
     ObjectNotFound,
     StorageError,
     check_key,
     check_prefix,
     content_disposition,
+    cors_problem_in,
     cors_rules,
     part_size_for,
 )
@@ -282,3 +284,19 @@ class S3Storage(S3Multipart):
         rules = cors_rules(allowed_origins)
         with _translate():
             self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": rules})
+
+    def cors_problem(self, origin: str) -> str | None:
+        """Why browsers on ``origin`` cannot PUT parts (a ``CORS_*`` code), or None.
+
+        None also when the service has no CORS API to read (nothing can be said then).
+        """
+        try:
+            rules = self.client.get_bucket_cors(Bucket=self.bucket).get("CORSRules", [])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+                return None
+            rules = []
+        except BotoCoreError:
+            return None
+        headers = [CHECKSUM_HEADER] if self.part_checksums else []
+        return cors_problem_in(rules, origin, headers)

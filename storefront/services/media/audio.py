@@ -1,5 +1,9 @@
-"""Audio tracks of a title's film: found in the uploaded source, labelled by the studio,
-transcoded into alternate HLS audio renditions (the first track stays in the video)."""
+"""Audio tracks of a title's film: found in the uploaded source or uploaded as separate audio
+files (a dub, audio description), labelled by the studio, transcoded into alternate HLS
+audio renditions (the source's first track stays in the video).
+
+A separate file is an asset of kind ``audio``, uploaded like a film; its track is attached to
+the film that is ready when it is processed, with ``stream_index`` = minus its asset's id."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from flask_babel import lazy_gettext as _l
 from ...adapters.media.base import AudioTrack as ProbedAudio
 from ...extensions import db
 from ...languages import is_language, language_name
-from ...models import AssetKind, AssetStatus, AudioKind, AudioTrack, MediaAsset
+from ...models import AssetKind, AssetStatus, AudioKind, AudioTrack, MediaAsset, utcnow
 from .. import ServiceError
+from . import pipeline
 
 
 def titles_with_audio_in(language: str) -> sa.Select[tuple[int]]:
@@ -79,8 +84,10 @@ def record_tracks(
         )
     )
     labelled: dict[int, AudioTrack] = {}
+    separate = [row for row in previous if row.stream_index < 0]
     for row in previous:  # newest asset first: its labels win
-        labelled.setdefault(row.position, row)
+        if row.stream_index >= 0:
+            labelled.setdefault(row.position, row)
     first_language = probed[0].language if probed else None
     rows = []
     for position, track in enumerate(probed):
@@ -102,8 +109,78 @@ def record_tracks(
         )
         db.session.add(row)
         rows.append(row)
+    # Separately uploaded tracks stay with the film that replaces theirs.
+    for offset, row in enumerate(separate):
+        row.asset_id, row.position = asset.id, len(probed) + offset
     db.session.flush()
     return rows
+
+
+def start_audio_file(asset: MediaAsset, duration: float, probed: Sequence[ProbedAudio]) -> None:
+    """Record what probing a separate audio file found; encoding starts."""
+    asset.duration_ms = round(duration * 1000)
+    asset.audio_tracks = [
+        {"index": t.index, "codec": t.codec, "channels": t.channels, "language": t.language}
+        for t in probed
+    ]
+    asset.status = AssetStatus.TRANSCODING
+    asset.updated_at = utcnow()
+    db.session.flush()
+
+
+def finish_audio_file(
+    asset: MediaAsset, attempt: int, playlist_key: str, probed: ProbedAudio
+) -> AudioTrack | None:
+    """Add the encoded file as an alternate audio track of the title's ready film.
+
+    None if this attempt lost the asset, or (asset failed) if there is no ready film.
+    """
+    feature_id = db.session.scalar(
+        sa.select(MediaAsset.id)
+        .where(
+            MediaAsset.title_id == asset.title_id,
+            MediaAsset.kind == AssetKind.FEATURE,
+            MediaAsset.status == AssetStatus.READY,
+        )
+        .order_by(MediaAsset.id.desc())
+        .limit(1)
+    )
+    if feature_id is None:
+        pipeline.fail_asset(asset, attempt, "no_film")
+        return None
+    done = db.session.execute(
+        sa.update(MediaAsset)
+        .where(
+            MediaAsset.id == asset.id,
+            MediaAsset.attempts == attempt,
+            MediaAsset.status == AssetStatus.TRANSCODING,
+        )
+        .values(status=AssetStatus.READY, progress=100, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return None
+    db.session.refresh(asset)
+    last = db.session.scalar(
+        sa.select(sa.func.max(AudioTrack.position)).where(AudioTrack.asset_id == feature_id)
+    )
+    kind = _kind_for(probed, None)
+    row = AudioTrack(
+        title_id=asset.title_id,
+        asset_id=feature_id,
+        stream_index=-asset.id,
+        position=(last + 1) if last is not None else 1,
+        language=_iso639_1(probed.language),
+        # A separate file is rarely the original soundtrack: the studio corrects it if so.
+        kind=AudioKind.DUBBED if kind == AudioKind.MAIN else kind,
+        label=probed.title[:80],
+        muxed=False,
+        status=AssetStatus.READY,
+        playlist_key=playlist_key,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def tracks_of_asset(asset_id: int) -> list[AudioTrack]:

@@ -28,6 +28,7 @@ from ...adapters.storage import keys
 from ...extensions import db
 from ...formatting import frame_rate_text, runtime_text
 from ...models import AssetKind, AssetStatus, MediaAsset, Rendition, Title, TitleStatus, utcnow
+from .upload_faults import LOST_CODE, LOST_REASON
 
 IN_PROGRESS = frozenset({AssetStatus.PROBING, AssetStatus.TRANSCODING})
 # The studio's choices; the pipeline never moves a title out of them.
@@ -41,6 +42,10 @@ MESSAGES: dict[str, str] = {
     ),
     "no_space": N_(
         "There is not enough disk space to process this file right now. Please try again later."
+    ),
+    LOST_CODE: LOST_REASON,
+    "no_film": N_(
+        "Upload the film first: a separate audio track is added to the film once it is ready."
     ),
     "processing_error": N_(
         "Something went wrong while processing this file. Please upload it again, "

@@ -1,4 +1,4 @@
-"""Resumable uploads of feature films and trailers, straight from the browser to storage.
+"""Resumable uploads of films, trailers and audio tracks, straight from the browser to storage.
 
 The app opens a multipart upload and signs part URLs; the browser PUTs fixed-size parts
 (part n covers bytes [(n-1)*part_size, n*part_size)) to storage, asks which parts arrived
@@ -42,8 +42,10 @@ from ...models import (
     utcnow,
 )
 from .. import ServiceError
+from ..catalog.titles import has_ready_feature
 from ..storage import get_storage
 from .pipeline import sync_title_status
+from .upload_faults import UploadLost, browser_access_problem, mark_lost
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +69,22 @@ def _format_size(size: int) -> str:
 
 
 def open_session(
-    title: Title, user: User, kind: str, filename: str, size: object, content_type: str = ""
+    title: Title,
+    user: User,
+    kind: str,
+    filename: str,
+    size: object,
+    content_type: str = "",
+    origin: str = "",
 ) -> UploadSession:
-    """Start an upload of `kind` (feature or trailer) for a declared file."""
+    """Start an upload of `kind` for a declared file, sent by a page on `origin`."""
     try:
         asset_kind = AssetKind(kind)
     except ValueError:
         raise ServiceError(_("Choose whether this is the film or its trailer.")) from None
+    if asset_kind == AssetKind.AUDIO and not has_ready_feature(title):
+        # A separate audio track is laid under the picture of the film that is ready.
+        raise ServiceError(_("Upload the film first: audio tracks are added to a ready film."))
     filename = (filename or "").strip().replace("\\", "/").rpartition("/")[2][:255]
     if not filename:
         raise ServiceError(_("The file needs a name."))
@@ -85,6 +96,10 @@ def open_session(
             _("This file is larger than the %(limit)s allowed.", limit=_format_size(limit))
         )
     content_type = (content_type or "").strip()[:100] or "application/octet-stream"
+    # A browser refused by the bucket's CORS rules sees only "connection problem": say why.
+    problem = browser_access_problem(origin) if origin else None
+    if problem:
+        raise ServiceError(problem)
     part_size = part_size_for(
         size, max_parts=MAX_PARTS, min_part=int(current_app.config["UPLOAD_PART_BYTES"])
     )
@@ -202,7 +217,7 @@ def sign_parts(session: UploadSession, requested: Iterable[object]) -> dict[int,
             for number, checksum in sorted(checksums.items())
         }
     except UploadNotFound as exc:
-        raise ServiceError(_("This upload has expired. Start it again.")) from exc
+        raise UploadLost() from exc
     # Signing is the sign of life the abandoned-upload sweep looks at.
     now = utcnow()
     if session.updated_at is None or now - session.updated_at >= HEARTBEAT_EVERY:
@@ -212,13 +227,17 @@ def sign_parts(session: UploadSession, requested: Iterable[object]) -> dict[int,
 
 
 def uploaded_parts(session: UploadSession) -> list[Part]:
-    """Parts storage holds for this session (after a reload the browser skips these)."""
+    """Parts storage holds for this session (after a reload the browser skips these).
+
+    A session whose upload storage no longer has is marked lost (and holds no parts).
+    """
     if session.status != UploadStatus.ACTIVE:
         return []
     try:
         return get_storage().list_parts(session.storage_key, session.storage_upload_id)
-    except UploadNotFound as exc:
-        raise ServiceError(_("This upload has expired. Start it again.")) from exc
+    except UploadNotFound:
+        mark_lost(session)
+        return []
     except StorageError as exc:
         raise ServiceError(str(exc)) from exc
 
@@ -267,6 +286,8 @@ def complete_session(session: UploadSession) -> MediaAsset:
     _require_active(session)
     storage = get_storage()
     parts = uploaded_parts(session)
+    if session.status == UploadStatus.LOST:
+        raise UploadLost()
     _check_parts(session, parts)
     try:
         info = storage.complete_multipart(
@@ -275,6 +296,8 @@ def complete_session(session: UploadSession) -> MediaAsset:
             [(part.number, part.etag) for part in parts],
             {part.number: part.checksum for part in parts if part.checksum},
         )
+    except UploadNotFound as exc:
+        raise UploadLost() from exc
     except StorageError as exc:
         raise ServiceError(str(exc)) from exc
     if info.size != session.declared_size:  # defence in depth: storage disagrees with itself
@@ -366,4 +389,6 @@ def session_json(session: UploadSession, parts: list[Part] | None = None) -> dic
     }
     if parts is not None:
         data["parts"] = [{"number": p.number, "size": p.size} for p in parts]
+    if session.status == UploadStatus.LOST:
+        data["message"] = UploadLost().args[0]
     return data

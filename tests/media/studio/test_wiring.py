@@ -56,6 +56,32 @@ def test_storage_init_says_which_cors_settings_to_make_when_the_bucket_refuses(n
     assert "x-amz-checksum-crc32" in result.output and "S3_PART_CHECKSUMS" in result.output
 
 
+def test_storage_init_fails_when_the_bucket_keeps_cors_rules_that_refuse_uploads(
+    backend, app, moto_endpoint
+):
+    if backend != "s3":
+        pytest.skip("CORS rules only exist on S3")
+    # Rules managed outside the app (a console, Terraform) without the checksum header.
+    rule = {
+        "AllowedOrigins": ["https://films.example"],
+        "AllowedMethods": ["PUT", "GET", "HEAD"],
+        "AllowedHeaders": ["Content-Type", "Range"],
+    }
+    moto_client(moto_endpoint).put_bucket_cors(
+        Bucket=app.config["S3_BUCKET"], CORSConfiguration={"CORSRules": [rule]}
+    )
+    runner = app.test_cli_runner()
+    origin = ["--origin", "https://films.example"]
+    result = runner.invoke(args=["storage", "init", "--keep-cors", *origin])
+    assert result.exit_code != 0
+    assert "the x-amz-checksum-crc32 header is not allowed" in result.output
+    assert "S3_PART_CHECKSUMS" in result.output and "is ready" not in result.output
+
+    assert runner.invoke(args=["storage", "init", *origin]).exit_code == 0
+    result = runner.invoke(args=["storage", "init", "--keep-cors", *origin])
+    assert result.exit_code == 0, result.output
+
+
 def test_storage_init_fails_loudly_on_a_missing_bucket(backend, app):
     if backend != "s3":
         pytest.skip("S3 only")
