@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def settle(order_id: int) -> int:
     """Write the order's holder payouts, then execute each open one; returns how many paid."""
     from ..models import PayoutStatus
-    from ..services.payments import transfers
+    from ..services.payments import payout_execution, transfers
     from ..services.payments.locks import lock_order
 
     gateway = current_app.extensions["payments"]
@@ -39,7 +39,7 @@ def settle(order_id: int) -> int:
     for payout_id in transfers.open_payout_ids(order_id):
         if serialise:
             lock_order(order_id)
-        paid += transfers.execute_payout(gateway, payout_id) == PayoutStatus.PAID
+        paid += payout_execution.execute_payout(gateway, payout_id) == PayoutStatus.PAID
         db.session.commit()
     return paid
 

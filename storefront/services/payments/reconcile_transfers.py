@@ -13,7 +13,8 @@ from typing import Any
 
 from ...adapters.payments import PaymentGateway
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio
-from .transfers import destination, payout_mode, payouts_of, transfer_group
+from .payout_execution import destination
+from .transfers import payout_mode, payouts_of, transfer_group
 
 Obj = dict[str, Any]
 

@@ -1,0 +1,133 @@
+"""Moving one holder payout's money: a transfer to the holder's connected account, or a
+reversal taken from the transfer it belongs to (see ``transfers`` for which payouts exist).
+
+A payout is executed with the idempotency key ``order-<public id>-holder-<studio id>-<cause>``
+so a retried job moves money once; a payout whose holder cannot receive money yet is held.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from ...adapters.payments import InvalidPaymentRequest, PaymentError, PaymentGateway
+from ...extensions import db
+from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utcnow
+from ..notifications import studio_mails
+from ..rights.shares import is_festival_cause
+from .ledger import write_holder_payout
+from .settlement import settlement_of
+from .transfers import OPEN, payout_mode, payouts_of, transfer_group
+
+log = logging.getLogger(__name__)
+
+
+def destination(studio: Studio | None, mode: str) -> str | None:
+    """Where a holder's money goes, or None while it cannot receive it (held)."""
+    if studio is None:
+        return None
+    if mode == "emulated":
+        return f"acct_offline_{studio.id}"
+    if studio.stripe_account_id and studio.payouts_enabled:
+        return studio.stripe_account_id
+    return None
+
+
+def _idempotency_key(order: Order, payout: HolderPayout) -> str:
+    return f"order-{order.public_id}-holder-{payout.studio_id}-{payout.cause}"
+
+
+def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
+    """The holder's paid transfer of this order with enough left to take ``payout`` back."""
+    moves = payouts_of(payout.order_id)
+    # A festival that also holds the title has two transfers: each reversal takes from its own.
+    festival = is_festival_cause(payout.cause)
+    mine = [
+        m
+        for m in moves
+        if m.studio_id == payout.studio_id and is_festival_cause(m.cause) == festival
+    ]
+    for transfer in reversed([m for m in mine if m.kind != PayoutKind.REVERSAL]):
+        if transfer.status != PayoutStatus.PAID or not transfer.transfer_id:
+            continue
+        reversed_ = -sum(
+            m.amount
+            for m in mine
+            if m.kind == PayoutKind.REVERSAL
+            and m.transfer_id == transfer.transfer_id
+            and m.status == PayoutStatus.PAID
+        )
+        if transfer.amount - reversed_ >= -payout.amount:
+            return transfer
+    return None
+
+
+def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
+    """Move one pending or held payout's money; the caller commits after each call."""
+    payout = db.session.get(HolderPayout, payout_id, populate_existing=True)
+    if payout is None or payout.status not in OPEN:
+        return None
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    mode = payout_mode(gateway)
+    target = destination(payout.studio, mode)
+    if target is None:
+        payout.status = PayoutStatus.HELD
+        return payout.status
+    metadata = {"order_id": order.public_id, "cause": payout.cause}
+    key = _idempotency_key(order, payout)
+    try:
+        if payout.kind == PayoutKind.REVERSAL:
+            transfer = _reversible_transfer(payout)
+            if transfer is None:
+                return payout.status  # its transfer is not paid yet: reversed after it
+            result = gateway.create_transfer_reversal(
+                transfer.transfer_id or "", amount=-payout.amount, idempotency_key=key,
+                metadata=metadata,
+            )  # fmt: skip
+            payout.transfer_id, payout.reversal_id = transfer.transfer_id, result["id"]
+        else:
+            result = gateway.create_transfer(
+                amount=payout.amount,
+                currency=payout.currency,
+                destination=target,
+                # A restore is paid from the dispute's credit, not from the charge.
+                source_transaction=order.charge_id if payout.kind == PayoutKind.TRANSFER else None,
+                transfer_group=transfer_group(order),
+                idempotency_key=key,
+                metadata=metadata,
+            )
+            payout.transfer_id = result["id"]
+    except InvalidPaymentRequest as exc:
+        payout.attempts += 1
+        payout.status = PayoutStatus.FAILED
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.error("Payout %s failed: %s", payout.id, payout.failure_reason)
+        if payout.studio is not None:
+            # The holder hears why its share did not arrive; each failed attempt is one mail.
+            studio_mails.money_failed(
+                payout.studio,
+                f"payout-{payout.id}-{payout.attempts}",
+                abs(payout.amount),
+                payout.currency,
+                payout.failure_reason,
+            )
+        return payout.status
+    except PaymentError as exc:  # unreachable or busy: stays pending, retried later
+        payout.attempts += 1
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s not made yet: %s", payout.id, payout.failure_reason)
+        return payout.status
+    txn = result.get("balance_transaction")
+    if isinstance(txn, str):
+        txn = gateway.retrieve_balance_transaction(txn)
+    stated = settlement_of(txn)
+    payout.balance_transaction_id = stated.balance_transaction_id
+    payout.settlement_currency = (stated.currency or "").upper() or None
+    payout.settlement_amount, payout.settlement_fee = stated.amount, stated.fee
+    payout.settlement_net, payout.exchange_rate = stated.net, stated.exchange_rate
+    payout.status = PayoutStatus.PAID
+    payout.failure_reason = None
+    payout.attempts += 1
+    payout.completed_at = utcnow()
+    write_holder_payout(order, payout, gateway.name)
+    return payout.status
