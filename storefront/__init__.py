@@ -42,8 +42,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from . import i18n, security
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
-    from .web import request_guards
+    from .web import file_responses, request_guards
 
+    file_responses.init_app(app)
     # Before CSRFProtect, which reads the form: the body limits must already apply.
     request_guards.init_app(app)
     db.init_app(app)

@@ -3,6 +3,12 @@ service to offer, linked from every page's footer."""
 
 from __future__ import annotations
 
+import gc
+import warnings
+
+import pytest
+from werkzeug.test import EnvironBuilder
+
 
 def test_the_favicon_is_served(client):
     response = client.get("/favicon.ico")
@@ -20,6 +26,22 @@ def test_every_page_links_to_the_source_code(client, app):
     assert "has not published" in page
     app.config["SOURCE_URL"] = "https://code.example.org/storefront"
     assert 'href="https://code.example.org/storefront"' in client.get("/source").text
+
+
+@pytest.mark.parametrize("path", ["/static/favicon.svg", "/static/css/site.css", "/favicon.ico"])
+def test_a_static_file_dropped_mid_download_is_not_left_open(app, path):
+    """Werkzeug's server skips the response's close() when a browser resets the connection
+    after the body (a page left while its icon loads): the file must close all the same."""
+    statuses: list[str] = []
+    environ = EnvironBuilder(path=path).get_environ()
+    body = app.wsgi_app(environ, lambda status, headers: statuses.append(status))
+    assert next(iter(body))  # the first bytes are on their way when the client goes
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del body
+        gc.collect()
+    assert statuses[0].startswith("200")
+    assert [str(w.message) for w in caught if w.category is ResourceWarning] == []
 
 
 def test_the_licence_file_carries_the_full_agpl_text():

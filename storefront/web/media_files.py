@@ -20,7 +20,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.wsgi import FileWrapper
 
 from ..adapters.storage import (
     ChecksumMismatch,
@@ -53,23 +52,9 @@ def media_url_for_token(kind: str, token: str) -> str:
     return f"{current_app.config['PUBLIC_URL'].rstrip('/')}{path}"
 
 
-class _ClosingFileWrapper(FileWrapper):
-    """Werkzeug's file wrapper, closing its file when dropped as well as on close().
-
-    Werkzeug's own server (``flask run``, the browser tests) skips the response's close()
-    when the client resets the connection while the server drains the request after the
-    body, as browsers do when they abandon a segment: the file was left open for the
-    garbage collector to find.
-    """
-
-    def __del__(self) -> None:
-        self.close()
-
-
 def send_stored_file(served: ServedFile) -> Response:
     """A locally stored object as a response, answering Range and conditional requests."""
-    # Servers that bring their own file wrapper close it; werkzeug's server brings none.
-    request.environ.setdefault("wsgi.file_wrapper", _ClosingFileWrapper)
+    # Closed even if the client goes mid-download: see ``web.file_responses``.
     return send_file(
         served.path,
         mimetype=served.content_type,
