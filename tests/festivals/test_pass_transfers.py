@@ -206,3 +206,42 @@ def test_a_film_whose_studio_cannot_be_paid_yet_is_held_then_paid(
     emu.complete_onboarding(first)
 
     assert received_in_emulator(emu, first) == parts["first"] == ledger_sum(studio.id, order)
+
+
+def test_a_booking_after_a_partial_refund_pays_the_film_its_whole_part_from_the_festival(
+    accounts,
+    viewer_client,
+    viewer,
+    make_pass,
+    screening,
+    second_screening,
+    studio,
+    festival_studio,
+    emu,
+    sdk,
+):
+    response = buy_pass(viewer_client, make_pass(films=2, amount=2000))
+    emu.pay(session_id_from(response.location))
+    order = latest_order(viewer)
+    holding = db.session.scalar(db.select(PassHolding).filter_by(order_id=order.id))
+    parts = expected_parts(emu, order, 3000, 2000)
+    assert book(viewer_client, screening, holding.id).status_code == 303
+    sdk.v1.refunds.create({"charge": order.charge_id, "amount": 500})
+
+    assert book(viewer_client, second_screening, holding.id).status_code == 303
+
+    # The refund came before the second film was booked: the festival alone bore its part.
+    first_kept = parts["first"] - half_up(Decimal(parts["first"]) * 500 / order.amount)
+    assert received_in_emulator(emu, accounts["first"]) == first_kept
+    assert received_in_emulator(emu, accounts["second"]) == parts["second"]
+    for party, studio_id in (
+        ("first", studio.id),
+        ("second", second_screening.title.studio_id),
+        ("festival", festival_studio.id),
+    ):
+        assert ledger_sum(studio_id, order) == received_in_emulator(emu, accounts[party]), party
+
+    sdk.v1.refunds.create({"charge": order.charge_id})
+
+    for party in ("first", "second", "festival"):
+        assert received_in_emulator(emu, accounts[party]) == 0, party

@@ -85,3 +85,17 @@ def add_bookings(order: Order, moves: Movements, parts: Parties) -> None:
         paid = moves.ensure(film_studio_id, SALE + suffix, PayoutKind.TRANSFER, taken)
         parts[festival_key] -= taken
         parts[(film_studio_id, suffix)] = paid
+
+
+def booked_after(order: Order, moves: Movements, key: tuple[int | None, str], cause: str) -> bool:
+    """Whether party ``key`` is a film booked after the refund or dispute ``cause`` was taken
+    back from the festival: that one never touched the film's part, the festival bore it."""
+    if BOOKING not in key[1]:
+        return False
+    booking = moves.rows.get((order.studio_id, key[1][1:]))  # the festival's ``booking:<id>``
+    earlier = moves.rows.get((order.studio_id, cause))
+    if booking is None or earlier is None:
+        return False
+    if earlier.id is None:  # taken back in this same run: the booking was there before
+        return False
+    return booking.id is None or earlier.id < booking.id

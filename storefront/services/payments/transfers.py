@@ -61,7 +61,7 @@ from ..rights.shares import (
 from .connect import connect_enabled
 from .fees import platform_fee, share
 from .ledger import write_holder_payout
-from .pass_transfers import add_bookings, booking_title_id
+from .pass_transfers import add_bookings, booked_after, booking_title_id
 from .settlement import settlement_of
 
 log = logging.getLogger(__name__)
@@ -215,12 +215,17 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
     refund_back = dict.fromkeys(share_of, 0)
     taken: dict[str, dict[tuple[int | None, str], int]] = {}
     refunded = 0
+    since: dict[tuple[int | None, str], int] = {}  # refunded before a pass booking was paid
     for row in rows:
         if row.entry_type in REFUND_TYPES:
             refunded += -row.gross
             cause = f"refund:{row.refund_id or row.id}"
             for key, whole in share_of.items():
-                target = whole if refunded >= order.amount else share(refunded, order.amount, whole)
+                if booked_after(order, moves, key, cause):
+                    since[key] = refunded  # the festival bore it alone
+                    continue
+                part = share(refunded - since.get(key, 0), order.amount, whole)
+                target = whole if refunded >= order.amount else part
                 amount = min(max(target - refund_back[key], 0), balance[key])
                 amount = -moves.ensure(key[0], cause + key[1], PayoutKind.REVERSAL, -amount)
                 refund_back[key] += amount
@@ -230,6 +235,8 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
             disputed = -row.gross
             taken[row.dispute_id] = {}
             for key, whole in share_of.items():
+                if booked_after(order, moves, key, cause):
+                    continue
                 everything = disputed >= order.amount - refunded
                 amount = balance[key] if everything else share(disputed, order.amount, whole)
                 amount = -moves.ensure(
