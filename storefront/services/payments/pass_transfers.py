@@ -44,7 +44,9 @@ def booking_title_id(cause: str) -> int | None:
     booking_id = cause.rsplit(":", 1)[-1]
     if not booking_id.isdigit():
         return None
-    return db.session.scalar(sa.select(Entitlement.title_id).where(Entitlement.id == booking_id))
+    return db.session.scalar(
+        sa.select(Entitlement.title_id).where(Entitlement.id == int(booking_id))
+    )
 
 
 def _bookings(order: Order) -> list[tuple[Entitlement, Screening]]:
