@@ -245,3 +245,25 @@ def test_a_booking_after_a_partial_refund_pays_the_film_its_whole_part_from_the_
 
     for party in ("first", "second", "festival"):
         assert received_in_emulator(emu, accounts[party]) == 0, party
+
+
+def test_the_festival_reads_what_it_kept_of_the_pass_in_its_sales(
+    accounts,
+    viewer_client,
+    viewer,
+    make_pass,
+    festival,
+    screening,
+    second_screening,
+    festival_studio,
+    emu,
+):
+    from storefront.services.promotion import festival_reports
+
+    order = pass_with_two_bookings(
+        viewer_client, viewer, make_pass, screening, second_screening, emu
+    )
+
+    [line] = [s for s in festival_reports.sales(festival) if s.title_id is None]
+    assert (line.name, line.sold, line.gross) == (order.title_name, 1, order.amount)
+    assert line.festival_income == ledger_sum(festival_studio.id, order)

@@ -390,5 +390,6 @@ def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> No
         **common,
     )
     if title is not None:  # before any flush: ledger rows are never updated
-        for entry in (own, platform):
-            entry.title_id, entry.title_name = title.id, title.name
+        own.title_id = platform.title_id = title.id
+        if not is_festival_side(payout.cause):  # the film's row reads under its name
+            own.title_name = title.name
