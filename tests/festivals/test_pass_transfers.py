@@ -267,3 +267,22 @@ def test_the_festival_reads_what_it_kept_of_the_pass_in_its_sales(
     [line] = [s for s in festival_reports.sales(festival) if s.title_id is None]
     assert (line.name, line.sold, line.gross) == (order.title_name, 1, order.amount)
     assert line.festival_income == ledger_sum(festival_studio.id, order)
+
+
+def test_settling_a_pass_again_moves_no_money_twice(
+    accounts, viewer_client, viewer, make_pass, screening, second_screening, emu
+):
+    from storefront.tasks.rights import settle
+
+    order = pass_with_two_bookings(
+        viewer_client, viewer, make_pass, screening, second_screening, emu
+    )
+    parts = expected_parts(emu, order, 3000, 2000)
+    transfers_before = len(emu.objects("transfer"))
+
+    settle(order.id)
+    settle(order.id)
+
+    assert len(emu.objects("transfer")) == transfers_before
+    for party in ("first", "second", "festival"):
+        assert received_in_emulator(emu, accounts[party]) == parts[party], party
