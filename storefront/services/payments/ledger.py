@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ...extensions import db
-from ...models import EntryType, HolderPayout, LedgerEntry, Order, PayoutKind
+from ...models import EntryType, HolderPayout, LedgerEntry, Order, PayoutKind, Title
 from ..rights.shares import has_split, is_festival_cause
 from .fees import share
+from .pass_transfers import is_booking_cause, is_festival_side
 from .settlement import Settlement, exact_fee, settlement_of
 
 Obj = dict[str, Any]
@@ -325,6 +326,10 @@ def write_dispute_won(order: Order, dispute: Obj, event_id: str, provider: str) 
 
 
 def _holder_type(payout: HolderPayout) -> EntryType:
+    if is_booking_cause(payout.cause):  # a pass booking: the festival's part goes to the film
+        if is_festival_side(payout.cause):
+            return EntryType.FESTIVAL_INCOME
+        return EntryType.FESTIVAL_SHARE
     if is_festival_cause(payout.cause):
         return EntryType.FESTIVAL_INCOME  # the festival's part of a ticket, or its reversal
     if payout.kind == PayoutKind.RESTORE:
@@ -341,6 +346,12 @@ def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> No
     account, + or -) and the platform's side of it (the opposite, as the platform's balance
     transaction states it). Written once per payout (``payout:<id>``)."""
     amount = payout.amount
+    # A pass booking's movement names the booked film (the pass order has no title).
+    title = (
+        db.session.get(Title, payout.title_id)
+        if order.title_id is None and payout.title_id
+        else None
+    )
     common: dict[str, Any] = {
         "provider": provider,
         "occurred_at": payout.completed_at or datetime.now(UTC),
@@ -348,7 +359,7 @@ def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> No
         "charge_id": order.charge_id,
     }
     source = f"payout:{payout.id}"
-    record(
+    own = record(
         order,
         _holder_type(payout),
         source,
@@ -363,7 +374,7 @@ def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> No
         ),
         **common,
     )
-    record(
+    platform = record(
         order,
         EntryType.PLATFORM_TRANSFER,
         source,
@@ -378,3 +389,7 @@ def write_holder_payout(order: Order, payout: HolderPayout, provider: str) -> No
         ),
         **common,
     )
+    if title is not None:  # before any flush: ledger rows are never updated
+        own.title_id = platform.title_id = title.id
+        if not is_festival_side(payout.cause):  # the film's row reads under its name
+            own.title_name = title.name

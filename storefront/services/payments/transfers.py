@@ -17,7 +17,8 @@ holder payouts in line with its ledger rows, in ledger order:
 
 A festival ticket charged so pays the festival too: its agreed part of the net comes first
 (``promotion.festivals.festival_split``), the holders divide the rest; its movements are
-payouts with causes suffixed ``:festival``, reversed and restored in the same proportion.
+payouts with causes suffixed ``:festival``, reversed and restored in the same proportion. An
+N-film pass charged so pays the festival, then each booking's film (``pass_transfers``).
 
 Every movement is a ``HolderPayout`` row (unique per order, holder and cause) executed with
 the idempotency key ``order-<public id>-holder-<studio id>-<cause>``, so a retried job moves
@@ -57,6 +58,7 @@ from ..rights.shares import (
 from .connect import connect_enabled
 from .fees import platform_fee, share
 from .ledger import write_holder_payout
+from .pass_transfers import add_bookings, booked_after, booking_title_id
 
 log = logging.getLogger(__name__)
 SETTLE_TASK = "rights.settle_order"
@@ -142,7 +144,7 @@ def payouts_of(order_id: int) -> list[HolderPayout]:
     )
 
 
-class _Movements:
+class Movements:
     """The order's payouts by (holder, cause), adding the missing ones."""
 
     def __init__(self, order: Order, currency: str, status: PayoutStatus) -> None:
@@ -159,7 +161,7 @@ class _Movements:
         row = HolderPayout(
             order_id=self.order.id,
             studio_id=studio_id,
-            title_id=self.order.title_id,
+            title_id=self.order.title_id or booking_title_id(cause),
             kind=kind,
             cause=cause,
             amount=amount,
@@ -173,7 +175,7 @@ class _Movements:
 
 def _parties(
     gateway: PaymentGateway, order: Order, sale: LedgerEntry, status: PayoutStatus
-) -> tuple[_Movements, dict[tuple[int | None, str], int]]:
+) -> tuple[Movements, dict[tuple[int | None, str], int]]:
     """Each party's whole part of the sale, keyed by (studio, cause suffix): the festival's
     agreed part of a festival ticket first (``festival_split``), then the holders' shares of
     what is left. The net is divided once, so no party bears another's part."""
@@ -183,7 +185,7 @@ def _parties(
     festival = festival_split(order, net)
     holders_net = festival.remainder if festival is not None else net
     shares = record_order_shares(order, holders_net, currency, status=status)
-    moves = _Movements(order, shares[0].currency, status)
+    moves = Movements(order, shares[0].currency, status)
     parts = {(p.studio_id, ""): p.amount for p in shares}
     if festival is not None:
         sid = festival.festival_studio_id
@@ -203,16 +205,23 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
         return []
     status = PayoutStatus.OWED if payout_mode(gateway) == "owed" else PayoutStatus.PENDING
     moves, share_of = _parties(gateway, order, sale, status)
+    if order.pass_id is not None:
+        add_bookings(order, moves, share_of)  # each booked film: one more party
     balance = dict(share_of)
     refund_back = dict.fromkeys(share_of, 0)
     taken: dict[str, dict[tuple[int | None, str], int]] = {}
     refunded = 0
+    since: dict[tuple[int | None, str], int] = {}  # refunded before a pass booking was paid
     for row in rows:
         if row.entry_type in REFUND_TYPES:
             refunded += -row.gross
             cause = f"refund:{row.refund_id or row.id}"
             for key, whole in share_of.items():
-                target = whole if refunded >= order.amount else share(refunded, order.amount, whole)
+                if booked_after(order, moves, key, cause):
+                    since[key] = refunded  # the festival bore it alone
+                    continue
+                part = share(refunded - since.get(key, 0), order.amount, whole)
+                target = whole if refunded >= order.amount else part
                 amount = min(max(target - refund_back[key], 0), balance[key])
                 amount = -moves.ensure(key[0], cause + key[1], PayoutKind.REVERSAL, -amount)
                 refund_back[key] += amount
@@ -222,6 +231,8 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
             disputed = -row.gross
             taken[row.dispute_id] = {}
             for key, whole in share_of.items():
+                if booked_after(order, moves, key, cause):
+                    continue
                 everything = disputed >= order.amount - refunded
                 amount = balance[key] if everything else share(disputed, order.amount, whole)
                 amount = -moves.ensure(

@@ -28,6 +28,9 @@ from ...models.ledger import REFUND_TYPES, SALE_TYPES
 
 # A viewer "finished" a film once they reached this share of its length.
 FINISHED_RATIO = 0.9
+# A pass's own rows for the festival: its sale and refunds, or, charged on the platform
+# (Connect), the transfer of its net and the reversals of it.
+PASS_INCOME = (EntryType.SALE, EntryType.REFUND, EntryType.HOLDER_SHARE, EntryType.HOLDER_REFUND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +73,8 @@ def sales(festival: Festival) -> list[SalesLine]:
                     (
                         sa.and_(
                             ledger.kind == OfferKind.PASS,
-                            ledger.entry_type.in_([EntryType.SALE, EntryType.REFUND]),
+                            ledger.studio_id == festival.studio_id,
+                            ledger.entry_type.in_(PASS_INCOME),
                         ),
                         ledger.net,
                     ),

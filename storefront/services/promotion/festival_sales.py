@@ -26,6 +26,7 @@ from ...models import (
     OfferKind,
     Order,
     OrderStatus,
+    PassKind,
     Screening,
     User,
     utcnow,
@@ -42,7 +43,7 @@ from ..payments.checkout import (
 )
 from ..payments.connect import connect_enabled
 from ..payments.orders import grant_entitlement
-from ..rights.shares import snapshot_split
+from ..rights.shares import snapshot_sole_payee, snapshot_split
 from ..rights.splits import split_in_force
 from ..watching.access import gives_access
 from .festivals import reverse_pass_allocations
@@ -206,7 +207,11 @@ def start_pass_checkout(
     if option is None:
         raise NotOnSale(_("This pass cannot be bought here and now."), availability)
     festival = festival_pass.festival
-    destination, fee = payee_terms(festival.studio, option.amount, option.currency)
+    # With Connect an N-film pass is charged on the platform: the festival is paid its net by
+    # transfer, and each booking pays the booked film's part by transfer from the same charge
+    # (``payments.transfers``). An all-access pass pays no film: the festival is paid directly.
+    split = connect_enabled() and festival_pass.kind == PassKind.FILMS
+    destination, fee = payee_terms(festival.studio, option.amount, option.currency, split=split)
     order = Order(
         public_id=str(uuid.uuid4()),
         user_id=user.id,
@@ -233,8 +238,12 @@ def start_pass_checkout(
         _("Book screenings of the festival with it, while seats last."),
         at,
         locale,
+        split_sale=split,
     )
-    return open_checkout(gateway, order, request)
+    started = open_checkout(gateway, order, request)
+    if split:
+        snapshot_sole_payee(order, festival.studio)
+    return started
 
 
 # -- what payment events do ---------------------------------------------------------------

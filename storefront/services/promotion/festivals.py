@@ -340,6 +340,12 @@ def pass_booking_part(pass_net: int, films: int, booked_before: int) -> int:
     return unit
 
 
+def film_part_of_booking(pass_net: int, films: int, booked_before: int, share_bp: int) -> int:
+    """What one booking pays the booked film: its part of the pass less the festival's share."""
+    part = pass_booking_part(pass_net, films, booked_before)
+    return part - share(share_bp, FULL_SHARE_BP, part)
+
+
 def allocate_pass_booking(order: Order, title: Title, booking_id: int, share_bp: int) -> int:
     """A screening booked with an N-film pass: the film's studio receives its booking's part of
     the pass's net, less the festival's agreed share of it. Returns what the film's studio
@@ -365,8 +371,7 @@ def allocate_pass_booking(order: Order, title: Title, booking_id: int, share_bp:
             ),
         ).where(LedgerEntry.order_id == order.id, LedgerEntry.studio_id == festival.studio_id)
     ).one()
-    part = pass_booking_part(int(pass_net), holding.films_allowed, int(booked))
-    to_film = part - share(share_bp, FULL_SHARE_BP, part)
+    to_film = film_part_of_booking(int(pass_net), holding.films_allowed, int(booked), share_bp)
     if to_film <= 0:
         return 0
     source = f"{PASS_BOOKING}:{booking_id}"

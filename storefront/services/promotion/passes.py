@@ -27,6 +27,8 @@ from ...models import (
 )
 from .. import ServiceError
 from ..catalog.availability import Availability, evaluate
+from ..payments.transfers import order_changed
+from ..rights.shares import has_split
 from .festivals import allocate_pass_booking
 from .screenings import NotOnSale, rule_of, screening_availability, take_seat, ticket_entitlement
 
@@ -129,7 +131,10 @@ def book(
     assert order is not None
     entitlement = ticket_entitlement(order, screening, at)
     db.session.flush()  # the (order, screening) key refuses a second booking
-    allocate_pass_booking(order, screening.title, entitlement.id, screening.selection.share_bp)
+    if has_split(order.id):  # charged on the platform: the film is paid by transfer
+        order_changed(order)
+    else:
+        allocate_pass_booking(order, screening.title, entitlement.id, screening.selection.share_bp)
     db.session.expire(holding, ["films_used"])
     return entitlement
 

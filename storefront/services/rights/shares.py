@@ -98,6 +98,21 @@ def snapshot_split(
     return rows
 
 
+def snapshot_sole_payee(order: Order, studio: Studio) -> OrderSplit:
+    """Store on ``order`` that ``studio`` alone is paid by transfer (a sale with no title, such
+    as a festival pass charged on the platform so that its bookings can pay the films)."""
+    row = OrderSplit(
+        order_id=order.id,
+        studio_id=studio.id,
+        studio_name=studio.name,
+        basis_points=WHOLE,
+        takes_remainder=True,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
 def split_of(order_id: int) -> list[OrderSplit]:
     return list(
         db.session.scalars(
