@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -560,6 +561,38 @@ def test_failed_deliveries_are_retried_and_recorded(client, stripe_emu, receiver
     assert (
         attempts[0].body == "ok" and stripe_emu.get(attempts[0].event_id)["pending_webhooks"] == 1
     )
+
+
+def test_an_endpoint_dying_mid_answer_is_a_failed_delivery_and_retried(client, stripe_emu):
+    """A web node killed while it answers cuts its response short. Stripe counts that as a
+    failed delivery and retries; the emulator's delivery must not die with it."""
+    answers: list[bytes] = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 70\r\n\r\nok",  # cut short, then closed
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+    ]
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        for answer in answers:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    port = listener.getsockname()[1]
+    stripe_emu.add_webhook_endpoint(
+        f"http://127.0.0.1:{port}/hook", SECRET, enabled_events=["checkout.session.expired"]
+    )
+    stripe_emu.webhook_retries = 1
+    session = client.v1.checkout.sessions.create(session_params())
+    stripe_emu.expire(session.id)
+    server.join(5)
+    listener.close()
+    attempts = [d for d in stripe_emu.deliveries if d.event_type == "checkout.session.expired"]
+    assert [(d.attempt, d.status) for d in attempts] == [(1, None), (2, 200)]
+    assert "IncompleteRead" in (attempts[0].error or "")
 
 
 def test_async_delivery_and_callable_endpoints(client, stripe_emu):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import threading
 import time
@@ -246,5 +247,7 @@ class Dispatcher:
             body = exc.read().decode("utf-8", "replace")
             exc.close()
             return exc.code, body, None
-        except (urllib.error.URLError, OSError) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            # Refused, timed out, or cut short (a node killed mid-answer): Stripe counts each
+            # as a failed delivery and retries it.
             return None, "", f"{type(exc).__name__}: {exc}"
