@@ -120,13 +120,9 @@ def process_asset(asset_id: int) -> str:
         remove(work)
 
 
-def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, work: Path) -> str:
-    from ..adapters.media.audio import transcode_audio_track
-    from ..adapters.media.hls import HlsTranscoder
-    from ..adapters.media.ladder import choose_renditions
-    from ..adapters.media.probe import probe
-
-    storage.delete_prefix(job.prefix)  # whatever an interrupted attempt managed to upload
+def _fresh_source(job: Job, storage: Storage, lease: Lease, work: Path) -> Path:
+    """Clear what an interrupted attempt uploaded, then fetch the source into ``work``."""
+    storage.delete_prefix(job.prefix)
     try:
         source = fetch_source(
             storage,
@@ -138,6 +134,16 @@ def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, w
     except ObjectNotFound as exc:
         raise ProbeError("missing", detail=job.source_key) from exc
     lease.check()
+    return source
+
+
+def _process(job: Job, conf: PipelineSettings, storage: Storage, lease: Lease, work: Path) -> str:
+    from ..adapters.media.audio import transcode_audio_track
+    from ..adapters.media.hls import HlsTranscoder
+    from ..adapters.media.ladder import choose_renditions
+    from ..adapters.media.probe import probe
+
+    source = _fresh_source(job, storage, lease, work)
     info = probe(source)
     renditions = choose_renditions(info.height, info.width, conf.ladder)
     require_space(work, estimated_output_bytes(renditions, info.duration))
@@ -228,18 +234,7 @@ def _process_audio_file(
     from ..adapters.media.audio import transcode_audio_track
     from ..adapters.media.probe import probe_audio
 
-    storage.delete_prefix(job.prefix)  # whatever an interrupted attempt managed to upload
-    try:
-        source = fetch_source(
-            storage,
-            job.source_key,
-            job.size_bytes,
-            work,
-            lambda received: lease.download_progress(received, job.size_bytes),
-        )
-    except ObjectNotFound as exc:
-        raise ProbeError("missing", detail=job.source_key) from exc
-    lease.check()
+    source = _fresh_source(job, storage, lease, work)
     duration, tracks = probe_audio(source)
     asset = pipeline.owned_asset(job.asset_id, job.attempt)
     if asset is None:
