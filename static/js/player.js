@@ -404,6 +404,8 @@ class Player {
   bindControls() {
     const { video, playButton, muteButton, seek } = this;
     playButton.addEventListener("click", () => this.togglePlay());
+    // The page renders Play disabled so that a press before this script runs is not lost.
+    playButton.disabled = false;
     muteButton.addEventListener("click", () => this.toggleMute());
     this.fullscreen.addEventListener("click", () => this.toggleFullscreen());
     video.addEventListener("click", () => this.togglePlay());

@@ -4,6 +4,7 @@ borrowed-link playback is refused."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from playwright.sync_api import expect
@@ -206,3 +207,19 @@ def film_entitlements(user, title):
     from storefront.models import Entitlement
 
     return db.session.scalars(db.select(Entitlement).filter_by(user_id=user.id, title_id=title.id))
+
+
+def test_play_pressed_as_soon_as_the_page_shows_is_not_lost(page, viewer, film):  # noqa: F811
+    # On a slow connection the page (and its Play button) shows before the player's script
+    # has run. A viewer who presses Play then must get the film playing, not a dead button.
+    grant(viewer, film)
+    log_in(page, viewer.email)
+
+    def slow_script(route) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/static/js/player.js*", slow_script)
+    page.goto(f"/watch/{film.slug}", wait_until="commit")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("document.querySelector('video').currentTime > 1", timeout=20_000)
