@@ -82,8 +82,31 @@ def _titles(studio: Studio) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
+def _studio_zone(studio: Studio) -> str:
+    return studio.timezone if reports.is_time_zone(studio.timezone or "") else "UTC"
+
+
 def _form(studio: Studio) -> RevenueFilterForm:
-    return RevenueFilterForm(_titles(studio), current_user.timezone or "UTC")
+    # The studio's own days, so every member reads the same figures per day (as on its
+    # audience pages); a member may switch to their own zone.
+    return RevenueFilterForm(_titles(studio), _studio_zone(studio))
+
+
+def _zone_links(studio: Studio, form: RevenueFilterForm, args: dict[str, str]) -> list:
+    """Links to count the same report's days in the studio's zone or in the member's own."""
+
+    def link(zone: str) -> str:
+        return url_for(".dashboard", slug=studio.slug, **{**args, "tz": zone})
+
+    links = []
+    own = current_user.timezone
+    studio_zone = _studio_zone(studio)
+    if form.zone != studio_zone:
+        label = _("Count days in the studio's time zone (%(tz)s)", tz=studio_zone)
+        links.append((label, link(studio_zone)))
+    if own and reports.is_time_zone(own) and own != form.zone:
+        links.append((_("Count days in your own time zone (%(tz)s)", tz=own), link(own)))
+    return links
 
 
 def download(chunks, filename: str, mimetype: str) -> Response:  # type: ignore[no-untyped-def]
@@ -123,6 +146,7 @@ def dashboard(slug: str) -> ResponseReturnValue:
         movements=reports.recent_refunds_and_disputes(f),
         csv_url=url_for(".export_csv", slug=slug, **args),
         xlsx_url=url_for(".export_xlsx", slug=slug, **args),
+        zone_links=_zone_links(studio, form, args),
         months=months,
     )
 

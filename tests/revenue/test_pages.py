@@ -108,19 +108,29 @@ def test_admin_sees_platform_figures_per_currency_and_studio(
     assert "/admin/revenue/export.csv?period=all" in html
 
 
-def test_dashboard_counts_days_in_the_members_time_zone(
+def test_dashboard_counts_days_in_the_studios_time_zone_for_every_member(
     filmmaker_client, filmmaker, ledger, studio
 ):
     from storefront.extensions import db
 
-    filmmaker.timezone = "Pacific/Auckland"
+    # 13:00 UTC on 15 January is already 02:00 on the 16th in Auckland.
+    studio.timezone = "Pacific/Auckland"
+    filmmaker.timezone = "Europe/Oslo"
     db.session.commit()
-    now = utcnow()
-    ledger.sale(1000, at=now)
-    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue?period=today").get_data(
-        as_text=True
-    )
-    assert "Pacific/Auckland" in html and "€10.00" in html
+    ledger.sale(1000, at=datetime(2026, 1, 15, 13, 0, tzinfo=UTC))
+    the_16th = f"/studio/{studio.slug}/revenue?period=custom&start=2026-01-16&end=2026-01-16"
+
+    html = filmmaker_client.get(the_16th).text
+    assert "Days are counted in the time zone Pacific/Auckland." in html
+    assert "€10.00" in html
+
+    # The member may count in their own zone instead, and find their way back.
+    own = re.search(r'<a href="([^"]+)">Count days in your own time zone \(Europe/Oslo\)', html)
+    assert own
+    mine = filmmaker_client.get(own.group(1).replace("&amp;", "&")).text
+    assert "Days are counted in the time zone Europe/Oslo." in mine
+    assert "€10.00" not in mine  # 14:00 on the 15th in Oslo
+    assert "Count days in the studio&#39;s time zone (Pacific/Auckland)" in mine
 
 
 def test_quiet_days_and_months_before_the_studio_are_left_out(filmmaker_client, ledger, studio):
