@@ -337,7 +337,27 @@ def _checkout_request(
     else:
         name = _("Buy: %(title)s", title=title.name)
         description = _("Yours to watch whenever you like.")
+    return order_checkout_request(
+        order, user, name, description, at, locale, split_sale=split_sale, title=title
+    )
+
+
+def order_checkout_request(  # noqa: PLR0913 - each part is what the processor's page shows
+    order: Order,
+    user: User,
+    name: str,
+    description: str,
+    at: datetime,
+    locale: str | None,
+    *,
+    split_sale: bool = False,
+    title: Title | None = None,
+) -> CheckoutRequest:
+    """What the processor needs to open its hosted page for ``order`` (any kind of sale)."""
     done = public_url_for("checkout.done", public_id=order.public_id)
+    metadata = {"order_id": order.public_id, "kind": order.kind.value}
+    if title is not None:
+        metadata["title"] = title.slug
     return CheckoutRequest(
         order_ref=order.public_id,
         amount=order.amount,
@@ -350,7 +370,7 @@ def _checkout_request(
         idempotency_key=f"order-{order.public_id}-checkout",
         customer_email=user.email,
         locale=checkout_locale(locale),
-        metadata={"order_id": order.public_id, "title": title.slug, "kind": order.kind.value},
+        metadata=metadata,
         automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
         destination_account=order.destination_account_id,
         application_fee=order.application_fee_amount,

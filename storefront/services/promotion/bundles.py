@@ -26,9 +26,14 @@ from ...models import (
 )
 from .. import ServiceError
 from ..catalog.availability import SELLABLE_STATUSES, Availability, OfferRule, evaluate
-from ..payments.checkout import AlreadyHasAccess, StartedCheckout, open_checkout, payee_terms
+from ..payments.checkout import (
+    AlreadyHasAccess,
+    StartedCheckout,
+    open_checkout,
+    order_checkout_request,
+    payee_terms,
+)
 from ..watching.access import best_entitlement
-from .festival_sales import checkout_request
 from .screenings import NotOnSale, _territory_rules
 
 
@@ -123,7 +128,7 @@ def start_bundle_checkout(
         amount_refunded=0,
         bundle_id=bundle.id,
     )
-    request = checkout_request(
+    request = order_checkout_request(
         order,
         user,
         _("Bundle: %(name)s", name=bundle.name),

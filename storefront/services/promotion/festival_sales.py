@@ -14,10 +14,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
-from ...adapters.payments import CheckoutRequest, PaymentGateway
+from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import (
     Entitlement,
@@ -31,15 +30,13 @@ from ...models import (
     User,
     utcnow,
 )
-from ...public_urls import public_url_for
 from ..payments.checkout import (
     AlreadyHasAccess,
     StartedCheckout,
-    checkout_locale,
     open_checkout,
+    order_checkout_request,
     payee_terms,
     reuse_open_checkout,
-    session_expiry,
 )
 from ..payments.connect import connect_enabled
 from ..payments.orders import grant_entitlement
@@ -75,37 +72,6 @@ def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
         ):
             return entitlement
     return None
-
-
-def checkout_request(
-    order: Order,
-    user: User,
-    name: str,
-    description: str,
-    at: datetime,
-    locale: str | None,
-    *,
-    split_sale: bool = False,
-) -> CheckoutRequest:
-    done = public_url_for("checkout.done", public_id=order.public_id)
-    return CheckoutRequest(
-        order_ref=order.public_id,
-        amount=order.amount,
-        currency=order.currency,
-        product_name=name,
-        product_description=description,
-        success_url=done + "?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url=public_url_for("checkout.cancel", public_id=order.public_id),
-        expires_at=session_expiry(at),
-        idempotency_key=f"order-{order.public_id}-checkout",
-        customer_email=user.email,
-        locale=checkout_locale(locale),
-        metadata={"order_id": order.public_id, "kind": order.kind.value},
-        automatic_tax=bool(current_app.config.get("STRIPE_AUTOMATIC_TAX")),
-        destination_account=order.destination_account_id,
-        application_fee=order.application_fee_amount,
-        transfer_group=f"order-{order.public_id}" if split_sale else None,
-    )
 
 
 def start_ticket_checkout(
@@ -174,7 +140,7 @@ def start_ticket_checkout(
         screening_id=screening.id,
         festival_share_bp=share_bp,
     )
-    request = checkout_request(
+    request = order_checkout_request(
         order,
         user,
         _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
@@ -231,7 +197,7 @@ def start_pass_checkout(
         festival_id=festival.id,
         pass_id=festival_pass.id,
     )
-    request = checkout_request(
+    request = order_checkout_request(
         order,
         user,
         _("Pass: %(name)s", name=order.title_name),
