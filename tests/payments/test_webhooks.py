@@ -272,6 +272,29 @@ def test_waiting_events_are_retried_by_the_periodic_job(
     assert order.status == OrderStatus.PARTIALLY_REFUNDED and order.amount_refunded == 100
 
 
+def test_a_waiting_event_of_a_type_the_store_does_not_use_does_not_block_the_payment(
+    app, viewer_client, viewer, film, emu, webhooks
+):
+    from storefront.services.payments.webhooks import _store
+
+    # Stripe sends charge.succeeded beside checkout.session.completed. It is stored, and its
+    # own job has not run yet when the payment is processed (and replays what waited for it).
+    emu.hold_webhooks = True
+    emu.pay(session_id_from(checkout(viewer_client, film, "rent").location))
+    charge_event = next(e for e in emu.held_events if e["type"] == "charge.succeeded")
+    _store(charge_event, "stripe")
+    db.session.commit()
+
+    completed = next(e for e in emu.held_events if e["type"] == "checkout.session.completed")
+    emu.deliver(completed["id"])
+
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.PAID
+    assert db.session.scalar(db.select(db.func.count(Entitlement.id))) == 1
+    other = fresh(WebhookEvent, charge_event["id"])
+    assert other.processed_at is not None and other.outcome.startswith("ignored")
+
+
 def test_the_endpoint_needs_no_csrf_token_but_forms_do(settings, request):
     from tests.conftest import PASSWORD
     from tests.helpers import csrf_token

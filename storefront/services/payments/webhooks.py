@@ -123,9 +123,14 @@ def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:
     return outcome
 
 
-def _process(gateway: PaymentGateway, record: WebhookEvent, event: Obj, fetched: Any) -> Outcome:
+def _apply(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    """The event's effect; types the store does not use (charge.succeeded...) are ignored."""
     handler = HANDLERS.get(event["type"])
-    outcome = handler[1](gateway, event, fetched) if handler else ignored("event type not used")
+    return handler[1](gateway, event, fetched) if handler else ignored("event type not used")
+
+
+def _process(gateway: PaymentGateway, record: WebhookEvent, event: Obj, fetched: Any) -> Outcome:
+    outcome = _apply(gateway, event, fetched)
     record.outcome = f"{outcome.result}: {outcome.message}"[:255]
     if outcome.final:
         record.processed_at = utcnow()
@@ -176,8 +181,7 @@ def replay_waiting(gateway: PaymentGateway, order: Order) -> int:
                 # The payment itself is recorded; this event waits for the periodic retry.
                 log.warning("Waiting event %s not replayed: %s", record.id, exc.detail)
                 continue
-            handler = HANDLERS[event["type"]][1]
-            outcome = handler(gateway, event, fetched)
+            outcome = _apply(gateway, event, fetched)
             record.outcome = f"{outcome.result}: {outcome.message}"[:255]
             if outcome.final:
                 record.processed_at = utcnow()
