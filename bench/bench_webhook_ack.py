@@ -120,16 +120,19 @@ def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
 
 
 def _wait_for(port: int) -> None:
-    deadline = time.time() + 30
+    deadline = time.time() + 90  # a loaded machine imports the app slowly
+    last: object = None
     while time.time() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("POST", "/webhooks/stripe", body=b"{}")
-            if conn.getresponse().status == 400:  # unsigned: refused, so the app is up
+            last = conn.getresponse().status
+            if last == 400:  # unsigned: refused, so the app is up
                 return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+        except OSError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not start (last answer: {last})")
 
 
 def _load(port: int, path: Path, rounds: int) -> dict:
