@@ -20,6 +20,7 @@ processor outage during step 3, an event still waiting).
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -88,19 +89,22 @@ def _store(event: Obj, provider: str) -> bool:
     """Insert the event unless its id is stored already (one statement, no lock waits: of
     concurrent deliveries exactly one inserts). True when this call stored it."""
     dialect = db.session.get_bind().dialect.name
+    row = {
+        "id": str(event["id"]),
+        "type": str(event["type"])[:100],
+        "provider": provider,
+        "payload": event,
+        "received_at": utcnow(),
+    }
+    return db.session.execute(_insert_new_event(dialect), row).rowcount == 1
+
+
+@functools.cache
+def _insert_new_event(dialect: str) -> sa.Insert:
+    # Built once with its values as parameters: the insert runs on every delivery, and a
+    # statement with its values inlined is compiled again each time.
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(WebhookEvent.__table__)
-        .values(
-            id=str(event["id"]),
-            type=str(event["type"])[:100],
-            provider=provider,
-            payload=event,
-            received_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["id"])
-    )
-    return db.session.execute(statement).rowcount == 1
+    return insert(WebhookEvent.__table__).on_conflict_do_nothing(index_elements=["id"])
 
 
 def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:
