@@ -90,21 +90,20 @@ def pass_with_two_bookings(viewer_client, viewer, make_pass, screening, second_s
     return order
 
 
-def test_each_booked_film_is_paid_its_part_of_the_pass_by_transfer(
-    accounts,
-    viewer_client,
-    viewer,
-    make_pass,
-    screening,
-    second_screening,
-    studio,
-    festival_studio,
-    emu,
-):
+@pytest.fixture
+def booked(accounts, viewer_client, viewer, make_pass, screening, second_screening, emu):  # type: ignore[no-untyped-def]
+    """A paid two-film pass with both films booked, every party onboarded: the order and
+    what each party's part of it should be."""
     order = pass_with_two_bookings(
         viewer_client, viewer, make_pass, screening, second_screening, emu
     )
-    parts = expected_parts(emu, order, 3000, 2000)
+    return order, expected_parts(emu, order, 3000, 2000)
+
+
+def test_each_booked_film_is_paid_its_part_of_the_pass_by_transfer(
+    booked, accounts, second_screening, studio, festival_studio, emu
+):
+    order, parts = booked
     charge = emu.objects("charge")[-1]
 
     assert order.destination_account_id is None  # charged on the platform
@@ -120,36 +119,19 @@ def test_each_booked_film_is_paid_its_part_of_the_pass_by_transfer(
     assert kept == half_up(Decimal(order.amount) * FEE_PERCENT / 100) + FEE_FIXED
 
 
-def test_the_filmmaker_reads_its_pass_bookings_in_its_festival_shares(
-    accounts, viewer_client, viewer, make_pass, screening, second_screening, studio, emu
-):
+def test_the_filmmaker_reads_its_pass_bookings_in_its_festival_shares(booked, studio):
     from storefront.services.promotion import festival_reports
 
-    order = pass_with_two_bookings(
-        viewer_client, viewer, make_pass, screening, second_screening, emu
-    )
-    parts = expected_parts(emu, order, 3000, 2000)
+    order, parts = booked
 
     [line] = festival_reports.filmmaker_shares(studio)
     assert (line.pass_bookings, line.from_passes, line.own) == (1, parts["first"], parts["first"])
 
 
 def test_a_refunded_pass_takes_back_what_each_film_received(
-    accounts,
-    viewer_client,
-    viewer,
-    make_pass,
-    screening,
-    second_screening,
-    studio,
-    festival_studio,
-    emu,
-    sdk,
+    booked, accounts, second_screening, studio, festival_studio, emu, sdk
 ):
-    order = pass_with_two_bookings(
-        viewer_client, viewer, make_pass, screening, second_screening, emu
-    )
-    parts = expected_parts(emu, order, 3000, 2000)
+    order, parts = booked
 
     sdk.v1.refunds.create({"charge": order.charge_id, "amount": 500})
 
@@ -170,12 +152,9 @@ def test_a_refunded_pass_takes_back_what_each_film_received(
 
 
 def test_a_disputed_pass_takes_the_films_parts_back_until_the_dispute_is_won(
-    accounts, viewer_client, viewer, make_pass, screening, second_screening, studio, emu
+    booked, accounts, studio, emu
 ):
-    order = pass_with_two_bookings(
-        viewer_client, viewer, make_pass, screening, second_screening, emu
-    )
-    parts = expected_parts(emu, order, 3000, 2000)
+    order, parts = booked
 
     dispute = emu.dispute(order.charge_id)
     assert received_in_emulator(emu, accounts["first"]) == 0 == ledger_sum(studio.id, order)
@@ -248,36 +227,21 @@ def test_a_booking_after_a_partial_refund_pays_the_film_its_whole_part_from_the_
 
 
 def test_the_festival_reads_what_it_kept_of_the_pass_in_its_sales(
-    accounts,
-    viewer_client,
-    viewer,
-    make_pass,
-    festival,
-    screening,
-    second_screening,
-    festival_studio,
-    emu,
+    booked, festival, festival_studio
 ):
     from storefront.services.promotion import festival_reports
 
-    order = pass_with_two_bookings(
-        viewer_client, viewer, make_pass, screening, second_screening, emu
-    )
+    order, _ = booked
 
     [line] = [s for s in festival_reports.sales(festival) if s.title_id is None]
     assert (line.name, line.sold, line.gross) == (order.title_name, 1, order.amount)
     assert line.festival_income == ledger_sum(festival_studio.id, order)
 
 
-def test_settling_a_pass_again_moves_no_money_twice(
-    accounts, viewer_client, viewer, make_pass, screening, second_screening, emu
-):
+def test_settling_a_pass_again_moves_no_money_twice(booked, accounts, emu):
     from storefront.tasks.rights import settle
 
-    order = pass_with_two_bookings(
-        viewer_client, viewer, make_pass, screening, second_screening, emu
-    )
-    parts = expected_parts(emu, order, 3000, 2000)
+    order, parts = booked
     transfers_before = len(emu.objects("transfer"))
 
     settle(order.id)
