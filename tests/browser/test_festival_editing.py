@@ -1,5 +1,5 @@
-"""An organiser edits a screening, a pass and the festival in Chromium at 390 px: each edit
-page fits the phone and passes axe-core, with its refusals shown next to the fields too."""
+"""An organiser edits a screening, a pass and the festival in Chromium at 390 px: the festival
+page and each edit page fit the phone and pass axe-core, refusals next to the fields too."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def test_the_edit_pages_fit_a_phone_pass_axe_and_save(page, world):
     page.set_viewport_size(NARROW)
     log_in(page, world["organiser"].email)
 
-    page.goto(manage)
+    assert_usable_and_accessible(page, manage)  # with its new edit links and remove buttons
     page.get_by_test_id(f"edit-screening-{screening.id}").click()
     expect(
         page.get_by_role("heading", name="Edit the screening of Northern Lights")

@@ -199,6 +199,8 @@ def test_a_screening_is_edited_through_its_form(organiser_client, base, make_scr
         ({"capacity": "0"}, "A seat cap is at least one seat."),
         ({"opens": "tomorrow"}, "Enter dates and times such as 2027-02-12T20:00."),
         ({"countries": "Norway"}, "Countries are two-letter codes such as NO or SE."),
+        ({"watch_hours": "0"}, "Give viewers at least one hour to watch."),
+        ({"live_start": "AFTER_CLOSE"}, "A live start must fall within the screening"),
     ],
 )
 def test_bad_screening_input_is_shown_and_nothing_changes(
@@ -208,13 +210,16 @@ def test_bad_screening_input_is_shown_and_nothing_changes(
     before = terms(screening)
     if changes.get("closes") == "OPENS_MINUS_ONE_HOUR":
         changes = {"closes": oslo(screening.opens_at - timedelta(hours=1))}
+    if changes.get("live_start") == "AFTER_CLOSE":
+        changes = {"live_start": oslo(screening.closes_at + timedelta(hours=1))}
     # A sound change typed alongside the bad one is not saved either.
-    form = screening_form(screening, watch_hours="72", **changes)
+    form = screening_form(screening, **{"capacity": "72", **changes})
 
     page = refusal(organiser_client.post(f"{base}/screenings/{screening.id}/edit", data=form))
 
     assert message in page
-    assert 'value="72"' in page  # what was typed is still there
+    typed = form["capacity"] if "capacity" in changes else "72"
+    assert f'value="{typed}"' in page  # what was typed is still there
     assert terms(screening) == before
 
 
@@ -388,6 +393,26 @@ def test_bad_pass_input_is_shown_and_nothing_changes(organiser_client, base, mak
         assert message in page
         edited = fresh(FestivalPass, festival_pass.id)
         assert (edited.name, edited.films, edited.amount) == ("Two-film pass", 2, 2000)
+
+
+def test_a_pass_being_paid_for_keeps_its_allowance_until_paid(
+    organiser_client, base, viewer_client, viewer, make_pass, emu, webhooks
+):
+    festival_pass = make_pass(films=2)
+    paying = buy_pass(viewer_client, festival_pass)
+    assert paying.status_code == 303
+    path = f"{base}/passes/{festival_pass.id}/edit"
+    form = {"name": "Two films", "films": "2", "price": "20", "currency": "EUR", "on_sale": "1"}
+
+    page = refusal(organiser_client.post(path, data={**form, "films": "5"}))
+
+    assert "Someone is paying for this pass right now" in page
+    assert fresh(FestivalPass, festival_pass.id).films == 2
+    assert organiser_client.post(path, data=form).status_code == 303  # the name may change
+    emu.pay(session_id_from(paying.location))
+    holding = db.session.scalar(db.select(PassHolding).filter_by(order_id=latest_order(viewer).id))
+    assert holding.films_allowed == 2
+    assert organiser_client.post(path, data={**form, "films": "5"}).status_code == 303
 
 
 # -- who may edit ---------------------------------------------------------------------------
