@@ -108,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         store,
         studio,
         studio_analytics,
+        studio_festival_edits,
         studio_festivals,
         studio_media,
         studio_offers,
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(bundles.studio_bp)
     app.register_blueprint(festivals.bp)
     app.register_blueprint(studio_festivals.bp)
+    app.register_blueprint(studio_festival_edits.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(sharing.bp)
     app.register_blueprint(watch.bp)

@@ -149,7 +149,8 @@ def release_seat(screening_id: int) -> None:
 
 def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime) -> Entitlement:
     """The right to watch one screening: from its window's opening (or live start) until it
-    closes to start, then ``watch_hours`` once started."""
+    closes to start, then ``watch_hours`` once started (the hours the ticket was sold with,
+    should the screening change while its buyer pays)."""
     entitlement = Entitlement(
         order_id=order.id,
         user_id=order.user_id,
@@ -161,7 +162,7 @@ def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime)
         not_before=screening.live_start_at or screening.opens_at,
         live_start_at=screening.live_start_at,
         start_by=screening.closes_at,
-        watch_hours=screening.watch_hours,
+        watch_hours=order.rental_watch_hours or screening.watch_hours,
     )
     db.session.add(entitlement)
     return entitlement

@@ -89,13 +89,22 @@ def check_territory(
     """Refuse unless the rights cover ``country`` now (see the module docstring).
 
     Returns the viewer's home country when only EU portability lets them watch here. A
-    festival ticket plays only in the territories its screening was sold for.
+    festival ticket plays only in the territories its screening is sold for, and a ticket
+    bought on its own always in the country it was bought in (an organiser narrowing the
+    territories later takes nothing from a ticket already sold).
     """
     if entitlement.screening_id is not None:
         from ..promotion.screenings import admits_country  # festivals build on playback
 
         screening = db.session.get(Screening, entitlement.screening_id)
-        if screening is None or not admits_country(screening, country):
+        if screening is not None and admits_country(screening, country):
+            return None
+        bought_in = db.session.scalar(  # a ticket's own order (not a pass's booking)
+            sa.select(Order.country).where(
+                Order.id == entitlement.order_id, Order.screening_id == entitlement.screening_id
+            )
+        )
+        if screening is None or country is None or bought_in != country:
             raise PlaybackRefused(Refusal.BLOCKED)
         return None
     availability = availability_for(title, country, at)

@@ -1,0 +1,285 @@
+"""Organisers edit what they set up: the festival's details and sections, a screening's
+window, seats and prices (or remove it while nobody has a ticket), a pass's terms.
+
+Each edit page shows the current values; a post that cannot be saved shows the form again
+with what was typed and the reason next to each field, and saves nothing (a 400 rolls the
+request back).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from ..extensions import db
+from ..models import Festival, FestivalPass, Screening, Studio, TerritoryMode
+from ..money import to_input_string
+from ..security import studio_or_404
+from ..services import ServiceError
+from ..services.accounts.permissions import Action
+from ..services.catalog.pricing import PriceError, check_currency, parse_price
+from ..services.promotion import festival_editing as editing
+from ..services.promotion.festivals import festival_time
+from .forms import ActionForm
+from .studio_festivals import _back, _checked_form, _festival_or_404, _local, _territories
+
+bp = Blueprint("studio_festival_edits", __name__, url_prefix="/studio")
+
+Errors = dict[str, list[str]]
+
+
+def _organiser(slug: str, festival: str) -> tuple[Studio, Festival]:
+    """Members who may edit the studio's catalogue, on their own festival (404 otherwise)."""
+    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
+    found = _festival_or_404(studio, festival)
+    if request.method == "POST":
+        _checked_form()
+    return studio, found
+
+
+def _form_values() -> dict[str, str]:
+    return {k: v for k, v in request.form.items() if k != "csrf_token"}
+
+
+def _whole_number(name: str, errors: Errors, *, optional: bool = True) -> int | None:
+    text = request.form.get(name, "").strip()
+    if not text and optional:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        editing.add_error(errors, name, _("Enter a whole number."))
+        return None
+
+
+def _moment(festival: Festival, name: str, errors: Errors, *, optional: bool = False):  # type: ignore[no-untyped-def]
+    text = request.form.get(name, "").strip()
+    if not text and optional:
+        return None
+    try:
+        return festival_time(festival, _local(text))
+    except ServiceError as exc:
+        editing.add_error(errors, name, str(exc))
+        return None
+
+
+def _price_terms(errors: Errors) -> tuple[int, str, TerritoryMode, list[dict]]:
+    """The price, currency and territories typed; problems go into ``errors``."""
+    amount, currency = 0, ""
+    try:
+        currency = check_currency(request.form.get("currency", ""))
+    except PriceError as exc:
+        editing.add_error(errors, "currency", str(exc))
+    if currency:
+        try:
+            amount = parse_price(request.form.get("price"), currency)
+        except PriceError as exc:
+            editing.add_error(errors, "price", str(exc))
+    mode, rows = TerritoryMode.WORLDWIDE, []
+    try:
+        mode, rows = _territories(request.form.get("countries"), request.form.get("prices"))
+    except PriceError as exc:
+        editing.add_error(errors, "prices", str(exc))
+    except ServiceError as exc:
+        editing.add_error(errors, "countries", str(exc))
+    return amount, currency, mode, rows
+
+
+def _territory_values(item: Screening | FestivalPass) -> dict[str, str]:
+    countries = [r["country"] for r in item.territories] if item.territory_mode == "allow" else []
+    prices = [
+        f"{r['country']}:{r['currency']}:{to_input_string(r['amount'], r['currency'])}"
+        for r in item.territories
+        if r.get("amount") is not None and r.get("currency")
+    ]
+    return {
+        "countries": ", ".join(countries),
+        "prices": ", ".join(prices),
+        "price": to_input_string(item.amount, item.currency),
+        "currency": item.currency,
+    }
+
+
+def _wall_clock(moment: datetime | None, festival: Festival) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(ZoneInfo(festival.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _page(template: str, status: int = 200, **context: object) -> ResponseReturnValue:
+    context.setdefault("errors", {})
+    return render_template(template, form=ActionForm(), **context), status
+
+
+# -- the festival -------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/festivals/<festival>/edit", methods=["GET", "POST"])
+@login_required
+def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
+    studio, found = _organiser(slug, festival)
+    page = "studio/festivals/edit.html"
+    if request.method == "GET":
+        values = {
+            "name": found.name,
+            "starts_on": found.starts_on.isoformat(),
+            "ends_on": found.ends_on.isoformat(),
+            "timezone": found.timezone,
+            "description": found.description or "",
+            **{f"section-{s.id}": s.name for s in found.sections},
+        }
+        return _page(page, studio=studio, festival=found, values=values)
+    errors: Errors = {}
+    days: dict[str, date] = {}
+    for name in ("starts_on", "ends_on"):
+        try:
+            days[name] = date.fromisoformat(request.form.get(name, "").strip())
+        except ValueError:
+            editing.add_error(errors, name, _("Enter dates such as 2027-02-12."))
+    if not errors:
+        change = editing.FestivalChange(
+            name=request.form.get("name", ""),
+            starts_on=days["starts_on"],
+            ends_on=days["ends_on"],
+            timezone=request.form.get("timezone", "").strip(),
+            description=request.form.get("description", ""),
+            section_names={
+                s.id: request.form.get(f"section-{s.id}", s.name) for s in found.sections
+            },
+            new_section=request.form.get("new_section", ""),
+        )
+        try:
+            editing.edit_festival(found, change)
+        except editing.EditInvalid as exc:
+            errors = exc.errors
+    if errors:
+        db.session.rollback()
+        return _page(page, 400, studio=studio, festival=found, values=_form_values(), errors=errors)
+    flash(_("Festival saved."), "success")
+    return _back(studio, found)
+
+
+# -- screenings ---------------------------------------------------------------------------
+
+
+def _screening_or_404(festival: Festival, screening_id: int) -> Screening:
+    screening = db.session.get(Screening, screening_id)
+    if screening is None or screening.festival_id != festival.id:
+        abort(404)
+    return screening
+
+
+@bp.route(
+    "/<slug>/festivals/<festival>/screenings/<int:screening_id>/edit", methods=["GET", "POST"]
+)
+@login_required
+def edit_screening(slug: str, festival: str, screening_id: int) -> ResponseReturnValue:
+    studio, found = _organiser(slug, festival)
+    screening = _screening_or_404(found, screening_id)
+    page = "studio/festivals/edit_screening.html"
+    context = {"studio": studio, "festival": found, "screening": screening}
+    if request.method == "GET":
+        values = {
+            "opens": _wall_clock(screening.opens_at, found),
+            "closes": _wall_clock(screening.closes_at, found),
+            "live_start": _wall_clock(screening.live_start_at, found),
+            "watch_hours": str(screening.watch_hours),
+            "capacity": "" if screening.capacity is None else str(screening.capacity),
+            **_territory_values(screening),
+        }
+        return _page(page, values=values, **context)
+    errors: Errors = {}
+    opens = _moment(found, "opens", errors)
+    closes = _moment(found, "closes", errors)
+    live = _moment(found, "live_start", errors, optional=True)
+    capacity = _whole_number("capacity", errors)
+    watch_hours = _whole_number("watch_hours", errors, optional=False)
+    amount, currency, mode, rows = _price_terms(errors)
+    if not errors:
+        assert opens is not None and closes is not None and watch_hours is not None
+        change = editing.ScreeningChange(
+            opens_at=opens,
+            closes_at=closes,
+            amount=amount,
+            currency=currency,
+            capacity=capacity,
+            watch_hours=watch_hours,
+            live_start_at=live,
+            territory_mode=mode,
+            territories=rows,
+        )
+        try:
+            editing.edit_screening(screening, change)
+        except editing.EditInvalid as exc:
+            errors = exc.errors
+    if errors:
+        db.session.rollback()
+        return _page(page, 400, values=_form_values(), errors=errors, **context)
+    flash(
+        _("Screening saved. Tickets already sold keep the terms they were bought with."), "success"
+    )
+    return _back(studio, found)
+
+
+@bp.route("/<slug>/festivals/<festival>/screenings/<int:screening_id>/remove", methods=["POST"])
+@login_required
+def remove_screening(slug: str, festival: str, screening_id: int) -> ResponseReturnValue:
+    studio, found = _organiser(slug, festival)
+    screening = _screening_or_404(found, screening_id)
+    try:
+        editing.remove_screening(screening)
+    except ServiceError as exc:
+        return render_template(
+            "studio/festivals/refused.html", studio=studio, festival=found, message=str(exc)
+        ), 400
+    flash(_("Screening removed."), "success")
+    return _back(studio, found)
+
+
+# -- passes -------------------------------------------------------------------------------
+
+
+@bp.route("/<slug>/festivals/<festival>/passes/<int:pass_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_pass(slug: str, festival: str, pass_id: int) -> ResponseReturnValue:
+    studio, found = _organiser(slug, festival)
+    festival_pass = db.session.get(FestivalPass, pass_id)
+    if festival_pass is None or festival_pass.festival_id != found.id:
+        abort(404)
+    page = "studio/festivals/edit_pass.html"
+    context = {"studio": studio, "festival": found, "festival_pass": festival_pass}
+    if request.method == "GET":
+        values = {
+            "name": festival_pass.name,
+            "films": "" if festival_pass.films is None else str(festival_pass.films),
+            "on_sale": "1" if festival_pass.active else "",
+            **_territory_values(festival_pass),
+        }
+        return _page(page, values=values, **context)
+    errors: Errors = {}
+    films = _whole_number("films", errors)
+    amount, currency, mode, rows = _price_terms(errors)
+    if not errors:
+        change = editing.PassChange(
+            name=request.form.get("name", ""),
+            amount=amount,
+            currency=currency,
+            films=films,
+            active=bool(request.form.get("on_sale")),
+            territory_mode=mode,
+            territories=rows,
+        )
+        try:
+            editing.edit_pass(festival_pass, change)
+        except editing.EditInvalid as exc:
+            errors = exc.errors
+    if errors:
+        db.session.rollback()
+        return _page(page, 400, values=_form_values(), errors=errors, **context)
+    flash(_("Pass saved. Passes already sold keep the terms they were bought with."), "success")
+    return _back(studio, found)
