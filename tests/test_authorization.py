@@ -253,6 +253,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("studio_media.label_audio", "POST"): studio(**CATALOGUE),
     ("studio_media.delete_audio_file", "POST"): studio(**CATALOGUE),
+    ("studio_media.retry_audio_file", "POST"): studio(**CATALOGUE),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }
 NOT_CHECKED = {"static"}  # files of the site itself

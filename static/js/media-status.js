@@ -73,6 +73,11 @@ class MediaStatus {
     error.textContent = file.error || "";
     const form = item.querySelector("[data-delete-form]");
     if (form && file.delete_url) form.action = file.delete_url;
+    const retry = item.querySelector("[data-retry-form]");
+    if (retry) {
+      retry.hidden = !file.retry_url;
+      if (file.retry_url) retry.action = file.retry_url;
+    }
   }
 
   draw(asset) {

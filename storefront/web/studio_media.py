@@ -73,11 +73,14 @@ def asset_json(asset: MediaAsset) -> dict:
     for rendition in data["renditions"]:
         rendition["status_label"] = str(ASSET_STATUS_LABELS[AssetStatus(rendition["status"])])
     if asset.kind == AssetKind.AUDIO and request.view_args and "slug" in request.view_args:
+        ids = {"slug": request.view_args["slug"], "title_id": asset.title_id}
         data["delete_url"] = url_for(
-            "studio_media.delete_audio_file",
-            slug=request.view_args["slug"],
-            title_id=asset.title_id,
-            audio_file_id=asset.id,
+            "studio_media.delete_audio_file", **ids, audio_file_id=asset.id
+        )
+        data["retry_url"] = (
+            url_for("studio_media.retry_audio_file", **ids, audio_file_id=asset.id)
+            if audio_files_service.can_retry(asset)
+            else None
         )
     return data
 
@@ -251,6 +254,21 @@ def delete_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseR
         abort(404)
     audio_files_service.delete_audio_file(asset)
     flash(_("The audio track is deleted."), "success")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
+
+
+@bp.post("/<slug>/titles/<int:title_id>/audio-files/<int:audio_file_id>/retry")
+@login_required
+def retry_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
+    """A file that failed for a reason that may pass is processed again."""
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    asset = audio_files_service.audio_file_of_title(title.id, audio_file_id)
+    if asset is None:
+        abort(404)
+    if audio_files_service.retry_audio_file(asset):
+        flash(_("The audio file is being processed again."), "success")
+    else:
+        flash(_("This file cannot be processed again. Delete it and upload a new one."), "error")
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
 
 

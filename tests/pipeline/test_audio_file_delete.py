@@ -201,9 +201,39 @@ def test_the_media_page_shows_each_audio_files_state(
     assert files[waiting.id]["in_progress"] and files[waiting.id]["status"] == "uploaded"
     for item in files.values():
         assert item["delete_url"].endswith(f"/audio-files/{item['id']}/delete")
+        assert item["retry_url"] is None  # an unreadable file fails again: delete it instead
+    retried = filmmaker_client.post(files[bad.id]["delete_url"].replace("/delete", "/retry"))
+    assert retried.status_code == 302
+    assert fresh(MediaAsset, bad.id).status == AssetStatus.FAILED
 
     page = filmmaker_client.get(f"/studio/{studio.slug}/titles/{ready_film.id}/media").text
     item = re.search(rf'data-audio-file="{bad.id}".*?</li>', page, re.S).group(0)
     assert "Failed" in item and files[bad.id]["error"] in item.replace("&#39;", "'")
     assert f"/audio-files/{bad.id}/delete" in item
     assert 'data-in-progress="true"' in page  # the page polls while a file waits
+
+
+def test_a_file_that_failed_for_want_of_a_film_is_tried_again(
+    make_title,
+    studio,
+    upload,
+    filmmaker_client,
+    three_voices,  # noqa: F811
+    tmp_path,
+):
+    film = make_title("Not yet", studio=studio, status=TitleStatus.DRAFT)
+    early = upload(film, audio_file(tmp_path, "Dub", "deu"), AssetKind.AUDIO)
+    assert fresh(MediaAsset, early.id).error_code == "no_film"
+    status = filmmaker_client.get(f"/studio/{studio.slug}/titles/{film.id}/media/status")
+    (failed,) = status.json["audio_files"]
+    assert failed["status"] == "failed" and "Upload the film first" in failed["error"]
+    assert failed["retry_url"].endswith(f"/audio-files/{early.id}/retry")
+    upload(film, three_voices)  # the film is processed and ready
+
+    assert filmmaker_client.post(failed["retry_url"]).status_code == 302
+
+    assert fresh(MediaAsset, early.id).status == AssetStatus.READY
+    track = db.session.scalars(db.select(AudioTrack).filter_by(stream_index=-early.id)).one()
+    assert track.language == "de"
+    status = filmmaker_client.get(f"/studio/{studio.slug}/titles/{film.id}/media/status")
+    assert [(f["status"], f["retry_url"]) for f in status.json["audio_files"]] == [("ready", None)]

@@ -8,13 +8,18 @@ An audio file is a ``MediaAsset`` of kind ``audio``; once ready, its track is an
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ... import jobs
 from ...extensions import db
-from ...models import AssetKind, AssetStatus, AudioTrack, MediaAsset, UploadSession
+from ...models import AssetKind, AssetStatus, AudioTrack, MediaAsset, UploadSession, utcnow
 
 # Still uploading: the uploader shows those; replaced files are gone for the studio.
 _NOT_LISTED = (AssetStatus.UPLOADING, AssetStatus.SUPERSEDED)
+# Failures that say nothing against the file itself (no ready film then, a full disk, an
+# error of ours): the same file may well work another time. A file that cannot be read
+# fails the same way again, so only deleting (and uploading a good one) helps.
+_WORTH_RETRYING = frozenset({"no_film", "no_space", "processing_error", "ffmpeg_missing"})
 
 
 def audio_files(title_id: int) -> list[MediaAsset]:
@@ -74,3 +79,26 @@ def delete_audio_file(asset: MediaAsset) -> None:
     jobs.defer(db.session, "delete_asset_objects", title_id, locked.id, source_key)
     db.session.delete(locked)
     db.session.flush()
+
+
+def can_retry(asset: MediaAsset) -> bool:
+    """A failed file whose reason may pass, with attempts left (``attempts`` only grows: it
+    fences off any earlier attempt, so a retry continues the count rather than reset it)."""
+    return (
+        asset.status == AssetStatus.FAILED
+        and asset.error_code in _WORTH_RETRYING
+        and asset.attempts < int(current_app.config["TRANSCODE_MAX_ATTEMPTS"])
+    )
+
+
+def retry_audio_file(asset: MediaAsset) -> bool:
+    """Queue a failed file again (see ``can_retry``); False if it cannot be."""
+    if not can_retry(asset):
+        return False
+    asset.status = AssetStatus.UPLOADED
+    asset.progress = 0
+    asset.error_code = asset.error = None
+    asset.updated_at = utcnow()
+    db.session.flush()
+    jobs.defer(db.session, "process_asset", asset.id)
+    return True
