@@ -260,11 +260,14 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("watch.variant", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("watch.audio", "GET"): buyer_only(others=FORBIDDEN, anonymous=FORBIDDEN),
     ("studio_media.label_audio", "POST"): studio(**CATALOGUE),
+    ("studio_media.delete_audio_file", "POST"): studio(**CATALOGUE),
+    ("studio_media.retry_audio_file", "POST"): studio(**CATALOGUE),
     ("webhooks.stripe_events", "POST"): public(),  # unsigned: a 400 for everyone
 }
 NOT_CHECKED = {"static"}  # files of the site itself
 # Routes that end the visitor's session, or remove what other routes use, run last.
 RUN_LAST = [
+    "studio_media.delete_audio_file",
     "studio_uploads.cancel_upload",
     "account.sign_out_everywhere",
     "auth.logout",
@@ -396,7 +399,15 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         status=AssetStatus.READY,
         playlist_key=key,
     )
-    db.session.add_all([rendition, track, image, film_image, text, dubbed])
+    audio_file = MediaAsset(
+        title_id=film.id,
+        kind=AssetKind.AUDIO,
+        status=AssetStatus.FAILED,
+        original_filename="dub.m4a",
+        size_bytes=1,
+        source_key=f"titles/{film.id}/source/dub.m4a",
+    )
+    db.session.add_all([rendition, track, image, film_image, text, dubbed, audio_file])
     from storefront.services.promotion.screeners import ScreenerPlan, send_screener
 
     screener, screener_token = send_screener(
@@ -459,6 +470,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "name": "w240.jpg",
         "track_id": track.id,
         "audio_track_id": dubbed.id,
+        "audio_file_id": audio_file.id,
         "language": "de",
         "rendition_id": rendition.id,
         "member_id": finance_member.id,

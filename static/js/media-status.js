@@ -28,7 +28,56 @@ class MediaStatus {
     const badge = document.querySelector("[data-title-status]");
     if (badge) badge.textContent = data.title_status_label;
     for (const asset of data.assets) this.draw(asset);
-    if (data.assets.some((asset) => asset.in_progress)) this.schedule();
+    const audioFiles = data.audio_files || [];
+    this.drawAudioFiles(audioFiles);
+    if ([...data.assets, ...audioFiles].some((asset) => asset.in_progress)) this.schedule();
+  }
+
+  // Separately uploaded audio files: one item each, a file just uploaded added from the
+  // template, a deleted one removed.
+  drawAudioFiles(files) {
+    const box = document.querySelector("[data-audio-files-box]");
+    const list = box && box.querySelector("[data-audio-files]");
+    const template = box && box.querySelector("template[data-audio-file-template]");
+    if (!list || !template) return;
+    const shown = new Set(files.map((file) => String(file.id)));
+    for (const item of list.querySelectorAll("[data-audio-file]")) {
+      if (!shown.has(item.dataset.audioFile)) item.remove();
+    }
+    for (const file of files) {
+      let item = list.querySelector(`[data-audio-file="${file.id}"]`);
+      if (!item) {
+        item = template.content.firstElementChild.cloneNode(true);
+        item.dataset.audioFile = String(file.id);
+        list.append(item);
+      }
+      this.drawAudioFile(item, file);
+    }
+    box.hidden = !files.length;
+  }
+
+  drawAudioFile(item, file) {
+    const set = (name, text) => {
+      item.querySelectorAll(`[data-field="${name}"]`).forEach((node) => {
+        node.textContent = text ?? "";
+      });
+    };
+    set("filename", file.filename);
+    set("status_label", file.status_label);
+    set("progress_text", `${file.progress} %`);
+    const bar = item.querySelector('[data-field="progress"]');
+    if (bar) bar.value = file.progress;
+    item.querySelector('[data-field-box="progress"]').hidden = !file.in_progress;
+    const error = item.querySelector('[data-field="error"]');
+    error.hidden = !file.error;
+    error.textContent = file.error || "";
+    const form = item.querySelector("[data-delete-form]");
+    if (form && file.delete_url) form.action = file.delete_url;
+    const retry = item.querySelector("[data-retry-form]");
+    if (retry) {
+      retry.hidden = !file.retry_url;
+      if (file.retry_url) retry.action = file.retry_url;
+    }
   }
 
   draw(asset) {

@@ -277,7 +277,8 @@ def _retry_or_fail(
     log.warning("Asset %s: attempt %s failed", job.asset_id, job.attempt, exc_info=exc)
     db.session.rollback()
     asset = db.session.get(MediaAsset, job.asset_id, populate_existing=True)
-    if asset is None:
+    if asset is None:  # deleted meanwhile: nobody will come back for what it uploaded
+        _abandon(job, storage)
         return False
     if job.attempt < conf.max_attempts and pipeline.release_for_retry(asset, job.attempt):
         db.session.commit()

@@ -1,4 +1,4 @@
-"""Upload housekeeping: abandoned multipart uploads, and a deleted title's stored objects."""
+"""Upload housekeeping: abandoned multipart uploads, and what a deleted title or asset stored."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ def delete_title_objects(title_id: int) -> int:
     return deleted
 
 
+def delete_asset_objects(title_id: int, asset_id: int, source_key: str) -> int:
+    """Delete what a deleted asset stored: its HLS package and its uploaded source (with
+    any unfinished upload of it); safe to run again."""
+    from ..services.storage import get_storage
+
+    storage = get_storage()
+    deleted = storage.delete_prefix(keys.rendition_prefix(title_id, asset_id))
+    if source_key.startswith(keys.title_prefix(title_id)):  # never outside the title's own
+        for upload in storage.list_multipart_uploads(source_key):
+            storage.abort_multipart(upload.key, upload.upload_id)
+        if storage.exists(source_key):
+            storage.delete(source_key)
+            deleted += 1
+    log.info("Deleted %d stored objects of deleted asset %s", deleted, asset_id)
+    return deleted
+
+
 def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     sweep = huey.periodic_task(crontab(minute="17"), name="sweep_abandoned_uploads")(
         in_app_context(app, sweep_abandoned_uploads)
@@ -41,4 +58,11 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     delete = huey.task(retries=5, retry_delay=60, name="delete_title_objects")(
         in_app_context(app, delete_title_objects)
     )
-    return {"sweep_abandoned_uploads": sweep, "delete_title_objects": delete}
+    delete_asset = huey.task(retries=5, retry_delay=60, name="delete_asset_objects")(
+        in_app_context(app, delete_asset_objects)
+    )
+    return {
+        "sweep_abandoned_uploads": sweep,
+        "delete_title_objects": delete,
+        "delete_asset_objects": delete_asset,
+    }

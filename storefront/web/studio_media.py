@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -30,6 +39,7 @@ from ..services import ServiceError
 from ..services.accounts.permissions import Action
 from ..services.catalog import titles as titles_service
 from ..services.media import audio as audio_service
+from ..services.media import audio_files as audio_files_service
 from ..services.media import images as images_service
 from ..services.media import pipeline, upload_faults
 from ..services.media import subtitles as subtitles_service
@@ -62,7 +72,24 @@ def asset_json(asset: MediaAsset) -> dict:
     )
     for rendition in data["renditions"]:
         rendition["status_label"] = str(ASSET_STATUS_LABELS[AssetStatus(rendition["status"])])
+    if asset.kind == AssetKind.AUDIO and request.view_args and "slug" in request.view_args:
+        ids = {"slug": request.view_args["slug"], "title_id": asset.title_id}
+        data["delete_url"] = url_for(
+            "studio_media.delete_audio_file", **ids, audio_file_id=asset.id
+        )
+        data["retry_url"] = (
+            url_for("studio_media.retry_audio_file", **ids, audio_file_id=asset.id)
+            if audio_files_service.can_retry(asset)
+            else None
+        )
     return data
+
+
+def _assets_and_audio(title: Title) -> tuple[dict[str, MediaAsset | None], list[MediaAsset]]:
+    """The film and trailer in use, and every uploaded audio file (each one is shown)."""
+    assets = _current_assets(title)
+    assets.pop(AssetKind.AUDIO.value, None)
+    return assets, audio_files_service.audio_files(title.id)
 
 
 def _current_assets(title: Title) -> dict[str, MediaAsset | None]:
@@ -78,8 +105,10 @@ def _active_session(asset: MediaAsset | None) -> UploadSession | None:
 
 
 def _render(title: Title, studio, image_form=None, subtitle_form=None, status: int = 200):
-    assets = _current_assets(title)
-    in_progress = any(a is not None and a.status in IN_PROGRESS for a in assets.values())
+    assets = _current_assets(title)  # the audio one too: its uploader may resume a session
+    audio_files = audio_files_service.audio_files(title.id)
+    shown = [a for kind, a in assets.items() if kind != AssetKind.AUDIO.value] + audio_files
+    in_progress = any(a is not None and a.status in IN_PROGRESS for a in shown)
     return render_template(
         "studio/titles/media.html",
         studio=studio,
@@ -93,6 +122,7 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
         stills=images_service.images_of(title, ImageKind.STILL),
         tracks=subtitles_service.tracks_of(title),
         audio_tracks=audio_service.current_tracks(title.id),
+        audio_files=audio_files,
         audio_form=AudioTrackForm,
         audio_kind_labels=audio_service.AUDIO_KIND_LABELS,
         image_form=image_form or ImageForm(),
@@ -112,12 +142,14 @@ def media(slug: str, title_id: int) -> ResponseReturnValue:
 @login_required
 def media_status(slug: str, title_id: int) -> ResponseReturnValue:
     _studio, title = title_or_404(slug, title_id, Action.VIEW)
-    assets = [asset for asset in _current_assets(title).values() if asset is not None]
+    current, audio_files = _assets_and_audio(title)
+    assets = [asset for asset in current.values() if asset is not None]
     return jsonify(
         {
             "title_status": title.status.value,
             "title_status_label": titles_service.status_label(title),
             "assets": [asset_json(asset) for asset in assets],
+            "audio_files": [asset_json(asset) for asset in audio_files],
         }
     )
 
@@ -209,6 +241,34 @@ def label_audio(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
             flash(_("The audio track is saved."), "success")
     else:
         flash(_("Nothing was saved. Fix the fields marked below and save again."), "error")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
+
+
+@bp.post("/<slug>/titles/<int:title_id>/audio-files/<int:audio_file_id>/delete")
+@login_required
+def delete_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
+    """A separately uploaded audio track goes, ready or not, with everything made from it."""
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    asset = audio_files_service.audio_file_of_title(title.id, audio_file_id)
+    if asset is None:
+        abort(404)
+    audio_files_service.delete_audio_file(asset)
+    flash(_("The audio track is deleted."), "success")
+    return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
+
+
+@bp.post("/<slug>/titles/<int:title_id>/audio-files/<int:audio_file_id>/retry")
+@login_required
+def retry_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
+    """A file that failed for a reason that may pass is processed again."""
+    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
+    asset = audio_files_service.audio_file_of_title(title.id, audio_file_id)
+    if asset is None:
+        abort(404)
+    if audio_files_service.retry_audio_file(asset):
+        flash(_("The audio file is being processed again."), "success")
+    else:
+        flash(_("This file cannot be processed again. Delete it and upload a new one."), "error")
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
 
 
