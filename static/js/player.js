@@ -11,7 +11,7 @@
 // segment; its segment loader, given to hls.js as `fLoader`, fetches each segment at its
 // newest link.
 
-const AUDIO_CHOICE_KEY = "storefront.audio";
+import { AudioMenu } from "./player-audio.js";
 
 const clock = (seconds) => {
   const total = Math.max(0, Math.floor(seconds || 0));
@@ -45,6 +45,7 @@ class Player {
     this.subtitles = root.querySelector(".pc-subtitles");
     this.audio = root.querySelector(".pc-audio");
     this.audioField = root.querySelector(".pc-audio-field");
+    this.audioMenu = new AudioMenu(this);
     this.fullscreen = root.querySelector(".pc-fullscreen");
     this.csrf = root.dataset.csrf;
     this.hls = null;
@@ -131,86 +132,9 @@ class Player {
     subtitles.disabled = tracks.length === 0;
   }
 
-  // --- audio tracks: dubbed versions, audio description ---------------------------------
-  // The viewer's last choice is remembered in this browser (by name, then language), so the
-  // next film starts in the same language or with audio description again.
-  audioTracks() {
-    if (this.hls) return this.hls.audioTracks || [];
-    return this.video.audioTracks ? Array.from(this.video.audioTracks) : [];
-  }
-
-  fillAudio() {
-    const tracks = this.audioTracks();
-    const { audio } = this;
-    audio.innerHTML = "";
-    tracks.forEach((track, index) => {
-      const option = new Option(track.name || track.label || track.lang || track.language, String(index));
-      option.lang = track.lang || track.language || "";
-      audio.append(option);
-    });
-    this.audioField.hidden = tracks.length < 2;
-    if (tracks.length < 2) return;
-    const remembered = this.rememberedAudio();
-    const wanted = remembered ? this.matchAudio(tracks, remembered) : -1;
-    if (wanted >= 0 && wanted !== this.currentAudio()) this.selectAudio(wanted, false);
-    audio.value = String(this.currentAudio());
-    this.showAudio();
-  }
-
-  rememberedAudio() {
-    try {
-      return JSON.parse(window.localStorage.getItem(AUDIO_CHOICE_KEY) || "null");
-    } catch {
-      return null;
-    }
-  }
-
-  matchAudio(tracks, choice) {
-    const byName = tracks.findIndex((t) => (t.name || t.label) === choice.name && (t.lang || t.language || "") === choice.lang);
-    if (byName >= 0) return byName;
-    const describes = (t) => String(t.characteristics || t.attrs?.CHARACTERISTICS || t.kind || "").includes("describes-video") || t.kind === "descriptions";
-    return tracks.findIndex((t) => (t.lang || t.language || "") === choice.lang && describes(t) === Boolean(choice.describes));
-  }
-
-  currentAudio() {
-    if (this.hls) return this.hls.audioTrack;
-    return this.audioTracks().findIndex((t) => t.enabled);
-  }
-
-  selectAudio(index, remember) {
-    const tracks = this.audioTracks();
-    const track = tracks[index];
-    if (!track) return;
-    if (this.hls) {
-      this.hls.audioTrack = index;
-    } else {
-      tracks.forEach((t, i) => {
-        t.enabled = i === index;
-      });
-      this.showAudio();
-    }
-    if (remember) {
-      const describes = String(track.characteristics || track.attrs?.CHARACTERISTICS || track.kind || "").includes("describes-video") || track.kind === "descriptions";
-      const choice = { name: track.name || track.label || "", lang: track.lang || track.language || "", describes };
-      try {
-        window.localStorage.setItem(AUDIO_CHOICE_KEY, JSON.stringify(choice));
-      } catch {
-        // Private browsing may refuse storage: the choice holds for this film only.
-      }
-    }
-  }
-
-  showAudio() {
-    // What plays now, for people and tests alike: the menu and a data attribute.
-    const index = this.currentAudio();
-    const track = this.audioTracks()[index];
-    this.audio.value = String(index);
-    this.root.dataset.audioTrack = track ? `${track.lang || track.language || ""}:${track.name || track.label || ""}` : "";
-  }
-
   bindMenus() {
     this.audio.addEventListener("change", () => {
-      this.selectAudio(parseInt(this.audio.value, 10), true);
+      this.audioMenu.select(parseInt(this.audio.value, 10), true);
     });
     this.quality.addEventListener("change", () => {
       if (this.hls) this.hls.currentLevel = parseInt(this.quality.value, 10);
@@ -319,8 +243,8 @@ class Player {
         this.fillSubtitles();
       });
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => this.fillSubtitles());
-      hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => this.fillAudio());
-      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => this.showAudio());
+      hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => this.audioMenu.fill());
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => this.audioMenu.show());
       hls.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
         const auto = this.quality.querySelector('option[value="-1"]');
         const level = hls.levels[data.level];
@@ -350,7 +274,7 @@ class Player {
         () => {
           if (start > 0) video.currentTime = start;
           this.fillSubtitles();
-          this.fillAudio();
+          this.audioMenu.fill();
         },
         { once: true },
       );
