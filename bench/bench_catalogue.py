@@ -119,14 +119,19 @@ def _populate(url: str, instance: Path) -> None:
                1 + (1 + i % {TITLES}) % {STUDIOS}, 'buy', 1499, 'EUR', 'FR', 'Film', 'Studio',
                'paid', 'offline', 0, 0, now(), now(), now()
             FROM generate_series(1, {ORDERS}) AS i""",
+        # What fulfilment leaves for each paid order: the bench viewer holds films, one of
+        # them on the first page, so the page marks it "in your library".
+        """INSERT INTO entitlements (order_id, user_id, title_id, kind, status, granted_at,
+               created_at, updated_at)
+            SELECT id, user_id, title_id, 'buy', 'active', now(), now(), now() FROM orders""",
     ]
     with engine.begin() as conn:
-        # Building the orders' plain indexes once after the load is far quicker than keeping
-        # them up to date row by row; the same definitions are restored afterwards.
+        # Building the orders' and entitlements' plain indexes once after the load is far
+        # quicker than keeping them up to date row by row; the same definitions are restored.
         indexes = conn.execute(
             sa.text(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'orders' "
-                "AND indexname LIKE 'ix_%'"
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('orders', 'entitlements') AND indexname LIKE 'ix_%'"
             )
         ).all()
         for name, _ in indexes:
@@ -234,6 +239,8 @@ def _sign_in(port: int) -> str:
     signed_in = http.get(f"{base}{PATH}", timeout=30)
     if "/logout" not in signed_in.text:
         raise RuntimeError("the catalogue does not show the bench viewer as signed in")
+    if 'class="badge badge-ok"' not in signed_in.text:
+        raise RuntimeError("the catalogue does not mark the bench viewer's own film")
     return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
