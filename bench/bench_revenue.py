@@ -199,10 +199,16 @@ def _time_dashboard(app) -> tuple[float, float]:  # type: ignore[no-untyped-def]
 def _copy_rows_per_s(url: str) -> float:
     """PostgreSQL's own COPY of the export's columns, raw, in the export's order."""
     import psycopg
+    from sqlalchemy.dialects import postgresql
 
     from storefront.services.reports.export import COLUMNS
 
-    columns = ", ".join(column.name for _, column in COLUMNS)
+    # Plain columns and the expressions the export computes (a yes/no flag), as SQL.
+    dialect = postgresql.dialect()
+    columns = ", ".join(
+        str(column.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        for _, column in COLUMNS
+    )
     sql = f"COPY (SELECT {columns} FROM ledger_entries ORDER BY occurred_at, id) TO STDOUT WITH CSV"
     dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn, conn.cursor() as cursor:

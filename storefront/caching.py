@@ -27,15 +27,22 @@ class ProcessCache:
         )
         self._lock = threading.Lock()  # cachetools' caches are not thread-safe on their own
 
-    def get_or_make(self, key: Hashable, make: Callable[[], T], ttl: float = math.inf) -> T:
-        """The cached value for ``key``, else ``make()``'s, kept ``ttl`` seconds (0: not kept)."""
-        if ttl <= 0:
+    def get_or_make(
+        self, key: Hashable, make: Callable[[], T], ttl: float | Callable[[T], float] = math.inf
+    ) -> T:
+        """The cached value for ``key``, else ``make()``'s, kept ``ttl`` seconds (0: not kept).
+
+        ``ttl`` may be a function of the value made, for a value built from others that
+        are already part way through their own lifetime."""
+        if not callable(ttl) and ttl <= 0:
             return make()
         with self._lock:
             found = self._entries.get(key)
         if found is not None:
             return found[1]
         value = make()  # outside the lock: a slow make() must not hold up other keys
-        with self._lock:
-            self._entries[key] = (ttl, value)
+        seconds = ttl(value) if callable(ttl) else ttl
+        if seconds > 0:
+            with self._lock:
+                self._entries[key] = (seconds, value)
         return value

@@ -39,3 +39,19 @@ def test_the_least_recently_used_entry_goes_first_and_zero_ttl_keeps_nothing():
     assert cache.get_or_make("b", lambda: "new b") == "new b"
     assert cache.get_or_make("d", lambda: 4, ttl=0) == 4
     assert cache.get_or_make("d", lambda: 5, ttl=0) == 5
+
+
+def test_a_value_may_say_how_long_it_is_kept():
+    clock = Clock()
+    cache = ProcessCache(size=4, timer=clock)
+
+    def left(value: tuple[str, float]) -> float:
+        return value[1] - clock.now
+
+    assert cache.get_or_make("page", lambda: ("first", 1004.0), ttl=left) == ("first", 1004.0)
+    clock.now = 1003.5
+    assert cache.get_or_make("page", lambda: ("second", 1010.0), ttl=left)[0] == "first"
+    clock.now = 1004.5
+    assert cache.get_or_make("page", lambda: ("third", 1004.0), ttl=left)[0] == "third"
+    # A value already past its time is handed out once, never kept.
+    assert cache.get_or_make("page", lambda: ("fourth", 1010.0), ttl=left)[0] == "fourth"

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, session
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    render_template,
+    request,
+    session,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import format_date, ngettext
 from flask_login import current_user
@@ -31,7 +40,7 @@ from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
-from . import catalogue_cards
+from . import catalogue_cards, page_holes
 from .headers import csp_nonce
 from .viewer import viewer_country
 
@@ -39,8 +48,6 @@ bp = Blueprint("store", __name__)
 IMAGE_URL_SECONDS = 3600
 FACET_MENU_SECONDS = 60
 LISTING_SECONDS = 10  # titles, availability and counts shared by every viewer's own page
-CSRF_HOLE = "\x00csrf-token\x00"  # stands for each visitor's own token in a shared page
-NONCE_HOLE = "\x00csp-nonce\x00"  # and this for each response's script nonce
 
 
 def _signed(keys: list[str]) -> dict[str, str]:
@@ -55,20 +62,45 @@ def _signed(keys: list[str]) -> dict[str, str]:
     return dict(zip(keys, urls, strict=True))
 
 
-def _grid(studio_id: int | None) -> Markup:
-    """The filters and the grid of cards for this request's query and viewer.
+def _grid(studio_id: int | None, owned_holes: bool = False) -> tuple[Markup, list[int], float]:
+    """The filters and the grid of cards for this request's query and country, the cards'
+    title ids, and when the listing shown expires.
 
     The listing (titles, availability, poster links) is the same for every viewer in a
     country: viewers share it for up to LISTING_SECONDS. Titles are named in the
-    viewer's language. What is the viewer's own (which
-    films they hold, their session, the rendering) is worked out on every request.
+    viewer's language. Which films the viewer holds is read for this request, or with
+    ``owned_holes`` left as a hole in each card, for a rendering shared by many viewers.
     """
+    page, poster_urls, expires = _listing(studio_id)
+    ids = [c.id for c in page.cards]
+    if current_user.is_authenticated and not owned_holes:
+        page = replace(page, owned=catalogue.owned_title_ids(current_user.id, ids))
+    html = Markup(  # noqa: S704 - autoescaped template output
+        render_template(
+            "store/_catalogue.html",
+            page=page,
+            query=page.query,
+            choices=_facet_choices(),
+            poster_urls=poster_urls,
+            title_links=catalogue_cards.title_links(c.slug for c in page.cards),
+            offers_html=catalogue_cards.offer_fragments(
+                page.cards, _price_texts(page), viewer_country()
+            ),
+            owned_hole=page_holes.owned_hole if owned_holes else None,
+        )
+    )
+    return html, ids, expires
+
+
+def _listing(studio_id: int | None) -> tuple[catalogue.CataloguePage, dict[str, str], float]:
+    """This request's page of the shared listing, its posters' links, and when it expires
+    (on the page cache's clock)."""
     locale = current_locale()
     query = catalogue_query.parse_query(request.args, studio_id=studio_id, locale=locale)
     country = viewer_country()
     seconds = min(LISTING_SECONDS, current_app.config.get("CATALOGUE_CACHE_SECONDS", 0))
 
-    def listing() -> tuple[catalogue.CataloguePage, dict[str, str]]:
+    def listing() -> tuple[catalogue.CataloguePage, dict[str, str], float]:
         shared = catalogue.browse(
             query,
             country,
@@ -77,25 +109,10 @@ def _grid(studio_id: int | None) -> Markup:
             totals_seconds=seconds,
             locale=locale,
         )
-        return shared, _signed([c.poster_key for c in shared.cards if c.poster_key])
+        posters = _signed([c.poster_key for c in shared.cards if c.poster_key])
+        return shared, posters, time.monotonic() + seconds
 
-    page, poster_urls = _page_cache().get_or_make(
-        ("listing", query, country, locale), listing, seconds
-    )
-    if current_user.is_authenticated:
-        owned = catalogue.owned_title_ids(current_user.id, [c.id for c in page.cards])
-        page = replace(page, owned=owned)
-    return Markup(  # noqa: S704 - autoescaped template output
-        render_template(
-            "store/_catalogue.html",
-            page=page,
-            query=query,
-            choices=_facet_choices(),
-            poster_urls=poster_urls,
-            title_links=catalogue_cards.title_links(c.slug for c in page.cards),
-            offers_html=catalogue_cards.offer_fragments(page.cards, _price_texts(page), country),
-        )
-    )
+    return _page_cache().get_or_make(("listing", query, country, locale), listing, seconds)
 
 
 def _price_texts(page: catalogue.CataloguePage) -> dict[tuple[int, str], str]:
@@ -105,24 +122,39 @@ def _price_texts(page: catalogue.CataloguePage) -> dict[tuple[int, str], str]:
 
 
 def _catalogue_response(template: str, studio_id: int | None = None, **context: Any) -> str:
-    """A catalogue page. Anonymous visitors share one rendering per URL, country and language
-    for CATALOGUE_CACHE_SECONDS; only their CSRF token is put in per request."""
+    """A catalogue page, rendered once and shared with holes for what is each viewer's own.
+
+    Anonymous visitors share one rendering per URL, country and language for
+    CATALOGUE_CACHE_SECONDS. Signed-in viewers share one per URL, country, language and menu
+    (a studio member's and an admin's menus differ) while the listing it shows lives, and
+    on every request read their session and which of the page's films they hold, which go
+    in the holes with their CSRF token: the page is the one a full rendering would give
+    them. With CATALOGUE_CACHE_SECONDS at 0, or a message to flash, each page is rendered
+    whole."""
     ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
-    if current_user.is_authenticated or session.get("_flashes") or ttl <= 0:
-        return render_template(template, catalogue_html=_grid(studio_id), **context)
-    key = ("page", template, request.full_path, viewer_country(), current_locale())
-    html = _page_cache().get_or_make(
-        key,
-        lambda: render_template(
+    if session.get("_flashes") or ttl <= 0:
+        return render_template(template, catalogue_html=_grid(studio_id)[0], **context)
+    signed_in = current_user.is_authenticated
+    menu = (True, bool(current_user.is_admin), bool(current_user.memberships)) if signed_in else ()
+    key = ("page", template, request.full_path, viewer_country(), current_locale(), menu)
+
+    def shared() -> tuple[page_holes.HoledPage, float]:
+        grid, ids, listing_expires = _grid(studio_id, owned_holes=True)
+        html = render_template(
             template,
-            catalogue_html=_grid(studio_id),
-            csrf_token=lambda: CSRF_HOLE,
-            csp_nonce=lambda: NONCE_HOLE,
+            catalogue_html=grid,
+            csrf_token=lambda: page_holes.hole(page_holes.CSRF),
+            csp_nonce=lambda: page_holes.hole(page_holes.NONCE),
             **context,
-        ),
-        ttl,
-    )
-    return html.replace(CSRF_HOLE, generate_csrf()).replace(NONCE_HOLE, csp_nonce())
+        )
+        mark = str(get_template_attribute("store/_card_marks.html", "in_library")())
+        # A signed-in viewer's page lives no longer than the listing it shows.
+        expires = listing_expires if signed_in else time.monotonic() + ttl
+        return page_holes.HoledPage.split(html, ids, mark), expires
+
+    page, _expires = _page_cache().get_or_make(key, shared, lambda made: made[1] - time.monotonic())
+    owned = catalogue.owned_title_ids(current_user.id, page.title_ids) if signed_in else set()
+    return page.fill({page_holes.CSRF: generate_csrf, page_holes.NONCE: csp_nonce}, owned)
 
 
 def _page_cache() -> ProcessCache:

@@ -57,3 +57,36 @@ def test_signed_in_viewers_share_the_listing_not_what_is_their_own(
     statements.clear()
     viewer_client.get("/films?genre=drama")
     assert counts(statements) == 1
+
+
+def test_signed_in_viewers_share_the_rendering_too(app, make_title, make_user, auth, client):
+    from flask import template_rendered
+
+    from ..conftest import PASSWORD
+    from ..helpers import AuthActions
+
+    film = make_title("Film", offers=WORLDWIDE)
+    first, second = make_user("first@example.org"), make_user("second@example.org")
+    grant(second, film)
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra) -> None:  # type: ignore[no-untyped-def]
+        rendered.append(template.name)
+
+    other = app.test_client()
+    auth.login(first.email)
+    AuthActions(other, PASSWORD).login(second.email)
+    for browser in (client, other):  # each shows its welcome message, rendered in full
+        browser.get("/account/settings")
+    template_rendered.connect(record, app)
+    try:
+        assert client.get("/films").status_code == 200
+        assert "store/_catalogue.html" in rendered
+        rendered.clear()
+        page = other.get("/films").get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(record, app)
+    # The second viewer's page comes from the first one's rendering, with their own film
+    # marked in it: nothing was rendered again for them.
+    assert rendered == []
+    assert page.count("In your library") == 1

@@ -44,26 +44,31 @@ def open_login(user: User, *, remember: bool, user_agent: str = "") -> str:
     return key
 
 
+# Every request of a signed-in viewer runs this: built once, with its values bound per call
+# (building the statement and its cache key each time cost more than running it). Studio
+# memberships come in the same query: every page's menu asks for them (a studio member's
+# "Studio" link), which would otherwise cost a second round trip.
+_OPEN_LOGIN = (
+    sa.select(User)
+    .join(UserLogin, UserLogin.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        UserLogin.key_hash == sa.bindparam("key_hash"),
+        UserLogin.revoked_at.is_(None),
+        UserLogin.expires_at > sa.bindparam("at"),
+    )
+    .options(joinedload(User.memberships))
+)
+
+
 def user_for_session(session_id: str, at: datetime | None = None) -> User | None:
     """The account a cookie's ``id:key`` names, if that login is still open."""
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
         return None
     at = at or utcnow()
-    # Studio memberships come in the same query: every page's menu asks for them
-    # (a studio member's "Studio" link), which would otherwise cost a second round trip.
     user = (
-        db.session.execute(
-            sa.select(User)
-            .join(UserLogin, UserLogin.user_id == User.id)
-            .where(
-                User.id == int(user_id),
-                UserLogin.key_hash == _hash(key),
-                UserLogin.revoked_at.is_(None),
-                UserLogin.expires_at > at,
-            )
-            .options(joinedload(User.memberships))
-        )
+        db.session.execute(_OPEN_LOGIN, {"user_id": int(user_id), "key_hash": _hash(key), "at": at})
         .unique()
         .scalar_one_or_none()
     )
