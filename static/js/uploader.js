@@ -249,11 +249,11 @@ class Uploader {
     for (let attempt = 1; ; attempt += 1) {
       if (!this.current(generation)) throw new Stopped();
       try {
-        // Read on every attempt: what is sent is exactly what was checksummed.
-        const { bytes, checksum } = await readPart(this.file, start, this.expectedSize(number));
+        // Read on every attempt: the checksum is of what the file holds now.
+        const { blob, checksum } = await readPart(this.file, start, this.expectedSize(number));
         const signed = await this.signer.sign(number, checksum);
         if (!this.current(generation)) throw new Stopped();
-        await this.put(number, signed, bytes);
+        await this.put(number, signed, blob);
         return;
       } catch (error) {
         if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
@@ -279,13 +279,13 @@ class Uploader {
     }
   }
 
-  put(number, signed, bytes) {
+  put(number, signed, blob) {
     let reported = 0;
     const register = (xhr) => {
       this.xhrs.set(number, xhr);
       return () => [this.xhrs, this.inflight].forEach((map) => map.delete(number));
     };
-    return putPart(signed, bytes, register, (loaded) => {
+    return putPart(signed, blob, register, (loaded) => {
       if (loaded > reported) this.view.addSent(loaded - reported);
       reported = loaded;
       this.inflight.set(number, loaded);
