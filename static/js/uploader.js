@@ -219,12 +219,23 @@ class Uploader {
     return this.state === "running" && generation === this.generation;
   }
 
+  // Each worker reads, checksums and has signed its next part while the last one is sent,
+  // so that storage is kept busy. (A part taken this way and not sent because of a pause is
+  // not lost: a resume asks storage what arrived and sends all the rest.)
   async work(generation) {
+    let next = null;
+    const takeNext = () => {
+      const number = next || !this.current(generation) ? undefined : this.pending.shift();
+      if (number === undefined) return;
+      next = { number, ready: this.prepare(number) };
+      next.ready.catch(() => {}); // met again, and handled, when the part's turn comes
+    };
     while (this.current(generation)) {
-      const number = this.pending.shift();
+      const { number, ready } = next || { number: this.pending.shift() };
+      next = null;
       if (number === undefined) break;
       try {
-        await this.sendPart(number, generation);
+        await this.sendPart(number, generation, ready, takeNext);
         this.retrying.delete(number);
         if (!this.retrying.size) this.retryNotice = null;
         this.done.add(number);
@@ -244,16 +255,23 @@ class Uploader {
 
   // --- parts ---------------------------------------------------------------------------
 
-  async sendPart(number, generation) {
+  // The part's slice of the file and its PUT, signed with the checksum of what it holds now.
+  async prepare(number) {
     const start = (number - 1) * this.session.part_size;
+    const { blob, checksum } = await readPart(this.file, start, this.expectedSize(number));
+    return { blob, signed: await this.signer.sign(number, checksum) };
+  }
+
+  // `prepared`: the part read and signed beforehand; every retry reads it again.
+  // `sending()` is called as the part's PUT starts.
+  async sendPart(number, generation, prepared, sending) {
     for (let attempt = 1; ; attempt += 1) {
       if (!this.current(generation)) throw new Stopped();
       try {
-        // Read on every attempt: what is sent is exactly what was checksummed.
-        const { bytes, checksum } = await readPart(this.file, start, this.expectedSize(number));
-        const signed = await this.signer.sign(number, checksum);
+        const { blob, signed } = await (attempt === 1 && prepared ? prepared : this.prepare(number));
         if (!this.current(generation)) throw new Stopped();
-        await this.put(number, signed, bytes);
+        sending();
+        await this.put(number, signed, blob);
         return;
       } catch (error) {
         if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
@@ -279,13 +297,13 @@ class Uploader {
     }
   }
 
-  put(number, signed, bytes) {
+  put(number, signed, blob) {
     let reported = 0;
     const register = (xhr) => {
       this.xhrs.set(number, xhr);
       return () => [this.xhrs, this.inflight].forEach((map) => map.delete(number));
     };
-    return putPart(signed, bytes, register, (loaded) => {
+    return putPart(signed, blob, register, (loaded) => {
       if (loaded > reported) this.view.addSent(loaded - reported);
       reported = loaded;
       this.inflight.set(number, loaded);
