@@ -11,9 +11,10 @@
 // Should the file change on disk meanwhile, the browser refuses to read the slice, and the
 // checksum would catch any other difference.
 
-import { HttpError, MSG, apiWithRetry } from "./media-common.js";
+import { HttpError, MSG, apiWithRetry, backoff, fill, retryable, sleep } from "./media-common.js";
 
 const SIGN_BATCH = 20;
+const MAX_PART_ATTEMPTS = 8;
 
 class Stopped extends Error {}
 
@@ -115,4 +116,63 @@ function putPart(signed, blob, register, onProgress) {
   });
 }
 
-export { PartSigner, Stopped, crc32Base64, putPart, readPart };
+// --- one part of an uploader's run (`up` is the Uploader) --------------------------------
+
+// The part's slice of the file and its PUT, signed with the checksum of what it holds now.
+async function preparePart(up, number) {
+  const start = (number - 1) * up.session.part_size;
+  const { blob, checksum } = await readPart(up.file, start, up.expectedSize(number));
+  return { blob, signed: await up.signer.sign(number, checksum) };
+}
+
+// `prepared`: the part read and signed beforehand; every retry reads it again.
+// `sending()` is called as the part's PUT starts.
+async function sendPart(up, number, generation, prepared, sending) {
+  for (let attempt = 1; ; attempt += 1) {
+    if (!up.current(generation)) throw new Stopped();
+    try {
+      const { blob, signed } = await (attempt === 1 && prepared ? prepared : preparePart(up, number));
+      if (!up.current(generation)) throw new Stopped();
+      sending();
+      await putTracked(up, number, signed, blob);
+      return;
+    } catch (error) {
+      if (error instanceof Stopped || !up.current(generation)) throw new Stopped();
+      // 403: the signature expired; 400: storage found the bytes damaged. Both are
+      // signed and sent again.
+      const resend = error instanceof HttpError && [400, 403].includes(error.status);
+      // 404/410: storage or the app no longer knows the upload. A part failing twice
+      // like a network error may be storage refusing the browser (CORS) or a lost upload.
+      const gone = error instanceof HttpError && [404, 410].includes(error.status);
+      if ((gone || (attempt === 2 && retryable(error))) && (await up.diagnose())) {
+        throw new Stopped();
+      }
+      if (resend) up.signer.forget(number);
+      if (!retryable(error) && !resend) throw error;
+      if (attempt >= MAX_PART_ATTEMPTS) throw error;
+      const delay = backoff(attempt);
+      up.retrying.add(number);
+      up.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
+      up.announce(up.retryNotice);
+      up.render();
+      await sleep(delay);
+    }
+  }
+}
+
+// The PUT, with its request kept (a pause aborts it) and its progress shown.
+function putTracked(up, number, signed, blob) {
+  let reported = 0;
+  const register = (xhr) => {
+    up.xhrs.set(number, xhr);
+    return () => [up.xhrs, up.inflight].forEach((map) => map.delete(number));
+  };
+  return putPart(signed, blob, register, (loaded) => {
+    if (loaded > reported) up.view.addSent(loaded - reported);
+    reported = loaded;
+    up.inflight.set(number, loaded);
+    up.render();
+  });
+}
+
+export { PartSigner, Stopped, crc32Base64, preparePart, putPart, readPart, sendPart };

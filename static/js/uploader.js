@@ -8,21 +8,10 @@
 // CORS rules refuse the browser (both look like a network error here), the app is asked
 // what is wrong: a lost upload is offered a fresh start of the same file.
 
-import {
-  MSG,
-  HttpError,
-  apiWithRetry,
-  backoff,
-  fill,
-  percentText,
-  retryable,
-  sleep,
-} from "./media-common.js";
+import { MSG, HttpError, apiWithRetry, fill, percentText, retryable } from "./media-common.js";
 import { diagnose, markLost } from "./upload-faults.js";
-import { PartSigner, Stopped, putPart, readPart } from "./upload-parts.js";
+import { PartSigner, Stopped, preparePart, sendPart } from "./upload-parts.js";
 import { ProgressView } from "./upload-progress.js";
-
-const MAX_PART_ATTEMPTS = 8;
 
 class Uploader {
   constructor(root) {
@@ -227,7 +216,7 @@ class Uploader {
     const takeNext = () => {
       const number = next || !this.current(generation) ? undefined : this.pending.shift();
       if (number === undefined) return;
-      next = { number, ready: this.prepare(number) };
+      next = { number, ready: preparePart(this, number) };
       next.ready.catch(() => {}); // met again, and handled, when the part's turn comes
     };
     while (this.current(generation)) {
@@ -235,7 +224,7 @@ class Uploader {
       next = null;
       if (number === undefined) break;
       try {
-        await this.sendPart(number, generation, ready, takeNext);
+        await sendPart(this, number, generation, ready, takeNext);
         this.retrying.delete(number);
         if (!this.retrying.size) this.retryNotice = null;
         this.done.add(number);
@@ -251,64 +240,6 @@ class Uploader {
     if (this.current(generation) && this.done.size === this.session.part_count) {
       this.complete();
     }
-  }
-
-  // --- parts ---------------------------------------------------------------------------
-
-  // The part's slice of the file and its PUT, signed with the checksum of what it holds now.
-  async prepare(number) {
-    const start = (number - 1) * this.session.part_size;
-    const { blob, checksum } = await readPart(this.file, start, this.expectedSize(number));
-    return { blob, signed: await this.signer.sign(number, checksum) };
-  }
-
-  // `prepared`: the part read and signed beforehand; every retry reads it again.
-  // `sending()` is called as the part's PUT starts.
-  async sendPart(number, generation, prepared, sending) {
-    for (let attempt = 1; ; attempt += 1) {
-      if (!this.current(generation)) throw new Stopped();
-      try {
-        const { blob, signed } = await (attempt === 1 && prepared ? prepared : this.prepare(number));
-        if (!this.current(generation)) throw new Stopped();
-        sending();
-        await this.put(number, signed, blob);
-        return;
-      } catch (error) {
-        if (error instanceof Stopped || !this.current(generation)) throw new Stopped();
-        // 403: the signature expired; 400: storage found the bytes damaged. Both are
-        // signed and sent again.
-        const resend = error instanceof HttpError && [400, 403].includes(error.status);
-        // 404/410: storage or the app no longer knows the upload. A part failing twice
-        // like a network error may be storage refusing the browser (CORS) or a lost upload.
-        const gone = error instanceof HttpError && [404, 410].includes(error.status);
-        if ((gone || (attempt === 2 && retryable(error))) && (await this.diagnose())) {
-          throw new Stopped();
-        }
-        if (resend) this.signer.forget(number);
-        if (!retryable(error) && !resend) throw error;
-        if (attempt >= MAX_PART_ATTEMPTS) throw error;
-        const delay = backoff(attempt);
-        this.retrying.add(number);
-        this.retryNotice = fill(MSG.retrying, { seconds: Math.ceil(delay / 1000) });
-        this.announce(this.retryNotice);
-        this.render();
-        await sleep(delay);
-      }
-    }
-  }
-
-  put(number, signed, blob) {
-    let reported = 0;
-    const register = (xhr) => {
-      this.xhrs.set(number, xhr);
-      return () => [this.xhrs, this.inflight].forEach((map) => map.delete(number));
-    };
-    return putPart(signed, blob, register, (loaded) => {
-      if (loaded > reported) this.view.addSent(loaded - reported);
-      reported = loaded;
-      this.inflight.set(number, loaded);
-      this.render();
-    });
   }
 
   // --- progress --------------------------------------------------------------------------
