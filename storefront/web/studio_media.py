@@ -244,14 +244,20 @@ def label_audio(slug: str, title_id: int, track_id: int) -> ResponseReturnValue:
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
 
 
-@bp.post("/<slug>/titles/<int:title_id>/audio-files/<int:audio_file_id>/delete")
-@login_required
-def delete_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
-    """A separately uploaded audio track goes, ready or not, with everything made from it."""
+def _audio_file_or_404(slug: str, title_id: int, audio_file_id: int) -> tuple:
+    """The title and one of its separately uploaded audio files, for a member who may edit."""
     _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
     asset = audio_files_service.audio_file_of_title(title.id, audio_file_id)
     if asset is None:
         abort(404)
+    return title, asset
+
+
+@bp.post("/<slug>/titles/<int:title_id>/audio-files/<int:audio_file_id>/delete")
+@login_required
+def delete_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
+    """A separately uploaded audio track goes, ready or not, with everything made from it."""
+    title, asset = _audio_file_or_404(slug, title_id, audio_file_id)
     audio_files_service.delete_audio_file(asset)
     flash(_("The audio track is deleted."), "success")
     return redirect(url_for("studio_media.media", slug=slug, title_id=title.id) + "#audio")
@@ -261,10 +267,7 @@ def delete_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseR
 @login_required
 def retry_audio_file(slug: str, title_id: int, audio_file_id: int) -> ResponseReturnValue:
     """A file that failed for a reason that may pass is processed again."""
-    _studio, title = title_or_404(slug, title_id, Action.EDIT_CATALOGUE)
-    asset = audio_files_service.audio_file_of_title(title.id, audio_file_id)
-    if asset is None:
-        abort(404)
+    title, asset = _audio_file_or_404(slug, title_id, audio_file_id)
     if audio_files_service.retry_audio_file(asset):
         flash(_("The audio file is being processed again."), "success")
     else:
