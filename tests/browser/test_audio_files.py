@@ -18,18 +18,7 @@ from storefront.tasks.media import process_asset
 from ..media.conftest import ffmpeg, three_voices, tone_at  # noqa: F401
 from ..watching.conftest import WORLDWIDE, grant
 from .accessibility import assert_usable_and_accessible
-from .test_audio_menu import log_in
-
-
-@pytest.fixture
-def settings(settings: dict, tmp_path) -> dict:
-    settings.update(
-        TRANSCODE_LADDER=[(360, 800, 96)],
-        TRANSCODE_PRESET="ultrafast",
-        TRANSCODE_SEGMENT_SECONDS=2,
-        TRANSCODE_WORK_DIR=str(tmp_path / "work"),
-    )
-    return settings
+from .test_audio_menu import log_in, settings  # noqa: F401 - the same quick ladder
 
 
 def stored_asset(app, film: Title, path: Path, kind: AssetKind) -> MediaAsset:

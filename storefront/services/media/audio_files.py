@@ -44,13 +44,14 @@ def audio_file_of_title(title_id: int, asset_id: int) -> MediaAsset | None:
     return asset
 
 
+def _made_from(asset: MediaAsset) -> sa.ColumnElement[bool]:
+    """The film's audio track made from this file (``audio`` numbers it minus the file's id)."""
+    return sa.and_(AudioTrack.title_id == asset.title_id, AudioTrack.stream_index == -asset.id)
+
+
 def track_of(asset: MediaAsset) -> AudioTrack | None:
     """The film's audio track made from this file, once it is ready."""
-    return db.session.scalar(
-        sa.select(AudioTrack).where(
-            AudioTrack.title_id == asset.title_id, AudioTrack.stream_index == -asset.id
-        )
-    )
+    return db.session.scalar(sa.select(AudioTrack).where(_made_from(asset)))
 
 
 def delete_audio_file(asset: MediaAsset) -> None:
@@ -70,11 +71,7 @@ def delete_audio_file(asset: MediaAsset) -> None:
     if locked is None:
         return  # deleted by a request that got here first
     title_id, source_key = locked.title_id, locked.source_key
-    db.session.execute(
-        sa.delete(AudioTrack).where(
-            AudioTrack.title_id == title_id, AudioTrack.stream_index == -locked.id
-        )
-    )
+    db.session.execute(sa.delete(AudioTrack).where(_made_from(locked)))
     db.session.execute(sa.delete(UploadSession).where(UploadSession.asset_id == locked.id))
     jobs.defer(db.session, "delete_asset_objects", title_id, locked.id, source_key)
     db.session.delete(locked)

@@ -34,6 +34,7 @@ from ...models import (
 )
 from .. import ServiceError
 from .festivals import zone
+from .screenings import window_problems
 
 # Orders that hold a screening's seat or a pass's terms: paid, being paid, or under review.
 LIVE_ORDER_STATUSES = tuple(set(OrderStatus) - {OrderStatus.FAILED, OrderStatus.EXPIRED})
@@ -125,14 +126,8 @@ class ScreeningChange:
 
 def edit_screening(screening: Screening, change: ScreeningChange) -> None:
     """Apply ``change`` to the screening for tickets sold from now on, or EditInvalid."""
-    errors: dict[str, list[str]] = {}
-    if change.closes_at <= change.opens_at:
-        add_error(errors, "closes", _("A screening must close after it opens."))
     live = change.live_start_at
-    if live is not None and not change.opens_at <= live < change.closes_at:
-        add_error(errors, "live_start", _("A live start must fall within the screening's window."))
-    if change.capacity is not None and change.capacity < 1:
-        add_error(errors, "capacity", _("A seat cap is at least one seat."))
+    errors = window_problems(change.opens_at, change.closes_at, live, change.capacity)
     if change.watch_hours < 1:
         add_error(errors, "watch_hours", _("Give viewers at least one hour to watch."))
     if change.amount < 1:

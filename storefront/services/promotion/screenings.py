@@ -175,6 +175,21 @@ def live_position(entitlement: Entitlement, at: datetime) -> int | None:
     return max(0, int((at - entitlement.live_start_at).total_seconds()))
 
 
+def window_problems(
+    opens_at: datetime, closes_at: datetime, live_at: datetime | None, capacity: int | None
+) -> dict[str, list[str]]:
+    """What is wrong with a screening's window, live start and seat cap, by form field
+    (empty when nothing is): the rule for adding a screening and for editing one."""
+    problems: dict[str, list[str]] = {}
+    if closes_at <= opens_at:
+        problems["closes"] = [_("A screening must close after it opens.")]
+    if capacity is not None and capacity < 1:
+        problems["capacity"] = [_("A seat cap is at least one seat.")]
+    if live_at is not None and not opens_at <= live_at < closes_at:
+        problems["live_start"] = [_("A live start must fall within the screening's window.")]
+    return problems
+
+
 def add_screening(
     selection: FestivalSelection,
     opens_local: datetime,
@@ -192,15 +207,12 @@ def add_screening(
     festival: Festival = selection.festival
     opens_at = festival_time(festival, opens_local)
     closes_at = festival_time(festival, closes_local)
-    if closes_at <= opens_at:
-        raise ServiceError(_("A screening must close after it opens."))
-    if capacity is not None and capacity < 1:
-        raise ServiceError(_("A seat cap is at least one seat."))
-    if amount < 1:
-        raise ServiceError(_("Enter a ticket price."))
     live_at = festival_time(festival, live_local) if live_local else None
-    if live_at is not None and not opens_at <= live_at < closes_at:
-        raise ServiceError(_("A live start must fall within the screening's window."))
+    problems = window_problems(opens_at, closes_at, live_at, capacity)
+    if amount < 1:
+        problems.setdefault("price", []).append(_("Enter a ticket price."))
+    if problems:
+        raise ServiceError(next(iter(problems.values()))[0])
     screening = Screening(
         festival_id=festival.id,
         selection_id=selection.id,
