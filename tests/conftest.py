@@ -289,3 +289,16 @@ def filmmaker_client(client: FlaskClient, auth: AuthActions, filmmaker: User) ->
 def admin_client(client: FlaskClient, auth: AuthActions, admin: User) -> FlaskClient:
     auth.login(admin.email)
     return client
+
+
+@pytest.fixture
+def statements(app: Flask) -> Iterator[list[str]]:
+    """SQL statements the app sends while the test runs (what a request costs the database)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(db.engine, "before_cursor_execute", record)

@@ -7,6 +7,7 @@ the emulator (a callable that posts into the Flask test client, so delivery is i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -126,3 +127,12 @@ def filled_columns(entry: object) -> frozenset[str]:
     """The names of a row's columns that hold a value."""
     table = type(entry).__table__  # type: ignore[attr-defined]
     return frozenset(c.key for c in table.columns if getattr(entry, c.key) is not None)
+
+
+@pytest.fixture
+def paid_event(viewer_client, viewer, film, emu):  # type: ignore[no-untyped-def]
+    """A real checkout.session.completed event, not yet delivered to the app."""
+    emu.hold_webhooks = True
+    emu.pay(session_id_from(checkout(viewer_client, film, "rent").location))
+    event = next(e for e in emu.held_events if e["type"] == "checkout.session.completed")
+    return json.dumps(event).encode()

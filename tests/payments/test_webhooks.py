@@ -39,15 +39,6 @@ def counts() -> tuple[int, int, int]:
     )
 
 
-@pytest.fixture
-def paid_event(viewer_client, viewer, film, emu):  # type: ignore[no-untyped-def]
-    """A real checkout.session.completed event, not yet delivered to the app."""
-    emu.hold_webhooks = True
-    emu.pay(session_id_from(checkout(viewer_client, film, "rent").location))
-    event = next(e for e in emu.held_events if e["type"] == "checkout.session.completed")
-    return json.dumps(event).encode()
-
-
 @pytest.mark.parametrize(
     "signature",
     [

@@ -2,28 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import event
-
-from storefront.extensions import db
-
 from .conftest import WORLDWIDE, grant
-
-
-@pytest.fixture
-def statements(app) -> Iterator[list[str]]:
-    """SQL statements the app sends while the test runs."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    engine = db.engines[None] if hasattr(db, "engines") else db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(engine, "before_cursor_execute", record)
 
 
 def counts(statements: list[str]) -> int:

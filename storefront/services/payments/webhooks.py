@@ -96,15 +96,20 @@ def _store(event: Obj, provider: str) -> bool:
         "payload": event,
         "received_at": utcnow(),
     }
-    return db.session.execute(_insert_new_event(dialect), row).rowcount == 1
+    return db.session.execute(_insert_new_event(dialect), row).first() is not None
 
 
 @functools.cache
 def _insert_new_event(dialect: str) -> sa.Insert:
     # Built once with its values as parameters: the insert runs on every delivery, and a
-    # statement with its values inlined is compiled again each time.
+    # statement with its values inlined is compiled again each time. RETURNING says whether
+    # this call inserted (its row count came back as -1 on PostgreSQL, which cost a read-back).
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(WebhookEvent.__table__).on_conflict_do_nothing(index_elements=["id"])
+    return (
+        insert(WebhookEvent.__table__)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(WebhookEvent.__table__.c.id)
+    )
 
 
 def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:
