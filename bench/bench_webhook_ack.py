@@ -178,6 +178,7 @@ def run() -> dict[str, float]:
         with tempfile.TemporaryDirectory() as instance:
             env = os.environ | {
                 "DATABASE_URL": url,
+                "DATABASE_POOL_SIZE": "16",  # one connection per gunicorn thread, as documented
                 "INSTANCE_PATH": instance,
                 "SECRET_KEY": "bench-webhook-ack-secret-key-0123456789",
                 "REDIS_URL": redis_url,

@@ -15,6 +15,7 @@ from .config_values import (
     as_list,
     as_networks,
     choice,
+    engine_options,
     geoip_backend,
     parse_fee_fixed,
     parse_fee_percent,
@@ -60,7 +61,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # Database
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
         or f"sqlite:///{instance / 'storefront.db'}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
         # Sessions and cookies
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

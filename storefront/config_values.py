@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 
 class ConfigError(RuntimeError):
@@ -78,6 +79,17 @@ def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be a positive integer, got {value}")
     return value
+
+
+def engine_options(env: Mapping[str, str]) -> dict[str, Any]:
+    """SQLAlchemy engine options: a server database keeps ``DATABASE_POOL_SIZE`` connections
+    open per process. Give it at least gunicorn's threads: a thread beyond the pool opens a
+    fresh connection for its request and closes it after, which costs more than the request."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if not (env.get("DATABASE_URL") or "sqlite").startswith("sqlite"):
+        size = positive_int(env, "DATABASE_POOL_SIZE", 10)
+        options.update(pool_size=size, max_overflow=size)
+    return options
 
 
 def sweep_minutes(env: Mapping[str, str]) -> int:

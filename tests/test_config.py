@@ -79,3 +79,14 @@ def test_bad_values_are_reported_clearly():
         load_config({"REMEMBER_DAYS": "soon"})
     with pytest.raises(ConfigError, match="STOREFRONT_ENV"):
         load_config({"STOREFRONT_ENV": "staging"})
+
+
+def test_a_server_database_keeps_the_pool_the_operator_sizes():
+    # gunicorn threads beyond the pool would each open and close a connection per request.
+    assert load_config(SAFE_PRODUCTION)["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 10
+    with pytest.raises(ConfigError, match="DATABASE_POOL_SIZE must be a positive integer"):
+        load_config(SAFE_PRODUCTION | {"DATABASE_POOL_SIZE": "0"})
+    sized = load_config(SAFE_PRODUCTION | {"DATABASE_POOL_SIZE": "24"})
+    assert sized["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 24
+    # SQLite has no server to keep connections to: its own pooling stays.
+    assert "pool_size" not in load_config({})["SQLALCHEMY_ENGINE_OPTIONS"]
