@@ -9,6 +9,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import (
+    Festival,
     FestivalPass,
     FestivalSelection,
     PassKind,
@@ -51,9 +52,16 @@ def test_a_festival_is_created_or_refused_with_the_reason(organiser_client, fest
     form = {"name": "Midnight Sun", "timezone": "Europe/Oslo", "share": "25"}
     bad = organiser_client.post(path, data={**form, "starts_on": "soon", "ends_on": ""})
     assert "Enter dates such as 2027-02-12." in refusal(bad)
-    good = organiser_client.post(
-        path, data={**form, "starts_on": "2027-06-01", "ends_on": "2027-06-05"}
+    dates = {"starts_on": "2027-06-01", "ends_on": "2027-06-05"}
+    # The same rules as editing a festival: a name the page can hold, dates in order.
+    too_long = organiser_client.post(path, data={**form, **dates, "name": "M" * 161})
+    assert "Give the festival a name of up to 160 characters." in refusal(too_long)
+    backwards = {"starts_on": "2027-06-05", "ends_on": "2027-06-01"}
+    assert "A festival cannot end before it starts." in refusal(
+        organiser_client.post(path, data={**form, **backwards})
     )
+    assert count(Festival) == 0
+    good = organiser_client.post(path, data={**form, **dates})
     assert good.status_code == 303 and "/festivals/" in good.location
 
 

@@ -33,7 +33,7 @@ from ...models import (
     TerritoryMode,
 )
 from .. import ServiceError
-from .festivals import zone
+from .festivals import festival_problems
 from .screenings import window_problems
 
 # Orders that hold a screening's seat or a pass's terms: paid, being paid, or under review.
@@ -71,16 +71,8 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
 
     The address (slug) stays, so links already shared keep working. Screening times are
     moments: a new time zone shows the same moments on another wall clock."""
-    errors: dict[str, list[str]] = {}
     name = change.name.strip()
-    if not name or len(name) > 160:
-        add_error(errors, "name", _("Give the festival a name of up to 160 characters."))
-    if change.ends_on < change.starts_on:
-        add_error(errors, "ends_on", _("A festival cannot end before it starts."))
-    try:
-        zone(change.timezone)
-    except ServiceError as exc:
-        add_error(errors, "timezone", str(exc))
+    errors = festival_problems(name, change.starts_on, change.ends_on, change.timezone)
     sections = {s.id: s for s in festival.sections}
     if any(section_id not in sections for section_id in change.section_names):
         add_error(errors, "sections", _("Choose sections of this festival."))

@@ -40,6 +40,7 @@ from ..rights.shares import has_split
 
 log = logging.getLogger(__name__)
 FULL_SHARE_BP = 10_000
+NAME_MAX = 160  # the length of festivals.name
 
 
 def zone(name: str) -> ZoneInfo:
@@ -57,6 +58,23 @@ def festival_time(festival: Festival, local: datetime) -> datetime:
     return local.replace(tzinfo=zone(festival.timezone)).astimezone(ZoneInfo("UTC"))
 
 
+def festival_problems(
+    name: str, starts_on: date, ends_on: date, timezone: str
+) -> dict[str, list[str]]:
+    """What is wrong with a festival's name, dates and time zone, by form field (empty when
+    nothing is): the rule for creating a festival and for editing one."""
+    problems: dict[str, list[str]] = {}
+    if not name.strip() or len(name.strip()) > NAME_MAX:
+        problems["name"] = [_("Give the festival a name of up to 160 characters.")]
+    if ends_on < starts_on:
+        problems["ends_on"] = [_("A festival cannot end before it starts.")]
+    try:
+        zone(timezone)
+    except ServiceError as exc:
+        problems["timezone"] = [str(exc)]
+    return problems
+
+
 def create_festival(
     studio: Studio,
     name: str,
@@ -69,9 +87,9 @@ def create_festival(
     published: bool = True,
 ) -> Festival:
     """A festival edition organised by ``studio`` (whose members run it)."""
-    zone(timezone)
-    if ends_on < starts_on:
-        raise ServiceError(_("A festival cannot end before it starts."))
+    problems = festival_problems(name, starts_on, ends_on, timezone)
+    if problems:
+        raise ServiceError(next(iter(problems.values()))[0])
     if not 0 <= share_bp <= FULL_SHARE_BP:
         raise ServiceError(_("The festival's share is between 0 and 100 %."))
     festival = Festival(
