@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -23,6 +32,7 @@ from ..security import studio_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
 from ..services.catalog.pricing import PriceError, check_currency, parse_price
+from ..services.media.images import size_words, too_large_message
 from ..services.promotion import festival_artwork as artwork_service
 from ..services.promotion import festival_editing as editing
 from ..services.promotion.festivals import festival_time
@@ -185,7 +195,11 @@ def _artwork(festival: Festival) -> dict[str, object]:
     """What the edit page shows of the artwork: the current one, an upload being processed,
     or why the last upload could not be used."""
     failed = artwork_service.failed_artwork(festival)
+    limit = int(current_app.config["IMAGE_MAX_BYTES"])
     return {
+        "artwork_limit": limit,
+        "artwork_limit_words": size_words(limit),
+        "artwork_too_large": too_large_message(limit),
         "artwork": artwork_service.current_artwork(festival),
         "artwork_pending": artwork_service.pending_artwork(festival),
         "artwork_failure": artwork_service.failure_message(failed) if failed else None,

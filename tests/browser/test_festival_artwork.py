@@ -5,9 +5,13 @@ next to the field, the artwork uploads, and the festival's page and the festival
 from __future__ import annotations
 
 import io
+import os
 
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
+
+from storefront.extensions import db
+from storefront.models import FestivalArtwork
 
 from .accessibility import NARROW, assert_usable_and_accessible
 from .test_festival import log_in
@@ -22,7 +26,15 @@ def key_art() -> bytes:
     return buffer.getvalue()
 
 
-def test_an_organiser_uploads_artwork_and_the_festival_page_shows_it(page, world):  # noqa: F811
+def noise(side: int) -> bytes:
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=0)
+    return buffer.getvalue()
+
+
+def test_an_organiser_uploads_artwork_and_the_festival_page_shows_it(app, page, world):  # noqa: F811
+    app.config["IMAGE_MAX_BYTES"] = 200 * 1024
     festival = world["festival"]
     edit = f"/studio/{world['studio'].slug}/festivals/{festival.slug}/edit"
     page.set_viewport_size(NARROW)
@@ -31,6 +43,18 @@ def test_an_organiser_uploads_artwork_and_the_festival_page_shows_it(page, world
     expect(page.get_by_text("No artwork yet")).to_be_visible()
 
     artwork_input = page.get_by_label("Artwork image (JPEG, PNG or WebP)")
+    # Too large: named at once, and never sent.
+    artwork_input.set_input_files(
+        {"name": "huge.png", "mimeType": "image/png", "buffer": noise(300)}
+    )
+    too_large = page.get_by_text("The image is larger than 200 KB.")
+    expect(too_large).to_be_visible()
+    page.get_by_role("button", name="Save the artwork").click()
+    expect(artwork_input).to_be_focused()
+    expect(artwork_input).to_have_attribute("aria-invalid", "true")
+    assert page.url.endswith(edit) and db.session.scalar(db.select(FestivalArtwork)) is None
+    _check_current_page(page)
+
     artwork_input.set_input_files(
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a picture"}
     )

@@ -35,11 +35,19 @@ MAX_STILLS = 12
 MiB = 1024 * 1024
 
 
+def size_words(limit: int) -> str:
+    """A file size limit as people read it ("20 MB", "100 KB")."""
+    return f"{limit // MiB} MB" if limit >= MiB else f"{max(1, limit // 1024)} KB"
+
+
+def too_large_message(limit: int) -> str:
+    return _("The image is larger than %(size)s.", size=size_words(limit))
+
+
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        size = f"{limit // MiB} MB" if limit >= MiB else f"{max(1, limit // 1024)} KB"
-        raise ServiceError(_("The image is larger than %(size)s.", size=size))
+        raise ServiceError(too_large_message(limit))
     if not data:
         raise ServiceError(_("The file is empty."))
     return data
