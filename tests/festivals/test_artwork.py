@@ -193,6 +193,14 @@ def test_a_damaged_image_fails_in_the_worker_and_the_old_artwork_stays(
     assert latest.width == 1000
 
 
+def test_saving_without_a_file_or_artwork_asks_for_a_file(organiser_client, base):
+    response = organiser_client.post(f"{base}/artwork", data={"artwork_alt": "A fox"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Choose an image file." in text and 'value="A fox"' in text
+    assert artworks() == []
+
+
 def test_a_description_over_the_limit_is_refused_next_to_its_field(organiser_client, base):
     response = upload(organiser_client, base, encoded("JPEG", (800, 450)), alt="x" * 301)
     assert response.status_code == 400
