@@ -119,6 +119,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("checkout.start", "POST"): signed_in(),
     ("checkout.status", "GET"): buyer_only(),
     ("media_files.image", "GET"): members_only(),
+    ("media_files.festival_artwork", "GET"): public(),  # of a published festival
     ("media_files.media_object", "GET"): public(),  # a signed link
     ("media_files.media_part", "PUT"): public(),  # a signed link
     # A screener's link is its credential: anyone holding it watches (no account needed).
@@ -197,6 +198,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_festival_edits.remove_screening", "POST"): studio(**CATALOGUE),
     ("studio_festival_edits.edit_pass", "GET"): studio(**CATALOGUE),
     ("studio_festival_edits.edit_pass", "POST"): studio(**CATALOGUE),
+    ("studio_festival_edits.artwork", "POST"): studio(**CATALOGUE),  # no file: a 400
+    ("studio_festival_edits.remove_artwork", "POST"): studio(**CATALOGUE),
     ("studio_festivals.report", "GET"): studio(),
     ("studio_festivals.attendance_csv", "GET"): studio(),
     ("studio_festivals.invitations", "GET"): studio(),
@@ -433,7 +436,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         db.select(StudioMember).filter_by(user_id=users["finance"].id)
     )
     db.session.commit()
-    festival, screening, festival_pass, selection = _festival_world(victim, film)
+    festival, screening, festival_pass, selection, artwork = _festival_world(victim, film, storage)
     from storefront.services.promotion.bundles import create_bundle
 
     bundle = create_bundle(victim, "Both films", [film, draft], 1500, "EUR")
@@ -499,6 +502,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "festival": festival.slug,
         "screening_id": screening.id,
         "pass_id": festival_pass.id,
+        "artwork_id": artwork.id,
         "selection_id": selection.id,
         "bundle_id": bundle.id,
     }
@@ -508,11 +512,12 @@ def build_world(app, make_user, make_studio, make_title) -> World:
 AUDIO_ENDPOINTS = {"watch.audio", "studio_media.label_audio"}
 
 
-def _festival_world(victim, film):  # type: ignore[no-untyped-def]
-    """The victim studio runs a festival programming its own film, with a screening and a pass."""
+def _festival_world(victim, film, storage):  # type: ignore[no-untyped-def]
+    """The victim studio runs a festival programming its own film, with a screening, a pass
+    and artwork."""
     from datetime import timedelta
 
-    from storefront.models import FestivalPass, PassKind
+    from storefront.models import FestivalArtwork, FestivalPass, PassKind
     from storefront.services.promotion import festivals, screenings
 
     today = utcnow().date()
@@ -527,9 +532,18 @@ def _festival_world(victim, film):  # type: ignore[no-untyped-def]
     festival_pass = FestivalPass(
         festival_id=festival.id, name="Pass", kind=PassKind.ALL_ACCESS, amount=2000, currency="EUR"
     )
-    db.session.add(festival_pass)
+    artwork_key = f"festivals/{festival.id}/artwork/1-w240.jpg"
+    storage.put(artwork_key, b"jpeg", "image/jpeg")
+    artwork = FestivalArtwork(
+        festival_id=festival.id,
+        keys={"w240.jpg": artwork_key},
+        width=240,
+        height=135,
+        status=ImageStatus.READY,
+    )
+    db.session.add_all([festival_pass, artwork])
     db.session.commit()
-    return festival, screening, festival_pass, selection
+    return festival, screening, festival_pass, selection, artwork
 
 
 def url_values(endpoint: str, rule, world: World) -> dict[str, object]:

@@ -47,6 +47,7 @@ from .commerce import (
 from .festivals import (
     Bundle,
     Festival,
+    FestivalArtwork,
     FestivalPass,
     FestivalSelection,
     HoldingStatus,
@@ -91,6 +92,7 @@ __all__ = [
     "Bundle",
     "CLOCKED_KINDS",
     "Festival",
+    "FestivalArtwork",
     "FestivalPass",
     "FestivalSelection",
     "HoldingStatus",

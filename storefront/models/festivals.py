@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .accounts import Studio, User
 from .base import Base, TimestampMixin, str_enum, utcnow
-from .catalog import Title
+from .catalog import ImageStatus, Title
 from .commerce import TerritoryMode
 
 # Territory rows are kept as plain data on the screening or pass, in the shape of an offer's
@@ -38,7 +38,6 @@ class Festival(TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")  # IANA name
     # The festival's part of the net of each ticket it sells, in basis points (3000 = 30 %).
     share_bp: Mapped[int] = mapped_column(default=0)
-    artwork_key: Mapped[str | None] = mapped_column(sa.String(512))
     published: Mapped[bool] = mapped_column(default=False)
 
     studio: Mapped[Studio] = relationship()
@@ -47,6 +46,31 @@ class Festival(TimestampMixin, Base):
         cascade="all, delete-orphan",
         order_by="ProgrammeSection.position",
     )
+
+
+class FestivalArtwork(Base):
+    """The festival's key art, resized like a poster (size name -> storage key).
+
+    The newest ready row is the one shown. A new upload waits as ``processing`` while the
+    previous artwork stays on the page, and replaces it (files and all) once its sizes exist.
+    """
+
+    __tablename__ = "festival_artworks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("festivals.id", ondelete="CASCADE"), index=True
+    )
+    keys: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    width: Mapped[int]
+    height: Mapped[int]
+    alt_text: Mapped[str] = mapped_column(sa.String(300), default="")
+    status: Mapped[ImageStatus] = mapped_column(
+        str_enum(ImageStatus), default=ImageStatus.PROCESSING
+    )
+    source_key: Mapped[str | None] = mapped_column(sa.String(512))  # until the sizes exist
+    error: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ProgrammeSection(Base):

@@ -10,10 +10,11 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Festival, FestivalPass, PassHolding, Screening, utcnow
+from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, utcnow
 from ..services import ServiceError
+from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
-from ..services.promotion import festival_sales, passes
+from ..services.promotion import festival_artwork, festival_sales, passes
 from ..services.promotion.festivals import festival_by_slug, programme, published_festivals
 from ..services.promotion.screenings import schedule
 from .forms import ActionForm
@@ -38,7 +39,38 @@ def _screening_or_404(festival: Festival, screening_id: int) -> Screening:
 
 @bp.route("/")
 def index() -> ResponseReturnValue:
-    return render_template("festivals/index.html", festivals=published_festivals())
+    found = published_festivals()
+    return render_template(
+        "festivals/index.html",
+        festivals=found,
+        artworks=festival_artwork.card_artworks([f.id for f in found]),
+        card_width=festival_artwork.ARTWORK_CARD_WIDTH,
+    )
+
+
+# -- artwork, on these pages and the organiser's ---------------------------------------------
+
+
+@bp.app_template_global()
+def artwork_src(artwork: FestivalArtwork, width: int = festival_artwork.ARTWORK_PAGE_WIDTH) -> str:
+    """The JPEG size just above the width the page lays the artwork out at."""
+    name = pick_size(artwork.keys or {}, width)
+    return url_for("media_files.festival_artwork", artwork_id=artwork.id, name=name) if name else ""
+
+
+@bp.app_template_global()
+def artwork_srcset(artwork: FestivalArtwork) -> str:
+    """`srcset` of every stored WebP width: the browser picks for the screen's density."""
+    return ", ".join(
+        f"{url_for('media_files.festival_artwork', artwork_id=artwork.id, name=name)} {width}w"
+        for width, name in stored_sizes(artwork.keys or {}, "webp")
+    )
+
+
+@bp.app_template_global()
+def artwork_alt(artwork: FestivalArtwork, festival: Festival) -> str:
+    """The organiser's description, or else the festival's name (kept current on renames)."""
+    return artwork.alt_text or _("Artwork of %(festival)s", festival=festival.name)
 
 
 @bp.route("/<festival>")
@@ -64,6 +96,7 @@ def page(festival: str) -> ResponseReturnValue:
     return render_template(
         "festivals/page.html",
         festival=found,
+        artwork=festival_artwork.current_artwork(found),
         selections=programme(found),
         items=items,
         now_items=[i for i in items if i.slot == "now"],

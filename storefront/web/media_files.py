@@ -1,5 +1,6 @@
 """Media links: the local storage backend's signed-link routes (see the storage package
-docstring), and stable links to posters and stills that redirect to signed URLs.
+docstring), and stable links to posters, stills and festival artwork that redirect to signed
+URLs.
 
 The two local routes authenticate by token alone: no session, no CSRF. With the S3 backend
 they are never linked to, and answer 404.
@@ -31,7 +32,7 @@ from ..adapters.storage import (
     UploadNotFound,
 )
 from ..extensions import csrf, db
-from ..models import Title, TitleImage, TitleStatus
+from ..models import Festival, FestivalArtwork, Title, TitleImage, TitleStatus
 from ..security import can_manage_studio
 from .errors import render_error
 from .headers import STORED_FILE_POLICY
@@ -136,6 +137,23 @@ def image(image_id: int, name: str) -> ResponseReturnValue:
     public = title.status in (TitleStatus.PUBLISHED, TitleStatus.UNLISTED)
     if not public and not can_manage_studio(current_user, title.studio):
         abort(404)
+    return _signed_redirect(key, public)
+
+
+@bp.get("/media/festival-artwork/<int:artwork_id>/<name>")
+def festival_artwork(artwork_id: int, name: str) -> ResponseReturnValue:
+    """A festival's artwork, like a poster: public once the festival is, else its studio's."""
+    row = db.session.get(FestivalArtwork, artwork_id)
+    key = (row.keys or {}).get(name) if row is not None else None
+    if row is None or key is None:
+        abort(404)
+    festival = db.session.get(Festival, row.festival_id)
+    if not festival.published and not can_manage_studio(current_user, festival.studio):
+        abort(404)
+    return _signed_redirect(key, festival.published)
+
+
+def _signed_redirect(key: str, public: bool) -> ResponseReturnValue:
     expires = int(current_app.config["MEDIA_URL_EXPIRES"])
     storage = current_app.extensions["storage"]
     response = redirect(storage.signed_get_url(key, expires), code=302)

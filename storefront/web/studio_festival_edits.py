@@ -1,5 +1,5 @@
-"""Organisers edit what they set up: the festival's details and sections, a screening's
-window, seats and prices (or remove it while nobody has a ticket), a pass's terms.
+"""Organisers edit what they set up: the festival's details, sections and artwork, a
+screening's window, seats and prices (or remove it while nobody has a ticket), a pass's terms.
 
 Each edit page shows the current values; a post that cannot be saved shows the form again
 with what was typed and the reason next to each field, and saves nothing (a 400 rolls the
@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -23,9 +32,12 @@ from ..security import studio_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action
 from ..services.catalog.pricing import PriceError, check_currency, parse_price
+from ..services.media.images import size_words, too_large_message
+from ..services.promotion import festival_artwork as artwork_service
 from ..services.promotion import festival_editing as editing
 from ..services.promotion.festivals import festival_time
 from .forms import ActionForm
+from .request_guards import accepts_files
 from .studio_festivals import _back, _checked_form, _festival_or_404, _local, _territories
 
 bp = Blueprint("studio_festival_edits", __name__, url_prefix="/studio")
@@ -111,6 +123,17 @@ def _wall_clock(moment: datetime | None, festival: Festival) -> str:
     return moment.astimezone(ZoneInfo(festival.timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
+def _saved_values(festival: Festival) -> dict[str, str]:
+    return {
+        "name": festival.name,
+        "starts_on": festival.starts_on.isoformat(),
+        "ends_on": festival.ends_on.isoformat(),
+        "timezone": festival.timezone,
+        "description": festival.description or "",
+        **{f"section-{s.id}": s.name for s in festival.sections},
+    }
+
+
 def _page(template: str, status: int = 200, **context: object) -> ResponseReturnValue:
     context.setdefault("errors", {})
     return render_template(template, form=ActionForm(), **context), status
@@ -125,15 +148,8 @@ def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
     studio, found = _organiser(slug, festival)
     page = "studio/festivals/edit.html"
     if request.method == "GET":
-        values = {
-            "name": found.name,
-            "starts_on": found.starts_on.isoformat(),
-            "ends_on": found.ends_on.isoformat(),
-            "timezone": found.timezone,
-            "description": found.description or "",
-            **{f"section-{s.id}": s.name for s in found.sections},
-        }
-        return _page(page, studio=studio, festival=found, values=values)
+        values = _saved_values(found)
+        return _page(page, studio=studio, festival=found, values=values, **_artwork(found))
     errors: Errors = {}
     days: dict[str, date] = {}
     for name in ("starts_on", "ends_on"):
@@ -159,9 +175,85 @@ def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
             errors = exc.errors
     if errors:
         db.session.rollback()
-        return _page(page, 400, studio=studio, festival=found, values=_form_values(), errors=errors)
+        return _page(
+            page,
+            400,
+            studio=studio,
+            festival=found,
+            values=_form_values(),
+            errors=errors,
+            **_artwork(found),
+        )
     flash(_("Festival saved."), "success")
     return _back(studio, found)
+
+
+# -- the festival's artwork ---------------------------------------------------------------
+
+
+def _artwork(festival: Festival) -> dict[str, object]:
+    """What the edit page shows of the artwork: the current one, an upload being processed,
+    or why the last upload could not be used."""
+    failed = artwork_service.failed_artwork(festival)
+    limit = int(current_app.config["IMAGE_MAX_BYTES"])
+    return {
+        "artwork_limit": limit,
+        "artwork_limit_words": size_words(limit),
+        "artwork_too_large": too_large_message(limit),
+        "artwork": artwork_service.current_artwork(festival),
+        "artwork_pending": artwork_service.pending_artwork(festival),
+        "artwork_failure": artwork_service.failure_message(failed) if failed else None,
+    }
+
+
+def _to_artwork(studio: Studio, festival: Festival) -> ResponseReturnValue:
+    url = url_for("studio_festival_edits.edit_festival", slug=studio.slug, festival=festival.slug)
+    return redirect(f"{url}#artwork", code=303)
+
+
+@bp.route("/<slug>/festivals/<festival>/artwork", methods=["POST"])
+@login_required
+@accepts_files("IMAGE_MAX_BYTES")
+def artwork(slug: str, festival: str) -> ResponseReturnValue:
+    """Upload, replace or describe the artwork. A refusal keeps the artwork there was."""
+    studio, found = _organiser(slug, festival)
+    upload = request.files.get("artwork")
+    alt = request.form.get("artwork_alt", "")
+    try:
+        if upload is not None and upload.filename:
+            artwork_service.upload_artwork(found, upload.stream, alt)
+            message = _("The artwork is uploaded; it appears once it is processed.")
+        else:
+            artwork_service.describe_artwork(found, alt)
+            message = _("The artwork's description is saved.")
+    except artwork_service.DescriptionTooLong as exc:
+        errors: Errors = {"artwork_alt": [str(exc)]}
+    except ServiceError as exc:
+        errors = {"artwork": [str(exc)]}
+    else:
+        flash(message, "success")
+        return _to_artwork(studio, found)
+    db.session.rollback()
+    return _page(
+        "studio/festivals/edit.html",
+        400,
+        studio=studio,
+        festival=found,
+        values=_saved_values(found),
+        errors={},
+        artwork_values={"artwork_alt": alt},
+        artwork_errors=errors,
+        **_artwork(found),
+    )
+
+
+@bp.route("/<slug>/festivals/<festival>/artwork/remove", methods=["POST"])
+@login_required
+def remove_artwork(slug: str, festival: str) -> ResponseReturnValue:
+    studio, found = _organiser(slug, festival)
+    if artwork_service.remove_artwork(found):
+        flash(_("The artwork is removed."), "success")
+    return _to_artwork(studio, found)
 
 
 # -- screenings ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ VISITORS = ("anonymous", "buyer", "owner", "admin")
 # Routes that answer with something other than a page, or end the visit; no need to open.
 NOT_PAGES = {
     "media_files.image",
+    "media_files.festival_artwork",
     "media_files.media_object",
     "store.healthz",
     "watch.master",

@@ -1,4 +1,5 @@
-"""Predictable object keys: everything about a title lives under ``titles/{title_id}/``.
+"""Predictable object keys: everything about a title lives under ``titles/{title_id}/``, a
+festival's artwork under ``festivals/{festival_id}/``.
 
 Keeping one prefix per title makes deleting a title (``delete_prefix(title_prefix(id))``),
 auditing storage use and writing bucket lifecycle rules simple. Identifiers are
@@ -48,6 +49,18 @@ def poster_key(title_id: object, size: str, ext: str = "jpg") -> str:
     if not _SIZE.match(size):
         raise ValueError(f"invalid poster size: {size!r}")
     return f"{title_prefix(title_id)}posters/{size}.{_ext(ext)}"
+
+
+def festival_prefix(festival_id: object) -> str:
+    """Everything stored for one festival (its artwork)."""
+    return f"festivals/{_ident(festival_id, 'festival id')}/"
+
+
+def festival_artwork_key(festival_id: object, size: str, ext: str = "jpg") -> str:
+    """The festival's artwork at a named size, e.g. ``festivals/3/artwork/12-w960.jpg``."""
+    if not _SIZE.match(size):
+        raise ValueError(f"invalid artwork size: {size!r}")
+    return f"{festival_prefix(festival_id)}artwork/{size}.{_ext(ext)}"
 
 
 def subtitle_key(title_id: object, track_id: object, ext: str = "vtt") -> str:

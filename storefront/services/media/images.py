@@ -1,16 +1,26 @@
 """Posters and stills: checked on arrival, resized and stored by the worker (the decoding is
-the images adapter's), and which stored size a page gets.
+the images adapter's), and which stored size a page gets. Festival artwork goes through the
+same checks and resizing (``checked_upload``, ``encode_and_store``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from ... import jobs
-from ...adapters.images import CONTENT_TYPES, ImageProblem, ImageRefused, encode_sizes, inspect
+from ...adapters.images import (
+    CONTENT_TYPES,
+    ImageHeader,
+    ImageProblem,
+    ImageRefused,
+    encode_sizes,
+    inspect,
+)
 from ...adapters.storage import StorageError, keys
 from ...extensions import db
 from ...models import ImageKind, ImageStatus, Title, TitleImage
@@ -25,11 +35,19 @@ MAX_STILLS = 12
 MiB = 1024 * 1024
 
 
+def size_words(limit: int) -> str:
+    """A file size limit as people read it ("20 MB", "100 KB")."""
+    return f"{limit // MiB} MB" if limit >= MiB else f"{max(1, limit // 1024)} KB"
+
+
+def too_large_message(limit: int) -> str:
+    return _("The image is larger than %(size)s.", size=size_words(limit))
+
+
 def _read_limited(stream: BinaryIO, limit: int) -> bytes:
     data = stream.read(limit + 1)
     if len(data) > limit:
-        size = f"{limit // MiB} MB" if limit >= MiB else f"{max(1, limit // 1024)} KB"
-        raise ServiceError(_("The image is larger than %(size)s.", size=size))
+        raise ServiceError(too_large_message(limit))
     if not data:
         raise ServiceError(_("The file is empty."))
     return data
@@ -46,6 +64,48 @@ def _refusal(problem: ImageProblem, max_pixels: int) -> str:
     return _("This file is not a JPEG, PNG or WebP image.")
 
 
+def checked_upload(stream: BinaryIO) -> tuple[bytes, ImageHeader]:
+    """The uploaded bytes and what their header promises, or a ServiceError saying why the
+    file is refused (too large, empty, not JPEG/PNG/WebP, too many pixels). Nothing decoded:
+    the worker does that (``encode_and_store``)."""
+    config = current_app.config
+    data = _read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
+    max_pixels = int(config["IMAGE_MAX_PIXELS"])
+    try:
+        return data, inspect(data, max_pixels)
+    except ImageRefused as exc:
+        raise ServiceError(_refusal(exc.problem, max_pixels)) from None
+
+
+def store_source(key: str, data: bytes) -> None:
+    try:
+        get_storage().put(key, data, "application/octet-stream")
+    except StorageError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class StoredSizes:
+    width: int  # of the upright original
+    height: int
+    keys: dict[str, str]  # size name ("w480.webp") -> storage key
+
+
+def encode_and_store(
+    source_key: str, widths: Sequence[int], key_for: Callable[[str], str]
+) -> StoredSizes:
+    """Decode the stored original and store each size under ``key_for(size name)``; the
+    Raises ImageRefused when the original does not decode."""
+    storage = get_storage()
+    max_pixels = int(current_app.config["IMAGE_MAX_PIXELS"])
+    encoded = encode_sizes(storage.get(source_key), max_pixels, widths)
+    stored: dict[str, str] = {}
+    for name, blob in encoded.files.items():
+        stored[name] = key_for(name)
+        storage.put(stored[name], blob, CONTENT_TYPES[name.rpartition(".")[2]])
+    return StoredSizes(encoded.width, encoded.height, stored)
+
+
 def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
     """Accept a poster or still: check its header, store the original, and queue the work.
 
@@ -57,13 +117,7 @@ def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
         image_kind = ImageKind(kind)
     except ValueError:
         raise ServiceError(_("Choose poster or still.")) from None
-    config = current_app.config
-    data = _read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
-    max_pixels = int(config["IMAGE_MAX_PIXELS"])
-    try:
-        header = inspect(data, max_pixels)
-    except ImageRefused as exc:
-        raise ServiceError(_refusal(exc.problem, max_pixels)) from None
+    data, header = checked_upload(stream)
     if image_kind == ImageKind.STILL and len(images_of(title, ImageKind.STILL)) >= MAX_STILLS:
         raise ServiceError(_("A title can have at most %(count)d stills.", count=MAX_STILLS))
 
@@ -79,10 +133,7 @@ def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
     db.session.add(row)
     db.session.flush()
     row.source_key = image_key(title.id, image_kind, row.id, f"source.{header.format.lower()}")
-    try:
-        get_storage().put(row.source_key, data, "application/octet-stream")
-    except StorageError as exc:
-        raise ServiceError(str(exc)) from exc
+    store_source(row.source_key, data)
     jobs.defer(db.session, "process_image", row.id)
     db.session.flush()
     return row
@@ -97,21 +148,18 @@ def process_image(image_id: int) -> str:
     row = db.session.get(TitleImage, image_id)
     if row is None or row.status != ImageStatus.PROCESSING or not row.source_key:
         return "skipped"
-    storage = get_storage()
-    max_pixels = int(current_app.config["IMAGE_MAX_PIXELS"])
     try:
-        encoded = encode_sizes(storage.get(row.source_key), max_pixels, WIDTHS[row.kind])
+        encoded = encode_and_store(
+            row.source_key,
+            WIDTHS[row.kind],
+            lambda name: image_key(row.title_id, row.kind, row.id, name),
+        )
     except ImageRefused as exc:
         row.status, row.error = ImageStatus.FAILED, exc.problem.value
         _drop_source(row)
         db.session.flush()
         return "failed"
-    stored: dict[str, str] = {}
-    for name, blob in encoded.files.items():
-        key = image_key(row.title_id, row.kind, row.id, name)
-        storage.put(key, blob, CONTENT_TYPES[name.rpartition(".")[2]])
-        stored[name] = key
-    row.keys, row.width, row.height = stored, encoded.width, encoded.height
+    row.keys, row.width, row.height = encoded.keys, encoded.width, encoded.height
     row.status = ImageStatus.READY
     _drop_source(row)
     if row.kind == ImageKind.POSTER:
@@ -132,8 +180,13 @@ def _drop_source(row: TitleImage) -> None:
 
 def failure_message(image: TitleImage) -> str:
     """Why the worker refused an image, in the filmmaker's words."""
+    return problem_message(image.error)
+
+
+def problem_message(error: str | None) -> str:
+    """The words for a stored ``ImageProblem`` value (a refusal recorded by the worker)."""
     try:
-        problem = ImageProblem(image.error or "")
+        problem = ImageProblem(error or "")
     except ValueError:
         problem = ImageProblem.DAMAGED
     return _refusal(problem, int(current_app.config["IMAGE_MAX_PIXELS"]))
