@@ -28,6 +28,7 @@ from storefront.models import (
 )
 from storefront.services.promotion import festivals, screenings
 
+from ..conftest import PASSWORD
 from ..payments.conftest import (  # noqa: F401 - fixtures
     WEBHOOK_SECRET,
     admin_client_factory,
@@ -162,3 +163,20 @@ def book(client, screening: Screening, holding_id: int, country: str = "NO"):  #
         data={"holding": holding_id},
         headers={"X-Test-Country": country},
     )
+
+
+def sign_in(app, email):  # type: ignore[no-untyped-def]
+    """A client of its own, signed in as ``email``."""
+    client = app.test_client()
+    client.post("/login", data={"email": email, "password": PASSWORD})
+    return client
+
+
+@pytest.fixture
+def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
+    return sign_in(app, organiser.email)
+
+
+@pytest.fixture
+def base(festival) -> str:  # type: ignore[no-untyped-def]
+    return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"

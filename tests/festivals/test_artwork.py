@@ -17,7 +17,7 @@ from storefront.extensions import db
 from storefront.models import FestivalArtwork, ImageStatus, StudioMember, StudioRole
 from storefront.services.promotion import festival_artwork
 
-from .test_reports import sign_in
+from .conftest import sign_in
 
 
 def encoded(fmt: str, size: tuple[int, int], mode: str = "RGB") -> bytes:
@@ -29,16 +29,6 @@ def encoded(fmt: str, size: tuple[int, int], mode: str = "RGB") -> bytes:
 @pytest.fixture
 def storage(app):  # type: ignore[no-untyped-def]
     return app.extensions["storage"]
-
-
-@pytest.fixture
-def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
-    return sign_in(app, organiser.email)
-
-
-@pytest.fixture
-def base(festival) -> str:  # type: ignore[no-untyped-def]
-    return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
 
 
 def upload(client, base: str, data: bytes, alt: str = "", filename: str = "art.jpg"):  # type: ignore[no-untyped-def]

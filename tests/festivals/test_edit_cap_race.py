@@ -11,9 +11,8 @@ import sqlalchemy as sa
 from storefront.extensions import db
 from storefront.models import Screening
 
-from .conftest import fresh
+from .conftest import fresh, sign_in
 from .test_editing import screening_form
-from .test_reports import sign_in
 from .test_seat_cap import logged_in_clients
 
 BUYERS, CAPACITY, ALREADY_TAKEN, LOWERED = 12, 10, 3, 5

@@ -26,20 +26,9 @@ from storefront.services.promotion.passes import pass_availability
 from storefront.services.watching import access, playback
 from storefront.services.watching.access import PlaybackRefused
 
-from .conftest import book, buy_pass, buy_ticket, fresh, latest_order, session_id_from
-from .test_reports import sign_in
+from .conftest import book, buy_pass, buy_ticket, fresh, latest_order, session_id_from, sign_in
 
 OSLO = ZoneInfo("Europe/Oslo")
-
-
-@pytest.fixture
-def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
-    return sign_in(app, organiser.email)
-
-
-@pytest.fixture
-def base(festival) -> str:  # type: ignore[no-untyped-def]
-    return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
 
 
 def refusal(response) -> str:  # type: ignore[no-untyped-def]

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from storefront.extensions import db
 from storefront.models import (
     Festival,
@@ -19,18 +17,6 @@ from storefront.models import (
     TerritoryMode,
     utcnow,
 )
-
-from .test_reports import sign_in
-
-
-@pytest.fixture
-def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
-    return sign_in(app, organiser.email)
-
-
-@pytest.fixture
-def base(festival) -> str:  # type: ignore[no-untyped-def]
-    return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
 
 
 def count(model) -> int:  # type: ignore[no-untyped-def]

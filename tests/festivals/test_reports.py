@@ -9,14 +9,7 @@ import io
 from storefront.extensions import db
 from storefront.models import Entitlement, WatchProgress, utcnow
 
-from ..conftest import PASSWORD
-from .conftest import book, buy_pass, buy_ticket, latest_order, session_id_from
-
-
-def sign_in(app, email):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    client.post("/login", data={"email": email, "password": PASSWORD})
-    return client
+from .conftest import book, buy_pass, buy_ticket, latest_order, session_id_from, sign_in
 
 
 def test_sales_attendance_and_shares(
