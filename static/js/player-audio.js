@@ -154,8 +154,8 @@ export class AudioMenu {
     if (!hls || !GONE.has(data.response?.code)) return false;
     const playlist = data.details === ErrorDetails.AUDIO_TRACK_LOAD_ERROR;
     if (!playlist && data.frag?.type !== "audio") return false;
-    this.lose(playlist && Number.isInteger(data.context?.id) ? data.context.id : hls.audioTrack);
-    if (!video.buffered.length) this.restart();
+    const index = playlist && Number.isInteger(data.context?.id) ? data.context.id : hls.audioTrack;
+    if (this.lose(index) && !video.buffered.length) this.restart();
     else if (data.fatal) hls.startLoad(video.currentTime);
     return true;
   }
