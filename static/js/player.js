@@ -204,6 +204,7 @@ class Player {
     }
     if (this.stopped) return;
     if (!response.ok) {
+      if (this.audioMenu.lostPlaylist(level, response.status)) return;
       this.stop({ message: text });
       return;
     }
@@ -254,6 +255,7 @@ class Player {
         }
       });
       hls.on(Hls.Events.ERROR, (event, data) => {
+        if (this.audioMenu.lostTrack(data)) return;
         if (data.response?.code === 403) {
           this.forbidden();
           return;

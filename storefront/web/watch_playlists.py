@@ -134,20 +134,24 @@ def variant(token: str, rendition_id: int) -> ResponseReturnValue:
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
     stream = g.get("stream")
-    text = playlists.variant_playlist(
-        media_storage(),
-        playlist_cache(),
-        rendition,
-        seconds,
-        cdn=current_app.extensions.get("cdn"),
-        viewer=f"s{stream.id}" if stream is not None else "trailer",
-    )
+    try:
+        text = playlists.variant_playlist(
+            media_storage(),
+            playlist_cache(),
+            rendition,
+            seconds,
+            cdn=current_app.extensions.get("cdn"),
+            viewer=f"s{stream.id}" if stream is not None else "trailer",
+        )
+    except LookupError:  # its stored playlist is gone
+        abort(404)
     _hold_slot_while_links_work(seconds)
     return _playlist_response(text)
 
 
 def audio(token: str, track_id: int) -> ResponseReturnValue:
-    """An alternate audio track's playlist, its segments signed like the video's."""
+    """An alternate audio track's playlist, its segments signed like the video's; 404 once
+    the studio has deleted the track (the player then goes on with the film's own audio)."""
     try:
         claims, _film, asset = _authorise(token)
     except PlaybackRefused as exc:
@@ -162,7 +166,10 @@ def audio(token: str, track_id: int) -> ResponseReturnValue:
     ):
         abort(404)
     seconds = current_app.config["SEGMENT_URL_SECONDS"]
-    text = playlists.variant_playlist(media_storage(), playlist_cache(), track, seconds)
+    try:
+        text = playlists.variant_playlist(media_storage(), playlist_cache(), track, seconds)
+    except LookupError:  # deleted a moment ago: its row was still there for this request
+        abort(404)
     _hold_slot_while_links_work(seconds)
     return _playlist_response(text)
 

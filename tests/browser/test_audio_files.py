@@ -121,4 +121,6 @@ def test_a_viewer_who_chose_a_deleted_track_hears_the_default_one(
         ["English", "Version française", "Audio description"]
     )
     expect(player).to_have_attribute("data-audio-track", "en:English", timeout=20_000)
+    expect(page.locator(".player-notice")).to_have_text("")  # silently: nothing to explain
+    expect(page.locator(".player-message")).to_be_hidden()
     assert errors == []

@@ -237,3 +237,28 @@ def test_a_file_that_failed_for_want_of_a_film_is_tried_again(
     assert track.language == "de"
     status = filmmaker_client.get(f"/studio/{studio.slug}/titles/{film.id}/media/status")
     assert [(f["status"], f["retry_url"]) for f in status.json["audio_files"]] == [("ready", None)]
+
+
+def test_a_deleted_tracks_playlist_answers_not_found(
+    app, upload, ready_film, studio, filmmaker_client, viewer, tmp_path
+):
+    """A player that still has the track from an earlier master playlist asks for it: 404
+    (the player then goes on with the film's own audio), never a server error, also in the
+    moment when its objects are gone but a request still sees its row."""
+    german = upload(ready_film, audio_file(tmp_path, "Deutsche Fassung", "deu"), AssetKind.AUDIO)
+    film = fresh(type(ready_film), ready_film.id)
+    film.status = TitleStatus.PUBLISHED
+    db.session.commit()
+    grant(viewer, film)
+    client = app.test_client()
+    client.post("/login", data={"email": viewer.email, "password": PASSWORD})
+    master = client.get(client.post(f"/watch/{film.slug}/start", json={}).json["master_url"])
+    (line,) = [line for line in master.text.splitlines() if 'LANGUAGE="de"' in line]
+    german_url = re.search(r'URI="([^"]*)"', line).group(1)
+
+    app.extensions["storage"].delete_prefix(keys.rendition_prefix(film.id, german.id))
+    assert client.get(german_url).status_code == 404
+
+    assert filmmaker_client.post(delete_path(studio, film, german.id)).status_code == 302
+    assert client.get(german_url).status_code == 404
+    assert "#EXTM3U" in client.get(master.request.url).text  # the film itself plays on

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ...adapters.storage import Storage
+from ...adapters.storage import ObjectNotFound, Storage
 from ...adapters.storage.cdn import SecureLinkSigner
 from ...caching import ProcessCache
 from ...models import (
@@ -98,15 +98,22 @@ def parsed_rendition(
     storage: Storage, cache: ProcessCache, rendition: Rendition | AudioTrack
 ) -> ParsedPlaylist:
     """A rendition's (or alternate audio track's) stored playlist, parsed once per process
-    and version."""
+    and version. LookupError when it has none, or storage no longer has it (a deleted audio
+    file's objects go once its deletion commits, and a request may still hold its row)."""
     key = rendition.playlist_key
     if not key:
         raise LookupError("rendition has no playlist")
     version = rendition.updated_at.isoformat() if rendition.updated_at else ""
+
+    def parse() -> ParsedPlaylist:
+        try:
+            text = storage.get(key).decode("utf-8")
+        except ObjectNotFound:
+            raise LookupError("the stored playlist is gone") from None
+        return parse_media_playlist(text, key)
+
     # Transcodes write new keys or bump updated_at, so a cached parse is never stale.
-    return cache.get_or_make(
-        (key, version), lambda: parse_media_playlist(storage.get(key).decode("utf-8"), key)
-    )
+    return cache.get_or_make((key, version), parse)
 
 
 def variant_playlist(
