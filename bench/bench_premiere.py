@@ -3,6 +3,9 @@
 Measures ``premiere_payments_per_s``: checkouts paid per second, counted from the first "Pay"
 until the last holder transfer is recorded, and ``premiere_deliveries_over_10s``: webhook
 deliveries the emulator saw take longer than ten seconds (Stripe counts those as failures).
+Beside them, what one payment costs: webhook deliveries, and CPU milliseconds in the web
+tier, the job worker and the emulator (each process with its children), which bound the
+rate a machine of a given size can reach.
 
 Set-up, each part in its own process: the Stripe emulator (webhooks delivered asynchronously,
 as Stripe does), the store under gunicorn (2 workers, 4 threads), the job worker (``flask
@@ -26,6 +29,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import requests
 import sqlalchemy as sa
 
@@ -136,6 +140,19 @@ def _prepare(app, emu_url: str) -> list[str]:  # type: ignore[no-untyped-def]
     return sessions
 
 
+def _cpu_seconds(process: subprocess.Popen) -> float:
+    """User and system CPU of a process and its children (gunicorn's workers) so far."""
+    parent = psutil.Process(process.pid)
+    total = 0.0
+    for each in (parent, *parent.children(recursive=True)):
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def _wait_for_transfers(engine: sa.Engine, expected: int) -> float:
     deadline = time.time() + TIMEOUT
     query = sa.text(
@@ -233,6 +250,8 @@ def run() -> dict[str, float]:
                 json={"url": f"http://127.0.0.1:{port}/webhooks/stripe", "secret": SECRET},
                 timeout=10,
             ).raise_for_status()
+            tiers = {"web": processes[1], "worker": processes[2], "emulator": emulator}
+            cpu_before = {name: _cpu_seconds(p) for name, p in tiers.items()}
             load = subprocess.run(
                 [sys.executable, "-c", LOAD, emu_url, str(AT_ONCE)],
                 input=json.dumps(sessions),
@@ -243,6 +262,10 @@ def run() -> dict[str, float]:
             started = float(load.stdout.split()[0])
             engine = sa.create_engine(db_url)
             finished = _wait_for_transfers(engine, PAYMENTS * HOLDERS)
+            cpu_ms = {
+                name: (_cpu_seconds(p) - cpu_before[name]) * 1000 / PAYMENTS
+                for name, p in tiers.items()
+            }
             engine.dispose()
             deliveries = requests.get(f"{emu_url}/_emulator/deliveries", timeout=30).json()
     finally:
@@ -258,6 +281,9 @@ def run() -> dict[str, float]:
     return {
         "premiere_payments_per_s": round(PAYMENTS / (finished - started), 1),
         "premiere_deliveries_over_10s": sum(1 for d in deliveries if d["duration"] > 10),
+        # What one payment costs each tier, which bounds the rate on a given machine.
+        "premiere_deliveries_per_payment": round(len(deliveries) / PAYMENTS, 1),
+        **{f"premiere_{name}_cpu_ms_per_payment": round(ms, 1) for name, ms in cpu_ms.items()},
     }
 
 
