@@ -72,10 +72,14 @@ class Receipt:
 
 def receive(gateway: PaymentGateway, payload: bytes, signature: str | None) -> Receipt:
     """Verify and store one delivery. Raises InvalidWebhook (answer 400). ``status`` is
-    received (stored now, or stored earlier and not processed yet: processed by a job) or
-    duplicate (already processed)."""
+    received (stored now, or stored earlier and not processed yet: processed by a job),
+    duplicate (already processed) or ignored (a type the store does not act on)."""
     event = gateway.construct_event(payload, signature)
     event_id = str(event["id"])
+    if event["type"] not in HANDLERS:
+        # Nothing to do, so nothing to store or queue: an endpoint subscribed to every type
+        # gets several such events per payment (charge.succeeded, transfer.created...).
+        return Receipt(event_id, "ignored", "event type not used")
     if not _store(event, gateway.name):
         stored = db.session.get(WebhookEvent, event_id)
         if stored is not None and stored.processed_at is not None:
