@@ -3,7 +3,7 @@
 // Every part carries its CRC32 (SheetJS crc-32, loaded as static/vendor/crc32.js), which
 // the part's signature covers: storage refuses bytes damaged or changed on the way (400)
 // and the uploader sends the part again. Parts are signed just before they are sent;
-// requests made while one is on its way are batched into the next.
+// requests made in the same turn, or while one is on its way, are batched together.
 //
 // The bytes read for the checksum are not what is sent: the PUT's body is the file's own
 // slice, which the browser streams from disk. Sending a copy of the bytes would make the page
@@ -53,7 +53,14 @@ class PartSigner {
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ number, checksum, resolve, reject });
-      this.flush();
+      // Parts asked for in the same turn (the first ones, read while the session opened) go
+      // in one request, rather than the first alone and the others after its answer.
+      if (!this.soon) {
+        this.soon = setTimeout(() => {
+          this.soon = null;
+          this.flush();
+        });
+      }
     });
   }
 
@@ -118,10 +125,33 @@ function putPart(signed, blob, register, onProgress) {
 
 // --- one part of an uploader's run (`up` is the Uploader) --------------------------------
 
+// The first parts of a new upload of `file` (none when one may be resumed), read and
+// checksummed while the app opens the session, so that the first PUTs need not wait for
+// both one after the other. The part size is the app's rule (a whole number of MiB, at least
+// data-part-size, at most 10,000 parts); should the session say otherwise, preparePart reads
+// its parts as usual.
+function readAhead(up, file) {
+  if (localStorage.getItem(up.key) || up.root.dataset.activeSession) return null;
+  const MiB = 1024 * 1024;
+  const minPart = Number(up.root.dataset.partSize) || 0;
+  const partSize = Math.ceil(Math.max(minPart, 5 * MiB, file.size / 10000) / MiB) * MiB;
+  const early = new Map();
+  for (let start = 0; start < file.size && early.size < up.parallel; start += partSize) {
+    const size = Math.min(partSize, file.size - start);
+    const read = readPart(file, start, size);
+    read.catch(() => {}); // met again, and handled, by preparePart
+    early.set(`${start}:${size}`, read);
+  }
+  return early;
+}
+
 // The part's slice of the file and its PUT, signed with the checksum of what it holds now.
 async function preparePart(up, number) {
   const start = (number - 1) * up.session.part_size;
-  const { blob, checksum } = await readPart(up.file, start, up.expectedSize(number));
+  const size = up.expectedSize(number);
+  const early = up.early && up.early.get(`${start}:${size}`);
+  if (early) up.early.delete(`${start}:${size}`); // a retry reads the part again
+  const { blob, checksum } = await (early || readPart(up.file, start, size));
   return { blob, signed: await up.signer.sign(number, checksum) };
 }
 
@@ -175,4 +205,4 @@ function putTracked(up, number, signed, blob) {
   });
 }
 
-export { PartSigner, Stopped, crc32Base64, preparePart, putPart, readPart, sendPart };
+export { PartSigner, Stopped, crc32Base64, preparePart, putPart, readAhead, readPart, sendPart };

@@ -10,7 +10,7 @@
 
 import { MSG, HttpError, apiWithRetry, fill, percentText, retryable } from "./media-common.js";
 import { diagnose, markLost } from "./upload-faults.js";
-import { PartSigner, Stopped, preparePart, sendPart } from "./upload-parts.js";
+import { PartSigner, Stopped, preparePart, readAhead, sendPart } from "./upload-parts.js";
 import { ProgressView } from "./upload-progress.js";
 
 class Uploader {
@@ -122,6 +122,7 @@ class Uploader {
     this.view.reset();
     this.setState("running");
     this.announce(MSG.starting);
+    this.early = readAhead(this, file);
     try {
       const resumable = await this.findResumable(file);
       if (resumable) {

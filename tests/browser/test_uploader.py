@@ -448,3 +448,46 @@ def test_the_next_parts_are_read_and_signed_while_parts_are_on_their_way(
     expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
     db.session.expire_all()
     assert storage.get(db.session.scalar(db.select(MediaAsset.source_key))) == film
+
+
+class SlowOpening:
+    """WSGI middleware: the app takes a while to open an upload session (a busy server);
+    notes the part numbers of each signing request, in order."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.batches: list[list[int]] = []
+
+    def __call__(self, environ, start_response):
+        path = environ["PATH_INFO"]
+        if environ["REQUEST_METHOD"] == "POST" and path.endswith("/uploads"):
+            time.sleep(1.5)
+        elif environ["REQUEST_METHOD"] == "POST" and path.endswith("/sign"):
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            self.batches.append([part["number"] for part in json.loads(body)["parts"]])
+            environ["wsgi.input"] = io.BytesIO(body)
+        return self.app(environ, start_response)
+
+
+def test_the_first_parts_are_checksummed_while_the_session_opens_and_signed_together(
+    small_parts, app, page, live_server, filmmaker, studio, make_title, tmp_path
+):
+    app.config["PUBLIC_URL"] = live_server.url
+    storage = app.extensions["storage"]
+    title = make_title("Quick start", studio=studio, status=TitleStatus.DRAFT)
+    film = os.urandom(30 * MiB)  # six parts of 5 MiB, four sent at a time
+    slow = SlowOpening(app.wsgi_app)
+    app.wsgi_app = slow
+
+    open_media_tab(page, filmmaker, studio, title)
+    feature = page.locator('[data-kind="feature"]')
+    feature.get_by_label("Choose the film file").set_input_files(
+        on_disk(tmp_path, "film.mov", film)
+    )
+    feature.get_by_role("button", name="Upload", exact=True).click()
+    expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
+    # The four parts sent first were read and checksummed while the app opened the session:
+    # one signing round trip, not one for the first part and another for the next three.
+    assert sorted(slow.batches[0]) == [1, 2, 3, 4]
+    db.session.expire_all()
+    assert storage.get(db.session.scalar(db.select(MediaAsset.source_key))) == film
