@@ -119,6 +119,7 @@ def load() -> None:
         if exists is None:
             title = create_title(studio, data)
             _offer_and_publish(title)
+            _sample_poster(title)
             _sample_feature(title)
             _sample_subtitles(title)
         title = db.session.scalar(db.select(Title).filter_by(studio_id=studio.id, name=data.name))
@@ -128,10 +129,13 @@ def load() -> None:
     db.session.flush()
     from . import demo_coproduction, demo_selling
 
-    demo_selling.load(studio)
+    upcoming = demo_selling.load(studio)
+    if upcoming is not None:
+        _sample_poster(upcoming)
 
     coproduction = demo_coproduction.load(studio)
     if coproduction is not None:
+        _sample_poster(coproduction)
         _sample_feature(coproduction)
     db.session.flush()
     from . import demo_festival
@@ -161,6 +165,20 @@ def _offer_and_publish(title: Title) -> None:
     # The sample film below is processed by the worker; published titles keep their status.
     title.status = TitleStatus.PUBLISHED
     title.published_at = utcnow()
+
+
+# Top and bottom colours of the demo posters, one pair per film.
+POSTER_COLOURS = [("#16324f", "#d9822b"), ("#1b4332", "#95d5b2"), ("#3c096c", "#ff9e00")]
+
+
+def _sample_poster(title: Title) -> None:
+    """A drawn poster with the film's name, uploaded and resized by the worker like any."""
+    from .adapters.images import sample_picture
+    from .services.media.images import add_image
+
+    top, bottom = POSTER_COLOURS[title.id % len(POSTER_COLOURS)]
+    caption = title.name.replace(" ", "\n", 1)
+    add_image(title, "poster", io.BytesIO(sample_picture(600, 900, top, bottom, caption)))
 
 
 def _sample_subtitles(title: Title) -> None:

@@ -3,9 +3,11 @@ screening open now, a live screening tomorrow evening, and two passes. Idempoten
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from .adapters.images import sample_picture
 from .cli import DEMO_ACCOUNTS, ensure_user
 from .extensions import db
 from .models import (
@@ -17,7 +19,7 @@ from .models import (
     utcnow,
 )
 from .services.accounts.studios import create_studio
-from .services.promotion import festivals, screenings
+from .services.promotion import festival_artwork, festivals, screenings
 
 FESTIVAL_SLUG = "arctic-lights-festival"
 ZONE = "Europe/Oslo"
@@ -51,6 +53,8 @@ def load() -> None:
         "Ten days of films from the far north, online in the Nordic countries.",
     )
     festival.slug = FESTIVAL_SLUG
+    artwork = sample_picture(1920, 800, "#0b2545", "#8da9c4", "Arctic Lights\nFestival")
+    festival_artwork.upload_artwork(festival, io.BytesIO(artwork))
     competition = festivals.add_section(festival, "Competition")
     shorts = festivals.add_section(festival, "Shorts")
     filmmaker = ensure_user(DEMO_ACCOUNTS["filmmaker"], "Fenna Filmmaker")

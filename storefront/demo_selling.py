@@ -46,7 +46,9 @@ CODES = (
 )
 
 
-def load(studio: Studio) -> None:
+def load(studio: Studio) -> Title | None:
+    """The selling tools once: codes, a screener and a title taking pre-orders (returned when
+    made now, so the caller can give it a poster)."""
     for plan in CODES:
         taken = db.session.scalar(
             db.select(PromoCode.id).filter_by(studio_id=studio.id, code=plan.code)
@@ -94,3 +96,4 @@ def load(studio: Studio) -> None:
             ]
         )
     db.session.flush()
+    return title if exists is None else None

@@ -8,6 +8,7 @@ from storefront.models import (
     AssetStatus,
     AudioKind,
     AudioTrack,
+    ImageStatus,
     MediaAsset,
     Offer,
     PromoCode,
@@ -16,6 +17,7 @@ from storefront.models import (
     StudioMember,
     SubtitleTrack,
     Title,
+    TitleImage,
     TitleStatus,
     TitleText,
     User,
@@ -74,9 +76,15 @@ def test_demo_data_is_idempotent_and_logins_work(app, client, auth):
     assets = db.session.scalars(db.select(MediaAsset)).all()
     assert len(assets) == 3 and {a.status for a in assets} == {AssetStatus.READY}
     assert client.get("/films").text.count("€3.99") == 2
+    # Every demo film has a drawn poster, resized by the worker and shown on the catalogue.
+    posters = db.session.scalars(db.select(TitleImage)).all()
+    assert {p.title_id for p in posters} == {t.id for t in titles}
+    assert {p.status for p in posters} == {ImageStatus.READY}
+    assert client.get("/films").text.count('loading="lazy" width="171" height="256"') == 4
     # The Long Winter speaks several languages: texts in three more, three audio tracks.
     winter = db.session.scalar(db.select(Title).filter_by(name="The Long Winter"))
     texts = db.session.scalars(db.select(TitleText).filter_by(title_id=winter.id)).all()
+    assert 'alt="Poster of The Long Winter"' in client.get(f"/films/{winter.slug}").text
     assert sorted(t.language for t in texts) == ["fr", "ja", "nb"]
     sounds = db.session.scalars(
         db.select(AudioTrack).filter_by(title_id=winter.id).order_by(AudioTrack.position)

@@ -113,3 +113,22 @@ def encode_sizes(data: bytes, max_pixels: int, widths: Sequence[int]) -> Encoded
             resized.save(buffer, fmt, quality=85, **({"optimize": True} if fmt == "JPEG" else {}))
             files[f"w{width}.{ext}"] = buffer.getvalue()
     return EncodedImage(upright.width, upright.height, files)
+
+
+def sample_picture(width: int, height: int, top: str, bottom: str, caption: str) -> bytes:
+    """A JPEG of a gradient from ``top`` to ``bottom`` with ``caption`` written across it:
+    demo posters and artwork, made here rather than shipped as files."""
+    from PIL import ImageDraw, ImageFont
+
+    mask = Image.linear_gradient("L").resize((width, height))
+    picture = Image.composite(
+        Image.new("RGB", (width, height), bottom), Image.new("RGB", (width, height), top), mask
+    )
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=max(12, width // 10))
+    draw.multiline_text(
+        (width // 12, height // 2), caption, fill="white", font=font, anchor="lm", spacing=8
+    )
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()

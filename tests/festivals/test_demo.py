@@ -22,3 +22,4 @@ def test_the_demo_festival(app, client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "5 seats left." in text and "Three-film pass" in text and "NOK" in text
+    assert 'alt="Artwork of Arctic Lights Festival"' in text  # drawn, resized by the worker
