@@ -109,6 +109,16 @@ def open_media_tab(page, filmmaker, studio, title) -> None:
     page.goto(f"/studio/{studio.slug}/titles/{title.id}/media")
 
 
+def start_feature_upload(page, filmmaker, studio, title, film: Path):  # type: ignore[no-untyped-def]
+    """As the filmmaker, choose ``film`` in the title's feature uploader and press Upload;
+    the uploader's section, to watch."""
+    open_media_tab(page, filmmaker, studio, title)
+    feature = page.locator('[data-kind="feature"]')
+    feature.get_by_label("Choose the film file").set_input_files(film)
+    feature.get_by_role("button", name="Upload", exact=True).click()
+    return feature
+
+
 def on_disk(folder: Path, name: str, data: bytes) -> Path:
     """The file as a path: a browser on this machine reads it itself, rather than Playwright
     sending megabytes over its pipe, which can take longer than a click under load."""
@@ -231,12 +241,9 @@ def test_parts_damaged_on_the_way_are_sent_again(
     corrupter = Corrupter(app.wsgi_app)
     app.wsgi_app = corrupter
 
-    open_media_tab(page, filmmaker, studio, title)
-    feature = page.locator('[data-kind="feature"]')
-    feature.get_by_label("Choose the film file").set_input_files(
-        on_disk(tmp_path, "film.mov", film)
+    feature = start_feature_upload(
+        page, filmmaker, studio, title, on_disk(tmp_path, "film.mov", film)
     )
-    feature.get_by_role("button", name="Upload", exact=True).click()
     expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
 
     # Every part was damaged once, refused by storage, and sent again intact.
@@ -321,12 +328,9 @@ def test_an_upload_storage_lost_is_said_plainly_and_restarts_in_one_click(
     app.wsgi_app = gate
     page.on("dialog", lambda dialog: dialog.accept())
 
-    open_media_tab(page, filmmaker, studio, title)
-    feature = page.locator('[data-kind="feature"]')
-    feature.get_by_label("Choose the film file").set_input_files(
-        on_disk(tmp_path, "film.mov", film)
+    feature = start_feature_upload(
+        page, filmmaker, studio, title, on_disk(tmp_path, "film.mov", film)
     )
-    feature.get_by_role("button", name="Upload", exact=True).click()
     wait_for(lambda: gate.passed == 1 and gate.refused >= 1)
 
     # Storage drops the unfinished upload (a restart, a sweep, a lifecycle rule).
@@ -382,12 +386,9 @@ def test_bucket_cors_refusing_the_checksum_header_is_named_in_the_uploader(
     title = make_title("Refused by CORS", studio=studio, status=TitleStatus.DRAFT)
     film = os.urandom(6 * MiB)
 
-    open_media_tab(page, filmmaker, studio, title)
-    feature = page.locator('[data-kind="feature"]')
-    feature.get_by_label("Choose the film file").set_input_files(
-        on_disk(tmp_path, "film.mov", film)
+    feature = start_feature_upload(
+        page, filmmaker, studio, title, on_disk(tmp_path, "film.mov", film)
     )
-    feature.get_by_role("button", name="Upload", exact=True).click()
     live = feature.locator("[data-live]")
     expect(live).to_contain_text("x-amz-checksum-crc32")
     expect(live).to_contain_text("S3_PART_CHECKSUMS")
@@ -433,12 +434,9 @@ def test_the_next_parts_are_read_and_signed_while_parts_are_on_their_way(
     held = HeldParts(app.wsgi_app)
     app.wsgi_app = held
 
-    open_media_tab(page, filmmaker, studio, title)
-    feature = page.locator('[data-kind="feature"]')
-    feature.get_by_label("Choose the film file").set_input_files(
-        on_disk(tmp_path, "film.mov", film)
+    feature = start_feature_upload(
+        page, filmmaker, studio, title, on_disk(tmp_path, "film.mov", film)
     )
-    feature.get_by_role("button", name="Upload", exact=True).click()
     try:
         # While storage is still receiving the first four parts, the last two are already
         # checksummed and signed: no part waits for a signature once storage is free.
@@ -479,12 +477,9 @@ def test_the_first_parts_are_checksummed_while_the_session_opens_and_signed_toge
     slow = SlowOpening(app.wsgi_app)
     app.wsgi_app = slow
 
-    open_media_tab(page, filmmaker, studio, title)
-    feature = page.locator('[data-kind="feature"]')
-    feature.get_by_label("Choose the film file").set_input_files(
-        on_disk(tmp_path, "film.mov", film)
+    feature = start_feature_upload(
+        page, filmmaker, studio, title, on_disk(tmp_path, "film.mov", film)
     )
-    feature.get_by_role("button", name="Upload", exact=True).click()
     expect(feature.locator("[data-live]")).to_contain_text("Upload complete", timeout=60_000)
     # The four parts sent first were read and checksummed while the app opened the session:
     # one signing round trip, not one for the first part and another for the next three.

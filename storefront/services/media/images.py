@@ -1,13 +1,12 @@
 """Posters and stills: checked on arrival, resized and stored by the worker (the decoding is
 the images adapter's), and which stored size a page gets. Festival artwork goes through the
-same checks and resizing (``checked_upload``, ``encode_and_store``).
+same checks and resizing (``checked_upload``, ``resize_stored``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -67,7 +66,7 @@ def _refusal(problem: ImageProblem, max_pixels: int) -> str:
 def checked_upload(stream: BinaryIO) -> tuple[bytes, ImageHeader]:
     """The uploaded bytes and what their header promises, or a ServiceError saying why the
     file is refused (too large, empty, not JPEG/PNG/WebP, too many pixels). Nothing decoded:
-    the worker does that (``encode_and_store``)."""
+    the worker does that (``resize_stored``)."""
     config = current_app.config
     data = _read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
     max_pixels = int(config["IMAGE_MAX_PIXELS"])
@@ -84,26 +83,44 @@ def store_source(key: str, data: bytes) -> None:
         raise ServiceError(str(exc)) from exc
 
 
-@dataclass(frozen=True, slots=True)
-class StoredSizes:
-    width: int  # of the upright original
+class ResizedRow(Protocol):
+    """A row whose original the worker resizes: a title's image or a festival's artwork."""
+
+    source_key: str | None
+    keys: dict[str, str]
+    width: int
     height: int
-    keys: dict[str, str]  # size name ("w480.webp") -> storage key
+    status: ImageStatus
+    error: str | None
 
 
-def encode_and_store(
-    source_key: str, widths: Sequence[int], key_for: Callable[[str], str]
-) -> StoredSizes:
-    """Decode the stored original and store each size under ``key_for(size name)``; the
-    Raises ImageRefused when the original does not decode."""
+def resize_stored(row: ResizedRow, widths: Sequence[int], key_for: Callable[[str], str]) -> bool:
+    """Decode the row's stored original, store each size under ``key_for(size name)`` and
+    delete the original. True when the row is ready; False when the original did not decode
+    (the row is marked failed, with the reason)."""
     storage = get_storage()
     max_pixels = int(current_app.config["IMAGE_MAX_PIXELS"])
-    encoded = encode_sizes(storage.get(source_key), max_pixels, widths)
+    try:
+        encoded = encode_sizes(storage.get(row.source_key or ""), max_pixels, widths)
+    except ImageRefused as exc:
+        row.status, row.error = ImageStatus.FAILED, exc.problem.value
+        drop_source(row)
+        return False
     stored: dict[str, str] = {}
     for name, blob in encoded.files.items():
         stored[name] = key_for(name)
         storage.put(stored[name], blob, CONTENT_TYPES[name.rpartition(".")[2]])
-    return StoredSizes(encoded.width, encoded.height, stored)
+    row.keys, row.width, row.height = stored, encoded.width, encoded.height
+    row.status = ImageStatus.READY
+    drop_source(row)
+    return True
+
+
+def drop_source(row: ResizedRow) -> None:
+    """Delete the uploaded original once its sizes exist (or it proved unusable)."""
+    if row.source_key:
+        get_storage().delete(row.source_key)
+        row.source_key = None
 
 
 def add_image(title: Title, kind: str, stream: BinaryIO) -> TitleImage:
@@ -148,20 +165,11 @@ def process_image(image_id: int) -> str:
     row = db.session.get(TitleImage, image_id)
     if row is None or row.status != ImageStatus.PROCESSING or not row.source_key:
         return "skipped"
-    try:
-        encoded = encode_and_store(
-            row.source_key,
-            WIDTHS[row.kind],
-            lambda name: image_key(row.title_id, row.kind, row.id, name),
-        )
-    except ImageRefused as exc:
-        row.status, row.error = ImageStatus.FAILED, exc.problem.value
-        _drop_source(row)
+    if not resize_stored(
+        row, WIDTHS[row.kind], lambda name: image_key(row.title_id, row.kind, row.id, name)
+    ):
         db.session.flush()
         return "failed"
-    row.keys, row.width, row.height = encoded.keys, encoded.width, encoded.height
-    row.status = ImageStatus.READY
-    _drop_source(row)
     if row.kind == ImageKind.POSTER:
         title = db.session.get(Title, row.title_id)
         for old in images_of(title, ImageKind.POSTER) if title else []:
@@ -170,12 +178,6 @@ def process_image(image_id: int) -> str:
         row.position = 0
     db.session.flush()
     return "ready"
-
-
-def _drop_source(row: TitleImage) -> None:
-    if row.source_key:
-        get_storage().delete(row.source_key)
-        row.source_key = None
 
 
 def failure_message(image: TitleImage) -> str:

@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import exc as sa_exc
 
 from ... import jobs
-from ...adapters.images import ImageRefused
 from ...adapters.storage import keys
 from ...extensions import db
 from ...models import Festival, FestivalArtwork, ImageStatus
@@ -121,18 +120,11 @@ def process_artwork(artwork_id: int) -> str:
     row = db.session.get(FestivalArtwork, artwork_id, with_for_update=True)
     if row is None or row.status != ImageStatus.PROCESSING or not row.source_key:
         return "skipped"
-    try:
-        stored = images.encode_and_store(
-            row.source_key, WIDTHS, lambda name: artwork_key(row.festival_id, row.id, name)
-        )
-    except ImageRefused as exc:
-        row.status, row.error = ImageStatus.FAILED, exc.problem.value
-        _drop_source(row)
+    if not images.resize_stored(
+        row, WIDTHS, lambda name: artwork_key(row.festival_id, row.id, name)
+    ):
         db.session.flush()
         return "failed"
-    row.keys, row.width, row.height = stored.keys, stored.width, stored.height
-    row.status = ImageStatus.READY
-    _drop_source(row)
     for old in db.session.scalars(
         db.select(FestivalArtwork).where(
             FestivalArtwork.festival_id == row.festival_id, FestivalArtwork.id < row.id
@@ -156,12 +148,6 @@ def artwork_key(festival_id: int, artwork_id: int, name: str) -> str:
     """Where one size of one upload lives; the id in the name keeps replaced files apart."""
     size, _dot, ext = name.partition(".")
     return keys.festival_artwork_key(festival_id, f"{artwork_id}-{size}", ext)
-
-
-def _drop_source(row: FestivalArtwork) -> None:
-    if row.source_key:
-        get_storage().delete(row.source_key)
-        row.source_key = None
 
 
 def _locked(row: FestivalArtwork) -> bool:
