@@ -127,14 +127,13 @@ function putPart(signed, blob, register, onProgress) {
 
 // The first parts of a new upload of `file` (none when one may be resumed), read and
 // checksummed while the app opens the session, so that the first PUTs need not wait for
-// both one after the other. The part size is the app's rule (a whole number of MiB, at least
-// data-part-size, at most 10,000 parts); should the session say otherwise, preparePart reads
-// its parts as usual.
+// both one after the other. They are read at the store's usual part size (data-part-size);
+// the app decides the session's own, and should it differ (a file too large for that
+// many parts) preparePart reads its parts as usual.
 function readAhead(up, file) {
   if (localStorage.getItem(up.key) || up.root.dataset.activeSession) return null;
-  const MiB = 1024 * 1024;
-  const minPart = Number(up.root.dataset.partSize) || 0;
-  const partSize = Math.ceil(Math.max(minPart, 5 * MiB, file.size / 10000) / MiB) * MiB;
+  const partSize = Number(up.root.dataset.partSize);
+  if (!partSize) return null;
   const early = new Map();
   for (let start = 0; start < file.size && early.size < up.parallel; start += partSize) {
     const size = Math.min(partSize, file.size - start);

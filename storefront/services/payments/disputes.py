@@ -14,7 +14,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus, utcnow
 from ..notifications import order_mails
-from ..promotion import festivals
+from ..promotion import festival_money
 from ..promotion.passes import revoke_holding, suspend_or_restore
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
@@ -63,7 +63,7 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
     if order.status != OrderStatus.FLAGGED:
         order.status = OrderStatus.DISPUTED
         ledger.write_dispute(order, dispute, event["id"], gateway.name)
-        festivals.dispute_festival_share(
+        festival_money.dispute_festival_share(
             order, dispute["id"], int(dispute["amount"]), event["id"], gateway.name,
             ledger.at(dispute.get("created")),
         )  # fmt: skip
@@ -92,7 +92,7 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         order_mails.dispute_closed(order, dispute["id"], "lost")
         return processed("dispute lost, access revoked", order)
     ledger.write_dispute_won(order, dispute, event["id"], gateway.name)
-    festivals.restore_festival_share(order, dispute["id"], event["id"], gateway.name, utcnow())
+    festival_money.restore_festival_share(order, dispute["id"], event["id"], gateway.name, utcnow())
     fully_refunded = order.amount_refunded >= order.amount
     suspended = entitlement is not None and entitlement.status == EntitlementStatus.SUSPENDED
     if suspended and not fully_refunded:

@@ -13,7 +13,7 @@ from ...extensions import db
 from ...jobs import defer
 from ...models import OfferKind, Order, OrderStatus
 from ..notifications import order_mails
-from ..promotion import festival_sales, festivals, redemptions
+from ..promotion import festival_money, festival_sales, redemptions
 from . import ledger
 from .checkout import access_covering, order_closed
 from .events import Outcome, data_object, flagged, ignored, processed
@@ -101,7 +101,7 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     entitlement = festival_sales.grant_for(order, order.paid_at)
     redemptions.spend(order, order.paid_at)
     ledger.write_sale(order, session, event["id"], gateway.name)
-    festivals.write_festival_share(order, event["id"], gateway.name)
+    festival_money.write_festival_share(order, event["id"], gateway.name)
     order_mails.order_paid(order, entitlement)
     log.info("Order %s paid; entitlement granted", order.public_id)
     return processed("order paid, entitlement granted", order)

@@ -1,6 +1,6 @@
 """An N-film festival pass charged on the platform (Stripe Connect): the festival is paid the
 pass's net by transfer like a sole holder, and each booking pays the booked film's studio its
-part (``promotion.festivals.film_part_of_booking``) by a transfer from the pass's charge, taken
+part (``promotion.festival_money.film_part_of_booking``) by a transfer from the pass's charge, taken
 back from the festival's transfer by a reversal, so the money moves exactly as the ledger of a
 pass sold without Connect says it does.
 
@@ -63,7 +63,7 @@ def _bookings(order: Order) -> list[tuple[Entitlement, Screening]]:
 def add_bookings(order: Order, moves: Movements, parts: Parties) -> None:
     """Write the movements of the pass's bookings not yet paid for, and make each booked film a
     party of the sale: the film's part joins ``parts`` and the festival's part shrinks by it."""
-    from ..promotion.festivals import film_part_of_booking  # festivals build on payments
+    from ..promotion.festival_money import film_part_of_booking  # festivals build on payments
 
     holding = db.session.scalar(sa.select(PassHolding).where(PassHolding.order_id == order.id))
     festival_key = (order.studio_id, "")

@@ -21,7 +21,7 @@ from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ...money import exponent, format_amount
 from .. import ServiceError
 from ..notifications import order_mails
-from ..promotion import festival_sales, festivals
+from ..promotion import festival_money, festival_sales
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
 from .locks import lock_order
@@ -152,7 +152,7 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
             app_fee_refunded_before=before_fee,
             fee_refunds=fee_refunds,
         )
-        festivals.reverse_festival_share(
+        festival_money.reverse_festival_share(
             order,
             int(refund["amount"]),
             refunded + int(refund["amount"]) >= order.amount,

@@ -16,7 +16,7 @@ holder payouts in line with its ledger rows, in ledger order:
 - a dispute won (Stripe credits the platform back): what was recovered is transferred again.
 
 A festival ticket charged so pays the festival too: its agreed part of the net comes first
-(``promotion.festivals.festival_split``), the holders divide the rest; its movements are
+(``promotion.festival_money.festival_split``), the holders divide the rest; its movements are
 payouts with causes suffixed ``:festival``, reversed and restored in the same proportion. An
 N-film pass charged so pays the festival, then each booking's film (``pass_transfers``).
 
@@ -179,7 +179,7 @@ def _parties(
     """Each party's whole part of the sale, keyed by (studio, cause suffix): the festival's
     agreed part of a festival ticket first (``festival_split``), then the holders' shares of
     what is left. The net is divided once, so no party bears another's part."""
-    from ..promotion.festivals import festival_split  # festivals build on payments
+    from ..promotion.festival_money import festival_split  # festivals build on payments
 
     net, currency = distributable(gateway, order, sale)
     festival = festival_split(order, net)

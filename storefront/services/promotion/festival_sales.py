@@ -43,7 +43,7 @@ from ..payments.orders import grant_entitlement
 from ..rights.shares import snapshot_sole_payee, snapshot_split
 from ..rights.splits import split_in_force
 from ..watching.access import gives_access
-from .festivals import reverse_pass_allocations
+from .festival_money import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
 from .screenings import (
     NotOnSale,

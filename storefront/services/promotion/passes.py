@@ -29,7 +29,7 @@ from .. import ServiceError
 from ..catalog.availability import Availability, evaluate
 from ..payments.transfers import order_changed
 from ..rights.shares import has_split
-from .festivals import allocate_pass_booking
+from .festival_money import allocate_pass_booking
 from .screenings import NotOnSale, rule_of, screening_availability, take_seat, ticket_entitlement
 
 
