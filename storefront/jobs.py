@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,6 +20,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
+
+# How long work keeps the job queued for it before a periodic sweep treats the job as lost.
+# Sweeps that took younger work would repeat, under a premiere's backlog, what queued jobs are
+# about to do (and wait on their locks); a lost job's work is picked up within this plus the
+# sweep's period.
+QUEUED_JOB_GRACE = timedelta(minutes=2)
 
 # Modules whose register_tasks(huey, app) -> dict[str, task] is called at start-up.
 TASK_MODULES: list[str] = [

@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 from storefront.extensions import db
+from storefront.jobs import QUEUED_JOB_GRACE
 from storefront.models import OutboxMessage
 
 from .conftest import checkout, latest_order
@@ -173,6 +175,13 @@ def test_a_lost_settle_job_is_picked_up_by_the_periodic_sweep(
     tasks["rights.settle_order"] = real
     assert payouts() == []
 
+    tasks["rights.settle_open_payouts"]()  # a sale this young still has its job queued
+    assert payouts() == []
+
+    # The sweep after QUEUED_JOB_GRACE has passed takes the job as lost and settles the sale.
+    order = latest_order()
+    order.paid_at -= QUEUED_JOB_GRACE + timedelta(seconds=1)
+    db.session.commit()
     tasks["rights.settle_open_payouts"]()
 
     assert sorted((p.amount, p.status.value) for p in payouts()) == [(615, "paid"), (616, "paid")]

@@ -3,13 +3,17 @@ minute, and Stripe counts a slow answer as a failed delivery."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from storefront.extensions import db
-from storefront.models import WebhookEvent
+from storefront.models import OrderStatus, WebhookEvent
 from tests.stripe_emulator import StripeEmulator
 
-from .conftest import WEBHOOK_SECRET
+from .conftest import WEBHOOK_SECRET, fresh, latest_order
 from .test_webhooks import post
 
 
@@ -39,3 +43,67 @@ def test_a_repeated_delivery_is_read_once_to_tell_whether_it_was_processed(
 
     assert again.get_json()["status"] == "received"  # stored, still waiting for the worker
     assert [s.split()[0] for s in statements if "webhook_events" in s] == ["INSERT", "SELECT"]
+
+
+def _queue_payments(app, make_user, film, emu, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """Several viewers pay; their events are stored and queued for the worker (a backlog)."""
+    from tests.conftest import PASSWORD
+
+    from .conftest import checkout, session_id_from
+
+    emu.hold_webhooks = True
+    for _ in range(count):
+        buyer = app.test_client()
+        buyer.post("/login", data={"email": make_user().email, "password": PASSWORD})
+        emu.pay(session_id_from(checkout(buyer, film, "rent").location))
+    ids = []
+    for event in emu.held_events:
+        if event["type"] == "checkout.session.completed":
+            body = json.dumps(event).encode()
+            assert (
+                post(app.test_client(), body, StripeEmulator.sign(body, WEBHOOK_SECRET)).status_code
+                == 200
+            )
+            ids.append(event["id"])
+    db.session.remove()
+    return ids
+
+
+def test_a_payment_is_fulfilled_without_reading_the_events_queued_behind_it(
+    app, make_user, film, emu
+):
+    from storefront.services.payments.webhooks import process_event
+
+    first, *behind = _queue_payments(app, make_user, film, emu, 3)
+    read: list[str] = []
+    record = lambda target, *args: read.append(target.id)  # noqa: E731
+    sa.event.listen(WebhookEvent, "load", record)
+    try:
+        outcome = process_event(app.extensions["payments"], first)
+    finally:
+        sa.event.remove(WebhookEvent, "load", record)
+
+    # A premiere queues hundreds: each payment reading them all again grows with the queue.
+    assert outcome is not None and outcome.final and set(read) == {first}
+    db.session.commit()
+    assert [fresh(WebhookEvent, i).processed_at for i in behind] == [None, None]
+
+
+def test_the_periodic_retry_leaves_a_queued_event_to_its_job_until_the_job_looks_lost(
+    app, make_user, film, emu
+):
+    from storefront.jobs import QUEUED_JOB_GRACE
+    from storefront.models import utcnow
+    from storefront.services.payments.webhooks import retry_waiting
+
+    (queued,) = _queue_payments(app, make_user, film, emu, 1)
+    gateway = app.extensions["payments"]
+
+    assert retry_waiting(gateway) == 0  # its job is about to fulfil it
+    assert fresh(WebhookEvent, queued).processed_at is None
+
+    later = utcnow() + QUEUED_JOB_GRACE + timedelta(seconds=1)
+    assert retry_waiting(gateway, now=later) == 1  # the queue lost the job: fulfilled anyway
+    db.session.commit()
+    assert fresh(WebhookEvent, queued).processed_at is not None
+    assert latest_order().status == OrderStatus.PAID

@@ -31,13 +31,14 @@ amounts are recorded as owed, and the operator records manual payouts.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...jobs import defer
+from ...jobs import QUEUED_JOB_GRACE, defer
 from ...models import (
     EntryType,
     HolderPayout,
@@ -47,6 +48,7 @@ from ...models import (
     PayoutKind,
     PayoutStatus,
     Studio,
+    utcnow,
 )
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ..rights.shares import (
@@ -284,15 +286,21 @@ def retry_failed(payout: HolderPayout) -> None:
         defer(db.session, SETTLE_TASK, payout.order_id)
 
 
-def orders_to_settle() -> list[int]:
+def orders_to_settle(now: datetime | None = None) -> list[int]:
     """Orders with payouts still to move, or sold split orders whose shares are not written
-    (a settle job lost with a crashed queue)."""
+    (a settle job lost with a crashed queue). Work younger than QUEUED_JOB_GRACE is left to
+    the settle job queued for it."""
+    queued_since = (now or utcnow()) - QUEUED_JOB_GRACE
     open_ids = db.session.scalars(
-        sa.select(HolderPayout.order_id).where(HolderPayout.status.in_(OPEN)).distinct()
+        sa.select(HolderPayout.order_id)
+        .where(HolderPayout.status.in_(OPEN), HolderPayout.created_at < queued_since)
+        .distinct()
     ).all()
     unwritten = db.session.scalars(
         sa.select(OrderSplit.order_id)
+        .join(Order, Order.id == OrderSplit.order_id)
         .where(
+            Order.paid_at < queued_since,
             sa.exists().where(
                 LedgerEntry.order_id == OrderSplit.order_id,
                 LedgerEntry.entry_type.in_(SALE_TYPES),

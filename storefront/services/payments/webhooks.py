@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
-from ...jobs import defer
+from ...jobs import QUEUED_JOB_GRACE, defer
 from ...models import Order, WebhookEvent, utcnow
 from .connect import account_updated, payout_failed, studio_for_account
 from .disputes import dispute_closed, dispute_created
@@ -170,12 +171,16 @@ def _concerns(payload: dict, order: Order) -> bool:
 
 
 def replay_waiting(gateway: PaymentGateway, order: Order) -> int:
-    """Process the events that were waiting for this order's payment, oldest first."""
+    """Process the events that were waiting for this order's payment, oldest first.
+
+    Only events already tried (they have an outcome): one not tried yet has its job queued,
+    and a premiere's backlog of those must not be read again by every payment.
+    """
     done = 0
     for _round in range(MAX_REPLAYS):
         candidates = db.session.scalars(
             sa.select(WebhookEvent)
-            .where(WebhookEvent.processed_at.is_(None))
+            .where(WebhookEvent.processed_at.is_(None), WebhookEvent.outcome.is_not(None))
             .order_by(WebhookEvent.received_at)
         ).all()
         progressed = False
@@ -208,11 +213,18 @@ def replay_waiting(gateway: PaymentGateway, order: Order) -> int:
     return done
 
 
-def retry_waiting(gateway: PaymentGateway) -> int:
-    """Periodic: try every event still waiting (its order may have been paid meanwhile)."""
+def retry_waiting(gateway: PaymentGateway, now: datetime | None = None) -> int:
+    """Periodic: try every event still waiting (its order may have been paid meanwhile).
+
+    An event never tried is left to its queued job until QUEUED_JOB_GRACE has passed.
+    """
+    queued_since = (now or utcnow()) - QUEUED_JOB_GRACE
     pending = db.session.execute(
         sa.select(WebhookEvent.id, WebhookEvent.payload)
-        .where(WebhookEvent.processed_at.is_(None))
+        .where(
+            WebhookEvent.processed_at.is_(None),
+            sa.or_(WebhookEvent.outcome.is_not(None), WebhookEvent.received_at < queued_since),
+        )
         .order_by(WebhookEvent.received_at)
     ).all()
     done = 0
