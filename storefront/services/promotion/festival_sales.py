@@ -221,7 +221,7 @@ def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
     if order.kind == OfferKind.TICKET and order.screening_id is not None:
         screening = db.session.get(Screening, order.screening_id)
         assert screening is not None
-        return ticket_entitlement(order, screening, paid_at)
+        return ticket_entitlement(order, screening, paid_at, order.country)
     if order.kind == OfferKind.PASS and order.pass_id is not None:
         grant_holding(order, paid_at)
         return None
