@@ -221,6 +221,9 @@ class Entitlement(TimestampMixin, Base):
         sa.ForeignKey("screenings.id", ondelete="SET NULL"), index=True
     )
     live_start_at: Mapped[datetime | None]
+    # Festival tickets: the country the ticket was bought or booked in; it keeps playing there
+    # should the organiser narrow the screening's territories later.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
 
     order: Mapped[Order] = relationship()
     title: Mapped[Title | None] = relationship()

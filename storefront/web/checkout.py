@@ -34,6 +34,7 @@ from ..services.payments.orders import (
     order_by_public_id,
 )
 from ..services.promotion.codes import CodeRefused
+from ..services.promotion.festival_sales import paid_after_close
 from ..services.promotion.pwyw import AmountRefused
 from ..services.watching.access import gives_access
 from .availability_text import why_not_offered
@@ -185,13 +186,23 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.PARTIALLY_REFUNDED: _("Payment confirmed."),
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
+    message = messages[order.status]
+    too_late = paid_after_close(order)
+    if too_late:
+        message = _(
+            "The screening closed before your payment arrived, so there is nothing to watch. "
+            "Your payment is refunded in full, automatically; it reaches your card or bank "
+            "within a few days."
+        )
     return {
         "status": order.status.value,
         "ready": ready,
         "final": final,
-        "message": messages[order.status],
+        "message": message,
         "watch_url": watch_url(slug) if ready else None,
-        "retry_url": url_for("checkout.start", slug=slug) if slug and not ready else None,
+        "retry_url": url_for("checkout.start", slug=slug)
+        if slug and not ready and not too_late
+        else None,
     }
 
 

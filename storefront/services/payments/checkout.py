@@ -43,8 +43,9 @@ CHECKOUT_LOCALES = frozenset(
 
 
 def order_closed(order: Order) -> None:
-    """A pending order just failed or expired: what it held goes back (a festival ticket's
-    seat, a code's use). Every place that closes a pending order calls this."""
+    """A pending order just failed, expired or was paid for what can no longer be delivered:
+    what it held goes back (a festival ticket's seat, a code's use). Every place that closes a
+    pending order calls this."""
     from ..promotion.festival_sales import order_closed as give_back  # festivals build on this
 
     give_back(order)

@@ -11,7 +11,7 @@ from ...adapters.payments import PaymentGateway
 from ...countries import is_country
 from ...extensions import db
 from ...jobs import defer
-from ...models import OfferKind, Order, OrderStatus
+from ...models import OfferKind, Order, OrderStatus, utcnow
 from ..notifications import order_mails
 from ..promotion import festival_money, festival_sales, redemptions
 from . import ledger
@@ -22,7 +22,12 @@ from .orders import find_order_for_session
 log = logging.getLogger(__name__)
 REPEATABLE_KINDS = frozenset({OfferKind.RENT, OfferKind.BUY})
 Obj = dict[str, Any]
+# The job that gives back a payment flagged for something the store cannot deliver (its name
+# predates the screening case and stays, so jobs already queued still run).
 REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
+DUPLICATE_PAYMENT = "duplicate payment"
+# Flag reasons that are refunded by themselves: what the order would give is not there to give.
+REFUNDED_BY_ITSELF = (DUPLICATE_PAYMENT, festival_sales.SCREENING_CLOSED)
 
 
 def fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
@@ -82,12 +87,19 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
         # A second payment for what the viewer already has (two tabs, an old checkout page):
         # no second entitlement; the money goes back by itself and the admin sees it.
         problem = (
-            f"duplicate payment: the viewer already has this film from order "
+            f"{DUPLICATE_PAYMENT}: the viewer already has this film from order "
             f"{covering.order.public_id}; refunded automatically"
         )
         defer(db.session, REFUND_DUPLICATE_TASK, order.id)
     elif problem is None and order.status != OrderStatus.PENDING:
         problem = f"paid after the order was marked {order.status.value}"
+    elif problem is None:
+        # A screening moved or closed while its buyer paid, and closed to starting before the
+        # payment arrived: nothing to watch, so the money goes back and its held seat too.
+        problem = festival_sales.closed_before_payment(order, max(paid_at, utcnow()))
+        if problem is not None:
+            defer(db.session, REFUND_DUPLICATE_TASK, order.id)
+            order_closed(order)
     if problem is not None:
         order.status = OrderStatus.FLAGGED
         order.flag_reason = problem
@@ -107,17 +119,24 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     return processed("order paid, entitlement granted", order)
 
 
+def refunds_by_itself(order: Order) -> bool:
+    """The order is flagged for a payment the store gives back without anyone asking."""
+    reason = order.flag_reason or ""
+    return order.status == OrderStatus.FLAGGED and reason.startswith(REFUNDED_BY_ITSELF)
+
+
 def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
-    """Refund what is left of a payment flagged as a duplicate (the job behind the flag).
+    """Refund what is left of a payment flagged as one the store cannot deliver (a duplicate,
+    a ticket for a screening that closed while its buyer paid): the job behind the flag.
 
     The processor is asked with one idempotency key per order, so a retried job refunds once;
     ``charge.refunded`` then notes the amount on the flagged order.
     """
     order = db.session.get(Order, order_id)
-    if order is None or order.status != OrderStatus.FLAGGED or not order.charge_id:
+    if order is None or not refunds_by_itself(order) or not order.charge_id:
         return None
     left = order.amount - order.amount_refunded
-    if left <= 0 or not (order.flag_reason or "").startswith("duplicate payment"):
+    if left <= 0:
         return None
     refund = gateway.create_refund(
         order.charge_id,
@@ -125,7 +144,7 @@ def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
         idempotency_key=f"order-{order.public_id}-duplicate-refund",
         connect=order.destination_account_id is not None,
     )
-    log.warning("Duplicate payment of order %s refunded: %s", order.public_id, refund.get("id"))
+    log.warning("Flagged payment of order %s refunded: %s", order.public_id, refund.get("id"))
     return refund
 
 

@@ -6,10 +6,14 @@ Every edit checks everything first and changes nothing when anything is wrong
 What viewers already bought never changes: a ticket's window, live start and watching time
 are copied onto its entitlement when it is granted (``screenings.ticket_entitlement``) and a
 pass holding keeps its allowance (``passes.grant_holding``), so an edit only shapes what is
-sold from now on. A seat cap is lowered with one conditional UPDATE (``seats_taken <= cap``),
-the same kind of statement that takes a seat, so a buyer racing the edit either gets a seat
-under the old cap that the new cap then has to respect, or is refused under the new one; the
-table's CHECK backs this up.
+sold from now on. A ticket still being paid for is granted the window as it is when the
+payment arrives, and refunded if the screening has closed by then
+(``festival_sales.closed_before_payment``).
+
+A seat cap is lowered with one conditional UPDATE (``seats_taken <= cap``), the same kind of
+statement that takes a seat, so a buyer racing the edit either gets a seat under the old cap
+that the new cap then has to respect, or is refused under the new one; the table's CHECK backs
+this up.
 """
 
 from __future__ import annotations

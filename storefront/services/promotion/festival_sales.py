@@ -57,6 +57,8 @@ from .screenings import (
 )
 
 log = logging.getLogger(__name__)
+# The flag of a ticket paid for after its screening closed to starting (refunded by itself).
+SCREENING_CLOSED = "screening closed"
 
 
 def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
@@ -221,7 +223,7 @@ def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
     if order.kind == OfferKind.TICKET and order.screening_id is not None:
         screening = db.session.get(Screening, order.screening_id)
         assert screening is not None
-        return ticket_entitlement(order, screening, paid_at)
+        return ticket_entitlement(order, screening, paid_at, order.country)
     if order.kind == OfferKind.PASS and order.pass_id is not None:
         grant_holding(order, paid_at)
         return None
@@ -231,6 +233,27 @@ def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
         grant_bundle(order, paid_at)
         return None
     return grant_entitlement(order, paid_at)
+
+
+def closed_before_payment(order: Order, at: datetime) -> str | None:
+    """Why a ticket order paid at ``at`` cannot be fulfilled, or None: the organiser moved or
+    closed its screening while the buyer paid, and it has closed to starting (a ticket for a
+    screening moved later simply follows the new window, see ``ticket_entitlement``)."""
+    if order.kind != OfferKind.TICKET or order.screening_id is None:
+        return None
+    screening = db.session.get(Screening, order.screening_id)
+    if screening is None or screening.closes_at > at:
+        return None
+    return (
+        f"{SCREENING_CLOSED}: screening {screening.id} closed to starting at "
+        f"{screening.closes_at.isoformat()}, before the payment arrived; refunded automatically"
+    )
+
+
+def paid_after_close(order: Order) -> bool:
+    """The order was paid for a screening that had already closed (and is refunded by itself)."""
+    reason = order.flag_reason or ""
+    return order.status == OrderStatus.FLAGGED and reason.startswith(SCREENING_CLOSED)
 
 
 def order_closed(order: Order) -> None:

@@ -129,7 +129,7 @@ def book(
     take_seat(screening.id)
     order = db.session.get(Order, holding.order_id)
     assert order is not None
-    entitlement = ticket_entitlement(order, screening, at)
+    entitlement = ticket_entitlement(order, screening, at, country)
     db.session.flush()  # the (order, screening) key refuses a second booking
     if has_split(order.id):  # charged on the platform: the film is paid by transfer
         order_changed(order)

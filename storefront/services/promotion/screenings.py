@@ -147,10 +147,13 @@ def release_seat(screening_id: int) -> None:
 # -- tickets ------------------------------------------------------------------------------
 
 
-def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime) -> Entitlement:
+def ticket_entitlement(
+    order: Order, screening: Screening, granted_at: datetime, country: str | None
+) -> Entitlement:
     """The right to watch one screening: from its window's opening (or live start) until it
     closes to start, then ``watch_hours`` once started (the hours the ticket was sold with,
-    should the screening change while its buyer pays)."""
+    should the screening change while its buyer pays). ``country`` is where the ticket was
+    bought or booked: it keeps playing there (``playback.check_territory``)."""
     entitlement = Entitlement(
         order_id=order.id,
         user_id=order.user_id,
@@ -163,6 +166,7 @@ def ticket_entitlement(order: Order, screening: Screening, granted_at: datetime)
         live_start_at=screening.live_start_at,
         start_by=screening.closes_at,
         watch_hours=order.rental_watch_hours or screening.watch_hours,
+        country=country,
     )
     db.session.add(entitlement)
     return entitlement

@@ -89,24 +89,22 @@ def check_territory(
     """Refuse unless the rights cover ``country`` now (see the module docstring).
 
     Returns the viewer's home country when only EU portability lets them watch here. A
-    festival ticket plays only in the territories its screening is sold for, and a ticket
-    bought on its own always in the country it was bought in (an organiser narrowing the
-    territories later takes nothing from a ticket already sold).
+    festival ticket plays in the territories its screening is sold for now, and always in the
+    country it was bought or booked in (``Entitlement.country``, whether bought on its own or
+    booked with a pass): an organiser narrowing the territories later takes nothing from a
+    ticket already sold.
     """
     if entitlement.screening_id is not None:
         from ..promotion.screenings import admits_country  # festivals build on playback
 
         screening = db.session.get(Screening, entitlement.screening_id)
-        if screening is not None and admits_country(screening, country):
-            return None
-        bought_in = db.session.scalar(  # a ticket's own order (not a pass's booking)
-            sa.select(Order.country).where(
-                Order.id == entitlement.order_id, Order.screening_id == entitlement.screening_id
-            )
-        )
-        if screening is None or country is None or bought_in != country:
+        if screening is None:
             raise PlaybackRefused(Refusal.BLOCKED)
-        return None
+        if admits_country(screening, country) or (
+            country is not None and entitlement.country == country
+        ):
+            return None
+        raise PlaybackRefused(Refusal.BLOCKED)
     availability = availability_for(title, country, at)
     if availability.is_available:
         return None
