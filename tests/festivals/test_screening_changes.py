@@ -21,10 +21,17 @@ from storefront.models import (
 )
 from storefront.services.watching import access, playback
 from storefront.services.watching.access import PlaybackRefused, Refusal
+from tests.smtp_server import html_of, text_of, with_smtp
 
 from .conftest import book, buy_ticket, fresh, latest_order, session_id_from
 from .test_editing import oslo, screening_form
 from .test_passes import paid_pass
+
+
+@pytest.fixture
+def settings(settings: dict, smtp_server) -> dict:  # type: ignore[no-untyped-def]
+    """Mail goes to the loopback SMTP server, where the tests read what buyers are told."""
+    return with_smtp(settings, smtp_server)
 
 
 def edit(organiser_client, base, screening, **changes):  # type: ignore[no-untyped-def]
@@ -116,6 +123,29 @@ def test_a_ticket_paid_after_its_screening_closed_is_refunded_and_the_buyer_told
     state = viewer_client.get(f"/orders/{order.public_id}/status").get_json()
     assert state["final"] and not state["ready"] and state["retry_url"] is None
     assert "refunded in full" in state["message"]
+
+
+def test_the_buyer_of_a_ticket_refunded_by_itself_is_mailed_why_once(
+    organiser_client, base, viewer_client, viewer, make_screening, emu, webhooks, mailbox
+):
+    now = utcnow().replace(second=0, microsecond=0)
+    screening = make_screening(now - timedelta(hours=1), now + timedelta(hours=5))
+    response = buy_ticket(viewer_client, screening)
+    edit(organiser_client, base, screening, closes=oslo(now - timedelta(minutes=1)))
+
+    emu.pay(session_id_from(response.location))
+    (confirmed,) = [e for e in emu.events if e["type"] == "charge.refunded"]
+    emu.deliver(confirmed["id"], times=2)  # the processor says it again
+
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.FLAGGED and order.amount_refunded == 800
+    (mail,) = mailbox.to(viewer.email)  # no receipt: nothing was sold
+    assert mail["Subject"] == "Your refund for Northern Lights"
+    line = "The screening of Northern Lights closed before your payment arrived: "
+    for body in (text_of(mail), html_of(mail)):
+        assert line + "€8.00 is refunded in full." in body
+        assert "within a few days" in body
+        assert "left your library" not in body
 
 
 def test_a_ticket_whose_payment_is_found_late_by_the_poll_is_refunded_too(

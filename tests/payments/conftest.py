@@ -99,6 +99,24 @@ def offer_of(title: Title, kind: str) -> Offer:
     return db.session.scalar(db.select(Offer).filter_by(title_id=title.id, kind=kind))
 
 
+def pay_twice(client, viewer: User, film: Title, emu) -> Order:  # type: ignore[no-untyped-def]
+    """The viewer buys the film, then an old checkout page of theirs (whose expiry failed at
+    Stripe) is paid too: the second payment's order, refunded by itself, is returned."""
+    old_page = checkout(client, film, "buy").location
+    first = latest_order(viewer)
+    emu.fail_next(f"/v1/checkout/sessions/{first.checkout_session_id}/expire", status=500)
+    offer_of(film, "buy").amount = 1199
+    db.session.commit()
+    new_page = checkout(client, film, "buy").location
+    emu.pay(session_id_from(new_page))
+    offer_of(film, "buy").amount = 1299
+    db.session.commit()
+
+    emu.pay(session_id_from(old_page))  # the second payment arrives
+    db.session.expire_all()
+    return fresh(Order, first.id)
+
+
 @pytest.fixture
 def admin_client_factory(app: Flask, make_user: Callable[..., User]) -> Callable[[], Any]:
     """A second, logged-in admin client (tests often need a viewer and an admin at once)."""

@@ -12,7 +12,7 @@ import pytest
 from storefront.extensions import db
 from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus, utcnow
 
-from .conftest import checkout, fresh, latest_order, offer_of, session_id_from
+from .conftest import checkout, fresh, latest_order, offer_of, pay_twice, session_id_from
 
 
 def orders_count() -> int:
@@ -295,20 +295,8 @@ def test_a_second_payment_that_still_arrives_is_refunded_and_shown_to_the_admin(
     viewer_client, viewer, film, emu, webhooks, admin_client_factory
 ):
     # An old checkout page stays payable (its expiry failed at Stripe) while a new one is paid.
-    old_page = checkout(viewer_client, film, "buy").location
-    first = latest_order(viewer)
-    emu.fail_next(f"/v1/checkout/sessions/{first.checkout_session_id}/expire", status=500)
-    offer_of(film, "buy").amount = 1199
-    db.session.commit()
-    new_page = checkout(viewer_client, film, "buy").location
-    emu.pay(session_id_from(new_page))
-    offer_of(film, "buy").amount = 1299
-    db.session.commit()
+    duplicate = pay_twice(viewer_client, viewer, film, emu)
 
-    emu.pay(session_id_from(old_page))  # the second payment arrives
-
-    db.session.expire_all()
-    duplicate = fresh(Order, first.id)
     assert duplicate.status == OrderStatus.FLAGGED
     assert duplicate.flag_reason.startswith("duplicate payment")
     assert duplicate.amount_refunded == 1299

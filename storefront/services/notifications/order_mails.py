@@ -64,6 +64,19 @@ def order_refunded(order: Order, refund_id: str, amount: int) -> None:
     notify("refund", f"refund:{refund_id}", user=order.user, context=context)
 
 
+def refunded_by_itself(order: Order, reason: str) -> None:
+    """The buyer of a payment the store gave back without being asked (``reason``: a second
+    payment for a film they had, a ticket for a screening that closed) hears of it once per
+    order, however often the processor confirms the refund."""
+    context = {
+        **_order_context(order, order.user),
+        "refunded": order.amount_refunded,
+        "full": order.status.value,
+        "reason": reason,
+    }
+    notify("refund", f"refund:auto:{order.id}", user=order.user, context=context)
+
+
 def dispute_closed(order: Order, dispute_id: str, outcome: str) -> None:
     """The buyer learns how a dispute of their payment ended (won, lost, ...)."""
     context = {**_order_context(order, order.user), "outcome": outcome}

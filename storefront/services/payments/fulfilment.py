@@ -27,7 +27,11 @@ Obj = dict[str, Any]
 REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
 DUPLICATE_PAYMENT = "duplicate payment"
 # Flag reasons that are refunded by themselves: what the order would give is not there to give.
-REFUNDED_BY_ITSELF = (DUPLICATE_PAYMENT, festival_sales.SCREENING_CLOSED)
+# Each names the reason its buyer's refund mail gives (templates/mail/refund.*).
+REFUND_REASONS = {
+    DUPLICATE_PAYMENT: "duplicate",
+    festival_sales.SCREENING_CLOSED: "screening_closed",
+}
 
 
 def fetch_paid_session(gateway: PaymentGateway, event: Obj) -> Obj | None:
@@ -119,10 +123,20 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     return processed("order paid, entitlement granted", order)
 
 
+def refund_reason(order: Order) -> str | None:
+    """Why the store gives the order's money back by itself (one of ``REFUND_REASONS``'
+    values, which the buyer's refund mail explains), or None for any other order."""
+    if order.status != OrderStatus.FLAGGED:
+        return None
+    flagged_for = order.flag_reason or ""
+    return next(
+        (name for flag, name in REFUND_REASONS.items() if flagged_for.startswith(flag)), None
+    )
+
+
 def refunds_by_itself(order: Order) -> bool:
     """The order is flagged for a payment the store gives back without anyone asking."""
-    reason = order.flag_reason or ""
-    return order.status == OrderStatus.FLAGGED and reason.startswith(REFUNDED_BY_ITSELF)
+    return refund_reason(order) is not None
 
 
 def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:

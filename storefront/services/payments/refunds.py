@@ -24,6 +24,7 @@ from ..notifications import order_mails
 from ..promotion import festival_money, festival_sales
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting
+from .fulfilment import refund_reason
 from .locks import lock_order
 from .orders import entitlement_of, find_order_for_charge
 
@@ -133,8 +134,12 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
     counted = [r for r in refunds if r.get("status") in RECORDED_REFUND_STATUSES]
     total = sum(int(r["amount"]) for r in counted)
     if order.status == OrderStatus.FLAGGED:
-        # Nothing was granted or booked for a flagged order: only note what went back.
+        # Nothing was granted or booked for a flagged order: only note what went back, and
+        # tell the buyer why once a payment the store gives back by itself is back in full.
         order.amount_refunded = total
+        reason = refund_reason(order)
+        if reason is not None and total >= order.amount:
+            order_mails.refunded_by_itself(order, reason)
         return processed("refund of a flagged order noted", order)
     recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
     new = [r for r in counted if r["id"] not in recorded]
