@@ -1,5 +1,6 @@
 """A payment the store gives back by itself is mailed to its buyer once, when the processor
-confirms the refund, in their language, saying why; read from a real SMTP server on loopback.
+confirms the refund, in their language, saying why; one an admin refunds after checking it,
+like any refund. Read from a real SMTP server on loopback.
 (The closed-screening case is in tests/festivals/test_screening_changes.py.)"""
 
 from __future__ import annotations
@@ -7,10 +8,10 @@ from __future__ import annotations
 import pytest
 
 from storefront.extensions import db
-from storefront.models import Notification, OrderStatus
+from storefront.models import Notification, Order, OrderStatus
 from tests.smtp_server import html_of, text_of, with_smtp
 
-from .conftest import pay_twice
+from .conftest import checkout, fresh, latest_order, pay_twice, session_id_from
 
 
 @pytest.fixture
@@ -57,3 +58,23 @@ def test_a_redelivered_refund_confirmation_mails_nothing_more(
     db.session.expire_all()
     keys = db.session.scalars(db.select(Notification.key).filter_by(event="refund")).all()
     assert keys == [f"refund:auto:{duplicate.id}"]
+
+
+def test_a_flagged_payment_an_admin_refunds_is_mailed_to_its_buyer_once(
+    viewer_client, viewer, film, emu, webhooks, sdk, mailbox
+):
+    response = checkout(viewer_client, film, "rent")
+    order = latest_order(viewer)
+    order.amount = 399  # the session says 4.99: the payment does not match its order
+    db.session.commit()
+    emu.pay(session_id_from(response.location))
+    assert fresh(Order, order.id).status == OrderStatus.FLAGGED
+    assert refund_mails(mailbox, viewer.email) == []  # held for an admin: nothing said yet
+
+    # The admin checks it and gives the money back (from the order's page, or Stripe's).
+    sdk.v1.refunds.create({"charge": emu.objects("charge")[0]["id"]})
+    emu.deliver(next(e for e in emu.events if e["type"] == "charge.refunded")["id"])
+
+    (mail,) = refund_mails(mailbox, viewer.email)
+    assert "€4.99 of your payment for Night Train has been refunded." in text_of(mail)
+    assert fresh(Order, order.id).amount_refunded == 499

@@ -135,11 +135,15 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
     total = sum(int(r["amount"]) for r in counted)
     if order.status == OrderStatus.FLAGGED:
         # Nothing was granted or booked for a flagged order: only note what went back, and
-        # tell the buyer why once a payment the store gives back by itself is back in full.
+        # tell the buyer: why, once a payment the store gives back by itself is back in full;
+        # else of each refund an admin made after checking the payment.
         order.amount_refunded = total
         reason = refund_reason(order)
         if reason is not None and total >= order.amount:
             order_mails.refunded_by_itself(order, reason)
+        elif reason is None:
+            for refund in counted:
+                order_mails.order_refunded(order, refund["id"], int(refund["amount"]))
         return processed("refund of a flagged order noted", order)
     recorded, refunded, sale_tax, tax_back, fee_back = _ledger_sums(order)
     new = [r for r in counted if r["id"] not in recorded]
