@@ -218,7 +218,8 @@ def test_two_minutes_of_viewers_with_a_node_and_a_worker_killed(
         elapsed = time.time() - started
 
         # The surviving worker drains the queue: webhooks the dead worker dropped are picked
-        # up by its periodic sweep (once a minute).
+        # up by its periodic retry (once a minute) when their job looks lost (QUEUED_JOB_GRACE,
+        # two minutes after they arrived), well inside the three minutes waited here.
         def drained() -> bool:
             now = counts(postgres)
             return (
