@@ -74,9 +74,7 @@ def test_a_film_id_past_the_id_column_is_refused_and_nothing_is_saved(filmmaker_
     assert db.session.scalar(db.select(db.func.count()).select_from(PromoCode)) == 0
 
 
-def test_limits_past_what_a_column_holds_are_refused_and_nothing_is_saved(
-    filmmaker_client, studio
-):
+def test_limits_past_what_a_column_holds_are_refused_and_nothing_is_saved(filmmaker_client, studio):
     """PostgreSQL's INTEGER ends at 2**31 - 1 (SQLite's later): a limit past it was a 500."""
     for name in ("max_uses", "per_viewer_limit"):
         for value in ("1000001", str(10**12), "99999999999999999999"):
