@@ -64,7 +64,9 @@ NUMERIC_NAMES = (
     "share",
     "number",
 )
-TIME_BUDGET_SECONDS = 120
+# The sweep's bound, as a count (a clock would fail on a busy machine): about 460 today, some
+# 50 s on either database on an idle machine.
+MAX_SUBMISSIONS = 1000
 # What a person would type into a blank field, so that a form gets past its required fields
 # and the adversarial value is the only thing wrong with it.
 TYPED = {"email": "fuzz@example.org", "url": "https://example.org", "tel": "+4712345678"}
@@ -341,4 +343,4 @@ def test_no_form_value_is_a_server_error(app, make_user, make_studio, make_title
     took = time.monotonic() - started
     print(f"{len(forms)} forms, {sent} submissions in {took:.1f} s")
     assert not failures, "\n".join(failures)
-    assert took < TIME_BUDGET_SECONDS, f"{sent} submissions took {took:.0f} s"
+    assert sent <= MAX_SUBMISSIONS, f"{sent} submissions ({took:.0f} s): dedupe more forms"
