@@ -125,6 +125,22 @@ def test_the_last_owner_cannot_be_demoted(filmmaker_client, studio, filmmaker):
     assert member.role == StudioRole.OWNER
 
 
+def test_a_role_not_on_the_list_is_refused_on_the_members_page(filmmaker_client, studio, make_user):
+    other = make_user("other@example.org")
+    member = StudioMember(studio_id=studio.id, user_id=other.id, role=StudioRole.MANAGER)
+    db.session.add(member)
+    db.session.commit()
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/members/{member.id}/role", data={"role": "emperor"}
+    )
+    assert response.status_code == 303
+    assert response.location.endswith(f"/studio/{studio.slug}/members")
+    page = filmmaker_client.get(response.location).text
+    assert "Choose a role from the list." in page
+    db.session.refresh(member)
+    assert member.role == StudioRole.MANAGER
+
+
 def test_owners_change_roles(filmmaker_client, studio, make_user):
     other = make_user("other@example.org")
     member = StudioMember(studio_id=studio.id, user_id=other.id, role=StudioRole.MANAGER)

@@ -16,7 +16,7 @@ from .audience import (
     PlaybackHeartbeat,
     PlaySummary,
 )
-from .base import Base, utcnow
+from .base import INT_MAX, Base, is_row_id, row_id, utcnow
 from .catalog import (
     CreditRole,
     FacetKind,
@@ -157,4 +157,7 @@ __all__ = [
     "WatchProgress",
     "WebhookEvent",
     "utcnow",
+    "INT_MAX",
+    "is_row_id",
+    "row_id",
 ]

@@ -20,6 +20,25 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest value of an INTEGER column on PostgreSQL (ids, counts, caps); SQLite holds more,
+# so a number typed into a form is checked against this before it reaches either database.
+INT_MAX = 2**31 - 1
+
+
+def is_row_id(value: object) -> bool:
+    """Whether ``value`` could be a row's id: a positive integer an id column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= INT_MAX
+
+
+def row_id(text: str) -> int:
+    """A form's id, for ``request.form.get(name, type=row_id)``: ValueError (so None) for
+    anything that cannot name a row, such as a number past the id column's range."""
+    value = int(text)
+    if not is_row_id(value):
+        raise ValueError(text)
+    return value
+
+
 def utcnow() -> datetime:
     """The current time as an aware UTC datetime."""
     return datetime.now(UTC)

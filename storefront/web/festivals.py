@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, utcnow
+from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, row_id, utcnow
 from ..services import ServiceError
 from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
@@ -175,7 +175,7 @@ def book(festival: str, screening_id: int) -> ResponseReturnValue:
     screening = _screening_or_404(found, screening_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    holding = db.session.get(PassHolding, request.form.get("holding", type=int) or 0)
+    holding = db.session.get(PassHolding, request.form.get("holding", type=row_id) or 0)
     if holding is None or holding.user_id != current_user.id or holding.festival_id != found.id:
         abort(404)
     try:

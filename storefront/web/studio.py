@@ -141,8 +141,10 @@ def change_role(slug: str, member_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.MANAGE_MEMBERS)
     form = RoleForm()
     if not form.validate_on_submit():
+        # Back to the members page, which shows why: a 400 with a Location is not followed,
+        # and left the owner on a bare "Redirecting..." page with no reason.
         flash(_("Choose a role from the list."), "error")
-        return redirect(url_for("studio.members", slug=studio.slug)), 400
+        return redirect(url_for("studio.members", slug=studio.slug), code=303)
     try:
         studios_service.change_role(studio, member_id, form.role.data)
     except ServiceError as exc:

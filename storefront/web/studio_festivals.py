@@ -8,6 +8,7 @@ owners only, it is about money) and read their share of festival sales.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime
 
@@ -19,20 +20,19 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..models import (
     Festival,
-    FestivalPass,
     FestivalSelection,
-    PassKind,
     ProgrammeSection,
     SelectionStatus,
     Studio,
     TerritoryMode,
     Title,
+    row_id,
 )
 from ..security import studio_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
 from ..services.catalog.pricing import check_currency, parse_price
-from ..services.promotion import festival_reports, festivals, screenings
+from ..services.promotion import festival_editing, festival_reports, festivals, screenings
 from ..services.promotion.passes import passes_of
 from .forms import ActionForm
 
@@ -81,9 +81,12 @@ def _territories(text: str | None, prices: str | None) -> tuple[TerritoryMode, l
 
 def _share_bp(text: str | None) -> int:
     try:
-        return round(float((text or "0").replace(",", ".")) * 100)
+        percent = float((text or "0").replace(",", "."))
     except ValueError:
-        raise ServiceError(_("Enter the festival's share as a percentage.")) from None
+        percent = math.nan
+    if not math.isfinite(percent):  # "nan", "inf" and "1e309" are no percentage either
+        raise ServiceError(_("Enter the festival's share as a percentage."))
+    return round(percent * 100)
 
 
 @bp.route("/<slug>/festivals", methods=["GET", "POST"])
@@ -189,7 +192,10 @@ def add_section(slug: str, festival: str) -> ResponseReturnValue:
     name = request.form.get("name", "").strip()
     if not name:
         return _refused(studio, found, _("Name the section."))
-    festivals.add_section(found, name)
+    try:
+        festivals.add_section(found, name)
+    except ServiceError as exc:
+        return _refused(studio, found, str(exc))
     return _back(studio, found)
 
 
@@ -202,7 +208,7 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
     title = db.session.scalar(db.select(Title).filter_by(slug=title_slug))
     if title is None:
         return _refused(studio, found, _("No film has that address."))
-    section = db.session.get(ProgrammeSection, request.form.get("section", type=int) or 0)
+    section = db.session.get(ProgrammeSection, request.form.get("section", type=row_id) or 0)
     if section is not None and section.festival_id != found.id:
         section = None
     share = request.form.get("share")
@@ -218,7 +224,7 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
 @login_required
 def add_screening(slug: str, festival: str) -> ResponseReturnValue:
     studio, found = _organiser_post(slug, festival)
-    selection = db.session.get(FestivalSelection, request.form.get("selection", type=int) or 0)
+    selection = db.session.get(FestivalSelection, request.form.get("selection", type=row_id) or 0)
     if selection is None or selection.festival_id != found.id:
         return _refused(studio, found, _("Choose a film of the programme."))
     if selection.status != SelectionStatus.ACCEPTED:
@@ -250,22 +256,17 @@ def add_pass(slug: str, festival: str) -> ResponseReturnValue:
 
     def add() -> None:
         currency, mode, rows = _sale_terms()
-        films = request.form.get("films", type=int)
-        if films is not None and films < 1:
-            raise ServiceError(_("A pass is good for at least one screening."))
-        db.session.add(
-            FestivalPass(
-                festival_id=found.id,
+        festival_editing.add_pass(
+            found,
+            festival_editing.PassChange(
                 name=request.form.get("name", "").strip() or _("Festival pass"),
-                kind=PassKind.FILMS if films else PassKind.ALL_ACCESS,
-                films=films,
-                territory_mode=mode,
-                territories=rows,
                 amount=parse_price(request.form.get("price"), currency),
                 currency=currency,
-            )
+                films=request.form.get("films", type=int),
+                territory_mode=mode,
+                territories=rows,
+            ),
         )
-        db.session.flush()
 
     return _then_back(studio, found, add, _("Pass added."))
 

@@ -32,6 +32,9 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     form = request.form
     if request.method == "POST":
+        # The form says how many rows it has; no more are read than a plan may hold (a count
+        # such as 10**20 is not a loop to run).
+        count = min(max(form.get("rows", 0, type=int), 0), pwyw.MAX_FLOOR_ROWS + SPARE_ROWS)
         rows = [
             pwyw.FloorRow(
                 form.get(f"row-{n}-kind", ""),
@@ -40,12 +43,12 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
                 form.get(f"row-{n}-suggested", ""),
                 form.get(f"row-{n}-floor", ""),
             )
-            for n in range(int(form.get("rows", 0) or 0) if form.get("rows", "").isdigit() else 0)
+            for n in range(count)
         ]
         plan = pwyw.PayWhatYouWantPlan(
             enabled={o.kind.value: bool(form.get(f"{o.kind.value}_enabled")) for o in offers},
             floors={o.kind.value: form.get(f"{o.kind.value}_floor", "") for o in offers},
-            rows=[r for r in rows if r.country or r.suggested or r.floor][:50],
+            rows=[r for r in rows if r.country or r.suggested or r.floor][: pwyw.MAX_FLOOR_ROWS],
         )
         errors = pwyw.save_plan(title, plan)
         if not errors:

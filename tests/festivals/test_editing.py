@@ -188,7 +188,11 @@ def test_a_screening_is_edited_through_its_form(organiser_client, base, make_scr
         ({"capacity": "0"}, "A seat cap is at least one seat."),
         ({"opens": "tomorrow"}, "Enter dates and times such as 2027-02-12T20:00."),
         ({"countries": "Norway"}, "Countries are two-letter codes such as NO or SE."),
-        ({"watch_hours": "0"}, "Give viewers at least one hour to watch."),
+        ({"capacity": "2000000"}, "A seat cap is at most 1000000 seats."),
+        ({"capacity": "99999999999999999999"}, "A seat cap is at most 1000000 seats."),
+        ({"watch_hours": "0"}, "Give viewers from 1 to 720 hours to watch."),
+        ({"watch_hours": "721"}, "Give viewers from 1 to 720 hours to watch."),
+        ({"watch_hours": "99999999999999999999"}, "Give viewers from 1 to 720 hours to watch."),
         ({"live_start": "AFTER_CLOSE"}, "A live start must fall within the screening"),
     ],
 )
@@ -376,7 +380,10 @@ def test_bad_pass_input_is_shown_and_nothing_changes(organiser_client, base, mak
         ({"price": "-1"}, "The price must be more than zero."),
         ({"films": "0"}, "A pass is good for at least one screening."),
         ({"films": "two"}, "Enter a whole number."),
+        ({"films": "1001"}, "A pass is good for at most 1000 screenings."),
+        ({"films": "99999999999999999999"}, "A pass is good for at most 1000 screenings."),
         ({"name": ""}, "Give the pass a name of up to 120 characters."),
+        ({"name": "P" * 121}, "Give the pass a name of up to 120 characters."),
     ):
         page = refusal(organiser_client.post(path, data={**form, **changes}))
         assert message in page

@@ -46,6 +46,9 @@ def test_a_festival_is_created_or_refused_with_the_reason(organiser_client, fest
     assert "A festival cannot end before it starts." in refusal(
         organiser_client.post(path, data={**form, **backwards})
     )
+    for share in ("1e309", "inf", "nan"):  # no percentage, and no 500 either
+        refused = organiser_client.post(path, data={**form, **dates, "share": share})
+        assert "Enter the festival&#39;s share as a percentage." in refusal(refused)
     assert count(Festival) == 0
     good = organiser_client.post(path, data={**form, **dates})
     assert good.status_code == 303 and "/festivals/" in good.location
@@ -53,6 +56,10 @@ def test_a_festival_is_created_or_refused_with_the_reason(organiser_client, fest
 
 def test_sections_and_invitations(organiser_client, base, festival, film):
     assert "Name the section." in refusal(organiser_client.post(f"{base}/sections", data={}))
+    # The rule that renames a section: a name its column holds (PostgreSQL refused 121).
+    too_long = organiser_client.post(f"{base}/sections", data={"name": "S" * 121})
+    assert "A section&#39;s name has up to 120 characters." in refusal(too_long)
+    assert count(ProgrammeSection) == 0
     assert organiser_client.post(f"{base}/sections", data={"name": "Shorts"}).status_code == 303
     section = db.session.scalar(db.select(ProgrammeSection).filter_by(name="Shorts"))
 
@@ -93,6 +100,18 @@ def test_a_screening_needs_an_accepted_film_and_sound_terms(
     assert "two-letter codes" in refusal(
         organiser_client.post(f"{base}/screenings", data={**form, "countries": "Norway"})
     )
+    # An id past the id column (PostgreSQL's INTEGER) names no selection.
+    assert "Choose a film of the programme." in refusal(
+        organiser_client.post(f"{base}/screenings", data={**form, "selection": "9" * 20})
+    )
+    # Seats and hours a person can mean, by the rule that edits a screening.
+    for changes, message in (
+        ({"capacity": "9" * 20}, "A seat cap is at most 1000000 seats."),
+        ({"watch_hours": "-1"}, "Give viewers from 1 to 720 hours to watch."),
+        ({"watch_hours": "9" * 20}, "Give viewers from 1 to 720 hours to watch."),
+    ):
+        page = refusal(organiser_client.post(f"{base}/screenings", data={**form, **changes}))
+        assert message in page
     assert count(Screening) == 0
 
     assert organiser_client.post(f"{base}/screenings", data=form).status_code == 303
@@ -114,6 +133,14 @@ def test_a_pass_is_added_or_refused(organiser_client, base, festival):
     assert "A pass is good for at least one screening." in refusal(
         organiser_client.post(f"{base}/passes", data={**form, "films": "0"})
     )
+    # The rules that edit a pass: an allowance and a name its columns hold.
+    for changes, message in (
+        ({"films": "1001"}, "A pass is good for at most 1000 screenings."),
+        ({"films": "9" * 20}, "A pass is good for at most 1000 screenings."),
+        ({"name": "P" * 121}, "Give the pass a name of up to 120 characters."),
+    ):
+        page = refusal(organiser_client.post(f"{base}/passes", data={**form, **changes}))
+        assert message in page
     assert count(FestivalPass) == 0
     assert organiser_client.post(f"{base}/passes", data={**form, "films": "5"}).status_code == 303
     assert organiser_client.post(f"{base}/passes", data={"price": "90", "currency": "EUR"})

@@ -155,3 +155,24 @@ def test_paying_more_than_the_discounted_suggestion_records_only_the_discount_us
     order = latest_order(viewer)
     assert (order.amount, order.discount_amount) == (1200, 99)  # 12.99 suggested, 12.00 paid
     assert emu.get(session_id_from(response.location))["amount_total"] == 1200
+
+
+def test_the_row_count_the_form_sends_is_not_a_loop_to_run(filmmaker_client, studio, film):
+    """The form says how many country rows it has; 10**7 or 10**20 of them is answered at
+    once, reading no more rows than a plan may hold."""
+    import time
+
+    india = {
+        "row-0-kind": "buy",
+        "row-0-country": "IN",
+        "row-0-currency": "INR",
+        "row-0-suggested": "300",
+        "row-0-floor": "99",
+    }
+    for count in ("10000000", "99999999999999999999"):
+        started = time.monotonic()
+        response = set_pwyw(filmmaker_client, studio, film, rows=count, **india)
+        assert time.monotonic() - started < 5, f"{count} rows"
+        assert response.status_code == 303, response.get_data(as_text=True)
+    offer = db.session.scalar(db.select(Offer).filter_by(title_id=film.id, kind="buy"))
+    assert [t.country for t in offer.territories if t.minimum_amount] == ["IN"]

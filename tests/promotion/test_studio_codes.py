@@ -63,6 +63,31 @@ def test_the_form_names_each_mistake(filmmaker_client, studio):
     assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 1
 
 
+def test_a_film_id_past_the_id_column_is_refused_and_nothing_is_saved(filmmaker_client, studio):
+    for impossible in ("99999999999999999999", "2147483648"):
+        response = filmmaker_client.post(
+            f"/studio/{studio.slug}/codes/new", data=form(titles=[impossible])
+        )
+        assert response.status_code == 400
+        assert "Choose films of this studio." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(PromoCode)) == 0
+
+
+def test_limits_past_what_a_column_holds_are_refused_and_nothing_is_saved(filmmaker_client, studio):
+    """PostgreSQL's INTEGER ends at 2**31 - 1 (SQLite's later): a limit past it was a 500."""
+    for name in ("max_uses", "per_viewer_limit"):
+        for value in ("1000001", str(10**12), "99999999999999999999"):
+            response = filmmaker_client.post(
+                f"/studio/{studio.slug}/codes/new", data=form(**{name: value})
+            )
+            assert response.status_code == 400, (name, value)
+            page = response.get_data(as_text=True)
+            assert "Enter at most 1000000, or leave it empty for no limit." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(PromoCode)) == 0
+
+
 def test_a_batch_of_single_use_codes_downloads_as_csv(filmmaker_client, studio):
     response = filmmaker_client.post(
         f"/studio/{studio.slug}/codes/new",

@@ -135,6 +135,9 @@ def test_signed_in_recipients_are_linked_to_their_account(app, link, viewer):
         ({"days": "0"}, "A screener lasts from 1 to 90 days."),
         ({"days": "91"}, "A screener lasts from 1 to 90 days."),
         ({"max_views": "0"}, "Allow from 1 to 50 views."),
+        # An id past the id column (PostgreSQL's INTEGER) names no film: not a 500.
+        ({"title_id": "99999999999999999999"}, "Choose a film of this studio."),
+        ({"title_id": "2147483648"}, "Choose a film of this studio."),
         ({"recipient_email": "not-an-address"}, "Enter a valid email address."),
         ({"recipient_name": " "}, "Enter the recipient&#39;s name."),
         ({"mode": "allow"}, "Choose the countries where the screener can be watched."),

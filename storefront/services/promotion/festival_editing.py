@@ -37,8 +37,11 @@ from ...models import (
     TerritoryMode,
 )
 from .. import ServiceError
-from .festivals import festival_problems
+from .festivals import festival_problems, section_name_problem
 from .screenings import window_problems
+
+PASS_NAME_MAX = 120  # the length of festival_passes.name
+MAX_PASS_FILMS = 1000  # more screenings than a festival runs; the column holds far more
 
 # Orders that hold a screening's seat or a pass's terms: paid, being paid, or under review.
 LIVE_ORDER_STATUSES = tuple(set(OrderStatus) - {OrderStatus.FAILED, OrderStatus.EXPIRED})
@@ -80,8 +83,10 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
     sections = {s.id: s for s in festival.sections}
     if any(section_id not in sections for section_id in change.section_names):
         add_error(errors, "sections", _("Choose sections of this festival."))
-    if any(len(n.strip()) > 120 for n in [*change.section_names.values(), change.new_section]):
-        add_error(errors, "sections", _("A section's name has up to 120 characters."))
+    for section_name in [*change.section_names.values(), change.new_section]:
+        problem = section_name_problem(section_name)
+        if problem and problem not in errors.get("sections", []):
+            add_error(errors, "sections", problem)
     if errors:
         raise EditInvalid(errors)
     festival.name = name
@@ -123,9 +128,9 @@ class ScreeningChange:
 def edit_screening(screening: Screening, change: ScreeningChange) -> None:
     """Apply ``change`` to the screening for tickets sold from now on, or EditInvalid."""
     live = change.live_start_at
-    errors = window_problems(change.opens_at, change.closes_at, live, change.capacity)
-    if change.watch_hours < 1:
-        add_error(errors, "watch_hours", _("Give viewers at least one hour to watch."))
+    errors = window_problems(
+        change.opens_at, change.closes_at, live, change.capacity, change.watch_hours
+    )
     if change.amount < 1:
         add_error(errors, "price", _("The price must be more than zero."))
     if errors:
@@ -202,17 +207,48 @@ class PassChange:
     territories: list[dict] = field(default_factory=list)
 
 
-def edit_pass(festival_pass: FestivalPass, change: PassChange) -> None:
-    """New terms for passes sold from now on; withdrawn (``active`` False) it is no longer
-    sold, while passes already bought keep their allowance and keep booking."""
+def pass_problems(change: PassChange) -> dict[str, list[str]]:
+    """What is wrong with a pass's name, allowance and price, by form field (empty when
+    nothing is): the rule for adding a pass and for editing one."""
     errors: dict[str, list[str]] = {}
     name = change.name.strip()
-    if not name or len(name) > 120:
+    if not name or len(name) > PASS_NAME_MAX:
         add_error(errors, "name", _("Give the pass a name of up to 120 characters."))
     if change.films is not None and change.films < 1:
         add_error(errors, "films", _("A pass is good for at least one screening."))
+    elif change.films is not None and change.films > MAX_PASS_FILMS:
+        message = _("A pass is good for at most %(films)d screenings.", films=MAX_PASS_FILMS)
+        add_error(errors, "films", message)
     if change.amount < 1:
         add_error(errors, "price", _("The price must be more than zero."))
+    return errors
+
+
+def add_pass(festival: Festival, change: PassChange) -> FestivalPass:
+    """A new pass of the festival, on sale at once; EditInvalid when its terms are not sound."""
+    errors = pass_problems(change)
+    if errors:
+        raise EditInvalid(errors)
+    festival_pass = FestivalPass(
+        festival_id=festival.id,
+        name=change.name.strip(),
+        kind=PassKind.FILMS if change.films else PassKind.ALL_ACCESS,
+        films=change.films,
+        territory_mode=change.territory_mode,
+        territories=[dict(t) for t in change.territories],
+        amount=change.amount,
+        currency=change.currency.upper(),
+        active=change.active,
+    )
+    db.session.add(festival_pass)
+    db.session.flush()
+    return festival_pass
+
+
+def edit_pass(festival_pass: FestivalPass, change: PassChange) -> None:
+    """New terms for passes sold from now on; withdrawn (``active`` False) it is no longer
+    sold, while passes already bought keep their allowance and keep booking."""
+    errors = pass_problems(change)
     kind = PassKind.FILMS if change.films else PassKind.ALL_ACCESS
     if (kind, change.films) != (festival_pass.kind, festival_pass.films) and _being_paid_for(
         festival_pass
@@ -225,7 +261,7 @@ def edit_pass(festival_pass: FestivalPass, change: PassChange) -> None:
         )
     if errors:
         raise EditInvalid(errors)
-    festival_pass.name = name
+    festival_pass.name = change.name.strip()
     festival_pass.kind = kind
     festival_pass.films = change.films
     festival_pass.amount = change.amount

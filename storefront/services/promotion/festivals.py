@@ -33,6 +33,7 @@ from ..accounts.studios import unique_slug
 log = logging.getLogger(__name__)
 FULL_SHARE_BP = 10_000
 NAME_MAX = 160  # the length of festivals.name
+SECTION_NAME_MAX = 120  # the length of programme_sections.name
 
 
 def zone(name: str) -> ZoneInfo:
@@ -100,7 +101,18 @@ def create_festival(
     return festival
 
 
+def section_name_problem(name: str) -> str | None:
+    """What is wrong with a programme section's name (None when nothing is): the rule for
+    adding a section and for renaming one."""
+    if len(name.strip()) > SECTION_NAME_MAX:
+        return _("A section's name has up to 120 characters.")
+    return None
+
+
 def add_section(festival: Festival, name: str) -> ProgrammeSection:
+    problem = section_name_problem(name)
+    if problem:
+        raise ServiceError(problem)
     position = len(festival.sections)
     section = ProgrammeSection(festival_id=festival.id, name=name.strip(), position=position)
     db.session.add(section)

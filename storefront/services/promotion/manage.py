@@ -26,12 +26,14 @@ from ...models import (
     Studio,
     TerritoryMode,
     Title,
+    is_row_id,
 )
 from .. import ServiceError
 from ..catalog.pricing import PriceError, parse_price
 from .codes import CODE_PATTERN, normalise
 
 MAX_BATCH = 1000
+MAX_USES = 1_000_000  # uses of a code in all, or per viewer; the columns hold 32-bit numbers
 # No 0/O or 1/I/L: codes are read aloud and typed from paper.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -92,6 +94,9 @@ def _discount(plan: PromotionPlan, errors: dict[str, list[str]]) -> tuple[Discou
 
 def _titles(studio: Studio, ids: list[int], errors: dict[str, list[str]]) -> list[Title]:
     if not ids:
+        return []
+    if not all(is_row_id(i) for i in ids):
+        _add(errors, "title_ids", _("Choose films of this studio."))
         return []
     titles = list(
         db.session.scalars(sa.select(Title).where(Title.id.in_(ids), Title.studio_id == studio.id))
@@ -169,6 +174,12 @@ def create_promotion(studio: Studio, plan: PromotionPlan) -> Promotion:
     for name_, value in (("max_uses", plan.max_uses), ("per_viewer_limit", plan.per_viewer_limit)):
         if value is not None and value < 1:
             _add(errors, name_, _("Enter a number of at least 1, or leave it empty for no limit."))
+        elif value is not None and value > MAX_USES:
+            _add(
+                errors,
+                name_,
+                _("Enter at most %(max)d, or leave it empty for no limit.", max=MAX_USES),
+            )
     codes = _codes(studio, plan, errors)
     if errors:
         raise PromotionInvalid(errors)

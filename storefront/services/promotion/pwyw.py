@@ -51,6 +51,9 @@ def chosen_amount(text: str | None, option: OfferOption, quote: Quote | None = N
     return amount
 
 
+MAX_FLOOR_ROWS = 50  # a form's country rows; those past it are not read
+
+
 @dataclass
 class FloorRow:
     """A country's own suggested price and floor, as typed."""

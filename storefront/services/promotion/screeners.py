@@ -25,7 +25,16 @@ from flask_babel import gettext as _
 
 from ...countries import is_country
 from ...extensions import db
-from ...models import MediaAsset, Screener, ScreenerStream, Studio, TerritoryMode, Title, User
+from ...models import (
+    MediaAsset,
+    Screener,
+    ScreenerStream,
+    Studio,
+    TerritoryMode,
+    Title,
+    User,
+    is_row_id,
+)
 from .. import ServiceError
 from ..watching.access import PlaybackRefused, Refusal, screener_refusal
 from ..watching.playback import Limits, previewable, ready_asset
@@ -63,7 +72,7 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     """Check the plan, add the screener and mail its link. Returns it with its token (the
     only time the token exists outside the mail)."""
     errors: dict[str, list[str]] = {}
-    title = db.session.get(Title, plan.title_id) if plan.title_id else None
+    title = db.session.get(Title, plan.title_id) if is_row_id(plan.title_id) else None
     if title is None or title.studio_id != studio.id or not previewable(title):
         errors.setdefault("title_id", []).append(_("Choose a film of this studio."))
     name = (plan.recipient_name or "").strip()

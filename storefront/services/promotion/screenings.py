@@ -44,7 +44,12 @@ from ..catalog.availability import (
     admits,
     evaluate,
 )
+from ..catalog.offers import RENTAL_WATCH_HOURS
 from .festivals import festival_time
+
+# Bounds a person can mean; the columns (32-bit integers) hold far more than either.
+MAX_SEATS = 1_000_000
+WATCH_HOURS = RENTAL_WATCH_HOURS  # a ticket watches like a rental
 
 
 class SoldOut(ServiceError):
@@ -180,15 +185,26 @@ def live_position(entitlement: Entitlement, at: datetime) -> int | None:
 
 
 def window_problems(
-    opens_at: datetime, closes_at: datetime, live_at: datetime | None, capacity: int | None
+    opens_at: datetime,
+    closes_at: datetime,
+    live_at: datetime | None,
+    capacity: int | None,
+    watch_hours: int,
 ) -> dict[str, list[str]]:
-    """What is wrong with a screening's window, live start and seat cap, by form field
-    (empty when nothing is): the rule for adding a screening and for editing one."""
+    """What is wrong with a screening's window, live start, seat cap and hours to watch, by
+    form field (empty when nothing is): the rule for adding a screening and for editing one."""
     problems: dict[str, list[str]] = {}
     if closes_at <= opens_at:
         problems["closes"] = [_("A screening must close after it opens.")]
     if capacity is not None and capacity < 1:
         problems["capacity"] = [_("A seat cap is at least one seat.")]
+    elif capacity is not None and capacity > MAX_SEATS:
+        problems["capacity"] = [_("A seat cap is at most %(seats)d seats.", seats=MAX_SEATS)]
+    low, high = WATCH_HOURS
+    if not low <= watch_hours <= high:
+        problems["watch_hours"] = [
+            _("Give viewers from %(low)d to %(high)d hours to watch.", low=low, high=high)
+        ]
     if live_at is not None and not opens_at <= live_at < closes_at:
         problems["live_start"] = [_("A live start must fall within the screening's window.")]
     return problems
@@ -212,7 +228,7 @@ def add_screening(
     opens_at = festival_time(festival, opens_local)
     closes_at = festival_time(festival, closes_local)
     live_at = festival_time(festival, live_local) if live_local else None
-    problems = window_problems(opens_at, closes_at, live_at, capacity)
+    problems = window_problems(opens_at, closes_at, live_at, capacity, watch_hours)
     if amount < 1:
         problems.setdefault("price", []).append(_("Enter a ticket price."))
     if problems:
