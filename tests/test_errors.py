@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from flask import abort
+
+from storefront.extensions import db
 
 
 @pytest.fixture
@@ -15,6 +18,12 @@ def failing_routes(app):
     @app.route("/_test/abort/<int:code>")
     def aborting(code: int):
         abort(code)
+
+    @app.route("/_test/db-boom")
+    def db_boom():
+        # PostgreSQL aborts the transaction: nothing more can be read on it until a rollback,
+        # and the error page needs the signed-in viewer for its header.
+        db.session.execute(sa.text("SELECT * FROM no_such_table"))
 
     return app
 
@@ -62,3 +71,13 @@ def test_missing_csrf_token_is_refused_with_a_clear_message(settings, migrated):
     response = client.post("/signup", data={"email": "a@example.org", "password": "long enough pw"})
     assert response.status_code == 400
     assert b"This form has expired" in response.data
+
+
+def test_a_database_error_still_gets_the_styled_page_for_a_signed_in_viewer(
+    failing_routes, viewer_client
+):
+    response = viewer_client.get("/_test/db-boom")
+
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.data and b"site-header" in response.data
+    assert b"no_such_table" not in response.data

@@ -10,6 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
+from ..extensions import db
+
 log = logging.getLogger(__name__)
 
 MESSAGES = {
@@ -71,6 +73,9 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, HTTPException):
             return http_error(exc)
         log.exception("Unhandled error on %s %s", request.method, request.path)
+        # The request's work is lost anyway; after a database error PostgreSQL refuses every
+        # further statement in its transaction, and the page still reads the signed-in viewer.
+        db.session.rollback()
         return render_error(500)
 
     @app.errorhandler(InternalServerError)
