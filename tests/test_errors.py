@@ -81,3 +81,9 @@ def test_a_database_error_still_gets_the_styled_page_for_a_signed_in_viewer(
     assert response.status_code == 500
     assert b"Something went wrong" in response.data and b"site-header" in response.data
     assert b"no_such_table" not in response.data
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999", "-3", "two"])
+def test_a_page_number_no_list_can_reach_shows_a_page_not_an_error(admin_client, studio, page):
+    for path in ("/admin/outbox", f"/studio/{studio.slug}/orders"):
+        assert admin_client.get(f"{path}?page={page}").status_code == 200, path

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
 from ..extensions import db
 from ..models import Notification, NotificationStatus, OutboxMessage, Studio, User
 from ..security import admin_required
+from .forms import page_argument
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
@@ -26,7 +27,7 @@ def index() -> ResponseReturnValue:
 @bp.route("/outbox")
 @admin_required
 def outbox() -> ResponseReturnValue:
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_argument()
     messages = db.paginate(
         db.select(OutboxMessage).order_by(OutboxMessage.id.desc()),
         page=page,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
@@ -12,7 +13,7 @@ from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Option
 
 from ..countries import country_choices, is_country
 from ..i18n import current_locale
-from ..models import StudioRole
+from ..models import StudioRole, row_id
 from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
 
 
@@ -175,3 +176,9 @@ class DeleteAccountForm(FlaskForm):
         _l("I understand that my films and my account are gone for good."),
         validators=[DataRequired()],
     )
+
+
+def page_argument() -> int:
+    """The ``?page=`` of a paginated list: 1 when missing or no page number a list can reach
+    (a number past any offset the database can take, a negative one, a word)."""
+    return request.args.get("page", 1, type=row_id) or 1

@@ -36,6 +36,7 @@ from ..services.payments.refunds import (
     refundable_amount,
     request_refund,
 )
+from .forms import page_argument
 from .payment_forms import ConnectForm, RefundForm
 
 bp = Blueprint("studio_payments", __name__)
@@ -138,7 +139,7 @@ def onboarding_return(slug: str) -> ResponseReturnValue:
 @login_required
 def orders(slug: str) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.VIEW_SALES)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_argument()
     listing = db.paginate(
         db.select(Order).filter_by(studio_id=studio.id).order_by(Order.id.desc()),
         page=page,
