@@ -83,7 +83,10 @@ def watch_psycopg_engine(engine: Engine) -> None:
     @event.listens_for(engine.pool, "checkout")
     def check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         poller = select.poll()
-        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        try:
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+        except psycopg.OperationalError as error:  # closed, or lost on the client's side
+            raise exc.DisconnectionError(str(error)) from error
         if poller.poll(0):
             raise exc.DisconnectionError("the server ended this connection while it was idle")
         # The dialect learns the server's default when the pool opens its first connection.

@@ -240,3 +240,27 @@ def test_the_store_carries_on_when_the_server_ends_its_pooled_connections(
 )
 def test_which_statements_start_the_transaction(statement: str, needs: bool) -> None:
     assert needs_transaction(statement) is needs
+
+
+def test_a_pooled_connection_closed_on_this_side_is_replaced_too(app, viewer_client):
+    returned = []
+
+    def keep(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+        returned.append(dbapi_connection)
+
+    db.session.remove()
+    sa.event.listen(db.engine.pool, "checkin", keep)
+    try:
+        assert viewer_client.get("/films").status_code == 200
+    finally:
+        sa.event.remove(db.engine.pool, "checkin", keep)
+    for connection in returned:  # idle in the pool, closed behind its back
+        connection.close()
+    # Take every idle connection out of the pool at once: each passes the checkout's look.
+    held = [db.engine.connect() for _ in range(db.engine.pool.checkedin())]
+    try:
+        assert all(conn.scalar(sa.text("SELECT 1")) == 1 for conn in held)
+    finally:
+        for conn in held:
+            conn.close()
+    assert viewer_client.get("/films").status_code == 200
