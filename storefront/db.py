@@ -31,10 +31,11 @@ from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-# Plain reads: a SELECT that takes no row locks and calls no lock or setting function.
+# Plain reads: a SELECT that takes no row locks, creates no table (SELECT ... INTO) and
+# calls no lock or setting function. Anything else in doubt begins the transaction.
 _READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 _NOT_PLAIN = re.compile(
-    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|pg_advisory|set_config",
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b|pg_advisory|set_config",
     re.IGNORECASE,
 )
 _DEFERRED = "transaction_deferred"

@@ -230,6 +230,7 @@ def test_the_store_carries_on_when_the_server_ends_its_pooled_connections(
         ("SELECT users.id FROM users FOR NO KEY UPDATE SKIP LOCKED", True),
         ("SELECT id FROM users FOR SHARE", True),
         ("SELECT pg_advisory_xact_lock(1)", True),
+        ("SELECT * INTO scratch FROM users", True),
         ("SELECT set_config('work_mem', '1MB', true)", True),
         ("WITH moved AS (DELETE FROM t RETURNING id) SELECT id FROM moved", True),
         ("INSERT INTO users (email) VALUES (%(email)s)", True),
