@@ -84,9 +84,13 @@ def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 def engine_options(env: Mapping[str, str]) -> dict[str, Any]:
     """SQLAlchemy engine options: a server database keeps ``DATABASE_POOL_SIZE`` connections
     open per process. Give it at least gunicorn's threads: a thread beyond the pool opens a
-    fresh connection for its request and closes it after, which costs more than the request."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if not (env.get("DATABASE_URL") or "sqlite").startswith("sqlite"):
+    fresh connection for its request and closes it after, which costs more than the request.
+
+    With psycopg, pooled connections are checked on checkout without a round trip
+    (``storefront.db``); other drivers ping the server on every checkout."""
+    url = env.get("DATABASE_URL") or "sqlite"
+    options: dict[str, Any] = {"pool_pre_ping": not url.startswith("postgresql+psycopg:")}
+    if not url.startswith("sqlite"):
         size = positive_int(env, "DATABASE_POOL_SIZE", 10)
         options.update(pool_size=size, max_overflow=size)
     return options

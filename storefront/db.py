@@ -1,15 +1,44 @@
-"""One transaction per request: services flush, the request boundary commits once."""
+"""One transaction per request: services flush, the request boundary commits once.
+
+On PostgreSQL (psycopg) two things keep a request that only reads from paying for more than
+its reads (each is a round trip to the server):
+
+* A pooled connection is checked on checkout without asking the server: an idle connection
+  has nothing to read unless the server has ended it (a restart, ``pg_terminate_backend``,
+  an idle timeout), so one whose socket is readable is replaced. A ping on every checkout
+  would cost a round trip per request.
+* A transaction begins at the first statement that needs one: anything but a plain
+  ``SELECT`` (writes, ``SELECT ... FOR UPDATE``, ``SET LOCAL``, savepoints, server-side
+  cursors). Reads before it run on their own, which under READ COMMITTED (where every
+  statement takes a fresh snapshot anyway) sees exactly what they would have seen inside
+  it; a request that never writes sends no BEGIN and no COMMIT. Under any other default
+  isolation level, or on a connection given one explicitly, every statement runs in the
+  transaction as usual.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+import select
+from typing import Any
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
+
+# Plain reads: a SELECT that takes no row locks, creates no table (SELECT ... INTO) and
+# calls no lock or setting function. Anything else in doubt begins the transaction.
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+_NOT_PLAIN = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b|pg_advisory|set_config",
+    re.IGNORECASE,
+)
+_DEFERRED = "transaction_deferred"
 
 
 def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
@@ -28,6 +57,59 @@ def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
     def rollback_on_error(exc: BaseException | None) -> None:
         if exc is not None:
             db.session.rollback()
+
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.driver == "psycopg":
+                watch_psycopg_engine(engine)
+
+
+@functools.lru_cache(maxsize=2048)
+def needs_transaction(statement: str) -> bool:
+    """Whether a statement must run inside the request's transaction (see the module).
+
+    Cached: the same few statements come every request, and scanning one costs more than
+    a dictionary look-up."""
+    return not _READ.match(statement) or bool(_NOT_PLAIN.search(statement))
+
+
+def watch_psycopg_engine(engine: Engine) -> None:
+    """Check pooled connections locally and defer each transaction's start (see the module)."""
+    import psycopg
+
+    if getattr(engine, "_storefront_watched", False):
+        return
+    engine._storefront_watched = True  # type: ignore[attr-defined]
+
+    @event.listens_for(engine.pool, "checkout")
+    def check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        poller = select.poll()
+        try:
+            poller.register(dbapi_connection.fileno(), select.POLLIN)
+        except psycopg.OperationalError as error:  # closed, or lost on the client's side
+            raise exc.DisconnectionError(str(error)) from error
+        if poller.poll(0):
+            raise exc.DisconnectionError("the server ended this connection while it was idle")
+        # The dialect learns the server's default when the pool opens its first connection.
+        deferred = engine.dialect.default_isolation_level == "READ COMMITTED"
+        if deferred:
+            dbapi_connection.autocommit = True
+        record.info[_DEFERRED] = deferred
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_when_needed(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        info = conn.info
+        if not info.get(_DEFERRED):
+            return
+        if "isolation_level" in conn.get_execution_options():
+            return  # the caller chose: AUTOCOMMIT stays so, a level set its own transaction
+        if isinstance(cursor, psycopg.ServerCursor) or needs_transaction(statement):
+            info[_DEFERRED] = False
+            cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+    @event.listens_for(engine.pool, "checkin")
+    def check_in(dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_DEFERRED, None)
 
 
 @event.listens_for(Engine, "connect")

@@ -90,3 +90,13 @@ def test_a_server_database_keeps_the_pool_the_operator_sizes():
     assert sized["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 24
     # SQLite has no server to keep connections to: its own pooling stays.
     assert "pool_size" not in load_config({})["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_only_psycopg_connections_are_checked_without_a_round_trip():
+    # storefront.db checks a psycopg connection on checkout locally; other drivers ping.
+    def pings(url: str) -> bool:
+        return load_config({"DATABASE_URL": url})["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"]
+
+    assert not pings("postgresql+psycopg://db.example/store")
+    assert pings("postgresql+psycopg2://db.example/store")
+    assert pings("sqlite:///store.db")

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ...caching import ProcessCache
 from ...extensions import db
@@ -240,10 +241,18 @@ def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
     return found
 
 
-# Asked on every signed-in catalogue page: built once, values bound per call.
-_OWNED = sa.select(Entitlement.title_id).where(
-    Entitlement.user_id == sa.bindparam("user_id"),
-    Entitlement.title_id.in_(sa.bindparam("title_ids", expanding=True)),
+# Asked on every signed-in catalogue page: built once, values bound per call, in Core on
+# the session's connection (a set of ids needs none of the ORM's loading). PostgreSQL takes
+# the page's ids as one array: the statement's text is the same for every page, so the
+# driver prepares it, and nothing is expanded per call. Other databases get an IN list.
+_ENTITLEMENTS = sa.inspect(Entitlement).local_table
+_OWNED = sa.select(_ENTITLEMENTS.c.title_id).where(
+    _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
+    _ENTITLEMENTS.c.title_id.in_(sa.bindparam("title_ids", expanding=True)),
+)
+_OWNED_ANY = sa.select(_ENTITLEMENTS.c.title_id).where(
+    _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
+    _ENTITLEMENTS.c.title_id == sa.any_(sa.bindparam("title_ids", type_=ARRAY(sa.Integer))),
 )
 
 
@@ -251,7 +260,10 @@ def owned_title_ids(user_id: int, title_ids: Sequence[int]) -> set[int]:
     """Which of these titles the viewer holds an entitlement for (one query, by index)."""
     if not title_ids:
         return set()
-    return set(db.session.scalars(_OWNED, {"user_id": user_id, "title_ids": list(title_ids)}))
+    # The session's connection (its transaction) without the ORM's execution path.
+    conn = db.session.connection()
+    statement = _OWNED_ANY if conn.dialect.name == "postgresql" else _OWNED
+    return set(conn.scalars(statement, {"user_id": user_id, "title_ids": list(title_ids)}))
 
 
 @dataclass(frozen=True, slots=True)
