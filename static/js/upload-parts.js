@@ -12,7 +12,6 @@
 // checksum would catch any other difference.
 
 import { HttpError, MSG, apiWithRetry, backoff, fill, retryable, sleep } from "./media-common.js";
-import { crc32Of } from "./upload-checksum.js";
 
 const SIGN_BATCH = 20;
 const MAX_PART_ATTEMPTS = 8;
@@ -20,7 +19,8 @@ const MAX_PART_ATTEMPTS = 8;
 class Stopped extends Error {}
 
 // A CRC32 spelt as S3 expects it: the big-endian 4 bytes, base64-encoded.
-function crc32Base64(value) {
+function crc32Base64(bytes) {
+  const value = globalThis.CRC32.buf(bytes) >>> 0;
   const raw = [24, 16, 8, 0].map((shift) => String.fromCharCode((value >>> shift) & 255));
   return btoa(raw.join(""));
 }
@@ -28,7 +28,7 @@ function crc32Base64(value) {
 // The part's slice of the file (a Blob, to be sent) and the CRC32 of its bytes.
 async function readPart(file, start, size) {
   const blob = file.slice(start, start + size);
-  return { blob, checksum: crc32Base64(await crc32Of(blob)) };
+  return { blob, checksum: crc32Base64(new Uint8Array(await blob.arrayBuffer())) };
 }
 
 class PartSigner {
