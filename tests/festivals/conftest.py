@@ -180,3 +180,11 @@ def organiser_client(app, organiser):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def base(festival) -> str:  # type: ignore[no-untyped-def]
     return f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
+
+
+def refusal(response) -> str:  # type: ignore[no-untyped-def]
+    """The page of a refused edit: a 400 that says nothing was saved."""
+    assert response.status_code == 400, response.status_code
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved" in page
+    return page
