@@ -29,12 +29,12 @@ from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.catalog.title_texts import shown_text
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
+from ..services.payments.fulfilment import CLOSED_SCREENING, refund_reason
 from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
 from ..services.promotion.codes import CodeRefused
-from ..services.promotion.festival_sales import paid_after_close
 from ..services.promotion.pwyw import AmountRefused
 from ..services.watching.access import gives_access
 from .availability_text import why_not_offered
@@ -187,7 +187,7 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
     message = messages[order.status]
-    too_late = paid_after_close(order)
+    too_late = refund_reason(order) == CLOSED_SCREENING
     if too_late:
         message = _(
             "The screening closed before your payment arrived, so there is nothing to watch. "

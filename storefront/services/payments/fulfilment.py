@@ -28,9 +28,10 @@ REFUND_DUPLICATE_TASK = "payments.refund_duplicate"
 DUPLICATE_PAYMENT = "duplicate payment"
 # Flag reasons that are refunded by themselves: what the order would give is not there to give.
 # Each names the reason its buyer's refund mail gives (templates/mail/refund.*).
+CLOSED_SCREENING = "screening_closed"
 REFUND_REASONS = {
     DUPLICATE_PAYMENT: "duplicate",
-    festival_sales.SCREENING_CLOSED: "screening_closed",
+    festival_sales.SCREENING_CLOSED: CLOSED_SCREENING,
 }
 
 
@@ -134,11 +135,6 @@ def refund_reason(order: Order) -> str | None:
     )
 
 
-def refunds_by_itself(order: Order) -> bool:
-    """The order is flagged for a payment the store gives back without anyone asking."""
-    return refund_reason(order) is not None
-
-
 def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
     """Refund what is left of a payment flagged as one the store cannot deliver (a duplicate,
     a ticket for a screening that closed while its buyer paid): the job behind the flag.
@@ -147,7 +143,7 @@ def refund_duplicate(gateway: PaymentGateway, order_id: int) -> Obj | None:
     ``charge.refunded`` then notes the amount on the flagged order.
     """
     order = db.session.get(Order, order_id)
-    if order is None or not refunds_by_itself(order) or not order.charge_id:
+    if order is None or refund_reason(order) is None or not order.charge_id:
         return None
     left = order.amount - order.amount_refunded
     if left <= 0:

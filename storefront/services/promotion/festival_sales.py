@@ -250,12 +250,6 @@ def closed_before_payment(order: Order, at: datetime) -> str | None:
     )
 
 
-def paid_after_close(order: Order) -> bool:
-    """The order was paid for a screening that had already closed (and is refunded by itself)."""
-    reason = order.flag_reason or ""
-    return order.status == OrderStatus.FLAGGED and reason.startswith(SCREENING_CLOSED)
-
-
 def order_closed(order: Order) -> None:
     """A pending order failed or expired: its held seat goes back on sale."""
     if order.kind == OfferKind.TICKET and order.screening_id is not None:
