@@ -29,7 +29,7 @@ from ..services.accounts import consents
 from ..services.catalog.availability import SELLABLE_STATUSES, NotAvailable
 from ..services.catalog.title_texts import shown_text
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable, start_checkout
-from ..services.payments.fulfilment import CLOSED_SCREENING, refund_reason
+from ..services.payments.fulfilment import CLOSED_SCREENING, SOLD_OUT_SCREENING, refund_reason
 from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
@@ -187,12 +187,19 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
     message = messages[order.status]
-    too_late = refund_reason(order) == CLOSED_SCREENING
-    if too_late:
+    reason = refund_reason(order)
+    too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
+    if reason == CLOSED_SCREENING:
         message = _(
             "The screening closed before your payment arrived, so there is nothing to watch. "
             "Your payment is refunded in full, automatically; it reaches your card or bank "
             "within a few days."
+        )
+    elif reason == SOLD_OUT_SCREENING:
+        message = _(
+            "The last seat of this screening was sold while your payment arrived. Your "
+            "payment is refunded in full, automatically; it reaches your card or bank within "
+            "a few days."
         )
     return {
         "status": order.status.value,

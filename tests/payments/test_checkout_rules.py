@@ -291,6 +291,30 @@ def test_a_price_change_replaces_the_open_checkout(viewer_client, viewer, film, 
     assert statuses == ["expired", "pending"]
 
 
+def test_the_replaced_checkout_paid_as_it_was_closed_still_delivers_the_film(
+    viewer_client, viewer, film, emu, webhooks
+):
+    """The old page's payment went through while the store replaced it (its expiry failed at
+    Stripe): the viewer paid, so the film is theirs, at the price they paid."""
+    old = session_id_from(checkout(viewer_client, film, "rent").location)
+    emu.fail_next(f"/v1/checkout/sessions/{old}/expire", status=400)
+    offer_of(film, "rent").amount = 599
+    db.session.commit()
+    checkout(viewer_client, film, "rent")
+    replaced = db.session.scalar(db.select(Order).filter_by(checkout_session_id=old))
+    assert replaced.status == OrderStatus.EXPIRED
+
+    emu.pay(old)
+
+    db.session.expire_all()
+    order = fresh(Order, replaced.id)
+    assert order.status == OrderStatus.PAID and order.flag_reason is None
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement is not None and entitlement.kind.value == "rent"
+    sale = db.session.scalar(db.select(LedgerEntry).filter_by(order_id=order.id))
+    assert sale.gross == order.amount == emu.get(old)["amount_total"]
+
+
 def test_a_second_payment_that_still_arrives_is_refunded_and_shown_to_the_admin(
     viewer_client, viewer, film, emu, webhooks, admin_client_factory
 ):

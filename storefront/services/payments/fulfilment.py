@@ -29,9 +29,11 @@ DUPLICATE_PAYMENT = "duplicate payment"
 # Flag reasons that are refunded by themselves: what the order would give is not there to give.
 # Each names the reason its buyer's refund mail gives (templates/mail/refund.*).
 CLOSED_SCREENING = "screening_closed"
+SOLD_OUT_SCREENING = "sold_out"
 REFUND_REASONS = {
     DUPLICATE_PAYMENT: "duplicate",
     festival_sales.SCREENING_CLOSED: CLOSED_SCREENING,
+    festival_sales.SOLD_OUT: SOLD_OUT_SCREENING,
 }
 
 
@@ -85,9 +87,11 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
     covering = None
     # Festival tickets and bundles are not "the film again": a viewer may rent a film and
-    # still hold a screening's ticket.
+    # still hold a screening's ticket; a second ticket for the same screening is a duplicate.
     if problem is None and order.title_id is not None and order.kind in REPEATABLE_KINDS:
         covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
+    elif problem is None and order.kind == OfferKind.TICKET and order.screening_id is not None:
+        covering = festival_sales.ticket_of(order.user_id, order.screening_id)
     if covering is not None:
         # A second payment for what the viewer already has (two tabs, an old checkout page):
         # no second entitlement; the money goes back by itself and the admin sees it.
@@ -96,15 +100,21 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
             f"{covering.order.public_id}; refunded automatically"
         )
         defer(db.session, REFUND_DUPLICATE_TASK, order.id)
-    elif problem is None and order.status != OrderStatus.PENDING:
-        problem = f"paid after the order was marked {order.status.value}"
     elif problem is None:
+        late = order.status != OrderStatus.PENDING
         # A screening moved or closed while its buyer paid, and closed to starting before the
         # payment arrived: nothing to watch, so the money goes back and its held seat too.
         problem = festival_sales.closed_before_payment(order, max(paid_at, utcnow()))
+        if problem is None and late:
+            # Closed here while its buyer paid (a second tab replaced the checkout as the
+            # payment went through; what it held went back then): the payment is real, so the
+            # order is delivered if it still can be, and given back by itself if not.
+            log.warning("Order %s paid after it was marked %s", order.public_id, order.status)
+            problem = festival_sales.retake_seat(order)
         if problem is not None:
             defer(db.session, REFUND_DUPLICATE_TASK, order.id)
-            order_closed(order)
+            if not late:
+                order_closed(order)
     if problem is not None:
         order.status = OrderStatus.FLAGGED
         order.flag_reason = problem

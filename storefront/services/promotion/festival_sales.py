@@ -59,6 +59,8 @@ from .screenings import (
 log = logging.getLogger(__name__)
 # The flag of a ticket paid for after its screening closed to starting (refunded by itself).
 SCREENING_CLOSED = "screening closed"
+# The flag of a ticket paid for after its held seat went back and the last seat was sold.
+SOLD_OUT = "screening sold out"
 
 
 def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
@@ -248,6 +250,22 @@ def closed_before_payment(order: Order, at: datetime) -> str | None:
         f"{SCREENING_CLOSED}: screening {screening.id} closed to starting at "
         f"{screening.closes_at.isoformat()}, before the payment arrived; refunded automatically"
     )
+
+
+def retake_seat(order: Order) -> str | None:
+    """A ticket order was closed here while its buyer paid (a second tab replaced its
+    checkout as the payment went through), and its seat went back on sale then: the seat is
+    taken again. Why the ticket cannot be delivered (every seat sold meanwhile), or None."""
+    if order.kind != OfferKind.TICKET or order.screening_id is None:
+        return None
+    try:
+        take_seat(order.screening_id)
+    except SoldOut:
+        return (
+            f"{SOLD_OUT}: the seat held for screening {order.screening_id} was sold while the "
+            "payment arrived; refunded automatically"
+        )
+    return None
 
 
 def order_closed(order: Order) -> None:

@@ -135,6 +135,7 @@ def take_seat(screening_id: int) -> None:
         .values(seats_taken=Screening.seats_taken + 1)
         .execution_options(synchronize_session=False)
     )
+    _forget_seat_count(screening_id)
     if result.rowcount != 1:
         raise SoldOut(_("This screening is sold out."))
 
@@ -147,6 +148,18 @@ def release_seat(screening_id: int) -> None:
         .values(seats_taken=Screening.seats_taken - 1)
         .execution_options(synchronize_session=False)
     )
+    _forget_seat_count(screening_id)
+
+
+def _forget_seat_count(screening_id: int) -> None:
+    """The count changed in the database, not in a screening this request already loaded: the
+    next read of it there asks the database (a buyer who held the last seat and starts again at
+    a new price must not be told the screening is sold out by their own, given-back seat)."""
+    loaded = db.session.identity_map.get(
+        sa.inspect(Screening).identity_key_from_primary_key((screening_id,))
+    )
+    if loaded is not None:
+        db.session.expire(loaded, ["seats_taken"])
 
 
 # -- tickets ------------------------------------------------------------------------------
