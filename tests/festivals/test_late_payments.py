@@ -13,8 +13,9 @@ from storefront.extensions import db
 from storefront.models import Entitlement, LedgerEntry, Order, OrderStatus, Screening
 from tests.smtp_server import html_of, text_of, with_smtp
 
-from .conftest import buy_ticket, fresh, session_id_from, sign_in
+from .conftest import book, buy_ticket, fresh, session_id_from, sign_in
 from .test_editing import screening_form
+from .test_passes import paid_pass
 
 
 @pytest.fixture
@@ -130,3 +131,25 @@ def test_the_buyer_holding_the_last_seat_starts_again_at_a_new_price(
         db.select(Order).filter_by(checkout_session_id=session_id_from(again.location))
     )
     assert (opened.status, opened.amount) == (OrderStatus.PENDING, 900)
+
+
+def test_a_ticket_paid_after_booking_the_screening_with_a_pass_gives_its_seat_back(
+    viewer_client, viewer, make_pass, make_screening, emu, webhooks
+):
+    screening = make_screening(capacity=5)
+    opened = buy_ticket(viewer_client, screening)  # a ticket checkout left open in one tab...
+    holding = paid_pass(viewer_client, viewer, make_pass(films=2), emu)
+    assert book(viewer_client, screening, holding.id).status_code == 303  # ...booked in another
+    assert fresh(Screening, screening.id).seats_taken == 2
+
+    emu.pay(session_id_from(opened.location))
+
+    db.session.expire_all()
+    order = db.session.scalar(
+        db.select(Order).filter_by(checkout_session_id=session_id_from(opened.location))
+    )
+    assert order.status == OrderStatus.FLAGGED
+    assert order.flag_reason.startswith("duplicate payment")
+    assert order.amount_refunded == order.amount
+    assert db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id)) is None
+    assert fresh(Screening, screening.id).seats_taken == 1  # the booking's seat alone

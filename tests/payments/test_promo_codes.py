@@ -12,6 +12,7 @@ from storefront.models import (
     Entitlement,
     EntryType,
     LedgerEntry,
+    Order,
     OrderStatus,
     PromoRedemption,
     RedemptionStatus,
@@ -109,6 +110,25 @@ def test_a_use_is_spent_only_when_the_payment_succeeds(
     assert redemption_states() == [RedemptionStatus.RELEASED]
     other = logged_in(app, make_user("second@example.org").email)
     assert buy_with_code(other, film, "NEWSLETTER20", "rent").status_code == 303
+
+
+def test_a_payment_refunded_as_a_duplicate_gives_its_code_use_back(
+    viewer_client, viewer, studio, film, emu, webhooks
+):
+    make_promotion(studio, percent_off=50, max_uses=1)
+    rental = buy_with_code(viewer_client, film, "NEWSLETTER20", "rent")  # left open in a tab
+    make_promotion(studio, percent_off=100, code="CASTANDCREW")
+    assert buy_with_code(viewer_client, film, "CASTANDCREW", "buy").status_code == 303  # owned
+
+    emu.pay(session_id_from(rental.location))  # the open tab is paid: nothing left to give
+
+    session = session_id_from(rental.location)
+    order = fresh(
+        Order, db.session.scalar(db.select(Order.id).filter_by(checkout_session_id=session))
+    )
+    assert order.status == OrderStatus.FLAGGED and order.amount_refunded == order.amount
+    uses = {r.order_id: r.status for r in db.session.scalars(db.select(PromoRedemption))}
+    assert uses[order.id] == RedemptionStatus.RELEASED  # the newsletter's one use is free again
 
 
 REFUSALS = [

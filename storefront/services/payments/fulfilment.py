@@ -5,6 +5,7 @@ rows; failed and abandoned ones are closed. Runs only from verified processor ev
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from ...adapters.payments import PaymentGateway
@@ -67,6 +68,41 @@ def billing_country(session: Obj) -> str | None:
     return code if is_country(code) else None
 
 
+def _undeliverable(order: Order, paid_at: datetime) -> str | None:
+    """Why a payment that matches its order cannot be delivered, or None to deliver it. What
+    cannot be delivered goes back by itself (its refund job is queued here), and a pending
+    order's holds (a ticket's seat, a code's use) are given back."""
+    late = order.status != OrderStatus.PENDING
+    covering = None
+    # Festival tickets and bundles are not "the film again": a viewer may rent a film and
+    # still hold a screening's ticket; a second ticket for the same screening is a duplicate.
+    if order.title_id is not None and order.kind in REPEATABLE_KINDS:
+        covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
+    elif order.kind == OfferKind.TICKET and order.screening_id is not None:
+        covering = festival_sales.ticket_of(order.user_id, order.screening_id)
+    if covering is not None:
+        # A second payment for what the viewer already has (two tabs, an old checkout page).
+        problem: str | None = (
+            f"{DUPLICATE_PAYMENT}: the viewer already has this film from order "
+            f"{covering.order.public_id}; refunded automatically"
+        )
+    else:
+        # A screening moved or closed while its buyer paid, and closed to starting before the
+        # payment arrived: nothing to watch.
+        problem = festival_sales.closed_before_payment(order, max(paid_at, utcnow()))
+        if problem is None and late:
+            # Closed here while its buyer paid (a second tab replaced the checkout as the
+            # payment went through; what it held went back then): the payment is real, so the
+            # order is delivered if it still can be.
+            log.warning("Order %s paid after it was marked %s", order.public_id, order.status)
+            problem = festival_sales.retake_seat(order)
+    if problem is not None:
+        defer(db.session, REFUND_DUPLICATE_TASK, order.id)
+        if not late:
+            order_closed(order)
+    return problem
+
+
 def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Outcome:
     session = fetched or data_object(event)
     order = find_order_for_session(session, lock=True)
@@ -85,36 +121,8 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.checkout_session_id = order.checkout_session_id or session["id"]
     problem = _mismatch(order, session)
     paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
-    covering = None
-    # Festival tickets and bundles are not "the film again": a viewer may rent a film and
-    # still hold a screening's ticket; a second ticket for the same screening is a duplicate.
-    if problem is None and order.title_id is not None and order.kind in REPEATABLE_KINDS:
-        covering = access_covering(order.user_id, order.title_id, order.kind, paid_at)
-    elif problem is None and order.kind == OfferKind.TICKET and order.screening_id is not None:
-        covering = festival_sales.ticket_of(order.user_id, order.screening_id)
-    if covering is not None:
-        # A second payment for what the viewer already has (two tabs, an old checkout page):
-        # no second entitlement; the money goes back by itself and the admin sees it.
-        problem = (
-            f"{DUPLICATE_PAYMENT}: the viewer already has this film from order "
-            f"{covering.order.public_id}; refunded automatically"
-        )
-        defer(db.session, REFUND_DUPLICATE_TASK, order.id)
-    elif problem is None:
-        late = order.status != OrderStatus.PENDING
-        # A screening moved or closed while its buyer paid, and closed to starting before the
-        # payment arrived: nothing to watch, so the money goes back and its held seat too.
-        problem = festival_sales.closed_before_payment(order, max(paid_at, utcnow()))
-        if problem is None and late:
-            # Closed here while its buyer paid (a second tab replaced the checkout as the
-            # payment went through; what it held went back then): the payment is real, so the
-            # order is delivered if it still can be, and given back by itself if not.
-            log.warning("Order %s paid after it was marked %s", order.public_id, order.status)
-            problem = festival_sales.retake_seat(order)
-        if problem is not None:
-            defer(db.session, REFUND_DUPLICATE_TASK, order.id)
-            if not late:
-                order_closed(order)
+    if problem is None:
+        problem = _undeliverable(order, paid_at)
     if problem is not None:
         order.status = OrderStatus.FLAGGED
         order.flag_reason = problem
