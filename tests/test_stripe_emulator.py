@@ -376,7 +376,7 @@ def test_dispute_won_and_lost(client, stripe_emu, receiver):
     assert dispute["id"].startswith("du_") and dispute["status"] == "needs_response"
     debit = dispute["balance_transactions"][0]
     assert (debit["amount"], debit["fee"], debit["net"]) == (-1250, 1500, -2750)
-    assert receiver.types() == ["charge.dispute.created"]
+    assert receiver.types() == ["charge.dispute.created", "charge.dispute.funds_withdrawn"]
     assert client.v1.charges.retrieve(won_charge.id).disputed is True
     with pytest.raises(stripe.InvalidRequestError) as raised:
         client.v1.refunds.create({"charge": won_charge.id})
@@ -389,9 +389,10 @@ def test_dispute_won_and_lost(client, stripe_emu, receiver):
     assert reinstated["fee_details"][0]["description"] == "Dispute fee"
     lost = stripe_emu.close_dispute(stripe_emu.dispute(lost_charge.id)["id"], won=False)
     assert lost["status"] == "lost" and len(lost["balance_transactions"]) == 1
-    assert receiver.types()[1:] == [
+    assert receiver.types()[2:] == [
         "charge.dispute.closed",
         "charge.dispute.created",
+        "charge.dispute.funds_withdrawn",
         "charge.dispute.closed",
     ]
     assert client.v1.disputes.retrieve(dispute["id"]).status == "won"

@@ -97,7 +97,12 @@ def register_control(app: Flask, emu: StripeEmulator) -> None:
             charge_id,
             reason=body.get("reason", "fraudulent"),
             amount=None if amount is None else int(amount),
+            inquiry=_truthy(body.get("inquiry"), False),
         )
+
+    @control("/_emulator/disputes/<dispute_id>/escalate")
+    def escalate_dispute(body: dict[str, Any], dispute_id: str) -> Any:
+        return emu.escalate_dispute(dispute_id)
 
     @control("/_emulator/disputes/<dispute_id>/close")
     def close_dispute(body: dict[str, Any], dispute_id: str) -> Any:

@@ -328,9 +328,24 @@ class StripeEmulator:
             lambda: checkout.expire(self.state, self._session(session_id), DASHBOARD)
         )
 
-    def dispute(self, charge_id: str, reason: str = "fraudulent", amount: int | None = None) -> Obj:
-        """The cardholder disputes a charge (``charge.dispute.created``)."""
-        return self.transact(lambda: ledger.open_dispute(self.state, charge_id, reason, amount))
+    def dispute(
+        self,
+        charge_id: str,
+        reason: str = "fraudulent",
+        amount: int | None = None,
+        inquiry: bool = False,
+    ) -> Obj:
+        """The cardholder disputes a charge (``charge.dispute.created``; a chargeback also
+        ``charge.dispute.funds_withdrawn``, an inquiry withdraws nothing)."""
+        return self.transact(
+            lambda: ledger.open_dispute(self.state, charge_id, reason, amount, inquiry=inquiry)
+        )
+
+    def escalate_dispute(self, dispute_id: str) -> Obj:
+        """An inquiry becomes a chargeback (``charge.dispute.funds_withdrawn``)."""
+        return self.transact(
+            lambda: ledger.escalate_dispute(self.state, self.state.require(dispute_id, "dispute"))
+        )
 
     def close_dispute(self, dispute_id: str, won: bool = True) -> Obj:
         """The bank rules on a dispute (``charge.dispute.closed``)."""

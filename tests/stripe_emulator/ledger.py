@@ -177,7 +177,7 @@ def refund(state: State, params: Obj, ctx: RequestContext) -> Obj:
         charge_id = intent["latest_charge"]
     charge = state.require(charge_id or "", "charge", param="charge", status=400)
     dispute = next((d for d in state.all("dispute") if d["charge"] == charge["id"]), None)
-    if dispute is not None and dispute["status"] != "won":
+    if dispute is not None and dispute["status"] not in ("won", "warning_closed", *INQUIRY):
         raise StripeError(
             f"Charge {charge['id']} has been charged back; cannot issue a refund.",
             code="charge_disputed",
@@ -294,8 +294,15 @@ def _prepend(listing: Obj, item: Obj) -> None:
     listing["total_count"] = len(listing["data"])
 
 
-def open_dispute(state: State, charge_id: str, reason: str, amount: int | None) -> Obj:
-    """The cardholder disputes a charge: funds plus the dispute fee are withdrawn."""
+INQUIRY = ("warning_needs_response", "warning_under_review")
+
+
+def open_dispute(
+    state: State, charge_id: str, reason: str, amount: int | None, *, inquiry: bool = False
+) -> Obj:
+    """The cardholder disputes a charge: funds plus the dispute fee are withdrawn. An inquiry
+    (the issuer asks before charging back, as American Express does) withdraws nothing, and
+    the charge can still be refunded, until it escalates (``escalate_dispute``)."""
     charge = state.require(charge_id, "charge")
     if charge["disputed"]:
         raise StripeError(f"Charge {charge_id} is already disputed.")
@@ -312,21 +319,43 @@ def open_dispute(state: State, charge_id: str, reason: str, amount: int | None) 
         reason=reason,
     )
     dispute["evidence_details"]["due_by"] = state.now() + 7 * 86400
+    if inquiry:
+        dispute.update(status="warning_needs_response", is_charge_refundable=True)
+    else:
+        _withdraw(state, dispute)
+    state.put(dispute)
+    charge["disputed"] = True
+    state.emit("charge.dispute.created", dispute)
+    if not inquiry:
+        state.emit("charge.dispute.funds_withdrawn", dispute)
+    return dispute
+
+
+def _withdraw(state: State, dispute: Obj) -> None:
     debit = _txn(
         state,
-        amount=-amount,
-        currency=currency,
+        amount=-dispute["amount"],
+        currency=dispute["currency"],
         type="adjustment",
         source=dispute["id"],
         fee=lambda settled, settle_currency: state.fees.dispute_fee_for(settle_currency),
         fee_description="Dispute fee",
         reporting_category="dispute",
-        description=f"Chargeback withdrawal for {charge['id']}",
+        description=f"Chargeback withdrawal for {dispute['charge']}",
     )
     dispute["balance_transactions"] = [dict(debit)]
-    state.put(dispute)
-    charge["disputed"] = True
-    state.emit("charge.dispute.created", dispute)
+
+
+def escalate_dispute(state: State, dispute: Obj) -> Obj:
+    """The issuer turns an inquiry into a chargeback: the funds and the dispute fee leave now
+    (``charge.dispute.updated``, then ``charge.dispute.funds_withdrawn``)."""
+    if dispute["status"] not in INQUIRY:
+        raise StripeError(f"Dispute {dispute['id']} is not an inquiry ({dispute['status']}).")
+    previous = {"status": dispute["status"], "is_charge_refundable": True}
+    dispute.update(status="needs_response", is_charge_refundable=False)
+    _withdraw(state, dispute)
+    state.emit("charge.dispute.updated", dispute, previous=previous)
+    state.emit("charge.dispute.funds_withdrawn", dispute)
     return dispute
 
 
@@ -354,9 +383,14 @@ def update_dispute(state: State, dispute: Obj, params: Obj, ctx: RequestContext)
 
 def close_dispute(state: State, dispute: Obj, *, won: bool, ctx: RequestContext = DASHBOARD) -> Obj:
     """The bank decides: won returns the disputed funds and the dispute fee (a negative fee on
-    the reinstating balance transaction), lost keeps them withdrawn."""
+    the reinstating balance transaction), lost keeps them withdrawn; an inquiry closes as
+    ``warning_closed`` with nothing withdrawn or returned."""
     if dispute["status"] not in OPEN_DISPUTE:
         raise StripeError(f"This dispute is already closed ({dispute['status']}).")
+    if dispute["status"] in INQUIRY:  # resolved before any chargeback: nothing moves
+        dispute.update(status="warning_closed", is_charge_refundable=False)
+        state.emit("charge.dispute.closed", dispute, ctx)
+        return dispute
     dispute["status"] = "won" if won else "lost"
     if won:
         withdrawn_fee = sum(t["fee"] for t in dispute["balance_transactions"] if t["amount"] < 0)

@@ -2,6 +2,10 @@
 revoked if it loses; the ledger records the money and the dispute fee leaving the balance that
 bears it (the studio's in single-account mode, the platform's for destination charges) and, on
 a win, both coming back.
+
+An inquiry (the issuer asks before charging back; statuses ``warning_*``) withdraws nothing
+and the payment can still be refunded: nothing is booked or suspended until its funds are
+withdrawn (``charge.dispute.funds_withdrawn``, or a ruling whose dispute shows the withdrawal).
 """
 
 from __future__ import annotations
@@ -45,7 +49,15 @@ def _has_row(dispute_id: str, entry_types: tuple[EntryType, ...]) -> bool:
     )
 
 
+def _withdrawn(dispute: Obj) -> bool:
+    """Whether the dispute has taken the money (a chargeback), as its balance transactions
+    say; an inquiry has none until it escalates."""
+    return any(int(t["amount"]) < 0 for t in dispute.get("balance_transactions") or [])
+
+
 def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
+    """``charge.dispute.created`` and ``charge.dispute.funds_withdrawn``: the chargeback is
+    recorded once, whichever comes first with the withdrawal."""
     dispute = data_object(event)
     order = _locked_order(dispute)
     if order is None:
@@ -54,6 +66,13 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
         return waiting("dispute before the payment was recorded", order)
     if _has_row(dispute["id"], OPENED):
         return processed("dispute already recorded", order)
+    if not _withdrawn(dispute):
+        return processed(f"inquiry ({dispute.get('status')}): nothing withdrawn yet", order)
+    _open(gateway, event, dispute, order)
+    return processed("dispute opened, access suspended", order)
+
+
+def _open(gateway: PaymentGateway, event: Obj, dispute: Obj, order: Order) -> None:
     entitlement = entitlement_of(order)
     if entitlement is not None and entitlement.status == EntitlementStatus.ACTIVE:
         entitlement.status = EntitlementStatus.SUSPENDED
@@ -67,19 +86,25 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
             order, dispute["id"], int(dispute["amount"]), event["id"], gateway.name,
             ledger.at(dispute.get("created")),
         )  # fmt: skip
-    return processed("dispute opened, access suspended", order)
 
 
 def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     dispute = data_object(event)
     status = dispute.get("status")
     if status not in ("won", "lost"):
-        return ignored(f"dispute closed as {status}")
+        return ignored(f"dispute closed as {status}")  # warning_closed: an inquiry, no money
     order = _locked_order(dispute)
-    if order is None or not _has_row(dispute["id"], OPENED):
-        if order is not None and order.status == OrderStatus.FLAGGED:
-            return processed(f"dispute of a flagged order {status}", order)
-        return waiting("dispute closed before it was recorded as opened", order)
+    flagged = order is not None and order.status == OrderStatus.FLAGGED
+    if flagged and not _has_row(dispute["id"], OPENED):
+        return processed(f"dispute of a flagged order {status}", order)
+    if order is None or order.status == OrderStatus.PENDING:
+        return waiting("dispute closed before its payment was recorded", order)
+    if not _has_row(dispute["id"], OPENED):
+        if not _withdrawn(dispute):
+            return waiting("dispute closed before it was recorded as opened", order)
+        # Its withdrawal was never heard of (an inquiry escalated, the event lost): the
+        # ruling's dispute shows it, so it is booked before the outcome.
+        _open(gateway, event, dispute, order)
     if _has_row(dispute["id"], WON):
         return processed("dispute outcome already recorded", order)
     entitlement = entitlement_of(order)

@@ -55,6 +55,7 @@ HANDLERS: dict[str, tuple[Prefetch, Apply]] = {
     "checkout.session.expired": (no_prefetch, session_closed),
     "charge.refunded": (fetch_refunds, charge_refunded),
     "charge.dispute.created": (no_prefetch, dispute_created),
+    "charge.dispute.funds_withdrawn": (no_prefetch, dispute_created),
     "charge.dispute.closed": (no_prefetch, dispute_closed),
     "account.updated": (no_prefetch, account_updated),
     "payout.failed": (no_prefetch, payout_failed),
