@@ -148,6 +148,10 @@ class Order(TimestampMixin, Base):
     amount_refunded: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_at: Mapped[datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # An open inquiry from the buyer's bank (a question before any chargeback: no money has
+    # moved): when it was opened and when the answer is due. Cleared when it closes or escalates.
+    inquiry_opened_at: Mapped[datetime | None]
+    inquiry_due_at: Mapped[datetime | None]
     # A code's effect: `amount` is what is charged, `list_amount` the price before it.
     list_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
     discount_amount: Mapped[int] = mapped_column(sa.BigInteger, default=0)

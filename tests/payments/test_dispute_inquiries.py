@@ -59,8 +59,12 @@ def test_an_inquiry_books_nothing_and_the_viewer_keeps_watching(
     assert [t for t, _ in _booked(order)] == [EntryType.SALE]
     assert sum(net for _, net in _booked(order)) == sum(_balance(emu, charge))
 
+    opened = fresh(Order, order.id)
+    assert opened.inquiry_opened_at is not None and opened.inquiry_due_at is not None
     emu.close_dispute(inquiry["id"])  # answered: the issuer closes it, nothing moved
 
+    closed = fresh(Order, order.id)
+    assert (closed.inquiry_opened_at, closed.inquiry_due_at) == (None, None)
     assert fresh(Order, order.id).status == OrderStatus.PAID
     assert fresh(Entitlement, entitlement.id).status == EntitlementStatus.ACTIVE
     assert [t for t, _ in _booked(order)] == [EntryType.SALE]
@@ -69,6 +73,10 @@ def test_an_inquiry_books_nothing_and_the_viewer_keeps_watching(
 def test_an_inquiry_can_be_settled_with_a_refund(paid_order, filmmaker_client, emu):  # noqa: F811
     charge = next(c for c in emu.objects("charge") if c["id"] == paid_order.charge_id)
     emu.dispute(charge["id"], inquiry=True)
+
+    page = filmmaker_client.get(order_url(paid_order)).text
+    assert "bank asked about this payment on" in page
+    assert "No money has been taken back. A refund settles it at once" in page
 
     refunded = filmmaker_client.post(
         order_url(paid_order), data={"refund_all": "y", "confirm_all": "yes"}
@@ -89,6 +97,7 @@ def test_an_escalated_inquiry_is_a_chargeback_from_then_on(
     emu.escalate_dispute(inquiry["id"])
 
     assert fresh(Order, order.id).status == OrderStatus.DISPUTED
+    assert fresh(Order, order.id).inquiry_opened_at is None  # a chargeback now
     assert fresh(Entitlement, entitlement.id).status == EntitlementStatus.SUSPENDED
     assert [t for t, _ in _booked(order)] == [EntryType.SALE, EntryType.DISPUTE]
     assert sum(net for _, net in _booked(order)) == sum(_balance(emu, charge))

@@ -34,6 +34,8 @@ def _locked_order(dispute: Obj) -> Order | None:
 
 
 OPENED = (EntryType.DISPUTE, EntryType.PLATFORM_DISPUTE)
+# Stripe's statuses of an inquiry: the issuer asks before charging back.
+INQUIRY = ("warning_needs_response", "warning_under_review")
 WON = (EntryType.DISPUTE_WON, EntryType.PLATFORM_DISPUTE_WON)
 
 
@@ -67,12 +69,21 @@ def dispute_created(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
     if _has_row(dispute["id"], OPENED):
         return processed("dispute already recorded", order)
     if not _withdrawn(dispute):
+        if dispute.get("status") in INQUIRY and order.inquiry_opened_at is None:
+            order.inquiry_opened_at = ledger.at(dispute.get("created"))
+            due = (dispute.get("evidence_details") or {}).get("due_by")
+            order.inquiry_due_at = ledger.at(due) if due else None
         return processed(f"inquiry ({dispute.get('status')}): nothing withdrawn yet", order)
     _open(gateway, event, dispute, order)
     return processed("dispute opened, access suspended", order)
 
 
+def _end_inquiry(order: Order) -> None:
+    order.inquiry_opened_at = order.inquiry_due_at = None
+
+
 def _open(gateway: PaymentGateway, event: Obj, dispute: Obj, order: Order) -> None:
+    _end_inquiry(order)  # escalated, if it was one: a chargeback from now on
     entitlement = entitlement_of(order)
     if entitlement is not None and entitlement.status == EntitlementStatus.ACTIVE:
         entitlement.status = EntitlementStatus.SUSPENDED
@@ -91,9 +102,12 @@ def _open(gateway: PaymentGateway, event: Obj, dispute: Obj, order: Order) -> No
 def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     dispute = data_object(event)
     status = dispute.get("status")
-    if status not in ("won", "lost"):
-        return ignored(f"dispute closed as {status}")  # warning_closed: an inquiry, no money
     order = _locked_order(dispute)
+    if status not in ("won", "lost"):  # warning_closed: an inquiry answered, no money moved
+        if order is None:
+            return ignored(f"dispute closed as {status}")
+        _end_inquiry(order)
+        return processed(f"dispute closed as {status}", order)
     flagged = order is not None and order.status == OrderStatus.FLAGGED
     if flagged and not _has_row(dispute["id"], OPENED):
         return processed(f"dispute of a flagged order {status}", order)
