@@ -5,6 +5,7 @@ status the confirmation page polls. Access is only ever granted by fulfilment (w
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -17,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -35,8 +37,9 @@ from ..services.payments.orders import (
     order_by_public_id,
 )
 from ..services.promotion.codes import CodeRefused
+from ..services.promotion.preorders import NO_DATE
 from ..services.promotion.pwyw import AmountRefused
-from ..services.watching.access import gives_access
+from ..services.watching.access import gives_access, opening_refusal
 from .availability_text import why_not_offered
 from .checkout_page import choose_page
 from .links import title_url, watch_url
@@ -170,7 +173,11 @@ def cancel(public_id: str) -> ResponseReturnValue:
 def _state(order: Order) -> dict[str, object]:
     """What the confirmation page shows: ``ready`` once the viewer can watch."""
     entitlement = entitlement_of(order)
-    ready = entitlement is not None and gives_access(entitlement, utcnow())
+    now = utcnow()
+    ready = entitlement is not None and gives_access(entitlement, now)
+    # Paid for something that opens later (a pre-order, a screening moved later): not a
+    # failure, so no "Try again" that would take a second payment.
+    waiting = entitlement is not None and opening_refusal(entitlement, now) is not None
     slug = order.title.slug if order.title else None
     final = order.status not in (OrderStatus.PENDING,) or ready
     messages = {
@@ -187,6 +194,8 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
     message = messages[order.status]
+    if waiting and order.preorder and order.status == OrderStatus.PAID:
+        message = _preorder_message(entitlement.not_before)  # type: ignore[union-attr]
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
     if reason == CLOSED_SCREENING:
@@ -208,9 +217,16 @@ def _state(order: Order) -> dict[str, object]:
         "message": message,
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug)
-        if slug and not ready and not too_late
+        if slug and not ready and not too_late and not waiting
         else None,
     }
+
+
+def _preorder_message(opens: datetime | None) -> str:
+    """When a paid pre-order opens, as the library says it."""
+    if opens is None or opens >= NO_DATE:
+        return _("Pre-ordered: the studio has not set a new release date yet.")
+    return _("Pre-ordered: you can watch it from %(when)s.", when=format_datetime(opens, "long"))
 
 
 @bp.app_template_filter("money_input")

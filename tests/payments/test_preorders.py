@@ -187,3 +187,16 @@ def test_reports_mark_preorders(app, paid_preorder, studio):
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["preorder"] for r in rows] == ["yes"]
     assert rows[0]["kind"] == OfferKind.BUY.value
+
+
+def test_the_order_page_of_a_paid_preorder_says_when_it_opens_and_offers_no_retry(
+    viewer_client, paid_preorder
+):
+    """Paid but not yet watchable is not a failure: no "Try again" that leads to paying twice."""
+    state = viewer_client.get(f"/orders/{paid_preorder.public_id}/status").get_json()
+    assert state["final"] is True and state["ready"] is False
+    assert state["retry_url"] is None
+    assert state["message"].startswith("Pre-ordered: you can watch it from ")
+
+    page = viewer_client.get(f"/orders/{paid_preorder.public_id}/done").get_data(as_text=True)
+    assert "Pre-ordered: you can watch it from" in page and "Try again" not in page
