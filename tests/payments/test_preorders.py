@@ -200,3 +200,14 @@ def test_the_order_page_of_a_paid_preorder_says_when_it_opens_and_offers_no_retr
 
     page = viewer_client.get(f"/orders/{paid_preorder.public_id}/done").get_data(as_text=True)
     assert "Pre-ordered: you can watch it from" in page and "Try again" not in page
+
+
+def test_moving_the_release_counts_the_viewers_told_in_words(app, paid_preorder, studio, upcoming):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%dT%H:%M")
+    move_release(owner, studio, upcoming, later)
+
+    page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").get_data(as_text=True)
+    assert "1 viewer who pre-ordered was told and may ask for a refund." in page
