@@ -165,3 +165,9 @@ def test_late_viewers_of_a_live_screening_join_at_the_current_position(viewer, m
     started = playback.start(viewer, screening.title, "NO", now, playback.Limits())
 
     assert started.position == 7 * 60
+
+
+def test_one_hour_to_watch_reads_in_the_singular(client, festival, make_screening):
+    make_screening(watch_hours=1)
+    page = client.get(f"/festivals/{festival.slug}").get_data(as_text=True)
+    assert "1 hour to watch once started." in page

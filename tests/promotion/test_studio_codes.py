@@ -169,3 +169,10 @@ def test_a_withdrawn_code_can_be_put_back_in_use(
     assert promotion.active
     viewer = logged_in(app, make_user("late@example.org").email)
     assert buy_with_code(viewer, film, "BACK", "buy").status_code == 303
+
+
+def test_a_single_use_limit_reads_in_the_singular(filmmaker_client, studio):
+    filmmaker_client.post(f"/studio/{studio.slug}/codes/new", data=form(code="ONCE", max_uses="1"))
+    promotion = db.session.scalar(db.select(Promotion))
+    page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
+    assert "1 use in total; 1 per viewer" in page.get_data(as_text=True)
