@@ -36,6 +36,7 @@ from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
+from ..services.payments.selling import COMP_PROVIDER
 from ..services.promotion.codes import CodeRefused
 from ..services.promotion.preorders import NO_DATE
 from ..services.promotion.pwyw import AmountRefused
@@ -123,11 +124,7 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(title, str(exc))
     if form.share_email.data:
         consents.record_consent(current_user, title.id, started.order.id)
-    if started.url is None:  # a comp: granted already, nothing to pay
-        flash(
-            _("Your code covers the whole price: the film is yours, nothing was charged."),
-            "success",
-        )
+    if started.url is None:  # a comp: granted already, nothing to pay (the order page says so)
         return redirect(url_for("checkout.done", public_id=started.order.public_id), code=303)
     return redirect(started.url, code=303)
 
@@ -194,6 +191,8 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
     message = messages[order.status]
+    if order.provider == COMP_PROVIDER and order.status == OrderStatus.PAID:
+        message = _("Your code covers the whole price: the film is yours, nothing was charged.")
     if waiting and order.preorder and order.status == OrderStatus.PAID:
         message = _preorder_message(entitlement.not_before)  # type: ignore[union-attr]
     reason = refund_reason(order)
