@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Order, OrderStatus, Title, utcnow
+from ..models import Festival, Order, OrderStatus, Title, utcnow
 from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
@@ -148,7 +148,17 @@ def problem(public_id: str) -> ResponseReturnValue:
 def done(public_id: str) -> ResponseReturnValue:
     """Where the processor sends the buyer back: waits for fulfilment, never grants access."""
     order = _own_order_or_404(public_id)
-    return render_template("checkout/done.html", order=order, state=_state(order))
+    # A festival order leads back to its festival: a pass has nothing to watch by itself,
+    # its screenings are booked there.
+    festival = db.session.get(Festival, order.festival_id) if order.festival_id else None
+    festival_url = (
+        url_for("festivals.page", festival=festival.slug)
+        if festival is not None and festival.published
+        else None
+    )
+    return render_template(
+        "checkout/done.html", order=order, state=_state(order), festival_url=festival_url
+    )
 
 
 @bp.route("/orders/<public_id>/status")

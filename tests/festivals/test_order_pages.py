@@ -34,3 +34,16 @@ def test_the_films_studio_reads_a_festival_ticket_on_its_order_page(
 
     assert "<dd>Festival ticket</dd>" in page
     assert "<dd>Purchase</dd>" not in page
+
+
+def test_a_paid_pass_leads_back_to_the_festival_to_book(
+    viewer_client, viewer, festival, make_pass, emu, webhooks
+):
+    """A pass has nothing to watch by itself: its order page must not be a dead end."""
+    response = buy_pass(viewer_client, make_pass())
+    emu.pay(session_id_from(response.location))
+    order = latest_order(viewer)
+
+    page = viewer_client.get(f"/orders/{order.public_id}/done").get_data(as_text=True)
+
+    assert f'href="/festivals/{festival.slug}"' in page and "Back to the festival" in page
