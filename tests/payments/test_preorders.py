@@ -211,3 +211,21 @@ def test_moving_the_release_counts_the_viewers_told_in_words(app, paid_preorder,
 
     page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").get_data(as_text=True)
     assert "1 viewer who pre-ordered was told and may ask for a refund." in page
+
+
+def test_the_moved_release_mail_names_the_time_zone_once(
+    app, paid_preorder, viewer, studio, upcoming
+):
+    from tests.payments.promo import logged_in
+
+    viewer.timezone = "Europe/Oslo"
+    db.session.commit()
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (utcnow() + timedelta(days=40)).replace(hour=19, minute=0)
+    move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M"))
+
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    (mail,) = [m for m in mails if "has moved" in m.subject]
+    first = mail.body.splitlines()[0]
+    # "8:00:00 PM +0100 (Europe/Oslo)" said the zone twice; UTC read "UTC (UTC)".
+    assert first.endswith("PM (Europe/Oslo).") and "+0100" not in first, first

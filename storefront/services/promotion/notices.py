@@ -40,8 +40,9 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
         news = _(
             "%(title)s will now be released on %(when)s (%(zone)s).",
             title=order.title_name,
+            # The zone is named after the time: a format that adds its own says it twice.
             when=format_datetime(
-                release_at, "long", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
+                release_at, "medium", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
             ),
             zone=zone,
         )
