@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ..i18n import current_locale
 from ..models import Festival
-from ..services.catalog.availability import Reason
+from ..services.catalog.availability import Availability, Reason
 from ..services.promotion.screenings import ScheduleItem
 from .availability_text import _place
 
@@ -50,7 +50,17 @@ def why_not(item: ScheduleItem) -> str:
     return _("Not on sale.")
 
 
+def pass_why_not(availability: Availability) -> str:
+    """Why a pass cannot be bought here and now: withdrawn is not the viewer's country."""
+    if availability.reason == Reason.NOT_FOR_SALE:
+        return _("Withdrawn from sale")
+    if availability.reason == Reason.UNKNOWN_COUNTRY:
+        return _("Only for viewers in some countries, and we could not tell where you are.")
+    return _("Not on sale where you are.")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["festival_time"] = in_festival_zone
     app.jinja_env.filters["viewer_time"] = in_viewer_zone
     app.jinja_env.globals["screening_why_not"] = why_not
+    app.jinja_env.globals["pass_why_not"] = pass_why_not
