@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Flask
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -18,15 +19,26 @@ from ..services.promotion.screenings import ScheduleItem
 from .availability_text import _place
 
 
-def in_festival_zone(value: datetime, festival: Festival, fmt: str = "medium") -> str:
+def to_the_minute(locale: str) -> str:
+    """The locale's medium date with its short time ("Feb 12, 2027, 8:00 PM"): what the
+    browser shows beside it (local-times.js), with no seconds nobody set."""
+    both = get_datetime_format("medium", locale=locale)
+    time = get_time_format("short", locale=locale).pattern
+    date = get_date_format("medium", locale=locale).pattern
+    return str(both).replace("{0}", time).replace("{1}", date)
+
+
+def in_festival_zone(value: datetime, festival: Festival) -> str:
     """``value`` on the festival's wall clock, e.g. "12 Feb 2027, 20:00 (Europe/Oslo)"."""
-    text = babel_datetime(value, fmt, tzinfo=ZoneInfo(festival.timezone), locale=current_locale())
+    locale = current_locale()
+    zone = ZoneInfo(festival.timezone)
+    text = babel_datetime(value, to_the_minute(locale), tzinfo=zone, locale=locale)
     return f"{text} ({festival.timezone})"
 
 
-def in_viewer_zone(value: datetime, fmt: str = "medium") -> str:
+def in_viewer_zone(value: datetime) -> str:
     """``value`` in the viewer's own time zone (the account's; the browser refines it)."""
-    return format_datetime(value, fmt)
+    return format_datetime(value, to_the_minute(current_locale()))
 
 
 def why_not(item: ScheduleItem) -> str:
