@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from storefront.extensions import db
-from storefront.models import Promotion, utcnow
+from storefront.models import Promotion, Screener, utcnow
 
 from ..payments.promo import make_promotion
 from ..watching.conftest import hls_package, store_hls  # noqa: F401
@@ -125,9 +125,15 @@ def test_a_recipient_watches_a_watermarked_screener_without_an_account(
     )
     db.session.commit()
     assert_usable_and_accessible(page, f"/screeners/{token}")
+    # Opening the link (to check it, on another screen than the one to watch on) spends no
+    # play: the first press of Play does.
+    db.session.expire_all()
+    assert db.session.get(Screener, _screener.id).views == 0
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("document.querySelector('video').currentTime > 1.5", timeout=20_000)
+    db.session.expire_all()
+    assert db.session.get(Screener, _screener.id).views == 1
     mark = page.locator("[data-watermark]")
     expect(mark).to_have_text("Rita Critic · rita@press.example")
     expect(mark).to_be_visible()
