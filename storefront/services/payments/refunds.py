@@ -193,6 +193,8 @@ def last_refunded_at(order: Order) -> datetime | None:
     """When the order's latest refund was booked (from the ledger), or None."""
     return db.session.scalar(
         sa.select(sa.func.max(LedgerEntry.occurred_at)).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.entry_type.in_(REFUND_TYPES)
+            LedgerEntry.order_id == order.id,
+            LedgerEntry.entry_type.in_(REFUND_TYPES),
+            LedgerEntry.gross < 0,  # not the rows undoing a refund that failed
         )
     )
