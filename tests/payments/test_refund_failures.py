@@ -129,6 +129,14 @@ def test_a_failed_part_refund_leaves_the_earlier_refund(paid_order, filmmaker_cl
     assert refundable_amount(order) == 1099
     assert_ledger_matches_stripe(paid_order, emu)
 
+    # The same amount again is a new refund (not the failed one, by its idempotency key).
+    filmmaker_client.post(order_url(paid_order), data={"refund_all": "y", "confirm_all": "yes"})
+
+    assert [r["status"] for r in emu.objects("refund")] == ["succeeded", "failed", "succeeded"]
+    assert fresh(Order, paid_order.id).status == OrderStatus.REFUNDED
+    assert access(paid_order) == EntitlementStatus.REVOKED
+    assert_ledger_matches_stripe(paid_order, emu)
+
 
 def test_the_failure_is_mailed_once_however_often_it_arrives(
     paid_order, filmmaker_client, filmmaker, viewer, admin, emu, mailbox

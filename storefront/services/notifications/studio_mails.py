@@ -39,10 +39,11 @@ def payout_failed(studio: Studio, payout: dict[str, Any]) -> None:
     )
 
 
-def refund_failed(order: Order, refund_id: str, amount: int, reason: str) -> None:
+def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, held: int = 0) -> None:
     """A refund of ``order`` failed at the card network: the studio's owners (or its contact
     address) and the platform's admins hear once per refund which order and why, so someone
-    can refund the buyer another way."""
+    can refund the buyer another way. ``held``: what the refund took from the studio's
+    connected account that the platform's balance now holds (Stripe does not give it back)."""
     studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
     owners = list(
         db.session.scalars(
@@ -61,6 +62,7 @@ def refund_failed(order: Order, refund_id: str, amount: int, reason: str) -> Non
         "currency": order.currency,
         "reason": reason,
         "status": order.status.value,
+        "held": held,
     }
     readers = {u.id: u for u in [*owners, *admins]}
     for user in readers.values():

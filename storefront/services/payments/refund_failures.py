@@ -13,7 +13,11 @@ and in any order) it is undone once per refund, under the order's lock:
 - every ledger row the refund wrote is mirrored by a row with the opposite amounts (source
   ``refund_failed:<refund id>``, unique per entry type), settled as the processor moved the
   money back: the ``refund_failure`` transaction on the balance the refund left; nothing on a
-  connected account (its transfer reversal stands: the platform owes it that amount);
+  connected account (its transfer reversal stands: the platform holds that amount, less the
+  fee it refunded, for the studio; the mail to the studio and admins says so, and paying it
+  back is left to an admin);
+- a co-produced order's holders get what the refund reversed transferred again
+  (``transfers.sync_order``);
 - the order's refunded amount and status come back, so the amount can be refunded again;
 - a title's revoked entitlement is given back; a festival ticket's seat or a pass may have been
   resold, so those stay revoked and the studio is asked to settle with the buyer;
@@ -120,15 +124,17 @@ def _settled_back(order: Order, row: LedgerEntry, failure: Settlement) -> Settle
     )
 
 
-def undo_refund_rows(order: Order, refund: Obj, provider: str) -> int:
-    """Mirror each row the refund wrote; the amount of the refund undone (0: none written)."""
+def undo_refund_rows(order: Order, refund: Obj, provider: str) -> tuple[int, int]:
+    """Mirror each row the refund wrote: the amount of the refund undone (0: none written)
+    and, for a destination charge, what its transfer reversal left on the platform's balance
+    that belongs to the studio (the reversal less the fee refunded to it)."""
     rows = _refund_rows(order, refund["id"])
     failure_txn = refund.get("failure_balance_transaction")
     failure = settlement_of(failure_txn if isinstance(failure_txn, dict) else None)
     if failure.balance_transaction_id is None and isinstance(failure_txn, str):
         failure = Settlement(balance_transaction_id=failure_txn)
     when = ledger.at(failure_txn.get("created") if isinstance(failure_txn, dict) else None)
-    undone = 0
+    undone = held = 0
     for row in rows:
         mirror = ledger.record(
             order,
@@ -149,7 +155,9 @@ def undo_refund_rows(order: Order, refund: Obj, provider: str) -> int:
         mirror.title_id, mirror.title_name = row.title_id, row.title_name
         if row.entry_type in REFUND_TYPES:
             undone += -row.gross
-    return undone
+            if order.destination_account_id is not None:
+                held += -(row.settlement_net or 0)
+    return undone, held
 
 
 def _refunded_in_ledger(order: Order) -> int:
@@ -222,7 +230,7 @@ def refund_updated(gateway: PaymentGateway, event: Obj, refund: Obj | None) -> O
         return processed(f"refund {refund['id']} of a flagged order failed", order)
     if _undone(order, refund["id"]):
         return processed(f"refund {refund['id']} failure already recorded", order)
-    undone = undo_refund_rows(order, refund, gateway.name)
+    undone, held = undo_refund_rows(order, refund, gateway.name)
     db.session.flush()
     if not undone:
         # Not recorded yet (its charge.refunded is still on its way): that event will leave
@@ -232,6 +240,6 @@ def refund_updated(gateway: PaymentGateway, event: Obj, refund: Obj | None) -> O
         return processed(f"refund {refund['id']} failed before it was recorded", order)
     access_back = _restore(order)
     order_mails.refund_failed(order, refund["id"], amount, reason, access_back=access_back)
-    studio_mails.refund_failed(order, refund["id"], amount, reason)
+    studio_mails.refund_failed(order, refund["id"], amount, reason, held=held)
     log.warning("Refund %s of order %s failed: %s", refund["id"], order.public_id, reason)
     return processed(f"refund {refund['id']} failed ({reason}): {undone} undone", order)
