@@ -13,6 +13,7 @@ from storefront.models import (
     Notification,
     Order,
     OrderStatus,
+    WebhookEvent,
 )
 from storefront.models.ledger import REFUND_TYPES
 from storefront.services.payments.refunds import refundable_amount
@@ -86,7 +87,9 @@ def assert_ledger_matches_stripe(order: Order, emu, every_txn: bool = True) -> N
     assert refunded == emu.get(emu.objects("charge")[0]["id"])["amount_refunded"]
 
 
-def test_a_pending_refund_that_fails_is_undone(paid_order, filmmaker_client, emu):
+def test_a_pending_refund_that_fails_is_undone(
+    app, paid_order, filmmaker_client, admin_client_factory, emu
+):
     refund = refund_all_pending(paid_order, filmmaker_client, emu)
     assert access(paid_order) == EntitlementStatus.REVOKED
 
@@ -99,9 +102,12 @@ def test_a_pending_refund_that_fails_is_undone(paid_order, filmmaker_client, emu
     assert access(paid_order) == EntitlementStatus.ACTIVE
     assert refundable_amount(order) == 1299
     assert_ledger_matches_stripe(paid_order, emu)
+    checked = app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert checked.exit_code == 0 and "No differences with stripe." in checked.output
     page = filmmaker_client.get(order_url(paid_order))
     assert 'data-testid="failed-refunds"' in page.text and refund["id"] in page.text
     assert 'name="refund_all"' in page.text  # it can be refunded again
+    assert refund["id"] in admin_client_factory().get(order_url(paid_order)).text
 
     again = filmmaker_client.post(
         order_url(paid_order), data={"amount": "4,50", "refund_part": "y"}
@@ -201,6 +207,11 @@ def test_a_pending_refund_that_succeeds_changes_nothing_more(
 
     emu.succeed_refund(refund["id"])
 
+    # The store heard the update, read the refund again and found nothing to undo.
+    (update,) = [e for e in emu.events if e["type"] == "charge.refund.updated"]
+    stored = fresh(WebhookEvent, update["id"])
+    assert stored is not None and stored.processed_at is not None
+    assert "succeeded: nothing to undo" in stored.outcome
     assert [(e.entry_type, e.gross, e.settlement_net) for e in rows(paid_order)] == before
     order = fresh(Order, paid_order.id)
     assert order.status == OrderStatus.REFUNDED and order.amount_refunded == 1299
