@@ -218,3 +218,28 @@ def test_a_pending_refund_that_succeeds_changes_nothing_more(
     assert access(paid_order) == EntitlementStatus.REVOKED
     assert len(mailbox.messages) == mails
     assert_ledger_matches_stripe(paid_order, emu)
+
+
+def test_a_failed_refund_of_a_flagged_order_is_counted_out_once(
+    viewer_client, viewer, film, emu, webhooks, sdk, mailbox
+):
+    response = checkout(viewer_client, film, "rent")
+    order = latest_order(viewer)
+    order.amount = 399  # the session says 4.99: the payment does not match its order
+    db.session.commit()
+    emu.pay(session_id_from(response.location))
+    charge_id = emu.objects("charge")[0]["id"]
+    sdk.v1.refunds.create({"charge": charge_id, "amount": 100})
+    emu.hold_refunds_pending()
+    refund = sdk.v1.refunds.create({"charge": charge_id})
+    assert fresh(Order, order.id).amount_refunded == 499
+
+    emu.fail_refund(refund.id)
+    for event in emu.events:
+        if event["type"] in ("charge.refund.updated", "refund.failed"):
+            emu.deliver(event["id"], times=2)
+
+    flagged = fresh(Order, order.id)
+    assert flagged.status == OrderStatus.FLAGGED and flagged.amount_refunded == 100
+    failed = [m for m in mailbox.to(viewer.email) if m["X-Storefront-Event"] == "refund_failed"]
+    assert len(failed) == 1 and "€3.99" in text_of(failed[0])

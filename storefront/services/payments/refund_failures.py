@@ -56,16 +56,13 @@ def source_of(refund_id: str) -> str:
     return f"refund_failed:{refund_id}"
 
 
-def fetch_refund(gateway: PaymentGateway, event: Obj) -> Obj | None:
-    """The refund as the processor states it now (the event may be old or out of order), with
-    its balance transactions, read from the charge's refunds."""
-    obj = data_object(event)
-    charge_id = obj.get("charge")
+def fetch_refund(gateway: PaymentGateway, event: Obj) -> list[Obj]:
+    """The charge's refunds as the processor states them now (the event may be old or out of
+    order), with their balance transactions."""
+    charge_id = data_object(event).get("charge")
     if isinstance(charge_id, dict):
         charge_id = charge_id.get("id")
-    if not charge_id:
-        return None
-    return next((r for r in gateway.list_refunds(str(charge_id)) if r["id"] == obj.get("id")), None)
+    return gateway.list_refunds(str(charge_id)) if charge_id else []
 
 
 def _refund_rows(order: Order, refund_id: str) -> list[LedgerEntry]:
@@ -203,8 +200,9 @@ def failed_refunds(order: Order) -> list[tuple[str, int, datetime]]:
     return [(r.refund_id or "", int(r.gross), r.occurred_at) for r in rows]
 
 
-def refund_updated(gateway: PaymentGateway, event: Obj, refund: Obj | None) -> Outcome:
+def refund_updated(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> Outcome:
     """A refund changed at the processor; only a failure changes anything here."""
+    refund = next((r for r in refunds if r["id"] == data_object(event).get("id")), None)
     if refund is None:
         return ignored(f"refund {data_object(event).get('id')} not found")
     if refund.get("status") != "failed":
@@ -223,8 +221,11 @@ def refund_updated(gateway: PaymentGateway, event: Obj, refund: Obj | None) -> O
     reason = str(refund.get("failure_reason") or "unknown")
     amount = int(refund["amount"])
     if order.status == OrderStatus.FLAGGED:
-        # Nothing was booked for a flagged order: only what went back changes.
-        order.amount_refunded = max(order.amount_refunded - amount, 0)
+        # Nothing was booked for a flagged order: only what went back changes (counted from
+        # the processor: this refund's other events must not take it off again).
+        order.amount_refunded = sum(
+            int(r["amount"]) for r in refunds if r.get("status") in ("succeeded", "pending")
+        )
         order_mails.refund_failed(order, refund["id"], amount, reason, access_back=False)
         studio_mails.refund_failed(order, refund["id"], amount, reason)
         return processed(f"refund {refund['id']} of a flagged order failed", order)
