@@ -38,6 +38,7 @@ MOVEMENTS = {
     "refund": _l("Refund"),
     "dispute": _l("Dispute opened"),
     "dispute_won": _l("Dispute won"),
+    "refund_failed": _l("Refund failed"),
 }
 
 

@@ -30,6 +30,7 @@ from ..services.payments.connect import (
     start_onboarding,
 )
 from ..services.payments.orders import entitlement_of, flagged_orders
+from ..services.payments.refund_failures import failed_refunds
 from ..services.payments.refunds import (
     last_refunded_at,
     parse_refund_amount,
@@ -216,6 +217,7 @@ def order(slug: str, public_id: str) -> ResponseReturnValue:
         entitlement=entitlement_of(found),
         remaining=remaining,
         refunded_at=last_refunded_at(found) if found.amount_refunded else None,
+        failed_refunds=failed_refunds(found),
         confirming=confirming,
         form=form,
     ), status

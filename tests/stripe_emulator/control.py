@@ -108,6 +108,19 @@ def register_control(app: Flask, emu: StripeEmulator) -> None:
     def close_dispute(body: dict[str, Any], dispute_id: str) -> Any:
         return emu.close_dispute(dispute_id, won=_truthy(body.get("won"), True))
 
+    @control("/_emulator/refunds/hold_pending")
+    def hold_refunds_pending(body: dict[str, Any]) -> Any:
+        emu.hold_refunds_pending(int(body.get("count", 1)))
+        return {"ok": True}
+
+    @control("/_emulator/refunds/<refund_id>/<action>")
+    def settle_refund(body: dict[str, Any], refund_id: str, action: str) -> Any:
+        if action == "fail":
+            return emu.fail_refund(refund_id, body.get("reason", "expired_or_canceled_card"))
+        if action == "succeed":
+            return emu.succeed_refund(refund_id)
+        raise ValueError(f"unknown action {action}")
+
     @control("/_emulator/accounts/<account_id>/complete_onboarding")
     def complete_onboarding(body: dict[str, Any], account_id: str) -> Any:
         return emu.complete_onboarding(account_id)

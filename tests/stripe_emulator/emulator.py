@@ -19,6 +19,7 @@ from .control import register_control
 from .money import FeeSchedule
 from .pages import register_pages
 from .params import StripeError
+from .refund_failures import RefundControls
 from .state import DASHBOARD, Obj, State
 from .webhooks import Delivery, Dispatcher, Handler, WebhookEndpoint, sign
 
@@ -51,7 +52,7 @@ class _Injection:
     seconds: float = 0.0
 
 
-class StripeEmulator:
+class StripeEmulator(RefundControls):
     """A stateful local Stripe API (v1 subset), hosted pages and webhook sender."""
 
     def __init__(

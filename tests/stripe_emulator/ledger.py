@@ -214,6 +214,9 @@ def refund(state: State, params: Obj, ctx: RequestContext) -> Obj:
         payment_intent=charge["payment_intent"],
         reason=reason,
     )
+    if state.pending_refunds > 0:
+        state.pending_refunds -= 1
+        re["status"] = "pending"
     re["balance_transaction"] = _txn(
         state, amount=-amount, currency=currency, type="refund", source=re["id"]
     )["id"]

@@ -283,6 +283,8 @@ def refund(**fields: Any) -> Obj:
         "created": 0,
         "currency": "usd",
         "destination_details": {"card": {"reference_status": "pending", "type": "refund"}},
+        "failure_balance_transaction": None,
+        "failure_reason": None,
         "metadata": {},
         "payment_intent": None,
         "reason": None,

@@ -83,6 +83,9 @@ class State:
             # currency) and, per presentment currency, the rate converting into it.
             self.settlement_currency: str | None = None
             self.exchange_rates: dict[str, Decimal] = {}
+            # How many of the next refunds stay ``pending`` (the card network has not settled
+            # them) until the test makes each one succeed or fail.
+            self.pending_refunds = 0
             self._counter = itertools.count()
             self._outbox: list[Obj] | None = None
 

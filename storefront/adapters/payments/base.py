@@ -33,7 +33,11 @@ CHARGE_EXPANSIONS = (
     "data.application_fee",
 )
 # The expansions refund bookkeeping needs (each refund's and transfer reversal's movement).
-REFUND_EXPANSIONS = ("data.balance_transaction", "data.transfer_reversal.balance_transaction")
+REFUND_EXPANSIONS = (
+    "data.balance_transaction",
+    "data.transfer_reversal.balance_transaction",
+    "data.failure_balance_transaction",  # the amount back on the balance when a refund failed
+)
 
 
 class PaymentError(Exception):

@@ -16,6 +16,12 @@ EVENTS: dict[str, Subject] = {
     "receipt": lambda c: _("Your receipt for %(title)s", title=c["title_name"]),
     "rental_expiring": lambda c: _("Your rental of %(title)s ends soon", title=c["title_name"]),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
+    "refund_failed": lambda c: _(
+        "Your refund for %(title)s could not be completed", title=c["title_name"]
+    ),
+    "refund_failed_studio": lambda c: _(
+        "A refund failed: order %(order)s (%(title)s)", order=c["order"], title=c["title_name"]
+    ),
     "dispute_closed": lambda c: _("Payment dispute for %(title)s closed", title=c["title_name"]),
     "sale_alert": lambda c: _("New sale: %(title)s", title=c["title_name"]),
     "sales_digest": lambda c: _("Your sales on %(day)s", day=c["day"]),

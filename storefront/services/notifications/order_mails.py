@@ -77,6 +77,21 @@ def refunded_by_itself(order: Order, reason: str) -> None:
     notify("refund", f"refund:auto:{order.id}", user=order.user, context=context)
 
 
+def refund_failed(
+    order: Order, refund_id: str, amount: int, reason: str, *, access_back: bool
+) -> None:
+    """The buyer hears once per refund that it could not be completed (the card network
+    refused it: ``reason``), whether the film is back in their library, and that the studio
+    will be in touch."""
+    context = {
+        **_order_context(order, order.user),
+        "failed_amount": amount,
+        "reason": reason,
+        "access_back": access_back,
+    }
+    notify("refund_failed", f"refund_failed:{refund_id}", user=order.user, context=context)
+
+
 def dispute_closed(order: Order, dispute_id: str, outcome: str) -> None:
     """The buyer learns how a dispute of their payment ended (won, lost, ...)."""
     context = {**_order_context(order, order.user), "outcome": outcome}

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import LedgerEntry, Studio, utcnow
+from ...models import LedgerEntry, Order, Studio, StudioMember, StudioRole, User, utcnow
 from .queue import notify
 
 
@@ -37,6 +37,48 @@ def payout_failed(studio: Studio, payout: dict[str, Any]) -> None:
     money_failed(
         studio, str(payout["id"]), int(payout["amount"]), str(payout["currency"]), str(reason)
     )
+
+
+def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, held: int = 0) -> None:
+    """A refund of ``order`` failed at the card network: the studio's owners (or its contact
+    address) and the platform's admins hear once per refund which order and why, so someone
+    can refund the buyer another way. ``held``: what the refund took from the studio's
+    connected account that the platform's balance now holds (Stripe does not give it back)."""
+    studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
+    owners = list(
+        db.session.scalars(
+            sa.select(User)
+            .join(StudioMember, StudioMember.user_id == User.id)
+            .where(StudioMember.studio_id == order.studio_id, StudioMember.role == StudioRole.OWNER)
+        )
+    )
+    admins = list(db.session.scalars(sa.select(User).where(User.is_admin.is_(True))))
+    context = {
+        "order": order.public_id,
+        "title_name": order.title_name,
+        "studio_name": studio.name if studio else order.studio_name,
+        "studio_slug": studio.slug if studio else None,
+        "amount": amount,
+        "currency": order.currency,
+        "reason": reason,
+        "status": order.status.value,
+        "held": held,
+    }
+    readers = {u.id: u for u in [*owners, *admins]}
+    for user in readers.values():
+        notify(
+            "refund_failed_studio",
+            f"refund_failed:{refund_id}:{user.id}",
+            user=user,
+            context=context,
+        )
+    if not owners and studio is not None:
+        notify(
+            "refund_failed_studio",
+            f"refund_failed:{refund_id}:studio",
+            to=studio.contact_email,
+            context=context,
+        )
 
 
 def statements_ready(now: datetime | None = None) -> int:

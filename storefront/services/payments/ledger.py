@@ -333,6 +333,8 @@ def _holder_type(payout: HolderPayout) -> EntryType:
     if is_festival_cause(payout.cause):
         return EntryType.FESTIVAL_INCOME  # the festival's part of a ticket, or its reversal
     if payout.kind == PayoutKind.RESTORE:
+        if payout.cause.startswith("refund_failed"):
+            return EntryType.HOLDER_REFUND  # a refund undone: counts against the refunds
         return EntryType.HOLDER_DISPUTE_WON
     if payout.kind == PayoutKind.REVERSAL:
         if payout.cause.startswith("dispute"):

@@ -86,7 +86,7 @@ def _check_charge(
     refunds = [
         r for r in _refunds_of(gateway, charge) if r.get("status") in ("succeeded", "pending")
     ]
-    booked = {e.refund_id: e for e in ledger if e.entry_type in REFUND_TYPES}
+    booked = _standing_refunds(ledger)
     for refund in refunds:
         entry = booked.get(refund["id"])
         if entry is None:
@@ -115,6 +115,13 @@ def _check_charge(
     for kind, detail in reconcile_transfers.check_order(gateway, order):  # rights holders
         diff(kind, detail)
     return found
+
+
+def _standing_refunds(ledger: list[LedgerEntry]) -> dict[str | None, LedgerEntry]:
+    """Each recorded refund's row, leaving out refunds that failed and were undone."""
+    rows = [e for e in ledger if e.entry_type in REFUND_TYPES]
+    undone = {e.refund_id for e in rows if e.gross > 0}
+    return {e.refund_id: e for e in rows if e.gross < 0 and e.refund_id not in undone}
 
 
 def reconcile(gateway: PaymentGateway, since: datetime | None = None) -> list[Difference]:

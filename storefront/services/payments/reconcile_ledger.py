@@ -103,7 +103,7 @@ def check_refunds(
     report: Report, order: Order, refunds: Iterable[Obj], rows: list[LedgerEntry]
 ) -> None:
     """Each recorded refund's settlement, and in Connect mode its transfer reversal."""
-    booked = {e.refund_id: e for e in rows if e.entry_type in REFUND_TYPES}
+    booked = {e.refund_id: e for e in rows if e.entry_type in REFUND_TYPES and e.gross < 0}
     for refund in refunds:
         entry = booked.get(refund["id"])
         if entry is None:

@@ -27,6 +27,7 @@ from .events import Outcome, data_object, ignored, processed, waiting
 from .fulfilment import refund_reason
 from .locks import lock_order
 from .orders import entitlement_of, find_order_for_charge
+from .refund_failures import failed_refunds
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -74,8 +75,13 @@ def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
     """Ask the processor to refund ``amount`` minor units; the webhook records it."""
     if amount < 1 or amount > refundable_amount(order):
         raise ServiceError(_("This amount cannot be refunded."))
-    # Same order, same refunded-so-far, same amount: a repeated submit is the same refund.
+    # Same order, same refunded-so-far, same amount: a repeated submit is the same refund. A
+    # refund that failed left those as they were, so trying it again needs a key of its own
+    # (the processor would answer the failed refund again).
     key = f"order-{order.public_id}-refund-{order.amount_refunded}-{amount}"
+    failed = len(failed_refunds(order))
+    if failed:
+        key += f"-after-{failed}-failed"
     refund = gateway.create_refund(
         order.charge_id or "",
         amount,
@@ -193,6 +199,8 @@ def last_refunded_at(order: Order) -> datetime | None:
     """When the order's latest refund was booked (from the ledger), or None."""
     return db.session.scalar(
         sa.select(sa.func.max(LedgerEntry.occurred_at)).where(
-            LedgerEntry.order_id == order.id, LedgerEntry.entry_type.in_(REFUND_TYPES)
+            LedgerEntry.order_id == order.id,
+            LedgerEntry.entry_type.in_(REFUND_TYPES),
+            LedgerEntry.gross < 0,  # not the rows undoing a refund that failed
         )
     )

@@ -13,7 +13,9 @@ holder payouts in line with its ledger rows, in ledger order:
   platform bears it;
 - a dispute opened (Stripe debits the platform then): each holder's remaining share is
   recovered by reversal; the dispute fee is borne by the platform;
-- a dispute won (Stripe credits the platform back): what was recovered is transferred again.
+- a dispute won (Stripe credits the platform back): what was recovered is transferred again;
+- a refund that failed (its amount back on the platform's balance, its rows undone): what it
+  took back from each party is transferred again.
 
 A festival ticket charged so pays the festival too: its agreed part of the net comes first
 (``promotion.festival_money.festival_split``), the holders divide the rest; its movements are
@@ -215,7 +217,18 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
     refunded = 0
     since: dict[tuple[int | None, str], int] = {}  # refunded before a pass booking was paid
     for row in rows:
-        if row.entry_type in REFUND_TYPES:
+        if row.entry_type in REFUND_TYPES and row.gross > 0:
+            # A refund that failed (``refund_failures``): each party gets back what it took.
+            refunded -= row.gross
+            for key in share_of:
+                took = moves.rows.get((key[0], f"refund:{row.refund_id or row.id}{key[1]}"))
+                cause = f"refund_failed:{row.refund_id or row.id}{key[1]}"
+                back = moves.ensure(
+                    key[0], cause, PayoutKind.RESTORE, -took.amount if took is not None else 0
+                )
+                refund_back[key] -= back
+                balance[key] += back
+        elif row.entry_type in REFUND_TYPES:
             refunded += -row.gross
             cause = f"refund:{row.refund_id or row.id}"
             for key, whole in share_of.items():

@@ -38,6 +38,7 @@ from .disputes import dispute_closed, dispute_created
 from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
 from .fulfilment import fetch_paid_session, session_closed, session_paid
 from .locks import lock_event
+from .refund_failures import REFUND_UPDATE_EVENTS, fetch_refund, refund_updated
 from .refunds import charge_refunded, fetch_refunds
 from .transfers import order_changed, studio_changed
 
@@ -59,6 +60,8 @@ HANDLERS: dict[str, tuple[Prefetch, Apply]] = {
     "charge.dispute.closed": (no_prefetch, dispute_closed),
     "account.updated": (no_prefetch, account_updated),
     "payout.failed": (no_prefetch, payout_failed),
+    # A pending refund that fails (each type once per change; the refund is read again).
+    **dict.fromkeys(REFUND_UPDATE_EVENTS, (fetch_refund, refund_updated)),
 }
 
 
