@@ -225,6 +225,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_promotions.index", "GET"): studio(),
     ("studio_promotions.show", "GET"): studio(),
     ("studio_promotions.withdraw", "POST"): studio(**CATALOGUE),
+    ("studio_promotions.reinstate", "POST"): studio(**CATALOGUE),
     ("studio_pwyw.edit", "GET"): studio(),
     ("studio_pwyw.edit", "POST"): studio(**CATALOGUE),
     ("studio_revenue.dashboard", "GET"): studio(),

@@ -57,7 +57,10 @@ class Player {
     this.links = new WeakMap();
     this.bindMenus();
     this.bindControls();
-    this.begin();
+    // A screener counts a play when its stream starts: opening the link (to check it, or on
+    // another screen than the one to watch on) must not spend one, so it starts on Play.
+    this.waiting = root.dataset.startOnPlay !== undefined;
+    if (!this.waiting) this.begin();
   }
 
   async post(url, body, keepalive) {
@@ -308,6 +311,13 @@ class Player {
   // --- controls -----------------------------------------------------------------------
   togglePlay() {
     if (this.stopped) return;
+    if (this.waiting) {
+      this.waiting = false;
+      this.begin().then(() => {
+        if (!this.stopped) this.video.play().catch(() => {});
+      });
+      return;
+    }
     if (this.video.paused) this.video.play().catch(() => {});
     else this.video.pause();
   }

@@ -5,6 +5,7 @@ status the confirmation page polls. Access is only ever granted by fulfilment (w
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -17,12 +18,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Order, OrderStatus, Title, utcnow
+from ..models import Festival, Order, OrderStatus, Title, utcnow
 from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
@@ -34,9 +36,11 @@ from ..services.payments.orders import (
     entitlement_of,
     order_by_public_id,
 )
+from ..services.payments.selling import COMP_PROVIDER
 from ..services.promotion.codes import CodeRefused
+from ..services.promotion.preorders import NO_DATE
 from ..services.promotion.pwyw import AmountRefused
-from ..services.watching.access import gives_access
+from ..services.watching.access import gives_access, opening_refusal
 from .availability_text import why_not_offered
 from .checkout_page import choose_page
 from .links import title_url, watch_url
@@ -120,11 +124,7 @@ def start(slug: str) -> ResponseReturnValue:
         return _refused(title, str(exc))
     if form.share_email.data:
         consents.record_consent(current_user, title.id, started.order.id)
-    if started.url is None:  # a comp: granted already, nothing to pay
-        flash(
-            _("Your code covers the whole price: the film is yours, nothing was charged."),
-            "success",
-        )
+    if started.url is None:  # a comp: granted already, nothing to pay (the order page says so)
         return redirect(url_for("checkout.done", public_id=started.order.public_id), code=303)
     return redirect(started.url, code=303)
 
@@ -148,7 +148,17 @@ def problem(public_id: str) -> ResponseReturnValue:
 def done(public_id: str) -> ResponseReturnValue:
     """Where the processor sends the buyer back: waits for fulfilment, never grants access."""
     order = _own_order_or_404(public_id)
-    return render_template("checkout/done.html", order=order, state=_state(order))
+    # A festival order leads back to its festival: a pass has nothing to watch by itself,
+    # its screenings are booked there.
+    festival = db.session.get(Festival, order.festival_id) if order.festival_id else None
+    festival_url = (
+        url_for("festivals.page", festival=festival.slug)
+        if festival is not None and festival.published
+        else None
+    )
+    return render_template(
+        "checkout/done.html", order=order, state=_state(order), festival_url=festival_url
+    )
 
 
 @bp.route("/orders/<public_id>/status")
@@ -170,7 +180,11 @@ def cancel(public_id: str) -> ResponseReturnValue:
 def _state(order: Order) -> dict[str, object]:
     """What the confirmation page shows: ``ready`` once the viewer can watch."""
     entitlement = entitlement_of(order)
-    ready = entitlement is not None and gives_access(entitlement, utcnow())
+    now = utcnow()
+    ready = entitlement is not None and gives_access(entitlement, now)
+    # Paid for something that opens later (a pre-order, a screening moved later): not a
+    # failure, so no "Try again" that would take a second payment.
+    waiting = entitlement is not None and opening_refusal(entitlement, now) is not None
     slug = order.title.slug if order.title else None
     final = order.status not in (OrderStatus.PENDING,) or ready
     messages = {
@@ -187,6 +201,10 @@ def _state(order: Order) -> dict[str, object]:
         OrderStatus.DISPUTED: _("This payment is disputed; access is on hold."),
     }
     message = messages[order.status]
+    if order.provider == COMP_PROVIDER and order.status == OrderStatus.PAID:
+        message = _("Your code covers the whole price: the film is yours, nothing was charged.")
+    if waiting and order.preorder and order.status == OrderStatus.PAID:
+        message = _preorder_message(entitlement.not_before)  # type: ignore[union-attr]
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
     if reason == CLOSED_SCREENING:
@@ -208,9 +226,16 @@ def _state(order: Order) -> dict[str, object]:
         "message": message,
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug)
-        if slug and not ready and not too_late
+        if slug and not ready and not too_late and not waiting
         else None,
     }
+
+
+def _preorder_message(opens: datetime | None) -> str:
+    """When a paid pre-order opens, as the library says it."""
+    if opens is None or opens >= NO_DATE:
+        return _("Pre-ordered: the studio has not set a new release date yet.")
+    return _("Pre-ordered: you can watch it from %(when)s.", when=format_datetime(opens, "long"))
 
 
 @bp.app_template_filter("money_input")

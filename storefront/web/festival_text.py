@@ -7,26 +7,38 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_datetime
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import Flask
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from ..i18n import current_locale
 from ..models import Festival
-from ..services.catalog.availability import Reason
+from ..services.catalog.availability import Availability, Reason
 from ..services.promotion.screenings import ScheduleItem
 from .availability_text import _place
 
 
-def in_festival_zone(value: datetime, festival: Festival, fmt: str = "medium") -> str:
+def to_the_minute(locale: str) -> str:
+    """The locale's medium date with its short time ("Feb 12, 2027, 8:00 PM"): what the
+    browser shows beside it (local-times.js), with no seconds nobody set."""
+    both = get_datetime_format("medium", locale=locale)
+    time = get_time_format("short", locale=locale).pattern
+    date = get_date_format("medium", locale=locale).pattern
+    return str(both).replace("{0}", time).replace("{1}", date)
+
+
+def in_festival_zone(value: datetime, festival: Festival) -> str:
     """``value`` on the festival's wall clock, e.g. "12 Feb 2027, 20:00 (Europe/Oslo)"."""
-    text = babel_datetime(value, fmt, tzinfo=ZoneInfo(festival.timezone), locale=current_locale())
+    locale = current_locale()
+    zone = ZoneInfo(festival.timezone)
+    text = babel_datetime(value, to_the_minute(locale), tzinfo=zone, locale=locale)
     return f"{text} ({festival.timezone})"
 
 
-def in_viewer_zone(value: datetime, fmt: str = "medium") -> str:
+def in_viewer_zone(value: datetime) -> str:
     """``value`` in the viewer's own time zone (the account's; the browser refines it)."""
-    return format_datetime(value, fmt)
+    return format_datetime(value, to_the_minute(current_locale()))
 
 
 def why_not(item: ScheduleItem) -> str:
@@ -50,7 +62,17 @@ def why_not(item: ScheduleItem) -> str:
     return _("Not on sale.")
 
 
+def pass_why_not(availability: Availability) -> str:
+    """Why a pass cannot be bought here and now: withdrawn is not the viewer's country."""
+    if availability.reason == Reason.NOT_FOR_SALE:
+        return _("Withdrawn from sale")
+    if availability.reason == Reason.UNKNOWN_COUNTRY:
+        return _("Only for viewers in some countries, and we could not tell where you are.")
+    return _("Not on sale where you are.")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["festival_time"] = in_festival_zone
     app.jinja_env.filters["viewer_time"] = in_viewer_zone
     app.jinja_env.globals["screening_why_not"] = why_not
+    app.jinja_env.globals["pass_why_not"] = pass_why_not

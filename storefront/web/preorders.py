@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
@@ -49,9 +50,10 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
             flash(_("The release settings are saved."), "success")
             if told:
                 flash(
-                    _(
-                        "%(n)d viewers who pre-ordered were told and may ask for a refund.",
-                        n=told,
+                    ngettext(
+                        "%(num)d viewer who pre-ordered was told and may ask for a refund.",
+                        "%(num)d viewers who pre-ordered were told and may ask for a refund.",
+                        told,
                     ),
                     "info",
                 )

@@ -55,7 +55,10 @@ def _organiser(slug: str, festival: str) -> tuple[Studio, Festival]:
 
 
 def _form_values() -> dict[str, str]:
-    return {k: v for k, v in request.form.items() if k != "csrf_token"}
+    values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if "published" in request.form:  # the box's "1" follows its hidden "0"
+        values["published"] = "1" if "1" in request.form.getlist("published") else "0"
+    return values
 
 
 def _whole_number(name: str, errors: Errors, *, optional: bool = True) -> int | None:
@@ -130,6 +133,7 @@ def _saved_values(festival: Festival) -> dict[str, str]:
         "ends_on": festival.ends_on.isoformat(),
         "timezone": festival.timezone,
         "description": festival.description or "",
+        "published": "1" if festival.published else "0",
         **{f"section-{s.id}": s.name for s in festival.sections},
     }
 
@@ -168,6 +172,10 @@ def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
                 s.id: request.form.get(f"section-{s.id}", s.name) for s in found.sections
             },
             new_section=request.form.get("new_section", ""),
+            # A hidden "0" comes with the box: a form without either leaves it as it was.
+            published="1" in shown
+            if (shown := request.form.getlist("published"))
+            else found.published,
         )
         try:
             editing.edit_festival(found, change)

@@ -129,7 +129,11 @@ def _festivals_page(studio: Studio) -> str:
 @login_required
 def manage(slug: str, festival: str) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.VIEW)
-    found = _festival_or_404(studio, festival)
+    return _manage_page(studio, _festival_or_404(studio, festival))
+
+
+def _manage_page(studio: Studio, found: Festival, refused: dict | None = None) -> str:
+    """The festival's studio page; ``refused`` brings one of its forms back as it was typed."""
     selections = db.session.scalars(
         db.select(FestivalSelection).filter_by(festival_id=found.id).order_by(FestivalSelection.id)
     ).all()
@@ -142,6 +146,7 @@ def manage(slug: str, festival: str) -> ResponseReturnValue:
         passes=passes_of(found.id),
         form=ActionForm(),
         may_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
+        refused=refused,
     )
 
 
@@ -151,10 +156,12 @@ def _back(studio: Studio, festival: Festival) -> ResponseReturnValue:
     )
 
 
-def _refused(studio: Studio, festival: Festival, message: str) -> ResponseReturnValue:
-    return render_template(
-        "studio/festivals/refused.html", studio=studio, festival=festival, message=message
-    ), 400
+def _refused(studio: Studio, festival: Festival, which: str, message: str) -> ResponseReturnValue:
+    """Nothing is saved: the festival's page again, with form ``which`` as it was typed and
+    why it was refused (a screening has nine fields to type again otherwise)."""
+    db.session.rollback()
+    refused = {"form": which, "message": message, "values": request.form}
+    return _manage_page(studio, festival, refused), 400
 
 
 def _organiser_post(slug: str, festival: str) -> tuple[Studio, Festival]:
@@ -167,13 +174,13 @@ def _organiser_post(slug: str, festival: str) -> tuple[Studio, Festival]:
 
 
 def _then_back(
-    studio: Studio, festival: Festival, change: Callable[[], object], done: str
+    studio: Studio, festival: Festival, which: str, change: Callable[[], object], done: str
 ) -> ResponseReturnValue:
     """Make the change and go back to the festival saying ``done``, or refuse saying why."""
     try:
         change()
     except ServiceError as exc:
-        return _refused(studio, festival, str(exc))
+        return _refused(studio, festival, which, str(exc))
     flash(done, "success")
     return _back(studio, festival)
 
@@ -191,11 +198,11 @@ def add_section(slug: str, festival: str) -> ResponseReturnValue:
     studio, found = _organiser_post(slug, festival)
     name = request.form.get("name", "").strip()
     if not name:
-        return _refused(studio, found, _("Name the section."))
+        return _refused(studio, found, "section", _("Name the section."))
     try:
         festivals.add_section(found, name)
     except ServiceError as exc:
-        return _refused(studio, found, str(exc))
+        return _refused(studio, found, "section", str(exc))
     return _back(studio, found)
 
 
@@ -207,7 +214,7 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
     title_slug = request.form.get("title", "").strip().rstrip("/").rsplit("/", 1)[-1]
     title = db.session.scalar(db.select(Title).filter_by(slug=title_slug))
     if title is None:
-        return _refused(studio, found, _("No film has that address."))
+        return _refused(studio, found, "invite", _("No film has that address."))
     section = db.session.get(ProgrammeSection, request.form.get("section", type=row_id) or 0)
     if section is not None and section.festival_id != found.id:
         section = None
@@ -215,6 +222,7 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
     return _then_back(
         studio,
         found,
+        "invite",
         lambda: festivals.invite_title(found, title, section, _share_bp(share) if share else None),
         _("%(title)s is invited; its studio will answer.", title=title.name),
     )
@@ -226,9 +234,11 @@ def add_screening(slug: str, festival: str) -> ResponseReturnValue:
     studio, found = _organiser_post(slug, festival)
     selection = db.session.get(FestivalSelection, request.form.get("selection", type=row_id) or 0)
     if selection is None or selection.festival_id != found.id:
-        return _refused(studio, found, _("Choose a film of the programme."))
+        return _refused(studio, found, "screening", _("Choose a film of the programme."))
     if selection.status != SelectionStatus.ACCEPTED:
-        return _refused(studio, found, _("Its studio has not accepted the invitation yet."))
+        return _refused(
+            studio, found, "screening", _("Its studio has not accepted the invitation yet.")
+        )
 
     def add() -> None:
         currency, mode, rows = _sale_terms()
@@ -246,7 +256,7 @@ def add_screening(slug: str, festival: str) -> ResponseReturnValue:
             live_local=_local(live) if live else None,
         )
 
-    return _then_back(studio, found, add, _("Screening added."))
+    return _then_back(studio, found, "screening", add, _("Screening added."))
 
 
 @bp.route("/<slug>/festivals/<festival>/passes", methods=["POST"])
@@ -268,7 +278,7 @@ def add_pass(slug: str, festival: str) -> ResponseReturnValue:
             ),
         )
 
-    return _then_back(studio, found, add, _("Pass added."))
+    return _then_back(studio, found, "pass", add, _("Pass added."))
 
 
 @bp.route("/<slug>/festivals/<festival>/report")

@@ -60,6 +60,22 @@ STATUS_LABELS = {
 }
 
 
+KIND_LABELS = {
+    "rent": _l("Rental"),
+    "buy": _l("Purchase"),
+    "ticket": _l("Festival ticket"),
+    "pass": _l("Festival pass"),
+    "bundle": _l("Bundle"),
+}
+
+
+@bp.app_template_filter("order_kind")
+def order_kind_label(value: object) -> str:
+    """What an order sold, in words: a ticket or a pass is not a purchase of the film."""
+    key = getattr(value, "value", value)
+    return str(KIND_LABELS.get(str(key), key))
+
+
 @bp.app_template_filter("payment_status")
 def payment_status_label(value: object) -> str:
     """An order or entitlement status in words."""

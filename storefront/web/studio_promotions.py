@@ -88,6 +88,18 @@ def withdraw(slug: str, promotion_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.post("/<slug>/codes/<int:promotion_id>/reinstate")
+@login_required
+def reinstate(slug: str, promotion_id: int) -> ResponseReturnValue:
+    studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
+    promotion = _promotion_or_404(studio, promotion_id)
+    manage.reinstate(promotion)
+    flash(_("The codes of %(name)s can be used again.", name=promotion.name), "success")
+    return redirect(
+        url_for("studio_promotions.show", slug=studio.slug, promotion_id=promotion.id), code=303
+    )
+
+
 @bp.get("/<slug>/codes/<int:promotion_id>/codes.csv")
 @login_required
 def codes_csv(slug: str, promotion_id: int) -> ResponseReturnValue:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from playwright.sync_api import expect
 
 from storefront.extensions import db
-from storefront.models import Promotion, utcnow
+from storefront.models import Promotion, Screener, utcnow
 
 from ..payments.promo import make_promotion
 from ..watching.conftest import hls_package, store_hls  # noqa: F401
@@ -55,7 +55,11 @@ def test_a_studio_creates_a_code_and_a_viewer_redeems_it(
     viewer_page.get_by_role("button", name="Apply").click()
     expect(viewer_page.get_by_test_id("quote-buy")).to_contain_text("€12.99")
     viewer_page.get_by_role("button", name="Get it free with this code").click()
-    expect(viewer_page.get_by_text("Payment confirmed.")).to_be_visible()
+    # A comp is not a payment: the order page says nothing was charged.
+    expect(viewer_page.get_by_test_id("order-message")).to_have_text(
+        "Your code covers the whole price: the film is yours, nothing was charged."
+    )
+    expect(viewer_page.get_by_test_id("watch-now")).to_be_visible()
     context.close()
 
 
@@ -121,9 +125,15 @@ def test_a_recipient_watches_a_watermarked_screener_without_an_account(
     )
     db.session.commit()
     assert_usable_and_accessible(page, f"/screeners/{token}")
+    # Opening the link (to check it, on another screen than the one to watch on) spends no
+    # play: the first press of Play does.
+    db.session.expire_all()
+    assert db.session.get(Screener, _screener.id).views == 0
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("document.querySelector('video').currentTime > 1.5", timeout=20_000)
+    db.session.expire_all()
+    assert db.session.get(Screener, _screener.id).views == 1
     mark = page.locator("[data-watermark]")
     expect(mark).to_have_text("Rita Critic · rita@press.example")
     expect(mark).to_be_visible()

@@ -353,3 +353,29 @@ def test_another_studio_cannot_edit_the_festival(
     assert fresh(FestivalPass, festival_pass.id).name == festival_pass.name
     db.session.expire_all()
     assert db.session.get(Screening, screening.id) is not None
+
+
+def test_an_organiser_hides_the_festival_from_the_store_and_shows_it_again(
+    organiser_client, client, base, festival
+):
+    """A festival is public from its creation: one made by mistake, or still being prepared,
+    must not stay on the store's festival list for good."""
+    form = {
+        "name": festival.name,
+        "starts_on": festival.starts_on.isoformat(),
+        "ends_on": festival.ends_on.isoformat(),
+        "timezone": festival.timezone,
+        "published": "0",  # the box unticked: only the hidden field is sent
+    }
+    assert 'name="published"' in organiser_client.get(f"{base}/edit").get_data(as_text=True)
+    assert organiser_client.post(f"{base}/edit", data=form).status_code == 303
+
+    assert client.get(f"/festivals/{festival.slug}").status_code == 404
+    assert festival.name not in client.get("/festivals/").get_data(as_text=True)
+    manage = organiser_client.get(base).get_data(as_text=True)  # its organisers still reach it
+    assert "Hidden from the store" in manage
+
+    shown = {**form, "published": ["0", "1"]}
+    assert organiser_client.post(f"{base}/edit", data=shown).status_code == 303
+    assert client.get(f"/festivals/{festival.slug}").status_code == 200
+    assert festival.name in client.get("/festivals/").get_data(as_text=True)

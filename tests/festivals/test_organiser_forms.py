@@ -150,3 +150,66 @@ def test_a_pass_is_added_or_refused(organiser_client, base, festival):
         ("Festival pass", PassKind.ALL_ACCESS, None, 9000),
     ]
     assert all(p.territory_mode == TerritoryMode.WORLDWIDE for p in passes)
+
+
+def field_value(page: str, field_id: str) -> str | None:
+    """The value an input of the page holds, or None without one."""
+    import re
+
+    tag = re.search(rf'<input id="{field_id}"[^>]*>', page)
+    assert tag is not None, field_id
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return value.group(1) if value else None
+
+
+def test_a_refused_form_comes_back_with_what_was_typed(
+    organiser_client, festival_studio, base, festival, selection
+):
+    """Nine fields of a screening are not typed twice because one of them was wrong."""
+    now = utcnow()
+    form = {
+        "selection": selection.id,
+        "opens": local(now + timedelta(days=1)),
+        "closes": local(now + timedelta(days=2)),
+        "live_start": "",
+        "watch_hours": "6",
+        "capacity": "40",
+        "countries": "NO, SE",
+        "price": "8",
+        "currency": "EUR",
+        "prices": "SE:SEK",  # no amount
+    }
+    page = refusal(organiser_client.post(f"{base}/screenings", data=form))
+    assert 'role="alert"' in page
+    for field_id, name in (("c-open", "opens"), ("c-close", "closes"), ("c-hours", "watch_hours"),
+                           ("c-cap", "capacity"), ("c-countries", "countries"),
+                           ("c-price", "price"), ("c-prices", "prices")):  # fmt: skip
+        assert field_value(page, field_id) == form[name], field_id
+    assert field_value(page, "p-price") is None  # the other forms start afresh
+
+    pass_form = {"name": "Weekend pass", "films": "3", "price": "lots", "currency": "EUR"}
+    page = refusal(organiser_client.post(f"{base}/passes", data=pass_form))
+    assert field_value(page, "p-name") == "Weekend pass" and field_value(page, "p-films") == "3"
+    assert field_value(page, "p-price") == "lots"
+
+    invite = {"title": "/films/nowhere", "share": "12.5"}
+    page = refusal(organiser_client.post(f"{base}/invitations", data=invite))
+    assert (
+        field_value(page, "i-title") == "/films/nowhere" and field_value(page, "i-share") == "12.5"
+    )
+
+    new = {
+        "name": "Midnight Sun",
+        "starts_on": "2027-06-05",
+        "ends_on": "2027-06-01",
+        "timezone": "Europe/Oslo",
+        "share": "25",
+        "description": "Films of the light nights.",
+    }
+    page = refusal(organiser_client.post(f"/studio/{festival_studio.slug}/festivals", data=new))
+    assert field_value(page, "f-name") == "Midnight Sun"
+    assert (
+        field_value(page, "f-start") == "2027-06-05" and field_value(page, "f-end") == "2027-06-01"
+    )
+    assert field_value(page, "f-tz") == "Europe/Oslo" and field_value(page, "f-share") == "25"
+    assert ">Films of the light nights.</textarea>" in page

@@ -89,3 +89,12 @@ def test_a_pass_being_paid_for_keeps_its_allowance_until_paid(
 
 
 # -- who may edit ---------------------------------------------------------------------------
+
+
+def test_a_pass_withdrawn_from_sale_says_so_rather_than_blaming_the_country(
+    client, festival, make_pass
+):
+    make_pass(active=False)
+    page = client.get(f"/festivals/{festival.slug}", headers={"X-Test-Country": "NO"})
+    text = page.get_data(as_text=True)
+    assert "Withdrawn from sale" in text and "Not on sale where you are." not in text

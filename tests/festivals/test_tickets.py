@@ -217,3 +217,48 @@ def test_a_lost_dispute_of_the_whole_ticket_leaves_the_festival_nothing(
     rows = ledger_rows(order)
     assert sum(r.net for r in rows[EntryType.FESTIVAL_INCOME]) == 0
     assert sum(r.net for r in rows[EntryType.FESTIVAL_SHARE]) == 0
+
+
+def test_a_festival_ticket_does_not_stop_the_viewer_renting_the_film(
+    viewer_client, viewer, screening, emu, webhooks
+):
+    """A ticket is one screening, not the film: renting it from the store (to watch after the
+    festival, or elsewhere) is an ordinary sale, neither refused nor refunded as a duplicate."""
+    from storefront.models import Offer
+    from tests.payments.conftest import checkout
+
+    emu.pay(session_id_from(buy_ticket(viewer_client, screening).location))
+    assert latest_order(viewer).status == OrderStatus.PAID
+    film = screening.title
+    db.session.add(Offer(title_id=film.id, kind="rent", amount=499, currency="EUR"))
+    db.session.commit()
+
+    started = checkout(viewer_client, film, "rent", country="NO")
+    assert started.status_code == 303, started.get_data(as_text=True)
+    emu.pay(session_id_from(started.location))
+
+    rental = fresh(Order, latest_order(viewer).id)
+    assert rental.kind == OfferKind.RENT and rental.status == OrderStatus.PAID
+
+
+def test_a_rental_still_stops_a_second_rental_while_the_viewer_holds_a_ticket(
+    viewer_client, viewer, screening, emu, webhooks
+):
+    from storefront.models import Offer
+    from tests.payments.conftest import checkout
+
+    film = screening.title
+    db.session.add(Offer(title_id=film.id, kind="rent", amount=499, currency="EUR"))
+    db.session.commit()
+    emu.pay(session_id_from(checkout(viewer_client, film, "rent", country="NO").location))
+    emu.pay(session_id_from(buy_ticket(viewer_client, screening).location))
+    # Started tickets rank before unstarted rentals when choosing what plays: not here.
+    ticket = db.session.scalar(
+        db.select(Entitlement).filter_by(user_id=viewer.id, kind=OfferKind.TICKET)
+    )
+    ticket.started_at = utcnow()
+    db.session.commit()
+
+    again = checkout(viewer_client, film, "rent", country="NO")
+    assert again.status_code == 409
+    assert "You are already renting this film." in again.get_data(as_text=True)

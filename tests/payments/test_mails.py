@@ -407,3 +407,18 @@ def test_the_receipt_names_the_film_as_the_catalogue_does_in_the_buyers_language
     (mail,) = mailbox.to(viewer.email)
     assert "Nachtzug" in mail["Subject"] and "Nachtzug" in text_of(mail)
     assert order.title_name == "Night Train"  # the order keeps what was sold, as sold
+
+
+def test_a_festival_ticket_receipt_says_by_when_to_start_and_how_long_it_lasts(
+    app, viewer, mailbox
+):
+    """A ticket, like a rental, runs on a clock: its receipt is where the buyer reads it."""
+    start_by = (utcnow() + timedelta(days=2)).isoformat()
+    context = {**_context(), "kind": "ticket", "start_by": start_by, "watch_hours": 24}
+    notify("receipt", "receipt:ticket", user=viewer, context=context)
+    db.session.commit()
+
+    (mail,) = mailbox.to(viewer.email)
+    for text in (text_of(mail), html_of(mail)):
+        assert "Start watching before" in text
+        assert "Once started, you have 24 hours to finish." in text

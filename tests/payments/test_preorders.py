@@ -187,3 +187,45 @@ def test_reports_mark_preorders(app, paid_preorder, studio):
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert [r["preorder"] for r in rows] == ["yes"]
     assert rows[0]["kind"] == OfferKind.BUY.value
+
+
+def test_the_order_page_of_a_paid_preorder_says_when_it_opens_and_offers_no_retry(
+    viewer_client, paid_preorder
+):
+    """Paid but not yet watchable is not a failure: no "Try again" that leads to paying twice."""
+    state = viewer_client.get(f"/orders/{paid_preorder.public_id}/status").get_json()
+    assert state["final"] is True and state["ready"] is False
+    assert state["retry_url"] is None
+    assert state["message"].startswith("Pre-ordered: you can watch it from ")
+
+    page = viewer_client.get(f"/orders/{paid_preorder.public_id}/done").get_data(as_text=True)
+    assert "Pre-ordered: you can watch it from" in page and "Try again" not in page
+
+
+def test_moving_the_release_counts_the_viewers_told_in_words(app, paid_preorder, studio, upcoming):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (utcnow() + timedelta(days=40)).strftime("%Y-%m-%dT%H:%M")
+    move_release(owner, studio, upcoming, later)
+
+    page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").get_data(as_text=True)
+    assert "1 viewer who pre-ordered was told and may ask for a refund." in page
+
+
+def test_the_moved_release_mail_names_the_time_zone_once(
+    app, paid_preorder, viewer, studio, upcoming
+):
+    from tests.payments.promo import logged_in
+
+    viewer.timezone = "Europe/Oslo"
+    db.session.commit()
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (utcnow() + timedelta(days=40)).replace(hour=19, minute=0)
+    move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M"))
+
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    (mail,) = [m for m in mails if "has moved" in m.subject]
+    first = mail.body.splitlines()[0]
+    # "8:00:00 PM +0100 (Europe/Oslo)" said the zone twice; UTC read "UTC (UTC)".
+    assert first.endswith("PM (Europe/Oslo).") and "+0100" not in first, first

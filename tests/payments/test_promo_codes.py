@@ -87,7 +87,17 @@ def test_a_comp_grants_access_without_any_processor(viewer_client, viewer, studi
         "CASTANDCREW",
     )
     assert redemption_states() == [RedemptionStatus.REDEEMED]
-    assert viewer_client.get(response.location).status_code == 200
+    page = viewer_client.get(response.location)
+    assert page.status_code == 200
+    # Nothing was paid, so the order page says so, and says it once, not "Payment confirmed."
+    text = page.get_data(as_text=True)
+    assert (
+        text.count("Your code covers the whole price: the film is yours, nothing was charged.") == 1
+    )
+    assert "Payment confirmed." not in text
+    assert viewer_client.get(f"/orders/{order.public_id}/status").get_json()["message"] == (
+        "Your code covers the whole price: the film is yours, nothing was charged."
+    )
 
 
 def test_a_fixed_amount_off_per_currency(viewer_client, viewer, studio, film, emu):

@@ -144,3 +144,35 @@ def test_a_withdrawn_code_is_refused(filmmaker_client, studio, make_title, make_
     refused = buy_with_code(viewer, film, "GONE", "buy")
     assert refused.status_code == 409
     assert "withdrawn by the studio" in refused.get_data(as_text=True)
+
+
+def test_a_withdrawn_code_can_be_put_back_in_use(
+    filmmaker_client, studio, make_title, make_user, app
+):
+    """Withdrawing is not final: the code (unique in the studio, already sent to viewers)
+    could otherwise never work again."""
+    from tests.payments.promo import buy_with_code, logged_in
+
+    film = make_title("Night Train", studio=studio, offers=[dict(BUY)])
+    filmmaker_client.post(f"/studio/{studio.slug}/codes/new", data=form(code="BACK"))
+    promotion = db.session.scalar(db.select(Promotion))
+    base = f"/studio/{studio.slug}/codes/{promotion.id}"
+    filmmaker_client.post(f"{base}/withdraw")
+    assert "Put these codes back in use" in filmmaker_client.get(base).get_data(as_text=True)
+
+    response = filmmaker_client.post(f"{base}/reinstate", follow_redirects=True)
+
+    page = response.get_data(as_text=True)
+    assert "The codes of Newsletter can be used again." in page
+    assert "Withdraw these codes" in page
+    db.session.refresh(promotion)
+    assert promotion.active
+    viewer = logged_in(app, make_user("late@example.org").email)
+    assert buy_with_code(viewer, film, "BACK", "buy").status_code == 303
+
+
+def test_a_single_use_limit_reads_in_the_singular(filmmaker_client, studio):
+    filmmaker_client.post(f"/studio/{studio.slug}/codes/new", data=form(code="ONCE", max_uses="1"))
+    promotion = db.session.scalar(db.select(Promotion))
+    page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
+    assert "1 use in total; 1 per viewer" in page.get_data(as_text=True)

@@ -153,3 +153,9 @@ def test_bad_screeners_are_refused_with_a_reason(filmmaker_client, studio, film,
 def test_unknown_links_are_not_found(client):
     assert client.get("/screeners/not-a-real-token").status_code == 404
     assert client.post("/screeners/not-a-real-token/start", json={}).status_code == 404
+
+
+def test_a_single_play_screener_says_one_time_in_its_mail(filmmaker_client, studio, film):
+    assert send(filmmaker_client, studio, film, max_views="1").status_code == 303
+    (mail,) = db.session.scalars(db.select(OutboxMessage).filter_by(to="rita@press.example")).all()
+    assert "It can be played 1 time, on one screen at a time," in mail.body

@@ -40,6 +40,8 @@ CHECKOUT_LOCALES = frozenset(
      "ja", "ko", "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "ro", "ru", "sk", "sl", "sv",
      "th", "tr", "vi", "zh")
 )  # fmt: skip
+# What the store itself sells of a film: what a further rental or purchase could duplicate.
+STORE_KINDS = frozenset({OfferKind.RENT, OfferKind.BUY})
 
 
 def order_closed(order: Order) -> None:
@@ -85,8 +87,9 @@ def access_covering(
     user_id: int, title_id: int, kind: OfferKind, at: datetime
 ) -> Entitlement | None:
     """The viewer's access that already gives what buying ``kind`` would: a purchase covers
-    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered."""
-    access = best_entitlement(user_id, title_id, at)
+    everything, a rental covers a rental. Buying during a rental is an upgrade: not covered.
+    A festival ticket is one screening, not the film: it covers no store sale."""
+    access = best_entitlement(user_id, title_id, at, kinds=STORE_KINDS)
     if access is None or (access.kind != OfferKind.BUY and kind == OfferKind.BUY):
         return None
     return access

@@ -71,6 +71,7 @@ class FestivalChange:
     description: str = ""
     section_names: dict[int, str] = field(default_factory=dict)  # id -> name; "" removes it
     new_section: str = ""
+    published: bool = True  # on the store's festival list and page
 
 
 def edit_festival(festival: Festival, change: FestivalChange) -> None:
@@ -93,6 +94,8 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
     festival.starts_on, festival.ends_on = change.starts_on, change.ends_on
     festival.timezone = change.timezone
     festival.description = change.description
+    # Hidden, the festival leaves the store's list and page; what viewers bought still plays.
+    festival.published = change.published
     for section_id, section_name in change.section_names.items():
         if section_name.strip():
             sections[section_id].name = section_name.strip()

@@ -15,6 +15,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
@@ -148,9 +149,10 @@ def start_ticket_checkout(
         order,
         user,
         _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
-        _(
-            "Start watching before the screening closes; then you have %(hours)d hours to finish.",
-            hours=screening.watch_hours,
+        ngettext(
+            "Start watching before the screening closes; then you have %(num)d hour to finish.",
+            "Start watching before the screening closes; then you have %(num)d hours to finish.",
+            screening.watch_hours,
         ),
         at,
         locale,

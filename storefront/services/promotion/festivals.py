@@ -152,13 +152,26 @@ def invite_title(
     section: ProgrammeSection | None = None,
     share_bp: int | None = None,
 ) -> FestivalSelection:
-    """Invite a title into the programme with the share the festival asks (its default)."""
+    """Invite a title into the programme with the share the festival asks (its default).
+
+    A declined invitation is asked again (with this share and section): a "no" given by
+    mistake, or to a share the festival has since lowered, is not final."""
     share_bp = festival.share_bp if share_bp is None else share_bp
     if not 0 <= share_bp <= FULL_SHARE_BP:
         raise ServiceError(_("The festival's share is between 0 and 100 %."))
     existing = db.session.scalar(
         sa.select(FestivalSelection).filter_by(festival_id=festival.id, title_id=title.id)
     )
+    if existing is not None and existing.status == SelectionStatus.DECLINED:
+        existing.status = SelectionStatus.INVITED
+        existing.share_bp = share_bp
+        existing.section_id = section.id if section else None
+        existing.invited_at = utcnow()
+        existing.responded_at = None
+        existing.responded_by_id = None
+        db.session.flush()
+        log.info("Festival %s invited title %s again", festival.slug, title.slug)
+        return existing
     if existing is not None:
         raise ServiceError(_("%(title)s is already invited.", title=title.name))
     selection = FestivalSelection(

@@ -216,6 +216,13 @@ def withdraw(promotion: Promotion) -> None:
     db.session.flush()
 
 
+def reinstate(promotion: Promotion) -> None:
+    """A withdrawn promotion's codes work again: its code stays taken in the studio and may
+    already be in viewers' hands, so withdrawing must not be final."""
+    promotion.active = True
+    db.session.flush()
+
+
 def promotions_of(studio: Studio) -> list[Promotion]:
     return list(
         db.session.scalars(

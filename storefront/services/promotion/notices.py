@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ...models import Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
@@ -39,8 +40,9 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
         news = _(
             "%(title)s will now be released on %(when)s (%(zone)s).",
             title=order.title_name,
+            # The zone is named after the time: a format that adds its own says it twice.
             when=format_datetime(
-                release_at, "long", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
+                release_at, "medium", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
             ),
             zone=zone,
         )
@@ -71,9 +73,10 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
                 title=title.name,
             ),
             link,
-            _(
-                "It can be played %(views)d times, on one screen at a time, until %(until)s (UTC).",
-                views=screener.max_views,
+            ngettext(
+                "It can be played %(num)d time, on one screen at a time, until %(until)s (UTC).",
+                "It can be played %(num)d times, on one screen at a time, until %(until)s (UTC).",
+                screener.max_views,
                 until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
             ),
         ]

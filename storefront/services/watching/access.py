@@ -12,6 +12,7 @@ takes no slot of the viewer's stream limit.
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -163,13 +164,18 @@ _REFUSAL_ORDER = [
 ]
 
 
-def usable_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement:
+def usable_entitlement(
+    user_id: int, title_id: int, at: datetime, kinds: Collection[OfferKind] | None = None
+) -> Entitlement:
     """The viewer's best entitlement to play now (a purchase, then a running rental, then
-    an unstarted one), or PlaybackRefused saying why none is usable."""
+    an unstarted one), or PlaybackRefused saying why none is usable. ``kinds``: only these."""
+    query = sa.select(Entitlement).where(
+        Entitlement.user_id == user_id, Entitlement.title_id == title_id
+    )
+    if kinds is not None:
+        query = query.where(Entitlement.kind.in_(list(kinds)))
     entitlements = db.session.scalars(
-        sa.select(Entitlement)
-        .where(Entitlement.user_id == user_id, Entitlement.title_id == title_id)
-        .order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
+        query.order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
     ).all()
     usable = [e for e in entitlements if entitlement_refusal(e, at) is None]
     if usable:
@@ -189,10 +195,12 @@ def gives_access(entitlement: Entitlement, at: datetime) -> bool:
     return entitlement_refusal(entitlement, at) is None
 
 
-def best_entitlement(user_id: int, title_id: int, at: datetime) -> Entitlement | None:
+def best_entitlement(
+    user_id: int, title_id: int, at: datetime, kinds: Collection[OfferKind] | None = None
+) -> Entitlement | None:
     """The viewer's entitlement that lets them watch the title now, or None."""
     try:
-        return usable_entitlement(user_id, title_id, at)
+        return usable_entitlement(user_id, title_id, at, kinds)
     except PlaybackRefused:
         return None
 
