@@ -229,3 +229,24 @@ def test_the_moved_release_mail_names_the_time_zone_once(
     first = mail.body.splitlines()[0]
     # "8:00:00 PM +0100 (Europe/Oslo)" said the zone twice; UTC read "UTC (UTC)".
     assert first.endswith("PM (Europe/Oslo).") and "+0100" not in first, first
+
+
+def test_the_processors_page_counts_a_preorders_days_to_start_from_the_release(
+    viewer_client, viewer, upcoming, make_title, studio, emu
+):
+    response = preorder(viewer_client, upcoming, "rent")
+    terms = emu.state.private[session_id_from(response.location)]["product_description"]
+    assert (
+        terms == "Start watching within 30 days of the release; then you have 48 hours to finish."
+    )
+
+    short = make_title(
+        "Short Notice",
+        studio=studio,
+        offers=[{"kind": "rent", "amount": 399, "currency": "EUR"}],
+        rental_start_days=1,
+        rental_watch_hours=1,
+    )
+    rented = viewer_client.post(f"/buy/{short.slug}", data={"kind": "rent"})
+    terms = emu.state.private[session_id_from(rented.location)]["product_description"]
+    assert terms == "Start watching within 1 day; then you have 1 hour to finish."

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
@@ -333,10 +334,21 @@ def _checkout_request(
 ) -> CheckoutRequest:
     if order.kind == OfferKind.RENT:
         name = _("Rent: %(title)s", title=title.name)
-        description = _(
-            "Start watching within %(days)d days; then you have %(hours)d hours to finish.",
-            days=order.rental_start_days or 0,
-            hours=order.rental_watch_hours or 0,
+        days = ngettext("%(num)d day", "%(num)d days", order.rental_start_days or 0)
+        hours = ngettext("%(num)d hour", "%(num)d hours", order.rental_watch_hours or 0)
+        # A pre-order's days to start count from the release, not from today.
+        description = (
+            _(
+                "Start watching within %(days)s of the release; then you have %(hours)s to finish.",
+                days=days,
+                hours=hours,
+            )
+            if order.preorder
+            else _(
+                "Start watching within %(days)s; then you have %(hours)s to finish.",
+                days=days,
+                hours=hours,
+            )
         )
     else:
         name = _("Buy: %(title)s", title=title.name)
