@@ -30,8 +30,8 @@ from ..services.payments.connect import (
     start_onboarding,
 )
 from ..services.payments.orders import entitlement_of, flagged_orders
-from ..services.payments.refund_failures import failed_refunds
 from ..services.payments.refunds import (
+    failed_refunds,
     last_refunded_at,
     parse_refund_amount,
     refundable_amount,

@@ -82,9 +82,8 @@ def withdraw(slug: str, promotion_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
     promotion = _promotion_or_404(studio, promotion_id)
     manage.withdraw(promotion)
-    flash(_("The codes of %(name)s can no longer be used.", name=promotion.name), "success")
-    return redirect(
-        url_for("studio_promotions.show", slug=studio.slug, promotion_id=promotion.id), code=303
+    return _back(
+        studio, promotion, _("The codes of %(name)s can no longer be used.", name=promotion.name)
     )
 
 
@@ -94,7 +93,14 @@ def reinstate(slug: str, promotion_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.EDIT_CATALOGUE)
     promotion = _promotion_or_404(studio, promotion_id)
     manage.reinstate(promotion)
-    flash(_("The codes of %(name)s can be used again.", name=promotion.name), "success")
+    return _back(
+        studio, promotion, _("The codes of %(name)s can be used again.", name=promotion.name)
+    )
+
+
+def _back(studio: Studio, promotion: Promotion, done: str) -> ResponseReturnValue:
+    """The promotion's page again, saying what changed."""
+    flash(done, "success")
     return redirect(
         url_for("studio_promotions.show", slug=studio.slug, promotion_id=promotion.id), code=303
     )

@@ -16,7 +16,7 @@ import stripe
 from flask import Flask
 
 from storefront.extensions import db
-from storefront.models import Offer, Order, Studio, Title, User
+from storefront.models import Offer, Order, OrderStatus, Studio, Title, User
 
 SECRET_KEY = "sk_test_storefront_suite"
 WEBHOOK_SECRET = "whsec_storefront_suite"
@@ -97,6 +97,34 @@ def latest_order(user: User | None = None) -> Order:
 
 def offer_of(title: Title, kind: str) -> Offer:
     return db.session.scalar(db.select(Offer).filter_by(title_id=title.id, kind=kind))
+
+
+@pytest.fixture
+def paid_order(app: Flask, viewer: User, film: Title, emu, webhooks) -> Order:  # type: ignore[no-untyped-def]
+    """The viewer bought the film for 12.99 EUR (their own client, not the test's)."""
+    from tests.conftest import PASSWORD
+
+    buyer = app.test_client()
+    buyer.post("/login", data={"email": viewer.email, "password": PASSWORD})
+    emu.pay(session_id_from(checkout(buyer, film, "buy").location))
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.PAID
+    return order
+
+
+def order_url(order: Order) -> str:
+    """The order's page on its studio's side, where refunds are made."""
+    return f"/studio/{order.title.studio.slug}/orders/{order.public_id}"
+
+
+def flagged_payment(client, viewer: User, film: Title, emu) -> Order:  # type: ignore[no-untyped-def]
+    """A rental paid at 4.99 EUR for an order of 3.99: held (flagged) for an admin to check."""
+    response = checkout(client, film, "rent")
+    order = latest_order(viewer)
+    order.amount = 399  # the session says 4.99: the payment does not match its order
+    db.session.commit()
+    emu.pay(session_id_from(response.location))
+    return order
 
 
 def pay_twice(client, viewer: User, film: Title, emu) -> Order:  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ from storefront.extensions import db
 from storefront.models import Notification, Order, OrderStatus
 from tests.smtp_server import html_of, text_of, with_smtp
 
-from .conftest import checkout, fresh, latest_order, pay_twice, session_id_from
+from .conftest import flagged_payment, fresh, pay_twice
 
 
 @pytest.fixture
@@ -63,11 +63,7 @@ def test_a_redelivered_refund_confirmation_mails_nothing_more(
 def test_a_flagged_payment_an_admin_refunds_is_mailed_to_its_buyer_once(
     viewer_client, viewer, film, emu, webhooks, sdk, mailbox
 ):
-    response = checkout(viewer_client, film, "rent")
-    order = latest_order(viewer)
-    order.amount = 399  # the session says 4.99: the payment does not match its order
-    db.session.commit()
-    emu.pay(session_id_from(response.location))
+    order = flagged_payment(viewer_client, viewer, film, emu)
     assert fresh(Order, order.id).status == OrderStatus.FLAGGED
     assert refund_mails(mailbox, viewer.email) == []  # held for an admin: nothing said yet
 

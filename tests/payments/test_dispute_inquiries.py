@@ -16,8 +16,7 @@ from storefront.models import (
     OrderStatus,
 )
 
-from .conftest import checkout, fresh, latest_order, session_id_from
-from .test_refunds import order_url, paid_order  # noqa: F401 - a fixture
+from .conftest import checkout, fresh, latest_order, order_url, session_id_from
 
 
 def _bought(viewer_client, viewer, film, emu) -> tuple[Order, Entitlement, dict]:  # type: ignore[no-untyped-def, type-arg]
@@ -70,7 +69,7 @@ def test_an_inquiry_books_nothing_and_the_viewer_keeps_watching(
     assert [t for t, _ in _booked(order)] == [EntryType.SALE]
 
 
-def test_an_inquiry_can_be_settled_with_a_refund(paid_order, filmmaker_client, emu):  # noqa: F811
+def test_an_inquiry_can_be_settled_with_a_refund(paid_order, filmmaker_client, emu):
     charge = next(c for c in emu.objects("charge") if c["id"] == paid_order.charge_id)
     emu.dispute(charge["id"], inquiry=True)
 

@@ -17,10 +17,9 @@ from storefront.models import (
 )
 from storefront.models.ledger import REFUND_TYPES
 from storefront.services.payments.refunds import refundable_amount
-from tests.conftest import PASSWORD
 from tests.smtp_server import text_of, with_smtp
 
-from .conftest import checkout, fresh, latest_order, session_id_from
+from .conftest import flagged_payment, fresh, order_url
 
 
 @pytest.fixture
@@ -30,20 +29,11 @@ def settings(settings: dict, smtp_server) -> dict:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture
-def paid_order(app, viewer, film, emu, webhooks) -> Order:  # type: ignore[no-untyped-def]
-    """The viewer (who reads German) bought the film for 12.99 EUR."""
+def paid_order(paid_order: Order, viewer) -> Order:  # type: ignore[no-untyped-def]
+    """The film bought for 12.99 EUR by a viewer who reads German."""
     viewer.locale = "de"
     db.session.commit()
-    buyer = app.test_client()
-    buyer.post("/login", data={"email": viewer.email, "password": PASSWORD})
-    emu.pay(session_id_from(checkout(buyer, film, "buy").location))
-    order = latest_order(viewer)
-    assert order.status == OrderStatus.PAID
-    return order
-
-
-def order_url(order: Order) -> str:
-    return f"/studio/{order.title.studio.slug}/orders/{order.public_id}"
+    return paid_order
 
 
 def refund_all_pending(order: Order, filmmaker_client, emu) -> dict:  # type: ignore[no-untyped-def]
@@ -223,11 +213,7 @@ def test_a_pending_refund_that_succeeds_changes_nothing_more(
 def test_a_failed_refund_of_a_flagged_order_is_counted_out_once(
     viewer_client, viewer, film, emu, webhooks, sdk, mailbox
 ):
-    response = checkout(viewer_client, film, "rent")
-    order = latest_order(viewer)
-    order.amount = 399  # the session says 4.99: the payment does not match its order
-    db.session.commit()
-    emu.pay(session_id_from(response.location))
+    order = flagged_payment(viewer_client, viewer, film, emu)
     charge_id = emu.objects("charge")[0]["id"]
     sdk.v1.refunds.create({"charge": charge_id, "amount": 100})
     emu.hold_refunds_pending()

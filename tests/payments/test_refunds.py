@@ -14,24 +14,7 @@ from storefront.models import (
     OrderStatus,
 )
 
-from .conftest import checkout, fresh, latest_order, session_id_from
-
-
-@pytest.fixture
-def paid_order(app, viewer, film, emu, webhooks) -> Order:  # type: ignore[no-untyped-def]
-    """The viewer bought the film for 12.99 EUR (their own client, not the test's)."""
-    from tests.conftest import PASSWORD
-
-    buyer = app.test_client()
-    buyer.post("/login", data={"email": viewer.email, "password": PASSWORD})
-    emu.pay(session_id_from(checkout(buyer, film, "buy").location))
-    order = latest_order(viewer)
-    assert order.status == OrderStatus.PAID
-    return order
-
-
-def order_url(order: Order) -> str:
-    return f"/studio/{order.title.studio.slug}/orders/{order.public_id}"
+from .conftest import fresh, order_url
 
 
 def refund_rows(order: Order) -> list[LedgerEntry]:

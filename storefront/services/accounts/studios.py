@@ -207,7 +207,8 @@ def accept_invite(token: str, user: User) -> Studio:
     return studio
 
 
-def _owners(studio: Studio) -> list[StudioMember]:
+def owners(studio: Studio) -> list[StudioMember]:
+    """The studio's owners (at least one, see ``remove_member`` and ``change_role``)."""
     return [m for m in studio.members if m.role == StudioRole.OWNER]
 
 
@@ -215,7 +216,7 @@ def remove_member(studio: Studio, member_id: int) -> None:
     member = db.session.get(StudioMember, member_id)
     if member is None or member.studio_id != studio.id:
         raise ServiceError(_("No such member."))
-    if member.role == StudioRole.OWNER and len(_owners(studio)) == 1:
+    if member.role == StudioRole.OWNER and len(owners(studio)) == 1:
         raise ServiceError(_("A studio needs at least one owner."))
     db.session.delete(member)
     db.session.flush()
@@ -226,7 +227,7 @@ def change_role(studio: Studio, member_id: int, role: StudioRole | str) -> Studi
     if member is None or member.studio_id != studio.id:
         raise ServiceError(_("No such member."))
     role = StudioRole(role)
-    if member.role == StudioRole.OWNER and role != StudioRole.OWNER and len(_owners(studio)) == 1:
+    if member.role == StudioRole.OWNER and role != StudioRole.OWNER and len(owners(studio)) == 1:
         raise ServiceError(_("A studio needs at least one owner."))
     member.role = role
     db.session.flush()

@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import LedgerEntry, Order, Studio, StudioMember, StudioRole, User, utcnow
+from ...models import LedgerEntry, Order, Studio, User, utcnow
+from ..accounts.studios import owners as studio_owners
 from .queue import notify
 
 
@@ -45,13 +46,7 @@ def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, hel
     can refund the buyer another way. ``held``: what the refund took from the studio's
     connected account that the platform's balance now holds (Stripe does not give it back)."""
     studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
-    owners = list(
-        db.session.scalars(
-            sa.select(User)
-            .join(StudioMember, StudioMember.user_id == User.id)
-            .where(StudioMember.studio_id == order.studio_id, StudioMember.role == StudioRole.OWNER)
-        )
-    )
+    owners = [member.user for member in studio_owners(studio)] if studio else []
     admins = list(db.session.scalars(sa.select(User).where(User.is_admin.is_(True))))
     context = {
         "order": order.public_id,

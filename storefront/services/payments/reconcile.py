@@ -18,6 +18,7 @@ from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from . import reconcile_ledger as rows
 from . import reconcile_transfers
 from .orders import SETTLED_STATUSES, find_order_for_charge
+from .refunds import standing
 
 Obj = dict[str, Any]
 GRANTING = SETTLED_STATUSES - {OrderStatus.FLAGGED}
@@ -83,9 +84,7 @@ def _check_charge(
         )
     elif sales and sales[0].gross != charge["amount"]:
         diff("ledger amount mismatch", f"sale row {sales[0].gross}, charged {charge['amount']}")
-    refunds = [
-        r for r in _refunds_of(gateway, charge) if r.get("status") in ("succeeded", "pending")
-    ]
+    refunds = standing(_refunds_of(gateway, charge))
     booked = _standing_refunds(ledger)
     for refund in refunds:
         entry = booked.get(refund["id"])

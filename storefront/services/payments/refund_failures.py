@@ -27,7 +27,6 @@ and in any order) it is undone once per refund, under the order's lock:
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,9 +37,9 @@ from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderSta
 from ...models.ledger import REFUND_TYPES
 from ..notifications import order_mails, studio_mails
 from . import ledger
-from .events import Outcome, data_object, ignored, processed, waiting
-from .locks import lock_order
-from .orders import entitlement_of, find_order_for_charge
+from .events import Outcome, data_object, ignored, processed
+from .orders import entitlement_of
+from .refunds import FAILED_REFUND_SOURCE, order_to_refund, standing
 from .settlement import Settlement, settlement_of
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ REFUND_UPDATE_EVENTS = ("charge.refund.updated", "refund.failed")
 def source_of(refund_id: str) -> str:
     """The ``source_event_id`` of the rows undoing a failed refund: one set per refund,
     whichever of its events arrives first."""
-    return f"refund_failed:{refund_id}"
+    return f"{FAILED_REFUND_SOURCE}{refund_id}"
 
 
 def fetch_refund(gateway: PaymentGateway, event: Obj) -> list[Obj]:
@@ -186,20 +185,6 @@ def _restore(order: Order) -> bool:
     return True
 
 
-def failed_refunds(order: Order) -> list[tuple[str, int, datetime]]:
-    """The order's refunds that failed after being recorded: (refund id, amount, when)."""
-    rows = db.session.execute(
-        sa.select(LedgerEntry.refund_id, LedgerEntry.gross, LedgerEntry.occurred_at)
-        .where(
-            LedgerEntry.order_id == order.id,
-            LedgerEntry.entry_type.in_(REFUND_TYPES),
-            LedgerEntry.source_event_id.like("refund_failed:%"),
-        )
-        .order_by(LedgerEntry.id)
-    ).all()
-    return [(r.refund_id or "", int(r.gross), r.occurred_at) for r in rows]
-
-
 def refund_updated(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> Outcome:
     """A refund changed at the processor; only a failure changes anything here."""
     refund = next((r for r in refunds if r["id"] == data_object(event).get("id")), None)
@@ -207,25 +192,17 @@ def refund_updated(gateway: PaymentGateway, event: Obj, refunds: list[Obj]) -> O
         return ignored(f"refund {data_object(event).get('id')} not found")
     if refund.get("status") != "failed":
         return ignored(f"refund {refund['id']} {refund.get('status')}: nothing to undo")
-    found = find_order_for_charge(
-        refund.get("charge"), refund.get("payment_intent"), refund.get("metadata")
+    order, answer = order_to_refund(
+        refund.get("charge"), refund.get("payment_intent"), refund.get("metadata"), "refund failure"
     )
-    if found is None:
-        return ignored(f"no order for refund {refund['id']}")
-    order = lock_order(found.id)
-    assert order is not None
-    if order.status == OrderStatus.PENDING:
-        return waiting("refund failure before the payment was recorded", order)
-    if order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED):
-        return processed(f"order {order.status.value}: refund failure not applied", order)
+    if order is None:
+        return answer  # type: ignore[return-value]
     reason = str(refund.get("failure_reason") or "unknown")
     amount = int(refund["amount"])
     if order.status == OrderStatus.FLAGGED:
         # Nothing was booked for a flagged order: only what went back changes (counted from
         # the processor: this refund's other events must not take it off again).
-        order.amount_refunded = sum(
-            int(r["amount"]) for r in refunds if r.get("status") in ("succeeded", "pending")
-        )
+        order.amount_refunded = sum(int(r["amount"]) for r in standing(refunds))
         order_mails.refund_failed(order, refund["id"], amount, reason, access_back=False)
         studio_mails.refund_failed(order, refund["id"], amount, reason)
         return processed(f"refund {refund['id']} of a flagged order failed", order)

@@ -27,12 +27,18 @@ from .events import Outcome, data_object, ignored, processed, waiting
 from .fulfilment import refund_reason
 from .locks import lock_order
 from .orders import entitlement_of, find_order_for_charge
-from .refund_failures import failed_refunds
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.FLAGGED})
 RECORDED_REFUND_STATUSES = ("succeeded", "pending")
+# The source of the ledger rows undoing a refund that failed (``refund_failures``).
+FAILED_REFUND_SOURCE = "refund_failed:"
+
+
+def standing(refunds: list[Obj]) -> list[Obj]:
+    """The processor's refunds that count as money given back: done, or still on their way."""
+    return [r for r in refunds if r.get("status") in RECORDED_REFUND_STATUSES]
 
 
 def refundable_amount(order: Order) -> int:
@@ -123,21 +129,33 @@ def _ledger_sums(order: Order) -> tuple[set[str], int, int, int, int]:
     return refund_ids, refunded, sale_tax, tax_back, fee_back
 
 
-def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcome:
-    charge = data_object(event)
-    refunds, fee_refunds = fetched["refunds"], fetched["fee_refunds"]
-    found = find_order_for_charge(
-        charge.get("id"), charge.get("payment_intent"), charge.get("metadata")
-    )
+def order_to_refund(
+    charge_id: str | None, payment_intent: Any, metadata: Any, what: str
+) -> tuple[Order | None, Outcome | None]:
+    """The order a refund event (``what``: refund, refund failure) is about, locked, when the
+    event can change it; else None and what to answer: no such order, its payment not
+    recorded yet (kept for later), or never paid."""
+    found = find_order_for_charge(charge_id, payment_intent, metadata)
     if found is None:
-        return ignored(f"no order for charge {charge.get('id')}")
+        return None, ignored(f"no order for charge {charge_id}")
     order = lock_order(found.id)
     assert order is not None
     if order.status == OrderStatus.PENDING:
-        return waiting("refund before the payment was recorded", order)
+        return None, waiting(f"{what} before the payment was recorded", order)
     if order.status in (OrderStatus.FAILED, OrderStatus.EXPIRED):
-        return processed(f"order {order.status.value}: refund not applied", order)
-    counted = [r for r in refunds if r.get("status") in RECORDED_REFUND_STATUSES]
+        return None, processed(f"order {order.status.value}: {what} not applied", order)
+    return order, None
+
+
+def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcome:
+    charge = data_object(event)
+    refunds, fee_refunds = fetched["refunds"], fetched["fee_refunds"]
+    order, answer = order_to_refund(
+        charge.get("id"), charge.get("payment_intent"), charge.get("metadata"), "refund"
+    )
+    if order is None:
+        return answer  # type: ignore[return-value]
+    counted = standing(refunds)
     total = sum(int(r["amount"]) for r in counted)
     if order.status == OrderStatus.FLAGGED:
         # Nothing was granted or booked for a flagged order: only note what went back, and
@@ -193,6 +211,20 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
     if not new:
         return processed("no new refund", order)
     return processed(f"{len(new)} refund(s) recorded, {order.amount_refunded} refunded", order)
+
+
+def failed_refunds(order: Order) -> list[tuple[str, int, datetime]]:
+    """The order's refunds that failed after being recorded: (refund id, amount, when)."""
+    rows = db.session.execute(
+        sa.select(LedgerEntry.refund_id, LedgerEntry.gross, LedgerEntry.occurred_at)
+        .where(
+            LedgerEntry.order_id == order.id,
+            LedgerEntry.entry_type.in_(REFUND_TYPES),
+            LedgerEntry.source_event_id.like(f"{FAILED_REFUND_SOURCE}%"),
+        )
+        .order_by(LedgerEntry.id)
+    ).all()
+    return [(r.refund_id or "", int(r.gross), r.occurred_at) for r in rows]
 
 
 def last_refunded_at(order: Order) -> datetime | None:

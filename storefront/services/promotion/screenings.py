@@ -122,6 +122,9 @@ def is_sold_out(screening: Screening) -> bool:
 
 
 # -- seats --------------------------------------------------------------------------------
+# The count changes in the database; "fetch" brings a screening this request already loaded up
+# to date too (a buyer who held the last seat and starts again at a new price must not be told
+# the screening is sold out by their own, given-back seat).
 
 
 def take_seat(screening_id: int) -> None:
@@ -133,9 +136,8 @@ def take_seat(screening_id: int) -> None:
             sa.or_(Screening.capacity.is_(None), Screening.seats_taken < Screening.capacity),
         )
         .values(seats_taken=Screening.seats_taken + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
-    _forget_seat_count(screening_id)
     if result.rowcount != 1:
         raise SoldOut(_("This screening is sold out."))
 
@@ -146,20 +148,8 @@ def release_seat(screening_id: int) -> None:
         sa.update(Screening)
         .where(Screening.id == screening_id, Screening.seats_taken > 0)
         .values(seats_taken=Screening.seats_taken - 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
-    _forget_seat_count(screening_id)
-
-
-def _forget_seat_count(screening_id: int) -> None:
-    """The count changed in the database, not in a screening this request already loaded: the
-    next read of it there asks the database (a buyer who held the last seat and starts again at
-    a new price must not be told the screening is sold out by their own, given-back seat)."""
-    loaded = db.session.identity_map.get(
-        sa.inspect(Screening).identity_key_from_primary_key((screening_id,))
-    )
-    if loaded is not None:
-        db.session.expire(loaded, ["seats_taken"])
 
 
 # -- tickets ------------------------------------------------------------------------------
