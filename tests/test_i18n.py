@@ -26,8 +26,12 @@ KEYWORDS = {
 
 def source_messages() -> set[str]:
     found: set[str] = set()
-    for area, method in (("storefront", "python"), ("templates", "jinja2")):
-        pattern = "**.py" if method == "python" else "**.html"
+    # Every kind of file babel.cfg names: pages, and the plain-text parts of mails.
+    for area, pattern, method in (
+        ("storefront", "**.py", "python"),
+        ("templates", "**.html", "jinja2"),
+        ("templates", "**.txt", "jinja2"),
+    ):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
             ROOT / area, method_map=[(pattern, method)], keywords=KEYWORDS
         ):

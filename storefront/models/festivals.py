@@ -39,6 +39,8 @@ class Festival(TimestampMixin, Base):
     # The festival's part of the net of each ticket it sells, in basis points (3000 = 30 %).
     share_bp: Mapped[int] = mapped_column(default=0)
     published: Mapped[bool] = mapped_column(default=False)
+    # Tickets and passes go on sale at this moment (UTC); None: as soon as it is published.
+    sales_open_at: Mapped[datetime | None]
 
     studio: Mapped[Studio] = relationship()
     sections: Mapped[list[ProgrammeSection]] = relationship(

@@ -24,7 +24,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Festival, Order, OrderStatus, Title, utcnow
+from ..models import Festival, OfferKind, Order, OrderStatus, Title, utcnow
 from ..money import to_input_string
 from ..services import ServiceError
 from ..services.accounts import consents
@@ -205,6 +205,11 @@ def _state(order: Order) -> dict[str, object]:
         message = _("Your code covers the whole price: the film is yours, nothing was charged.")
     if waiting and order.preorder and order.status == OrderStatus.PAID:
         message = _preorder_message(entitlement.not_before)  # type: ignore[union-attr]
+    elif waiting and order.kind == OfferKind.TICKET and order.status == OrderStatus.PAID:
+        message = _(
+            "Your ticket is confirmed: you can watch from %(when)s.",
+            when=format_datetime(entitlement.not_before, "long"),  # type: ignore[union-attr]
+        )
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
     if reason == CLOSED_SCREENING:

@@ -53,10 +53,8 @@ def why_not(item: ScheduleItem) -> str:
         )
     if a.reason == Reason.UNKNOWN_COUNTRY:
         return _("Only for viewers in some countries, and we could not tell where you are.")
-    if a.reason == Reason.NOT_YET:
-        return (
-            _("Tickets on sale when the screening opens.") if not item.sold_out else _("Sold out.")
-        )
+    if a.reason == Reason.NOT_YET and a.opens_at:
+        return _("Tickets on sale from %(when)s.", when=in_viewer_zone(a.opens_at))
     if a.reason == Reason.ENDED:
         return _("This screening has closed.")
     return _("Not on sale.")
@@ -66,6 +64,8 @@ def pass_why_not(availability: Availability) -> str:
     """Why a pass cannot be bought here and now: withdrawn is not the viewer's country."""
     if availability.reason == Reason.NOT_FOR_SALE:
         return _("Withdrawn from sale")
+    if availability.reason == Reason.NOT_YET and availability.opens_at:
+        return _("On sale from %(when)s.", when=in_viewer_zone(availability.opens_at))
     if availability.reason == Reason.UNKNOWN_COUNTRY:
         return _("Only for viewers in some countries, and we could not tell where you are.")
     return _("Not on sale where you are.")

@@ -134,6 +134,7 @@ def _saved_values(festival: Festival) -> dict[str, str]:
         "timezone": festival.timezone,
         "description": festival.description or "",
         "published": "1" if festival.published else "0",
+        "sales_open": _wall_clock(festival.sales_open_at, festival),
         **{f"section-{s.id}": s.name for s in festival.sections},
     }
 
@@ -161,6 +162,13 @@ def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
             days[name] = date.fromisoformat(request.form.get(name, "").strip())
         except ValueError:
             editing.add_error(errors, name, _("Enter dates such as 2027-02-12."))
+    sales_open: datetime | None | str = editing.KEEP_SALES_OPEN
+    if "sales_open" in request.form:  # a form without the field leaves the moment as it is
+        try:
+            text = request.form["sales_open"].strip()
+            sales_open = _local(text) if text else None
+        except ServiceError as exc:
+            editing.add_error(errors, "sales_open", str(exc))
     if not errors:
         change = editing.FestivalChange(
             name=request.form.get("name", ""),
@@ -176,6 +184,7 @@ def edit_festival(slug: str, festival: str) -> ResponseReturnValue:
             published="1" in shown
             if (shown := request.form.getlist("published"))
             else found.published,
+            sales_open_local=sales_open,
         )
         try:
             editing.edit_festival(found, change)

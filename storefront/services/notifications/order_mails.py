@@ -43,6 +43,9 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
             watch_hours=entitlement.watch_hours,
             start_days=order.rental_start_days,
         )
+        opens, paid = entitlement.not_before, order.paid_at
+        if entitlement.screening_id is not None and opens and paid and opens > paid:
+            context["opens_at"] = _iso(opens)  # a ticket bought ahead of its screening
     notify("receipt", f"receipt:{order.id}", user=order.user, context=context)
     studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
     if studio is not None and studio.sale_alerts == "each":

@@ -37,7 +37,7 @@ from ...models import (
     TerritoryMode,
 )
 from .. import ServiceError
-from .festivals import festival_problems, section_name_problem
+from .festivals import festival_problems, festival_time, section_name_problem
 from .screenings import window_problems
 
 PASS_NAME_MAX = 120  # the length of festival_passes.name
@@ -72,6 +72,12 @@ class FestivalChange:
     section_names: dict[int, str] = field(default_factory=dict)  # id -> name; "" removes it
     new_section: str = ""
     published: bool = True  # on the store's festival list and page
+    # When tickets and passes go on sale, on the festival's (new) wall clock; None: as soon as
+    # it is published; KEEP_SALES_OPEN leaves the moment as it is.
+    sales_open_local: datetime | None | str = None
+
+
+KEEP_SALES_OPEN = "keep"
 
 
 def edit_festival(festival: Festival, change: FestivalChange) -> None:
@@ -93,6 +99,10 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
     festival.name = name
     festival.starts_on, festival.ends_on = change.starts_on, change.ends_on
     festival.timezone = change.timezone
+    if change.sales_open_local != KEEP_SALES_OPEN:
+        local = change.sales_open_local
+        opens = festival_time(festival, local) if isinstance(local, datetime) else None
+        festival.sales_open_at = opens
     festival.description = change.description
     # Hidden, the festival leaves the store's list and page; what viewers bought still plays.
     festival.published = change.published

@@ -77,7 +77,12 @@ def _territory_rules(rows: list[dict]) -> dict[str, TerritoryRule]:
 
 
 def rule_of(item: Screening | FestivalPass) -> OfferRule:
-    """A screening or pass as an offer, for the availability rule."""
+    """A screening or pass as an offer, for the availability rule.
+
+    Both go on sale when the festival's sales open (as soon as it is published, unless the
+    organiser set a moment), ahead of the windows, as festival audiences expect; a ticket
+    bought early plays from its window's opening (``ticket_entitlement``). A screening stays
+    on sale until it closes to starting."""
     is_screening = isinstance(item, Screening)
     return OfferRule(
         offer_id=item.id,
@@ -85,7 +90,7 @@ def rule_of(item: Screening | FestivalPass) -> OfferRule:
         mode=TerritoryMode(item.territory_mode),
         amount=item.amount,
         currency=item.currency,
-        available_from=item.opens_at if is_screening else None,
+        available_from=item.festival.sales_open_at,
         available_until=item.closes_at if is_screening else None,
         active=True if is_screening else item.active,
         territories=_territory_rules(item.territories),
