@@ -41,6 +41,9 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     expiring = huey.periodic_task(crontab(minute="23"), name="notifications.rentals_expiring")(
         in_app_context(app, reminders.remind_expiring_rentals)
     )
+    opening = huey.periodic_task(crontab(minute="*/15"), name="notifications.screenings_opening")(
+        in_app_context(app, reminders.remind_opening_screenings)
+    )
     digest = huey.periodic_task(crontab(minute="5", hour="6"), name="notifications.sales_digest")(
         in_app_context(app, reminders.send_sales_digests)
     )
@@ -52,5 +55,6 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
         "notifications.statements_ready": statements,
         "notifications.sweep": sweep,
         "notifications.rentals_expiring": expiring,
+        "notifications.screenings_opening": opening,
         "notifications.sales_digest": digest,
     }

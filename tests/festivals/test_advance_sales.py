@@ -1,7 +1,7 @@
 """Festival tickets and passes go on sale ahead of the screenings, as festival audiences expect:
 as soon as the festival is shown on the store, or from a moment the organiser sets. A ticket
 bought early plays from its screening's opening; its buyer is told so on the confirmation page
-and in the receipt."""
+and in the receipt, and is reminded by mail when the screening is about to open."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from storefront.extensions import db
 from storefront.models import Entitlement, Festival, OfferKind, OrderStatus, utcnow
 from storefront.services.catalog.availability import Reason
+from storefront.services.notifications.reminders import remind_opening_screenings
 from storefront.services.promotion.passes import pass_availability
 from storefront.services.promotion.screenings import screening_availability
 from storefront.services.watching import access
@@ -19,6 +20,7 @@ from tests.smtp_server import html_of, text_of, with_smtp
 
 from .conftest import book, buy_pass, buy_ticket, fresh, latest_order, session_id_from
 from .test_editing import oslo
+from .test_windows import ticket_for
 
 
 @pytest.fixture
@@ -135,3 +137,38 @@ def test_a_sales_opening_that_is_not_a_moment_is_refused_and_nothing_is_saved(
     db.session.expire_all()
     after = fresh(Festival, festival.id)
     assert after.name == "Arctic Film Festival 2027" and after.sales_open_at is None
+
+
+def test_a_ticket_bought_ahead_is_recalled_once_when_its_screening_is_about_to_open(
+    viewer_client, viewer, make_screening, festival, emu, webhooks, mailbox
+):
+    now = utcnow().replace(second=0, microsecond=0)
+    screening = make_screening(now + timedelta(days=2), now + timedelta(days=3))
+    emu.pay(session_id_from(buy_ticket(viewer_client, screening).location))
+    ticket = db.session.scalar(db.select(Entitlement).filter_by(screening_id=screening.id))
+    mailbox.clear()  # the receipt
+    opens = screening.opens_at
+
+    assert remind_opening_screenings(opens - timedelta(hours=3)) == 0
+    assert remind_opening_screenings(opens - timedelta(minutes=50)) == 1
+    db.session.commit()
+    remind_opening_screenings(opens - timedelta(minutes=35))  # the next run: already mailed
+    db.session.commit()
+
+    (mail,) = mailbox.to(viewer.email)
+    assert mail["Subject"] == "Northern Lights opens soon at Arctic Film Festival 2027"
+    for body in (text_of(mail), html_of(mail)):
+        assert "Your ticket for Northern Lights at Arctic Film Festival 2027 opens at" in body
+        assert "Start watching before" in body and f"/watch/{screening.title.slug}" in body
+    ticket.started_at = opens
+    db.session.commit()
+    assert remind_opening_screenings(opens - timedelta(minutes=50)) == 0
+
+
+def test_a_ticket_bought_within_the_hour_before_opening_gets_no_second_mail(viewer, make_screening):
+    now = utcnow().replace(second=0, microsecond=0)
+    screening = make_screening(now + timedelta(minutes=30), now + timedelta(days=1))
+
+    ticket_for(viewer, screening)
+
+    assert remind_opening_screenings(now + timedelta(minutes=5)) == 0

@@ -15,6 +15,9 @@ EVENTS: dict[str, Subject] = {
     "message": lambda c: c["subject"],
     "receipt": lambda c: _("Your receipt for %(title)s", title=c["title_name"]),
     "rental_expiring": lambda c: _("Your rental of %(title)s ends soon", title=c["title_name"]),
+    "screening_opens": lambda c: _(
+        "%(title)s opens soon at %(festival)s", title=c["title_name"], festival=c["festival_name"]
+    ),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
     "refund_failed": lambda c: _(
         "Your refund for %(title)s could not be completed", title=c["title_name"]

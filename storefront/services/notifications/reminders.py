@@ -1,4 +1,5 @@
-"""Periodic mails: rentals about to lapse unwatched, and studios' daily sales digests."""
+"""Periodic mails: rentals about to lapse unwatched, festival screenings about to open for the
+tickets bought ahead, and studios' daily sales digests."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from ...extensions import db
 from ...models import (
     Entitlement,
     EntitlementStatus,
+    Festival,
     OfferKind,
     Order,
     OrderStatus,
+    Screening,
     Studio,
     Title,
     User,
@@ -23,6 +26,9 @@ from ..catalog.title_texts import shown_names
 from .queue import notify
 
 REMIND_BEFORE = timedelta(days=1)
+# A ticket bought ahead is recalled when its screening is this close to opening (the job runs
+# every quarter of an hour); one bought closer to the opening than this has just had its receipt.
+SCREENING_NOTICE = timedelta(hours=1)
 SOLD = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.DISPUTED)
 
 
@@ -58,6 +64,49 @@ def remind_expiring_rentals(now: datetime | None = None) -> int:
             },
         )
     return len(rows)
+
+
+def remind_opening_screenings(now: datetime | None = None) -> int:
+    """Mail each holder of an unstarted ticket whose screening opens within the hour (once)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Entitlement, Title.slug, Title.name, Festival.name)
+        .join(Title, Title.id == Entitlement.title_id)
+        .join(Screening, Screening.id == Entitlement.screening_id)
+        .join(Festival, Festival.id == Screening.festival_id)
+        .where(
+            Entitlement.kind == OfferKind.TICKET,
+            Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.started_at.is_(None),
+            Entitlement.not_before > now,
+            Entitlement.not_before <= now + SCREENING_NOTICE,
+        )
+    ).all()
+    sent = 0
+    for entitlement, slug, name, festival_name in rows:
+        user = db.session.get(User, entitlement.user_id)
+        if user is None or not user.active:
+            continue
+        if entitlement.granted_at > entitlement.not_before - SCREENING_NOTICE:
+            continue  # bought within the hour: the receipt said when it opens
+        if user.locale:
+            name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
+        notify(
+            "screening_opens",
+            f"screening_opens:{entitlement.id}",
+            user=user,
+            context={
+                "title_name": name,
+                "festival_name": festival_name,
+                "slug": slug,
+                "opens_at": entitlement.not_before.isoformat(),
+                "live": entitlement.live_start_at is not None,
+                "start_by": entitlement.start_by.isoformat() if entitlement.start_by else None,
+                "watch_hours": entitlement.watch_hours,
+            },
+        )
+        sent += 1
+    return sent
 
 
 def send_sales_digests(now: datetime | None = None) -> int:
