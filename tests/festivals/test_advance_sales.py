@@ -105,6 +105,9 @@ def test_an_organiser_opens_sales_at_a_moment_of_its_choosing(
     assert fresh(Festival, festival.id).sales_open_at == opening
     shown = organiser_client.get(f"{base}/edit").get_data(as_text=True)
     assert f'value="{oslo(opening)}"' in shown
+    manage = organiser_client.get(base).get_data(as_text=True)
+    assert 'data-testid="sales-open">Tickets and passes on sale from' in manage
+    assert "(Europe/Oslo)" in manage.split('data-testid="sales-open">')[1].split("</p>")[0]
     before = screening_availability(screening, "NO", opening - timedelta(minutes=1))
     assert before.reason == Reason.NOT_YET and before.opens_at == opening
     assert screening_availability(screening, "NO", opening).option(OfferKind.TICKET)
