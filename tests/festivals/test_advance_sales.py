@@ -175,3 +175,15 @@ def test_a_ticket_bought_within_the_hour_before_opening_gets_no_second_mail(view
     ticket_for(viewer, screening)
 
     assert remind_opening_screenings(now + timedelta(minutes=5)) == 0
+
+
+def test_sales_opening_after_the_festivals_last_day_is_refused(organiser_client, base, festival):
+    after = festival.ends_on + timedelta(days=1)
+
+    response = organiser_client.post(
+        f"{base}/edit", data=festival_form(festival, sales_open=f"{after.isoformat()}T09:00")
+    )
+
+    assert response.status_code == 400
+    assert "Open sales on or before the festival&#39;s last day." in response.get_data(as_text=True)
+    assert fresh(Festival, festival.id).sales_open_at is None

@@ -94,15 +94,19 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
         problem = section_name_problem(section_name)
         if problem and problem not in errors.get("sections", []):
             add_error(errors, "sections", problem)
+    opening = change.sales_open_local
+    if isinstance(opening, datetime) and opening.date() > change.ends_on:
+        # Nothing could ever be sold: say so rather than save a festival that sells nothing.
+        add_error(errors, "sales_open", _("Open sales on or before the festival's last day."))
     if errors:
         raise EditInvalid(errors)
     festival.name = name
     festival.starts_on, festival.ends_on = change.starts_on, change.ends_on
     festival.timezone = change.timezone
-    if change.sales_open_local != KEEP_SALES_OPEN:
-        local = change.sales_open_local
-        opens = festival_time(festival, local) if isinstance(local, datetime) else None
-        festival.sales_open_at = opens
+    if opening != KEEP_SALES_OPEN:
+        festival.sales_open_at = (
+            festival_time(festival, opening) if isinstance(opening, datetime) else None
+        )
     festival.description = change.description
     # Hidden, the festival leaves the store's list and page; what viewers bought still plays.
     festival.published = change.published
