@@ -173,8 +173,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_media.delete_subtitles", "POST"): studio(**CATALOGUE),
     ("studio_media.media", "GET"): studio(),
     ("studio_media.media_status", "GET"): studio(),
-    ("bundles.page", "GET"): public(),
-    ("bundles.buy", "POST"): signed_in(),
+    # The bundle holds a draft: it has no page (which would name the draft) for anyone.
+    ("bundles.page", "GET"): everyone(HIDDEN),
+    ("bundles.buy", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
     ("studio_bundles.index", "GET"): studio(),
     ("studio_bundles.index", "POST"): studio(**CATALOGUE),
     ("festivals.index", "GET"): public(),
