@@ -88,6 +88,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "RATELIMIT_ENABLED": as_bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "CODE_RATE_LIMIT": env.get("CODE_RATE_LIMIT", "10 per minute;50 per hour"),
         # Stores sharing one Redis keep their rate-limit counters apart with this prefix.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),

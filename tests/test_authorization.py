@@ -173,8 +173,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_media.delete_subtitles", "POST"): studio(**CATALOGUE),
     ("studio_media.media", "GET"): studio(),
     ("studio_media.media_status", "GET"): studio(),
-    ("bundles.page", "GET"): public(),
-    ("bundles.buy", "POST"): signed_in(),
+    # The bundle holds a draft: it has no page (which would name the draft) for anyone.
+    ("bundles.page", "GET"): everyone(HIDDEN),
+    ("bundles.buy", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
     ("studio_bundles.index", "GET"): studio(),
     ("studio_bundles.index", "POST"): studio(**CATALOGUE),
     ("festivals.index", "GET"): public(),
@@ -672,3 +673,37 @@ def test_every_form_route_refuses_huge_and_nul_bodies_without_work(
         if nested.status_code >= 500:
             problems.append(f"{method} {path}: deep JSON -> {nested.status_code}")
     assert not problems, "\n".join(problems)
+
+
+# Called by other sites, with their own proof instead: a signed webhook, a signed upload link.
+CSRF_EXEMPT = {"webhooks.stripe_events", "media_files.media_part"}
+
+
+def test_every_write_route_refuses_a_post_without_its_csrf_token(
+    app, settings, make_user, make_studio, make_title
+):
+    """Forms are checked for their token before anything else (CSRF is off elsewhere in the
+    tests): as an admin, who passes every other check, each write without one is a 400."""
+    from storefront import create_app
+
+    from .helpers import csrf_token
+
+    world = build_world(app, make_user, make_studio, make_title)
+    guarded = create_app({**settings, "WTF_CSRF_ENABLED": True})
+    client = guarded.test_client()
+    token = csrf_token(client.get("/login").text)
+    signed = client.post(
+        "/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    assert signed.status_code == 302
+    unguarded = []
+    for endpoint, method, rule in routes(guarded):
+        if method not in WRITES or endpoint in CSRF_EXEMPT:
+            continue
+        path = guarded.url_map.bind("localhost").build(endpoint, url_values(endpoint, rule, world))
+        kwargs = {"json": JSON_BODIES[endpoint]} if endpoint in JSON_BODIES else {"data": {}}
+        response = client.open(path, method=method, headers={"X-Test-Country": "NO"}, **kwargs)
+        if response.status_code != 400:
+            unguarded.append(f"{method} {path}: {response.status_code}")
+    assert not unguarded, "writes without a CSRF token:\n" + "\n".join(unguarded)
+    assert client.get("/account/").status_code == 200  # a forged logout signed nobody out

@@ -26,7 +26,7 @@ studio_bp = Blueprint("studio_bundles", __name__, url_prefix="/studio")
 
 def _bundle_or_404(bundle_id: int) -> Bundle:
     bundle = db.session.get(Bundle, bundle_id)
-    if bundle is None or not bundle.active:
+    if bundle is None or not bundles.on_store(bundle):
         abort(404)
     return bundle
 

@@ -22,7 +22,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
+from ..extensions import client_address, db, limiter
 from ..i18n import current_locale
 from ..models import Festival, OfferKind, Order, OrderStatus, Title, utcnow
 from ..money import to_input_string
@@ -77,8 +77,24 @@ def _refused(title: Title, message: str, access_slug: str | None = None) -> Resp
     ), 409
 
 
+def _code_limit() -> str:
+    return current_app.config["CODE_RATE_LIMIT"]
+
+
+def _no_code_typed() -> bool:
+    return not (request.values.get("code") or "").strip()
+
+
+def _code_account() -> str:
+    return f"code:{current_user.id}" if current_user.is_authenticated else client_address()
+
+
 @bp.route("/buy/<slug>", methods=["GET", "POST"])
 @login_required
+# Each code tried says whether it exists, and studios choose guessable ones (PRESS): tries are
+# limited per account, and per address so that more accounts bring no more tries.
+@limiter.limit(_code_limit, key_func=_code_account, exempt_when=_no_code_typed)
+@limiter.limit(_code_limit, exempt_when=_no_code_typed)
 def start(slug: str) -> ResponseReturnValue:
     """GET: what can be bought here, at which price and terms (with a code, if one was
     typed). POST: go and pay for it; a comp needs no payment and goes straight to the order."""

@@ -19,6 +19,7 @@ from ..models import utcnow
 from ..security import title_or_404
 from ..services.accounts import consents
 from ..services.accounts.permissions import Action
+from ..services.reports.export import safe_title
 from ..services.reports.filters import is_time_zone, local_midnight
 from ..services.watching import analytics
 
@@ -92,7 +93,8 @@ def buyers_csv(slug: str, title_id: int) -> ResponseReturnValue:
     writer = csv.writer(buffer)
     writer.writerow(["email", "name", "consented_at"])
     for email, name, at in consents.consenting_buyers(title.id):
-        writer.writerow([email, name, at.isoformat()])
+        # Typed by viewers: made safe for the studio's spreadsheet.
+        writer.writerow([safe_title(email), safe_title(name or ""), at.isoformat()])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{title.slug}-buyers.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -31,6 +31,7 @@ from ..models import (
 from ..security import studio_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
+from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.catalog.pricing import check_currency, parse_price
 from ..services.promotion import festival_editing, festival_reports, festivals, screenings
 from ..services.promotion.passes import passes_of
@@ -213,7 +214,8 @@ def invite(slug: str, festival: str) -> ResponseReturnValue:
     studio, found = _organiser_post(slug, festival)
     title_slug = request.form.get("title", "").strip().rstrip("/").rsplit("/", 1)[-1]
     title = db.session.scalar(db.select(Title).filter_by(slug=title_slug))
-    if title is None:
+    if title is None or not (title.status in SELLABLE_STATUSES or title.studio_id == studio.id):
+        # Another studio's draft is no film to the organiser: not even its name is shown.
         return _refused(studio, found, "invite", _("No film has that address."))
     section = db.session.get(ProgrammeSection, request.form.get("section", type=row_id) or 0)
     if section is not None and section.festival_id != found.id:

@@ -54,3 +54,27 @@ def test_a_bundle_holds_only_the_studios_own_films(make_title, make_studio, stud
 
     with pytest.raises(ServiceError, match="own films"):
         create_bundle(studio, "Mixed", [own, other], 1000, "EUR")
+
+
+def test_a_bundle_holding_a_draft_has_no_public_page(app, make_title, studio, viewer_client):
+    """A bundle's page lists its films: one that holds a draft would name the draft (and its
+    address) to anyone counting bundle ids, so it has no page until every film is on the
+    store, and the studio's page does not link to it."""
+    from storefront.models import TitleStatus
+
+    shown = make_title("Out Now", studio=studio)
+    draft = make_title("Secret Sequel", studio=studio, status=TitleStatus.DRAFT)
+    bundle = create_bundle(studio, "Both", [shown, draft], 1800, "EUR")
+    db.session.commit()
+
+    anonymous = app.test_client()
+    for who in (anonymous, viewer_client):
+        page = who.get(f"/bundles/{bundle.id}")
+        assert page.status_code == 404 and "Secret Sequel" not in page.text
+    bought = viewer_client.post(f"/bundles/{bundle.id}/buy", headers={"X-Test-Country": "NO"})
+    assert bought.status_code == 404 and "Secret Sequel" not in bought.text
+    assert f"/bundles/{bundle.id}" not in anonymous.get(f"/studios/{studio.slug}").text
+
+    draft.status = TitleStatus.PUBLISHED
+    db.session.commit()
+    assert "Secret Sequel" in anonymous.get(f"/bundles/{bundle.id}").text

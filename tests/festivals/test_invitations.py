@@ -53,3 +53,24 @@ def test_the_organiser_asks_again_from_the_festival_page(app, festival, film, fi
     assert f"{film.name} is invited; its studio will answer." in response.get_data(as_text=True)
     db.session.refresh(chosen)
     assert chosen.status == SelectionStatus.INVITED and chosen.share_bp == 2000
+
+
+def test_another_studios_draft_cannot_be_invited_nor_its_name_learnt(
+    app, festival, studio, make_title, organiser
+):
+    """A festival invites films on the store: another studio's draft, found by guessing its
+    address, is "no film" (its name is not shown, and its studio gets no invitation)."""
+    from storefront.models import FestivalSelection, TitleStatus
+
+    draft = make_title("Secret Sequel", studio=studio, status=TitleStatus.DRAFT)
+    client = sign_in(app, organiser.email)
+
+    response = client.post(
+        f"/studio/{festival.studio.slug}/festivals/{festival.slug}/invitations",
+        data={"title": draft.slug},
+        follow_redirects=True,
+    )
+
+    assert response.status_code == 400
+    assert "No film has that address." in response.text and "Secret Sequel" not in response.text
+    assert db.session.scalar(db.select(FestivalSelection).filter_by(title_id=draft.id)) is None

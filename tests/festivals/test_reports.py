@@ -65,3 +65,20 @@ def test_sales_attendance_and_shares(
     page = library.get_data(as_text=True)
     assert "Festival ticket" in page and "Two-film pass" in page
     assert "1 screening left to book" in page
+
+
+def test_the_attendance_export_writes_another_studios_title_as_text(
+    app, organiser, festival, film, make_screening
+):
+    """Titles in the export are typed by the filmmakers' studios, not the organiser: one
+    that starts like a formula must not run in the organiser's spreadsheet."""
+    film.name = '=HYPERLINK("http://evil.example","Open")'
+    db.session.commit()
+    make_screening()
+
+    exported = sign_in(app, organiser.email).get(
+        f"/studio/{festival.studio.slug}/festivals/{festival.slug}/attendance.csv"
+    )
+
+    (row,) = csv.DictReader(io.StringIO(exported.get_data(as_text=True)))
+    assert row["title"] == "'" + film.name

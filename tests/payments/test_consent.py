@@ -66,3 +66,21 @@ def test_the_studio_exports_the_buyers_who_agreed_with_the_date(
     assert rows[1][2] == consent.created_at.isoformat()
     page = studio_client.get(f"/studio/{film.studio.slug}/titles/{film.id}/audience").text
     assert "1 buyer agreed" in page
+
+
+def test_a_buyers_name_starting_like_a_formula_is_exported_as_text(
+    app, make_user, film, emu, webhooks, filmmaker
+):
+    """Names are typed by viewers, any of them: the studio's spreadsheet must not run one."""
+    from tests.conftest import PASSWORD
+
+    make_user("fan@example.org", display_name='=HYPERLINK("http://evil.example","Open")')
+    fan = app.test_client()
+    fan.post("/login", data={"email": "fan@example.org", "password": PASSWORD})
+    pay(fan, film, emu, "buy", share=True)
+    studio_client = app.test_client()
+    studio_client.post("/login", data={"email": filmmaker.email, "password": PASSWORD})
+
+    rows = buyers(studio_client, film)
+
+    assert rows[1][:2] == ["fan@example.org", '\'=HYPERLINK("http://evil.example","Open")']

@@ -185,3 +185,26 @@ def test_a_lost_settle_job_is_picked_up_by_the_periodic_sweep(
     tasks["rights.settle_open_payouts"]()
 
     assert sorted((p.amount, p.status.value) for p in payouts()) == [(615, "paid"), (616, "paid")]
+
+
+def test_rights_invitations_count_against_the_senders_daily_limit(
+    app, filmmaker_client, studio, film, make_title
+):
+    """Each film allows 20 invitations a day, and films cost nothing to add: the account's
+    daily limit for invitations (the number member invitations have) stops a sender
+    mailing strangers through the store, and the mails count for the studio's limit."""
+    from storefront.models import Notification
+
+    app.config["INVITES_PER_ACCOUNT_DAY"] = 2
+    films = [film, make_title("Second", studio=studio), make_title("Third", studio=studio)]
+    for n, title in enumerate(films):
+        filmmaker_client.post(
+            f"/studio/{studio.slug}/titles/{title.id}/rights/invite",
+            data={"email": f"stranger{n}@example.org"},
+        )
+
+    sent = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
+    assert [m.to for m in sent] == ["stranger0@example.org", "stranger1@example.org"]
+    assert {m.studio_id for m in sent} == {studio.id}
+    refused = filmmaker_client.get(f"/studio/{studio.slug}/titles/{films[2].id}/rights")
+    assert "as many invitations as allowed today" in refused.text

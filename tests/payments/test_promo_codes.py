@@ -273,3 +273,42 @@ def test_the_revenue_dashboard_counts_comps_beside_paid_sales(
     stats = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)", html))
     assert (stats["Purchases"].strip(), stats["Comps"].strip()) == ("1", "2")
     assert stats["Gross sales"].strip() == "€12.99"  # comps add nothing to the money
+
+
+def test_guessing_codes_is_rate_limited_per_account_and_per_address(
+    settings, viewer, studio, film, make_user
+):
+    """Codes a studio chose (PRESS, FESTIVAL) are guessable, and each try says whether the
+    code exists: tries are limited per account, and per address (a second account from
+    the same place gets no fresh tries). Reading the page without a code is not limited."""
+    import uuid
+
+    from storefront import create_app
+    from tests.conftest import PASSWORD
+
+    make_promotion(studio, percent_off=100, code="PRESS")
+    make_user("second@example.org")
+    settings.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        CODE_RATE_LIMIT="3 per minute",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    limited = create_app(settings)
+
+    def signed_in(email: str):  # type: ignore[no-untyped-def]
+        client = limited.test_client()
+        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code
+        return client
+
+    guesser = signed_in("viewer@example.org")
+    tries = [guesser.get(f"/buy/{film.slug}?code=GUESS{n}").status_code for n in range(3)]
+    assert tries == [200, 200, 200]
+    assert guesser.get(f"/buy/{film.slug}?code=PRESS").status_code == 429
+    assert buy_with_code(guesser, film, "PRESS").status_code == 429
+    assert guesser.get(f"/buy/{film.slug}").status_code == 200
+    elsewhere = {"REMOTE_ADDR": "192.0.2.9"}  # the same account from another address
+    assert guesser.get(f"/buy/{film.slug}?code=PRESS", environ_base=elsewhere).status_code == 429
+    second = signed_in("second@example.org")
+    assert second.get(f"/buy/{film.slug}?code=PRESS").status_code == 429
+    assert redemption_states() == []

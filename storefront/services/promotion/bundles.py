@@ -67,11 +67,22 @@ def create_bundle(
     return bundle
 
 
+def on_store(bundle: Bundle) -> bool:
+    """Offered, and every film of it is on the store: only then may viewers see its page,
+    which names its films (a draft's name and address stay the studio's)."""
+    return (
+        bundle.active
+        and bool(bundle.titles)
+        and all(t.status in SELLABLE_STATUSES for t in bundle.titles)
+    )
+
+
 def bundles_of(studio: Studio, *, active_only: bool = False) -> list[Bundle]:
-    query = sa.select(Bundle).where(Bundle.studio_id == studio.id)
-    if active_only:
-        query = query.where(Bundle.active.is_(True))
-    return list(db.session.scalars(query.order_by(Bundle.id)))
+    """The studio's bundles; ``active_only``: those on the store."""
+    found = db.session.scalars(
+        sa.select(Bundle).where(Bundle.studio_id == studio.id).order_by(Bundle.id)
+    )
+    return [b for b in found if on_store(b)] if active_only else list(found)
 
 
 def bundle_availability(bundle: Bundle, country: str | None, at: datetime) -> Availability:
@@ -85,8 +96,7 @@ def bundle_availability(bundle: Bundle, country: str | None, at: datetime) -> Av
         active=bundle.active,
         territories=_territory_rules(bundle.territories),
     )
-    sellable = bool(bundle.titles) and all(t.status in SELLABLE_STATUSES for t in bundle.titles)
-    return evaluate(0, [rule], country, at, sellable)
+    return evaluate(0, [rule], country, at, on_store(bundle))
 
 
 def start_bundle_checkout(

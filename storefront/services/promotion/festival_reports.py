@@ -25,6 +25,7 @@ from ...models import (
     WatchProgress,
 )
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
+from ..reports.export import safe_title
 
 # A viewer "finished" a film once they reached this share of its length.
 FINISHED_RATIO = 0.9
@@ -160,7 +161,8 @@ def attendance(festival: Festival) -> list[Attendance]:
 
 
 def attendance_csv(festival: Festival) -> str:
-    """The attendance table as CSV (UTC times, ISO 8601); one row per screening, so small."""
+    """The attendance table as CSV (UTC times, ISO 8601); one row per screening, so small.
+    Titles are typed by the filmmakers' studios: made safe for the organiser's spreadsheet."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -170,7 +172,7 @@ def attendance_csv(festival: Festival) -> str:
     for a in attendance(festival):
         s = a.screening
         writer.writerow(
-            [s.id, s.title.name, s.opens_at.isoformat(), s.closes_at.isoformat(),
+            [s.id, safe_title(s.title.name), s.opens_at.isoformat(), s.closes_at.isoformat(),
              s.capacity if s.capacity is not None else "", s.seats_taken, a.tickets, a.started,
              a.finished]
         )  # fmt: skip

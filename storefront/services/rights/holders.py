@@ -19,6 +19,7 @@ from ...models import RightsHolder, Studio, StudioMember, StudioRole, Title, Use
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..accounts.mail import send_mail
+from ..accounts.studios import INVITE_WINDOW
 from ..accounts.users import normalise_email
 from . import splits
 
@@ -77,6 +78,15 @@ def invite_holder(title: Title, inviter: User, email: str) -> RightsHolder:
     )
     if (sent or 0) >= INVITES_PER_TITLE_PER_DAY:
         raise ServiceError(_("Too many invitations for this film today; try again tomorrow."))
+    # Films cost nothing to add: the sender's own daily limit, as for member invitations.
+    by_sender = db.session.scalar(
+        sa.select(sa.func.count(RightsHolder.id)).where(
+            RightsHolder.invited_by_id == inviter.id,
+            RightsHolder.created_at >= utcnow() - INVITE_WINDOW,
+        )
+    )
+    if (by_sender or 0) >= current_app.config["INVITES_PER_ACCOUNT_DAY"]:
+        raise ServiceError(_("You have sent as many invitations as allowed today. Try tomorrow."))
     row = RightsHolder(title_id=title.id, email=email, invited_by_id=inviter.id)
     db.session.add(row)
     db.session.flush()
@@ -97,6 +107,7 @@ def invite_holder(title: Title, inviter: User, email: str) -> RightsHolder:
             link=link,
             title=title.name[:80],
         ),
+        studio_id=title.studio_id,  # the studio's daily mail limit
     )
     log.info("Title %s: rights holder invitation %s sent", title.id, row.id)
     return row
