@@ -30,6 +30,7 @@ from ...money import to_major_string
 from ...public_urls import public_url_for
 from ..media.images import pick_size
 from .availability import availability_for
+from .title_texts import shown_text
 
 SHARE_IMAGE_WIDTH = 960
 SUMMARY_CHARS = 300
@@ -83,11 +84,13 @@ def language_urls(endpoint: str, **values: Any) -> dict[str, str]:
 
 
 def title_card(title: Title, locale: str) -> ShareCard:
+    """The card of the title page in ``locale``: its texts as that page shows them."""
     alternates = language_urls("store.title", slug=title.slug)
+    shown = shown_text(title, locale)
     return ShareCard(
         kind="video.movie",
-        title=title.name,
-        description=summary(title.synopsis),
+        title=shown.name,
+        description=summary(shown.synopsis),
         url=alternates.get(locale) or public_url_for("store.title", slug=title.slug),
         image=poster_url(title.id),
         alternates=alternates,
