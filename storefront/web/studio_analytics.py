@@ -19,7 +19,8 @@ from ..models import utcnow
 from ..security import title_or_404
 from ..services.accounts import consents
 from ..services.accounts.permissions import Action
-from ..services.reports.filters import is_time_zone, local_midnight
+from ..services.reports.export import safe_title
+from ..services.reports.filters import is_time_zone, local_midnight, report_days
 from ..services.watching import analytics
 
 bp = Blueprint("studio_analytics", __name__, url_prefix="/studio")
@@ -29,8 +30,9 @@ MAX_DAYS = 731
 
 def _period(tz: str) -> tuple[date, date]:
     """The days asked for (``from``/``to``, inclusive, in the studio's time zone ``tz``),
-    else the last 30 days."""
+    else the last 30 days; kept within the days a report may name."""
     today = utcnow().astimezone(zoneinfo.ZoneInfo(tz)).date()
+    lowest, highest = report_days(today)
     try:
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
@@ -41,7 +43,8 @@ def _period(tz: str) -> tuple[date, date]:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
-    start = max(start, end - timedelta(days=MAX_DAYS))
+    end = min(max(end, lowest), highest)
+    start = min(max(start, lowest, end - timedelta(days=MAX_DAYS)), end)
     return start, end
 
 
@@ -92,7 +95,7 @@ def buyers_csv(slug: str, title_id: int) -> ResponseReturnValue:
     writer = csv.writer(buffer)
     writer.writerow(["email", "name", "consented_at"])
     for email, name, at in consents.consenting_buyers(title.id):
-        writer.writerow([email, name, at.isoformat()])
+        writer.writerow([email, safe_title(name), at.isoformat()])
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{title.slug}-buyers.csv"'
     response.headers["Cache-Control"] = "no-store"
