@@ -66,3 +66,22 @@ def test_the_studio_exports_the_buyers_who_agreed_with_the_date(
     assert rows[1][2] == consent.created_at.isoformat()
     page = studio_client.get(f"/studio/{film.studio.slug}/titles/{film.id}/audience").text
     assert "1 buyer agreed" in page
+
+
+def test_a_buyers_name_cannot_become_a_formula_in_the_studios_spreadsheet(
+    app, make_user, film, emu, webhooks, filmmaker
+):
+    from tests.conftest import PASSWORD
+
+    buyer = make_user("fan@example.org")
+    buyer.display_name = '=HYPERLINK("https://evil.example","Open")'
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": buyer.email, "password": PASSWORD})
+    pay(client, film, emu, "buy", share=True)
+
+    studio_client = app.test_client()
+    studio_client.post("/login", data={"email": filmmaker.email, "password": PASSWORD})
+    (row,) = buyers(studio_client, film)[1:]
+
+    assert row[1] == "'" + buyer.display_name

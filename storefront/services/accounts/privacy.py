@@ -35,6 +35,7 @@ from ...models import (
 )
 from ...security import hash_password, new_security_stamp
 from .. import ServiceError
+from ..reports.export import safe_title
 from .logins import revoke_all_logins
 from .users import check_current_password
 
@@ -145,13 +146,15 @@ def export_data(user: User) -> dict[str, Any]:
 
 
 def export_rows(data: dict[str, Any]) -> list[list[str]]:
-    """The export as CSV rows: section, item number, field, value."""
+    """The export as CSV rows: section, item number, field, value (a value a spreadsheet
+    would run as a formula, such as a title a studio typed, is written as text)."""
     rows = [["section", "item", "field", "value"]]
     for section, content in data.items():
         items = content if isinstance(content, list) else [content]
         for number, item in enumerate(items, start=1):
             for field, value in item.items():
-                rows.append([section, str(number), field, "" if value is None else str(value)])
+                text = "" if value is None else safe_title(str(value))
+                rows.append([section, str(number), field, text])
     return rows
 
 
