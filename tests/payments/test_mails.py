@@ -341,7 +341,7 @@ def test_the_monthly_statement_is_announced_once_per_month(
 
     (mail,) = mailbox.to(studio.contact_email)
     month = f"{order.paid_at.year:04d}-{order.paid_at.month:02d}"
-    assert month in mail["Subject"]
+    assert order.paid_at.strftime("%B %Y") in mail["Subject"]  # in words, not 2026-11
     assert f"{PUBLIC}/studio/{studio.slug}/revenue/statements/{month}" in links(text_of(mail))
 
 
@@ -422,3 +422,42 @@ def test_a_festival_ticket_receipt_says_by_when_to_start_and_how_long_it_lasts(
     for text in (text_of(mail), html_of(mail)):
         assert "Start watching before" in text
         assert "Once started, you have 24 hours to finish." in text
+
+
+def test_studio_mails_are_written_in_the_owners_language_with_dates_in_words(
+    viewer_client, filmmaker, studio, film, emu, webhooks, mailbox
+):
+    from babel.dates import format_date, format_skeleton
+
+    filmmaker.locale = "fr"
+    studio.sale_alerts = "daily"
+    db.session.commit()
+    order = buy(viewer_client, film, emu, "buy")
+    next_day = order.paid_at + timedelta(days=1)
+    next_month = (order.paid_at.replace(day=1) + timedelta(days=32)).replace(day=2)
+
+    send_sales_digests(next_day)
+    studio_mails.statements_ready(next_month)
+    db.session.commit()
+
+    digest, statement = sorted(mailbox.to(studio.contact_email), key=lambda m: m["Subject"])
+    day = format_date(order.paid_at.date(), "long", locale="fr")
+    month = format_skeleton("yMMMM", order.paid_at.date(), locale="fr")
+    assert digest["Subject"] == f"Vos ventes du {day}"
+    assert "12,99" in text_of(digest)
+    assert statement["Subject"] == f"Votre relevé de {month} est prêt"
+    assert month in text_of(statement)
+    assert 'lang="fr"' in html_of(statement)
+
+
+def test_a_sale_alert_is_written_in_the_owners_language(
+    viewer_client, filmmaker, studio, film, emu, webhooks, mailbox
+):
+    filmmaker.locale = "nb"
+    studio.sale_alerts = "each"
+    db.session.commit()
+
+    buy(viewer_client, film, emu, "buy")
+
+    (alert,) = mailbox.to(studio.contact_email)
+    assert alert["Subject"].startswith("Nytt salg")

@@ -23,7 +23,7 @@ from ...models import OutboxMessage, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ...money import format_amount
 from ...public_urls import public_url_for
-from .events import subject_for
+from .events import month_words, subject_for
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ def render(row: Notification) -> tuple[str, str, str]:
         "money": lambda amount, currency: format_amount(int(amount), currency, locale),
         "when": when,
         "day": day,
+        "month_words": month_words,
         "site_name": current_app.config["SITE_NAME"],
         "mail_locale": locale,
     }

@@ -24,6 +24,7 @@ from ...models import (
 )
 from ..catalog.title_texts import shown_names
 from .queue import notify
+from .studio_mails import studio_locale
 
 REMIND_BEFORE = timedelta(days=1)
 # A ticket bought ahead is recalled when its screening is this close to opening (the job runs
@@ -137,6 +138,7 @@ def send_sales_digests(now: datetime | None = None) -> int:
             "sales_digest",
             f"sales_digest:{studio.id}:{day.isoformat()}",
             to=studio.contact_email,
+            locale=studio_locale(studio),
             context={
                 "studio_name": studio.name,
                 "studio_slug": studio.slug,
