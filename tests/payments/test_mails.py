@@ -461,3 +461,21 @@ def test_a_sale_alert_is_written_in_the_owners_language(
 
     (alert,) = mailbox.to(studio.contact_email)
     assert alert["Subject"].startswith("Nytt salg")
+
+
+def test_a_mail_waiting_for_a_retry_is_not_sent_after_the_account_is_deleted(app, viewer, mailbox):
+    from storefront.services.accounts import privacy
+
+    mailbox.fail_next("451 4.3.0 Try again later")
+    notify("receipt", "receipt:then-deleted", user=viewer, context=_context())
+    db.session.commit()
+    (row,) = notifications()
+    assert row.status == NotificationStatus.QUEUED
+
+    privacy.delete_account(viewer, PASSWORD)
+    db.session.commit()
+
+    assert delivery.deliver(row.id) == NotificationStatus.SUPPRESSED
+    db.session.commit()
+    (row,) = notifications()
+    assert row.error == "account deleted" and mailbox.messages == []

@@ -20,6 +20,7 @@ from ...models import (
     Entitlement,
     EntitlementStatus,
     Notification,
+    NotificationStatus,
     Order,
     OutboxMessage,
     PlaybackSession,
@@ -212,6 +213,12 @@ def delete_account(user: User, password: str, at: datetime | None = None) -> Non
         sa.update(Notification)
         .where(sa.or_(Notification.user_id == user.id, Notification.to == old_email))
         .values(to=anonymous, context={})
+    )
+    # A mail still waiting (for its job or a retry) has no one to go to any more.
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.to == anonymous, Notification.status == NotificationStatus.QUEUED)
+        .values(status=NotificationStatus.SUPPRESSED, error="account deleted")
     )
     user.email = anonymous
     user.display_name = ""
