@@ -292,3 +292,14 @@ def test_robots_also_keeps_the_library_orders_and_screener_links_out(client):
     text = client.get("/robots.txt").text
     for prefix in ("/library", "/orders/", "/screeners/"):
         assert f"Disallow: {prefix}\n" in text
+
+
+@pytest.mark.parametrize(
+    ("maxwidth", "maxheight"), [("-320", None), ("1", None), (None, "-5"), ("0", "0")]
+)
+def test_oembed_never_answers_a_frame_without_size(client, film, maxwidth, maxheight):
+    query = {"url": f"{PUBLIC}/films/{film.slug}", "maxwidth": maxwidth, "maxheight": maxheight}
+    answer = client.get("/oembed", query_string={k: v for k, v in query.items() if v}).json
+
+    assert answer["width"] > 0 and answer["height"] > 0
+    assert 'width="-' not in answer["html"] and 'height="0"' not in answer["html"]

@@ -197,12 +197,13 @@ def sitemap_studios() -> list[tuple[str, datetime]]:
 
 
 def oembed(title: Title, max_width: int | None, max_height: int | None) -> dict[str, Any]:
-    """The oEmbed 1.0 ``video`` answer for a title: an iframe of its embed page."""
+    """The oEmbed 1.0 ``video`` answer for a title: an iframe of its embed page (a bound
+    below one pixel is no bound; the frame keeps at least a pixel each way)."""
     width, height = EMBED_WIDTH, EMBED_HEIGHT
-    if max_width and max_width < width:
-        width, height = max_width, max_width * EMBED_HEIGHT // EMBED_WIDTH
-    if max_height and max_height < height:
-        width, height = max_height * EMBED_WIDTH // EMBED_HEIGHT, max_height
+    if max_width and 0 < max_width < width:
+        width, height = max_width, max(1, max_width * EMBED_HEIGHT // EMBED_WIDTH)
+    if max_height and 0 < max_height < height:
+        width, height = max(1, max_height * EMBED_WIDTH // EMBED_HEIGHT), max_height
     src = public_url_for("sharing.embed", slug=title.slug)
     answer: dict[str, Any] = {
         "version": "1.0",
