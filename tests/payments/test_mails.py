@@ -479,3 +479,18 @@ def test_a_mail_waiting_for_a_retry_is_not_sent_after_the_account_is_deleted(app
     db.session.commit()
     (row,) = notifications()
     assert row.error == "account deleted" and mailbox.messages == []
+
+
+def test_a_sale_alert_names_the_buyers_country_in_words(
+    viewer_client, studio, film, emu, webhooks, mailbox
+):
+    studio.sale_alerts = "each"
+    db.session.commit()
+    viewer_client.environ_base["HTTP_X_TEST_COUNTRY"] = "FR"
+
+    order = buy(viewer_client, film, emu, "buy")
+
+    assert order.country == "FR"
+    (alert,) = mailbox.to(studio.contact_email)
+    assert "(France)" in text_of(alert) and "(France)" in html_of(alert)
+    assert "(FR)" not in text_of(alert)

@@ -18,6 +18,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ...adapters.mail import PermanentMailError, TemporaryMailError
+from ...countries import country_name
 from ...extensions import db
 from ...models import OutboxMessage, utcnow
 from ...models.audience import Notification, NotificationStatus
@@ -52,6 +53,7 @@ def render(row: Notification) -> tuple[str, str, str]:
         "when": when,
         "day": day,
         "month_words": month_words,
+        "country": lambda code: country_name(code, locale),
         "site_name": current_app.config["SITE_NAME"],
         "mail_locale": locale,
     }
