@@ -19,6 +19,8 @@ from ...extensions import db
 from ...models import (
     CreditRole,
     FacetKind,
+    Festival,
+    FestivalArtwork,
     ImageKind,
     ImageStatus,
     Studio,
@@ -105,6 +107,25 @@ def studio_card(studio: Studio, locale: str) -> ShareCard:
         description=summary(studio.bio),
         url=alternates.get(locale) or public_url_for("store.studio", slug=studio.slug),
         image=None,
+        alternates=alternates,
+    )
+
+
+def festival_card(festival: Festival, artwork: FestivalArtwork | None, locale: str) -> ShareCard:
+    """The card of a published festival's page, with its artwork when it has one."""
+    alternates = language_urls("festivals.page", festival=festival.slug)
+    name = pick_size(artwork.keys or {}, SHARE_IMAGE_WIDTH) if artwork is not None else None
+    image = (
+        public_url_for("media_files.festival_artwork", artwork_id=artwork.id, name=name)
+        if artwork is not None and name
+        else None
+    )
+    return ShareCard(
+        kind="website",
+        title=festival.name,
+        description=summary(festival.description),
+        url=alternates.get(locale) or public_url_for("festivals.page", festival=festival.slug),
+        image=image,
         alternates=alternates,
     )
 
