@@ -494,3 +494,25 @@ def test_a_sale_alert_names_the_buyers_country_in_words(
     (alert,) = mailbox.to(studio.contact_email)
     assert "(France)" in text_of(alert) and "(France)" in html_of(alert)
     assert "(FR)" not in text_of(alert)
+
+
+def test_the_daily_digest_covers_the_studios_own_day(
+    viewer_client, studio, film, emu, webhooks, mailbox
+):
+    from datetime import UTC, datetime
+
+    studio.sale_alerts = "daily"
+    studio.timezone = "Asia/Tokyo"
+    db.session.commit()
+    order = buy(viewer_client, film, emu, "buy")
+    # Paid at 23:30 UTC on 1 March: 08:30 on 2 March in Tokyo.
+    order.paid_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    db.session.commit()
+
+    # 09:30 on 3 March in Tokyo: the studio's yesterday is 2 March, which holds the sale.
+    assert send_sales_digests(datetime(2026, 3, 3, 0, 30, tzinfo=UTC)) == 1
+    db.session.commit()
+
+    (digest,) = mailbox.to(studio.contact_email)
+    assert digest["Subject"] == "Your sales on March 2, 2026"
+    assert "Night Train: 1" in text_of(digest)
