@@ -277,6 +277,19 @@ def test_a_shared_french_page_shows_the_films_french_title_and_synopsis(client, 
     assert english.meta["og:title"] == "Night Train"
 
 
+def test_the_json_ld_names_and_describes_the_film_in_its_own_texts(client, film):
+    from storefront.services.catalog import title_texts
+
+    film.text_language = "nb"
+    title_texts.save_text(film, "en", "The Night Train", synopsis="An English synopsis.")
+    db.session.commit()
+
+    (movie,) = parse(client.get(f"/films/{film.slug}?lang=fr").text).json_ld
+
+    assert movie["name"] == "Night Train"
+    assert movie["description"] == "A night train crosses the border."
+
+
 def test_an_unlisted_title_is_reachable_but_kept_out_of_search_results(client, make_title):
     unlisted = make_title("Private Screening", status=TitleStatus.UNLISTED)
     published = make_title("Open Screening")

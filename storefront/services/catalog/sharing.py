@@ -139,12 +139,13 @@ def movie_json_ld(title: Title, at: datetime, has_trailer: bool) -> dict[str, An
     """schema.org ``Movie`` for a title page, with offers for the store's default country."""
     card = title_card(title, current_app.config["BABEL_DEFAULT_LOCALE"])
     url = public_url_for("store.title", slug=title.slug)
+    description = summary(title.synopsis)  # the film's own texts, like its name
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Movie",
         "name": title.name,
         "url": url,
-        "description": card.description,
+        "description": description,
         "productionCompany": {
             "@type": "Organization",
             "name": title.studio.name,
@@ -172,7 +173,7 @@ def movie_json_ld(title: Title, at: datetime, has_trailer: bool) -> dict[str, An
         data["trailer"] = {
             "@type": "VideoObject",
             "name": title.name,
-            "description": card.description or title.name,
+            "description": description or title.name,
             "embedUrl": public_url_for("sharing.embed", slug=title.slug),
             "thumbnailUrl": card.image or public_url_for("store.title", slug=title.slug),
             "uploadDate": (title.published_at or title.created_at).date().isoformat(),
