@@ -516,3 +516,14 @@ def test_the_daily_digest_covers_the_studios_own_day(
     (digest,) = mailbox.to(studio.contact_email)
     assert digest["Subject"] == "Your sales on March 2, 2026"
     assert "Night Train: 1" in text_of(digest)
+
+
+def test_a_mail_in_arabic_is_laid_out_right_to_left(app, viewer, mailbox):
+    viewer.locale = "ar"
+    db.session.commit()
+
+    notify("receipt", "receipt:arabic", user=viewer, context=_context())
+    db.session.commit()
+
+    (mail,) = mailbox.to(viewer.email)
+    assert '<html lang="ar" dir="rtl">' in html_of(mail)

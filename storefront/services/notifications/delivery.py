@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from ...adapters.mail import PermanentMailError, TemporaryMailError
 from ...countries import country_name
 from ...extensions import db
+from ...i18n import text_direction
 from ...models import OutboxMessage, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ...money import format_amount
@@ -56,6 +57,7 @@ def render(row: Notification) -> tuple[str, str, str]:
         "country": lambda code: country_name(code, locale),
         "site_name": current_app.config["SITE_NAME"],
         "mail_locale": locale,
+        "mail_direction": text_direction(locale),
     }
     with force_locale(locale):
         subject = subject_for(row.event, row.context)
