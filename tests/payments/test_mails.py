@@ -527,3 +527,19 @@ def test_a_mail_in_arabic_is_laid_out_right_to_left(app, viewer, mailbox):
 
     (mail,) = mailbox.to(viewer.email)
     assert '<html lang="ar" dir="rtl">' in html_of(mail)
+
+
+def test_a_rental_whose_whole_window_is_a_day_is_not_recalled_right_after_its_receipt(
+    viewer_client, viewer, film, emu, webhooks, mailbox
+):
+    film.rental_start_days = 1
+    db.session.commit()
+    order = buy(viewer_client, film, emu, "rent")
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement.start_by - entitlement.granted_at <= timedelta(days=1)
+
+    # The hourly job runs half an hour after the purchase: the receipt said it all.
+    remind_expiring_rentals(entitlement.granted_at + timedelta(minutes=30))
+    db.session.commit()
+
+    assert [n.event for n in notifications()] == ["receipt"]

@@ -53,6 +53,8 @@ def remind_expiring_rentals(now: datetime | None = None) -> int:
         user = db.session.get(User, entitlement.user_id)
         if user is None or not user.active:
             continue
+        if entitlement.granted_at >= entitlement.start_by - REMIND_BEFORE:
+            continue  # a window of a day or less: the receipt just said by when to start
         if user.locale:  # named as the catalogue names it for this reader
             name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
         notify(
