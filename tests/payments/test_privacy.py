@@ -161,3 +161,15 @@ def test_a_film_title_cannot_become_a_formula_in_the_viewers_spreadsheet(
     assert ["library", "1", "title", "'" + film.name] in rows
     # The JSON export keeps the exact text: no spreadsheet reads it.
     assert viewer_client.get("/account/data.json").json["library"][0]["title"] == film.name
+
+
+def test_the_export_lists_the_account_mails_sent_to_the_viewers_address_too(viewer_client, viewer):
+    from storefront.services.accounts.mail import send_mail
+
+    send_mail(viewer.email, "Reset your password", "Open this link: https://example/reset/t0k3n")
+    db.session.commit()
+
+    content = viewer_client.get("/account/data.json").json
+
+    assert [m["event"] for m in content["mails"]] == ["message"]
+    assert "t0k3n" not in json.dumps(content)  # a link that still works stays out of the file

@@ -68,8 +68,11 @@ def export_data(user: User) -> dict[str, Any]:
         .where(StudioMember.user_id == user.id)
     ).all()
     logins = db.session.scalars(sa.select(UserLogin).where(UserLogin.user_id == user.id)).all()
+    # Account mails (confirmations, resets) are queued to the address, not the account.
     mails = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        sa.select(Notification)
+        .where(sa.or_(Notification.user_id == user.id, Notification.to == user.email))
+        .order_by(Notification.id)
     ).all()
     return {
         "account": {
