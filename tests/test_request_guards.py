@@ -178,3 +178,19 @@ def test_routes_that_take_files_still_take_them(app):
     add_image = app.view_functions["studio_media.add_image"]
     assert body_limit(add_image) > app.config["IMAGE_MAX_BYTES"]
     assert body_limit(app.view_functions["auth.login"]) == app.config["MAX_CONTENT_LENGTH"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/studio/{studio}/titles/{big}/audience",
+        "/studio/{studio}/titles/{big}/audience.csv",
+        "/bundles/{big}",
+        "/media/images/{big}/w480.jpg",
+        "/media/festival-artwork/{big}/w640.jpg",
+    ],
+)
+def test_an_id_beyond_what_a_row_can_hold_is_not_found(filmmaker_client, studio, path):
+    # Larger than any integer column: the database would refuse it with an error.
+    url = path.format(studio=studio.slug, big="99999999999999999999")
+    assert filmmaker_client.get(url).status_code == 404

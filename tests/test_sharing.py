@@ -259,3 +259,60 @@ def test_the_title_page_points_crawlers_to_its_oembed(client, film):
     head = parse(client.get(f"/films/{film.slug}").text)
     (link,) = head.link("alternate", type="application/json+oembed")
     assert link["href"].startswith(f"{PUBLIC}/oembed?")
+
+
+def test_a_shared_french_page_shows_the_films_french_title_and_synopsis(client, film):
+    from storefront.services.catalog import title_texts
+
+    title_texts.save_text(film, "fr", "Train de nuit", synopsis="Un train traverse la nuit.")
+    db.session.commit()
+
+    head = parse(client.get(f"/films/{film.slug}?lang=fr").text)
+
+    assert head.meta["og:title"] == head.meta["twitter:title"] == "Train de nuit"
+    assert head.meta["og:description"] == "Un train traverse la nuit."
+    assert head.meta["og:url"].endswith("?lang=fr")
+    # The English page keeps the film's own texts.
+    english = parse(client.get(f"/films/{film.slug}?lang=en").text)
+    assert english.meta["og:title"] == "Night Train"
+
+
+def test_the_json_ld_names_and_describes_the_film_in_its_own_texts(client, film):
+    from storefront.services.catalog import title_texts
+
+    film.text_language = "nb"
+    title_texts.save_text(film, "en", "The Night Train", synopsis="An English synopsis.")
+    db.session.commit()
+
+    (movie,) = parse(client.get(f"/films/{film.slug}?lang=fr").text).json_ld
+
+    assert movie["name"] == "Night Train"
+    assert movie["description"] == "A night train crosses the border."
+
+
+def test_an_unlisted_title_is_reachable_but_kept_out_of_search_results(client, make_title):
+    unlisted = make_title("Private Screening", status=TitleStatus.UNLISTED)
+    published = make_title("Open Screening")
+
+    hidden = parse(client.get(f"/films/{unlisted.slug}").text)
+    shown = parse(client.get(f"/films/{published.slug}").text)
+
+    assert hidden.meta.get("robots") == "noindex"
+    assert "robots" not in shown.meta
+
+
+def test_robots_also_keeps_the_library_orders_and_screener_links_out(client):
+    text = client.get("/robots.txt").text
+    for prefix in ("/library", "/orders/", "/screeners/"):
+        assert f"Disallow: {prefix}\n" in text
+
+
+@pytest.mark.parametrize(
+    ("maxwidth", "maxheight"), [("-320", None), ("1", None), (None, "-5"), ("0", "0")]
+)
+def test_oembed_never_answers_a_frame_without_size(client, film, maxwidth, maxheight):
+    query = {"url": f"{PUBLIC}/films/{film.slug}", "maxwidth": maxwidth, "maxheight": maxheight}
+    answer = client.get("/oembed", query_string={k: v for k, v in query.items() if v}).json
+
+    assert answer["width"] > 0 and answer["height"] > 0
+    assert 'width="-' not in answer["html"] and 'height="0"' not in answer["html"]

@@ -44,7 +44,7 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     opening = huey.periodic_task(crontab(minute="*/15"), name="notifications.screenings_opening")(
         in_app_context(app, reminders.remind_opening_screenings)
     )
-    digest = huey.periodic_task(crontab(minute="5", hour="6"), name="notifications.sales_digest")(
+    digest = huey.periodic_task(crontab(minute="5"), name="notifications.sales_digest")(
         in_app_context(app, reminders.send_sales_digests)
     )
     statements = huey.periodic_task(

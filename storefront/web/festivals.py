@@ -12,6 +12,7 @@ from ..extensions import db
 from ..i18n import current_locale
 from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, row_id, utcnow
 from ..services import ServiceError
+from ..services.catalog import sharing
 from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
 from ..services.promotion import festival_artwork, festival_sales, passes
@@ -93,10 +94,12 @@ def page(festival: str) -> ResponseReturnValue:
             for i in items
             if festival_sales.ticket_of(current_user.id, i.screening.id)
         }
+    artwork = festival_artwork.current_artwork(found)
     return render_template(
         "festivals/page.html",
         festival=found,
-        artwork=festival_artwork.current_artwork(found),
+        artwork=artwork,
+        share=sharing.festival_card(found, artwork, current_locale()),
         selections=programme(found),
         items=items,
         now_items=[i for i in items if i.slot == "now"],

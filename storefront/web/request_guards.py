@@ -10,6 +10,8 @@
   PostgreSQL refuses them in text, so they would end as a 500 deep in a service.
 * JSON bodies nested deeper than ``MAX_JSON_DEPTH``, or holding a NUL, are refused like
   malformed JSON (each route's own 400).
+* An ``<int:...>`` in a path matches only what an integer column can hold: a larger number
+  names no row (404), instead of an overflow in the database.
 
 Video parts never pass here: browsers upload them straight to storage, or to the local
 storage route, which limits its body by the part's signed size.
@@ -28,6 +30,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
+from werkzeug.routing import IntegerConverter
+
+from ..models.base import INT_MAX
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Room for the other fields of a form that carries a file.
@@ -138,8 +143,18 @@ def _guard_request() -> ResponseReturnValue | None:
     return None
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` up to INT_MAX unless the rule says otherwise."""
+
+    def __init__(self, map: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
-    """Install the guards; call before CSRFProtect so they run before it reads the form."""
+    """Install the guards; call before CSRFProtect so they run before it reads the form,
+    and before the blueprints so that their rules use the bounded ``int``."""
+    app.url_map.converters["int"] = RowIdConverter
     app.request_class = GuardedRequest
     app.json = GuardedJSONProvider(app)
     app.before_request(_guard_request)

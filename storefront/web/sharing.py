@@ -21,8 +21,19 @@ from .viewer import viewer_country
 bp = Blueprint("sharing", __name__)
 
 # Pages only their owner or a buyer uses: crawlers are kept out (they are behind a login
-# anyway; this keeps them out of search results and crawl budgets).
-PRIVATE_PREFIXES = ("/studio/", "/account/", "/watch/", "/admin/", "/buy/", "/checkout/")
+# anyway; this keeps them out of search results and crawl budgets). Screener links are
+# personal and carry their token in the path.
+PRIVATE_PREFIXES = (
+    "/studio/",
+    "/account/",
+    "/watch/",
+    "/library",
+    "/admin/",
+    "/buy/",
+    "/checkout/",
+    "/orders/",
+    "/screeners/",
+)
 
 
 @bp.get("/robots.txt")

@@ -20,7 +20,7 @@ from ..security import title_or_404
 from ..services.accounts import consents
 from ..services.accounts.permissions import Action
 from ..services.reports.export import safe_title
-from ..services.reports.filters import is_time_zone, local_midnight
+from ..services.reports.filters import is_time_zone, local_midnight, report_days
 from ..services.watching import analytics
 
 bp = Blueprint("studio_analytics", __name__, url_prefix="/studio")
@@ -30,8 +30,9 @@ MAX_DAYS = 731
 
 def _period(tz: str) -> tuple[date, date]:
     """The days asked for (``from``/``to``, inclusive, in the studio's time zone ``tz``),
-    else the last 30 days."""
+    else the last 30 days; kept within the days a report may name."""
     today = utcnow().astimezone(zoneinfo.ZoneInfo(tz)).date()
+    lowest, highest = report_days(today)
     try:
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
@@ -42,7 +43,8 @@ def _period(tz: str) -> tuple[date, date]:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
-    start = max(start, end - timedelta(days=MAX_DAYS))
+    end = min(max(end, lowest), highest)
+    start = min(max(start, lowest, end - timedelta(days=MAX_DAYS)), end)
     return start, end
 
 

@@ -75,6 +75,11 @@ def test_uploaded_artwork_is_resized_and_shown_on_the_festival_pages(
     src = html.unescape(re.search(r'src="([^"]+)"', img).group(1))
     assert src == f"/media/festival-artwork/{row.id}/w1280.jpg"
     assert f"/media/festival-artwork/{row.id}/w1920.webp 1920w" in img
+    # A link to the page shared elsewhere previews the artwork (a JPEG at least 960 wide).
+    assert re.search(
+        rf'<meta property="og:image" content="https?://[^"]+/media/festival-artwork/{row.id}/w1280\.jpg">',
+        page,
+    )
     served = client.get(src)
     assert served.status_code == 302 and "public" in served.headers["Cache-Control"]
     with client.get(served.headers["Location"]) as file:

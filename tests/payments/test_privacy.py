@@ -147,3 +147,29 @@ def test_the_only_owner_of_a_studio_cannot_delete_the_account(filmmaker_client, 
 def test_deletion_needs_the_confirmation_ticked(viewer_client, viewer):
     response = viewer_client.post("/account/delete", data={"current_password": PASSWORD})
     assert response.status_code == 400 and fresh(User, viewer.id).active
+
+
+def test_a_film_title_cannot_become_a_formula_in_the_viewers_spreadsheet(
+    viewer_client, viewer, film, emu, webhooks
+):
+    film.name = '=HYPERLINK("https://evil.example","Night Train")'
+    db.session.commit()
+    buy(viewer_client, film, emu, "buy")
+
+    rows = list(csv.reader(io.StringIO(viewer_client.get("/account/data.csv").text)))
+
+    assert ["library", "1", "title", "'" + film.name] in rows
+    # The JSON export keeps the exact text: no spreadsheet reads it.
+    assert viewer_client.get("/account/data.json").json["library"][0]["title"] == film.name
+
+
+def test_the_export_lists_the_account_mails_sent_to_the_viewers_address_too(viewer_client, viewer):
+    from storefront.services.accounts.mail import send_mail
+
+    send_mail(viewer.email, "Reset your password", "Open this link: https://example/reset/t0k3n")
+    db.session.commit()
+
+    content = viewer_client.get("/account/data.json").json
+
+    assert [m["event"] for m in content["mails"]] == ["message"]
+    assert "t0k3n" not in json.dumps(content)  # a link that still works stays out of the file

@@ -227,3 +227,26 @@ def test_a_new_studio_starts_in_its_owners_time_zone_and_refuses_an_unknown_one(
     assert db.session.scalar(db.select(Studio).filter_by(name="Kaze")) is None
     assert client.post("/studio/new", data={**data, "timezone": "Asia/Tokyo"}).status_code == 302
     assert db.session.scalar(db.select(Studio).filter_by(name="Kaze")).timezone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-01-02"},
+        {"from": "2026-02-30", "to": "yesterday"},
+    ],
+)
+def test_odd_dates_in_the_address_show_a_page_not_an_error(film, client, auth, period):
+    from storefront.models import Studio, StudioMember, StudioRole
+
+    studio = db.session.get(Studio, film.studio_id)
+    owner = db.session.scalar(
+        db.select(StudioMember).filter_by(studio_id=studio.id, role=StudioRole.OWNER)
+    )
+    auth.login(owner.user.email)
+    url = f"/studio/{studio.slug}/titles/{film.id}/audience"
+
+    assert client.get(url, query_string=period).status_code == 200
+    assert client.get(url + ".csv", query_string=period).status_code == 200

@@ -20,6 +20,7 @@ from ...models import (
     Entitlement,
     EntitlementStatus,
     Notification,
+    NotificationStatus,
     Order,
     OutboxMessage,
     PlaybackSession,
@@ -35,6 +36,7 @@ from ...models import (
 )
 from ...security import hash_password, new_security_stamp
 from .. import ServiceError
+from ..reports.export import safe_title
 from .logins import revoke_all_logins
 from .users import check_current_password
 
@@ -66,8 +68,11 @@ def export_data(user: User) -> dict[str, Any]:
         .where(StudioMember.user_id == user.id)
     ).all()
     logins = db.session.scalars(sa.select(UserLogin).where(UserLogin.user_id == user.id)).all()
+    # Account mails (confirmations, resets) are queued to the address, not the account.
     mails = db.session.scalars(
-        sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        sa.select(Notification)
+        .where(sa.or_(Notification.user_id == user.id, Notification.to == user.email))
+        .order_by(Notification.id)
     ).all()
     return {
         "account": {
@@ -145,13 +150,15 @@ def export_data(user: User) -> dict[str, Any]:
 
 
 def export_rows(data: dict[str, Any]) -> list[list[str]]:
-    """The export as CSV rows: section, item number, field, value."""
+    """The export as CSV rows: section, item number, field, value (a value a spreadsheet
+    would run as a formula, such as a title a studio typed, is written as text)."""
     rows = [["section", "item", "field", "value"]]
     for section, content in data.items():
         items = content if isinstance(content, list) else [content]
         for number, item in enumerate(items, start=1):
             for field, value in item.items():
-                rows.append([section, str(number), field, "" if value is None else str(value)])
+                text = "" if value is None else safe_title(str(value))
+                rows.append([section, str(number), field, text])
     return rows
 
 
@@ -209,6 +216,12 @@ def delete_account(user: User, password: str, at: datetime | None = None) -> Non
         sa.update(Notification)
         .where(sa.or_(Notification.user_id == user.id, Notification.to == old_email))
         .values(to=anonymous, context={})
+    )
+    # A mail still waiting (for its job or a retry) has no one to go to any more.
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.to == anonymous, Notification.status == NotificationStatus.QUEUED)
+        .values(status=NotificationStatus.SUPPRESSED, error="account deleted")
     )
     user.email = anonymous
     user.display_name = ""

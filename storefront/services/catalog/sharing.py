@@ -19,6 +19,8 @@ from ...extensions import db
 from ...models import (
     CreditRole,
     FacetKind,
+    Festival,
+    FestivalArtwork,
     ImageKind,
     ImageStatus,
     Studio,
@@ -30,6 +32,7 @@ from ...money import to_major_string
 from ...public_urls import public_url_for
 from ..media.images import pick_size
 from .availability import availability_for
+from .title_texts import shown_text
 
 SHARE_IMAGE_WIDTH = 960
 SUMMARY_CHARS = 300
@@ -83,11 +86,13 @@ def language_urls(endpoint: str, **values: Any) -> dict[str, str]:
 
 
 def title_card(title: Title, locale: str) -> ShareCard:
+    """The card of the title page in ``locale``: its texts as that page shows them."""
     alternates = language_urls("store.title", slug=title.slug)
+    shown = shown_text(title, locale)
     return ShareCard(
         kind="video.movie",
-        title=title.name,
-        description=summary(title.synopsis),
+        title=shown.name,
+        description=summary(shown.synopsis),
         url=alternates.get(locale) or public_url_for("store.title", slug=title.slug),
         image=poster_url(title.id),
         alternates=alternates,
@@ -106,6 +111,25 @@ def studio_card(studio: Studio, locale: str) -> ShareCard:
     )
 
 
+def festival_card(festival: Festival, artwork: FestivalArtwork | None, locale: str) -> ShareCard:
+    """The card of a published festival's page, with its artwork when it has one."""
+    alternates = language_urls("festivals.page", festival=festival.slug)
+    name = pick_size(artwork.keys or {}, SHARE_IMAGE_WIDTH) if artwork is not None else None
+    image = (
+        public_url_for("media_files.festival_artwork", artwork_id=artwork.id, name=name)
+        if artwork is not None and name
+        else None
+    )
+    return ShareCard(
+        kind="website",
+        title=festival.name,
+        description=summary(festival.description),
+        url=alternates.get(locale) or public_url_for("festivals.page", festival=festival.slug),
+        image=image,
+        alternates=alternates,
+    )
+
+
 def _iso_duration(seconds: int) -> str:
     hours, rest = divmod(int(seconds), 3600)
     return f"PT{hours}H{rest // 60}M" if hours else f"PT{rest // 60}M"
@@ -115,12 +139,13 @@ def movie_json_ld(title: Title, at: datetime, has_trailer: bool) -> dict[str, An
     """schema.org ``Movie`` for a title page, with offers for the store's default country."""
     card = title_card(title, current_app.config["BABEL_DEFAULT_LOCALE"])
     url = public_url_for("store.title", slug=title.slug)
+    description = summary(title.synopsis)  # the film's own texts, like its name
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Movie",
         "name": title.name,
         "url": url,
-        "description": card.description,
+        "description": description,
         "productionCompany": {
             "@type": "Organization",
             "name": title.studio.name,
@@ -148,7 +173,7 @@ def movie_json_ld(title: Title, at: datetime, has_trailer: bool) -> dict[str, An
         data["trailer"] = {
             "@type": "VideoObject",
             "name": title.name,
-            "description": card.description or title.name,
+            "description": description or title.name,
             "embedUrl": public_url_for("sharing.embed", slug=title.slug),
             "thumbnailUrl": card.image or public_url_for("store.title", slug=title.slug),
             "uploadDate": (title.published_at or title.created_at).date().isoformat(),
@@ -194,12 +219,13 @@ def sitemap_studios() -> list[tuple[str, datetime]]:
 
 
 def oembed(title: Title, max_width: int | None, max_height: int | None) -> dict[str, Any]:
-    """The oEmbed 1.0 ``video`` answer for a title: an iframe of its embed page."""
+    """The oEmbed 1.0 ``video`` answer for a title: an iframe of its embed page (a bound
+    below one pixel is no bound; the frame keeps at least a pixel each way)."""
     width, height = EMBED_WIDTH, EMBED_HEIGHT
-    if max_width and max_width < width:
-        width, height = max_width, max_width * EMBED_HEIGHT // EMBED_WIDTH
-    if max_height and max_height < height:
-        width, height = max_height * EMBED_WIDTH // EMBED_HEIGHT, max_height
+    if max_width and 0 < max_width < width:
+        width, height = max_width, max(1, max_width * EMBED_HEIGHT // EMBED_WIDTH)
+    if max_height and 0 < max_height < height:
+        width, height = max(1, max_height * EMBED_WIDTH // EMBED_HEIGHT), max_height
     src = public_url_for("sharing.embed", slug=title.slug)
     answer: dict[str, Any] = {
         "version": "1.0",

@@ -18,12 +18,14 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from ...adapters.mail import PermanentMailError, TemporaryMailError
+from ...countries import country_name
 from ...extensions import db
+from ...i18n import text_direction
 from ...models import OutboxMessage, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ...money import format_amount
 from ...public_urls import public_url_for
-from .events import subject_for
+from .events import month_words, subject_for
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,11 @@ def render(row: Notification) -> tuple[str, str, str]:
         "money": lambda amount, currency: format_amount(int(amount), currency, locale),
         "when": when,
         "day": day,
+        "month_words": month_words,
+        "country": lambda code: country_name(code, locale),
         "site_name": current_app.config["SITE_NAME"],
         "mail_locale": locale,
+        "mail_direction": text_direction(locale),
     }
     with force_locale(locale):
         subject = subject_for(row.event, row.context)

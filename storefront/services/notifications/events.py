@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date, format_skeleton
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 Subject = Callable[[Mapping[str, Any]], str]
+
+
+def day_words(value: str) -> str:
+    """An ISO day as the mail's language writes it ("30 novembre 2026")."""
+    return format_date(date.fromisoformat(value), "long", locale=get_locale())
+
+
+def month_words(context: Mapping[str, Any]) -> str:
+    """A statement's month (``year``, ``month_number``) in words ("novembre 2026")."""
+    first = date(int(context["year"]), int(context["month_number"]), 1)
+    return format_skeleton("yMMMM", first, locale=get_locale())
+
 
 # Subjects are functions so that they are translated when rendered, in the recipient's language.
 EVENTS: dict[str, Subject] = {
@@ -27,9 +42,9 @@ EVENTS: dict[str, Subject] = {
     ),
     "dispute_closed": lambda c: _("Payment dispute for %(title)s closed", title=c["title_name"]),
     "sale_alert": lambda c: _("New sale: %(title)s", title=c["title_name"]),
-    "sales_digest": lambda c: _("Your sales on %(day)s", day=c["day"]),
+    "sales_digest": lambda c: _("Your sales on %(day)s", day=day_words(c["day"])),
     "transfer_failed": lambda c: _("A payment to %(studio)s failed", studio=c["studio_name"]),
-    "statement_ready": lambda c: _("Your statement for %(month)s is ready", month=c["month"]),
+    "statement_ready": lambda c: _("Your statement for %(month)s is ready", month=month_words(c)),
 }
 
 

@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import Entitlement, Order, Studio, Title, User
 from ..catalog.title_texts import shown_names
 from .queue import notify
+from .studio_mails import studio_locale
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -53,6 +54,7 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
             "sale_alert",
             f"sale_alert:{order.id}",
             to=studio.contact_email,
+            locale=studio_locale(studio),
             context={
                 **_order_context(order),
                 "country": order.country,

@@ -4,7 +4,8 @@ tickets bought ahead, and studios' daily sales digests."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -23,7 +24,9 @@ from ...models import (
     utcnow,
 )
 from ..catalog.title_texts import shown_names
+from ..reports.filters import is_time_zone, local_midnight
 from .queue import notify
+from .studio_mails import studio_locale
 
 REMIND_BEFORE = timedelta(days=1)
 # A ticket bought ahead is recalled when its screening is this close to opening (the job runs
@@ -50,6 +53,8 @@ def remind_expiring_rentals(now: datetime | None = None) -> int:
         user = db.session.get(User, entitlement.user_id)
         if user is None or not user.active:
             continue
+        if entitlement.granted_at >= entitlement.start_by - REMIND_BEFORE:
+            continue  # a window of a day or less: the receipt just said by when to start
         if user.locale:  # named as the catalogue names it for this reader
             name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
         notify(
@@ -110,14 +115,16 @@ def remind_opening_screenings(now: datetime | None = None) -> int:
 
 
 def send_sales_digests(now: datetime | None = None) -> int:
-    """Yesterday's sales (UTC day) per studio that chose a daily digest, one mail per day."""
+    """Yesterday's sales per studio that chose a daily digest, one mail per day: the day in
+    the studio's time zone, as its revenue and audience pages count days (the job runs
+    every hour, so each studio hears soon after its own midnight)."""
     now = now or utcnow()
-    day = (now - timedelta(days=1)).date()
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    end = start + timedelta(days=1)
     studios = db.session.scalars(sa.select(Studio).where(Studio.sale_alerts == "daily")).all()
     sent = 0
     for studio in studios:
+        tz = studio.timezone if is_time_zone(studio.timezone) else "UTC"
+        day = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
+        start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
         rows = db.session.execute(
             sa.select(Order.title_name, Order.currency, Order.amount).where(
                 Order.studio_id == studio.id,
@@ -137,6 +144,7 @@ def send_sales_digests(now: datetime | None = None) -> int:
             "sales_digest",
             f"sales_digest:{studio.id}:{day.isoformat()}",
             to=studio.contact_email,
+            locale=studio_locale(studio),
             context={
                 "studio_name": studio.name,
                 "studio_slug": studio.slug,

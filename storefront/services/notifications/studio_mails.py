@@ -11,7 +11,20 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import LedgerEntry, Order, Studio, User, utcnow
 from ..accounts.studios import owners as studio_owners
+from ..accounts.users import normalise_email
 from .queue import notify
+
+
+def studio_locale(studio: Studio) -> str | None:
+    """The language of mails to the studio's contact address: that of the account behind
+    the address, else of its first owner who chose one (``None``: the store's default)."""
+    reader = db.session.scalar(
+        sa.select(User).where(User.email == normalise_email(studio.contact_email))
+    )
+    if reader is not None and reader.locale:
+        return reader.locale
+    chosen = [m.user.locale for m in sorted(studio_owners(studio), key=lambda m: m.id)]
+    return next((locale for locale in chosen if locale), None)
 
 
 def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: str) -> None:
@@ -23,6 +36,7 @@ def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: s
         "transfer_failed",
         f"money_failed:{key}",
         to=studio.contact_email,
+        locale=studio_locale(studio),
         context={
             "studio_name": studio.name,
             "studio_slug": studio.slug,
@@ -73,6 +87,7 @@ def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, hel
             f"refund_failed:{refund_id}:studio",
             to=studio.contact_email,
             context=context,
+            locale=studio_locale(studio),
         )
 
 
@@ -98,6 +113,7 @@ def statements_ready(now: datetime | None = None) -> int:
             "statement_ready",
             f"statement_ready:{studio.id}:{month}",
             to=studio.contact_email,
+            locale=studio_locale(studio),
             context={
                 "studio_name": studio.name,
                 "studio_slug": studio.slug,
