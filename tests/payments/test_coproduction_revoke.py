@@ -4,8 +4,10 @@ everywhere), while what it earned from earlier sales stays its own, refunds incl
 
 from __future__ import annotations
 
+import re
+
 from storefront.extensions import db
-from storefront.models import PLATFORM_ENTRY_TYPES, LedgerEntry, RightsHolder
+from storefront.models import PLATFORM_ENTRY_TYPES, LedgerEntry, OutboxMessage, RightsHolder
 from storefront.services.rights.statements import holder_statement
 
 from .conftest import checkout, latest_order
@@ -119,3 +121,32 @@ def test_the_owner_still_sees_who_was_paid_for_sales_before_the_revocation(
 
     assert page.status_code == 200
     assert "<li>Bruxelles Films: " in page.text  # its payment, named
+
+
+def test_a_revoked_holder_invited_again_holds_the_film_again(
+    app, make_user, make_studio, filmmaker, studio, film
+):
+    """Accepting once more used to fail with a server error: the earlier (revoked) holding of
+    the same studio already takes the film and studio pair."""
+    from .test_coproduction_journey import invite_and_accept
+
+    owner = login(app, filmmaker.email)
+    belgian, holder = invite_and_accept(app, owner, studio, film, make_user, make_studio)
+    rights_url = f"/studio/{studio.slug}/titles/{film.id}/rights"
+    first = db.session.scalar(db.select(RightsHolder).filter_by(studio_id=belgian.id))
+    owner.post(f"{rights_url}/holders/{first.id}/revoke", data={"confirm": "yes"})
+    owner.post(f"{rights_url}/invite", data={"email": "producer@bruxelles.example"})
+    mail = db.session.scalars(
+        db.select(OutboxMessage).filter_by(to="producer@bruxelles.example")
+    ).all()[-1]
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+
+    accepted = holder.post(link, data={"studio": belgian.id})
+
+    assert accepted.status_code == 303
+    assert accepted.location.endswith(f"/studio/{belgian.slug}/holdings")
+    assert film.name in holder.get(accepted.location).text
+    page = owner.get(rights_url)
+    assert "Revoke Bruxelles Films…" in page.text
+    assert "Invitations not accepted yet" not in page.text
+    nordic_benelux_rest(film, studio, belgian)  # it can be given a share again

@@ -161,6 +161,18 @@ def accept_invite(token: str, user: User, studio_id: int) -> RightsHolder:
         raise ServiceError(_("The film's own studio already holds it."))
     if holds(studio, row.title_id):
         raise ServiceError(_("%(studio)s already holds this film.", studio=studio.name))
+    earlier = db.session.scalar(
+        sa.select(RightsHolder).where(
+            RightsHolder.title_id == row.title_id, RightsHolder.studio_id == studio.id
+        )
+    )
+    if earlier is not None:
+        # A studio revoked before holds the film again on its own row (one per film and
+        # studio); this invitation is used up.
+        earlier.email, earlier.invited_by_id = row.email, row.invited_by_id
+        earlier.revoked_at = None
+        db.session.delete(row)
+        row = earlier
     row.studio_id = studio.id
     row.accepted_at = utcnow()
     db.session.flush()
