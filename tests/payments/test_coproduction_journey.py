@@ -208,3 +208,21 @@ def test_rights_invitations_count_against_the_senders_daily_limit(
     assert {m.studio_id for m in sent} == {studio.id}
     refused = filmmaker_client.get(f"/studio/{studio.slug}/titles/{films[2].id}/rights")
     assert "as many invitations as allowed today" in refused.text
+
+
+def test_an_address_waiting_for_its_invitation_is_not_invited_twice(
+    app, filmmaker_client, studio, film
+):
+    """A second invitation used to be sent and listed as a second pending row, so the owner
+    saw the same address twice and the person got two links."""
+    url = f"/studio/{studio.slug}/titles/{film.id}/rights/invite"
+    filmmaker_client.post(url, data={"email": "agent@example.org"})
+
+    again = filmmaker_client.post(url, data={"email": " Agent@Example.org "}, follow_redirects=True)
+
+    assert "An invitation to agent@example.org is waiting for an answer." in again.text
+    assert again.text.count("Withdraw the invitation to agent@example.org…") == 1
+    assert (
+        len(db.session.scalars(db.select(OutboxMessage).filter_by(to="agent@example.org")).all())
+        == 1
+    )

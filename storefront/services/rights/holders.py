@@ -87,6 +87,14 @@ def invite_holder(title: Title, inviter: User, email: str) -> RightsHolder:
     )
     if (by_sender or 0) >= current_app.config["INVITES_PER_ACCOUNT_DAY"]:
         raise ServiceError(_("You have sent as many invitations as allowed today. Try tomorrow."))
+    if any(r.email == email and r.accepted_at is None for r in holder_rows(title)):
+        raise ServiceError(
+            _(
+                "An invitation to %(email)s is waiting for an answer. To send a new link, "
+                "withdraw it first.",
+                email=email,
+            )
+        )
     row = RightsHolder(title_id=title.id, email=email, invited_by_id=inviter.id)
     db.session.add(row)
     db.session.flush()
