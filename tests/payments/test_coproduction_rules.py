@@ -95,6 +95,21 @@ def test_a_studio_that_does_not_hold_the_title_cannot_be_given_a_share(two_studi
         )
 
 
+def test_countries_named_on_a_worldwide_rule_are_refused(two_studios):
+    """ "Worldwide" is the list's first choice: a rule for "nordics" left on it used to be
+    saved as worldwide, the countries silently dropped."""
+    film, norwegian, belgian = two_studios
+
+    with pytest.raises(SplitInvalid, match=r"^Rule 1: A worldwide rule covers every country"):
+        save_rules(
+            film,
+            [RuleInput("worldwide", "nordics", "", {norwegian.id: "100"})],
+            {norwegian.id, belgian.id},
+            "en",
+        )
+    assert db.session.scalars(db.select(SplitRule)).all() == []
+
+
 @pytest.mark.parametrize("text", ["abc", "100.001", "-1", "101", "NaN"])
 def test_percentages_have_two_decimals_at_most(text):
     with pytest.raises(ServiceError):

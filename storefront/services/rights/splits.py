@@ -114,6 +114,13 @@ def check_inputs(inputs: Iterable[RuleInput], holder_ids: set[int]) -> list[Rule
             countries = parse_countries(item.countries)
             if mode != TerritoryMode.WORLDWIDE and not countries:
                 raise ServiceError(_("Name the countries or regions this rule is for."))
+            if mode == TerritoryMode.WORLDWIDE and countries:
+                raise ServiceError(
+                    _(
+                        "A worldwide rule covers every country: to name countries, choose "
+                        "“Only these countries” or “All countries except these”."
+                    )
+                )
             kind = OfferKind(item.kind) if item.kind else None
             shares = {sid: parse_percent(text) for sid, text in item.shares.items()}
         except ValueError:
@@ -126,8 +133,6 @@ def check_inputs(inputs: Iterable[RuleInput], holder_ids: set[int]) -> list[Rule
                 _("Rule %(n)d names a studio that does not hold this film.", n=number)
             )
         shares = {sid: bp for sid, bp in shares.items() if bp}
-        if mode == TerritoryMode.WORLDWIDE:
-            countries = frozenset()
         rules.append(Rule(mode, countries, kind, shares))
     return rules
 
