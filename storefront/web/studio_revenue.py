@@ -17,6 +17,7 @@ from ..models import Studio, Title, utcnow
 from ..security import studio_or_404
 from ..services import reports
 from ..services.accounts.permissions import Action
+from ..services.rights.holders import held_titles
 from .errors import render_error
 from .revenue_forms import RevenueFilterForm
 
@@ -76,10 +77,10 @@ def unit_name(granularity: str) -> str:
 
 
 def _titles(studio: Studio) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        db.select(Title.id, Title.name).filter_by(studio_id=studio.id).order_by(Title.name)
-    )
-    return [(row.id, row.name) for row in rows]
+    """Its own films and those it holds with other studios (its shares are its revenue)."""
+    rows = db.session.execute(db.select(Title.id, Title.name).filter_by(studio_id=studio.id))
+    titles = [(row.id, row.name) for row in rows] + [(t.id, t.name) for t in held_titles(studio)]
+    return sorted(titles, key=lambda t: t[1].casefold())
 
 
 def _studio_zone(studio: Studio) -> str:

@@ -226,3 +226,29 @@ def test_an_address_waiting_for_its_invitation_is_not_invited_twice(
         len(db.session.scalars(db.select(OutboxMessage).filter_by(to="agent@example.org")).all())
         == 1
     )
+
+
+def test_a_holder_can_narrow_its_revenue_to_a_film_it_holds(
+    app, filmmaker_client, studio, film, make_user, make_studio, make_title, viewer_client
+):
+    """Its revenue counts its shares of the film, but the title filter listed only its own
+    films and refused the held one as "Not a valid choice"."""
+    from storefront.services.rights.splits import RuleInput, save_rules
+
+    belgian, holder_client = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    save_rules(film, [RuleInput("worldwide", "", "", {belgian.id: "100"})], {belgian.id}, "en")
+    db.session.commit()
+    start = checkout(viewer_client, film, "buy", country="DE")
+    viewer_client.post(start.location + "/pay")
+    revenue_url = f"/studio/{belgian.slug}/revenue"
+
+    page = holder_client.get(revenue_url)
+    narrowed = holder_client.get(f"{revenue_url}?title={film.id}")
+
+    assert f'<option value="{film.id}">{film.name}</option>' in page.text
+    assert narrowed.status_code == 200
+    assert "€12.31" in narrowed.text
+    other = make_title("Owner's Other Film", studio=studio)
+    assert holder_client.get(f"{revenue_url}?title={other.id}").status_code == 400
