@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from ..i18n import current_locale
 from ..money import format_amount
 from ..security import admin_required
+from ..services import ServiceError
 from ..services.rights import statements
 
 bp = Blueprint("admin_rights", __name__, url_prefix="/admin/rights")
@@ -28,7 +29,13 @@ def record_payout(studio_id: int, currency: str) -> ResponseReturnValue:
     if not note:
         flash(_("Say how it was paid, for example the bank transfer's reference."), "error")
         return redirect(url_for("admin_rights.owed")), 303
-    amount = statements.record_manual_payout(studio_id, currency, note)
+    try:
+        amount = statements.record_manual_payout(
+            studio_id, currency, note, request.form.get("amount", -1, type=int)
+        )
+    except ServiceError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin_rights.owed")), 303
     flash(
         _(
             "Payout of %(amount)s recorded.",

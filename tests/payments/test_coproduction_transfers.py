@@ -282,7 +282,9 @@ def test_without_connect_the_shares_are_owed_and_paid_by_hand(
     page = admin.get("/admin/rights/owed")
     assert "Bruxelles Films" in page.text and "€4.92" in page.text
 
-    admin.post(f"/admin/rights/owed/{belgian.id}/EUR", data={"note": "SEPA 2026-11-30"})
+    admin.post(
+        f"/admin/rights/owed/{belgian.id}/EUR", data={"note": "SEPA 2026-11-30", "amount": "492"}
+    )
 
     states = {p.studio_id: (p.status, p.manual_note) for p in payouts(order.id)}
     assert states == {studio.id: ("owed", None), belgian.id: ("paid", "SEPA 2026-11-30")}
@@ -340,3 +342,28 @@ def test_shares_are_of_the_settled_amount_in_the_settlement_currency(
         txn["net"],
     )
     assert platform_balance(emu) == 1337 - 1196  # the platform keeps exactly its fee
+
+
+def test_a_payout_by_hand_records_only_what_the_admin_saw_owed(
+    app, make_user, film, studio, belgian, emu, webhooks, viewer_client, admin_client_factory
+):
+    """The page showed €4.92 owed, but recording marked everything owed when the form arrived
+    as paid, a sale made meanwhile included; a second click said "Payout of €0.00 recorded"."""
+    add_holder(film, belgian)
+    nordic_benelux_rest(film, studio, belgian)
+    buy(viewer_client, emu, film, "DE")
+    admin = admin_client_factory()
+    assert 'name="amount" value="492"' in admin.get("/admin/rights/owed").text
+    buy(another_viewer(app, make_user), emu, film, "DE")  # while the admin pays by bank
+    url = f"/admin/rights/owed/{belgian.id}/EUR"
+
+    changed = admin.post(url, data={"note": "SEPA 1", "amount": "492"}, follow_redirects=True)
+
+    assert "The amount owed is now €9.84" in changed.text
+    assert holder_total(belgian.id) == 0
+    paid = admin.post(url, data={"note": "SEPA 1", "amount": "984"}, follow_redirects=True)
+    assert "Payout of €9.84 recorded." in paid.text
+    assert holder_total(belgian.id) == 984
+    again = admin.post(url, data={"note": "SEPA 1", "amount": "984"}, follow_redirects=True)
+    assert "Nothing is owed to Bruxelles Films in EUR" in again.text
+    assert "recorded" not in again.text

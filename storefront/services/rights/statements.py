@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ...extensions import db
+from ...i18n import current_locale
 from ...models import HolderPayout, Order, PayoutStatus, Studio, Title, utcnow
+from ...money import format_amount
+from .. import ServiceError
 from ..reports.export import safe_title
 from .shares import split_of
 
@@ -156,21 +160,40 @@ def amounts_owed() -> list[Owed]:
     return [Owed(sid, name, cur, int(total)) for sid, name, cur, total in rows]
 
 
-def record_manual_payout(studio_id: int, currency: str, note: str) -> int:
+def record_manual_payout(
+    studio_id: int, currency: str, note: str, expected: int | None = None
+) -> int:
     """The operator paid a holder by hand: its owed rows in ``currency`` become paid.
 
-    Returns the amount recorded (minor units)."""
+    ``expected`` is the amount the operator saw owed (and paid); when what is owed now differs
+    (a sale or refund since, another operator's click), nothing is recorded. Returns the amount
+    recorded (minor units)."""
+    currency = currency.upper()
     rows = db.session.scalars(
         sa.select(HolderPayout).where(
             HolderPayout.studio_id == studio_id,
-            HolderPayout.currency == currency.upper(),
+            HolderPayout.currency == currency,
             HolderPayout.status == PayoutStatus.OWED,
         )
     ).all()
+    studio = db.session.get(Studio, studio_id)
+    name = studio.name if studio else ""
+    if not rows:
+        raise ServiceError(
+            _("Nothing is owed to %(studio)s in %(currency)s.", studio=name, currency=currency)
+        )
+    total = sum(r.amount for r in rows)
+    if expected is not None and total != expected:
+        raise ServiceError(
+            _(
+                "The amount owed is now %(amount)s: check what you paid, then record it again.",
+                amount=format_amount(total, currency, current_locale()),
+            )
+        )
     now = utcnow()
     for row in rows:
         row.status = PayoutStatus.PAID
         row.completed_at = now
         row.manual_note = note[:255]
     db.session.flush()
-    return sum(r.amount for r in rows)
+    return total
