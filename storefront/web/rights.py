@@ -228,6 +228,13 @@ def accept_invite(token: str) -> ResponseReturnValue:
     owned = holders.studios_owned_by(current_user)
     status = 200
     error = None
+    if request.method == "GET" and invitation.accepted_at is not None:
+        # Opened again: say who holds the film now, to its owner only.
+        accepted = next((s for s in owned if s.id == invitation.studio_id), None)
+        if accepted is None:
+            error = _("This invitation has already been used.")
+            return render_template("studio/rights/accept.html", error=error, studios=[]), 400
+        return render_template("studio/rights/accept.html", accepted=accepted, studios=[])
     if request.method == "POST":
         try:
             row = holders.accept_invite(

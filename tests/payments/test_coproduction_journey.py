@@ -252,3 +252,26 @@ def test_a_holder_can_narrow_its_revenue_to_a_film_it_holds(
     assert "€12.31" in narrowed.text
     other = make_title("Owner's Other Film", studio=studio)
     assert holder_client.get(f"{revenue_url}?title={other.id}").status_code == 400
+
+
+def test_an_accepted_invitation_opened_again_says_so(
+    app, filmmaker_client, studio, film, make_user, make_studio
+):
+    """The link opened again after accepting showed the invitation and its Accept button, as
+    if nothing had happened."""
+    belgian, holder_client = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    holder_client.get(f"/studio/{belgian.slug}/holdings")  # reads the flash
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to="producer@bruxelles.example"))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+
+    page = holder_client.get(link)
+
+    assert page.status_code == 200
+    assert "Accept the invitation" not in page.text
+    assert "Bruxelles Films now holds rights in this film." in page.text
+    assert f'href="/studio/{belgian.slug}/holdings"' in page.text
+    other = login(app, make_user().email).get(link)
+    assert "This invitation has already been used." in other.text
+    assert "Bruxelles Films" not in other.text and "Accept the invitation" not in other.text
