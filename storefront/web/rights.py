@@ -86,6 +86,7 @@ def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status
         rules=shown,
         regions=REGIONS,
         can_manage=may(current_user, studio, Action.MANAGE_PAYMENTS),
+        split_warning=splits.split_warning(title, current_locale()) if status == 200 else None,
     ), status
 
 

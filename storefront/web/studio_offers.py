@@ -17,6 +17,7 @@ from ..services.accounts.permissions import Action
 from ..services.catalog import offers as offers_service
 from ..services.catalog import price_suggestions
 from ..services.catalog.offer_summary import summarize
+from ..services.rights.splits import split_warning
 from .offer_forms import SPARE_ROWS, OffersForm, initial_data
 
 bp = Blueprint("studio_offers", __name__, url_prefix="/studio")
@@ -71,6 +72,9 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
             if not form.all_errors():
                 offers_service.save_offers(title, plan, locale)
                 flash(_("The offers for %(title)s are saved.", title=title.name), "success")
+                warning = split_warning(title, locale)
+                if warning:
+                    flash(warning, "error")
                 return redirect(url_for("studio_offers.edit", slug=studio.slug, title_id=title.id))
             status = 400
             form.fill_choices()

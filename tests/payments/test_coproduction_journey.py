@@ -275,3 +275,41 @@ def test_an_accepted_invitation_opened_again_says_so(
     other = login(app, make_user().email).get(link)
     assert "This invitation has already been used." in other.text
     assert "Bruxelles Films" not in other.text and "Accept the invitation" not in other.text
+
+
+def test_an_offer_beyond_the_split_warns_that_those_sales_pay_the_owner_alone(
+    filmmaker_client, studio, make_title, make_studio
+):
+    """The split covered Norway only; offering the film everywhere made every other sale pay
+    the owner alone, and neither the offers page nor the rights page said a word."""
+    from storefront.services.rights.splits import RuleInput, save_rules
+
+    from .coproduction import add_holder
+
+    norway_only = {"kind": "rent", "amount": 499, "currency": "EUR",
+                   "territory_mode": "allow", "territories": [{"country": "NO"}]}  # fmt: skip
+    film = make_title("Nordic Only", studio=studio, offers=[norway_only])
+    belgian = make_studio(name="Bruxelles Films", country="BE")
+    add_holder(film, belgian)
+    save_rules(film, [RuleInput("allow", "NO", "", {studio.id: "50", belgian.id: "50"})],
+               {studio.id, belgian.id}, "en")  # fmt: skip
+    db.session.commit()
+    warning = (
+        "The split of Nordic Only does not add up everywhere the film is offered now: "
+        "Andorra, rent: the shares add up to 0 %, not 100 %. Until the split is changed, "
+        "those sales pay Fjord Pictures alone."
+    )
+    rights_url = f"/studio/{studio.slug}/titles/{film.id}/rights"
+    assert warning not in filmmaker_client.get(rights_url).text
+
+    offers = filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/offers",
+        data={"rent-enabled": "y", "rent-price": "4.99", "rent-currency": "EUR",
+              "rent-mode": "worldwide", "buy-price": "", "buy-currency": "",
+              "buy-mode": "worldwide", "rental_start_days": "30", "rental_watch_hours": "48"},
+        follow_redirects=True,
+    )  # fmt: skip
+
+    assert "The offers for Nordic Only are saved." in offers.text
+    assert warning in offers.text
+    assert warning in filmmaker_client.get(rights_url).text

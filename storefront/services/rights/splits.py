@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 
 from ...countries import country_codes, country_name
 from ...extensions import db
-from ...models import Offer, OfferKind, SplitRule, SplitShare, TerritoryMode, Title
+from ...models import Offer, OfferKind, SplitRule, SplitShare, Studio, TerritoryMode, Title
 from ...regions import REGIONS_BY_KEY
 from .. import ServiceError
 
@@ -178,6 +178,23 @@ def first_gap(title: Title, rules: list[Rule], locale: str = "en") -> str | None
                 total=format_percent(total),
             )
     return None
+
+
+def split_warning(title: Title, locale: str = "en") -> str | None:
+    """Words for the owner when the saved rules no longer add up where the title is offered
+    (its offers changed since): ``split_in_force`` pays the owner alone there. None if fine."""
+    rules = loaded_rules(title.id)
+    gap = first_gap(title, rules, locale) if rules else None
+    if gap is None:
+        return None
+    owner = db.session.get(Studio, title.studio_id)
+    return _(
+        "The split of %(title)s does not add up everywhere the film is offered now: %(gap)s "
+        "Until the split is changed, those sales pay %(studio)s alone.",
+        title=title.name,
+        gap=gap,
+        studio=owner.name if owner else "",
+    )
 
 
 def save_rules(
