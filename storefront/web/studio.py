@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..models import Studio, StudioRole
-from ..security import studio_or_404
+from ..security import is_safe_next, studio_or_404
 from ..services import ServiceError
 from ..services.accounts import studios as studios_service
 from ..services.accounts.permissions import Action, may
@@ -47,6 +47,9 @@ def create() -> ResponseReturnValue:
             timezone=form.timezone.data or "UTC",
         )
         flash(_("Your studio %(name)s is ready.", name=studio.name), "success")
+        back = request.args.get("next")  # e.g. the rights invitation it was created for
+        if is_safe_next(back):
+            return redirect(back)  # type: ignore[arg-type]
         return redirect(url_for("studio.overview", slug=studio.slug))
     return render_template("studio/form.html", form=form, studio=None), (
         400 if request.method == "POST" else 200

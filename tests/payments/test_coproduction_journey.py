@@ -313,3 +313,31 @@ def test_an_offer_beyond_the_split_warns_that_those_sales_pay_the_owner_alone(
     assert "The offers for Nordic Only are saved." in offers.text
     assert warning in offers.text
     assert warning in filmmaker_client.get(rights_url).text
+
+
+def test_an_invited_person_without_a_studio_creates_one_and_comes_back_to_accept(
+    app, filmmaker_client, studio, film, make_user
+):
+    """Creating the studio led to its overview: the invitation was out of sight until the
+    person found the mail and opened the link again."""
+    person = make_user("producer@bruxelles.example")
+    filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite", data={"email": person.email}
+    )
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to=person.email))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+    client = login(app, person.email)
+    page = client.get(link)
+    create = (
+        re.search(r'href="(/studio/new\?next=[^"]+)"', page.text).group(1).replace("&amp;", "&")
+    )
+
+    created = client.post(
+        create,
+        data={"name": "Bruxelles Films", "country": "BE", "contact_email": person.email,
+              "timezone": "Europe/Brussels"},
+    )  # fmt: skip
+
+    assert created.status_code == 302 and created.location == link
+    back = client.get(link)
+    assert '<option value="' in back.text and "Bruxelles Films" in back.text
