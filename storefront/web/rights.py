@@ -74,8 +74,9 @@ def _rule_inputs(holder_ids: list[int]) -> list[splits.RuleInput]:
 
 
 def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status: int = 200):  # type: ignore[no-untyped-def]
+    can_manage = may(current_user, studio, Action.MANAGE_PAYMENTS)
     spare = SPARE_RULES if inputs else SPARE_RULES + 1  # the usual split has three rules
-    shown = inputs + [splits.RuleInput() for _ in range(spare)]
+    shown = inputs + [splits.RuleInput() for _ in range(spare if can_manage else 0)]
     return render_template(
         "studio/rights/title.html",
         studio=studio,
@@ -85,7 +86,7 @@ def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status
         holder_row_ids={r.studio_id: r.id for r in holders.holder_rows(title) if r.accepted_at},
         rules=shown,
         regions=REGIONS,
-        can_manage=may(current_user, studio, Action.MANAGE_PAYMENTS),
+        can_manage=can_manage,
         split_warning=splits.split_warning(title, current_locale()) if status == 200 else None,
     ), status
 

@@ -341,3 +341,32 @@ def test_an_invited_person_without_a_studio_creates_one_and_comes_back_to_accept
     assert created.status_code == 302 and created.location == link
     back = client.get(link)
     assert '<option value="' in back.text and "Bruxelles Films" in back.text
+
+
+def test_a_finance_member_reads_the_split_without_being_able_to_change_it(
+    app, studio, film, make_user, make_studio
+):
+    """Members who read the studio's sales saw only "The studio's owner sets the split", not
+    the split itself."""
+    from storefront.models import StudioMember, StudioRole
+
+    from .coproduction import add_holder, nordic_benelux_rest
+
+    belgian = make_studio(name="Bruxelles Films", country="BE")
+    add_holder(film, belgian)
+    nordic_benelux_rest(film, studio, belgian)
+    accountant = make_user("accounts@fjord.example")
+    db.session.add(
+        StudioMember(studio_id=studio.id, user_id=accountant.id, role=StudioRole.FINANCE)
+    )
+    db.session.commit()
+    rights_url = f"/studio/{studio.slug}/titles/{film.id}/rights"
+
+    page = login(app, accountant.email).get(rights_url)
+
+    assert page.status_code == 200
+    assert "The studio's owner sets the split." in page.text
+    assert 'data-testid="rule-2"' in page.text and 'data-testid="rule-3"' not in page.text
+    assert f'name="rule-2-share-{belgian.id}" value="40" disabled' in page.text
+    assert "Save the split" not in page.text
+    assert login(app, accountant.email).post(rights_url, data={"rules": "0"}).status_code == 403
