@@ -166,6 +166,12 @@ class InviteForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=StudioRole.MANAGER.value)
 
 
+class HolderInviteForm(FlaskForm):
+    """A title's owner invites a co-producer or sales agent (the rights page)."""
+
+    email = EmailField(validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
+
+
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
 

@@ -22,6 +22,7 @@ from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
 from ..services.payments.transfers import retry_failed
 from ..services.rights import holders, splits, statements
+from .forms import HolderInviteForm
 
 bp = Blueprint("rights", __name__)
 SPARE_RULES = 2
@@ -73,7 +74,13 @@ def _rule_inputs(holder_ids: list[int]) -> list[splits.RuleInput]:
     ]
 
 
-def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status: int = 200):  # type: ignore[no-untyped-def]
+def _render(  # type: ignore[no-untyped-def]
+    studio: Studio,
+    title: Title,
+    inputs: list[splits.RuleInput],
+    status: int = 200,
+    invite_email: str = "",
+):
     can_manage = may(current_user, studio, Action.MANAGE_PAYMENTS)
     spare = SPARE_RULES if inputs else SPARE_RULES + 1  # the usual split has three rules
     shown = inputs + [splits.RuleInput() for _ in range(spare if can_manage else 0)]
@@ -87,6 +94,7 @@ def _render(studio: Studio, title: Title, inputs: list[splits.RuleInput], status
         rules=shown,
         regions=REGIONS,
         can_manage=can_manage,
+        invite_email=invite_email,
         split_warning=splits.split_warning(title, current_locale()) if status == 200 else None,
     ), status
 
@@ -113,16 +121,20 @@ def title_rights(slug: str, title_id: int) -> ResponseReturnValue:
 @login_required
 def invite(slug: str, title_id: int) -> ResponseReturnValue:
     studio, title = title_or_404(slug, title_id, Action.MANAGE_PAYMENTS)
-    email = (request.form.get("email") or "").strip()
-    if "@" not in email or len(email) > 254:
-        flash(_("Enter the email address of the person to invite."), "error")
-        return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
-    try:
-        holders.invite_holder(title, current_user, email)
-    except ServiceError as exc:
-        flash(str(exc), "error")
+    form = HolderInviteForm()
+    email = form.email.data or ""
+    error = None
+    if not form.validate():
+        error = _("Enter the email address of the person to invite.")
     else:
-        flash(_("Invitation sent to %(email)s.", email=email), "success")
+        try:
+            holders.invite_holder(title, current_user, email)
+        except ServiceError as exc:
+            error = str(exc)
+    if error:
+        flash(error, "error")
+        return _render(studio, title, splits.inputs_from_rules(title), 400, invite_email=email)
+    flash(_("Invitation sent to %(email)s.", email=email), "success")
     return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
 
 

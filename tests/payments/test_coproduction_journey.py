@@ -9,9 +9,12 @@ import io
 import re
 from datetime import timedelta
 
+import pytest
+from markupsafe import escape
+
 from storefront.extensions import db
 from storefront.jobs import QUEUED_JOB_GRACE
-from storefront.models import OutboxMessage
+from storefront.models import OutboxMessage, RightsHolder
 
 from .conftest import checkout, latest_order
 from .coproduction import payouts
@@ -197,16 +200,19 @@ def test_rights_invitations_count_against_the_senders_daily_limit(
 
     app.config["INVITES_PER_ACCOUNT_DAY"] = 2
     films = [film, make_title("Second", studio=studio), make_title("Third", studio=studio)]
-    for n, title in enumerate(films):
+    answers = [
         filmmaker_client.post(
             f"/studio/{studio.slug}/titles/{title.id}/rights/invite",
             data={"email": f"stranger{n}@example.org"},
         )
+        for n, title in enumerate(films)
+    ]
 
     sent = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
     assert [m.to for m in sent] == ["stranger0@example.org", "stranger1@example.org"]
     assert {m.studio_id for m in sent} == {studio.id}
-    refused = filmmaker_client.get(f"/studio/{studio.slug}/titles/{films[2].id}/rights")
+    refused = answers[2]  # the rights page again, with the address as typed
+    assert refused.status_code == 400
     assert "as many invitations as allowed today" in refused.text
 
 
@@ -370,3 +376,22 @@ def test_a_finance_member_reads_the_split_without_being_able_to_change_it(
     assert f'name="rule-2-share-{belgian.id}" value="40" disabled' in page.text
     assert "Save the split" not in page.text
     assert login(app, accountant.email).post(rights_url, data={"rules": "0"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "typed", ["@", "agent@", "an agent@example.org", "a@b@example.org", "a@x.org\r\nBcc: b@y.org"]
+)
+def test_an_address_that_is_not_one_is_refused_and_kept_in_the_field(
+    filmmaker_client, studio, film, typed
+):
+    """Anything with an "@" was accepted: "Invitation sent to @." and a mail queued to it."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite", data={"email": typed}
+    )
+
+    assert response.status_code == 400
+    assert "Enter the email address of the person to invite." in response.text
+    assert "Invitation sent" not in response.text
+    assert f'name="email" autocomplete="email" value="{escape(typed.strip())}"' in response.text
+    assert db.session.scalars(db.select(RightsHolder)).all() == []
+    assert db.session.scalars(db.select(OutboxMessage)).all() == []
