@@ -395,3 +395,22 @@ def test_an_address_that_is_not_one_is_refused_and_kept_in_the_field(
     assert f'name="email" autocomplete="email" value="{escape(typed.strip())}"' in response.text
     assert db.session.scalars(db.select(RightsHolder)).all() == []
     assert db.session.scalars(db.select(OutboxMessage)).all() == []
+
+
+def test_the_invitation_names_the_studio_that_sends_it(
+    app, filmmaker_client, studio, film, make_user, make_studio
+):
+    """The mail said "A studio on Storefront invites your studio" and the page did not say
+    which studio either: the person could not tell who was asking."""
+    person = make_user("producer@bruxelles.example")
+    make_studio(person, name="Bruxelles Films", country="BE")
+    filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite", data={"email": person.email}
+    )
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to=person.email))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+
+    page = login(app, person.email).get(link)
+
+    assert f"Studio: {studio.name}\nFilm: {film.name}" in mail.body
+    assert f"{studio.name} invites you to hold rights in {film.name}" in page.text

@@ -110,9 +110,11 @@ def invite_holder(title: Title, inviter: User, email: str) -> RightsHolder:
             "open this link, choose or create your studio and accept (it works for 30 days):\n"
             "%(link)s\n\n"
             "If you did not expect this, ignore this message: nothing happens.\n\n"
+            "Studio: %(studio)s\n"
             "Film: %(title)s",
             site=site,
             link=link,
+            studio=title.studio.name[:80],
             title=title.name[:80],
         ),
         studio_id=title.studio_id,  # the studio's daily mail limit
