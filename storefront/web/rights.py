@@ -112,7 +112,9 @@ def title_rights(slug: str, title_id: int) -> ResponseReturnValue:
         splits.save_rules(title, inputs, set(ids), current_locale())
     except ServiceError as exc:
         flash(str(exc), "error")
-        return _render(studio, title, [i for i in inputs if not i.is_blank()], 400)
+        # Shown again as typed, a rule with its countries but no percentages yet included.
+        typed = [i for i in inputs if not i.is_blank() or i.countries.strip()]
+        return _render(studio, title, typed, 400)
     flash(_("The split of %(title)s is saved.", title=title.name), "success")
     return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id))
 

@@ -414,3 +414,21 @@ def test_the_invitation_names_the_studio_that_sends_it(
 
     assert f"Studio: {studio.name}\nFilm: {film.name}" in mail.body
     assert f"{studio.name} invites you to hold rights in {film.name}" in page.text
+
+
+def test_a_refused_split_keeps_a_rule_whose_percentages_are_not_typed_yet(
+    app, filmmaker_client, studio, film, make_user, make_studio
+):
+    """A rule with its countries typed but no percentages yet vanished from the refused form,
+    so the owner had to type its countries again."""
+    belgian, _holder = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    form = split_form(
+        [("allow", "nordics", ["100", ""]), ("allow", "benelux", ["", ""])], [studio, belgian]
+    )
+
+    refused = filmmaker_client.post(f"/studio/{studio.slug}/titles/{film.id}/rights", data=form)
+
+    assert refused.status_code == 400
+    assert 'name="rule-1-countries" value="benelux"' in refused.text
