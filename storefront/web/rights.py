@@ -57,7 +57,7 @@ def payout_movement(cause: str) -> str:
 
 @bp.app_template_filter("percent")
 def percent(basis_points: int) -> str:
-    return splits.format_percent(basis_points) + " %"
+    return splits.format_percent(basis_points, current_locale()) + " %"
 
 
 def _rule_inputs(holder_ids: list[int]) -> list[splits.RuleInput]:
@@ -105,7 +105,7 @@ def title_rights(slug: str, title_id: int) -> ResponseReturnValue:
     action = Action.MANAGE_PAYMENTS if request.method == "POST" else Action.VIEW_SALES
     studio, title = title_or_404(slug, title_id, action)
     if request.method == "GET":
-        return _render(studio, title, splits.inputs_from_rules(title))
+        return _render(studio, title, splits.inputs_from_rules(title, current_locale()))
     ids = [s.id for s in holders.holders_of(title)]
     inputs = _rule_inputs(ids)
     try:
@@ -135,7 +135,13 @@ def invite(slug: str, title_id: int) -> ResponseReturnValue:
             error = str(exc)
     if error:
         flash(error, "error")
-        return _render(studio, title, splits.inputs_from_rules(title), 400, invite_email=email)
+        return _render(
+            studio,
+            title,
+            splits.inputs_from_rules(title, current_locale()),
+            400,
+            invite_email=email,
+        )
     flash(_("Invitation sent to %(email)s.", email=email), "success")
     return redirect(url_for("rights.title_rights", slug=studio.slug, title_id=title.id)), 303
 

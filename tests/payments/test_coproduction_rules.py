@@ -144,3 +144,21 @@ def test_the_remainder_goes_to_the_largest_share_then_the_owner():
     assert remainder_holder({5: 4000, 9: 6000}, owner_id=5) == 9
     assert remainder_holder({5: 5000, 9: 5000}, owner_id=9) == 9
     assert remainder_holder({5: 5000, 9: 5000}, owner_id=1) == 5
+
+
+def test_percentages_are_written_the_way_the_owner_reads_numbers(two_studios):
+    """A French owner read "les parts font 66.66 %" and saw 33.33 in the form, whose own
+    hint says to type 33,33."""
+    from storefront.services.rights.splits import format_percent, inputs_from_rules
+
+    film, norwegian, belgian = two_studios
+    half = [RuleInput("worldwide", "", "", {norwegian.id: "33,33", belgian.id: "33,33"})]
+
+    with pytest.raises(SplitInvalid, match=r": [^:]* 66,66 %"):
+        save_rules(film, half, {norwegian.id, belgian.id}, "fr")
+    save_rules(film, [RuleInput("worldwide", "", "", {norwegian.id: "66,67", belgian.id: "33,33"})],
+               {norwegian.id, belgian.id}, "fr")  # fmt: skip
+
+    assert inputs_from_rules(film, "fr")[0].shares == {norwegian.id: "66,67", belgian.id: "33,33"}
+    assert inputs_from_rules(film)[0].shares == {norwegian.id: "66.67", belgian.id: "33.33"}
+    assert format_percent(6000, "fr") == "60" and parse_percent(format_percent(3333, "de")) == 3333

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
 from ...countries import country_codes, country_name
@@ -82,10 +83,10 @@ def parse_percent(text: str | None) -> int:
     return int(value * 100)
 
 
-def format_percent(basis_points: int) -> str:
-    """Basis points as the form shows them: 6000 -> "60", 3333 -> "33.33"."""
-    whole, cents = divmod(basis_points, 100)
-    return f"{whole}" if not cents else f"{whole}.{cents:02d}"
+def format_percent(basis_points: int, locale: str = "en") -> str:
+    """Basis points as people of ``locale`` write them (and the form reads them back):
+    6000 -> "60", 3333 -> "33.33" ("33,33" in French)."""
+    return format_decimal(Decimal(basis_points) / 100, format="0.##", locale=locale)
 
 
 def parse_countries(text: str) -> frozenset[str]:
@@ -175,7 +176,7 @@ def first_gap(title: Title, rules: list[Rule], locale: str = "en") -> str | None
                 "%(country)s, %(kind)s: the shares add up to %(total)s %%, not 100 %%.",
                 country=country_name(country, locale),
                 kind=kinds[kind],
-                total=format_percent(total),
+                total=format_percent(total, locale),
             )
     return None
 
@@ -288,14 +289,14 @@ def pass_shares_to_owner(title: Title, studio_id: int) -> int:
     return len(changed)
 
 
-def inputs_from_rules(title: Title) -> list[RuleInput]:
+def inputs_from_rules(title: Title, locale: str = "en") -> list[RuleInput]:
     """The saved rules as the form shows them (region groups already expanded)."""
     return [
         RuleInput(
             mode=r.territory_mode.value,
             countries=" ".join(r.countries or []),
             kind=r.kind.value if r.kind else "",
-            shares={s.studio_id: format_percent(s.basis_points) for s in r.shares},
+            shares={s.studio_id: format_percent(s.basis_points, locale) for s in r.shares},
         )
         for r in rules_of(title)
     ]
