@@ -432,3 +432,24 @@ def test_a_refused_split_keeps_a_rule_whose_percentages_are_not_typed_yet(
 
     assert refused.status_code == 400
     assert 'name="rule-1-countries" value="benelux"' in refused.text
+
+
+def test_the_shares_page_says_whether_each_sale_was_a_rental_or_a_purchase(
+    app, filmmaker_client, studio, film, make_user, make_studio, viewer_client
+):
+    """The CSV had the kind of each sale, the page did not: a holder paid per rentals and
+    purchases could not tell them apart."""
+    from storefront.services.rights.splits import RuleInput, save_rules
+
+    belgian, holder_client = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    save_rules(film, [RuleInput("worldwide", "", "", {belgian.id: "100"})], {belgian.id}, "en")
+    db.session.commit()
+    start = checkout(viewer_client, film, "rent", country="DE")
+    viewer_client.post(start.location + "/pay")
+
+    page = holder_client.get(f"/studio/{belgian.slug}/holdings")
+
+    assert '<th scope="col">Rent or buy</th>' in page.text
+    assert "<td>Rent</td>" in page.text
