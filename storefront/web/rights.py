@@ -203,8 +203,10 @@ def retry(slug: str, title_id: int, payout_id: int) -> ResponseReturnValue:
     payout = db.session.get(HolderPayout, payout_id)
     if payout is None or payout.title_id != title.id:
         abort(404)
-    retry_failed(payout)
-    flash(_("The payment will be tried again."), "success")
+    if retry_failed(payout):
+        flash(_("The payment will be tried again."), "success")
+    else:
+        flash(_("This payment is not failed: there is nothing to try again."), "info")
     return redirect(url_for("rights.title_sales", slug=studio.slug, title_id=title.id)), 303
 
 

@@ -240,10 +240,16 @@ def test_a_refused_transfer_is_failed_with_the_reason_and_can_be_retried(
     sales = owner.get(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/sales")
     assert "Failed" in sales.text and failed[0].failure_reason in sales.text
 
-    owner.post(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/payouts/{failed[0].id}/retry")
+    retry = f"/studio/{studio.slug}/titles/{coproduced.id}/rights/payouts/{failed[0].id}/retry"
+    tried = owner.post(retry, follow_redirects=True)
 
+    assert "The payment will be tried again." in tried.text
     assert {p.status for p in payouts(order.id)} == {"paid"}
     assert sorted(t["amount"] for t in emu.objects("transfer")) == [428, 643]
+    # A second click (or a stale page) once said the paid transfer would be tried again.
+    again = owner.post(retry, follow_redirects=True)
+    assert "This payment is not failed: there is nothing to try again." in again.text
+    assert "will be tried again" not in again.text
 
 
 def test_a_refund_before_the_holder_onboards_is_taken_from_its_late_transfer(

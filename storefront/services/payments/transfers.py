@@ -292,11 +292,14 @@ def open_payout_ids(order_id: int) -> list[int]:
     )
 
 
-def retry_failed(payout: HolderPayout) -> None:
-    """The owner asks to try a failed payout again (after fixing what the reason says)."""
-    if payout.status == PayoutStatus.FAILED:
-        payout.status = PayoutStatus.PENDING
-        defer(db.session, SETTLE_TASK, payout.order_id)
+def retry_failed(payout: HolderPayout) -> bool:
+    """The owner asks to try a failed payout again (after fixing what the reason says).
+    False when it is not failed (any more): nothing to try."""
+    if payout.status != PayoutStatus.FAILED:
+        return False
+    payout.status = PayoutStatus.PENDING
+    defer(db.session, SETTLE_TASK, payout.order_id)
+    return True
 
 
 def orders_to_settle(now: datetime | None = None) -> list[int]:
