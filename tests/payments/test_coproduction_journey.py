@@ -453,3 +453,26 @@ def test_the_shares_page_says_whether_each_sale_was_a_rental_or_a_purchase(
 
     assert '<th scope="col">Rent or buy</th>' in page.text
     assert "<td>Rent</td>" in page.text
+
+
+def test_changing_the_split_after_sales_says_earlier_sales_keep_theirs(
+    app, filmmaker_client, studio, film, make_user, make_studio, viewer_client
+):
+    """The owner changing a split after sales was not told whether the earlier sales (and
+    their refunds) would be divided again."""
+    belgian, _holder = invite_and_accept(
+        app, filmmaker_client, studio, film, make_user, make_studio
+    )
+    rights_url = f"/studio/{studio.slug}/titles/{film.id}/rights"
+    form = split_form([("worldwide", "", ["60", "40"])], [studio, belgian])
+    filmmaker_client.post(rights_url, data=form)
+    start = checkout(viewer_client, film, "buy", country="DE")
+    viewer_client.post(start.location + "/pay")
+
+    changed = filmmaker_client.post(
+        rights_url, data=split_form([("worldwide", "", ["50", "50"])], [studio, belgian]),
+        follow_redirects=True,
+    )  # fmt: skip
+
+    assert "The split of Night Train is saved." in changed.text
+    assert "Sales made before keep the split they were bought with" in changed.text
