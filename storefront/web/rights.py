@@ -246,6 +246,7 @@ def holdings_csv(slug: str) -> ResponseReturnValue:
 def accept_invite(token: str) -> ResponseReturnValue:
     try:
         invitation = holders.invitation(token)
+        holders.check_invitee(invitation, current_user)
     except ServiceError as exc:
         return render_template("studio/rights/accept.html", error=str(exc), studios=[]), 400
     title = db.session.get(Title, invitation.title_id)

@@ -279,7 +279,7 @@ def test_an_accepted_invitation_opened_again_says_so(
     assert "Bruxelles Films now holds rights in this film." in page.text
     assert f'href="/studio/{belgian.slug}/holdings"' in page.text
     other = login(app, make_user().email).get(link)
-    assert "This invitation has already been used." in other.text
+    assert "This invitation was sent to another email address." in other.text
     assert "Bruxelles Films" not in other.text and "Accept the invitation" not in other.text
 
 
@@ -476,3 +476,22 @@ def test_changing_the_split_after_sales_says_earlier_sales_keep_theirs(
 
     assert "The split of Night Train is saved." in changed.text
     assert "Sales made before keep the split they were bought with" in changed.text
+
+
+def test_someone_else_opening_the_invitation_is_told_at_once(
+    app, filmmaker_client, studio, film, make_user, make_studio
+):
+    """Logged in with another address, the page offered their studios and an Accept button,
+    and said only after the click that the invitation was not for them."""
+    filmmaker_client.post(
+        f"/studio/{studio.slug}/titles/{film.id}/rights/invite", data={"email": "a@example.org"}
+    )
+    mail = db.session.scalar(db.select(OutboxMessage).filter_by(to="a@example.org"))
+    link = re.search(r"http://localhost(/rights/invites/\S+)", mail.body).group(1)
+    colleague = make_user("colleague@example.org")
+    make_studio(colleague, name="Colleague Films")
+
+    page = login(app, colleague.email).get(link)
+
+    assert "This invitation was sent to another email address." in page.text
+    assert "Accept the invitation" not in page.text and "Colleague Films" not in page.text

@@ -147,9 +147,9 @@ def studios_owned_by(user: User) -> list[Studio]:
     )
 
 
-def accept_invite(token: str, user: User, studio_id: int) -> RightsHolder:
-    """``user`` accepts for one of the studios they own."""
-    row = invitation(token)
+def check_invitee(row: RightsHolder, user: User) -> None:
+    """ServiceError unless ``user`` may answer the invitation: the confirmed address it was
+    sent to."""
     if row.email != user.email:
         raise ServiceError(
             _(
@@ -159,6 +159,12 @@ def accept_invite(token: str, user: User, studio_id: int) -> RightsHolder:
         )
     if not user.email_verified:
         raise ServiceError(_("Confirm your email address first, then come back."))
+
+
+def accept_invite(token: str, user: User, studio_id: int) -> RightsHolder:
+    """``user`` accepts for one of the studios they own."""
+    row = invitation(token)
+    check_invitee(row, user)
     studio = next((s for s in studios_owned_by(user) if s.id == studio_id), None)
     if studio is None:
         raise ServiceError(_("Choose one of the studios you own."))
