@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storefront.extensions import db
@@ -223,8 +225,8 @@ BAD_INPUTS = [
         "end must be after",
     ),
     ("rent-available_from", {"rent-available_from": "next tuesday"}, "Enter a date and time"),
-    ("rental_watch_hours", {"rental_watch_hours": "0"}, "between 1 and 720"),
-    ("rental_start_days", {"rental_start_days": "soon"}, "valid integer"),
+    ("rental_watch_hours", {"rental_watch_hours": "0"}, "whole number from 1 to 720"),
+    ("rental_start_days", {"rental_start_days": "soon"}, "whole number from 1 to 365"),
     ("buy-currency", {"buy-currency": ""}, "Choose a currency"),
 ]
 
@@ -244,6 +246,21 @@ def test_bad_input_names_the_field_and_saves_nothing(
     assert f'id="{field_id}-error"' in response.text
     assert 'aria-invalid="true"' in response.text
     assert snapshot(title.id) == before
+
+
+@pytest.mark.parametrize("typed", ["0", "800", "1.5", "", "seven"])
+@pytest.mark.parametrize(
+    ("name", "high"), [("rental_start_days", 365), ("rental_watch_hours", 720)]
+)
+def test_a_rental_period_out_of_bounds_gets_one_message(
+    filmmaker_client, studio, title, name, high, typed
+):
+    """It read "Number must be between 1 and 365." and "Enter a whole number from 1 to
+    365." (and "Not a valid integer value." too, for 1.5): one mistake, one message."""
+    response = filmmaker_client.post(url(studio, title), data=base_form(**{name: typed}))
+    assert response.status_code == 400
+    errors = re.findall(rf'<p class="error" id="{name}-error">([^<]*)</p>', response.text)
+    assert errors == [f"Enter a whole number from 1 to {high}."]
 
 
 def test_more_rows_adds_empty_rows_without_saving(filmmaker_client, studio, title):
