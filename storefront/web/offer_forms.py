@@ -67,12 +67,12 @@ class LocalDateTimeField(Field):
         self.data = None
         if not text:
             return
+        zone = _zone()
         try:
             naive = datetime.strptime(text[:16], _INPUT_FORMAT)
-        except ValueError as exc:
+            utc = naive.replace(tzinfo=zone).astimezone(UTC)
+        except (ValueError, OverflowError) as exc:  # overflow: the calendar's ends, in UTC
             raise ValueError(_l("Enter a date and time, for example 2027-03-01 09:00.")) from exc
-        zone = _zone()
-        utc = naive.replace(tzinfo=zone).astimezone(UTC)
         if utc.astimezone(zone).replace(tzinfo=None) != naive:
             raise ValueError(_l("This time does not exist in your time zone (the clocks change)."))
         self.data = utc

@@ -143,6 +143,27 @@ def test_dates_are_read_in_the_filmmakers_time_zone(filmmaker_client, filmmaker,
     assert 'value="2027-03-01T09:00"' in page.text
 
 
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [("America/Los_Angeles", "9999-12-31T23:59"), ("Asia/Tokyo", "0001-01-01T00:00")],
+)
+@pytest.mark.parametrize("field", ["rent-available_until", "rent-rules-0-available_from"])
+def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_crash(
+    filmmaker_client, filmmaker, studio, title, zone, typed, field
+):
+    """Typed in a zone behind (or ahead of) UTC, the last (first) minute of the calendar has
+    no UTC time: the page crashed with a server error."""
+    filmmaker.timezone = zone
+    db.session.commit()
+    before = snapshot(title.id)
+    form = base_form(**{field: typed, "rent-rules-0-country": "NO"})
+    response = filmmaker_client.post(url(studio, title), data=form)
+    assert response.status_code == 400
+    assert f'<p class="error" id="{field}-error">Enter a date and time' in response.text
+    assert f'value="{typed}"' in response.text
+    assert snapshot(title.id) == before
+
+
 def test_switching_an_offer_off_keeps_its_rules(filmmaker_client, studio, title):
     form = base_form(**{"rent-enabled": None, "rent-price": "", "rent-currency": ""})
     assert filmmaker_client.post(url(studio, title), data=form).status_code == 302
