@@ -18,7 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..security import title_or_404
 from ..services import ServiceError
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.catalog import titles as titles_service
 from ..services.media import audio as audio_service
 from ..services.media import audio_files as audio_files_service
@@ -144,6 +144,7 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
         image_too_large=images_service.too_large_message(image_limit),
         subtitle_too_large=subtitles_service.too_large_message(subtitle_limit),
         upload_lost_message=upload_faults.lost_message(),
+        can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     ), status
 
 
