@@ -115,6 +115,31 @@ def test_finance_reads_figures_and_changes_nothing(member_client, studio, make_t
     assert title.name == "Ours" and title.status == TitleStatus.PUBLISHED
 
 
+def test_a_title_s_pages_offer_only_what_the_role_may_do(member_client, auth, studio, make_title):
+    """Finance saw "Save the details", "Save offers", "Unlist", upload forms and "Delete this
+    film…": what they typed there ended on a "not allowed" page, and was lost."""
+    title = make_title("Ours", studio=studio)
+    base = f"/studio/{studio.slug}/titles/{title.id}"
+    client = member_client("finance")
+    details = client.get(f"{base}/").text
+    offers = client.get(f"{base}/offers").text
+    media = client.get(f"{base}/media").text
+    for page in (details, offers, media):
+        assert "Your role lets you read this film’s pages, not change them." in page
+    for page in (details, media):
+        assert '<button type="submit"' not in page.split('id="main"')[1].split("</main>")[0]
+    assert "Save offers" not in offers and '<fieldset class="read-only" disabled>' in offers
+    assert '<fieldset class="read-only" disabled>' in details
+    assert "Delete this film" not in details
+    auth.logout()
+    manager = member_client("manager")
+    details = manager.get(f"{base}/").text
+    assert "Save the details" in details and "Unlist" in details
+    assert "Save offers" in manager.get(f"{base}/offers").text
+    assert "Upload subtitles" in manager.get(f"{base}/media").text
+    assert "Delete this film" not in details and "not change them" not in details
+
+
 def test_the_last_owner_cannot_be_demoted(filmmaker_client, studio, filmmaker):
     member = db.session.scalar(db.select(StudioMember).filter_by(user_id=filmmaker.id))
     response = filmmaker_client.post(

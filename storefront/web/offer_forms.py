@@ -29,7 +29,6 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, NumberRange
 
 from .. import money
 from ..countries import country_choices
@@ -68,15 +67,25 @@ class LocalDateTimeField(Field):
         self.data = None
         if not text:
             return
+        zone = _zone()
         try:
             naive = datetime.strptime(text[:16], _INPUT_FORMAT)
-        except ValueError as exc:
+            utc = naive.replace(tzinfo=zone).astimezone(UTC)
+        except (ValueError, OverflowError) as exc:  # overflow: the calendar's ends, in UTC
             raise ValueError(_l("Enter a date and time, for example 2027-03-01 09:00.")) from exc
-        zone = _zone()
-        utc = naive.replace(tzinfo=zone).astimezone(UTC)
         if utc.astimezone(zone).replace(tzinfo=None) != naive:
             raise ValueError(_l("This time does not exist in your time zone (the clocks change)."))
         self.data = utc
+
+
+class WholeNumberField(IntegerField):
+    """A whole number, or None: its bounds and their message are the offers service's."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
 
 
 class RuleRowForm(Form):
@@ -135,13 +144,13 @@ class OfferForm(Form):
 class OffersForm(FlaskForm):
     rent = FormField(OfferForm)
     buy = FormField(OfferForm)
-    rental_start_days = IntegerField(
+    rental_start_days = WholeNumberField(
         _l("Days to start watching after renting"),
-        validators=[InputRequired(), NumberRange(*RENTAL_START_DAYS)],
+        render_kw={"required": True, "min": RENTAL_START_DAYS[0], "max": RENTAL_START_DAYS[1]},
     )
-    rental_watch_hours = IntegerField(
+    rental_watch_hours = WholeNumberField(
         _l("Hours to finish once started"),
-        validators=[InputRequired(), NumberRange(*RENTAL_WATCH_HOURS)],
+        render_kw={"required": True, "min": RENTAL_WATCH_HOURS[0], "max": RENTAL_WATCH_HOURS[1]},
     )
 
     def offer_forms(self) -> list[tuple[OfferKind, OfferForm]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import request
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectField
@@ -92,8 +93,8 @@ class RevenueFilterForm(FlaskForm):
                         *field.errors,
                         _l(
                             "Choose a day between %(first)s and %(last)s.",
-                            first=first.isoformat(),
-                            last=last.isoformat(),
+                            first=format_date(first, "long"),
+                            last=format_date(last, "long"),
                         ),
                     ]
             valid = valid and not self.start.errors and not self.end.errors

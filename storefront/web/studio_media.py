@@ -7,6 +7,7 @@ from typing import TypeVar
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,7 +18,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
@@ -36,7 +37,7 @@ from ..models import (
 )
 from ..security import title_or_404
 from ..services import ServiceError
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.catalog import titles as titles_service
 from ..services.media import audio as audio_service
 from ..services.media import audio_files as audio_files_service
@@ -104,7 +105,20 @@ def _active_session(asset: MediaAsset | None) -> UploadSession | None:
     )
 
 
+def _limit(field, setting: str, message_id: str) -> int:
+    """Give a file field its size limit, for the browser to check before sending: a body over
+    the limit is refused unread, with the form gone."""
+    limit = int(current_app.config[setting])
+    marks = {"data-max-bytes": limit, "data-too-large": message_id}
+    field.render_kw = {**(field.render_kw or {}), **marks}
+    return limit
+
+
 def _render(title: Title, studio, image_form=None, subtitle_form=None, status: int = 200):
+    image_form = image_form or ImageForm()
+    subtitle_form = subtitle_form or SubtitleForm()
+    image_limit = _limit(image_form.image, "IMAGE_MAX_BYTES", "image-too-large")
+    subtitle_limit = _limit(subtitle_form.file, "SUBTITLE_MAX_BYTES", "file-too-large")
     assets = _current_assets(title)  # the audio one too: its uploader may resume a session
     audio_files = audio_files_service.audio_files(title.id)
     shown = [a for kind, a in assets.items() if kind != AssetKind.AUDIO.value] + audio_files
@@ -125,9 +139,12 @@ def _render(title: Title, studio, image_form=None, subtitle_form=None, status: i
         audio_files=audio_files,
         audio_form=AudioTrackForm,
         audio_kind_labels=audio_service.AUDIO_KIND_LABELS,
-        image_form=image_form or ImageForm(),
-        subtitle_form=subtitle_form or SubtitleForm(),
+        image_form=image_form,
+        subtitle_form=subtitle_form,
+        image_too_large=images_service.too_large_message(image_limit),
+        subtitle_too_large=subtitles_service.too_large_message(subtitle_limit),
         upload_lost_message=upload_faults.lost_message(),
+        can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     ), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..countries import country_name
 from ..extensions import db
@@ -13,7 +13,7 @@ from ..i18n import current_locale
 from ..models import OfferKind, Studio, Title, utcnow
 from ..regions import REGIONS_BY_KEY
 from ..security import studio_or_404
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.catalog import offers as offers_service
 from ..services.catalog import price_suggestions
 from ..services.catalog.offer_summary import summarize
@@ -89,6 +89,7 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
         form=form,
         summary=summary,
         can_suggest=bool(price_suggestions.exchange_rates()),
+        can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     ), status
 
 

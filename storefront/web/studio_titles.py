@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..genres import genre_label
@@ -15,7 +15,7 @@ from ..models import Order, Studio, Title
 from ..public_urls import public_url_for
 from ..security import studio_or_404, title_or_404
 from ..services import ServiceError
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.catalog import sharing, title_texts
 from ..services.catalog import titles as titles_service
 from .title_forms import TitleForm, TitleTextForm
@@ -58,6 +58,8 @@ def _render_form(
         actions=titles_service.allowed_actions(title) if title else [],
         sell_blockers=titles_service.can_sell(title) if title else [],
         embed_snippet=_embed_snippet(title) if title else None,
+        can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
+        can_delete=may(current_user, studio, Action.DELETE_TITLE),
     ), status
 
 

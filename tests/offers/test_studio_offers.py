@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from storefront.extensions import db
@@ -141,6 +143,27 @@ def test_dates_are_read_in_the_filmmakers_time_zone(filmmaker_client, filmmaker,
     assert 'value="2027-03-01T09:00"' in page.text
 
 
+@pytest.mark.parametrize(
+    ("zone", "typed"),
+    [("America/Los_Angeles", "9999-12-31T23:59"), ("Asia/Tokyo", "0001-01-01T00:00")],
+)
+@pytest.mark.parametrize("field", ["rent-available_until", "rent-rules-0-available_from"])
+def test_a_date_at_the_end_of_the_calendar_is_refused_not_a_crash(
+    filmmaker_client, filmmaker, studio, title, zone, typed, field
+):
+    """Typed in a zone behind (or ahead of) UTC, the last (first) minute of the calendar has
+    no UTC time: the page crashed with a server error."""
+    filmmaker.timezone = zone
+    db.session.commit()
+    before = snapshot(title.id)
+    form = base_form(**{field: typed, "rent-rules-0-country": "NO"})
+    response = filmmaker_client.post(url(studio, title), data=form)
+    assert response.status_code == 400
+    assert f'<p class="error" id="{field}-error">Enter a date and time' in response.text
+    assert f'value="{typed}"' in response.text
+    assert snapshot(title.id) == before
+
+
 def test_switching_an_offer_off_keeps_its_rules(filmmaker_client, studio, title):
     form = base_form(**{"rent-enabled": None, "rent-price": "", "rent-currency": ""})
     assert filmmaker_client.post(url(studio, title), data=form).status_code == 302
@@ -223,8 +246,8 @@ BAD_INPUTS = [
         "end must be after",
     ),
     ("rent-available_from", {"rent-available_from": "next tuesday"}, "Enter a date and time"),
-    ("rental_watch_hours", {"rental_watch_hours": "0"}, "between 1 and 720"),
-    ("rental_start_days", {"rental_start_days": "soon"}, "valid integer"),
+    ("rental_watch_hours", {"rental_watch_hours": "0"}, "whole number from 1 to 720"),
+    ("rental_start_days", {"rental_start_days": "soon"}, "whole number from 1 to 365"),
     ("buy-currency", {"buy-currency": ""}, "Choose a currency"),
 ]
 
@@ -244,6 +267,21 @@ def test_bad_input_names_the_field_and_saves_nothing(
     assert f'id="{field_id}-error"' in response.text
     assert 'aria-invalid="true"' in response.text
     assert snapshot(title.id) == before
+
+
+@pytest.mark.parametrize("typed", ["0", "800", "1.5", "", "seven"])
+@pytest.mark.parametrize(
+    ("name", "high"), [("rental_start_days", 365), ("rental_watch_hours", 720)]
+)
+def test_a_rental_period_out_of_bounds_gets_one_message(
+    filmmaker_client, studio, title, name, high, typed
+):
+    """It read "Number must be between 1 and 365." and "Enter a whole number from 1 to
+    365." (and "Not a valid integer value." too, for 1.5): one mistake, one message."""
+    response = filmmaker_client.post(url(studio, title), data=base_form(**{name: typed}))
+    assert response.status_code == 400
+    errors = re.findall(rf'<p class="error" id="{name}-error">([^<]*)</p>', response.text)
+    assert errors == [f"Enter a whole number from 1 to {high}."]
 
 
 def test_more_rows_adds_empty_rows_without_saving(filmmaker_client, studio, title):

@@ -95,6 +95,29 @@ def test_the_studio_form_refuses_a_floor_above_the_suggestion(filmmaker_client, 
     assert offer.pay_what_you_want is False
 
 
+def test_a_refused_form_keeps_the_rows_typed_and_names_the_country(filmmaker_client, studio, film):
+    """A refused save showed the saved rows instead of the ones typed (an empty table for a
+    first try), and the reason began with the raw code: "IN: Enter a price…"."""
+    row = {
+        "row-1-kind": "buy",
+        "row-1-country": "IN",
+        "row-1-currency": "INR",
+        "row-1-suggested": "3OO",
+        "row-1-floor": "99",
+    }
+    response = set_pwyw(filmmaker_client, studio, film, rows="3", buy_floor="20", **row)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'name="row-1-suggested" aria-label="Suggested, row 2" value="3OO"' in html
+    assert 'name="row-1-floor" aria-label="Floor, row 2" value="99"' in html
+    assert '<option value="IN" selected>' in html and '<option value="INR" selected>' in html
+    assert "India: " in html and "IN: " not in html
+    assert (
+        '<p class="error" id="buy-floor-error">The floor must not be above the suggested price.'
+        in html
+    )
+
+
 def test_a_code_applies_to_the_suggested_price(app, filmmaker_client, viewer, studio, film, emu):
     from .promo import buy_with_code, logged_in
 

@@ -65,6 +65,16 @@ def test_bad_filters_are_explained_next_to_their_fields(filmmaker_client, studio
         assert export.status_code == 400, query
 
 
+def test_a_day_out_of_range_is_named_as_the_reader_writes_days(filmmaker_client, studio):
+    """The refusal read "Choose a day between 2000-01-01 and 2027-12-01." in every language."""
+    filmmaker_client.post("/account/language", data={"locale": "fr", "next": "/"})
+    query = "period=custom&start=1999-12-31&end=2026-01-01"
+    response = filmmaker_client.get(f"/studio/{studio.slug}/revenue?{query}")
+    assert response.status_code == 400
+    error = re.search(r'<p class="error" id="start-error">([^<]*)</p>', response.text)
+    assert error and "1 janvier 2000" in error.group(1) and "2000-01-01" not in error.group(1)
+
+
 def test_statement_totals_by_title_and_country_and_prints(filmmaker_client, ledger, studio):
     march = datetime(2026, 3, 15, 12, tzinfo=UTC)
     ledger.sale(1000, at=march, country="SE")

@@ -42,6 +42,10 @@ def tracks_of(title: Title) -> list[SubtitleTrack]:
     )
 
 
+def too_large_message(limit: int) -> str:
+    return _("The subtitle file is larger than %(size)d KB.", size=max(1, limit // 1024))
+
+
 def save_track(
     title: Title, language: str, kind: str, label: str, stream: BinaryIO, filename: str = ""
 ) -> SubtitleTrack:
@@ -59,9 +63,7 @@ def save_track(
     limit = int(current_app.config["SUBTITLE_MAX_BYTES"])
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise ServiceError(
-            _("The subtitle file is larger than %(size)d KB.", size=max(1, limit // 1024))
-        )
+        raise ServiceError(too_large_message(limit))
     if not data.strip():
         raise ServiceError(_("The file is empty."))
     try:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ... import money
-from ...countries import is_country
+from ...countries import country_name, is_country
 from ...extensions import db
 from ...i18n import current_locale
 from ...models import Offer, OfferTerritory, Title
@@ -103,7 +103,8 @@ def save_plan(title: Title, plan: PayWhatYouWantPlan) -> dict[str, list[str]]:
             suggested = parse_price(row.suggested, row.currency)
             floor = parse_price(row.floor, row.currency)
         except PriceError as exc:
-            errors.setdefault(f"rows.{n}", []).append(f"{country}: {exc}")
+            name = country_name(country, current_locale())
+            errors.setdefault(f"rows.{n}", []).append(f"{name}: {exc}")
             continue
         if floor > suggested:
             errors.setdefault(f"rows.{n}", []).append(

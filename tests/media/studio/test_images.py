@@ -129,6 +129,29 @@ def test_file_size_limit(app, filmmaker_client, draft):
     assert response.status_code == 400 and "larger than 100 KB" in response.text
 
 
+def test_the_media_page_stops_a_file_too_large_to_send_before_it_is_sent(
+    app, filmmaker_client, draft
+):
+    """A body over the limit is refused unread, with a bare "Too large" page and the form
+    gone: the page names each file's limit, and the browser checks it before sending."""
+    app.config["IMAGE_MAX_BYTES"] = 3 * 1024 * 1024
+    app.config["SUBTITLE_MAX_BYTES"] = 200 * 1024
+    page = filmmaker_client.get(f"/studio/{draft.studio.slug}/titles/{draft.id}/media").text
+    assert re.search(
+        r'<input[^>]*data-max-bytes="3145728"[^>]*data-too-large="image-too-large"', page
+    )
+    assert re.search(
+        r'<input[^>]*data-max-bytes="204800"[^>]*data-too-large="file-too-large"', page
+    )
+    too_large = re.search(r'<p class="error" id="image-too-large" hidden>([^<]*)</p>', page)
+    assert too_large and too_large.group(1) == "The image is larger than 3 MB."
+    assert (
+        '<p class="error" id="file-too-large" hidden>The subtitle file is larger than 200 KB.'
+        in page
+    )
+    assert "js/file-limit.js" in page
+
+
 def test_images_are_served_by_redirect_to_a_signed_url(
     filmmaker_client, client, auth, draft, storage
 ):
