@@ -228,6 +228,8 @@ def _state(order: Order) -> dict[str, object]:
         )
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
+    # The money was taken and is being checked or disputed: paying again would charge twice.
+    held = order.status in (OrderStatus.FLAGGED, OrderStatus.DISPUTED)
     if reason == CLOSED_SCREENING:
         message = _(
             "The screening closed before your payment arrived, so there is nothing to watch. "
@@ -247,7 +249,7 @@ def _state(order: Order) -> dict[str, object]:
         "message": message,
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug)
-        if slug and not ready and not too_late and not waiting
+        if slug and not ready and not too_late and not waiting and not held
         else None,
     }
 

@@ -11,12 +11,21 @@ from storefront.models import (
     EntryType,
     LedgerEntry,
     OfferKind,
+    Order,
     OrderStatus,
     WebhookEvent,
 )
 from storefront.services.payments.webhooks import HANDLERS
 
-from .conftest import SALE_ROW_SHAPE, checkout, filled_columns, fresh, latest_order, session_id_from
+from .conftest import (
+    SALE_ROW_SHAPE,
+    checkout,
+    filled_columns,
+    flagged_payment,
+    fresh,
+    latest_order,
+    session_id_from,
+)
 
 
 def ledger_rows(order_id: int) -> list[LedgerEntry]:
@@ -188,3 +197,17 @@ def test_every_webhook_the_store_acts_on_is_stored_once(viewer_client, viewer, f
     assert set(stored) == used and len(emu.events) > len(used)  # payment_intent.created...
     completed = next(e for e in stored.values() if e.type == "checkout.session.completed")
     assert completed.processed_at is not None and completed.outcome.startswith("processed")
+
+
+def test_a_payment_held_for_checking_offers_no_second_payment(
+    viewer_client, viewer, film, emu, webhooks
+):
+    """Money was taken and is being checked: "Try again" would only charge the viewer twice."""
+    order = flagged_payment(viewer_client, viewer, film, emu)
+    assert fresh(Order, order.id).status == OrderStatus.FLAGGED
+
+    state = viewer_client.get(f"/orders/{order.public_id}/status").get_json()
+    page = viewer_client.get(f"/orders/{order.public_id}/done")
+
+    assert state["final"] and not state["ready"] and state["retry_url"] is None
+    assert "We received your payment" in page.text and "Try again" not in page.text
