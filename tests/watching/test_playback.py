@@ -249,6 +249,16 @@ def test_concurrent_stream_limit(app, login_client, viewer, film):
     assert start(login_client(viewer.email), film.slug).status_code == 200
 
 
+def test_a_one_screen_limit_is_told_in_the_singular(app, login_client, viewer, film):
+    app.config["MAX_CONCURRENT_STREAMS"] = 1
+    grant(viewer, film)
+    assert start(login_client(viewer.email), film.slug).status_code == 200
+    second = start(login_client(viewer.email), film.slug)
+    assert second.json["error"]["code"] == "stream_limit"
+    assert "1 screens" not in second.json["error"]["message"]
+    assert "You are already watching on 1 screen." in second.json["error"]["message"]
+
+
 def test_a_reload_replaces_its_own_stream(app, viewer_client, viewer, film):
     app.config["MAX_CONCURRENT_STREAMS"] = 1
     grant(viewer, film)
