@@ -65,6 +65,15 @@ def test_entitled_viewer_gets_watch_and_others_get_the_reason(viewer_client, vie
     assert "€14.99" in page  # and can buy again
 
 
+def test_rental_terms_stand_with_the_rent_button_only(viewer_client, viewer, film):
+    """A viewer who holds the film sees "Watch", not the terms of a rental they cannot take
+    (nor mistake them for their own rental's, whose terms were fixed when they paid)."""
+    grant(viewer, film, OfferKind.RENT, start_days=7, watch_hours=72)
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert 'href="/watch/northern-lights"' in page
+    assert "to start watching" not in page
+
+
 def test_library_lists_purchases_rentals_and_their_clocks(viewer_client, viewer, make_title, film):
     grant(viewer, film, OfferKind.BUY)
     fresh = make_title("Fresh Rental")
