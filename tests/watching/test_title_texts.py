@@ -150,6 +150,20 @@ def test_films_with_subtitles_or_audio_in_my_language(client, make_title):
     assert len(names(in_language(client, "/", "fr"))) == 5
 
 
+def test_a_bokmal_reader_finds_films_in_norwegian(client, make_title):
+    """Studios pick "Norwegian" (no) as often as Bokmål (nb): a reader of the Norwegian
+    interface, which is Bokmål, follows both; the filter found neither of the demo films."""
+    spoken = make_title("Spoken", offers=WORLDWIDE)
+    subtitled = make_title("Subtitled", offers=WORLDWIDE)
+    make_title("Other", offers=WORLDWIDE)
+    db.session.add(TitleFacet(title_id=spoken.id, kind=FacetKind.LANGUAGE, value="no"))
+    db.session.add(
+        SubtitleTrack(title_id=subtitled.id, language="nb", label="Norsk", storage_key="k")
+    )
+    db.session.commit()
+    assert names(in_language(client, "/?mine=1&sort=az", "nb")) == ["Spoken", "Subtitled"]
+
+
 def test_the_player_names_the_film_in_the_viewers_language(viewer_client, viewer, make_title):
     from .conftest import grant
 
