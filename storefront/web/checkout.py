@@ -189,6 +189,8 @@ def status(public_id: str) -> ResponseReturnValue:
 def cancel(public_id: str) -> ResponseReturnValue:
     """The buyer left the hosted checkout: nothing was charged; the order expires later."""
     order = _own_order_or_404(public_id)
+    if order.status != OrderStatus.PENDING:  # opened again later: the order page says how it went
+        return redirect(url_for("checkout.done", public_id=order.public_id), code=303)
     flash(_("Payment cancelled: nothing was charged."), "info")
     return redirect(title_url(order.title.slug if order.title else None), code=303)
 

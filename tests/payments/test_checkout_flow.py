@@ -178,6 +178,22 @@ def test_cancel_returns_to_the_film_and_leaves_the_order_pending(viewer_client, 
     assert fresh(type(order), order.id).status == OrderStatus.PENDING
 
 
+def test_the_cancel_link_of_a_paid_order_does_not_say_nothing_was_charged(
+    viewer_client, viewer, film, emu, webhooks
+):
+    """The processor's "back" link, opened again from the history after paying."""
+    response = checkout(viewer_client, film, "rent")
+    emu.pay(session_id_from(response.location))
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.PAID
+
+    back = viewer_client.get(f"/orders/{order.public_id}/cancel", follow_redirects=True)
+
+    assert "nothing was charged" not in back.text
+    assert back.request.path == f"/orders/{order.public_id}/done"
+    assert "Payment confirmed." in back.text
+
+
 def test_orders_of_others_are_not_found(client, auth, make_user, viewer_client, viewer, film):
     checkout(viewer_client, film, "rent")
     order = latest_order(viewer)
