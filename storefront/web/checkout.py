@@ -172,8 +172,15 @@ def done(public_id: str) -> ResponseReturnValue:
         if festival is not None and festival.published
         else None
     )
+    # Named as the checkout page named it, in the viewer's language (the order keeps the
+    # name at the time of the sale for the records).
+    shown = shown_text(order.title, current_locale()) if order.title else None
     return render_template(
-        "checkout/done.html", order=order, state=_state(order), festival_url=festival_url
+        "checkout/done.html",
+        order=order,
+        shown=shown,
+        state=_state(order),
+        festival_url=festival_url,
     )
 
 

@@ -191,3 +191,17 @@ def test_the_viewers_library_and_checkout_name_the_film_in_their_language(
     assert "<h1>Nordlichter</h1>" in checkout
     # A language without a translation falls back to the title's own name.
     assert "Northern Lights" in in_language(client, "/library", "fr").text
+
+
+def test_the_order_page_names_the_film_as_the_checkout_page_did(
+    filmmaker_client, studio, make_title, viewer, login_client
+):
+    film = make_title("Northern Lights", studio=studio, offers=WORLDWIDE, text_language="en")
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    german = {"text-language": "de", "text-name": "Nordlichter"}
+    assert filmmaker_client.post(f"{base}/texts", data=german).status_code == 302
+    order = grant(viewer, film).order
+    client = login_client(viewer.email)
+
+    done = in_language(client, f"/orders/{order.public_id}/done", "de").text
+    assert "<h1>Nordlichter</h1>" in done and "Northern Lights" not in done
