@@ -253,6 +253,29 @@ def test_preferences_set_language_used_for_pages(auth, viewer):
     assert 'lang="fr"' in page.text
 
 
+@pytest.mark.parametrize("zone", ["Factory", "localtime"])
+def test_only_time_zones_dates_can_be_shown_in_are_offered(auth, viewer, make_title, zone):
+    """The zone list came from the system's files, with names the date formatting does not
+    know: choosing one made the catalogue and every title page fail."""
+    make_title("Night Train")
+    auth.login(viewer.email)
+    page = auth.client.get("/account/")
+    assert f'<option value="{zone}"' not in page.text
+    assert '<option value="Europe/Paris"' in page.text
+
+    response = auth.client.post(
+        "/account/",
+        data={
+            "action": "preferences",
+            "prefs-display_name": "Vera",
+            "prefs-timezone": zone,
+        },
+    )
+    assert response.status_code == 400
+    assert db.session.get(User, viewer.id).timezone == "UTC"
+    assert auth.client.get("/films/night-train").status_code == 200
+
+
 @pytest.mark.parametrize("target", ["http:/evil.example", "http:evil.example", "/\r\n/x"])
 def test_language_change_and_signup_only_redirect_within_the_site(client, target):
     changed = client.post("/account/language", data={"locale": "fr", "next": target})

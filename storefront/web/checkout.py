@@ -172,8 +172,15 @@ def done(public_id: str) -> ResponseReturnValue:
         if festival is not None and festival.published
         else None
     )
+    # Named as the checkout page named it, in the viewer's language (the order keeps the
+    # name at the time of the sale for the records).
+    shown = shown_text(order.title, current_locale()) if order.title else None
     return render_template(
-        "checkout/done.html", order=order, state=_state(order), festival_url=festival_url
+        "checkout/done.html",
+        order=order,
+        shown=shown,
+        state=_state(order),
+        festival_url=festival_url,
     )
 
 
@@ -189,6 +196,8 @@ def status(public_id: str) -> ResponseReturnValue:
 def cancel(public_id: str) -> ResponseReturnValue:
     """The buyer left the hosted checkout: nothing was charged; the order expires later."""
     order = _own_order_or_404(public_id)
+    if order.status != OrderStatus.PENDING:  # opened again later: the order page says how it went
+        return redirect(url_for("checkout.done", public_id=order.public_id), code=303)
     flash(_("Payment cancelled: nothing was charged."), "info")
     return redirect(title_url(order.title.slug if order.title else None), code=303)
 
@@ -228,6 +237,8 @@ def _state(order: Order) -> dict[str, object]:
         )
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
+    # The money was taken and is being checked or disputed: paying again would charge twice.
+    held = order.status in (OrderStatus.FLAGGED, OrderStatus.DISPUTED)
     if reason == CLOSED_SCREENING:
         message = _(
             "The screening closed before your payment arrived, so there is nothing to watch. "
@@ -247,7 +258,7 @@ def _state(order: Order) -> dict[str, object]:
         "message": message,
         "watch_url": watch_url(slug) if ready else None,
         "retry_url": url_for("checkout.start", slug=slug)
-        if slug and not ready and not too_late and not waiting
+        if slug and not ready and not too_late and not waiting and not held
         else None,
     }
 

@@ -16,7 +16,7 @@ from ..services.catalog.title_texts import shown_text
 from ..services.promotion.codes import CodeRefused, Quote, price_with_code
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching.access import best_entitlement
-from .availability_text import why_not_offered
+from .availability_text import availability_sentences
 from .links import title_url, watch_url
 
 
@@ -71,7 +71,8 @@ def choose_page(
         amount_refusal=amount_refusal,
         amount_typed=amount_typed,
         release_at=title.release_at if preorder is not None else None,
-        message=why_not_offered(availability) or None,
+        # The title page's sentences: why a kind is missing, or nothing is offered here.
+        message=" ".join(availability_sentences(availability)) or None,
         watch_href=watch_url(title.slug) if access else None,
         title_href=title_url(title.slug),
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,6 +13,7 @@ from ..countries import country_choices, is_country
 from ..i18n import current_locale
 from ..models import StudioRole, row_id
 from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
+from ..services.reports.filters import time_zones
 
 
 def _strip(value: str | None) -> str | None:
@@ -96,7 +95,7 @@ class PreferencesForm(FlaskForm):
         self.locale.choices = [("", _l("Same as my browser"))] + [
             (code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages
         ]
-        self.timezone.choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+        self.timezone.choices = [(tz, tz) for tz in sorted(time_zones())]
 
 
 class CountryField(SelectField):
@@ -144,7 +143,7 @@ class StudioForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         fill_country_choices(self.country)
-        self.timezone.choices = [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
+        self.timezone.choices = [(tz, tz) for tz in sorted(time_zones())]
 
 
 class ActionForm(FlaskForm):

@@ -17,7 +17,7 @@ from flask import (
     session,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, ngettext
+from flask_babel import format_date, get_timezone, ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
@@ -125,9 +125,9 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
     """A catalogue page, rendered once and shared with holes for what is each viewer's own.
 
     Anonymous visitors share one rendering per URL, country and language for
-    CATALOGUE_CACHE_SECONDS. Signed-in viewers share one per URL, country, language and menu
-    (a studio member's and an admin's menus differ) while the listing it shows lives, and
-    on every request read their session and which of the page's films they hold, which go
+    CATALOGUE_CACHE_SECONDS. Signed-in viewers share one per URL, country, language, time zone
+    and menu (a studio member's and an admin's menus differ) while the listing it shows lives,
+    and on every request read their session and which of the page's films they hold, which go
     in the holes with their CSRF token: the page is the one a full rendering would give
     them. With CATALOGUE_CACHE_SECONDS at 0, or a message to flash, each page is rendered
     whole."""
@@ -136,7 +136,9 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
         return render_template(template, catalogue_html=_grid(studio_id)[0], **context)
     signed_in = current_user.is_authenticated
     menu = (True, bool(current_user.is_admin), bool(current_user.memberships)) if signed_in else ()
-    key = ("page", template, request.full_path, viewer_country(), current_locale(), menu)
+    # Dates on the cards ("Available from ...") are in the viewer's own time zone.
+    zone = str(get_timezone())
+    key = ("page", template, request.full_path, viewer_country(), current_locale(), zone, menu)
 
     def shared() -> tuple[page_holes.HoledPage, float]:
         grid, ids, listing_expires = _grid(studio_id, owned_holes=True)

@@ -11,12 +11,21 @@ from storefront.models import (
     EntryType,
     LedgerEntry,
     OfferKind,
+    Order,
     OrderStatus,
     WebhookEvent,
 )
 from storefront.services.payments.webhooks import HANDLERS
 
-from .conftest import SALE_ROW_SHAPE, checkout, filled_columns, fresh, latest_order, session_id_from
+from .conftest import (
+    SALE_ROW_SHAPE,
+    checkout,
+    filled_columns,
+    flagged_payment,
+    fresh,
+    latest_order,
+    session_id_from,
+)
 
 
 def ledger_rows(order_id: int) -> list[LedgerEntry]:
@@ -169,6 +178,22 @@ def test_cancel_returns_to_the_film_and_leaves_the_order_pending(viewer_client, 
     assert fresh(type(order), order.id).status == OrderStatus.PENDING
 
 
+def test_the_cancel_link_of_a_paid_order_does_not_say_nothing_was_charged(
+    viewer_client, viewer, film, emu, webhooks
+):
+    """The processor's "back" link, opened again from the history after paying."""
+    response = checkout(viewer_client, film, "rent")
+    emu.pay(session_id_from(response.location))
+    order = latest_order(viewer)
+    assert order.status == OrderStatus.PAID
+
+    back = viewer_client.get(f"/orders/{order.public_id}/cancel", follow_redirects=True)
+
+    assert "nothing was charged" not in back.text
+    assert back.request.path == f"/orders/{order.public_id}/done"
+    assert "Payment confirmed." in back.text
+
+
 def test_orders_of_others_are_not_found(client, auth, make_user, viewer_client, viewer, film):
     checkout(viewer_client, film, "rent")
     order = latest_order(viewer)
@@ -188,3 +213,17 @@ def test_every_webhook_the_store_acts_on_is_stored_once(viewer_client, viewer, f
     assert set(stored) == used and len(emu.events) > len(used)  # payment_intent.created...
     completed = next(e for e in stored.values() if e.type == "checkout.session.completed")
     assert completed.processed_at is not None and completed.outcome.startswith("processed")
+
+
+def test_a_payment_held_for_checking_offers_no_second_payment(
+    viewer_client, viewer, film, emu, webhooks
+):
+    """Money was taken and is being checked: "Try again" would only charge the viewer twice."""
+    order = flagged_payment(viewer_client, viewer, film, emu)
+    assert fresh(Order, order.id).status == OrderStatus.FLAGGED
+
+    state = viewer_client.get(f"/orders/{order.public_id}/status").get_json()
+    page = viewer_client.get(f"/orders/{order.public_id}/done")
+
+    assert state["final"] and not state["ready"] and state["retry_url"] is None
+    assert "We received your payment" in page.text and "Try again" not in page.text

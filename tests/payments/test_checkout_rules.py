@@ -131,6 +131,29 @@ def test_checkout_page_lists_prices_and_rental_terms(viewer_client, film):
     assert "30 days to start watching" in page.text and "48 hours" in page.text
 
 
+def test_checkout_page_says_why_one_kind_is_missing_as_the_title_page_does(
+    viewer_client, make_title
+):
+    offers = [
+        {"kind": "rent", "amount": 499, "currency": "EUR"},
+        {
+            "kind": "buy",
+            "amount": 1299,
+            "currency": "EUR",
+            "territories": [{"country": "FR", "blocked": True}],
+        },
+    ]
+    title = make_title("Rent Only Here", offers=offers)
+    headers = {"X-Test-Country": "FR"}
+
+    film_page = viewer_client.get(f"/films/{title.slug}", headers=headers)
+    checkout_page = viewer_client.get(f"/buy/{title.slug}", headers=headers)
+
+    assert "Only for rent in France." in film_page.text
+    assert "Only for rent in France." in checkout_page.text
+    assert "Buy for" not in checkout_page.text
+
+
 def test_anonymous_viewers_are_asked_to_log_in(client, film):
     assert client.post(f"/buy/{film.slug}", data={"kind": "rent"}).status_code == 302
 

@@ -194,6 +194,13 @@ def test_each_refusal_has_its_own_message(
     assert latest_order_count() == 0
 
 
+def test_a_code_refused_for_every_option_is_said_once(viewer_client, studio, film):
+    """Not once next to the field and again under each button."""
+    page = viewer_client.get(f"/buy/{film.slug}?code=NOPE").get_data(as_text=True)
+    assert page.count("There is no code") == 1
+    assert 'data-testid="code-refusal"' in page
+
+
 def latest_order_count() -> int:
     from storefront.models import Order
 

@@ -152,6 +152,21 @@ def test_pages_of_48(client, make_title):
     assert names(available) == ["Film 48", "Film 49"]
 
 
+@pytest.mark.parametrize(
+    ("url", "first"), [("/films?page=9999", "?"), ("/films?available=1&page=9999", "?available=1")]
+)
+def test_a_page_past_the_last_says_so_and_leads_back(client, make_title, url, first):
+    """It said "4 films", "No films match these filters" and "Page 9999 of 1", with a
+    "Previous" link to the just as empty page 9998."""
+    for i in range(4):
+        make_title(f"Film {i}", offers=WORLDWIDE)
+    page = client.get(url).get_data(as_text=True)
+    assert "No films match these filters." not in page
+    assert "Page 9999" not in page and 'rel="prev"' not in page
+    assert "This page is past the end of the list." in page
+    assert f'href="{first}"' in page  # the first page, with the same filters
+
+
 def _statements(client, url: str, **kwargs) -> int:
     client.application.extensions.pop("page_cache", None)  # count a cold page
     count = 0

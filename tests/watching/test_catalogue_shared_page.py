@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import event
 
 from storefront.extensions import db
-from storefront.models import OfferKind, User
+from storefront.models import OfferKind, User, utcnow
 
 from ..conftest import PASSWORD
 from ..helpers import AuthActions
@@ -135,3 +137,23 @@ def test_each_viewer_gets_the_page_a_full_rendering_gives_them(
         shared, full = shared_and_full(app, client, path, country, statements)
         assert shared == full, label
         assert shared.count('class="badge badge-ok"') == held, label
+
+
+def test_viewers_in_other_time_zones_read_dates_in_their_own(app, make_user, make_title):
+    """A window opening at 20:00 UTC opens on the next day in Tokyo: a viewer there must not
+    be shown the date a viewer in Honolulu's rendering put on the shared page."""
+    opens = (utcnow() + timedelta(days=3)).replace(hour=20, minute=0, second=0, microsecond=0)
+    soon = [{"kind": OfferKind.RENT, "amount": 499, "currency": "EUR", "available_from": opens}]
+    make_title("Soon", offers=soon)
+    honolulu, tokyo = make_user("hawaii@example.org"), make_user("tokyo@example.org")
+    honolulu.timezone, tokyo.timezone = "Pacific/Honolulu", "Asia/Tokyo"
+    db.session.commit()
+
+    pages = {}
+    for user in (honolulu, tokyo):
+        client = signed_in(app, user)
+        pages[user.timezone] = client.get("/films", headers={"X-Test-Country": "US"}).text
+
+    assert f"from {format_date(opens, 'MMMM d')}," in pages["Pacific/Honolulu"]
+    next_day = opens + timedelta(days=1)
+    assert f"from {format_date(next_day, 'MMMM d')}," in pages["Asia/Tokyo"]

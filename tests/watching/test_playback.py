@@ -116,6 +116,13 @@ def test_nobody_without_an_entitlement_plays(viewer_client, film, client):
     assert db.session.scalar(db.select(db.func.count()).select_from(PlaybackSession)) == 0
 
 
+def test_a_viewer_who_never_paid_is_not_asked_to_rent_again(viewer_client, film):
+    page = viewer_client.get(f"/watch/{film.slug}").get_data(as_text=True)
+    assert "You have not rented or bought this film." in page
+    assert "Rent again</a>" not in page
+    assert f'href="/films/{film.slug}">Rent or buy this film</a>' in page
+
+
 def test_rental_clock_starts_at_first_play_and_expires(viewer_client, viewer, film, app):
     rental = grant(viewer, film, OfferKind.RENT, watch_hours=48).entitlement
     assert rental.started_at is None
@@ -247,6 +254,16 @@ def test_concurrent_stream_limit(app, login_client, viewer, film):
     stale.last_seen_at = utcnow() - timedelta(seconds=app.config["STREAM_IDLE_SECONDS"] + 1)
     db.session.commit()
     assert start(login_client(viewer.email), film.slug).status_code == 200
+
+
+def test_a_one_screen_limit_is_told_in_the_singular(app, login_client, viewer, film):
+    app.config["MAX_CONCURRENT_STREAMS"] = 1
+    grant(viewer, film)
+    assert start(login_client(viewer.email), film.slug).status_code == 200
+    second = start(login_client(viewer.email), film.slug)
+    assert second.json["error"]["code"] == "stream_limit"
+    assert "1 screens" not in second.json["error"]["message"]
+    assert "You are already watching on 1 screen." in second.json["error"]["message"]
 
 
 def test_a_reload_replaces_its_own_stream(app, viewer_client, viewer, film):

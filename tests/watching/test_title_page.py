@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from storefront.extensions import db
-from storefront.models import EntitlementStatus, OfferKind, utcnow
+from storefront.models import EntitlementStatus, OfferKind, TitleStatus, utcnow
 
 from .conftest import grant
 
@@ -65,6 +65,15 @@ def test_entitled_viewer_gets_watch_and_others_get_the_reason(viewer_client, vie
     assert "€14.99" in page  # and can buy again
 
 
+def test_rental_terms_stand_with_the_rent_button_only(viewer_client, viewer, film):
+    """A viewer who holds the film sees "Watch", not the terms of a rental they cannot take
+    (nor mistake them for their own rental's, whose terms were fixed when they paid)."""
+    grant(viewer, film, OfferKind.RENT, start_days=7, watch_hours=72)
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert 'href="/watch/northern-lights"' in page
+    assert "to start watching" not in page
+
+
 def test_library_lists_purchases_rentals_and_their_clocks(viewer_client, viewer, make_title, film):
     grant(viewer, film, OfferKind.BUY)
     fresh = make_title("Fresh Rental")
@@ -98,6 +107,18 @@ def test_continue_watching_from_the_saved_position(viewer_client, viewer, film):
     page = text(viewer_client.get("/library"))
     assert "Continue watching" in page
     assert "Stopped at 2:05" in page
+
+
+def test_a_film_the_studio_removed_is_not_offered_to_watch(viewer_client, viewer, film):
+    """The library said "Yours to watch any time" with a Watch button and a title link,
+    both leading to "not found"."""
+    grant(viewer, film)
+    film.status = TitleStatus.REMOVED
+    db.session.commit()
+    page = text(viewer_client.get("/library"))
+    assert "This film is no longer on the store." in page
+    assert "Yours to watch any time" not in page
+    assert f"/watch/{film.slug}" not in page and f"/films/{film.slug}" not in page
 
 
 def test_library_needs_an_account(client):

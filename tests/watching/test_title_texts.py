@@ -150,6 +150,20 @@ def test_films_with_subtitles_or_audio_in_my_language(client, make_title):
     assert len(names(in_language(client, "/", "fr"))) == 5
 
 
+def test_a_bokmal_reader_finds_films_in_norwegian(client, make_title):
+    """Studios pick "Norwegian" (no) as often as Bokmål (nb): a reader of the Norwegian
+    interface, which is Bokmål, follows both; the filter found neither of the demo films."""
+    spoken = make_title("Spoken", offers=WORLDWIDE)
+    subtitled = make_title("Subtitled", offers=WORLDWIDE)
+    make_title("Other", offers=WORLDWIDE)
+    db.session.add(TitleFacet(title_id=spoken.id, kind=FacetKind.LANGUAGE, value="no"))
+    db.session.add(
+        SubtitleTrack(title_id=subtitled.id, language="nb", label="Norsk", storage_key="k")
+    )
+    db.session.commit()
+    assert names(in_language(client, "/?mine=1&sort=az", "nb")) == ["Spoken", "Subtitled"]
+
+
 def test_the_player_names_the_film_in_the_viewers_language(viewer_client, viewer, make_title):
     from .conftest import grant
 
@@ -177,3 +191,17 @@ def test_the_viewers_library_and_checkout_name_the_film_in_their_language(
     assert "<h1>Nordlichter</h1>" in checkout
     # A language without a translation falls back to the title's own name.
     assert "Northern Lights" in in_language(client, "/library", "fr").text
+
+
+def test_the_order_page_names_the_film_as_the_checkout_page_did(
+    filmmaker_client, studio, make_title, viewer, login_client
+):
+    film = make_title("Northern Lights", studio=studio, offers=WORLDWIDE, text_language="en")
+    base = f"/studio/{studio.slug}/titles/{film.id}"
+    german = {"text-language": "de", "text-name": "Nordlichter"}
+    assert filmmaker_client.post(f"{base}/texts", data=german).status_code == 302
+    order = grant(viewer, film).order
+    client = login_client(viewer.email)
+
+    done = in_language(client, f"/orders/{order.public_id}/done", "de").text
+    assert "<h1>Nordlichter</h1>" in done and "Northern Lights" not in done

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from ...i18n import LANGUAGE_ALIASES
 from ...models import (
     FacetKind,
     SubtitleTrack,
@@ -122,20 +123,21 @@ def language_of(locale: str) -> str:
 
 def in_language(language: str) -> sa.ColumnElement[bool]:
     """Titles a viewer of ``language`` can follow: subtitles, an audio track or the spoken
-    language in it."""
+    language in it (a Bokmål reader follows Norwegian, as the interface does)."""
+    codes = [language, *(code for code, to in LANGUAGE_ALIASES.items() if to == language)]
     return sa.or_(
-        Title.id.in_(sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language == language)),
+        Title.id.in_(sa.select(SubtitleTrack.title_id).where(SubtitleTrack.language.in_(codes))),
         Title.id.in_(
             sa.select(TitleFacet.title_id).where(
-                TitleFacet.kind == FacetKind.LANGUAGE, TitleFacet.value == language
+                TitleFacet.kind == FacetKind.LANGUAGE, TitleFacet.value.in_(codes)
             )
         ),
-        *_audio_in_language(language),
+        *_audio_in_language(codes),
     )
 
 
-def _audio_in_language(language: str) -> list[sa.ColumnElement[bool]]:
+def _audio_in_language(codes: list[str]) -> list[sa.ColumnElement[bool]]:
     """Ready audio tracks count too (alternate dubbed or described audio)."""
     from ..media.audio import titles_with_audio_in
 
-    return [Title.id.in_(titles_with_audio_in(language))]
+    return [Title.id.in_(titles_with_audio_in(code)) for code in codes]

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from babel.dates import get_timezone
 
 from ...models import LedgerEntry, OfferKind
 from ...models.ledger import NOT_PLATFORM_SQL
@@ -47,7 +48,17 @@ class Granularity(enum.StrEnum):
 
 @cache
 def time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """The zones a person or studio may choose: known to the system and to Babel, which
+    shows dates (the system also lists "Factory" and "localtime", which Babel does not)."""
+    return frozenset(z for z in zoneinfo.available_timezones() if _babel_knows(z))
+
+
+def _babel_knows(name: str) -> bool:
+    try:
+        get_timezone(name)
+    except LookupError:
+        return False
+    return True
 
 
 def is_time_zone(name: str | None) -> bool:

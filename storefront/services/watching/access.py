@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ...extensions import db
 from ...models import (
@@ -72,10 +73,6 @@ MESSAGES = {
     ),
     Refusal.NOT_OPEN: _l("This screening has not started yet. Come back when it opens."),
     Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
-    Refusal.STREAM_LIMIT: _l(
-        "You are already watching on %(limit)s screens. Stop one of them to watch here; "
-        "a stopped screen frees its place within a few minutes."
-    ),
     Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),
     Refusal.REMOVED: _l("This film is no longer on the store."),
     Refusal.SESSION_ENDED: _l("This playback has ended. Reload the page to keep watching."),
@@ -102,7 +99,16 @@ RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_EN
 class PlaybackRefused(ServiceError):
     def __init__(self, code: Refusal, **params: object) -> None:
         self.code = code
-        self.message = str(MESSAGES[code]) % params if params else str(MESSAGES[code])
+        if code == Refusal.STREAM_LIMIT:  # counted: "1 screen", "3 screens"
+            self.message = ngettext(
+                "You are already watching on %(num)d screen. Stop it to watch here; a stopped "
+                "screen frees its place within a few minutes.",
+                "You are already watching on %(num)d screens. Stop one of them to watch here; "
+                "a stopped screen frees its place within a few minutes.",
+                int(params["limit"]),  # type: ignore[call-overload]
+            )
+        else:
+            self.message = str(MESSAGES[code]) % params if params else str(MESSAGES[code])
         super().__init__(self.message)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
+from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.catalogue import poster_keys
 from ..catalog.title_texts import shown_names
 from ..media.images import POSTER_CARD_WIDTH
@@ -28,6 +29,7 @@ class ItemState(enum.StrEnum):
     SUSPENDED = "suspended"
     PREORDERED = "preordered"  # paid before the release: watchable from `release_at`
     NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
+    REMOVED = "removed"  # the studio took the film off the store: nothing plays
 
 
 _STATE_FOR_REFUSAL = {
@@ -51,6 +53,7 @@ _RANK = {
     ItemState.START_BY_PASSED: 5,
     ItemState.REFUNDED: 6,
     ItemState.CHARGED_BACK: 7,
+    ItemState.REMOVED: 8,
 }
 
 
@@ -101,14 +104,14 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
 
     Each title is named as the catalogue names it for a viewer reading ``locale``."""
     rows = db.session.execute(
-        sa.select(Entitlement, Title.slug, Title.name)
+        sa.select(Entitlement, Title.slug, Title.name, Title.status)
         .join(Title, Title.id == Entitlement.title_id)
         .where(Entitlement.user_id == user_id)
         .order_by(Entitlement.granted_at.desc(), Entitlement.id.desc())
     ).all()
     best: dict[int, tuple[Entitlement, ItemState, str, str]] = {}
-    for entitlement, slug, name in rows:
-        state = state_of(entitlement, at)
+    for entitlement, slug, name, status in rows:
+        state = ItemState.REMOVED if status not in SELLABLE_STATUSES else state_of(entitlement, at)
         held = best.get(entitlement.title_id)  # type: ignore[arg-type]
         if held is None or _RANK[state] < _RANK[held[1]]:
             best[entitlement.title_id] = (entitlement, state, slug, name)  # type: ignore[index]
