@@ -61,7 +61,10 @@ def select_timezone() -> str | None:
     if not has_request_context():
         return None
     if current_user and current_user.is_authenticated:
-        return current_user.timezone
+        from .services.reports.filters import is_time_zone  # the one list of usable zones
+
+        # A zone saved before that list was narrowed ("Factory") reads as UTC, not a 500.
+        return current_user.timezone if is_time_zone(current_user.timezone) else None
     return None
 
 

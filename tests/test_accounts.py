@@ -276,6 +276,20 @@ def test_only_time_zones_dates_can_be_shown_in_are_offered(auth, viewer, make_ti
     assert auth.client.get("/films/night-train").status_code == 200
 
 
+@pytest.mark.parametrize("zone", ["Factory", "localtime"])
+def test_an_account_that_saved_such_a_zone_earlier_still_reads_its_pages(
+    auth, viewer, make_title, zone
+):
+    """Accounts saved one before the list was narrowed: their pages are shown in UTC."""
+    make_title("Night Train")
+    viewer.timezone = zone
+    db.session.commit()
+    auth.login(viewer.email)
+
+    assert auth.client.get("/films").status_code == 200
+    assert auth.client.get("/films/night-train").status_code == 200
+
+
 @pytest.mark.parametrize("target", ["http:/evil.example", "http:evil.example", "/\r\n/x"])
 def test_language_change_and_signup_only_redirect_within_the_site(client, target):
     changed = client.post("/account/language", data={"locale": "fr", "next": target})

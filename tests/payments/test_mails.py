@@ -543,3 +543,17 @@ def test_a_rental_whose_whole_window_is_a_day_is_not_recalled_right_after_its_re
     db.session.commit()
 
     assert [n.event for n in notifications()] == ["receipt"]
+
+
+def test_a_zone_dates_cannot_be_shown_in_is_mailed_as_utc(app, viewer, mailbox):
+    """An account saved "Factory" before the list of zones was narrowed: its mails give UTC
+    times, named so, rather than a zone nobody chose."""
+    viewer.timezone = "Factory"
+    db.session.commit()
+    start_by = (utcnow() + timedelta(days=2)).isoformat()
+    context = {**_context(), "kind": "rent", "start_by": start_by, "watch_hours": 48}
+    notify("receipt", "receipt:factory", user=viewer, context=context)
+    db.session.commit()
+
+    (mail,) = mailbox.to(viewer.email)
+    assert "(UTC)" in text_of(mail) and "Factory" not in text_of(mail)

@@ -15,6 +15,7 @@ from ...extensions import db
 from ...jobs import defer
 from ...models import User, utcnow
 from ...models.audience import Notification, NotificationStatus
+from ..reports.filters import is_time_zone
 from .events import EVENTS
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,8 @@ def notify(
         "studio_id": studio_id,
         "to": address,
         "locale": _locale(user, locale),
-        "timezone": (user.timezone if user is not None else None) or "UTC",
+        # A zone saved before the list of usable ones was narrowed reads as UTC.
+        "timezone": user.timezone if user is not None and is_time_zone(user.timezone) else "UTC",
         "context": dict(context or {}),
         "status": NotificationStatus.SUPPRESSED if over else NotificationStatus.QUEUED,
         "attempts": 0,
