@@ -173,9 +173,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("studio_media.delete_subtitles", "POST"): studio(**CATALOGUE),
     ("studio_media.media", "GET"): studio(),
     ("studio_media.media_status", "GET"): studio(),
-    # The bundle holds a draft: it has no page (which would name the draft) for anyone.
-    ("bundles.page", "GET"): everyone(HIDDEN),
-    ("bundles.buy", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
+    ("bundles.page", "GET"): public(),
+    ("bundles.buy", "POST"): signed_in(),
     ("studio_bundles.index", "GET"): studio(),
     ("studio_bundles.index", "POST"): studio(**CATALOGUE),
     ("festivals.index", "GET"): public(),
@@ -441,7 +440,9 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     festival, screening, festival_pass, selection, artwork = _festival_world(victim, film, storage)
     from storefront.services.promotion.bundles import create_bundle
 
-    bundle = create_bundle(victim, "Both films", [film, draft], 1500, "EUR")
+    # Two films on the store (a bundle naming a draft has no page: tests/festivals/test_bundles).
+    second = make_title("Second Film", studio=victim)
+    bundle = create_bundle(victim, "Both films", [film, second], 1500, "EUR")
     db.session.commit()
     from storefront.models import HolderPayout, PayoutKind, PayoutStatus, RightsHolder
     from storefront.services.accounts.studios import _invite_serializer
@@ -452,7 +453,8 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     )
     from storefront.services.rights.holders import _serializer as rights_serializer
 
-    rights_invite = RightsHolder(title_id=film.id, email="coproducer@example.org")
+    # Sent to the buyer: the one visitor who reads the page; to anyone else it says "not yours".
+    rights_invite = RightsHolder(title_id=film.id, email="buyer@example.org")
     payout = HolderPayout(
         order_id=bought.order.id,
         studio_id=victim.id,
