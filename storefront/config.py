@@ -15,12 +15,14 @@ from .config_values import (
     as_list,
     as_networks,
     choice,
+    database_url,
     engine_options,
     geoip_backend,
     parse_fee_fixed,
     parse_fee_percent,
     positive_int,
     public_hosts,
+    rate_limit,
     sweep_minutes,
     transcode_ladder,
     x264_preset,
@@ -59,8 +61,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         or (public_hosts(public_url) if production else None),
         "INSTANCE_PATH": str(instance),
         # Database
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
-        or f"sqlite:///{instance / 'storefront.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(env, f"sqlite:///{instance / 'storefront.db'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
         # Sessions and cookies
         "SESSION_COOKIE_SECURE": production,
@@ -87,11 +88,13 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         or (redis_url if redis_url else "memory://"),
         "RATELIMIT_ENABLED": as_bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
-        "CODE_RATE_LIMIT": env.get("CODE_RATE_LIMIT", "10 per minute;50 per hour"),
+        "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "CODE_RATE_LIMIT": rate_limit(env, "CODE_RATE_LIMIT", "10 per minute;50 per hour"),
         # Stores sharing one Redis keep their rate-limit counters apart with this prefix.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
-        "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
+        "JOBS_BACKEND": choice(
+            env, "JOBS_BACKEND", ("redis", "sqlite"), "redis" if redis_url else "sqlite"
+        ),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": as_bool(env.get("JOBS_IMMEDIATE")),
         # Queue name: the key prefix on Redis, so several stores can share one server.
@@ -193,6 +196,15 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
         "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
+    if config["JOBS_BACKEND"] == "redis" and not redis_url:
+        raise ConfigError("JOBS_BACKEND=redis needs REDIS_URL (the queue's server)")
+    if config["BABEL_DEFAULT_LOCALE"] not in INTERFACE_LANGUAGES or not set(
+        config["LANGUAGES"]
+    ) <= set(INTERFACE_LANGUAGES):
+        raise ConfigError(
+            "LANGUAGES and DEFAULT_LOCALE take languages the store has translations for: "
+            + ", ".join(INTERFACE_LANGUAGES)
+        )
     if config["ORDER_PENDING_MINUTES"] < 1:
         raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")
     if config["STRIPE_TIMEOUT_SECONDS"] < 1 or config["STRIPE_MAX_NETWORK_RETRIES"] < 0:

@@ -183,6 +183,38 @@ def parse_fee_fixed(raw: object) -> dict[str, int]:
     return fees
 
 
+def rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate-limit string ("10 per minute;50 per hour"): a malformed one would be skipped
+    at request time, leaving the routes it guards unlimited."""
+    from limits import parse_many
+
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name} takes limits such as '10 per minute;50 per hour', got {value!r}"
+        ) from exc
+    return value
+
+
+def database_url(env: Mapping[str, str], default: str) -> str:
+    """DATABASE_URL, checked to name a database SQLAlchemy can open (``postgres://`` is not
+    one: it wants ``postgresql+psycopg://``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    value = env.get("DATABASE_URL") or default
+    try:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            "DATABASE_URL must be a database URL such as "
+            f"postgresql+psycopg://user:pass@host/db or sqlite:///path, got {value!r}"
+        ) from exc
+    return value
+
+
 def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = (env.get(name) or default).strip().lower()
     if value not in allowed:

@@ -100,3 +100,39 @@ def test_only_psycopg_connections_are_checked_without_a_round_trip():
     assert not pings("postgresql+psycopg://db.example/store")
     assert pings("postgresql+psycopg2://db.example/store")
     assert pings("sqlite:///store.db")
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        # A malformed limit is skipped at request time: logins would be unlimited.
+        ({"AUTH_RATE_LIMIT": "ten per minute"}, "AUTH_RATE_LIMIT"),
+        ({"CODE_RATE_LIMIT": "5 per fortnight"}, "CODE_RATE_LIMIT"),
+        # An unknown backend used to mean SQLite, a queue no other machine's worker reads.
+        ({"JOBS_BACKEND": "Redis-cluster"}, "JOBS_BACKEND"),
+        ({"JOBS_BACKEND": "redis"}, "REDIS_URL"),
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://app@db/store"}, "DATABASE_URL"),
+        ({"LANGUAGES": "en,zz"}, "LANGUAGES"),
+        ({"DEFAULT_LOCALE": "pt"}, "DEFAULT_LOCALE"),
+    ],
+)
+def test_malformed_settings_are_refused_by_name(env, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config(env)
+
+
+def test_well_formed_settings_are_kept():
+    config = load_config(
+        {
+            "AUTH_RATE_LIMIT": "5/minute",
+            "JOBS_BACKEND": "REDIS",
+            "REDIS_URL": "redis://cache:6379/0",
+            "DATABASE_URL": "postgresql+psycopg://app@db/store",
+            "LANGUAGES": "en,nb",
+            "DEFAULT_LOCALE": "nb",
+        }
+    )
+    assert config["AUTH_RATE_LIMIT"] == "5/minute"
+    assert config["JOBS_BACKEND"] == "redis"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db/store"
