@@ -22,6 +22,7 @@ from .config_values import (
     parse_fee_percent,
     positive_int,
     public_hosts,
+    public_url,
     rate_limit,
     sweep_minutes,
     transcode_ladder,
@@ -45,7 +46,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         raise ConfigError(f"STOREFRONT_ENV must be development, production or test, not {mode!r}")
     production = mode == "production"
     redis_url = env.get("REDIS_URL") or None
-    public_url = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    store_url = public_url(env)
 
     config: dict[str, Any] = {
         "ENV_MODE": mode,
@@ -53,12 +54,12 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TESTING": mode == "test",
         "DEBUG": as_bool(env.get("FLASK_DEBUG")),
         "SECRET_KEY": env.get("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
-        "PUBLIC_URL": public_url,
+        "PUBLIC_URL": store_url,
         "PUBLIC_URL_SET": bool(env.get("PUBLIC_URL")),
         # Requests naming another Host get a 400 (Flask checks it); production serves
         # PUBLIC_URL's host unless told otherwise.
         "TRUSTED_HOSTS": as_list(env.get("TRUSTED_HOSTS"))
-        or (public_hosts(public_url) if production else None),
+        or (public_hosts(store_url) if production else None),
         "INSTANCE_PATH": str(instance),
         # Database
         "SQLALCHEMY_DATABASE_URI": database_url(env, f"sqlite:///{instance / 'storefront.db'}"),
@@ -136,12 +137,14 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Media storage (see storefront/adapters/storage) and uploads
-        "STORAGE_BACKEND": (env.get("STORAGE_BACKEND") or "local").lower(),
+        "STORAGE_BACKEND": choice(env, "STORAGE_BACKEND", ("local", "s3"), "local"),
         "STORAGE_LOCAL_ROOT": env.get("STORAGE_LOCAL_ROOT") or str(instance / "media"),
         "S3_BUCKET": env.get("S3_BUCKET") or None,
         "S3_REGION": env.get("S3_REGION") or "us-east-1",
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
-        "S3_ADDRESSING_STYLE": env.get("S3_ADDRESSING_STYLE") or "auto",
+        "S3_ADDRESSING_STYLE": choice(
+            env, "S3_ADDRESSING_STYLE", ("auto", "path", "virtual"), "auto"
+        ),
         "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         "S3_SESSION_TOKEN": env.get("S3_SESSION_TOKEN") or None,
@@ -196,6 +199,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
         "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
+    if config["STORAGE_BACKEND"] == "s3" and not config["S3_BUCKET"]:
+        raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
     if config["JOBS_BACKEND"] == "redis" and not redis_url:
         raise ConfigError("JOBS_BACKEND=redis needs REDIS_URL (the queue's server)")
     if config["BABEL_DEFAULT_LOCALE"] not in INTERFACE_LANGUAGES or not set(

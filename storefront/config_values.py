@@ -44,6 +44,25 @@ def as_networks(env: Mapping[str, str], name: str) -> list[str]:
     return values
 
 
+def public_url(env: Mapping[str, str]) -> str:
+    """PUBLIC_URL: every link that leaves the store is built under it, so a bare host name
+    ("films.example") would send mails with links to nowhere."""
+    from urllib.parse import urlsplit
+
+    value = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and not parts.query and not parts.fragment and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"PUBLIC_URL must be the store's address such as https://films.example, got {value!r}"
+        )
+    return value
+
+
 def public_hosts(public_url: str) -> list[str]:
     from urllib.parse import urlsplit
 

@@ -136,3 +136,27 @@ def test_well_formed_settings_are_kept():
     assert config["AUTH_RATE_LIMIT"] == "5/minute"
     assert config["JOBS_BACKEND"] == "redis"
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db/store"
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        # A bare host name built every mailed link as https:///films.example/…
+        ({"PUBLIC_URL": "films.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "ftp://films.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://films.example:port"}, "PUBLIC_URL"),
+        # These failed deep inside the storage adapter, with no setting named.
+        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET"),
+        ({"STORAGE_BACKEND": "s3", "S3_BUCKET": "b", "S3_ADDRESSING_STYLE": "dns"}, "S3_"),
+        ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"),
+    ],
+)
+def test_unusable_addresses_and_storage_are_refused_by_name(env, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config(env)
+
+
+def test_a_public_url_under_a_path_is_kept():
+    assert load_config({"PUBLIC_URL": "https://example.org/films/"})["PUBLIC_URL"] == (
+        "https://example.org/films"
+    )
