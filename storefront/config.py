@@ -199,6 +199,11 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
         "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
+    # Keys pasted into each other's place (or the publishable key) fail only at the first sale.
+    if config["STRIPE_SECRET_KEY"] and not config["STRIPE_SECRET_KEY"].startswith(("sk_", "rk_")):
+        raise ConfigError("STRIPE_SECRET_KEY must be a secret key (sk_… or a restricted rk_…)")
+    if config["STRIPE_WEBHOOK_SECRET"] and not config["STRIPE_WEBHOOK_SECRET"].startswith("whsec_"):
+        raise ConfigError("STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_…)")
     if config["STORAGE_BACKEND"] == "s3" and not config["S3_BUCKET"]:
         raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
     if config["JOBS_BACKEND"] == "redis" and not redis_url:

@@ -160,3 +160,18 @@ def test_a_public_url_under_a_path_is_kept():
     assert load_config({"PUBLIC_URL": "https://example.org/films/"})["PUBLIC_URL"] == (
         "https://example.org/films"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "setting"),
+    [
+        # The publishable key, or the two secrets swapped, started and failed at the first sale.
+        ({"STRIPE_SECRET_KEY": "pk_live_example"}, "STRIPE_SECRET_KEY"),
+        ({"STRIPE_SECRET_KEY": "whsec_example"}, "STRIPE_SECRET_KEY"),
+        ({"STRIPE_WEBHOOK_SECRET": "sk_live_example"}, "STRIPE_WEBHOOK_SECRET"),
+    ],
+)
+def test_stripe_keys_of_the_wrong_kind_are_refused(change, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config({**SAFE_PRODUCTION, **change})
+    assert load_config({**SAFE_PRODUCTION, "STRIPE_SECRET_KEY": "rk_live_example"})
