@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -40,6 +41,12 @@ def create_admin(email: str, password: str | None) -> None:
 
     user = find_user_by_email(email)
     if user is None:
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
         password = password or getpass.getpass("Password for the new admin: ")
         try:
             user = create_user(email, password, is_admin=True, verified=True)
@@ -79,7 +86,9 @@ def demo_data() -> None:
 
 
 @click.command("worker")
-@click.option("--workers", default=2, show_default=True, help="Worker threads.")
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Worker threads."
+)
 def worker(workers: int) -> None:
     """Run the background job worker (transcoding, clean-ups)."""
     import logging
@@ -130,6 +139,14 @@ def storage_init(origins: tuple[str, ...], keep_cors: bool) -> None:
 
     storage = current_app.extensions["storage"]
     allowed = list(origins) or [current_app.config["PUBLIC_URL"]]
+    for origin in allowed:
+        # A browser's origin is scheme://host[:port]; anything else matches no upload.
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path:
+            raise click.BadParameter(
+                f"{origin!r} is not an origin such as https://films.example",
+                param_hint="--origin" if origins else "PUBLIC_URL",
+            )
     try:
         storage.ensure_ready()
     except StorageError as exc:

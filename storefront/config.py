@@ -15,12 +15,15 @@ from .config_values import (
     as_list,
     as_networks,
     choice,
+    database_url,
     engine_options,
     geoip_backend,
     parse_fee_fixed,
     parse_fee_percent,
     positive_int,
     public_hosts,
+    public_url,
+    rate_limit,
     sweep_minutes,
     transcode_ladder,
     x264_preset,
@@ -43,7 +46,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         raise ConfigError(f"STOREFRONT_ENV must be development, production or test, not {mode!r}")
     production = mode == "production"
     redis_url = env.get("REDIS_URL") or None
-    public_url = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+    store_url = public_url(env)
 
     config: dict[str, Any] = {
         "ENV_MODE": mode,
@@ -51,16 +54,15 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TESTING": mode == "test",
         "DEBUG": as_bool(env.get("FLASK_DEBUG")),
         "SECRET_KEY": env.get("SECRET_KEY") or (None if production else DEV_SECRET_KEY),
-        "PUBLIC_URL": public_url,
+        "PUBLIC_URL": store_url,
         "PUBLIC_URL_SET": bool(env.get("PUBLIC_URL")),
         # Requests naming another Host get a 400 (Flask checks it); production serves
         # PUBLIC_URL's host unless told otherwise.
         "TRUSTED_HOSTS": as_list(env.get("TRUSTED_HOSTS"))
-        or (public_hosts(public_url) if production else None),
+        or (public_hosts(store_url) if production else None),
         "INSTANCE_PATH": str(instance),
         # Database
-        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL")
-        or f"sqlite:///{instance / 'storefront.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_url(env, f"sqlite:///{instance / 'storefront.db'}"),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
         # Sessions and cookies
         "SESSION_COOKIE_SECURE": production,
@@ -87,11 +89,13 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         or (redis_url if redis_url else "memory://"),
         "RATELIMIT_ENABLED": as_bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
-        "AUTH_RATE_LIMIT": env.get("AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
-        "CODE_RATE_LIMIT": env.get("CODE_RATE_LIMIT", "10 per minute;50 per hour"),
+        "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
+        "CODE_RATE_LIMIT": rate_limit(env, "CODE_RATE_LIMIT", "10 per minute;50 per hour"),
         # Stores sharing one Redis keep their rate-limit counters apart with this prefix.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
-        "JOBS_BACKEND": env.get("JOBS_BACKEND") or ("redis" if redis_url else "sqlite"),
+        "JOBS_BACKEND": choice(
+            env, "JOBS_BACKEND", ("redis", "sqlite"), "redis" if redis_url else "sqlite"
+        ),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": as_bool(env.get("JOBS_IMMEDIATE")),
         # Queue name: the key prefix on Redis, so several stores can share one server.
@@ -133,12 +137,14 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         # Media storage (see storefront/adapters/storage) and uploads
-        "STORAGE_BACKEND": (env.get("STORAGE_BACKEND") or "local").lower(),
+        "STORAGE_BACKEND": choice(env, "STORAGE_BACKEND", ("local", "s3"), "local"),
         "STORAGE_LOCAL_ROOT": env.get("STORAGE_LOCAL_ROOT") or str(instance / "media"),
         "S3_BUCKET": env.get("S3_BUCKET") or None,
         "S3_REGION": env.get("S3_REGION") or "us-east-1",
         "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
-        "S3_ADDRESSING_STYLE": env.get("S3_ADDRESSING_STYLE") or "auto",
+        "S3_ADDRESSING_STYLE": choice(
+            env, "S3_ADDRESSING_STYLE", ("auto", "path", "virtual"), "auto"
+        ),
         "S3_ACCESS_KEY_ID": env.get("S3_ACCESS_KEY_ID") or None,
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         "S3_SESSION_TOKEN": env.get("S3_SESSION_TOKEN") or None,
@@ -193,6 +199,22 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "CDN_BASE_URL": (env.get("CDN_BASE_URL") or "").rstrip("/") or None,
         "CDN_SECURE_LINK_SECRET": env.get("CDN_SECURE_LINK_SECRET") or None,
     }
+    # Keys pasted into each other's place (or the publishable key) fail only at the first sale.
+    if config["STRIPE_SECRET_KEY"] and not config["STRIPE_SECRET_KEY"].startswith(("sk_", "rk_")):
+        raise ConfigError("STRIPE_SECRET_KEY must be a secret key (sk_… or a restricted rk_…)")
+    if config["STRIPE_WEBHOOK_SECRET"] and not config["STRIPE_WEBHOOK_SECRET"].startswith("whsec_"):
+        raise ConfigError("STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_…)")
+    if config["STORAGE_BACKEND"] == "s3" and not config["S3_BUCKET"]:
+        raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
+    if config["JOBS_BACKEND"] == "redis" and not redis_url:
+        raise ConfigError("JOBS_BACKEND=redis needs REDIS_URL (the queue's server)")
+    if config["BABEL_DEFAULT_LOCALE"] not in INTERFACE_LANGUAGES or not set(
+        config["LANGUAGES"]
+    ) <= set(INTERFACE_LANGUAGES):
+        raise ConfigError(
+            "LANGUAGES and DEFAULT_LOCALE take languages the store has translations for: "
+            + ", ".join(INTERFACE_LANGUAGES)
+        )
     if config["ORDER_PENDING_MINUTES"] < 1:
         raise ConfigError("ORDER_PENDING_MINUTES must be at least 1")
     if config["STRIPE_TIMEOUT_SECONDS"] < 1 or config["STRIPE_MAX_NETWORK_RETRIES"] < 0:

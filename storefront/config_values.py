@@ -44,6 +44,25 @@ def as_networks(env: Mapping[str, str], name: str) -> list[str]:
     return values
 
 
+def public_url(env: Mapping[str, str]) -> str:
+    """PUBLIC_URL: every link that leaves the store is built under it, so a bare host name
+    ("films.example") would send mails with links to nowhere."""
+    from urllib.parse import urlsplit
+
+    value = (env.get("PUBLIC_URL") or "http://127.0.0.1:5000").strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        valid = valid and not parts.query and not parts.fragment and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise ConfigError(
+            f"PUBLIC_URL must be the store's address such as https://films.example, got {value!r}"
+        )
+    return value
+
+
 def public_hosts(public_url: str) -> list[str]:
     from urllib.parse import urlsplit
 
@@ -181,6 +200,38 @@ def parse_fee_fixed(raw: object) -> dict[str, int]:
             )
         fees[currency] = int(amount)
     return fees
+
+
+def rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A rate-limit string ("10 per minute;50 per hour"): a malformed one would be skipped
+    at request time, leaving the routes it guards unlimited."""
+    from limits import parse_many
+
+    value = env.get(name) or default
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{name} takes limits such as '10 per minute;50 per hour', got {value!r}"
+        ) from exc
+    return value
+
+
+def database_url(env: Mapping[str, str], default: str) -> str:
+    """DATABASE_URL, checked to name a database SQLAlchemy can open (``postgres://`` is not
+    one: it wants ``postgresql+psycopg://``)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    value = env.get("DATABASE_URL") or default
+    try:
+        make_url(value).get_dialect()
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ConfigError(
+            "DATABASE_URL must be a database URL such as "
+            f"postgresql+psycopg://user:pass@host/db or sqlite:///path, got {value!r}"
+        ) from exc
+    return value
 
 
 def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:

@@ -136,3 +136,29 @@ def test_demo_data_refuses_to_run_in_production(app):
     result = app.test_cli_runner().invoke(args=["demo-data"])
     assert result.exit_code != 0 and "never runs in production" in result.output
     assert db.session.scalar(db.select(User).filter_by(email=DEMO_ACCOUNTS["admin"])) is None
+
+
+def test_create_admin_refuses_an_address_that_is_not_one(app):
+    # An admin whose login is no email address can never receive a password reset.
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "boss-at-example", "--password", "long enough secret"]
+    )
+    assert result.exit_code == 2 and "EMAIL" in result.output
+    assert "Traceback" not in result.output
+    assert count(User) == 0
+
+
+def test_worker_refuses_zero_threads(app):
+    # Zero threads started a worker that ran nothing, forever and without a word.
+    result = app.test_cli_runner().invoke(args=["worker", "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_storage_init_refuses_what_is_not_an_origin(app):
+    # No browser sends "films.example" or a path as its origin: uploads would all be refused.
+    runner = app.test_cli_runner()
+    for origin in ("films.example", "ftp://films.example", "https://films.example/upload"):
+        result = runner.invoke(args=["storage", "init", "--origin", origin])
+        assert result.exit_code == 2 and "--origin" in result.output, result.output
+    ok = runner.invoke(args=["storage", "init", "--origin", "https://films.example:8443"])
+    assert ok.exit_code == 0, ok.output

@@ -100,3 +100,78 @@ def test_only_psycopg_connections_are_checked_without_a_round_trip():
     assert not pings("postgresql+psycopg://db.example/store")
     assert pings("postgresql+psycopg2://db.example/store")
     assert pings("sqlite:///store.db")
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        # A malformed limit is skipped at request time: logins would be unlimited.
+        ({"AUTH_RATE_LIMIT": "ten per minute"}, "AUTH_RATE_LIMIT"),
+        ({"CODE_RATE_LIMIT": "5 per fortnight"}, "CODE_RATE_LIMIT"),
+        # An unknown backend used to mean SQLite, a queue no other machine's worker reads.
+        ({"JOBS_BACKEND": "Redis-cluster"}, "JOBS_BACKEND"),
+        ({"JOBS_BACKEND": "redis"}, "REDIS_URL"),
+        ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "postgres://app@db/store"}, "DATABASE_URL"),
+        ({"LANGUAGES": "en,zz"}, "LANGUAGES"),
+        ({"DEFAULT_LOCALE": "pt"}, "DEFAULT_LOCALE"),
+    ],
+)
+def test_malformed_settings_are_refused_by_name(env, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config(env)
+
+
+def test_well_formed_settings_are_kept():
+    config = load_config(
+        {
+            "AUTH_RATE_LIMIT": "5/minute",
+            "JOBS_BACKEND": "REDIS",
+            "REDIS_URL": "redis://cache:6379/0",
+            "DATABASE_URL": "postgresql+psycopg://app@db/store",
+            "LANGUAGES": "en,nb",
+            "DEFAULT_LOCALE": "nb",
+        }
+    )
+    assert config["AUTH_RATE_LIMIT"] == "5/minute"
+    assert config["JOBS_BACKEND"] == "redis"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://app@db/store"
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        # A bare host name built every mailed link as https:///films.example/…
+        ({"PUBLIC_URL": "films.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "ftp://films.example"}, "PUBLIC_URL"),
+        ({"PUBLIC_URL": "https://films.example:port"}, "PUBLIC_URL"),
+        # These failed deep inside the storage adapter, with no setting named.
+        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET"),
+        ({"STORAGE_BACKEND": "s3", "S3_BUCKET": "b", "S3_ADDRESSING_STYLE": "dns"}, "S3_"),
+        ({"STORAGE_BACKEND": "ftp"}, "STORAGE_BACKEND"),
+    ],
+)
+def test_unusable_addresses_and_storage_are_refused_by_name(env, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config(env)
+
+
+def test_a_public_url_under_a_path_is_kept():
+    assert load_config({"PUBLIC_URL": "https://example.org/films/"})["PUBLIC_URL"] == (
+        "https://example.org/films"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "setting"),
+    [
+        # The publishable key, or the two secrets swapped, started and failed at the first sale.
+        ({"STRIPE_SECRET_KEY": "pk_live_example"}, "STRIPE_SECRET_KEY"),
+        ({"STRIPE_SECRET_KEY": "whsec_example"}, "STRIPE_SECRET_KEY"),
+        ({"STRIPE_WEBHOOK_SECRET": "sk_live_example"}, "STRIPE_WEBHOOK_SECRET"),
+    ],
+)
+def test_stripe_keys_of_the_wrong_kind_are_refused(change, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config({**SAFE_PRODUCTION, **change})
+    assert load_config({**SAFE_PRODUCTION, "STRIPE_SECRET_KEY": "rk_live_example"})
