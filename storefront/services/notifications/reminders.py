@@ -50,25 +50,32 @@ def remind_expiring_rentals(now: datetime | None = None) -> int:
         )
     ).all()
     for entitlement, slug, name in rows:
-        user = db.session.get(User, entitlement.user_id)
-        if user is None or not user.active:
-            continue
         if entitlement.granted_at >= entitlement.start_by - REMIND_BEFORE:
             continue  # a window of a day or less: the receipt just said by when to start
-        if user.locale:  # named as the catalogue names it for this reader
-            name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
-        notify(
-            "rental_expiring",
-            f"rental_expiring:{entitlement.id}",
-            user=user,
-            context={
-                "title_name": name,
-                "slug": slug,
-                "start_by": entitlement.start_by.isoformat() if entitlement.start_by else None,
-                "watch_hours": entitlement.watch_hours,
-            },
-        )
+        _recall(entitlement, "rental_expiring", name, {"slug": slug})
     return len(rows)
+
+
+def _recall(entitlement: Entitlement, event: str, name: str, context: dict) -> bool:
+    """Mail the holder of ``entitlement`` once for ``event``, the film named as the catalogue
+    names it for them, with its start-by terms; False when the account is gone or inactive."""
+    user = db.session.get(User, entitlement.user_id)
+    if user is None or not user.active:
+        return False
+    if user.locale:
+        name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
+    notify(
+        event,
+        f"{event}:{entitlement.id}",
+        user=user,
+        context={
+            **context,
+            "title_name": name,
+            "start_by": entitlement.start_by.isoformat() if entitlement.start_by else None,
+            "watch_hours": entitlement.watch_hours,
+        },
+    )
+    return True
 
 
 def remind_opening_screenings(now: datetime | None = None) -> int:
@@ -89,28 +96,15 @@ def remind_opening_screenings(now: datetime | None = None) -> int:
     ).all()
     sent = 0
     for entitlement, slug, name, festival_name in rows:
-        user = db.session.get(User, entitlement.user_id)
-        if user is None or not user.active:
-            continue
         if entitlement.granted_at > entitlement.not_before - SCREENING_NOTICE:
             continue  # bought within the hour: the receipt said when it opens
-        if user.locale:
-            name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
-        notify(
-            "screening_opens",
-            f"screening_opens:{entitlement.id}",
-            user=user,
-            context={
-                "title_name": name,
-                "festival_name": festival_name,
-                "slug": slug,
-                "opens_at": entitlement.not_before.isoformat(),
-                "live": entitlement.live_start_at is not None,
-                "start_by": entitlement.start_by.isoformat() if entitlement.start_by else None,
-                "watch_hours": entitlement.watch_hours,
-            },
-        )
-        sent += 1
+        context = {
+            "festival_name": festival_name,
+            "slug": slug,
+            "opens_at": entitlement.not_before.isoformat(),
+            "live": entitlement.live_start_at is not None,
+        }
+        sent += _recall(entitlement, "screening_opens", name, context)
     return sent
 
 
