@@ -28,6 +28,7 @@ from ..i18n import current_locale, format_money
 from ..models import (
     CreditRole,
     FacetKind,
+    OfferKind,
     Studio,
     Title,
     TitleStatus,
@@ -35,8 +36,9 @@ from ..models import (
 )
 from ..public_urls import public_url_for
 from ..services.catalog import catalogue, catalogue_query, sharing, title_texts
-from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
+from ..services.catalog.availability import SELLABLE_STATUSES, Availability, availability_for
 from ..services.media.images import POSTER_PAGE_WIDTH
+from ..services.payments.checkout import access_covering
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching import library, playback
 from ..services.watching.access import PlaybackRefused, Refusal
@@ -202,14 +204,17 @@ def title(slug: str) -> ResponseReturnValue:
             watch_refusal = exc if exc.code != Refusal.NOT_ENTITLED else None
     from .watch import trailer_master_url
 
-    preorder = preorder_availability(film, country, now)
+    preorder = None if can_watch else preorder_availability(film, country, now)
+    availability = preorder or availability_for(film, country, now)
+    keep_offer = _keep_offer(film, availability, now) if can_watch else None
     trailer_url = trailer_master_url(film)
     public_page = public_url_for("store.title", slug=film.slug)
     return render_template(
         "store/title.html",
         title=film,
         shown=title_texts.shown_text(film, current_locale()),
-        availability=preorder or availability_for(film, country, now),
+        availability=availability,
+        keep_offer=keep_offer,
         preorder_at=film.release_at if preorder is not None else None,
         country=country,
         facets=facets,
@@ -223,6 +228,15 @@ def title(slug: str) -> ResponseReturnValue:
         movie_ld=sharing.movie_json_ld(film, now, has_trailer=trailer_url is not None),
         oembed_url=public_url_for("sharing.oembed", url=public_page, format="json"),
     )
+
+
+def _keep_offer(film: Title, availability: Availability, now: datetime) -> Availability | None:
+    """For a viewer who can watch but does not own the film (a rental, a ticket): the buy
+    option alone, since checkout sells an upgrade to keep it. None when nothing is offered."""
+    buy = availability.option(OfferKind.BUY)
+    if buy is None or access_covering(current_user.id, film.id, OfferKind.BUY, now) is not None:
+        return None
+    return replace(availability, options=(buy,))
 
 
 @bp.route("/studios/<slug>")

@@ -74,6 +74,24 @@ def test_rental_terms_stand_with_the_rent_button_only(viewer_client, viewer, fil
     assert "to start watching" not in page
 
 
+def test_a_renter_is_offered_to_buy_the_film_to_keep(viewer_client, viewer, film):
+    """Renting first and then keeping the film is what stores offer: the renter sees Watch and
+    the buy button (checkout allows it), never a second rental."""
+    grant(viewer, film, OfferKind.RENT)
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert 'href="/watch/northern-lights"' in page
+    assert 'data-testid="checkout-buy"' in page and "€14.99" in page
+    assert 'data-testid="checkout-rent"' not in page
+    assert "Buy it to keep it" in page
+
+
+def test_an_owner_is_offered_nothing_more(viewer_client, viewer, film):
+    grant(viewer, film, OfferKind.BUY)
+    page = text(viewer_client.get(f"/films/{film.slug}"))
+    assert 'href="/watch/northern-lights"' in page
+    assert 'data-testid="checkout-' not in page
+
+
 def test_library_lists_purchases_rentals_and_their_clocks(viewer_client, viewer, make_title, film):
     grant(viewer, film, OfferKind.BUY)
     fresh = make_title("Fresh Rental")
