@@ -50,6 +50,37 @@ def dubbed_film(app, make_title, three_voices):  # noqa: F811
     return film
 
 
+# Records hls.js's audio events in the page, so that a failure says how far a switch got (it
+# failed once in a full run and never alone: the trace is what a next failure will show).
+AUDIO_TRACE = """
+Object.defineProperty(window, "Hls", { configurable: true, get() { return undefined; }, set(Hls) {
+  class Traced extends Hls {
+    constructor(config) {
+      super(config);
+      window.audioTrace = [];
+      const names = ["AUDIO_TRACKS_UPDATED", "AUDIO_TRACK_SWITCHING", "AUDIO_TRACK_SWITCHED",
+        "AUDIO_TRACK_LOADED", "BUFFER_FLUSHED", "FRAG_BUFFERED", "ERROR"];
+      for (const name of names) {
+        this.on(Hls.Events[name], (event, data) => window.audioTrace.push([
+          Math.round(performance.now()), name, data?.id ?? data?.frag?.level ?? data?.details,
+          data?.frag ? `${data.frag.type}:${data.frag.sn}` : "", this.audioTrack,
+        ]));
+      }
+    }
+  }
+  Object.defineProperty(window, "Hls", { value: Traced, writable: true, configurable: true });
+} });
+"""
+
+
+def audio_trace(page) -> str:
+    video = "document.querySelector('video')"
+    return page.evaluate(
+        f"JSON.stringify({{at: {video}.currentTime, paused: {video}.paused,"
+        f" readyState: {video}.readyState, events: window.audioTrace}})"
+    )
+
+
 def log_in(page, email: str) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
@@ -60,6 +91,7 @@ def log_in(page, email: str) -> None:
 
 def test_the_audio_menu_switches_tracks_and_remembers_the_choice(page, viewer, dubbed_film):
     grant(viewer, dubbed_film)
+    page.add_init_script(AUDIO_TRACE)
     log_in(page, viewer.email)
     page.goto(f"/watch/{dubbed_film.slug}")
     player = page.locator("[data-player]")
@@ -80,4 +112,7 @@ def test_the_audio_menu_switches_tracks_and_remembers_the_choice(page, viewer, d
     expect(player).to_have_attribute("data-audio-track", "fr:Version française", timeout=20_000)
     expect(menu).to_have_value("1")
     menu.select_option(label="Audio description")
-    expect(player).to_have_attribute("data-audio-track", "en:Audio description", timeout=20_000)
+    try:
+        expect(player).to_have_attribute("data-audio-track", "en:Audio description", timeout=20_000)
+    except AssertionError as failure:
+        raise AssertionError(f"{failure}\naudio trace: {audio_trace(page)}") from None
