@@ -55,6 +55,11 @@ def payout_movement(cause: str) -> str:
     return str(MOVEMENTS.get(key, key))
 
 
+@bp.app_template_test("owed_back")
+def owed_back(amount: int) -> bool:
+    return statements.owes_back(amount)
+
+
 @bp.app_template_filter("percent")
 def percent(basis_points: int) -> str:
     return splits.format_percent(basis_points, current_locale()) + " %"
