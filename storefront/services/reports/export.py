@@ -271,10 +271,15 @@ def xlsx_chunks(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator
     """The XLSX download: entries sheet(s) and a Totals sheet, built in a temporary file."""
     from .workbook import write_workbook
 
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    return file_chunks(lambda path: write_workbook(path, entry_rows(engine, f, batch)))
+
+
+def file_chunks(write: Callable[[str], None], suffix: str = ".xlsx") -> Iterator[bytes]:
+    """What ``write`` puts in a temporary file, streamed in blocks; the file is removed after."""
+    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
     handle.close()
     try:
-        write_workbook(handle.name, entry_rows(engine, f, batch))
+        write(handle.name)
         with open(handle.name, "rb") as data:
             while block := data.read(CHUNK):
                 yield block
