@@ -130,6 +130,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("rights.accept_invite", "POST"): signed_in(),  # someone else's invitation: a 400
     ("rights.holdings", "GET"): studio(),
     ("rights.holdings_csv", "GET"): studio(),
+    ("rights.holdings_xlsx", "GET"): studio(),
     ("rights.invite", "POST"): studio(**OWNER_ONLY),
     ("rights.retry", "POST"): studio(**OWNER_ONLY),
     ("rights.revoke", "GET"): studio(**OWNER_ONLY),

@@ -10,6 +10,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import (
+    Offer,
     OfferKind,
     Order,
     OrderStatus,
@@ -138,6 +139,51 @@ def test_a_title_s_pages_offer_only_what_the_role_may_do(member_client, auth, st
     assert "Save offers" in manager.get(f"{base}/offers").text
     assert "Upload subtitles" in manager.get(f"{base}/media").text
     assert "Delete this film" not in details and "not change them" not in details
+
+
+def _main(page: str) -> str:
+    return page.split('id="main"')[1].split("</main>")[0]
+
+
+def test_pay_what_you_want_release_and_rights_pages_are_read_only_for_finance(
+    member_client, auth, studio, make_title
+):
+    """Finance saw the pay-what-you-want table, the release form and (as a form with nothing
+    to send it) the split rules as forms to fill in: what they typed ended on a "not allowed"
+    page, and was lost. They now read them as the other title pages, and posting stays
+    refused."""
+    offers = [{"kind": "buy", "amount": 1200, "currency": "EUR"}]
+    title = make_title("Ours", studio=studio, offers=offers)
+    base = f"/studio/{studio.slug}/titles/{title.id}"
+    client = member_client("finance")
+    pwyw_page = _main(client.get(f"{base}/pay-what-you-want").text)
+    release_page = _main(client.get(f"{base}/release").text)
+    rights_page = _main(client.get(f"{base}/rights").text)
+    for page in (pwyw_page, release_page):
+        assert "Your role lets you read this film’s pages, not change them." in page
+        assert '<fieldset class="read-only" disabled>' in page
+        assert '<button type="submit"' not in page
+    assert 'name="row-0-country"' not in pwyw_page  # no empty rows to type into
+    assert '<form method="post"' not in rights_page
+    assert '<fieldset class="read-only" disabled>' in rights_page
+    assert "The studio's owner sets the split." in rights_page
+
+    pwyw = client.post(
+        f"{base}/pay-what-you-want", data={"buy_enabled": "y", "buy_floor": "5", "rows": "0"}
+    )
+    release = client.post(f"{base}/release", data={"take_preorders": "y"})
+    rules = client.post(f"{base}/rights", data={"rules": "0"})
+    assert (pwyw.status_code, release.status_code, rules.status_code) == (403, 403, 403)
+    db.session.expire_all()
+    assert db.session.get(Title, title.id).preorders is False
+    offers_now = db.session.scalars(db.select(Offer).filter_by(title_id=title.id))
+    assert not any(o.pay_what_you_want for o in offers_now)
+
+    auth.logout()
+    manager = member_client("manager")
+    assert "Save" in _main(manager.get(f"{base}/pay-what-you-want").text)
+    assert '<button type="submit"' in _main(manager.get(f"{base}/release").text)
+    assert "not change them" not in manager.get(f"{base}/release").text
 
 
 def test_the_last_owner_cannot_be_demoted(filmmaker_client, studio, filmmaker):

@@ -7,7 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ..extensions import db
 from ..i18n import current_locale
+from ..models import Studio
 from ..money import format_amount
 from ..security import admin_required
 from ..services import ServiceError
@@ -36,11 +38,17 @@ def record_payout(studio_id: int, currency: str) -> ResponseReturnValue:
     except ServiceError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin_rights.owed")), 303
-    flash(
-        _(
+    if statements.owes_back(amount):
+        studio = db.session.get(Studio, studio_id)
+        done = _(
+            "%(amount)s paid back by %(studio)s recorded.",
+            amount=format_amount(-amount, currency.upper(), current_locale()),
+            studio=studio.name if studio else "",
+        )
+    else:
+        done = _(
             "Payout of %(amount)s recorded.",
             amount=format_amount(amount, currency.upper(), current_locale()),
-        ),
-        "success",
-    )
+        )
+    flash(done, "success")
     return redirect(url_for("admin_rights.owed")), 303

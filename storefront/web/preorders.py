@@ -13,7 +13,7 @@ from wtforms import BooleanField
 
 from ..models import utcnow
 from ..security import title_or_404
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.payments.orders import order_by_public_id
 from ..services.promotion import preorders
 from .offer_forms import LocalDateTimeField
@@ -67,6 +67,7 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
         form=form,
         error=error,
         waiting=waiting,
+        can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     ), (400 if request.method == "POST" else 200)
 
 

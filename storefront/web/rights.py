@@ -22,7 +22,9 @@ from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
 from ..services.payments.transfers import retry_failed
 from ..services.rights import holders, splits, statements
+from ..services.rights.statement_workbook import statement_xlsx_chunks
 from .forms import HolderInviteForm
+from .studio_revenue import download
 
 bp = Blueprint("rights", __name__)
 SPARE_RULES = 2
@@ -53,6 +55,11 @@ def payout_state(value: object) -> str:
 def payout_movement(cause: str) -> str:
     key = cause.split(":", 1)[0]
     return str(MOVEMENTS.get(key, key))
+
+
+@bp.app_template_test("owed_back")
+def owed_back(amount: int) -> bool:
+    return statements.owes_back(amount)
 
 
 @bp.app_template_filter("percent")
@@ -238,6 +245,17 @@ def holdings_csv(slug: str) -> ResponseReturnValue:
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{studio.slug}-shares.csv"'},
+    )
+
+
+@bp.route("/studio/<slug>/holdings.xlsx")
+@login_required
+def holdings_xlsx(slug: str) -> ResponseReturnValue:
+    studio = _holder_studio(slug)
+    return download(
+        statement_xlsx_chunks(studio),
+        f"{studio.slug}-shares.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from ..countries import country_choices
 from ..extensions import db
@@ -15,7 +15,7 @@ from ..i18n import current_locale
 from ..models import Offer
 from ..money import to_input_string
 from ..security import title_or_404
-from ..services.accounts.permissions import Action
+from ..services.accounts.permissions import Action, may
 from ..services.catalog.pricing import currency_choices
 from ..services.promotion import pwyw
 
@@ -55,6 +55,7 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
             flash(_("Pay what you want is saved for %(title)s.", title=title.name), "success")
             return redirect(url_for("studio_pwyw.edit", slug=slug, title_id=title.id), code=303)
     locale = current_locale()
+    can_edit = may(current_user, studio, Action.EDIT_CATALOGUE)
     floors = [
         (o, t)
         for o in offers
@@ -67,10 +68,11 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
         title=title,
         offers=offers,
         floors=floors,
-        spare=SPARE_ROWS,
+        spare=SPARE_ROWS if can_edit else 0,  # empty rows are for typing in
         countries=country_choices(locale),
         currencies=currency_choices(locale),
         errors=errors,
         typed=form if request.method == "POST" else None,
         as_input=to_input_string,
+        can_edit=can_edit,
     ), (400 if errors else 200)

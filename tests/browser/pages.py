@@ -34,6 +34,7 @@ NOT_PAGES = {
     "admin_revenue.export_xlsx",
     # Files to download (CSV, JSON): a browser saves them, there is no page to look at.
     "rights.holdings_csv",
+    "rights.holdings_xlsx",
     "studio_analytics.audience_csv",
     "studio_analytics.buyers_csv",
     "account.export_json",

@@ -12,6 +12,7 @@ import csv
 import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 
 from storefront.extensions import db
@@ -19,6 +20,7 @@ from storefront.services.reports import ReportFilter
 from storefront.services.reports.aggregates import dashboard
 from storefront.services.reports.export import csv_chunks
 from storefront.services.reports.platform import platform_report
+from tests.conftest import PASSWORD
 
 from .coproduction import onboard_in_emulator, received_in_emulator
 from .test_coproduction_transfers import (  # noqa: F401 (fixtures)
@@ -131,3 +133,91 @@ def test_after_a_won_dispute(holders, coproduced, studio, belgian, emu, viewer_c
 
     check_every_party(emu, studio, belgian, *holders)
     assert owner_totals(studio.id).net == 643
+
+
+def test_the_holder_downloads_its_shares_as_xlsx_equal_to_what_reached_its_account(
+    app,
+    holders,
+    coproduced,
+    studio,
+    belgian,
+    emu,
+    viewer_client,
+    admin_client_factory,  # noqa: F811
+):
+    """The Shares page offered CSV only, unlike every other revenue report."""
+    order = buy(viewer_client, emu, coproduced, "DE")
+    admin_client_factory().post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"amount": "4.50", "refund_part": "y"},
+    )
+    holder = app.test_client()
+    holder.post("/login", data={"email": belgian.contact_email, "password": PASSWORD})
+
+    page = holder.get(f"/studio/{belgian.slug}/holdings").text
+    response = holder.get(f"/studio/{belgian.slug}/holdings.xlsx")
+
+    assert f'href="/studio/{belgian.slug}/holdings.xlsx"' in page
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    assert f'filename="{belgian.slug}-shares.xlsx"' in response.headers["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    header, *lines = list(book["Shares"].iter_rows(values_only=True))
+    assert header[:6] == ("date", "title", "country", "kind", "movement", "amount")
+    assert sorted(line[4] for line in lines) == ["refund", "sale"]
+    assert {line[1] for line in lines} == {coproduced.name}
+    received = received_by_balance(emu, holders[1])
+    assert int(sum(Decimal(str(line[5])) for line in lines) * 100) == received
+    totals = list(book["Totals"].iter_rows(values_only=True))
+    assert totals[0] == ("currency", "status", "lines", "amount")
+    assert [(c, s, n) for c, s, n, _ in totals[1:]] == [("EUR", "paid", 2)]
+    assert int(Decimal(str(totals[1][3])) * 100) == received
+    assert "€" + str(Decimal(received) / 100) in page  # the page's "Paid to you"
+
+
+def test_the_holder_s_revenue_export_names_none_of_the_owner_s_ids(
+    app,
+    holders,
+    coproduced,
+    studio,
+    belgian,
+    emu,
+    viewer_client,
+    admin_client_factory,  # noqa: F811
+):
+    """A co-producer's revenue download carried the owner's order id, its buyer's charge id
+    and the store's internal payout id on every line of its shares."""
+    order = buy(viewer_client, emu, coproduced, "DE")
+    admin_client_factory().post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"amount": "4.50", "refund_part": "y"},
+    )
+    holder = app.test_client()
+    holder.post("/login", data={"email": belgian.contact_email, "password": PASSWORD})
+    base = f"/studio/{belgian.slug}/revenue/export"
+
+    body = holder.get(f"{base}.csv?period=all").get_data().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    book = openpyxl.load_workbook(
+        io.BytesIO(holder.get(f"{base}.xlsx?period=all").get_data()), read_only=True
+    )
+    header, *cells = list(book["Entries"].iter_rows(values_only=True))
+    sheet = [dict(zip(header, line, strict=True)) for line in cells]
+
+    assert sorted(r["entry_type"] for r in rows) == ["holder_refund", "holder_share"]
+    assert len(sheet) == len(rows)
+    charge = emu.objects("charge")[0]["id"]
+    for row in [*rows, *sheet]:
+        assert row["order_id"] in ("", None)
+        assert row["charge_id"] in ("", None) and row["promo_code"] in ("", None)
+        assert row["event_id"] in ("", None)
+        # The line's own reference: its entry, date, film and the buyer's country.
+        assert row["entry_id"] and row["occurred_at"] and row["country"] == "DE"
+    assert charge not in body and "payout:" not in body
+    net = int(sum(Decimal(r["net"]) for r in rows) * 100)
+    assert net == received_by_balance(emu, holders[1])
+    assert int(sum(Decimal(str(r["net"])) for r in sheet) * 100) == net
+    owner = b"".join(csv_chunks(db.engine, ReportFilter(studio_id=studio.id))).decode("utf-8-sig")
+    mine = list(csv.DictReader(io.StringIO(owner)))
+    assert {r["order_id"] for r in mine} == {str(order.id)}  # its own order, its own ids
+    assert {r["charge_id"] for r in mine} == {charge}

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from storefront.extensions import db
 from storefront.models import Notification, Studio
+from tests.conftest import PASSWORD
 
 from .conftest import checkout, latest_order, session_id_from
 from .coproduction import (
@@ -373,3 +374,42 @@ def test_a_payout_by_hand_records_only_what_the_admin_saw_owed(
     again = admin.post(url, data={"note": "SEPA 1", "amount": "984"}, follow_redirects=True)
     assert "Nothing is owed to Bruxelles Films in EUR" in again.text
     assert "recorded" not in again.text
+
+
+def test_a_refund_after_a_payout_by_hand_reads_as_owed_back_not_as_a_negative_debt(
+    app, film, studio, belgian, emu, webhooks, viewer_client, admin_client_factory
+):
+    """The holder was paid its €4.92 by bank; the buyer was then refunded €4.50, and the page
+    listed "Owed: -€1.48" beside a "Paid" button, as if the store owed a negative amount."""
+    add_holder(film, belgian)
+    nordic_benelux_rest(film, studio, belgian)
+    order = buy(viewer_client, emu, film, "DE")
+    admin = admin_client_factory()
+    admin.post(f"/admin/rights/owed/{belgian.id}/EUR", data={"note": "SEPA 1", "amount": "492"})
+    admin.post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"amount": "4.50", "refund_part": "y"},
+    )
+    owed = [p for p in payouts(order.id) if p.studio_id == belgian.id and p.status == "owed"]
+    back = -sum(p.amount for p in owed)  # the refund's share of what it was already paid
+
+    page = admin.get("/admin/rights/owed").text
+    row = page.split("Bruxelles Films", 1)[1].split("</tr>", 1)[0]
+
+    assert back > 0
+    shown = f"€{back // 100}.{back % 100:02d}"
+    assert f"Owes the store {shown}" in row and "-€" not in row and "−€" not in row
+    assert "Paid back" in row and ">Paid<" not in row
+    holder = app.test_client()
+    holder.post("/login", data={"email": belgian.contact_email, "password": PASSWORD})
+    holder_page = holder.get(f"/studio/{belgian.slug}/holdings").text
+    totals = holder_page.split('data-testid="share-totals"', 1)[1].split("</dl>", 1)[0]
+    assert "You owe the store (EUR)" in totals and shown in totals and "€-" not in totals
+
+    settled = admin.post(
+        f"/admin/rights/owed/{belgian.id}/EUR",
+        data={"note": "SEPA back 1", "amount": str(-back)},
+        follow_redirects=True,
+    )
+    assert f"{shown} paid back by Bruxelles Films recorded." in settled.text
+    assert "Bruxelles Films" not in admin.get("/admin/rights/owed").text  # square again

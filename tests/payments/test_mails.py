@@ -218,6 +218,36 @@ def test_the_buyer_hears_how_a_dispute_ended(
     assert ("your favour" in text) is not won
 
 
+@pytest.mark.parametrize(
+    ("refund", "says", "back"),
+    [
+        ({"refund_all": "y", "confirm_all": "yes"}, "had already been refunded to you", False),
+        ({"amount": "4,50", "refund_part": "y"}, "less the €4.50 already refunded", True),
+    ],
+)
+def test_a_won_dispute_of_a_refunded_payment_says_the_refund_stands(
+    app, viewer, film, emu, webhooks, mailbox, filmmaker_client, refund, says, back
+):
+    """The mail said "the payment stands and the film is back in your library" to a buyer the
+    store had refunded in full: neither was true (the film stays out of the library)."""
+    buyer = app.test_client()
+    buyer.post("/login", data={"email": viewer.email, "password": PASSWORD})
+    order = buy(buyer, film, emu, "buy")
+    filmmaker_client.post(f"/studio/{film.studio.slug}/orders/{order.public_id}", data=refund)
+    # The cardholder disputes the whole payment all the same; the refund wins the dispute.
+    dispute = emu.dispute(emu.objects("charge")[0]["id"], amount=order.amount)
+    emu.close_dispute(dispute["id"], won=True)
+
+    (mail,) = [m for m in mailbox.to(viewer.email) if "dispute" in m["Subject"].lower()]
+    for body in (text_of(mail), html_of(mail)):
+        assert "store's favour" in body and says in body
+        assert ("back in your library" in body) is back
+        assert ("stays out of your library" in body) is not back
+    db.session.expire_all()
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert (entitlement.status.value == "active") is back
+
+
 def test_an_unwatched_rental_is_recalled_a_day_before_its_window_closes(
     viewer_client, viewer, film, emu, webhooks, mailbox
 ):

@@ -97,7 +97,16 @@ def refund_failed(
     notify("refund_failed", f"refund_failed:{refund_id}", user=order.user, context=context)
 
 
-def dispute_closed(order: Order, dispute_id: str, outcome: str) -> None:
-    """The buyer learns how a dispute of their payment ended (won, lost, ...)."""
-    context = {**_order_context(order, order.user), "outcome": outcome}
+def dispute_closed(
+    order: Order, dispute_id: str, outcome: str, *, access_back: bool = True
+) -> None:
+    """The buyer learns how a dispute of their payment ended (won, lost, ...). A won dispute
+    of a payment the store had refunded says the refund stands (``refunded``) and, when
+    ``access_back`` is false, that the film stays out of the library."""
+    context = {
+        **_order_context(order, order.user),
+        "outcome": outcome,
+        "refunded": order.amount_refunded,
+        "access_back": access_back,
+    }
     notify("dispute_closed", f"dispute_closed:{dispute_id}", user=order.user, context=context)

@@ -145,5 +145,5 @@ def dispute_closed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome
         order.status = OrderStatus.PARTIALLY_REFUNDED
     else:
         order.status = OrderStatus.PAID
-    order_mails.dispute_closed(order, dispute["id"], "won")
+    order_mails.dispute_closed(order, dispute["id"], "won", access_back=not fully_refunded)
     return processed("dispute won, access restored", order)

@@ -21,6 +21,7 @@ from babel.numbers import list_currencies
 from sqlalchemy.engine import Engine
 
 from ... import money
+from ...models import EntryType, Order
 from .filters import LEDGER, ReportFilter, conditions
 
 BOM = "\ufeff".encode()  # lets Excel recognise UTF-8
@@ -67,6 +68,19 @@ COLUMNS = (
     ("preorder", sa.case((C.preorder == sa.true(), "yes"), else_="no")),
 )
 HEADER = [name for name, _ in COLUMNS]
+# A party's share of an order another studio sold (a co-producer's, a festival's): the order,
+# its charge and code, and the event that paid the share are the selling store's, so that
+# party's download leaves them empty; the row's own id, date, film and country identify it.
+SHARE_TYPES = (
+    EntryType.HOLDER_SHARE,
+    EntryType.HOLDER_REFUND,
+    EntryType.HOLDER_DISPUTE,
+    EntryType.HOLDER_DISPUTE_WON,
+    EntryType.FESTIVAL_SHARE,
+    EntryType.FESTIVAL_INCOME,
+)
+SELLERS_ONLY = frozenset({"order_id", "charge_id", "event_id", "promo_code"})
+ORDERS = Order.__table__
 INDEX = {name: i for i, name in enumerate(HEADER)}
 AMOUNTS = ("gross", "tax", "processor_fee", "platform_fee", "net")
 TIME, TITLE, CURRENCY = INDEX["occurred_at"], INDEX["title"], INDEX["currency"]
@@ -96,6 +110,24 @@ def major_formatter(currency: str | None) -> Callable[[int], str]:
         return f"{'-' if amount < 0 else ''}{whole}.{part:0{digits}d}"
 
     return fmt
+
+
+def _sellers_only(column: sa.ColumnElement) -> sa.ColumnElement:
+    """``column`` on rows of the reading studio's own orders, empty on its shares of others'.
+    Only share rows look the order up (a CASE stops at its first true branch)."""
+    sold_here = sa.exists().where(ORDERS.c.id == C.order_id, ORDERS.c.studio_id == C.studio_id)
+    return sa.case((C.entry_type.not_in(SHARE_TYPES), column), (sold_here, column), else_=sa.null())
+
+
+def columns_for(f: ReportFilter) -> tuple[tuple[str, sa.ColumnElement], ...]:
+    """The export's columns for a reader: a studio's download (``studio_id`` set) leaves the
+    selling store's ids out of its shares of other studios' orders; admins read them all."""
+    if f.studio_id is None:
+        return COLUMNS
+    return tuple(
+        (name, _sellers_only(column) if name in SELLERS_ONLY else column)
+        for name, column in COLUMNS
+    )
 
 
 def _ordered(stmt: sa.Select) -> sa.Select:
@@ -154,7 +186,7 @@ def copy_select(f: ReportFilter) -> sa.Select:
         else_=C.title_name,
     )
     columns = []
-    for name, column in COLUMNS:
+    for name, column in columns_for(f):
         if name == "occurred_at":
             column = sa.func.to_char(column, sa.literal_column(f"'{PG_ISO}'"))
         elif name == "title":
@@ -193,10 +225,10 @@ def _copy_csv(engine: Engine, f: ReportFilter) -> Iterator[bytes]:
                 yield bytes(block)
 
 
-def _plain_select(dialect: str) -> sa.Select:
+def _plain_select(dialect: str, f: ReportFilter) -> sa.Select:
     """The export's columns as stored, with the time already as ISO 8601 text."""
     columns = [sa.type_coerce(column, sa.String) if name in ("entry_type", "kind") else column
-               for name, column in COLUMNS]  # fmt: skip
+               for name, column in columns_for(f)]  # fmt: skip
     if dialect == "postgresql":
         columns[TIME] = sa.func.to_char(C.occurred_at, sa.literal_column(f"'{PG_ISO}'"))
         return sa.select(*columns)
@@ -212,7 +244,7 @@ def sqlite_batches(engine: Engine, f: ReportFilter, batch: int) -> Iterator[list
         last_id = conn.scalar(sa.select(sa.func.max(C.id))) or 0
     after: tuple[str, int] | None = None
     while True:
-        stmt = _plain_select("sqlite").where(*conditions(f), C.id <= last_id)
+        stmt = _plain_select("sqlite", f).where(*conditions(f), C.id <= last_id)
         if after is not None:
             stmt = stmt.where(
                 sa.tuple_(sa.type_coerce(C.occurred_at, sa.String), C.id) > sa.tuple_(*after)
@@ -255,7 +287,7 @@ def _python_csv(engine: Engine, f: ReportFilter, batch: int) -> Iterator[bytes]:
 def entry_rows(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator[tuple]:
     """Every exported row as stored values (time as ISO text), streamed from the database."""
     if engine.dialect.name == "postgresql":
-        select = _ordered(_plain_select("postgresql").where(*conditions(f)))
+        select = _ordered(_plain_select("postgresql", f).where(*conditions(f)))
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch).execute(select)
             for row in result:
@@ -271,10 +303,15 @@ def xlsx_chunks(engine: Engine, f: ReportFilter, batch: int = BATCH) -> Iterator
     """The XLSX download: entries sheet(s) and a Totals sheet, built in a temporary file."""
     from .workbook import write_workbook
 
-    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115
+    return file_chunks(lambda path: write_workbook(path, entry_rows(engine, f, batch)))
+
+
+def file_chunks(write: Callable[[str], None], suffix: str = ".xlsx") -> Iterator[bytes]:
+    """What ``write`` puts in a temporary file, streamed in blocks; the file is removed after."""
+    handle = tempfile.NamedTemporaryFile(suffix=suffix, delete=False)  # noqa: SIM115
     handle.close()
     try:
-        write_workbook(handle.name, entry_rows(engine, f, batch))
+        write(handle.name)
         with open(handle.name, "rb") as data:
             while block := data.read(CHUNK):
                 yield block

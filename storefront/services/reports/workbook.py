@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -34,14 +34,20 @@ def _number_format(currency: str | None) -> str:
     return "0." + "0" * digits if digits else "0"
 
 
-class _Cells:
+class Cells:
     """Styled write-only cells, one style per currency exponent."""
 
     def __init__(self, sheet: WriteOnlyWorksheet) -> None:
         self.sheet = sheet
 
     def time(self, text: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+        return self.moment(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+    def moment(self, when: datetime) -> WriteOnlyCell:
+        """A UTC date-time (Excel cells hold no zone), to the second."""
+        if when.tzinfo is not None:
+            when = when.astimezone(UTC).replace(tzinfo=None)
+        cell = WriteOnlyCell(self.sheet, when.replace(microsecond=0))
         cell.number_format = TIME_FORMAT
         return cell
 
@@ -51,10 +57,10 @@ class _Cells:
         return cell
 
 
-def _entries_sheet(book: Workbook, number: int) -> tuple[WriteOnlyWorksheet, _Cells]:
+def _entries_sheet(book: Workbook, number: int) -> tuple[WriteOnlyWorksheet, Cells]:
     sheet = book.create_sheet("Entries" if number == 1 else f"Entries {number}")
     sheet.append(HEADER)
-    return sheet, _Cells(sheet)
+    return sheet, Cells(sheet)
 
 
 def write_workbook(path: str, rows: Iterable[tuple]) -> None:
@@ -91,7 +97,7 @@ def write_workbook(path: str, rows: Iterable[tuple]) -> None:
 def _totals_sheet(book: Workbook, totals: dict[tuple[str, str], list[int]]) -> None:
     """Sums of the entries' amount columns per currency and entry type, then per currency."""
     sheet = book.create_sheet("Totals")
-    cells = _Cells(sheet)
+    cells = Cells(sheet)
     sheet.append(TOTALS_HEADER)
     for currency in sorted({c for c, _ in totals}):
         overall = [0] * (1 + len(AMOUNT_AT))

@@ -140,21 +140,35 @@ def title_sales(title: Title, limit: int = 200) -> list[SaleSplit]:
     return sales
 
 
+def owes_back(amount: int) -> bool:
+    """Whether a sum owed runs the other way: a refund or a dispute took back a share the
+    holder had already been paid by hand, so the holder owes the store that much."""
+    return amount < 0
+
+
 @dataclass(frozen=True)
 class Owed:
     studio_id: int
     studio_name: str
     currency: str
-    amount: int
+    amount: int  # signed: + the store owes the holder, - the holder owes the store
+
+    @property
+    def owes_back(self) -> bool:
+        return owes_back(self.amount)
 
 
 def amounts_owed() -> list[Owed]:
-    """Single-account mode: what the operator owes each holder, per currency."""
+    """Single-account mode: what the operator owes each holder (or each holder owes back),
+    per currency. Movements that cancel out (a sale refunded before it was paid) owe nothing
+    and are not listed; their rows stay owed and count with the next ones."""
+    total = sa.func.sum(HolderPayout.amount)
     rows = db.session.execute(
-        sa.select(Studio.id, Studio.name, HolderPayout.currency, sa.func.sum(HolderPayout.amount))
+        sa.select(Studio.id, Studio.name, HolderPayout.currency, total)
         .join(Studio, Studio.id == HolderPayout.studio_id)
         .where(HolderPayout.status == PayoutStatus.OWED)
         .group_by(Studio.id, Studio.name, HolderPayout.currency)
+        .having(total != 0)
         .order_by(Studio.name, HolderPayout.currency)
     ).all()
     return [Owed(sid, name, cur, int(total)) for sid, name, cur, total in rows]
@@ -163,7 +177,8 @@ def amounts_owed() -> list[Owed]:
 def record_manual_payout(
     studio_id: int, currency: str, note: str, expected: int | None = None
 ) -> int:
-    """The operator paid a holder by hand: its owed rows in ``currency`` become paid.
+    """The operator paid a holder by hand (or, for a negative amount, the holder paid the
+    store back): its owed rows in ``currency`` become paid.
 
     ``expected`` is the amount the operator saw owed (and paid); when what is owed now differs
     (a sale or refund since, another operator's click), nothing is recorded. Returns the amount
