@@ -81,6 +81,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # free channel for whoever opens an account).
         "INVITES_PER_ACCOUNT_DAY": positive_int(env, "INVITES_PER_ACCOUNT_DAY", 20),
         "INVITES_PER_STUDIO_DAY": positive_int(env, "INVITES_PER_STUDIO_DAY", 30),
+        # Studios one account may own: each has its own invitation allowance above.
+        "STUDIOS_PER_ACCOUNT": positive_int(env, "STUDIOS_PER_ACCOUNT", 5),
         "PASSWORD_RESET_MAX_AGE": as_int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         # Every body is small; routes that take files raise it by their files' limits
         # (storefront/web/request_guards.py).

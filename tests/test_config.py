@@ -191,6 +191,7 @@ def test_stripe_keys_of_the_wrong_kind_are_refused(change, setting):
         # 0 refused every stream to every viewer with "too many streams".
         ({"MAX_CONCURRENT_STREAMS": "0"}, "MAX_CONCURRENT_STREAMS"),
         ({"MAX_CONCURRENT_STREAMS": "-2"}, "MAX_CONCURRENT_STREAMS"),
+        ({"STUDIOS_PER_ACCOUNT": "0"}, "STUDIOS_PER_ACCOUNT"),
         # A country no one is in showed search engines no price at all.
         ({"STORE_DEFAULT_COUNTRY": "XX"}, "STORE_DEFAULT_COUNTRY"),
         ({"STORE_DEFAULT_COUNTRY": "usa"}, "STORE_DEFAULT_COUNTRY"),
