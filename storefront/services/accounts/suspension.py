@@ -1,11 +1,13 @@
-"""Suspending an account: it cannot sign in (nor so buy or watch) and every login it has ends
-at once. The account, its studios and what it bought stay; lifting the suspension gives them
-back. Deleted accounts are inactive too, but for good: only a suspension can be lifted."""
+"""Suspending an account: it cannot sign in (nor so buy or watch), every login it has ends
+at once and its open payment pages are closed. The account, its studios and what it bought
+stay; lifting the suspension gives them back. Deleted accounts are inactive too, but for good:
+only a suspension can be lifted."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from ... import jobs
 from ...extensions import db
 from ...models import User, utcnow
 from .. import ServiceError
@@ -30,6 +32,8 @@ def suspend(admin: User, user: User, reason: str) -> None:
     user.active = False
     user.suspended_at = utcnow()
     revoke_all_logins(user)
+    # A payment page opened before now could still be paid: closed once this commits.
+    jobs.defer(db.session, "payments.close_user_checkouts", user.id)
     audit.record(admin, audit.SUSPEND_USER, user, reason)
     db.session.flush()
 
