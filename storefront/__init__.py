@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .web import (
         account,
         admin,
+        admin_accounts,
         admin_revenue,
         admin_rights,
         auth,
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_screeners.bp)
     app.register_blueprint(studio_pwyw.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_accounts.bp)
     app.register_blueprint(studio_revenue.bp)
     app.register_blueprint(studio_analytics.bp)
     app.register_blueprint(admin_revenue.bp)

@@ -15,6 +15,7 @@ from .config_values import (
     as_list,
     as_networks,
     choice,
+    country,
     database_url,
     engine_options,
     geoip_backend,
@@ -24,8 +25,11 @@ from .config_values import (
     public_hosts,
     public_url,
     rate_limit,
+    ratelimit_storage,
+    redis_url,
     sweep_minutes,
     transcode_ladder,
+    upload_sizes,
     x264_preset,
 )
 
@@ -45,7 +49,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
     if mode not in {"development", "production", "test"}:
         raise ConfigError(f"STOREFRONT_ENV must be development, production or test, not {mode!r}")
     production = mode == "production"
-    redis_url = env.get("REDIS_URL") or None
+    redis = redis_url(env)
+    max_upload, upload_part = upload_sizes(env)
     store_url = public_url(env)
 
     config: dict[str, Any] = {
@@ -76,6 +81,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # free channel for whoever opens an account).
         "INVITES_PER_ACCOUNT_DAY": positive_int(env, "INVITES_PER_ACCOUNT_DAY", 20),
         "INVITES_PER_STUDIO_DAY": positive_int(env, "INVITES_PER_STUDIO_DAY", 30),
+        # Studios one account may own: each has its own invitation allowance above.
+        "STUDIOS_PER_ACCOUNT": positive_int(env, "STUDIOS_PER_ACCOUNT", 5),
         "PASSWORD_RESET_MAX_AGE": as_int(env, "PASSWORD_RESET_MAX_AGE", 3600),
         # Every body is small; routes that take files raise it by their files' limits
         # (storefront/web/request_guards.py).
@@ -84,9 +91,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "MAX_FORM_PARTS": positive_int(env, "MAX_FORM_FIELDS", 4000),
         "WTF_CSRF_ENABLED": as_bool(env.get("WTF_CSRF_ENABLED"), True),
         # Rate limits and jobs share Redis when it is configured.
-        "REDIS_URL": redis_url,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI")
-        or (redis_url if redis_url else "memory://"),
+        "REDIS_URL": redis,
+        "RATELIMIT_STORAGE_URI": ratelimit_storage(env, redis),
         "RATELIMIT_ENABLED": as_bool(env.get("RATELIMIT_ENABLED"), True),
         "RATELIMIT_HEADERS_ENABLED": True,
         "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "10 per minute;50 per hour"),
@@ -94,7 +100,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # Stores sharing one Redis keep their rate-limit counters apart with this prefix.
         "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),
         "JOBS_BACKEND": choice(
-            env, "JOBS_BACKEND", ("redis", "sqlite"), "redis" if redis_url else "sqlite"
+            env, "JOBS_BACKEND", ("redis", "sqlite"), "redis" if redis else "sqlite"
         ),
         "JOBS_SQLITE_PATH": env.get("JOBS_SQLITE_PATH") or str(instance / "jobs.db"),
         "JOBS_IMMEDIATE": as_bool(env.get("JOBS_IMMEDIATE")),
@@ -131,7 +137,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "MAIL_PER_ACCOUNT_PER_HOUR": positive_int(env, "MAIL_PER_ACCOUNT_PER_HOUR", 20),
         "MAIL_PER_STUDIO_PER_DAY": positive_int(env, "MAIL_PER_STUDIO_PER_DAY", 500),
         # The country whose prices search engines are shown (JSON-LD offers, embeds' fallback).
-        "STORE_DEFAULT_COUNTRY": (env.get("STORE_DEFAULT_COUNTRY") or "US").strip().upper(),
+        "STORE_DEFAULT_COUNTRY": country(env, "STORE_DEFAULT_COUNTRY", "US"),
         # Internationalisation
         "LANGUAGES": as_list(env.get("LANGUAGES")) or list(INTERFACE_LANGUAGES),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "en"),
@@ -149,8 +155,8 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "S3_SECRET_ACCESS_KEY": env.get("S3_SECRET_ACCESS_KEY") or None,
         "S3_SESSION_TOKEN": env.get("S3_SESSION_TOKEN") or None,
         "S3_PART_CHECKSUMS": as_bool(env.get("S3_PART_CHECKSUMS"), True),
-        "MAX_UPLOAD_BYTES": as_int(env, "MAX_UPLOAD_BYTES", 50 * 1000**3),
-        "UPLOAD_PART_BYTES": as_int(env, "UPLOAD_PART_BYTES", 8 * 1024 * 1024),
+        "MAX_UPLOAD_BYTES": max_upload,
+        "UPLOAD_PART_BYTES": upload_part,
         "UPLOAD_URL_EXPIRES": as_int(env, "UPLOAD_URL_EXPIRES", 3600),
         "UPLOAD_ABANDON_HOURS": as_int(env, "UPLOAD_ABANDON_HOURS", 24),
         "MEDIA_URL_EXPIRES": as_int(env, "MEDIA_URL_EXPIRES", 3600),
@@ -190,7 +196,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         # Sites allowed to frame the views marked allow_framing (embeddable widgets only).
         "EMBED_FRAME_ANCESTORS": env.get("EMBED_FRAME_ANCESTORS") or "*",
         # Playback
-        "MAX_CONCURRENT_STREAMS": as_int(env, "MAX_CONCURRENT_STREAMS", 3),
+        "MAX_CONCURRENT_STREAMS": positive_int(env, "MAX_CONCURRENT_STREAMS", 3),
         "STREAM_IDLE_SECONDS": as_int(env, "STREAM_IDLE_SECONDS", 120),
         "PLAYBACK_TOKEN_SECONDS": as_int(env, "PLAYBACK_TOKEN_SECONDS", 900),
         "SEGMENT_URL_SECONDS": as_int(env, "SEGMENT_URL_SECONDS", 300),
@@ -206,7 +212,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         raise ConfigError("STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_…)")
     if config["STORAGE_BACKEND"] == "s3" and not config["S3_BUCKET"]:
         raise ConfigError("S3_BUCKET must be set when STORAGE_BACKEND=s3")
-    if config["JOBS_BACKEND"] == "redis" and not redis_url:
+    if config["JOBS_BACKEND"] == "redis" and not redis:
         raise ConfigError("JOBS_BACKEND=redis needs REDIS_URL (the queue's server)")
     if config["BABEL_DEFAULT_LOCALE"] not in INTERFACE_LANGUAGES or not set(
         config["LANGUAGES"]

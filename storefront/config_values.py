@@ -100,6 +100,66 @@ def positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     return value
 
 
+def int_between(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = as_int(env, name, default)
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:,} and {high:,}, got {value:,}")
+    return value
+
+
+def upload_sizes(env: Mapping[str, str]) -> tuple[int, int]:
+    """MAX_UPLOAD_BYTES and UPLOAD_PART_BYTES within what S3 multipart takes: parts of 5 MiB
+    to 5 GiB, at most 10,000 of them (parts grow past UPLOAD_PART_BYTES to fit a big file)."""
+    from .adapters.storage.base import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
+
+    part = int_between(env, "UPLOAD_PART_BYTES", 8 * 1024 * 1024, MIN_PART_SIZE, MAX_PART_SIZE)
+    largest = int_between(env, "MAX_UPLOAD_BYTES", 50 * 1000**3, 1, MAX_PARTS * MAX_PART_SIZE)
+    return largest, part
+
+
+def country(env: Mapping[str, str], name: str, default: str) -> str:
+    from .countries import is_country
+
+    value = (env.get(name) or default).strip().upper()
+    if not is_country(value):
+        raise ConfigError(f"{name} must be an ISO 3166-1 alpha-2 country code, not {value!r}")
+    return value
+
+
+# What the job queue's Redis client (redis-py) and the rate limiter (limits) each open.
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    value = (env.get("REDIS_URL") or "").strip() or None
+    scheme, sep, _ = (value or "").partition("://")
+    if value and (not sep or scheme.lower() not in REDIS_SCHEMES):
+        raise ConfigError(
+            "REDIS_URL must be a Redis address such as redis://host:6379/0, rediss://… or "
+            f"unix:///path/redis.sock, got {value!r}"
+        )
+    return value
+
+
+def ratelimit_storage(env: Mapping[str, str], redis: str | None) -> str:
+    """RATELIMIT_STORAGE_URI, else REDIS_URL (a socket is ``redis+unix://`` to the limiter),
+    else memory:// (per process)."""
+    from limits.storage import SCHEMES
+
+    value = (env.get("RATELIMIT_STORAGE_URI") or "").strip()
+    if not value:
+        if not redis:
+            return "memory://"
+        return "redis+" + redis if redis.lower().startswith("unix://") else redis
+    scheme, sep, _ = value.partition("://")
+    if not sep or scheme.lower() not in SCHEMES or scheme.lower().startswith("async+"):
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must be a storage such as redis://host:6379/0 or memory://, "
+            f"got {value!r}"
+        )
+    return value
+
+
 def engine_options(env: Mapping[str, str]) -> dict[str, Any]:
     """SQLAlchemy engine options: a server database keeps ``DATABASE_POOL_SIZE`` connections
     open per process. Give it at least gunicorn's threads: a thread beyond the pool opens a

@@ -96,6 +96,13 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("admin.index", "GET"): admin_only(),
     ("admin.outbox", "GET"): admin_only(),
     ("admin.outbox_message", "GET"): admin_only(),
+    ("admin_accounts.users", "GET"): admin_only(),
+    ("admin_accounts.user", "GET"): admin_only(),
+    ("admin_accounts.suspend_user", "POST"): admin_only(),  # no reason given: a 400 page
+    ("admin_accounts.unsuspend_user", "POST"): admin_only(),
+    ("admin_accounts.studios", "GET"): admin_only(),
+    ("admin_accounts.studio", "GET"): admin_only(),
+    ("admin_accounts.audit_log", "GET"): admin_only(),
     ("admin_revenue.export_csv", "GET"): admin_only(),
     ("admin_revenue.export_xlsx", "GET"): admin_only(),
     ("admin_revenue.overview", "GET"): admin_only(),
@@ -501,6 +508,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         "payout_id": payout.id,
         "holder_id": rights_invite.id,
         "studio_id": victim.id,
+        "user_id": users["owner"].id,  # an account with a studio: every admin fact to show
         "currency": "EUR",
         "part_token": part_url.url.rsplit("/", 1)[1],
         "object_token": storage.signed_get_url(track.storage_key, 600).rsplit("/", 1)[1],

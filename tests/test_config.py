@@ -175,3 +175,54 @@ def test_stripe_keys_of_the_wrong_kind_are_refused(change, setting):
     with pytest.raises(ConfigError, match=setting):
         load_config({**SAFE_PRODUCTION, **change})
     assert load_config({**SAFE_PRODUCTION, "STRIPE_SECRET_KEY": "rk_live_example"})
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        # S3 refuses parts under 5 MiB or over 5 GiB: every upload failed at its first part.
+        ({"UPLOAD_PART_BYTES": str(4 * 1024 * 1024)}, "UPLOAD_PART_BYTES"),
+        ({"UPLOAD_PART_BYTES": str(6 * 1024**3)}, "UPLOAD_PART_BYTES"),
+        ({"UPLOAD_PART_BYTES": "0"}, "UPLOAD_PART_BYTES"),
+        # 0 refused every upload; more than 10,000 parts of 5 GiB cannot be one object.
+        ({"MAX_UPLOAD_BYTES": "0"}, "MAX_UPLOAD_BYTES"),
+        ({"MAX_UPLOAD_BYTES": "-1"}, "MAX_UPLOAD_BYTES"),
+        ({"MAX_UPLOAD_BYTES": str(10_000 * 5 * 1024**3 + 1)}, "MAX_UPLOAD_BYTES"),
+        # 0 refused every stream to every viewer with "too many streams".
+        ({"MAX_CONCURRENT_STREAMS": "0"}, "MAX_CONCURRENT_STREAMS"),
+        ({"MAX_CONCURRENT_STREAMS": "-2"}, "MAX_CONCURRENT_STREAMS"),
+        ({"STUDIOS_PER_ACCOUNT": "0"}, "STUDIOS_PER_ACCOUNT"),
+        # A country no one is in showed search engines no price at all.
+        ({"STORE_DEFAULT_COUNTRY": "XX"}, "STORE_DEFAULT_COUNTRY"),
+        ({"STORE_DEFAULT_COUNTRY": "usa"}, "STORE_DEFAULT_COUNTRY"),
+        # These failed inside the rate limiter with "unknown storage scheme", naming nothing.
+        ({"REDIS_URL": "http://cache:6379/0"}, "REDIS_URL"),
+        ({"REDIS_URL": "cache:6379"}, "REDIS_URL"),
+        ({"RATELIMIT_STORAGE_URI": "cache:6379"}, "RATELIMIT_STORAGE_URI"),
+        (
+            {"REDIS_URL": "redis://cache:6379/0", "RATELIMIT_STORAGE_URI": "http://cache"},
+            "RATELIMIT_STORAGE_URI",
+        ),
+    ],
+)
+def test_out_of_range_settings_are_refused_by_name(env, setting):
+    with pytest.raises(ConfigError, match=setting):
+        load_config(env)
+
+
+def test_settings_within_range_are_kept():
+    config = load_config(
+        {
+            "UPLOAD_PART_BYTES": str(5 * 1024 * 1024),
+            "MAX_UPLOAD_BYTES": str(10_000 * 5 * 1024**3),
+            "MAX_CONCURRENT_STREAMS": "1",
+            "STORE_DEFAULT_COUNTRY": " no ",
+            "REDIS_URL": "unix:///run/redis.sock?db=2",
+        }
+    )
+    assert config["UPLOAD_PART_BYTES"] == 5 * 1024 * 1024
+    assert config["MAX_CONCURRENT_STREAMS"] == 1
+    assert config["STORE_DEFAULT_COUNTRY"] == "NO"
+    # The rate limiter names a socket differently from the queue's Redis client.
+    assert config["RATELIMIT_STORAGE_URI"] == "redis+unix:///run/redis.sock?db=2"
+    assert load_config({"RATELIMIT_STORAGE_URI": "rediss://cache:6380"})

@@ -253,3 +253,37 @@ def test_an_unconfirmed_account_can_neither_create_a_studio_nor_invite(client, a
     page = client.post("/studio/new", data=STUDIO_FORM)
     assert page.status_code == 403 and b"confirmed" in page.data
     assert db.session.scalar(db.select(db.func.count(Studio.id))) == 0
+
+
+def test_studios_an_account_may_own_are_limited(app, viewer_client, viewer, make_studio, make_user):
+    # Each studio has its own invitation allowance: unlimited studios meant unlimited mail.
+    app.config["STUDIOS_PER_ACCOUNT"] = 2
+    make_studio(make_user("other@example.org"), name="Not Theirs")  # another's counts not
+    first = viewer_client.post("/studio/new", data=STUDIO_FORM)
+    second = viewer_client.post("/studio/new", data={**STUDIO_FORM, "name": "Second"})
+    assert first.status_code == second.status_code == 302
+    refused = viewer_client.post("/studio/new", data={**STUDIO_FORM, "name": "Third"})
+    assert refused.status_code == 400
+    assert b"the most studios one account may own (2)" in refused.data
+    owned = db.select(db.func.count(StudioMember.id)).filter_by(user_id=viewer.id)
+    assert db.session.scalar(owned) == 2
+    # The form says so before anything is typed, in the viewer's language.
+    page = viewer_client.get("/studio/new")
+    assert b"the most studios one account may own (2)" in page.data
+    viewer.locale = "fr"
+    db.session.commit()
+    assert b"nombre maximal de studios" in viewer_client.get("/studio/new").data
+    # The operator's own admins open studios for others.
+    admin = make_user("admin@example.org", admin=True)
+    for n in range(3):
+        make_studio(admin, name=f"Operator {n}")
+
+
+def test_being_invited_into_studios_is_not_owning_them(app, client, auth, make_studio, make_user):
+    app.config["STUDIOS_PER_ACCOUNT"] = 1
+    member = make_user("crew@example.org")
+    studio = make_studio(make_user("owner@example.org"))
+    studio.members.append(StudioMember(user=member, role="manager"))
+    db.session.commit()
+    auth.login(member.email)
+    assert client.post("/studio/new", data=STUDIO_FORM).status_code == 302

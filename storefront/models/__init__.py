@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from .accounts import (
+    AdminAction,
     OutboxMessage,
     Studio,
     StudioInvite,
@@ -81,6 +82,7 @@ from .rights import (
 )
 
 __all__ = [
+    "AdminAction",
     "Screener",
     "ScreenerStream",
     "promotion_titles",

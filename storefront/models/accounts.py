@@ -22,7 +22,10 @@ class User(UserMixin, TimestampMixin, Base):
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # False for a suspended or deleted account: it cannot sign in and its logins end.
     active: Mapped[bool] = mapped_column(default=True)
+    # When an admin suspended it (None for a deleted account, which stays inactive for good).
+    suspended_at: Mapped[datetime | None]
     # Set when the owner of the address followed a link mailed to it (at sign-up or after
     # changing it); invitations and studios need a verified address.
     email_verified_at: Mapped[datetime | None]
@@ -145,3 +148,23 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class AdminAction(Base):
+    """One thing an admin did to an account or a studio: who, what, when, to whom and why.
+    Rows are only added; the admin's audit page reads them."""
+
+    __tablename__ = "admin_actions"
+    __table_args__ = (sa.Index("ix_admin_actions_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(40))  # e.g. "user.suspend"
+    target_type: Mapped[str] = mapped_column(sa.String(20))  # "user" or "studio"
+    target_id: Mapped[int]
+    detail: Mapped[str] = mapped_column(sa.Text, default="")  # the reason the admin gave
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    admin: Mapped[User | None] = relationship(foreign_keys=[admin_id])

@@ -49,6 +49,13 @@ def _expire_orders() -> int:
     return settled.expired + settled.fulfilled
 
 
+def _close_checkouts(user_id: int) -> int:
+    from ..services.payments.pending import close_checkouts_of
+
+    settled = close_checkouts_of(current_app.extensions["payments"], user_id)
+    return settled.expired + settled.fulfilled
+
+
 def _retry_waiting() -> int:
     from ..services.payments.webhooks import retry_waiting
 
@@ -86,6 +93,10 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     expire = huey.periodic_task(crontab(minute="*/5"), name="payments.expire_pending_orders")(
         in_app_context(app, _expire_orders)
     )
+    # A suspended account's open payment pages (storefront/services/accounts/suspension.py).
+    close_checkouts = huey.task(retries=3, retry_delay=30, name="payments.close_user_checkouts")(
+        in_app_context(app, _close_checkouts)
+    )
     retry = huey.periodic_task(crontab(minute="*"), name="payments.retry_waiting_events")(
         in_app_context(app, _retry_waiting)
     )
@@ -95,5 +106,6 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
         "payments.refund_duplicate": refund_dup,
         "payments.redeliver_offline_events": redeliver_offline_events,
         "payments.expire_pending_orders": expire,
+        "payments.close_user_checkouts": close_checkouts,
         "payments.retry_waiting_events": retry,
     }

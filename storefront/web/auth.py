@@ -58,11 +58,15 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts_service.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            sign_in(user, remember=bool(form.remember.data))
-            return _redirect_next(url_for("store.home"))
-        form.form_errors.append(_("Email or password is incorrect."))
+        try:
+            user = accounts_service.authenticate(form.email.data, form.password.data)
+        except ServiceError as exc:  # a suspended account
+            form.form_errors.append(str(exc))
+        else:
+            if user is not None:
+                sign_in(user, remember=bool(form.remember.data))
+                return _redirect_next(url_for("store.home"))
+            form.form_errors.append(_("Email or password is incorrect."))
         status = 400
     elif request.method == "POST":
         status = 400

@@ -183,6 +183,16 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
+class SuspendForm(FlaskForm):
+    """An admin suspends an account; the reason goes to the audit log."""
+
+    reason = TextAreaField(
+        _l("Why (kept in the audit log)"),
+        validators=[DataRequired(), Length(max=500)],
+        filters=[_strip],
+    )
+
+
 def page_argument() -> int:
     """The ``?page=`` of a paginated list: 1 when missing or no page number a list can reach
     (a number past any offset the database can take, a negative one, a word)."""

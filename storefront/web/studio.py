@@ -36,21 +36,30 @@ def create() -> ResponseReturnValue:
     if request.method == "GET" and not form.contact_email.data:
         form.contact_email.data = current_user.email
         form.timezone.data = current_user.timezone or "UTC"  # the owner's zone, to start with
-    if form.validate_on_submit():
-        studio = studios_service.create_studio(
-            current_user,
-            form.name.data,
-            form.country.data,
-            form.contact_email.data,
-            form.bio.data or "",
-            form.website.data or "",
-            timezone=form.timezone.data or "UTC",
-        )
-        flash(_("Your studio %(name)s is ready.", name=studio.name), "success")
-        back = request.args.get("next")  # e.g. the rights invitation it was created for
-        if is_safe_next(back):
-            return redirect(back)  # type: ignore[arg-type]
-        return redirect(url_for("studio.overview", slug=studio.slug))
+    if request.method == "GET":
+        # Said before anything is typed; posting anyway is refused by the service.
+        problem = studios_service.studio_limit_problem(current_user)
+        if problem:
+            form.form_errors.append(problem)
+    elif form.validate_on_submit():
+        try:
+            studio = studios_service.create_studio(
+                current_user,
+                form.name.data,
+                form.country.data,
+                form.contact_email.data,
+                form.bio.data or "",
+                form.website.data or "",
+                timezone=form.timezone.data or "UTC",
+            )
+        except ServiceError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            flash(_("Your studio %(name)s is ready.", name=studio.name), "success")
+            back = request.args.get("next")  # e.g. the rights invitation it was created for
+            if is_safe_next(back):
+                return redirect(back)  # type: ignore[arg-type]
+            return redirect(url_for("studio.overview", slug=studio.slug))
     return render_template("studio/form.html", form=form, studio=None), (
         400 if request.method == "POST" else 200
     )

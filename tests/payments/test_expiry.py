@@ -96,3 +96,24 @@ def test_the_expire_command(app, viewer_client, viewer, film):
 
 
 _ = BUY
+
+
+def test_suspending_an_account_closes_the_payment_pages_it_has_open(
+    app, viewer_client, viewer, film, make_title, emu, webhooks, admin_client_factory
+):
+    # A checkout page opened before the suspension could still be paid after it.
+    other = make_title("Harbour Lights", studio=film.studio, offers=[dict(RENT)])
+    open_page = session_id_from(checkout(viewer_client, film, "rent").location)
+    emu.hold_webhooks = True  # paid just before the suspension, its webhook not yet in
+    emu.pay(session_id_from(checkout(viewer_client, other, "rent").location))
+    paid_first = latest_order(viewer)
+
+    admin = admin_client_factory()
+    assert (
+        admin.post(f"/admin/users/{viewer.id}/suspend", data={"reason": "fraud"}).status_code == 302
+    )
+
+    assert emu.get(open_page)["status"] == "expired"
+    statuses = dict(db.session.execute(db.select(Order.id, Order.status)).all())
+    assert statuses.pop(paid_first.id) == OrderStatus.PAID  # the money was taken: it is kept
+    assert list(statuses.values()) == [OrderStatus.EXPIRED]

@@ -36,6 +36,27 @@ def unique_slug(model: type, text: str) -> str:
     return slug
 
 
+def studio_limit_problem(user: User) -> str | None:
+    """Why ``user`` may not open another studio, or None. Each studio has its own invitation
+    allowance, so the studios one account owns are capped (STUDIOS_PER_ACCOUNT); the
+    operator's admins are not."""
+    if user.is_admin:
+        return None
+    limit = int(current_app.config.get("STUDIOS_PER_ACCOUNT", 5))
+    owned = db.session.scalar(
+        sa.select(sa.func.count(StudioMember.id)).where(
+            StudioMember.user_id == user.id, StudioMember.role == StudioRole.OWNER
+        )
+    )
+    if (owned or 0) < limit:
+        return None
+    return _(
+        "You have reached the most studios one account may own (%(limit)s). "
+        "Ask the store's team if you need another.",
+        limit=limit,
+    )
+
+
 def create_studio(
     owner: User,
     name: str,
@@ -45,6 +66,9 @@ def create_studio(
     website: str = "",
     timezone: str = "UTC",
 ) -> Studio:
+    problem = studio_limit_problem(owner)
+    if problem:
+        raise ServiceError(problem)
     studio = Studio(
         slug=unique_slug(Studio, name),
         name=name.strip(),

@@ -67,6 +67,11 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user_by_email(email)
     if not verify_password(user.password_hash if user else None, password):
         return None
+    if user is not None and user.suspended_at is not None:
+        # Only whoever knows the password learns why: the account exists and is suspended.
+        raise ServiceError(
+            _("This account is suspended. Write to the store's team if you think it is a mistake.")
+        )
     if user is None or not user.active:
         return None
     user.last_login_at = utcnow()

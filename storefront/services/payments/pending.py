@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 
 from ...adapters.payments import PaymentError, PaymentGateway
@@ -57,13 +58,25 @@ def polled_event(session: Obj, now: datetime) -> Obj:
 
 def settle_stale_orders(gateway: PaymentGateway, now: datetime | None = None) -> Settled:
     """Fulfil or expire every pending order older than ORDER_PENDING_MINUTES."""
-    from .webhooks import replay_waiting
-
     now = now or utcnow()
     cutoff = now - timedelta(minutes=current_app.config["ORDER_PENDING_MINUTES"])
+    return _settle(gateway, Order.created_at < cutoff, now)
+
+
+def close_checkouts_of(gateway: PaymentGateway, user_id: int) -> Settled:
+    """Settle every pending order of a suspended account now, whatever its age: its open
+    payment pages are expired, so it cannot pay after the suspension; one it paid before is
+    fulfilled (the money was taken). A session the processor cannot be asked about now is
+    left to the periodic sweep, and expires on its own at the processor meanwhile."""
+    return _settle(gateway, Order.user_id == user_id, utcnow())
+
+
+def _settle(gateway: PaymentGateway, which: sa.ColumnElement[bool], now: datetime) -> Settled:
+    from .webhooks import replay_waiting
+
     stale = db.session.execute(
         db.select(Order.id, Order.public_id, Order.checkout_session_id).where(
-            Order.status == OrderStatus.PENDING, Order.created_at < cutoff
+            Order.status == OrderStatus.PENDING, which
         )
     ).all()
     answers: list[tuple[int, Obj | None]] = []
