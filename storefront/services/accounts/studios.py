@@ -12,7 +12,16 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...extensions import db
-from ...models import Studio, StudioInvite, StudioMember, StudioRole, User, utcnow
+from ...models import (
+    Festival,
+    Studio,
+    StudioInvite,
+    StudioMember,
+    StudioRole,
+    Title,
+    User,
+    utcnow,
+)
 from ...public_urls import public_url_for
 from .. import ServiceError
 from ..reports.filters import is_time_zone
@@ -34,6 +43,39 @@ def unique_slug(model: type, text: str) -> str:
     while db.session.scalar(db.select(model.id).filter_by(slug=slug)) is not None:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+SLUG_TRIES = 10  # each round of a race has a winner: ten names at once all succeed
+
+
+def add_with_unique_slug(row: Studio | Title | Festival, text: str) -> None:
+    """Insert ``row`` under a slug made from ``text`` that no other row of its kind holds.
+
+    Two requests may both find the same slug free; the one whose insert loses takes the next
+    one (its savepoint is rolled back, the rest of its transaction stands)."""
+    model = type(row)
+    for _attempt in range(SLUG_TRIES):
+        row.slug = unique_slug(model, text)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+            return
+        except sa.exc.IntegrityError as error:
+            if "slug" not in str(error.orig):
+                raise
+    raise ServiceError(_("Too many were created with this name at once. Please try again."))
+
+
+def _serialise_per_account(user: User) -> None:
+    """Hold the account's row until the request ends, so that its tabs open studios one at a
+    time and each counts the others' (PostgreSQL locks the row; SQLite's one writer waits)."""
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == user.id)
+        .values(id=User.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def studio_limit_problem(user: User) -> str | None:
@@ -66,11 +108,11 @@ def create_studio(
     website: str = "",
     timezone: str = "UTC",
 ) -> Studio:
+    _serialise_per_account(owner)
     problem = studio_limit_problem(owner)
     if problem:
         raise ServiceError(problem)
     studio = Studio(
-        slug=unique_slug(Studio, name),
         name=name.strip(),
         country=country.upper(),
         contact_email=normalise_email(contact_email),
@@ -78,8 +120,8 @@ def create_studio(
         website=website.strip(),
         timezone=timezone if is_time_zone(timezone) else "UTC",
     )
+    add_with_unique_slug(studio, name)
     studio.members.append(StudioMember(user=owner, role=StudioRole.OWNER))
-    db.session.add(studio)
     db.session.flush()
     return studio
 

@@ -33,7 +33,7 @@ from ...models import (
     utcnow,
 )
 from .. import ServiceError
-from ..accounts.studios import unique_slug
+from ..accounts.studios import add_with_unique_slug
 
 RENTAL_START_DAYS = (1, 365)
 RENTAL_WATCH_HOURS = (1, 720)
@@ -190,9 +190,7 @@ def create_title(studio: Studio, data: TitleData) -> Title:
     title.facets = []
     title.credits = []
     _apply(title, data)
-    title.slug = unique_slug(Title, title.name)
-    db.session.add(title)
-    db.session.flush()
+    add_with_unique_slug(title, title.name)
     return title
 
 

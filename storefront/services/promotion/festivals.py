@@ -28,7 +28,7 @@ from ...models import (
     utcnow,
 )
 from .. import ServiceError
-from ..accounts.studios import unique_slug
+from ..accounts.studios import add_with_unique_slug
 
 log = logging.getLogger(__name__)
 FULL_SHARE_BP = 10_000
@@ -87,7 +87,6 @@ def create_festival(
         raise ServiceError(_("The festival's share is between 0 and 100 %."))
     festival = Festival(
         studio_id=studio.id,
-        slug=unique_slug(Festival, re.sub(r"\s+", " ", name).strip()),
         name=name.strip(),
         description=description,
         starts_on=starts_on,
@@ -96,8 +95,7 @@ def create_festival(
         share_bp=share_bp,
         published=published,
     )
-    db.session.add(festival)
-    db.session.flush()
+    add_with_unique_slug(festival, re.sub(r"\s+", " ", name).strip())
     return festival
 
 
