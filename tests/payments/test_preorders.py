@@ -250,3 +250,51 @@ def test_the_processors_page_counts_a_preorders_days_to_start_from_the_release(
     rented = viewer_client.post(f"/buy/{short.slug}", data={"kind": "rent"})
     terms = emu.state.private[session_id_from(rented.location)]["product_description"]
     assert terms == "Start watching within 1 day; then you have 1 hour to finish."
+
+
+def test_a_preorder_paid_after_the_release_moved_opens_at_the_new_date_and_is_told(
+    app, viewer_client, viewer, studio, upcoming, release, emu, webhooks
+):
+    """The viewer was on the processor's page while the studio moved the release a month
+    later: the entitlement opened at the old date, so the film played before its release,
+    and the viewer was never offered keep or refund."""
+    from tests.payments.promo import logged_in
+
+    response = preorder(viewer_client, upcoming, "rent")
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (release + timedelta(days=30)).replace(second=0)
+    moved = move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M"))
+    assert moved.status_code == 303
+
+    emu.pay(session_id_from(response.location))
+
+    order = fresh(type(latest_order(viewer)), latest_order(viewer).id)
+    assert order.status == OrderStatus.PAID
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement.not_before == later
+    assert entitlement.start_by == later + timedelta(days=30)
+    with pytest.raises(PlaybackRefused):
+        usable_entitlement(viewer.id, upcoming.id, release + timedelta(days=1))
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    assert [m for m in mails if "has moved" in m.subject]
+    page = viewer_client.get(f"/orders/{order.public_id}/preorder").get_data(as_text=True)
+    assert "Keep my pre-order" in page and "Refund me" in page
+
+
+def test_a_preorder_paid_after_the_release_was_cancelled_stays_closed(
+    app, viewer_client, viewer, studio, upcoming, release, emu, webhooks
+):
+    from tests.payments.promo import logged_in
+
+    response = preorder(viewer_client, upcoming, "buy")
+    owner = logged_in(app, studio.members[0].user.email)
+    assert move_release(owner, studio, upcoming, "", take=False).status_code == 303
+
+    emu.pay(session_id_from(response.location))
+
+    order = latest_order(viewer)
+    with pytest.raises(PlaybackRefused):
+        usable_entitlement(viewer.id, upcoming.id, release + timedelta(days=1))
+    page = viewer_client.get(f"/orders/{order.public_id}/preorder").get_data(as_text=True)
+    assert "cancelled the release" in page and "Refund me" in page
+

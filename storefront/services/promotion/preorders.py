@@ -103,16 +103,37 @@ def set_release(
     if not moved:
         db.session.flush()
         return 0
-    opens = release_at or NO_DATE
     told = 0
     for order, entitlement in waiting_preorders(title, at):
-        entitlement.not_before = opens
-        if entitlement.kind == OfferKind.RENT and release_at is not None:
-            entitlement.start_by = release_at + timedelta(days=order.rental_start_days or 0)
+        _open_at(order, entitlement, release_at, at)
         notices.release_changed(order, release_at)
         told += 1
     db.session.flush()
     return told
+
+
+def _open_at(
+    order: Order, entitlement: Entitlement, release_at: datetime | None, at: datetime
+) -> None:
+    """The pre-order opens at ``release_at`` (stays closed without one); a rental's days to
+    start count from then, never from before ``at``."""
+    entitlement.not_before = release_at or NO_DATE
+    if entitlement.kind == OfferKind.RENT and release_at is not None:
+        start = max(release_at, at)
+        entitlement.start_by = start + timedelta(days=order.rental_start_days or 0)
+
+
+def follow_release(order: Order, entitlement: Entitlement, paid_at: datetime) -> None:
+    """A pre-order paid after the studio moved or cancelled its release (the viewer was on
+    the processor's page meanwhile) opens at the release as it is now, and its viewer is
+    offered keep or refund like those who had paid before the change."""
+    title = order.title
+    if not order.preorder or title is None or order.release_at == title.release_at:
+        return
+    _open_at(order, entitlement, title.release_at, paid_at)
+    db.session.flush()
+    if choice_open(order, paid_at):
+        notices.release_changed(order, title.release_at)
 
 
 def choice_open(order: Order, at: datetime) -> bool:
