@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ..adapters.payments import PaymentError
 from ..models import utcnow
 from ..security import title_or_404
+from ..services import ServiceError
 from ..services.accounts.permissions import Action
 from ..services.payments.orders import order_by_public_id
 from ..services.promotion import preorders
@@ -79,16 +81,29 @@ def choose(public_id: str) -> ResponseReturnValue:
     now = utcnow()
     form = ChoiceForm()
     open_ = preorders.choice_open(order, now)
+    error, status = None, 200
     if request.method == "POST" and form.validate():
         if not open_:
             flash(_("This pre-order has nothing to choose any more."), "info")
-        elif request.form.get("choice") == "refund":
-            preorders.refund(current_app.extensions["payments"], order, now)
-            flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
-        else:
+            return redirect(url_for("watch.library"), code=303)
+        if request.form.get("choice") != "refund":
             preorders.keep(order)
             flash(_("Your pre-order is kept for the new date."), "success")
-        return redirect(url_for("watch.library"), code=303)
+            return redirect(url_for("watch.library"), code=303)
+        try:
+            preorders.refund(current_app.extensions["payments"], order, now)
+        except PaymentError as exc:  # the processor is down: the choice stays open
+            error, status = str(exc), 503
+        except ServiceError as exc:
+            error, status = str(exc), 400
+        else:
+            flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
+            return redirect(url_for("watch.library"), code=303)
     return render_template(
-        "checkout/preorder_choice.html", order=order, title=order.title, open=open_, form=form
-    )
+        "checkout/preorder_choice.html",
+        order=order,
+        title=order.title,
+        open=open_,
+        form=form,
+        error=error,
+    ), status

@@ -298,3 +298,21 @@ def test_a_preorder_paid_after_the_release_was_cancelled_stays_closed(
     page = viewer_client.get(f"/orders/{order.public_id}/preorder").get_data(as_text=True)
     assert "cancelled the release" in page and "Refund me" in page
 
+
+def test_a_refund_the_processor_refuses_is_explained_and_the_choice_stays_open(
+    app, paid_preorder, viewer, studio, upcoming, emu
+):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    assert move_release(owner, studio, upcoming, "", take=False).status_code == 303
+    viewer_client = logged_in(app, viewer.email)
+    path = f"/orders/{paid_preorder.public_id}/preorder"
+    emu.fail_next("/v1/refunds", status=500)
+
+    response = viewer_client.post(path, data={"choice": "refund"})
+
+    assert response.status_code == 503
+    assert "could not reach our payment provider" in response.get_data(as_text=True)
+    assert fresh(type(paid_preorder), paid_preorder.id).status == OrderStatus.PAID
+    assert "Refund me" in viewer_client.get(path).get_data(as_text=True)
