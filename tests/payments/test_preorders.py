@@ -316,3 +316,22 @@ def test_a_refund_the_processor_refuses_is_explained_and_the_choice_stays_open(
     assert "could not reach our payment provider" in response.get_data(as_text=True)
     assert fresh(type(paid_preorder), paid_preorder.id).status == OrderStatus.PAID
     assert "Refund me" in viewer_client.get(path).get_data(as_text=True)
+
+
+def test_a_release_at_the_calendars_end_is_refused_before_anyone_pays_for_it(
+    app, paid_preorder, studio, upcoming, release
+):
+    """A release on 31 December 9999 was saved; the payment of a rental pre-ordered for it
+    then failed in the webhook (its days to start ran past the calendar), so the viewer paid
+    and got nothing, and moving waiting rentals there was a server error."""
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    for when in ("9999-12-31T23:00", (utcnow() + timedelta(days=3700)).strftime("%Y-%m-%dT%H:%M")):
+        response = move_release(owner, studio, upcoming, when)
+        assert response.status_code == 400
+        assert "Choose a release date within the next ten years." in response.text
+    db.session.expire_all()
+    assert upcoming.release_at == release
+    near = (utcnow() + timedelta(days=3000)).strftime("%Y-%m-%dT%H:%M")
+    assert move_release(owner, studio, upcoming, near).status_code == 303

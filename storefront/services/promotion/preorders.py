@@ -66,6 +66,7 @@ def resolve_for_checkout(
 
 # A cancelled release has no date: pre-orders kept stay closed until the studio sets one.
 NO_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+LATEST_RELEASE = timedelta(days=3653)  # ten years ahead
 
 
 class ReleaseInvalid(ServiceError):
@@ -97,6 +98,9 @@ def set_release(
     viewer is told, with the choice to keep it or be refunded. Returns how many were told."""
     if take_preorders and (release_at is None or release_at <= at):
         raise ReleaseInvalid(_("Pre-orders need a release date in the future."))
+    if release_at is not None and release_at > at + LATEST_RELEASE:
+        # Far past any real plan, and a rental's days to start would run off the calendar.
+        raise ReleaseInvalid(_("Choose a release date within the next ten years."))
     moved = release_at != title.release_at
     title.release_at = release_at
     title.preorders = take_preorders
