@@ -37,6 +37,14 @@ def preorder_open(title: Title, at: datetime) -> bool:
     )
 
 
+def release_pending(title: Title, at: datetime) -> datetime | None:
+    """The title's release when it is still to come at ``at``: whatever grants the title
+    before then (a pre-order, a bundle holding it) opens at that moment."""
+    if title.release_at is not None and at < title.release_at:
+        return title.release_at
+    return None
+
+
 def preorder_availability(title: Title, country: str | None, at: datetime) -> Availability | None:
     """What can be pre-ordered here (the offers as they will apply at the release), or None
     when the title takes no pre-orders now."""
@@ -107,6 +115,18 @@ def set_release(
     if not moved:
         db.session.flush()
         return 0
+    # Bundles holding the title follow the release too (their other films are not affected,
+    # so there is no refund to offer).
+    db.session.execute(
+        sa.update(Entitlement)
+        .where(
+            Entitlement.title_id == title.id,
+            Entitlement.not_before > at,
+            Entitlement.order_id.in_(sa.select(Order.id).where(Order.kind == OfferKind.BUNDLE)),
+        )
+        .values(not_before=release_at or NO_DATE)
+        .execution_options(synchronize_session=False)
+    )
     told = 0
     for order, entitlement in waiting_preorders(title, at):
         _open_at(order, entitlement, release_at, at)
