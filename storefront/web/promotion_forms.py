@@ -132,9 +132,8 @@ class PromotionForm(FlaskForm):
             if target is None:
                 self.form_errors.extend(messages)
                 continue
-            if isinstance(target.errors, tuple | dict):
-                target.errors = []
-            target.errors = [*target.errors, *messages]  # type: ignore[misc]
+            # The service's reason replaces the field's generic one ("Not a valid integer").
+            target.errors = list(messages)
 
 
 def studio_title_list(studio: Studio) -> list[Title]:

@@ -176,3 +176,18 @@ def test_a_single_use_limit_reads_in_the_singular(filmmaker_client, studio):
     promotion = db.session.scalar(db.select(Promotion))
     page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
     assert "1 use in total; 1 per viewer" in page.get_data(as_text=True)
+
+
+def test_a_batch_without_a_number_of_codes_says_so_not_that_the_shared_code_is_wrong(
+    filmmaker_client, studio
+):
+    """Choosing a batch and leaving its size empty (or 0) was read as a shared code: the
+    page said the (hidden, unused) shared code was invalid and never named the size."""
+    for size in ("", "0", "abc"):
+        response = filmmaker_client.post(
+            f"/studio/{studio.slug}/codes/new", data=form(code_mode="batch", batch_size=size)
+        )
+        assert response.status_code == 400
+        assert "Make from 1 to 1000 codes at a time." in response.text
+        assert "A code has 3 to 40 letters" not in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0

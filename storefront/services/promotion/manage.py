@@ -107,7 +107,7 @@ def _titles(studio: Studio, ids: list[int], errors: dict[str, list[str]]) -> lis
 
 
 def _codes(studio: Studio, plan: PromotionPlan, errors: dict[str, list[str]]) -> list[str]:
-    if plan.batch_size:
+    if plan.batch_size is not None:  # a batch was chosen (0: its size was left empty)
         if not 1 <= plan.batch_size <= MAX_BATCH:
             _add(errors, "batch_size", _("Make from 1 to %(n)d codes at a time.", n=MAX_BATCH))
             return []
@@ -183,7 +183,7 @@ def create_promotion(studio: Studio, plan: PromotionPlan) -> Promotion:
     codes = _codes(studio, plan, errors)
     if errors:
         raise PromotionInvalid(errors)
-    batch = bool(plan.batch_size)
+    batch = plan.batch_size is not None
     promotion = Promotion(
         studio_id=studio.id,
         name=name,
