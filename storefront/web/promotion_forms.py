@@ -106,11 +106,11 @@ class PromotionForm(FlaskForm):
             name=self.name.data or "",
             discount_type=self.discount_type.data or "",
             percent_off=self.percent_off.data,
-            fixed_prices={
-                row.form.currency.data: row.form.price.data or ""
+            fixed_prices=[
+                (row.form.currency.data, row.form.price.data or "")
                 for row in self.fixed
                 if row.form.currency.data
-            },
+            ],
             kind=self.kind.data or "",
             title_ids=list(self.titles.data or []),
             territory_mode=self.mode.data or "worldwide",

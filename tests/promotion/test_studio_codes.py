@@ -191,3 +191,23 @@ def test_a_batch_without_a_number_of_codes_says_so_not_that_the_shared_code_is_w
         assert "Make from 1 to 1000 codes at a time." in response.text
         assert "A code has 3 to 40 letters" not in response.text
     assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
+def test_two_amounts_in_one_currency_are_refused_not_one_dropped(filmmaker_client, studio):
+    """Two rows in euros (2 and 3 off) kept the last and dropped the other without a word."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            discount_type="fixed",
+            percent_off="",
+            **{
+                "fixed-0-price": "2",
+                "fixed-0-currency": "EUR",
+                "fixed-1-price": "3",
+                "fixed-1-currency": "EUR",
+            },
+        ),
+    )
+    assert response.status_code == 400
+    assert "Enter one amount per currency (EUR twice)." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0

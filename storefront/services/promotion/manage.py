@@ -51,7 +51,9 @@ class PromotionPlan:
     name: str
     discount_type: str
     percent_off: int | None = None
-    fixed_prices: dict[str, str] = field(default_factory=dict)  # currency -> "2.00"
+    # currency -> "2.00"; the form's rows as (currency, "2.00") pairs, so that a currency
+    # typed twice can be named rather than one of its amounts dropped
+    fixed_prices: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
     kind: str = ""  # "", "rent" or "buy"
     title_ids: list[int] = field(default_factory=list)  # empty: every title of the studio
     territory_mode: str = TerritoryMode.WORLDWIDE.value
@@ -80,8 +82,16 @@ def _discount(plan: PromotionPlan, errors: dict[str, list[str]]) -> tuple[Discou
             _add(errors, "percent_off", _("Enter a percentage from 1 to 100 (100 is a comp)."))
         return kind, {}
     amounts: dict[str, int] = {}
-    for currency, text in plan.fixed_prices.items():
+    rows = plan.fixed_prices
+    for currency, text in rows.items() if isinstance(rows, dict) else rows:
         if not (text or "").strip():
+            continue
+        if currency.upper() in amounts:
+            _add(
+                errors,
+                "fixed_prices",
+                _("Enter one amount per currency (%(currency)s twice).", currency=currency.upper()),
+            )
             continue
         try:
             amounts[currency.upper()] = parse_price(text, currency)
