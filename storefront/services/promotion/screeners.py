@@ -27,6 +27,7 @@ from ...countries import is_country
 from ...extensions import db
 from ...models import (
     MediaAsset,
+    NotificationStatus,
     Screener,
     ScreenerStream,
     Studio,
@@ -36,6 +37,7 @@ from ...models import (
     is_row_id,
 )
 from .. import ServiceError
+from ..notifications.queue import STUDIO_LIMIT
 from ..watching.access import PlaybackRefused, Refusal, screener_refusal
 from ..watching.playback import Limits, previewable, ready_asset
 from . import notices
@@ -117,8 +119,23 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     )
     db.session.add(screener)
     db.session.flush()
-    notices.screener_sent(screener, title, studio, token)
+    mail = notices.screener_sent(screener, title, studio, token)
+    if mail.status == NotificationStatus.SUPPRESSED:
+        # The link exists only in that mail: a screener nobody receives is not sent.
+        raise ScreenerInvalid({"recipient_email": [_held_back(mail.error)]})
     return screener, token
+
+
+def _held_back(why: str | None) -> str:
+    if why == STUDIO_LIMIT:
+        return _(
+            "Your studio has sent as many mails as it may today, so this screener was not "
+            "sent. Try again tomorrow."
+        )
+    return _(
+        "This address has been sent as many mails as it may this hour, so this screener was "
+        "not sent. Try again later."
+    )
 
 
 def by_token(token: str) -> Screener | None:
