@@ -211,3 +211,37 @@ def test_two_amounts_in_one_currency_are_refused_not_one_dropped(filmmaker_clien
     assert response.status_code == 400
     assert "Enter one amount per currency (EUR twice)." in response.text
     assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
+def test_an_amount_off_below_the_smallest_charge_is_a_discount_not_a_price(
+    filmmaker_client, studio
+):
+    """ "€0.25 off" (or ¥30 off) was refused with "Stripe cannot charge less than €0.50":
+    an amount off is never charged; what the viewer pays is checked at checkout."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            discount_type="fixed",
+            percent_off="",
+            **{
+                "fixed-0-price": "0.25",
+                "fixed-0-currency": "EUR",
+                "fixed-1-price": "30",
+                "fixed-1-currency": "JPY",
+            },
+        ),
+    )
+    assert response.status_code == 303, response.text
+    promotion = db.session.scalar(db.select(Promotion))
+    assert promotion.fixed_amounts == {"EUR": 25, "JPY": 30}
+    for typed in ("0", "-1", "0.001"):
+        refused = filmmaker_client.post(
+            f"/studio/{studio.slug}/codes/new",
+            data=form(
+                code=f"OTHER{len(typed)}",
+                discount_type="fixed",
+                percent_off="",
+                **{"fixed-0-price": typed, "fixed-0-currency": "EUR"},
+            ),
+        )
+        assert refused.status_code == 400

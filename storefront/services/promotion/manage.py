@@ -94,7 +94,8 @@ def _discount(plan: PromotionPlan, errors: dict[str, list[str]]) -> tuple[Discou
             )
             continue
         try:
-            amounts[currency.upper()] = parse_price(text, currency)
+            # An amount off is never charged: what is, is checked at checkout.
+            amounts[currency.upper()] = parse_price(text, currency, minimum=False)
         except PriceError as exc:
             _add(errors, "fixed_prices", f"{currency}: {exc}")
     if not amounts and "fixed_prices" not in errors:
