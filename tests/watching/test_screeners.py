@@ -184,3 +184,12 @@ def test_a_screener_whose_mail_cannot_go_now_is_not_said_to_be_on_its_way(
     again = send(filmmaker_client, studio, film)  # rita@press.example had one this hour
     assert again.status_code == 400
     assert "This address has been sent as many mails as it may this hour" in again.text
+
+
+def test_a_note_too_long_to_keep_is_refused_not_cut(filmmaker_client, studio, film):
+    """The studio's note was cut to 200 characters without a word: what was typed after
+    them was lost."""
+    refused = send(filmmaker_client, studio, film, note="Jury of the shorts section. " * 10)
+    assert refused.status_code == 400
+    assert "Keep the note to 200 characters." in refused.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Screener)) == 0

@@ -45,6 +45,7 @@ from .codes import territory_admits
 
 DAYS = (1, 90)
 VIEWS = (1, 50)
+NOTE_MAX = 200  # the column's length
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -83,6 +84,9 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     email = (plan.recipient_email or "").strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         errors.setdefault("recipient_email", []).append(_("Enter a valid email address."))
+    note = (plan.note or "").strip()
+    if len(note) > NOTE_MAX:
+        errors.setdefault("note", []).append(_("Keep the note to 200 characters."))
     if plan.days is None or not DAYS[0] <= plan.days <= DAYS[1]:
         errors.setdefault("days", []).append(_("A screener lasts from 1 to 90 days."))
     if plan.max_views is None or not VIEWS[0] <= plan.max_views <= VIEWS[1]:
@@ -108,7 +112,7 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
         title_id=title.id,
         recipient_name=name,
         recipient_email=email,
-        note=(plan.note or "").strip()[:200],
+        note=note,
         created_at=at,
         expires_at=at + timedelta(days=plan.days),
         max_views=plan.max_views,
