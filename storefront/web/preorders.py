@@ -43,7 +43,7 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
     error = None
     if request.method == "POST" and form.validate():
         try:
-            told = preorders.set_release(
+            told, out = preorders.set_release(
                 title, form.release_at.data, bool(form.take_preorders.data), now
             )
         except preorders.ReleaseInvalid as exc:
@@ -56,6 +56,15 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
                         "%(num)d viewer who pre-ordered was told and may ask for a refund.",
                         "%(num)d viewers who pre-ordered were told and may ask for a refund.",
                         told,
+                    ),
+                    "info",
+                )
+            if out:
+                flash(
+                    ngettext(
+                        "%(num)d viewer who pre-ordered was told the film is out.",
+                        "%(num)d viewers who pre-ordered were told the film is out.",
+                        out,
                     ),
                     "info",
                 )

@@ -335,3 +335,25 @@ def test_a_release_at_the_calendars_end_is_refused_before_anyone_pays_for_it(
     assert upcoming.release_at == release
     near = (utcnow() + timedelta(days=3000)).strftime("%Y-%m-%dT%H:%M")
     assert move_release(owner, studio, upcoming, near).status_code == 303
+
+
+def test_a_release_brought_forward_to_now_says_the_film_is_out_without_a_choice_to_make(
+    app, paid_preorder, viewer, studio, upcoming
+):
+    """Releasing early mailed "will now be released on <a moment already past>... keep or
+    refund, choose here", and the link said there was nothing to choose."""
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    now = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    response = move_release(owner, studio, upcoming, now.strftime("%Y-%m-%dT%H:%M"), take=False)
+    assert response.status_code == 303
+    assert usable_entitlement(viewer.id, upcoming.id, utcnow()) is not None
+
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    assert not [m for m in mails if "has moved" in m.subject]
+    (mail,) = [m for m in mails if "is out" in m.subject]
+    assert "Choose here" not in mail.body and f"/watch/{upcoming.slug}" in mail.body
+    page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").text
+    assert "may ask for a refund" not in page
+    assert "1 viewer who pre-ordered was told the film is out." in page

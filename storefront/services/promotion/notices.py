@@ -59,6 +59,28 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
     _send(user.email, subject, body)
 
 
+def released(order: Order) -> None:
+    """A pre-order's release was brought forward to now: the film plays at once."""
+    from ...extensions import db
+
+    user = db.session.get(User, order.user_id)
+    if user is None or order.title is None:
+        return
+    link = public_url_for("watch.title", slug=order.title.slug)
+    subject = _("%(title)s is out", title=order.title_name)
+    body = "\n\n".join(
+        [
+            _(
+                "The studio has released %(title)s earlier than planned: your pre-order can "
+                "be watched now.",
+                title=order.title_name,
+            ),
+            link,
+        ]
+    )
+    _send(user.email, subject, body)
+
+
 def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> Notification:
     """The recipient's personal link, its limits and its expiry (the queued mail: kept back
     when over a mail limit)."""

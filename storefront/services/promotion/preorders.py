@@ -100,10 +100,12 @@ def waiting_preorders(title: Title, at: datetime) -> list[tuple[Order, Entitleme
 
 def set_release(
     title: Title, release_at: datetime | None, take_preorders: bool, at: datetime
-) -> int:
+) -> tuple[int, int]:
     """Save the title's release and pre-order switch. When the release moves or is
     cancelled, every waiting pre-order opens at the new moment (or stays closed) and its
-    viewer is told, with the choice to keep it or be refunded. Returns how many were told."""
+    viewer is told, with the choice to keep it or be refunded; brought forward to now, it
+    opens at once and its viewer is told the film is out. Returns how many viewers were
+    offered the choice, and how many were told the film is out."""
     if take_preorders and (release_at is None or release_at <= at):
         raise ReleaseInvalid(_("Pre-orders need a release date in the future."))
     if release_at is not None and release_at > at + LATEST_RELEASE:
@@ -114,7 +116,7 @@ def set_release(
     title.preorders = take_preorders
     if not moved:
         db.session.flush()
-        return 0
+        return 0, 0
     # Bundles holding the title follow the release too (their other films are not affected,
     # so there is no refund to offer).
     db.session.execute(
@@ -127,13 +129,18 @@ def set_release(
         .values(not_before=release_at or NO_DATE)
         .execution_options(synchronize_session=False)
     )
-    told = 0
+    offered = out = 0
     for order, entitlement in waiting_preorders(title, at):
         _open_at(order, entitlement, release_at, at)
-        notices.release_changed(order, release_at)
-        told += 1
+        if release_at is not None and release_at <= at:
+            order.release_at = release_at  # nothing left to choose: it plays now
+            notices.released(order)
+            out += 1
+        else:
+            notices.release_changed(order, release_at)
+            offered += 1
     db.session.flush()
-    return told
+    return offered, out
 
 
 def _open_at(
