@@ -11,8 +11,10 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from ..adapters.payments import PaymentError
 from ..models import utcnow
 from ..security import title_or_404
+from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
 from ..services.payments.orders import order_by_public_id
 from ..services.promotion import preorders
@@ -41,7 +43,7 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
     error = None
     if request.method == "POST" and form.validate():
         try:
-            told = preorders.set_release(
+            told, out = preorders.set_release(
                 title, form.release_at.data, bool(form.take_preorders.data), now
             )
         except preorders.ReleaseInvalid as exc:
@@ -54,6 +56,15 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
                         "%(num)d viewer who pre-ordered was told and may ask for a refund.",
                         "%(num)d viewers who pre-ordered were told and may ask for a refund.",
                         told,
+                    ),
+                    "info",
+                )
+            if out:
+                flash(
+                    ngettext(
+                        "%(num)d viewer who pre-ordered was told the film is out.",
+                        "%(num)d viewers who pre-ordered were told the film is out.",
+                        out,
                     ),
                     "info",
                 )
@@ -80,16 +91,29 @@ def choose(public_id: str) -> ResponseReturnValue:
     now = utcnow()
     form = ChoiceForm()
     open_ = preorders.choice_open(order, now)
+    error, status = None, 200
     if request.method == "POST" and form.validate():
         if not open_:
             flash(_("This pre-order has nothing to choose any more."), "info")
-        elif request.form.get("choice") == "refund":
-            preorders.refund(current_app.extensions["payments"], order, now)
-            flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
-        else:
+            return redirect(url_for("watch.library"), code=303)
+        if request.form.get("choice") != "refund":
             preorders.keep(order)
             flash(_("Your pre-order is kept for the new date."), "success")
-        return redirect(url_for("watch.library"), code=303)
+            return redirect(url_for("watch.library"), code=303)
+        try:
+            preorders.refund(current_app.extensions["payments"], order, now)
+        except PaymentError as exc:  # the processor is down: the choice stays open
+            error, status = str(exc), 503
+        except ServiceError as exc:
+            error, status = str(exc), 400
+        else:
+            flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
+            return redirect(url_for("watch.library"), code=303)
     return render_template(
-        "checkout/preorder_choice.html", order=order, title=order.title, open=open_, form=form
-    )
+        "checkout/preorder_choice.html",
+        order=order,
+        title=order.title,
+        open=open_,
+        form=form,
+        error=error,
+    ), status

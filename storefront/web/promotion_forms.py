@@ -106,11 +106,11 @@ class PromotionForm(FlaskForm):
             name=self.name.data or "",
             discount_type=self.discount_type.data or "",
             percent_off=self.percent_off.data,
-            fixed_prices={
-                row.form.currency.data: row.form.price.data or ""
+            fixed_prices=[
+                (row.form.currency.data, row.form.price.data or "")
                 for row in self.fixed
                 if row.form.currency.data
-            },
+            ],
             kind=self.kind.data or "",
             title_ids=list(self.titles.data or []),
             territory_mode=self.mode.data or "worldwide",
@@ -132,9 +132,8 @@ class PromotionForm(FlaskForm):
             if target is None:
                 self.form_errors.extend(messages)
                 continue
-            if isinstance(target.errors, tuple | dict):
-                target.errors = []
-            target.errors = [*target.errors, *messages]  # type: ignore[misc]
+            # The service's reason replaces the field's generic one ("Not a valid integer").
+            target.errors = list(messages)
 
 
 def studio_title_list(studio: Studio) -> list[Title]:

@@ -80,6 +80,18 @@ def _territories(text: str | None, prices: str | None) -> tuple[TerritoryMode, l
     return mode, list(rows.values())
 
 
+def _whole(name: str) -> int | None:
+    """A whole number typed in field ``name``, None when left empty. Text that is not one
+    ("1,000", "forty") is refused: read as empty it meant no seat cap, or an all-access pass."""
+    text = request.form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ServiceError(_("Enter a whole number.")) from None
+
+
 def _share_bp(text: str | None) -> int:
     try:
         percent = float((text or "0").replace(",", "."))
@@ -245,14 +257,15 @@ def add_screening(slug: str, festival: str) -> ResponseReturnValue:
     def add() -> None:
         currency, mode, rows = _sale_terms()
         live = request.form.get("live_start", "").strip()
+        hours = _whole("watch_hours")
         screenings.add_screening(
             selection,
             _local(request.form.get("opens")),
             _local(request.form.get("closes")),
             parse_price(request.form.get("price"), currency),
             currency,
-            capacity=request.form.get("capacity", type=int),
-            watch_hours=request.form.get("watch_hours", type=int) or 24,
+            capacity=_whole("capacity"),
+            watch_hours=24 if hours is None else hours,  # 0 is refused, not the default
             territory_mode=mode,
             territories=rows,
             live_local=_local(live) if live else None,
@@ -274,7 +287,7 @@ def add_pass(slug: str, festival: str) -> ResponseReturnValue:
                 name=request.form.get("name", "").strip() or _("Festival pass"),
                 amount=parse_price(request.form.get("price"), currency),
                 currency=currency,
-                films=request.form.get("films", type=int),
+                films=_whole("films"),
                 territory_mode=mode,
                 territories=rows,
             ),

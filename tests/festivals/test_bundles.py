@@ -78,3 +78,37 @@ def test_a_bundle_holding_a_draft_has_no_public_page(app, make_title, studio, vi
     draft.status = TitleStatus.PUBLISHED
     db.session.commit()
     assert "Secret Sequel" in anonymous.get(f"/bundles/{bundle.id}").text
+
+
+def test_a_bundle_holding_a_film_not_yet_released_opens_it_at_its_release(
+    make_title, studio, viewer_client, viewer, emu, webhooks
+):
+    """A bundle bought before one of its films' release gave that film to watch at once,
+    ahead of the release every other buyer waits for (pre-orders open only then)."""
+    from datetime import timedelta
+
+    from storefront.services.promotion.preorders import set_release
+    from storefront.services.watching.access import PlaybackRefused, Refusal, usable_entitlement
+
+    release = (utcnow() + timedelta(days=10)).replace(microsecond=0)
+    out = make_title("Out Now", studio=studio)
+    coming = make_title("Coming Soon", studio=studio, release_at=release, preorders=True)
+    bundle = create_bundle(studio, "Both", [out, coming], 1800, "EUR")
+    db.session.commit()
+
+    response = viewer_client.post(f"/bundles/{bundle.id}/buy", headers={"X-Test-Country": "NO"})
+    emu.pay(session_id_from(response.location))
+
+    assert usable_entitlement(viewer.id, out.id, utcnow()) is not None
+    with pytest.raises(PlaybackRefused) as refused:
+        usable_entitlement(viewer.id, coming.id, utcnow())
+    assert refused.value.code == Refusal.NOT_RELEASED
+    assert usable_entitlement(viewer.id, coming.id, release) is not None
+    assert "Pre-ordered: you can watch it from" in viewer_client.get("/library").text
+
+    later = release + timedelta(days=20)
+    set_release(coming, later, True, utcnow())
+    db.session.commit()
+    with pytest.raises(PlaybackRefused):
+        usable_entitlement(viewer.id, coming.id, release)
+    assert usable_entitlement(viewer.id, coming.id, later) is not None

@@ -213,3 +213,32 @@ def test_a_refused_form_comes_back_with_what_was_typed(
     )
     assert field_value(page, "f-tz") == "Europe/Oslo" and field_value(page, "f-share") == "25"
     assert ">Films of the light nights.</textarea>" in page
+
+
+def test_numbers_that_are_not_whole_numbers_are_refused_not_read_as_empty(
+    organiser_client, base, festival, selection
+):
+    """A seat cap typed "1,000" (or "forty") was read as no cap, and a pass for "three"
+    films as an all-access pass sold at a three-film price: the add forms dropped what they
+    could not read where the edit forms say so."""
+    now = utcnow()
+    screening = {
+        "selection": selection.id,
+        "opens": local(now + timedelta(days=1)),
+        "closes": local(now + timedelta(days=2)),
+        "price": "8",
+        "currency": "EUR",
+    }
+    for changes in ({"capacity": "1,000"}, {"capacity": "forty"}, {"watch_hours": "48h"}):
+        page = refusal(organiser_client.post(f"{base}/screenings", data={**screening, **changes}))
+        assert "Enter a whole number." in page
+    none = {**screening, "watch_hours": "0"}
+    zero = refusal(organiser_client.post(f"{base}/screenings", data=none))
+    assert "Give viewers from 1 to 720 hours to watch." in zero  # not the default 24
+    assert count(Screening) == 0
+
+    festival_pass = {"name": "Three films", "price": "30", "currency": "EUR", "films": "three"}
+    assert "Enter a whole number." in refusal(
+        organiser_client.post(f"{base}/passes", data=festival_pass)
+    )
+    assert count(FestivalPass) == 0

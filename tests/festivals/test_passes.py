@@ -169,3 +169,32 @@ def test_a_pass_buyer_gets_a_receipt(viewer_client, viewer, make_pass, emu, webh
         "Your receipt for Arctic Film Festival 2027: Two-film pass"
     ]
     assert "/watch/" not in receipts[0].body and "/library" in receipts[0].body
+
+
+def test_a_pass_is_no_longer_sold_once_the_festival_is_over(
+    app, viewer_client, viewer, festival, make_pass, make_screening, make_user, emu
+):
+    """Passes stayed on sale for good: after the festival's last day, with every screening
+    closed, a viewer could still pay for a pass that had nothing left to book."""
+    from datetime import timedelta
+
+    from storefront.models import utcnow
+
+    from .conftest import sign_in
+
+    now = utcnow()
+    festival_pass = make_pass()
+    late = make_screening(now - timedelta(days=3), now + timedelta(days=20))
+    festival.starts_on = (now - timedelta(days=30)).date()
+    festival.ends_on = (now - timedelta(days=2)).date()
+    db.session.commit()
+    # A screening still open to start after the last day keeps passes on sale...
+    assert buy_pass(viewer_client, festival_pass).status_code == 303
+    # ...and once it has closed, nothing is left to book: the pass is off sale.
+    late.closes_at = now - timedelta(hours=1)
+    db.session.commit()
+    latecomer = sign_in(app, make_user("late@example.org").email)
+    refused = buy_pass(latecomer, festival_pass)
+    assert refused.status_code == 409
+    page = latecomer.get(f"/festivals/{festival.slug}", headers={"X-Test-Country": "NO"})
+    assert f"/passes/{festival_pass.id}" not in page.get_data(as_text=True)

@@ -199,3 +199,63 @@ def test_the_row_count_the_form_sends_is_not_a_loop_to_run(filmmaker_client, stu
         assert response.status_code == 303, response.get_data(as_text=True)
     offer = db.session.scalar(db.select(Offer).filter_by(title_id=film.id, kind="buy"))
     assert [t.country for t in offer.territories if t.minimum_amount] == ["IN"]
+
+
+def test_a_regional_floor_never_opens_a_country_the_offer_leaves_out(
+    app, filmmaker_client, viewer, studio, make_title, emu
+):
+    """A floor row for a country the offer does not sell in (not listed, or blocked) made
+    that country a priced, unblocked row: the film went on sale where the studio had
+    excluded it, from a form about prices."""
+    from .promo import logged_in
+
+    film = make_title(
+        "Only Here",
+        studio=studio,
+        offers=[
+            {
+                "kind": "buy",
+                "amount": 1299,
+                "currency": "EUR",
+                "territory_mode": "allow",
+                "territories": [{"country": "FR"}],
+            },
+            {
+                "kind": "rent",
+                "amount": 499,
+                "currency": "EUR",
+                "territory_mode": "deny",
+                "territories": [{"country": "US", "blocked": True}],
+            },
+        ],
+    )
+    for kind, country in (("buy", "BR"), ("rent", "US")):
+        response = set_pwyw(
+            filmmaker_client,
+            studio,
+            film,
+            rent_enabled="y",
+            rent_floor="1",
+            **{
+                "row-0-kind": kind,
+                "row-0-country": country,
+                "row-0-currency": "USD",
+                "row-0-suggested": "5",
+                "row-0-floor": "1",
+            },
+        )
+        assert response.status_code == 400
+        assert "not sold there" in response.get_data(as_text=True)
+    db.session.expire_all()
+    offers = db.session.scalars(db.select(Offer).filter_by(title_id=film.id)).all()
+    assert {(t.country, t.blocked) for o in offers for t in o.territories} == {
+        ("FR", False),
+        ("US", True),
+    }
+    viewer_client = logged_in(app, viewer.email)
+    assert pay(viewer_client, film, "5", country="BR").status_code == 409
+    rent = viewer_client.post(
+        f"/buy/{film.slug}", data={"kind": "rent", "amount": "5"}, headers={"X-Test-Country": "US"}
+    )
+    assert rent.status_code == 409
+    assert emu.objects("checkout.session") == []

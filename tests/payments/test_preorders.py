@@ -250,3 +250,110 @@ def test_the_processors_page_counts_a_preorders_days_to_start_from_the_release(
     rented = viewer_client.post(f"/buy/{short.slug}", data={"kind": "rent"})
     terms = emu.state.private[session_id_from(rented.location)]["product_description"]
     assert terms == "Start watching within 1 day; then you have 1 hour to finish."
+
+
+def test_a_preorder_paid_after_the_release_moved_opens_at_the_new_date_and_is_told(
+    app, viewer_client, viewer, studio, upcoming, release, emu, webhooks
+):
+    """The viewer was on the processor's page while the studio moved the release a month
+    later: the entitlement opened at the old date, so the film played before its release,
+    and the viewer was never offered keep or refund."""
+    from tests.payments.promo import logged_in
+
+    response = preorder(viewer_client, upcoming, "rent")
+    owner = logged_in(app, studio.members[0].user.email)
+    later = (release + timedelta(days=30)).replace(second=0)
+    moved = move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M"))
+    assert moved.status_code == 303
+
+    emu.pay(session_id_from(response.location))
+
+    order = fresh(type(latest_order(viewer)), latest_order(viewer).id)
+    assert order.status == OrderStatus.PAID
+    entitlement = db.session.scalar(db.select(Entitlement).filter_by(order_id=order.id))
+    assert entitlement.not_before == later
+    assert entitlement.start_by == later + timedelta(days=30)
+    with pytest.raises(PlaybackRefused):
+        usable_entitlement(viewer.id, upcoming.id, release + timedelta(days=1))
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    assert [m for m in mails if "has moved" in m.subject]
+    page = viewer_client.get(f"/orders/{order.public_id}/preorder").get_data(as_text=True)
+    assert "Keep my pre-order" in page and "Refund me" in page
+
+
+def test_a_preorder_paid_after_the_release_was_cancelled_stays_closed(
+    app, viewer_client, viewer, studio, upcoming, release, emu, webhooks
+):
+    from tests.payments.promo import logged_in
+
+    response = preorder(viewer_client, upcoming, "buy")
+    owner = logged_in(app, studio.members[0].user.email)
+    assert move_release(owner, studio, upcoming, "", take=False).status_code == 303
+
+    emu.pay(session_id_from(response.location))
+
+    order = latest_order(viewer)
+    with pytest.raises(PlaybackRefused):
+        usable_entitlement(viewer.id, upcoming.id, release + timedelta(days=1))
+    page = viewer_client.get(f"/orders/{order.public_id}/preorder").get_data(as_text=True)
+    assert "cancelled the release" in page and "Refund me" in page
+
+
+def test_a_refund_the_processor_refuses_is_explained_and_the_choice_stays_open(
+    app, paid_preorder, viewer, studio, upcoming, emu
+):
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    assert move_release(owner, studio, upcoming, "", take=False).status_code == 303
+    viewer_client = logged_in(app, viewer.email)
+    path = f"/orders/{paid_preorder.public_id}/preorder"
+    emu.fail_next("/v1/refunds", status=500)
+
+    response = viewer_client.post(path, data={"choice": "refund"})
+
+    assert response.status_code == 503
+    assert "could not reach our payment provider" in response.get_data(as_text=True)
+    assert fresh(type(paid_preorder), paid_preorder.id).status == OrderStatus.PAID
+    assert "Refund me" in viewer_client.get(path).get_data(as_text=True)
+
+
+def test_a_release_at_the_calendars_end_is_refused_before_anyone_pays_for_it(
+    app, paid_preorder, studio, upcoming, release
+):
+    """A release on 31 December 9999 was saved; the payment of a rental pre-ordered for it
+    then failed in the webhook (its days to start ran past the calendar), so the viewer paid
+    and got nothing, and moving waiting rentals there was a server error."""
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    for when in ("9999-12-31T23:00", (utcnow() + timedelta(days=3700)).strftime("%Y-%m-%dT%H:%M")):
+        response = move_release(owner, studio, upcoming, when)
+        assert response.status_code == 400
+        assert "Choose a release date within the next ten years." in response.text
+    db.session.expire_all()
+    assert upcoming.release_at == release
+    near = (utcnow() + timedelta(days=3000)).strftime("%Y-%m-%dT%H:%M")
+    assert move_release(owner, studio, upcoming, near).status_code == 303
+
+
+def test_a_release_brought_forward_to_now_says_the_film_is_out_without_a_choice_to_make(
+    app, paid_preorder, viewer, studio, upcoming
+):
+    """Releasing early mailed "will now be released on <a moment already past>... keep or
+    refund, choose here", and the link said there was nothing to choose."""
+    from tests.payments.promo import logged_in
+
+    owner = logged_in(app, studio.members[0].user.email)
+    now = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    response = move_release(owner, studio, upcoming, now.strftime("%Y-%m-%dT%H:%M"), take=False)
+    assert response.status_code == 303
+    assert usable_entitlement(viewer.id, upcoming.id, utcnow()) is not None
+
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    assert not [m for m in mails if "has moved" in m.subject]
+    (mail,) = [m for m in mails if "is out" in m.subject]
+    assert "Choose here" not in mail.body and f"/watch/{upcoming.slug}" in mail.body
+    page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").text
+    assert "may ask for a refund" not in page
+    assert "1 viewer who pre-ordered was told the film is out." in page

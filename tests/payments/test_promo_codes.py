@@ -319,3 +319,22 @@ def test_guessing_codes_is_rate_limited_per_account_and_per_address(
     second = signed_in("second@example.org")
     assert second.get(f"/buy/{film.slug}?code=PRESS").status_code == 429
     assert redemption_states() == []
+
+
+def test_a_second_tab_cannot_spend_a_one_use_code_twice(
+    viewer_client, viewer, studio, film, make_title, emu, webhooks
+):
+    """A viewer started a checkout with a one-use code, then another film's checkout with
+    it in a second tab: the second took the use over, but the first processor page stayed
+    open, and paying both gave two discounted sales on a code allowing one."""
+    other = make_title("Second Feature", studio=studio, offers=[dict(RENT)])
+    make_promotion(studio, percent_off=50, max_uses=1, per_viewer_limit=1)
+    first = buy_with_code(viewer_client, film, "NEWSLETTER20", "rent")
+    second = buy_with_code(viewer_client, other, "NEWSLETTER20", "rent")
+    assert first.status_code == second.status_code == 303
+
+    assert emu.get(session_id_from(first.location))["status"] == "expired"
+    emu.pay(session_id_from(second.location))
+    paid = db.session.scalars(db.select(Order).filter_by(status=OrderStatus.PAID)).all()
+    assert [o.title_id for o in paid] == [other.id]
+    assert redemption_states().count(RedemptionStatus.REDEEMED) == 1

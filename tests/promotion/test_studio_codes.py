@@ -176,3 +176,72 @@ def test_a_single_use_limit_reads_in_the_singular(filmmaker_client, studio):
     promotion = db.session.scalar(db.select(Promotion))
     page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
     assert "1 use in total; 1 per viewer" in page.get_data(as_text=True)
+
+
+def test_a_batch_without_a_number_of_codes_says_so_not_that_the_shared_code_is_wrong(
+    filmmaker_client, studio
+):
+    """Choosing a batch and leaving its size empty (or 0) was read as a shared code: the
+    page said the (hidden, unused) shared code was invalid and never named the size."""
+    for size in ("", "0", "abc"):
+        response = filmmaker_client.post(
+            f"/studio/{studio.slug}/codes/new", data=form(code_mode="batch", batch_size=size)
+        )
+        assert response.status_code == 400
+        assert "Make from 1 to 1000 codes at a time." in response.text
+        assert "A code has 3 to 40 letters" not in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
+def test_two_amounts_in_one_currency_are_refused_not_one_dropped(filmmaker_client, studio):
+    """Two rows in euros (2 and 3 off) kept the last and dropped the other without a word."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            discount_type="fixed",
+            percent_off="",
+            **{
+                "fixed-0-price": "2",
+                "fixed-0-currency": "EUR",
+                "fixed-1-price": "3",
+                "fixed-1-currency": "EUR",
+            },
+        ),
+    )
+    assert response.status_code == 400
+    assert "Enter one amount per currency (EUR twice)." in response.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
+def test_an_amount_off_below_the_smallest_charge_is_a_discount_not_a_price(
+    filmmaker_client, studio
+):
+    """ "€0.25 off" (or ¥30 off) was refused with "Stripe cannot charge less than €0.50":
+    an amount off is never charged; what the viewer pays is checked at checkout."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(
+            discount_type="fixed",
+            percent_off="",
+            **{
+                "fixed-0-price": "0.25",
+                "fixed-0-currency": "EUR",
+                "fixed-1-price": "30",
+                "fixed-1-currency": "JPY",
+            },
+        ),
+    )
+    assert response.status_code == 303, response.text
+    promotion = db.session.scalar(db.select(Promotion))
+    assert promotion.fixed_amounts == {"EUR": 25, "JPY": 30}
+    for typed in ("0", "-1", "0.001"):
+        refused = filmmaker_client.post(
+            f"/studio/{studio.slug}/codes/new",
+            data=form(
+                code=f"OTHER{len(typed)}",
+                discount_type="fixed",
+                percent_off="",
+                **{"fixed-0-price": typed, "fixed-0-currency": "EUR"},
+            ),
+        )
+        assert refused.status_code == 400

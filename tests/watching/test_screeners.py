@@ -159,3 +159,37 @@ def test_a_single_play_screener_says_one_time_in_its_mail(filmmaker_client, stud
     assert send(filmmaker_client, studio, film, max_views="1").status_code == 303
     (mail,) = db.session.scalars(db.select(OutboxMessage).filter_by(to="rita@press.example")).all()
     assert "It can be played 1 time, on one screen at a time," in mail.body
+
+
+def test_a_screener_whose_mail_cannot_go_now_is_not_said_to_be_on_its_way(
+    app, filmmaker_client, studio, film
+):
+    """Past the studio's daily mail limit (or the address's hourly one) the mail was kept
+    back, yet the studio read "A screener is on its way" and saw it as sent: its link exists
+    only in that mail, so nobody could ever watch it."""
+    app.config["MAIL_PER_STUDIO_PER_DAY"] = 1
+    assert send(filmmaker_client, studio, film).status_code == 303
+    filmmaker_client.get(f"/studio/{studio.slug}/screeners")  # reads its notice
+
+    refused = send(filmmaker_client, studio, film, recipient_email="juror@fest.example")
+
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "is on its way" not in page
+    assert "Your studio has sent as many mails as it may today" in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Screener)) == 1
+
+    app.config["MAIL_PER_STUDIO_PER_DAY"] = 500
+    app.config["MAIL_PER_ACCOUNT_PER_HOUR"] = 1
+    again = send(filmmaker_client, studio, film)  # rita@press.example had one this hour
+    assert again.status_code == 400
+    assert "This address has been sent as many mails as it may this hour" in again.text
+
+
+def test_a_note_too_long_to_keep_is_refused_not_cut(filmmaker_client, studio, film):
+    """The studio's note was cut to 200 characters without a word: what was typed after
+    them was lost."""
+    refused = send(filmmaker_client, studio, film, note="Jury of the shorts section. " * 10)
+    assert refused.status_code == 400
+    assert "Keep the note to 200 characters." in refused.text
+    assert db.session.scalar(db.select(db.func.count()).select_from(Screener)) == 0

@@ -72,8 +72,11 @@ def _to_decimal(text: str) -> Decimal:
         raise PriceError(_("Enter a price as a number, for example 4.99.")) from exc
 
 
-def parse_price(text: str | None, currency: str) -> int:
-    """A typed price -> minor units of `currency`, or PriceError naming the problem."""
+def parse_price(text: str | None, currency: str, *, minimum: bool = True) -> int:
+    """A typed price -> minor units of `currency`, or PriceError naming the problem.
+
+    ``minimum=False`` for an amount that is taken off a price rather than charged (a code's
+    amount off): it may be below the smallest charge."""
     currency = check_currency(currency)
     if text is None or not str(text).strip():
         raise PriceError(_("Enter a price."))
@@ -82,7 +85,7 @@ def parse_price(text: str | None, currency: str) -> int:
     if minor != minor.to_integral_value():
         raise _too_many_decimals(currency)
     amount = int(minor)
-    check_amount(amount, currency)
+    check_amount(amount, currency, minimum=minimum)
     return amount
 
 
@@ -104,19 +107,20 @@ def _too_many_decimals(currency: str) -> PriceError:
     )
 
 
-def check_amount(amount: int, currency: str) -> None:
-    """Raise PriceError unless Stripe can charge `amount` minor units of `currency`."""
+def check_amount(amount: int, currency: str, *, minimum: bool = True) -> None:
+    """Raise PriceError unless Stripe can charge `amount` minor units of `currency`
+    (``minimum=False``: whatever the smallest charge)."""
     currency = check_currency(currency)
     if amount <= 0:
         raise PriceError(_("The price must be more than zero."))
     if amount % money.step(currency):
         raise _too_many_decimals(currency)
-    minimum = money.minimum_charge(currency)
-    if amount < minimum:
+    least = money.minimum_charge(currency)
+    if minimum and amount < least:
         raise PriceError(
             _(
                 "Stripe cannot charge less than %(minimum)s.",
-                minimum=money.format_amount(minimum, currency, current_locale()),
+                minimum=money.format_amount(least, currency, current_locale()),
             )
         )
     if amount > money.STRIPE_MAXIMUM_AMOUNT:

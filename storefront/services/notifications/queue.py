@@ -109,6 +109,11 @@ def _locale(user: User | None, locale: str | None) -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+# Why a mail was kept back (its ``error``): callers that must tell someone read these.
+RECIPIENT_LIMIT = "recipient's hourly limit reached"
+STUDIO_LIMIT = "studio's daily limit reached"
+
+
 def _over_limit(address: str, studio_id: int | None, config: Mapping[str, Any]) -> str | None:
     now = utcnow()
     counted = Notification.status != NotificationStatus.SUPPRESSED
@@ -120,7 +125,7 @@ def _over_limit(address: str, studio_id: int | None, config: Mapping[str, Any]) 
         )
     )
     if (to_address or 0) >= config["MAIL_PER_ACCOUNT_PER_HOUR"]:
-        return "recipient's hourly limit reached"
+        return RECIPIENT_LIMIT
     if studio_id is None:
         return None
     by_studio = db.session.scalar(
@@ -131,7 +136,7 @@ def _over_limit(address: str, studio_id: int | None, config: Mapping[str, Any]) 
         )
     )
     if (by_studio or 0) >= config["MAIL_PER_STUDIO_PER_DAY"]:
-        return "studio's daily limit reached"
+        return STUDIO_LIMIT
     return None
 
 

@@ -69,13 +69,36 @@ def hold_code_use(
     """Take the code's use under its lock; if another checkout took the last one since the
     check, the session just created is closed and the viewer told the code is used up."""
     try:
-        redemptions.reserve(quote.code, user, order, at)
+        replaced = redemptions.reserve(quote.code, user, order, at)
     except CodeRefused:
         try:
             gateway.expire_checkout_session(order.checkout_session_id or "")
         except PaymentError as exc:  # it expires by itself; the order is rolled back
             log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
         raise
+    for older in replaced:
+        _close_replaced(gateway, older)
+
+
+def _close_replaced(gateway: PaymentGateway, order: Order) -> None:
+    """The viewer's older checkout whose code use this one took (another tab, another
+    film): closed at the processor so that one use cannot pay for two sales."""
+    from .checkout import order_closed  # the checkout builds on this module
+    from .locks import lock_order
+
+    if order.status != OrderStatus.PENDING:
+        return
+    if order.checkout_session_id:
+        try:
+            gateway.expire_checkout_session(order.checkout_session_id)
+        except PaymentError as exc:  # paid meanwhile, or down: ``spend`` still counts it
+            log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
+            return
+    locked = lock_order(order.id)
+    if locked is not None and locked.status == OrderStatus.PENDING:
+        locked.status = OrderStatus.EXPIRED
+        order_closed(locked)
+        db.session.flush()
 
 
 def grant_comp(

@@ -34,6 +34,7 @@ from ..payments.checkout import (
     payee_terms,
 )
 from ..watching.access import best_entitlement
+from .preorders import release_pending
 from .screenings import NotOnSale, _territory_rules
 
 
@@ -150,7 +151,8 @@ def start_bundle_checkout(
 
 
 def grant_bundle(order: Order, granted_at: datetime) -> list[Entitlement]:
-    """Each title of a paid bundle, bought for good (one entitlement per order and title)."""
+    """Each title of a paid bundle, bought for good (one entitlement per order and title);
+    a title not yet released opens at its release, as its pre-orders do."""
     bundle = db.session.get(Bundle, order.bundle_id)
     assert bundle is not None
     granted = []
@@ -162,6 +164,7 @@ def grant_bundle(order: Order, granted_at: datetime) -> list[Entitlement]:
             kind=OfferKind.BUY,
             status=EntitlementStatus.ACTIVE,
             granted_at=granted_at,
+            not_before=release_pending(title, granted_at),
         )
         db.session.add(entitlement)
         granted.append(entitlement)

@@ -46,6 +46,7 @@ from ..rights.splits import split_in_force
 from ..watching.access import gives_access
 from .festival_money import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
+from .preorders import follow_release
 from .screenings import (
     NotOnSale,
     SoldOut,
@@ -236,7 +237,10 @@ def grant_for(order: Order, paid_at: datetime) -> Entitlement | None:
 
         grant_bundle(order, paid_at)
         return None
-    return grant_entitlement(order, paid_at)
+    entitlement = grant_entitlement(order, paid_at)
+    if order.preorder:
+        follow_release(order, entitlement, paid_at)
+    return entitlement
 
 
 def closed_before_payment(order: Order, at: datetime) -> str | None:

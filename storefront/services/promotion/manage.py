@@ -51,7 +51,9 @@ class PromotionPlan:
     name: str
     discount_type: str
     percent_off: int | None = None
-    fixed_prices: dict[str, str] = field(default_factory=dict)  # currency -> "2.00"
+    # currency -> "2.00"; the form's rows as (currency, "2.00") pairs, so that a currency
+    # typed twice can be named rather than one of its amounts dropped
+    fixed_prices: dict[str, str] | list[tuple[str, str]] = field(default_factory=dict)
     kind: str = ""  # "", "rent" or "buy"
     title_ids: list[int] = field(default_factory=list)  # empty: every title of the studio
     territory_mode: str = TerritoryMode.WORLDWIDE.value
@@ -80,11 +82,20 @@ def _discount(plan: PromotionPlan, errors: dict[str, list[str]]) -> tuple[Discou
             _add(errors, "percent_off", _("Enter a percentage from 1 to 100 (100 is a comp)."))
         return kind, {}
     amounts: dict[str, int] = {}
-    for currency, text in plan.fixed_prices.items():
+    rows = plan.fixed_prices
+    for currency, text in rows.items() if isinstance(rows, dict) else rows:
         if not (text or "").strip():
             continue
+        if currency.upper() in amounts:
+            _add(
+                errors,
+                "fixed_prices",
+                _("Enter one amount per currency (%(currency)s twice).", currency=currency.upper()),
+            )
+            continue
         try:
-            amounts[currency.upper()] = parse_price(text, currency)
+            # An amount off is never charged: what is, is checked at checkout.
+            amounts[currency.upper()] = parse_price(text, currency, minimum=False)
         except PriceError as exc:
             _add(errors, "fixed_prices", f"{currency}: {exc}")
     if not amounts and "fixed_prices" not in errors:
@@ -107,7 +118,7 @@ def _titles(studio: Studio, ids: list[int], errors: dict[str, list[str]]) -> lis
 
 
 def _codes(studio: Studio, plan: PromotionPlan, errors: dict[str, list[str]]) -> list[str]:
-    if plan.batch_size:
+    if plan.batch_size is not None:  # a batch was chosen (0: its size was left empty)
         if not 1 <= plan.batch_size <= MAX_BATCH:
             _add(errors, "batch_size", _("Make from 1 to %(n)d codes at a time.", n=MAX_BATCH))
             return []
@@ -183,7 +194,7 @@ def create_promotion(studio: Studio, plan: PromotionPlan) -> Promotion:
     codes = _codes(studio, plan, errors)
     if errors:
         raise PromotionInvalid(errors)
-    batch = bool(plan.batch_size)
+    batch = plan.batch_size is not None
     promotion = Promotion(
         studio_id=studio.id,
         name=name,

@@ -11,14 +11,14 @@ from babel.dates import format_datetime
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ...models import Order, Screener, Studio, Title, User
+from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import send_mail
 
 
-def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> None:
+def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> Notification:
     """``studio_id``: the studio the mail is sent for (screeners), for its daily limit."""
-    send_mail(to, subject, body, studio_id=studio_id)
+    return send_mail(to, subject, body, studio_id=studio_id)
 
 
 def release_changed(order: Order, release_at: datetime | None) -> None:
@@ -59,8 +59,31 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
     _send(user.email, subject, body)
 
 
-def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> None:
-    """The recipient's personal link, its limits and its expiry."""
+def released(order: Order) -> None:
+    """A pre-order's release was brought forward to now: the film plays at once."""
+    from ...extensions import db
+
+    user = db.session.get(User, order.user_id)
+    if user is None or order.title is None:
+        return
+    link = public_url_for("watch.title", slug=order.title.slug)
+    subject = _("%(title)s is out", title=order.title_name)
+    body = "\n\n".join(
+        [
+            _(
+                "The studio has released %(title)s earlier than planned: your pre-order can "
+                "be watched now.",
+                title=order.title_name,
+            ),
+            link,
+        ]
+    )
+    _send(user.email, subject, body)
+
+
+def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> Notification:
+    """The recipient's personal link, its limits and its expiry (the queued mail: kept back
+    when over a mail limit)."""
     link = public_url_for("screeners.watch", token=token)
     subject = _("%(studio)s sent you a screener of %(title)s", studio=studio.name, title=title.name)
     body = "\n\n".join(
@@ -81,4 +104,4 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
             ),
         ]
     )
-    _send(screener.recipient_email, subject, body, studio_id=studio.id)
+    return _send(screener.recipient_email, subject, body, studio_id=studio.id)

@@ -37,6 +37,14 @@ def preorder_open(title: Title, at: datetime) -> bool:
     )
 
 
+def release_pending(title: Title, at: datetime) -> datetime | None:
+    """The title's release when it is still to come at ``at``: whatever grants the title
+    before then (a pre-order, a bundle holding it) opens at that moment."""
+    if title.release_at is not None and at < title.release_at:
+        return title.release_at
+    return None
+
+
 def preorder_availability(title: Title, country: str | None, at: datetime) -> Availability | None:
     """What can be pre-ordered here (the offers as they will apply at the release), or None
     when the title takes no pre-orders now."""
@@ -66,6 +74,7 @@ def resolve_for_checkout(
 
 # A cancelled release has no date: pre-orders kept stay closed until the studio sets one.
 NO_DATE = datetime(9999, 12, 31, tzinfo=UTC)
+LATEST_RELEASE = timedelta(days=3653)  # ten years ahead
 
 
 class ReleaseInvalid(ServiceError):
@@ -91,28 +100,71 @@ def waiting_preorders(title: Title, at: datetime) -> list[tuple[Order, Entitleme
 
 def set_release(
     title: Title, release_at: datetime | None, take_preorders: bool, at: datetime
-) -> int:
+) -> tuple[int, int]:
     """Save the title's release and pre-order switch. When the release moves or is
     cancelled, every waiting pre-order opens at the new moment (or stays closed) and its
-    viewer is told, with the choice to keep it or be refunded. Returns how many were told."""
+    viewer is told, with the choice to keep it or be refunded; brought forward to now, it
+    opens at once and its viewer is told the film is out. Returns how many viewers were
+    offered the choice, and how many were told the film is out."""
     if take_preorders and (release_at is None or release_at <= at):
         raise ReleaseInvalid(_("Pre-orders need a release date in the future."))
+    if release_at is not None and release_at > at + LATEST_RELEASE:
+        # Far past any real plan, and a rental's days to start would run off the calendar.
+        raise ReleaseInvalid(_("Choose a release date within the next ten years."))
     moved = release_at != title.release_at
     title.release_at = release_at
     title.preorders = take_preorders
     if not moved:
         db.session.flush()
-        return 0
-    opens = release_at or NO_DATE
-    told = 0
+        return 0, 0
+    # Bundles holding the title follow the release too (their other films are not affected,
+    # so there is no refund to offer).
+    db.session.execute(
+        sa.update(Entitlement)
+        .where(
+            Entitlement.title_id == title.id,
+            Entitlement.not_before > at,
+            Entitlement.order_id.in_(sa.select(Order.id).where(Order.kind == OfferKind.BUNDLE)),
+        )
+        .values(not_before=release_at or NO_DATE)
+        .execution_options(synchronize_session=False)
+    )
+    offered = out = 0
     for order, entitlement in waiting_preorders(title, at):
-        entitlement.not_before = opens
-        if entitlement.kind == OfferKind.RENT and release_at is not None:
-            entitlement.start_by = release_at + timedelta(days=order.rental_start_days or 0)
-        notices.release_changed(order, release_at)
-        told += 1
+        _open_at(order, entitlement, release_at, at)
+        if release_at is not None and release_at <= at:
+            order.release_at = release_at  # nothing left to choose: it plays now
+            notices.released(order)
+            out += 1
+        else:
+            notices.release_changed(order, release_at)
+            offered += 1
     db.session.flush()
-    return told
+    return offered, out
+
+
+def _open_at(
+    order: Order, entitlement: Entitlement, release_at: datetime | None, at: datetime
+) -> None:
+    """The pre-order opens at ``release_at`` (stays closed without one); a rental's days to
+    start count from then, never from before ``at``."""
+    entitlement.not_before = release_at or NO_DATE
+    if entitlement.kind == OfferKind.RENT and release_at is not None:
+        start = max(release_at, at)
+        entitlement.start_by = start + timedelta(days=order.rental_start_days or 0)
+
+
+def follow_release(order: Order, entitlement: Entitlement, paid_at: datetime) -> None:
+    """A pre-order paid after the studio moved or cancelled its release (the viewer was on
+    the processor's page meanwhile) opens at the release as it is now, and its viewer is
+    offered keep or refund like those who had paid before the change."""
+    title = order.title
+    if not order.preorder or title is None or order.release_at == title.release_at:
+        return
+    _open_at(order, entitlement, title.release_at, paid_at)
+    db.session.flush()
+    if choice_open(order, paid_at):
+        notices.release_changed(order, title.release_at)
 
 
 def choice_open(order: Order, at: datetime) -> bool:

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...i18n import current_locale
 from ...models import Offer, OfferTerritory, Title
 from .. import ServiceError
-from ..catalog.availability import OfferOption
+from ..catalog.availability import OfferOption, admits, rules_for
 from ..catalog.pricing import PriceError, parse_price
 from .codes import Quote
 
@@ -93,11 +93,22 @@ def save_plan(title: Title, plan: PayWhatYouWantPlan) -> dict[str, list[str]]:
                     )
         changes.append((offer, on, floor))
     rows: list[tuple[Offer, str, str, int, int]] = []
+    rules = {rule.offer_id: rule for rule in rules_for(title)}
     for n, row in enumerate(plan.rows):
         offer = offers.get(row.kind)
         country = (row.country or "").strip().upper()
         if offer is None or not is_country(country):
             errors.setdefault(f"rows.{n}", []).append(_("Choose an offer and a country."))
+            continue
+        if not admits(rules[offer.id], country):
+            # A price row would open the country: where it is sold is the offers editor's.
+            errors.setdefault(f"rows.{n}", []).append(
+                _(
+                    "%(country)s: this offer is not sold there. Choose where it is sold in the "
+                    "offers editor.",
+                    country=country_name(country, current_locale()),
+                )
+            )
             continue
         try:
             suggested = parse_price(row.suggested, row.currency)

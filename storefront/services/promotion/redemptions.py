@@ -37,23 +37,27 @@ def lock_promotion(promotion_id: int) -> Promotion | None:
     return db.session.get(Promotion, promotion_id, with_for_update=True, populate_existing=True)
 
 
-def reserve(code: PromoCode, user: User, order: Order, at: datetime) -> PromoRedemption:
+def reserve(code: PromoCode, user: User, order: Order, at: datetime) -> list[Order]:
     """Hold one use of ``code`` for ``order`` (flushed), or CodeRefused when none is left.
 
     A use this viewer still holds for an unpaid checkout is freed first: they came back
-    from the processor's page and start again. (Should that older checkout be paid after
-    all, ``spend`` still counts it.)"""
+    from the processor's page and start again, or use the code in another tab. Returns
+    those older checkouts' orders: the caller closes them at the processor, so that they
+    cannot be paid with a use they no longer hold. (Should one be paid all the same,
+    ``spend`` still counts it.)"""
     lock_promotion(code.promotion_id)
-    db.session.execute(
-        sa.update(PromoRedemption)
-        .where(
-            PromoRedemption.promotion_id == code.promotion_id,
-            PromoRedemption.user_id == user.id,
-            PromoRedemption.status == RedemptionStatus.RESERVED,
+    held = list(
+        db.session.scalars(
+            sa.select(PromoRedemption).where(
+                PromoRedemption.promotion_id == code.promotion_id,
+                PromoRedemption.user_id == user.id,
+                PromoRedemption.status == RedemptionStatus.RESERVED,
+            )
         )
-        .values(status=RedemptionStatus.RELEASED)
-        .execution_options(synchronize_session=False)
     )
+    for older in held:
+        older.status = RedemptionStatus.RELEASED
+    db.session.flush()
     check_limits(code, user)  # again, now that nobody else can take a use meanwhile
     redemption = PromoRedemption(
         promotion_id=code.promotion_id,
@@ -65,7 +69,8 @@ def reserve(code: PromoCode, user: User, order: Order, at: datetime) -> PromoRed
     )
     db.session.add(redemption)
     db.session.flush()
-    return redemption
+    replaced = {r.order_id for r in held if r.order_id not in (None, order.id)}
+    return [o for o in (db.session.get(Order, i) for i in sorted(replaced)) if o is not None]
 
 
 def _of(order: Order) -> PromoRedemption | None:

@@ -27,6 +27,7 @@ from ...countries import is_country
 from ...extensions import db
 from ...models import (
     MediaAsset,
+    NotificationStatus,
     Screener,
     ScreenerStream,
     Studio,
@@ -36,6 +37,7 @@ from ...models import (
     is_row_id,
 )
 from .. import ServiceError
+from ..notifications.queue import STUDIO_LIMIT
 from ..watching.access import PlaybackRefused, Refusal, screener_refusal
 from ..watching.playback import Limits, previewable, ready_asset
 from . import notices
@@ -43,6 +45,7 @@ from .codes import territory_admits
 
 DAYS = (1, 90)
 VIEWS = (1, 50)
+NOTE_MAX = 200  # the column's length
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -81,6 +84,9 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     email = (plan.recipient_email or "").strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         errors.setdefault("recipient_email", []).append(_("Enter a valid email address."))
+    note = (plan.note or "").strip()
+    if len(note) > NOTE_MAX:
+        errors.setdefault("note", []).append(_("Keep the note to 200 characters."))
     if plan.days is None or not DAYS[0] <= plan.days <= DAYS[1]:
         errors.setdefault("days", []).append(_("A screener lasts from 1 to 90 days."))
     if plan.max_views is None or not VIEWS[0] <= plan.max_views <= VIEWS[1]:
@@ -106,7 +112,7 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
         title_id=title.id,
         recipient_name=name,
         recipient_email=email,
-        note=(plan.note or "").strip()[:200],
+        note=note,
         created_at=at,
         expires_at=at + timedelta(days=plan.days),
         max_views=plan.max_views,
@@ -117,8 +123,23 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     )
     db.session.add(screener)
     db.session.flush()
-    notices.screener_sent(screener, title, studio, token)
+    mail = notices.screener_sent(screener, title, studio, token)
+    if mail.status == NotificationStatus.SUPPRESSED:
+        # The link exists only in that mail: a screener nobody receives is not sent.
+        raise ScreenerInvalid({"recipient_email": [_held_back(mail.error)]})
     return screener, token
+
+
+def _held_back(why: str | None) -> str:
+    if why == STUDIO_LIMIT:
+        return _(
+            "Your studio has sent as many mails as it may today, so this screener was not "
+            "sent. Try again tomorrow."
+        )
+    return _(
+        "This address has been sent as many mails as it may this hour, so this screener was "
+        "not sent. Try again later."
+    )
 
 
 def by_token(token: str) -> Screener | None:

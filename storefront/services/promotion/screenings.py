@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -82,7 +82,7 @@ def rule_of(item: Screening | FestivalPass) -> OfferRule:
     Both go on sale when the festival's sales open (as soon as it is published, unless the
     organiser set a moment), ahead of the windows, as festival audiences expect; a ticket
     bought early plays from its window's opening (``ticket_entitlement``). A screening stays
-    on sale until it closes to starting."""
+    on sale until it closes to starting; a pass until ``pass_sales_end``."""
     is_screening = isinstance(item, Screening)
     return OfferRule(
         offer_id=item.id,
@@ -91,10 +91,22 @@ def rule_of(item: Screening | FestivalPass) -> OfferRule:
         amount=item.amount,
         currency=item.currency,
         available_from=item.festival.sales_open_at,
-        available_until=item.closes_at if is_screening else None,
+        available_until=item.closes_at if is_screening else pass_sales_end(item.festival),
         active=True if is_screening else item.active,
         territories=_territory_rules(item.territories),
     )
+
+
+def pass_sales_end(festival: Festival) -> datetime:
+    """When a pass stops selling: the festival's last day is over and its last screening has
+    closed to starting (whichever is later). After that it has nothing left to book."""
+    end = festival_time(festival, datetime.combine(festival.ends_on + timedelta(days=1), time()))
+    last_close = db.session.scalar(
+        sa.select(sa.func.max(Screening.closes_at)).where(Screening.festival_id == festival.id)
+    )
+    if last_close is not None and last_close.tzinfo is None:
+        last_close = last_close.replace(tzinfo=UTC)  # an aggregate skips the column's type
+    return max(end, last_close) if last_close is not None else end
 
 
 def on_sale(screening: Screening) -> bool:
