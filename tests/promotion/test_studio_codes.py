@@ -110,6 +110,20 @@ def test_a_batch_of_single_use_codes_downloads_as_csv(filmmaker_client, studio):
     assert {c.max_uses for c in db.session.scalars(db.select(PromoCode))} == {1}
 
 
+def test_a_promotion_name_is_never_run_as_a_spreadsheet_formula(filmmaker_client, studio):
+    """The codes file is opened in a spreadsheet by whoever prints or mails the codes."""
+    name = '=HYPERLINK("http://evil.example","Open")'
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(name=name, percent_off="100", code_mode="batch", batch_size="2"),
+    )
+    assert response.status_code == 303
+    promotion = db.session.scalar(db.select(Promotion))
+    download = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}/codes.csv")
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert [r["promotion"] for r in rows] == ["'" + name] * 2
+
+
 def test_the_redemption_view_counts_uses_comps_and_discounts(
     filmmaker_client, studio, make_title, make_user, app
 ):

@@ -30,6 +30,7 @@ from ...models import (
 )
 from .. import ServiceError
 from ..catalog.pricing import PriceError, parse_price
+from ..reports.export import safe_title
 from .codes import CODE_PATTERN, normalise
 
 MAX_BATCH = 1000
@@ -245,12 +246,13 @@ def promotions_of(studio: Studio) -> list[Promotion]:
 
 
 def codes_csv(promotion: Promotion, uses: dict[int, int]) -> str:
-    """The promotion's codes for a mail merge or a printer: code, uses, uses left."""
+    """The promotion's codes for a mail merge or a printer: code, uses, uses left (the name,
+    typed by the studio, is written so that a spreadsheet never runs it as a formula)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["code", "promotion", "used", "uses_left"])
     for code in promotion.codes:
         used = uses.get(code.id, 0)
         left = "" if code.max_uses is None else max(0, code.max_uses - used)
-        writer.writerow([code.code, promotion.name, used, left])
+        writer.writerow([code.code, safe_title(promotion.name), used, left])
     return out.getvalue()
