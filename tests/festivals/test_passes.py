@@ -4,6 +4,7 @@ never beyond their allowance or a screening's cap; a refund revokes the pass and
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 from storefront.extensions import db
 from storefront.models import (
@@ -16,7 +17,9 @@ from storefront.models import (
     OrderStatus,
     PassHolding,
     Screening,
+    utcnow,
 )
+from storefront.services.promotion import festivals, screenings
 
 from .conftest import book, buy_pass, fresh, latest_order, session_id_from
 
@@ -56,6 +59,35 @@ def test_a_pass_is_sold_to_the_festival_and_books_screenings_until_used_up(
     to_film = [r.net for r in rows if r.entry_type == EntryType.FESTIVAL_SHARE]
     festival_total = sum(r.net for r in rows if r.studio_id == festival.studio_id)
     assert to_film == [669, 669] and festival_total == 1912 - 1338
+
+
+def test_the_last_booking_takes_the_pass_remainder_after_a_film_the_festival_keeps_whole(
+    viewer_client, viewer, make_pass, make_screening, make_title, studio, filmmaker, festival,
+    emu, webhooks,
+):  # fmt: skip
+    """A film whose whole part the festival keeps (a 100 % share) is a booking all the same:
+    the pass's last booking takes what rounding left, so the films' parts add up exactly."""
+    kept = make_title("Festival Own Cut", studio=studio)
+    whole = festivals.invite_title(festival, kept, share_bp=10_000)
+    festivals.respond(whole, filmmaker, accept=True)
+    db.session.commit()
+    opens = utcnow() - timedelta(hours=1)
+    kept_screening = screenings.add_screening(whole, opens, opens + timedelta(days=2), 800, "EUR")
+    db.session.commit()
+    second, third = make_screening(), make_screening()
+    holding = paid_pass(viewer_client, viewer, make_pass(films=3), emu)
+    for screening in (kept_screening, second, third):
+        assert book(viewer_client, screening, holding.id).status_code == 303
+
+    db.session.expire_all()
+    rows = db.session.scalars(db.select(LedgerEntry).filter_by(order_id=holding.order_id)).all()
+    pass_net = sum(r.net for r in rows if r.entry_type == EntryType.SALE)
+    assert pass_net % 3 != 0  # so that rounding leaves something for the last booking
+    unit = (pass_net + 1) // 3  # a third, rounded half up
+    last = pass_net - 2 * unit
+    to_film = [r.net for r in rows if r.entry_type == EntryType.FESTIVAL_SHARE]
+    # 70 % of each part (the festival's 30 % rounded half up), the last part the largest.
+    assert to_film == [unit - (unit * 3 + 5) // 10, last - (last * 3 + 5) // 10]
 
 
 def test_concurrent_bookings_of_one_screening_consume_the_pass_once(

@@ -184,21 +184,17 @@ def allocate_pass_booking(order: Order, title: Title, booking_id: int, share_bp:
         return 0
     festival = db.session.get(Festival, order.festival_id)
     assert festival is not None
-    pass_net, booked = db.session.execute(
-        sa.select(
-            sa.func.coalesce(
-                sa.func.sum(
-                    sa.case((LedgerEntry.entry_type == EntryType.SALE, LedgerEntry.net), else_=0)
-                ),
-                0,
-            ),
-            sa.func.count(LedgerEntry.id).filter(
-                LedgerEntry.entry_type == EntryType.FESTIVAL_INCOME,
-                LedgerEntry.source_event_id.like(f"{PASS_BOOKING}:%"),
-            ),
-        ).where(LedgerEntry.order_id == order.id, LedgerEntry.studio_id == festival.studio_id)
-    ).one()
-    to_film = film_part_of_booking(int(pass_net), holding.films_allowed, int(booked), share_bp)
+    pass_net = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.net), 0)).where(
+            LedgerEntry.order_id == order.id,
+            LedgerEntry.studio_id == festival.studio_id,
+            LedgerEntry.entry_type == EntryType.SALE,
+        )
+    )
+    # Bookings before this one, counted from the pass's uses (this booking has taken its
+    # own): a film whose whole part the festival keeps writes no row, yet it is a booking.
+    used = db.session.scalar(sa.select(PassHolding.films_used).where(PassHolding.id == holding.id))
+    to_film = film_part_of_booking(int(pass_net), holding.films_allowed, used - 1, share_bp)
     if to_film <= 0:
         return 0
     source = f"{PASS_BOOKING}:{booking_id}"
