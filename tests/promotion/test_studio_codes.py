@@ -63,6 +63,27 @@ def test_the_form_names_each_mistake(filmmaker_client, studio):
     assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 1
 
 
+def test_a_code_that_would_already_have_ended_is_refused_and_nothing_is_saved(
+    filmmaker_client, studio
+):
+    """A code ending in the past could never be used: it is a typing mistake (a year, a month)."""
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new",
+        data=form(valid_from="2020-01-01T10:00", valid_until="2020-02-01T10:00"),
+    )
+    assert response.status_code == 400
+    assert "This end has already passed" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
+def test_a_territory_choice_the_form_does_not_offer_is_refused(filmmaker_client, studio):
+    response = filmmaker_client.post(
+        f"/studio/{studio.slug}/codes/new", data=form(mode="everywhere-but-mars")
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(Promotion)) == 0
+
+
 def test_a_film_id_past_the_id_column_is_refused_and_nothing_is_saved(filmmaker_client, studio):
     for impossible in ("99999999999999999999", "2147483648"):
         response = filmmaker_client.post(

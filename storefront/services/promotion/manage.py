@@ -27,6 +27,7 @@ from ...models import (
     TerritoryMode,
     Title,
     is_row_id,
+    utcnow,
 )
 from .. import ServiceError
 from ..catalog.pricing import PriceError, parse_price
@@ -174,8 +175,9 @@ def create_promotion(studio: Studio, plan: PromotionPlan) -> Promotion:
     titles = _titles(studio, plan.title_ids, errors)
     try:
         mode = TerritoryMode(plan.territory_mode)
-    except ValueError:
+    except ValueError:  # only a tampered form sends another value
         mode = TerritoryMode.WORLDWIDE
+        _add(errors, "territory_mode", _("Choose where the code can be used."))
     countries = sorted({c.strip().upper() for c in plan.countries if c.strip()})
     if any(not is_country(c) for c in countries):
         _add(errors, "countries", _("Choose countries from the list."))
@@ -183,6 +185,8 @@ def create_promotion(studio: Studio, plan: PromotionPlan) -> Promotion:
         _add(errors, "countries", _("Choose the countries where the code can be used."))
     if plan.valid_from and plan.valid_until and plan.valid_until <= plan.valid_from:
         _add(errors, "valid_until", _("The end must come after the start."))
+    elif plan.valid_until and plan.valid_until <= utcnow():
+        _add(errors, "valid_until", _("This end has already passed: no one could use the code."))
     for name_, value in (("max_uses", plan.max_uses), ("per_viewer_limit", plan.per_viewer_limit)):
         if value is not None and value < 1:
             _add(errors, name_, _("Enter a number of at least 1, or leave it empty for no limit."))
