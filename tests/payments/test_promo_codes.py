@@ -170,9 +170,8 @@ def test_each_refusal_has_its_own_message(
 ):
     terms = dict(terms)
     now = utcnow()
-    if "valid_until" in terms:
-        terms["valid_from"], terms["valid_until"] = now - timedelta(days=9), now - timedelta(days=1)
-    elif "valid_from" in terms:
+    expired = terms.pop("valid_until", None) is not None
+    if "valid_from" in terms:
         terms["valid_from"] = now + timedelta(days=2)
     withdrawn = terms.pop("withdrawn", False)
     if terms.pop("other_title", False):
@@ -183,6 +182,12 @@ def test_each_refusal_has_its_own_message(
     promotion = make_promotion(studio, **terms)
     if withdrawn:
         promotion.active = False
+        db.session.commit()
+    if expired:  # its last day has passed since the studio made it
+        promotion.valid_from, promotion.valid_until = (
+            now - timedelta(days=9),
+            now - timedelta(days=1),
+        )
         db.session.commit()
 
     response = buy_with_code(viewer_client, film, typed, "rent", **where)
