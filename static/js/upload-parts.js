@@ -1,34 +1,28 @@
 // Sending one part of an upload: read it, checksum it, have the app sign it, PUT it.
 //
-// Every part carries its CRC32 (SheetJS crc-32, loaded as static/vendor/crc32.js), which
-// the part's signature covers: storage refuses bytes damaged or changed on the way (400)
+// Every part carries its CRC32 (SheetJS crc-32, computed in a worker: upload-checksum.js),
+// which the part's signature covers: storage refuses bytes damaged or changed on the way (400)
 // and the uploader sends the part again. Parts are signed just before they are sent;
 // requests made in the same turn, or while one is on its way, are batched together.
 //
-// The bytes read for the checksum are not what is sent: the PUT's body is the file's own
-// slice, which the browser streams from disk. Sending a copy of the bytes would make the page
-// copy each part again on its only thread (about 0.1 s per 8 MiB) while the other parts wait.
-// Should the file change on disk meanwhile, the browser refuses to read the slice, and the
-// checksum would catch any other difference.
+// The bytes read for the checksum (by the worker) are not what is sent: the PUT's body is the
+// file's own slice, which the browser streams from disk. Sending a copy of the bytes would make
+// the page copy each part again on its only thread (about 0.1 s per 8 MiB) while the other parts
+// wait. Should the file change on disk meanwhile, the browser refuses to read the slice, and
+// the checksum would catch any other difference.
 
 import { HttpError, MSG, apiWithRetry, backoff, fill, retryable, sleep } from "./media-common.js";
+import { partChecksum } from "./upload-checksum.js";
 
 const SIGN_BATCH = 20;
 const MAX_PART_ATTEMPTS = 8;
 
 class Stopped extends Error {}
 
-// A CRC32 spelt as S3 expects it: the big-endian 4 bytes, base64-encoded.
-function crc32Base64(bytes) {
-  const value = globalThis.CRC32.buf(bytes) >>> 0;
-  const raw = [24, 16, 8, 0].map((shift) => String.fromCharCode((value >>> shift) & 255));
-  return btoa(raw.join(""));
-}
-
 // The part's slice of the file (a Blob, to be sent) and the CRC32 of its bytes.
 async function readPart(file, start, size) {
   const blob = file.slice(start, start + size);
-  return { blob, checksum: crc32Base64(new Uint8Array(await blob.arrayBuffer())) };
+  return { blob, checksum: await partChecksum(blob) };
 }
 
 class PartSigner {
@@ -204,4 +198,4 @@ function putTracked(up, number, signed, blob) {
   });
 }
 
-export { PartSigner, Stopped, crc32Base64, preparePart, putPart, readAhead, readPart, sendPart };
+export { PartSigner, Stopped, preparePart, putPart, readAhead, readPart, sendPart };

@@ -13,6 +13,8 @@ import { diagnose, markLost } from "./upload-faults.js";
 import { PartSigner, Stopped, preparePart, readAhead, sendPart } from "./upload-parts.js";
 import { ProgressView } from "./upload-progress.js";
 
+const DRAW_EVERY_MS = 250;
+
 class Uploader {
   constructor(root) {
     this.root = root;
@@ -245,16 +247,22 @@ class Uploader {
 
   // --- progress --------------------------------------------------------------------------
 
+  // A few times a second, not at every progress event: each drawing of the bar and its line
+  // is style, layout and paint work, at every frame for the whole of a long upload.
   render() {
     if (this.renderQueued) return;
     this.renderQueued = true;
-    requestAnimationFrame(() => {
-      this.renderQueued = false;
-      this.draw();
-    });
+    const wait = Math.max(0, (this.drawnAt || 0) + DRAW_EVERY_MS - performance.now());
+    setTimeout(() => {
+      requestAnimationFrame(() => {
+        this.renderQueued = false;
+        this.draw();
+      });
+    }, wait);
   }
 
   draw() {
+    this.drawnAt = performance.now();
     let inFlight = 0;
     for (const loaded of (this.inflight || new Map()).values()) inFlight += loaded;
     this.view.draw({
