@@ -60,23 +60,35 @@ def _sources(app: Flask) -> dict[str, str]:
 
 
 def content_security_policy(nonce: str, frame_ancestors: str) -> str:
-    sources = _sources(current_app)
-    storage, payments = sources["storage"], sources["payments"]
-    directives = [
-        "default-src 'self'",
-        f"script-src 'self' 'nonce-{nonce}'",
-        "style-src 'self'",
-        f"img-src 'self' data: {storage}",
-        f"media-src 'self' blob: {storage}",
-        f"connect-src 'self' {storage}",
-        "worker-src 'self' blob:",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        f"form-action 'self' {payments}",
-        f"frame-ancestors {frame_ancestors}",
-    ]
-    return "; ".join(" ".join(d.split()) for d in directives)
+    before, after = _policy_around_nonce(current_app, frame_ancestors)
+    return f"{before}{nonce}{after}"
+
+
+def _policy_around_nonce(app: Flask, frame_ancestors: str) -> tuple[str, str]:
+    """The policy's text before and after its nonce, the same for every response with these
+    frame ancestors (two values): worked out once, not on every response."""
+    cache: dict[str, tuple[str, str]] = app.extensions.setdefault("csp_policies", {})
+    found = cache.get(frame_ancestors)
+    if found is None:
+        sources = _sources(app)
+        storage, payments = sources["storage"], sources["payments"]
+        directives = [
+            "default-src 'self'",
+            "script-src 'self' 'nonce-\x00'",
+            "style-src 'self'",
+            f"img-src 'self' data: {storage}",
+            f"media-src 'self' blob: {storage}",
+            f"connect-src 'self' {storage}",
+            "worker-src 'self' blob:",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            f"form-action 'self' {payments}",
+            f"frame-ancestors {frame_ancestors}",
+        ]
+        before, _, after = "; ".join(" ".join(d.split()) for d in directives).partition("\x00")
+        found = cache[frame_ancestors] = (before, after)
+    return found
 
 
 def _framing_allowed() -> bool:
@@ -86,17 +98,32 @@ def _framing_allowed() -> bool:
 
 def set_security_headers(response: Response) -> Response:
     framable = _framing_allowed()
-    ancestors = current_app.config.get("EMBED_FRAME_ANCESTORS", "*") if framable else "'none'"
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), ancestors))
+    # The names the view set, read in one pass: werkzeug's setdefault looks each name up in
+    # the list and raises and catches a KeyError for every absent one.
+    present = {key.lower() for key, _ in headers.items()}
+
+    def default(name: str, value: str) -> None:
+        if name.lower() not in present:
+            headers.add(name, value)
+
+    def force(name: str, value: str) -> None:
+        if name.lower() in present:
+            headers[name] = value
+        else:
+            headers.add(name, value)
+
+    if "content-security-policy" not in present:
+        ancestors = current_app.config.get("EMBED_FRAME_ANCESTORS", "*") if framable else "'none'"
+        headers.add("Content-Security-Policy", content_security_policy(csp_nonce(), ancestors))
     if not framable:
-        headers["X-Frame-Options"] = "DENY"
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS)
+        force("X-Frame-Options", "DENY")
+    force("X-Content-Type-Options", "nosniff")
+    default("Referrer-Policy", "same-origin")
+    default("Cross-Origin-Opener-Policy", "same-origin")
+    default("Permissions-Policy", PERMISSIONS)
     if current_app.config.get("PRODUCTION"):
-        headers["Strict-Transport-Security"] = HSTS
+        force("Strict-Transport-Security", HSTS)
     return response
 
 

@@ -162,7 +162,10 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
 
 
 def _page_cache() -> ProcessCache:
-    return current_app.extensions.setdefault("page_cache", ProcessCache(size=512))
+    cache = current_app.extensions.get("page_cache")
+    if cache is None:  # not setdefault: that would build a cache on every call
+        cache = current_app.extensions.setdefault("page_cache", ProcessCache(size=512))
+    return cache
 
 
 def _facet_choices() -> catalogue.FacetChoices:

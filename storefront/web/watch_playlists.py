@@ -47,7 +47,10 @@ def media_storage():
 
 
 def playlist_cache() -> ProcessCache:
-    return current_app.extensions.setdefault("playlist_cache", ProcessCache(size=256))
+    cache = current_app.extensions.get("playlist_cache")
+    if cache is None:  # not setdefault: that would build a cache on every call
+        cache = current_app.extensions.setdefault("playlist_cache", ProcessCache(size=256))
+    return cache
 
 
 def playback_limits() -> playback.Limits:

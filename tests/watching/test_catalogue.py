@@ -23,7 +23,7 @@ from storefront.models import (
     utcnow,
 )
 
-from .conftest import WORLDWIDE
+from .conftest import WORLDWIDE, grant
 
 
 def names(response) -> list[str]:
@@ -258,3 +258,30 @@ def _count_warm(client, url: str) -> int:
     finally:
         event.remove(db.engine, "before_cursor_execute", counter)
     return count
+
+
+def test_a_film_bought_again_is_read_once_for_the_library_mark(
+    app, viewer_client, viewer, make_title
+):
+    """A viewer who rented a film three times holds three entitlements to it; the page asks
+    which of its films they hold and needs each film once, not once per entitlement."""
+    film = make_title("Rented Often", offers=WORLDWIDE)
+    for _ in range(3):
+        grant(viewer, film, OfferKind.RENT)
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, *args) -> None:  # type: ignore[no-untyped-def]
+        if "entitlements" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = viewer_client.get("/films").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert page.count('class="badge badge-ok"') == 1
+    assert len(sent) == 1
+    # What the database hands back for the statement the page sent.
+    with app.app_context():
+        rows = db.session.connection().exec_driver_sql(*sent[0]).all()
+    assert [tuple(r) for r in rows] == [(film.id,)]

@@ -246,13 +246,21 @@ def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
 # the page's ids as one array: the statement's text is the same for every page, so the
 # driver prepares it, and nothing is expanded per call. Other databases get an IN list.
 _ENTITLEMENTS = sa.inspect(Entitlement).local_table
-_OWNED = sa.select(_ENTITLEMENTS.c.title_id).where(
-    _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
-    _ENTITLEMENTS.c.title_id.in_(sa.bindparam("title_ids", expanding=True)),
+_OWNED = (
+    sa.select(_ENTITLEMENTS.c.title_id)
+    .distinct()
+    .where(
+        _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
+        _ENTITLEMENTS.c.title_id.in_(sa.bindparam("title_ids", expanding=True)),
+    )
 )
-_OWNED_ANY = sa.select(_ENTITLEMENTS.c.title_id).where(
-    _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
-    _ENTITLEMENTS.c.title_id == sa.any_(sa.bindparam("title_ids", type_=ARRAY(sa.Integer))),
+_OWNED_ANY = (
+    sa.select(_ENTITLEMENTS.c.title_id)
+    .distinct()
+    .where(
+        _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
+        _ENTITLEMENTS.c.title_id == sa.any_(sa.bindparam("title_ids", type_=ARRAY(sa.Integer))),
+    )
 )
 
 
