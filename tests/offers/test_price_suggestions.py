@@ -96,3 +96,17 @@ def test_bad_rows_of_the_table_are_skipped_never_misread(app, filmmaker_client, 
     assert response.status_code == 200
     assert 'value="57.99"' in response.text  # 4.99 EUR at 11.6, not at 11 (54.99)
 
+
+def test_the_number_of_suggested_prices_is_said_with_the_right_plural(
+    app,
+    filmmaker_client,
+    studio,
+    title,  # noqa: F811
+):
+    app.config.update(EXCHANGE_RATES=RATES)
+    one = base_form(suggest_prices="rent", **{"rent-mode": "allow", "rent-countries": ["NO"]})
+    assert "filled in for 1 country." in filmmaker_client.post(url(studio, title), data=one).text
+    two = dict(one, **{"rent-countries": ["NO", "JP"]})
+    filmmaker_client.post("/account/language", data={"locale": "ar", "next": "/"})
+    arabic = filmmaker_client.post(url(studio, title), data=two).text
+    assert "لدولتين" in arabic  # Arabic's dual, not "2 دولة"
