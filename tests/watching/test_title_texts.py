@@ -205,3 +205,59 @@ def test_the_order_page_names_the_film_as_the_checkout_page_did(
 
     done = in_language(client, f"/orders/{order.public_id}/done", "de").text
     assert "<h1>Nordlichter</h1>" in done and "Northern Lights" not in done
+
+
+def test_the_title_page_names_subtitles_and_audio_in_the_viewers_language(client, film):
+    """A viewer checks before paying what they can hear and read: each track by its language
+    in the interface's language (not the studio's free label) and its kind."""
+    db.session.add_all(
+        [
+            SubtitleTrack(
+                title_id=film.id,
+                language="en",
+                kind="captions",
+                label="English [CC]",
+                storage_key="c",
+            ),
+            SubtitleTrack(
+                title_id=film.id, language="en", kind="forced", label="English", storage_key="f"
+            ),
+        ]
+    )
+    asset = db.session.scalar(db.select(MediaAsset).filter_by(title_id=film.id))
+    for index, (language, kind, label) in enumerate(
+        (
+            ("no", AudioKind.MAIN, "Norsk"),
+            ("fr", AudioKind.DUBBED, "VF"),
+            ("en", AudioKind.DESCRIPTION, "AD"),
+        )
+    ):
+        db.session.add(
+            AudioTrack(
+                title_id=film.id,
+                asset_id=asset.id,
+                stream_index=index + 1,
+                position=index,
+                language=language,
+                kind=kind,
+                label=label,
+                muxed=index == 0,
+                status=AssetStatus.READY,
+            )
+        )
+    db.session.commit()
+
+    def details(language: str) -> dict[str, str]:
+        page = in_language(client, f"/films/{film.slug}", language).text
+        return dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", page))
+
+    english = details("en")
+    assert english["Subtitles"].split(", ") == ["English (captions)", "English (forced)", "French"]
+    assert english["Audio"].split(", ") == [
+        "Norwegian",
+        "French – Dubbed",
+        "English – Audio description",
+    ]
+    arabic = details("ar")
+    assert "الفرنسية" in arabic["الترجمة"] and "Français" not in arabic["الترجمة"]
+    assert "الوصف الصوتي" in arabic["الصوت"] and "AD" not in arabic["الصوت"]

@@ -32,6 +32,17 @@ def default_label(language: str, kind: SubtitleKind) -> str:
     return name
 
 
+def spoken_name(track: SubtitleTrack, locale: str) -> str:
+    """The track's language in ``locale`` and its kind ("English (captions)"), whatever its
+    label: a viewer reads what the film offers in their own language."""
+    name = language_name(track.language, locale)
+    if track.kind == SubtitleKind.CAPTIONS:
+        return f"{name} ({_('captions')})"
+    if track.kind == SubtitleKind.FORCED:
+        return f"{name} ({_('forced')})"
+    return name
+
+
 def tracks_of(title: Title) -> list[SubtitleTrack]:
     return list(
         db.session.scalars(
