@@ -261,3 +261,23 @@ def test_the_title_page_names_subtitles_and_audio_in_the_viewers_language(client
     arabic = details("ar")
     assert "الفرنسية" in arabic["الترجمة"] and "Français" not in arabic["الترجمة"]
     assert "الوصف الصوتي" in arabic["الصوت"] and "AD" not in arabic["الصوت"]
+
+
+def test_search_finds_a_title_however_its_letters_are_typed(client, make_title):
+    """Without accents on an English keyboard, decomposed (as some systems send it), full
+    width from a Japanese input method, or a Turkish capital İ: the same film is found."""
+    cafe = make_title("Café Müller", offers=WORLDWIDE, original_name="Crème brûlée")
+    db.session.add(TitleText(title_id=cafe.id, language="ja", name="カフェ・ミュラー"))
+    make_title("İstanbul Nights", offers=WORLDWIDE)
+    db.session.commit()
+    for typed, found in (
+        ("cafe", "Café Müller"),
+        ("MULLER", "Café Müller"),
+        ("Cafe\u0301", "Café Müller"),  # e + combining acute accent
+        ("ｃａｆé", "Café Müller"),  # full-width Latin letters
+        ("creme brulee", "Café Müller"),  # the original title
+        ("ミュラー", "Café Müller"),
+        ("istanbul", "İstanbul Nights"),
+        ("İstanbul", "İstanbul Nights"),
+    ):
+        assert names(client.get("/films", query_string={"q": typed})) == [found], typed
