@@ -21,7 +21,7 @@ def test_title_page_shows_what_a_viewer_needs_before_paying(client, film):
         "Two sisters in Tromsø.",
         "Ingrid Solberg",
         "Åse Berg",
-        "Norway, Sweden",  # co-producing countries
+        "Norway and Sweden",  # co-producing countries
         "Norwegian",  # spoken language
         "French",  # subtitles offered, named in the page's language
         "Berlinale Forum 2025",

@@ -252,12 +252,8 @@ def test_the_title_page_names_subtitles_and_audio_in_the_viewers_language(client
         return dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", page))
 
     english = details("en")
-    assert english["Subtitles"].split(", ") == ["English (captions)", "English (forced)", "French"]
-    assert english["Audio"].split(", ") == [
-        "Norwegian",
-        "French – Dubbed",
-        "English – Audio description",
-    ]
+    assert english["Subtitles"] == "English (captions), English (forced), and French"
+    assert english["Audio"] == "Norwegian, French – Dubbed, and English – Audio description"
     arabic = details("ar")
     assert "الفرنسية" in arabic["الترجمة"] and "Français" not in arabic["الترجمة"]
     assert "الوصف الصوتي" in arabic["الصوت"] and "AD" not in arabic["الصوت"]
@@ -281,3 +277,16 @@ def test_search_finds_a_title_however_its_letters_are_typed(client, make_title):
         ("İstanbul", "İstanbul Nights"),
     ):
         assert names(client.get("/films", query_string={"q": typed})) == [found], typed
+
+
+def test_the_title_pages_lists_are_joined_as_each_language_joins_them(client, film):
+    """Japanese separates with "、", Arabic with "و" (and), not an English ", "."""
+
+    def countries(language: str) -> str:
+        page = in_language(client, f"/films/{film.slug}", language).text
+        details = re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]*)</dd>", page)
+        return details[3][1]  # director, cast, genres, then the countries of production
+
+    assert countries("en") == "Norway and Sweden"
+    assert countries("ja") == "ノルウェー、スウェーデン"
+    assert countries("ar") == "النرويج والسويد"
