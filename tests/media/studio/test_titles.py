@@ -128,7 +128,7 @@ def test_editing_replaces_facets_and_credits(filmmaker_client, studio):
         ({"languages": ["xx"]}, "is not a valid choice"),
         ({"countries": ["NO", "XX"]}, "is not a valid choice"),
         ({"genres": ["polka"]}, "is not a valid choice"),
-        ({"content_advisory": "x" * 256}, "Field cannot be longer than 255 characters."),
+        ({"content_advisory": "x" * 256}, "Use at most 255 characters."),
         ({"cast": "y" * 201}, "at most 200 characters each"),
     ],
 )
