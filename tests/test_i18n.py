@@ -277,3 +277,15 @@ def test_too_long_field_messages_are_translated_in_every_language(client):
         ).text
         assert 'class="error"' in page, language
         assert "longer than" not in page and "characters" not in page, language
+
+
+def test_a_choice_not_on_the_list_is_refused_in_the_studios_language(filmmaker_client, studio):
+    """WTForms has no German, Norwegian, Japanese or Arabic for "not a valid choice"."""
+    for language in ("de", "nb", "ja", "ar"):
+        filmmaker_client.post("/account/language", data={"locale": language, "next": "/"})
+        page = filmmaker_client.post(
+            f"/studio/{studio.slug}/titles/new",
+            data={"name": "Winter", "languages": ["xx"], "genres": ["polka"]},
+        ).text
+        assert 'class="error"' in page, language
+        assert "valid choice" not in page, language

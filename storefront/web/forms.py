@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -20,6 +31,22 @@ def at_most(limit: int) -> Length:
     """``Length(max=limit)`` saying so in the store's own words: WTForms' catalogues have no
     Arabic for its "Field cannot be longer than..." message, which showed in English."""
     return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def _not_a_choice(count: int) -> str:
+    # Left with its %(value)s for WTForms to fill in, hence not flask_babel's ngettext.
+    return get_translations().ngettext(
+        "'%(value)s' is not one of the choices.", "'%(value)s' are not among the choices.", count
+    )
+
+
+class ChoicesField(SelectMultipleField):
+    """A multiple choice refusing unknown values in the store's own words: WTForms'
+    catalogues have no German, Norwegian, Japanese or Arabic for its message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_choice_message", _not_a_choice)
+        super().__init__(*args, **kwargs)
 
 
 def _strip(value: str | None) -> str | None:

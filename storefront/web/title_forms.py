@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
@@ -22,7 +21,7 @@ from ..i18n import current_locale
 from ..languages import language_choices
 from ..models import AudioKind, CreditRole, ImageKind, SubtitleKind
 from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
-from .forms import at_most
+from .forms import ChoicesField, at_most
 
 # Form field name for each credit role, and its label.
 CREDIT_FIELDS = {
@@ -43,7 +42,7 @@ def _locale() -> str:
     return current_locale()
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(ChoicesField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
@@ -58,8 +57,8 @@ class TitleForm(FlaskForm):
     )
     year = IntegerField(_l("Year"), validators=[Optional()])
     genres = MultiCheckboxField(_l("Genres"), choices=[])
-    languages = SelectMultipleField(_l("Spoken languages"), choices=[])
-    countries = SelectMultipleField(_l("Countries of production"), choices=[])
+    languages = ChoicesField(_l("Spoken languages"), choices=[])
+    countries = ChoicesField(_l("Countries of production"), choices=[])
     directors = TextAreaField(_l("Directed by"), render_kw={"rows": 2})
     writers = TextAreaField(_l("Written by"), render_kw={"rows": 2})
     cast = TextAreaField(_l("Cast"), render_kw={"rows": 4})
