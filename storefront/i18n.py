@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -78,6 +81,12 @@ def format_money(amount_minor: int, currency: str) -> str:
     return money.format_amount(amount_minor, currency, current_locale())
 
 
+def join_list(items: Iterable[Any], name: Callable[[Any], str] = str) -> str:
+    """Items (each shown by ``name``) joined as the viewer's language joins them:
+    "Norway and Sweden", "ノルウェー、スウェーデン", "النرويج والسويد"."""
+    return format_list([name(item) for item in items], locale=current_locale())
+
+
 def text_lang(language: str | None) -> Markup:
     """` lang=".." dir=".."` for text written in another language than the page ("" if same
     or unknown), so screen readers pronounce it right and Arabic text runs right to left."""
@@ -88,6 +97,7 @@ def text_lang(language: str | None) -> Markup:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.filters["runtime"] = formatting.runtime_text
     app.jinja_env.filters["frame_rate"] = formatting.frame_rate_text

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
+from flask_babel import get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
@@ -14,6 +25,28 @@ from ..i18n import current_locale
 from ..models import StudioRole, row_id
 from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
 from ..services.reports.filters import time_zones
+
+
+def at_most(limit: int) -> Length:
+    """``Length(max=limit)`` saying so in the store's own words: WTForms' catalogues have no
+    Arabic for its "Field cannot be longer than..." message, which showed in English."""
+    return Length(max=limit, message=_l("Use at most %(max)d characters."))
+
+
+def _not_a_choice(count: int) -> str:
+    # Left with its %(value)s for WTForms to fill in, hence not flask_babel's ngettext.
+    return get_translations().ngettext(
+        "'%(value)s' is not one of the choices.", "'%(value)s' are not among the choices.", count
+    )
+
+
+class ChoicesField(SelectMultipleField):
+    """A multiple choice refusing unknown values in the store's own words: WTForms'
+    catalogues have no German, Norwegian, Japanese or Arabic for its message."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("invalid_choice_message", _not_a_choice)
+        super().__init__(*args, **kwargs)
 
 
 def _strip(value: str | None) -> str | None:
@@ -34,10 +67,10 @@ def _password_field(label: str) -> PasswordField:
 
 
 class SignupForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[Optional(), Length(max=120)])
+    display_name = StringField(_l("Your name"), validators=[Optional(), at_most(120)])
     email = EmailField(
         _l("Email"),
-        validators=[DataRequired(), Email(), Length(max=254)],
+        validators=[DataRequired(), Email(), at_most(254)],
         filters=[_strip],
         render_kw={"autocomplete": "email"},
     )
@@ -78,13 +111,13 @@ class ChangePasswordForm(FlaskForm):
 
 class ChangeEmailForm(FlaskForm):
     email = EmailField(
-        _l("New email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+        _l("New email"), validators=[DataRequired(), Email(), at_most(254)], filters=[_strip]
     )
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
 
 
 class PreferencesForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), at_most(120)])
     locale = SelectField(_l("Language"), choices=[])
     timezone = SelectField(_l("Time zone"), choices=[])
 
@@ -115,20 +148,20 @@ def fill_country_choices(field: SelectField, blank: bool = True) -> None:
 
 
 class StudioForm(FlaskForm):
-    name = StringField(_l("Studio name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Studio name"), validators=[DataRequired(), at_most(120)])
     country = CountryField(_l("Country"), validators=[DataRequired()])
     contact_email = EmailField(
-        _l("Contact email"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
+        _l("Contact email"), validators=[DataRequired(), Email(), at_most(254)], filters=[_strip]
     )
     website = StringField(
         _l("Website"),
         validators=[
             Optional(),
             URL(require_tld=False, message=_l("Enter a full web address, starting with https://.")),
-            Length(max=255),
+            at_most(255),
         ],
     )
-    bio = TextAreaField(_l("Short bio"), validators=[Optional(), Length(max=2000)])
+    bio = TextAreaField(_l("Short bio"), validators=[Optional(), at_most(2000)])
     sale_alerts = SelectField(
         _l("Mail about sales"),
         choices=[
@@ -168,7 +201,7 @@ class InviteForm(FlaskForm):
 class HolderInviteForm(FlaskForm):
     """A title's owner invites a co-producer or sales agent (the rights page)."""
 
-    email = EmailField(validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip])
+    email = EmailField(validators=[DataRequired(), Email(), at_most(254)], filters=[_strip])
 
 
 class RoleForm(FlaskForm):

@@ -40,6 +40,7 @@ from ..services.catalog import price_suggestions
 from ..services.catalog.offers import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, OfferPlan, OffersPlan
 from ..services.catalog.offers import TerritoryPlan as RulePlan
 from ..services.catalog.pricing import currency_choices, parse_price
+from .forms import ChoicesField
 
 SPARE_ROWS = 2
 _INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -132,7 +133,7 @@ class OfferForm(Form):
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
-    groups = SelectMultipleField(
+    groups = ChoicesField(
         _l("Add a group of countries"),
         choices=[SelectChoice(r.key, r.label) for r in REGIONS],
         widget=widgets.ListWidget(prefix_label=False),

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Optional
+
+from .forms import at_most
 
 
 class BuyForm(FlaskForm):
     kind = HiddenField(validators=[DataRequired(), AnyOf(["rent", "buy"])])
-    code = HiddenField(validators=[Optional(), Length(max=60)])
-    amount = StringField(validators=[Optional(), Length(max=20)])  # pay what you want
+    code = HiddenField(validators=[Optional(), at_most(60)])
+    amount = StringField(validators=[Optional(), at_most(20)])  # pay what you want
     # Off by default: the filmmaker gets the address only if the buyer ticks the box.
     share_email = BooleanField(_l("Share my email with the filmmaker"), default=False)
 
@@ -19,7 +21,7 @@ class BuyForm(FlaskForm):
 class RefundForm(FlaskForm):
     amount = StringField(
         _l("Amount to refund"),
-        validators=[Length(max=20)],
+        validators=[at_most(20)],
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     refund_part = SubmitField(_l("Refund this amount"))

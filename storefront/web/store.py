@@ -37,6 +37,8 @@ from ..models import (
 from ..public_urls import public_url_for
 from ..services.catalog import catalogue, catalogue_query, sharing, title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES, Availability, availability_for
+from ..services.media import audio as audio_service
+from ..services.media import subtitles as subtitles_service
 from ..services.media.images import POSTER_PAGE_WIDTH
 from ..services.payments.checkout import access_covering
 from ..services.promotion.preorders import preorder_availability
@@ -222,7 +224,15 @@ def title(slug: str) -> ResponseReturnValue:
         country=country,
         facets=facets,
         credits=credits,
-        subtitles=library.subtitle_tracks(film.id),
+        # By language and kind in the viewer's language, not the studio's free labels.
+        subtitles=[
+            subtitles_service.spoken_name(t, current_locale())
+            for t in library.subtitle_tracks(film.id)
+        ],
+        audio=[
+            audio_service.spoken_name(t, current_locale())
+            for t in audio_service.current_tracks(film.id)
+        ],
         poster_url=_signed([poster])[poster] if poster else None,
         trailer_url=trailer_url,
         can_watch=can_watch,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ..countries import country_name
@@ -49,10 +50,12 @@ def edit(slug: str, title_id: int) -> ResponseReturnValue:
             form.fill_choices(SPARE_ROWS)
             if filled:
                 flash(
-                    _(
-                        "Suggested prices are filled in for %(count)d countries. Check and "
+                    ngettext(
+                        "Suggested prices are filled in for %(num)d country. Check and "
                         "edit them, then save: nothing is charged at a price you have not saved.",
-                        count=filled,
+                        "Suggested prices are filled in for %(num)d countries. Check and "
+                        "edit them, then save: nothing is charged at a price you have not saved.",
+                        filled,
                     ),
                     "info",
                 )

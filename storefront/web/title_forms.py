@@ -8,13 +8,12 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..countries import country_choices
 from ..genres import genre_choices
@@ -22,6 +21,7 @@ from ..i18n import current_locale
 from ..languages import language_choices
 from ..models import AudioKind, CreditRole, ImageKind, SubtitleKind
 from ..services.catalog.titles import RENTAL_START_DAYS, RENTAL_WATCH_HOURS, TitleData
+from .forms import ChoicesField, at_most
 
 # Form field name for each credit role, and its label.
 CREDIT_FIELDS = {
@@ -42,29 +42,29 @@ def _locale() -> str:
     return current_locale()
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(ChoicesField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
 
 class TitleForm(FlaskForm):
-    name = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    original_name = StringField(_l("Original title"), validators=[Optional(), Length(max=200)])
-    tagline = StringField(_l("Tagline"), validators=[Optional(), Length(max=255)])
-    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), Length(max=5000)])
+    name = StringField(_l("Title"), validators=[DataRequired(), at_most(200)])
+    original_name = StringField(_l("Original title"), validators=[Optional(), at_most(200)])
+    tagline = StringField(_l("Tagline"), validators=[Optional(), at_most(255)])
+    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), at_most(5000)])
     text_language = SelectField(
         _l("Language of this text"), choices=[], default="", validate_choice=False
     )
     year = IntegerField(_l("Year"), validators=[Optional()])
     genres = MultiCheckboxField(_l("Genres"), choices=[])
-    languages = SelectMultipleField(_l("Spoken languages"), choices=[])
-    countries = SelectMultipleField(_l("Countries of production"), choices=[])
+    languages = ChoicesField(_l("Spoken languages"), choices=[])
+    countries = ChoicesField(_l("Countries of production"), choices=[])
     directors = TextAreaField(_l("Directed by"), render_kw={"rows": 2})
     writers = TextAreaField(_l("Written by"), render_kw={"rows": 2})
     cast = TextAreaField(_l("Cast"), render_kw={"rows": 4})
     producers = TextAreaField(_l("Producers"), render_kw={"rows": 2})
     co_producers = TextAreaField(_l("Co-producers"), render_kw={"rows": 2})
-    content_advisory = StringField(_l("Content advisory"), validators=[Optional(), Length(max=255)])
+    content_advisory = StringField(_l("Content advisory"), validators=[Optional(), at_most(255)])
     festival_selections = TextAreaField(_l("Festival selections"), render_kw={"rows": 3})
     rental_start_days = IntegerField(
         _l("Days a renter has to start watching"),
@@ -143,9 +143,9 @@ class TitleTextForm(FlaskForm):
     """The title, tagline and synopsis in one more language."""
 
     language = SelectField(_l("Language"), choices=[], validate_choice=False)
-    name = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
-    tagline = StringField(_l("Tagline"), validators=[Optional(), Length(max=255)])
-    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), Length(max=5000)])
+    name = StringField(_l("Title"), validators=[Optional(), at_most(200)])
+    tagline = StringField(_l("Tagline"), validators=[Optional(), at_most(255)])
+    synopsis = TextAreaField(_l("Synopsis"), validators=[Optional(), at_most(5000)])
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -188,7 +188,7 @@ class AudioTrackForm(FlaskForm):
         ],
         validate_choice=False,
     )
-    label = StringField(_l("Label shown in the player"), validators=[Optional(), Length(max=80)])
+    label = StringField(_l("Label shown in the player"), validators=[Optional(), at_most(80)])
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -211,7 +211,7 @@ class SubtitleForm(FlaskForm):
             ),
         ],
     )
-    label = StringField(_l("Label shown in the player"), validators=[Optional(), Length(max=80)])
+    label = StringField(_l("Label shown in the player"), validators=[Optional(), at_most(80)])
     file = FileField(
         _l("Subtitle file (SRT or WebVTT)"),
         validators=[FileRequired(_l("Choose a subtitle file."))],

@@ -73,3 +73,40 @@ def test_suggesting_fills_the_rows_and_saves_nothing(app, filmmaker_client, stud
 def test_without_a_table_there_is_no_suggestion(app, filmmaker_client, studio, title):  # noqa: F811
     app.config.update(EXCHANGE_RATES="", EXCHANGE_RATES_FILE=None)
     assert "Suggest local prices" not in filmmaker_client.get(url(studio, title)).text
+
+
+def test_bad_rows_of_the_table_are_skipped_never_misread(app, filmmaker_client, studio, title):  # noqa: F811
+    """An operator's typo must neither break the editor nor turn into a wrong price: a rate
+    that is not a finite number is skipped, and "11,6" (a decimal comma) means 11.6, not 11."""
+    assert ps.parse_rates("EUR=1;NOK=11,6;SEK=NaN;JPY=Infinity;USD=sNaN") == {
+        "EUR": Decimal(1),
+        "NOK": Decimal("11.6"),
+    }
+    assert ps.parse_rates('currency,rate\nEUR,1\nNOK,"11,6"\nSEK,11,2\n') == {
+        "EUR": Decimal(1),
+        "NOK": Decimal("11.6"),
+    }  # an unquoted "SEK,11,2" could be 11.2 or 11 with a stray column: no guess
+    # A rate off by powers of ten suggests nothing rather than failing on a huge number.
+    assert ps.suggest(499, "EUR", "NO", ps.parse_rates("EUR=1;NOK=1e999999")) is None
+    app.config.update(EXCHANGE_RATES="EUR=1;NOK=11,6;SEK=NaN;JPY=Infinity")
+    form = base_form(
+        suggest_prices="rent", **{"rent-mode": "allow", "rent-countries": ["NO", "SE", "JP"]}
+    )
+    response = filmmaker_client.post(url(studio, title), data=form)
+    assert response.status_code == 200
+    assert 'value="57.99"' in response.text  # 4.99 EUR at 11.6, not at 11 (54.99)
+
+
+def test_the_number_of_suggested_prices_is_said_with_the_right_plural(
+    app,
+    filmmaker_client,
+    studio,
+    title,  # noqa: F811
+):
+    app.config.update(EXCHANGE_RATES=RATES)
+    one = base_form(suggest_prices="rent", **{"rent-mode": "allow", "rent-countries": ["NO"]})
+    assert "filled in for 1 country." in filmmaker_client.post(url(studio, title), data=one).text
+    two = dict(one, **{"rent-countries": ["NO", "JP"]})
+    filmmaker_client.post("/account/language", data={"locale": "ar", "next": "/"})
+    arabic = filmmaker_client.post(url(studio, title), data=two).text
+    assert "لدولتين" in arabic  # Arabic's dual, not "2 دولة"

@@ -90,8 +90,8 @@ def test_a_rental_travels_too_and_the_viewer_sees_why_it_plays(
         f"/watch/{norwegian_film.slug}",
         headers={"X-Test-Country": "FR", "Accept-Language": "en"},
     ).text
-    assert "This film is not offered in France, but it plays here" in page
-    assert "you paid for it at home in Norway" in page
+    assert "This film is not offered in the country you are in now (France)" in page
+    assert "you paid for it at home (Norway)" in page
     at_home = viewer_client.get(
         f"/watch/{norwegian_film.slug}", headers={"X-Test-Country": "NO"}
     ).text
@@ -104,3 +104,28 @@ def test_without_payment_nothing_travels(app, viewer_client, norwegian_film):
     assert response.status_code == 403
     assert response.json["error"]["code"] == "not_entitled"
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+
+
+def test_the_notice_names_the_countries_grammatically_in_each_language(
+    app, viewer_client, viewer, norwegian_film
+):
+    """A country name cannot follow a fixed preposition: "in Netherlands", "en Portugal"
+    (au Portugal), "in Niederlande" (in den Niederlanden) are wrong."""
+    app.config.update(STORE_COUNTRY="NO")
+    bought = grant(viewer, norwegian_film, OfferKind.RENT, country="NO")
+    bought.order.home_country = "NL"
+    db.session.commit()
+    assert start(viewer_client, norwegian_film.slug, "PT").status_code == 200
+    wrong = {
+        "en": ("in Netherlands",),
+        "fr": ("en Pays-Bas", "en Portugal"),
+        "de": ("in Niederlande",),
+    }
+    for language, phrases in wrong.items():
+        page = viewer_client.get(
+            f"/watch/{norwegian_film.slug}",
+            headers={"X-Test-Country": "PT", "Accept-Language": language},
+        ).text
+        notice = page.split('class="notice portability-notice"', 1)[1].split("</p>", 1)[0]
+        assert "Portugal" in notice, language
+        assert not [p for p in phrases if p in notice], (language, notice)

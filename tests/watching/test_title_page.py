@@ -21,9 +21,9 @@ def test_title_page_shows_what_a_viewer_needs_before_paying(client, film):
         "Two sisters in Tromsø.",
         "Ingrid Solberg",
         "Åse Berg",
-        "Norway, Sweden",  # co-producing countries
+        "Norway and Sweden",  # co-producing countries
         "Norwegian",  # spoken language
-        "Français",  # subtitles offered
+        "French",  # subtitles offered, named in the page's language
         "Berlinale Forum 2025",
         "30 days to start watching, then 48 hours to finish once started",
         "€4.99",

@@ -205,3 +205,88 @@ def test_the_order_page_names_the_film_as_the_checkout_page_did(
 
     done = in_language(client, f"/orders/{order.public_id}/done", "de").text
     assert "<h1>Nordlichter</h1>" in done and "Northern Lights" not in done
+
+
+def test_the_title_page_names_subtitles_and_audio_in_the_viewers_language(client, film):
+    """A viewer checks before paying what they can hear and read: each track by its language
+    in the interface's language (not the studio's free label) and its kind."""
+    db.session.add_all(
+        [
+            SubtitleTrack(
+                title_id=film.id,
+                language="en",
+                kind="captions",
+                label="English [CC]",
+                storage_key="c",
+            ),
+            SubtitleTrack(
+                title_id=film.id, language="en", kind="forced", label="English", storage_key="f"
+            ),
+        ]
+    )
+    asset = db.session.scalar(db.select(MediaAsset).filter_by(title_id=film.id))
+    for index, (language, kind, label) in enumerate(
+        (
+            ("no", AudioKind.MAIN, "Norsk"),
+            ("fr", AudioKind.DUBBED, "VF"),
+            ("en", AudioKind.DESCRIPTION, "AD"),
+        )
+    ):
+        db.session.add(
+            AudioTrack(
+                title_id=film.id,
+                asset_id=asset.id,
+                stream_index=index + 1,
+                position=index,
+                language=language,
+                kind=kind,
+                label=label,
+                muxed=index == 0,
+                status=AssetStatus.READY,
+            )
+        )
+    db.session.commit()
+
+    def details(language: str) -> dict[str, str]:
+        page = in_language(client, f"/films/{film.slug}", language).text
+        return dict(re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]+)</dd>", page))
+
+    english = details("en")
+    assert english["Subtitles"] == "English (captions), English (forced), and French"
+    assert english["Audio"] == "Norwegian, French – Dubbed, and English – Audio description"
+    arabic = details("ar")
+    assert "الفرنسية" in arabic["الترجمة"] and "Français" not in arabic["الترجمة"]
+    assert "الوصف الصوتي" in arabic["الصوت"] and "AD" not in arabic["الصوت"]
+
+
+def test_search_finds_a_title_however_its_letters_are_typed(client, make_title):
+    """Without accents on an English keyboard, decomposed (as some systems send it), full
+    width from a Japanese input method, or a Turkish capital İ: the same film is found."""
+    cafe = make_title("Café Müller", offers=WORLDWIDE, original_name="Crème brûlée")
+    db.session.add(TitleText(title_id=cafe.id, language="ja", name="カフェ・ミュラー"))
+    make_title("İstanbul Nights", offers=WORLDWIDE)
+    db.session.commit()
+    for typed, found in (
+        ("cafe", "Café Müller"),
+        ("MULLER", "Café Müller"),
+        ("Cafe\u0301", "Café Müller"),  # e + combining acute accent
+        ("ｃａｆé", "Café Müller"),  # full-width Latin letters
+        ("creme brulee", "Café Müller"),  # the original title
+        ("ミュラー", "Café Müller"),
+        ("istanbul", "İstanbul Nights"),
+        ("İstanbul", "İstanbul Nights"),
+    ):
+        assert names(client.get("/films", query_string={"q": typed})) == [found], typed
+
+
+def test_the_title_pages_lists_are_joined_as_each_language_joins_them(client, film):
+    """Japanese separates with "、", Arabic with "و" (and), not an English ", "."""
+
+    def countries(language: str) -> str:
+        page = in_language(client, f"/films/{film.slug}", language).text
+        details = re.findall(r"<dt>([^<]+)</dt>\s*<dd>([^<]*)</dd>", page)
+        return details[3][1]  # director, cast, genres, then the countries of production
+
+    assert countries("en") == "Norway and Sweden"
+    assert countries("ja") == "ノルウェー、スウェーデン"
+    assert countries("ar") == "النرويج والسويد"

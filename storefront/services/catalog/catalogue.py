@@ -34,7 +34,7 @@ from ...models import (
 )
 from ..media.images import POSTER_CARD_WIDTH, pick_size
 from .availability import Availability, availability_for_titles, has_admitting_offer
-from .catalogue_query import SORTS, CatalogueQuery, fold, in_language
+from .catalogue_query import SORTS, CatalogueQuery, fold, fold_text, in_language
 from .title_texts import shown_names
 
 PAGE_SIZE = 48
@@ -110,7 +110,7 @@ def _filtered(
     if query.my_language:
         stmt = stmt.where(in_language(query.my_language))
     if query.q:
-        pattern = query.q.lower()
+        pattern = fold_text(query.q)
         people = sa.select(TitleCredit.title_id).where(
             TitleCredit.role.in_([CreditRole.DIRECTOR, CreditRole.CAST]),
             fold(TitleCredit.name).contains(pattern, autoescape=True),

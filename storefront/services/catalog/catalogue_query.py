@@ -3,6 +3,7 @@ the SQL pieces that search by text and by language identically on SQLite and Pos
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +24,40 @@ SORTS = ("newest", "az")
 MAX_QUERY_LENGTH = 100
 
 
+def _accent_table() -> tuple[str, str, str]:
+    """(accented letters, their plain letters, combining marks): "é" -> "e", "Ü" -> "U",
+    one letter for one so SQL translate() and Python str.translate() fold alike. Letters that
+    are not an accented Latin letter ("ø", "æ", "ß", every other script) stay as they are."""
+    accented, plain = [], []
+    for code in range(0x00C0, 0x0250):
+        char = chr(code)
+        base = unicodedata.normalize("NFKD", char)
+        marked = len(base) > 1 and all(unicodedata.combining(c) for c in base[1:])
+        if marked and base[0].isascii() and base[0].isalpha():
+            accented.append(char)
+            plain.append(base[0])
+    marks = "".join(chr(code) for code in range(0x0300, 0x0370))  # İ lowers to i + dot above
+    return "".join(accented), "".join(plain), marks
+
+
+ACCENTED, PLAIN, MARKS = _accent_table()
+_FOLD_TABLE = str.maketrans(ACCENTED, PLAIN, MARKS)
+
+
+def fold_text(value: str) -> str:
+    """What the viewer typed, folded as :class:`fold` folds stored text: normalised (NFKC:
+    full-width letters and a decomposed "e" + accent read as typed on another keyboard),
+    lower case, accents dropped."""
+    return unicodedata.normalize("NFKC", value).lower().translate(_FOLD_TABLE)
+
+
 class fold(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it is
-    """Case-folded text for case-insensitive search, identical on SQLite and PostgreSQL.
+    """Case- and accent-folded text for search ("Café" is found by "cafe"), identical on
+    SQLite and PostgreSQL.
 
     SQLite's own lower() only folds ASCII, so SQLite gets a Python function registered on
-    each connection; PostgreSQL's lower() already folds every script.
+    each connection; PostgreSQL folds case with lower() and accents with translate() from
+    the same table (no extension to install).
     """
 
     type = sa.String()
@@ -37,7 +67,10 @@ class fold(FunctionElement[str]):  # noqa: N801 - reads like the SQL function it
 
 @compiles(fold)
 def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
-    return f"lower({compiler.process(element.clauses, **kw)})"
+    text = f"lower({compiler.process(element.clauses, **kw)})"
+    source = compiler.process(sa.literal(ACCENTED + MARKS), literal_binds=True)
+    target = compiler.process(sa.literal(PLAIN), literal_binds=True)
+    return f"translate({text}, {source}, {target})"
 
 
 @compiles(fold, "sqlite")
@@ -46,7 +79,7 @@ def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
 
 
 def _python_fold(value: str | None) -> str | None:
-    return value.lower() if isinstance(value, str) else value
+    return value.lower().translate(_FOLD_TABLE) if isinstance(value, str) else value
 
 
 @sa.event.listens_for(Engine, "connect")

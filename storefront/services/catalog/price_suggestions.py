@@ -23,18 +23,29 @@ _STEPS = ((Decimal(10), Decimal("0.5")), (Decimal(100), Decimal(1)), (Decimal(10
 
 
 def parse_rates(text: str) -> dict[str, Decimal]:
-    """``"EUR=1;NOK=11.6"`` or CSV lines ``NOK,11.6`` -> {currency: rate}; bad lines skipped."""
+    """``"EUR=1;NOK=11.6"`` or CSV lines ``NOK,11.6`` -> {currency: rate}; bad lines skipped.
+
+    A rate must be a finite positive number: "NaN" or "Infinity" would break every suggestion.
+    ``NOK=11,6`` and a quoted ``NOK,"11,6"`` read as 11.6 (a decimal comma); an unquoted
+    ``NOK,11,6`` is ambiguous (11.6, or 11 and a stray column) and is skipped, never read as 11.
+    """
     rates: dict[str, Decimal] = {}
-    for row in csv.reader(text.replace(";", "\n").replace("=", ",").splitlines()):
-        cells = [cell.strip() for cell in row if cell.strip()]
-        if len(cells) < 2:
+    for line in text.replace(";", "\n").splitlines():
+        if "=" in line:
+            cells = [cell.strip() for cell in line.split("=", 1)]
+        else:
+            cells = [cell.strip() for row in csv.reader([line]) for cell in row]
+            cells = [cell for cell in cells if cell]
+        if len(cells) != 2:
             continue
-        code = cells[0].upper()
+        code, value = cells[0].upper(), cells[1]
+        if "," in value and "." not in value and value.count(",") == 1:
+            value = value.replace(",", ".")
         try:
-            rate = Decimal(cells[1])
+            rate = Decimal(value)
         except InvalidOperation:
             continue
-        if money.is_supported(code) and rate > 0:
+        if money.is_supported(code) and rate.is_finite() and rate > 0:
             rates[code] = rate
     return rates
 
@@ -79,4 +90,6 @@ def suggest(
     if target is None or target == source or source not in rates or target not in rates:
         return None
     value = money.to_decimal(amount, source) * rates[target] / rates[source]
+    if value > money.to_decimal(money.STRIPE_MAXIMUM_AMOUNT, target):
+        return None  # a rate off by powers of ten: no price Stripe could charge anyway
     return rounded(value, target), target

@@ -245,8 +245,11 @@ AUDIO_KIND_LABELS = {
 
 def display_name(track: AudioTrack, locale: str) -> str:
     """What the player's menu shows: the studio's label, else language and kind."""
-    if track.label:
-        return track.label
+    return track.label or spoken_name(track, locale)
+
+
+def spoken_name(track: AudioTrack, locale: str) -> str:
+    """The track's language and kind in ``locale`` ("French – Dubbed"), whatever its label."""
     language = language_name(track.language, locale) if track.language else ""
     kind = str(AUDIO_KIND_LABELS[track.kind])
     if track.kind == AudioKind.MAIN:

@@ -6,6 +6,7 @@ from typing import BinaryIO
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ...adapters.storage import StorageError, keys
@@ -27,8 +28,23 @@ def default_label(language: str, kind: SubtitleKind) -> str:
     if kind == SubtitleKind.CAPTIONS:
         return f"{name} [CC]"
     if kind == SubtitleKind.FORCED:
-        forced = _("forced")
+        # In the track's language like its name, never in the uploader's interface language:
+        # every viewer's player shows this label.
+        spoken = language if language in current_app.config["LANGUAGES"] else "en"
+        with force_locale(spoken):
+            forced = _("forced")
         return f"{name} ({forced})"
+    return name
+
+
+def spoken_name(track: SubtitleTrack, locale: str) -> str:
+    """The track's language in ``locale`` and its kind ("English (captions)"), whatever its
+    label: a viewer reads what the film offers in their own language."""
+    name = language_name(track.language, locale)
+    if track.kind == SubtitleKind.CAPTIONS:
+        return f"{name} ({_('captions')})"
+    if track.kind == SubtitleKind.FORCED:
+        return f"{name} ({_('forced')})"
     return name
 
 

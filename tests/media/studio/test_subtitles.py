@@ -172,3 +172,13 @@ def test_the_saved_track_is_named_in_the_interface_language(filmmaker_client, dr
     page = filmmaker_client.get(response.headers["Location"]).text
     assert "The French track is saved." in page
     assert "Français track" not in page
+
+
+def test_a_forced_tracks_default_label_is_in_its_own_language(filmmaker_client, draft, storage):
+    """The label is what every viewer's player shows: "Norsk bokmål (tvungen)" whatever
+    language the studio's own interface was in when it uploaded the track."""
+    filmmaker_client.post("/account/language", data={"locale": "fr", "next": "/"})
+    upload(filmmaker_client, draft, SRT, language="en", kind="forced")
+    upload(filmmaker_client, draft, SRT, language="nb", kind="forced")
+    labels = {t.language: t.label for t in db.session.scalars(db.select(SubtitleTrack))}
+    assert labels == {"en": "English (forced)", "nb": "Norsk bokmål (tvungen)"}
