@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import expect
 
+from storefront.extensions import db
 from storefront.models import OfferKind, utcnow
 
 from ..revenue.conftest import Ledger
@@ -17,6 +19,8 @@ def test_dashboard_draws_each_chart_from_its_table(page, filmmaker, studio, make
     first = Ledger(make_title("The Long Winter", studio=studio))
     second = Ledger(make_title("Northern Lights", studio=studio))
     now = utcnow()
+    studio.created_at = now - timedelta(days=40)  # a studio selling for weeks already
+    db.session.commit()
     for day in range(12):
         first.sale(499 + day * 10, at=now - timedelta(days=day, hours=1), country="NO")
         at = now - timedelta(days=day * 2, hours=2)
@@ -57,8 +61,11 @@ def test_dashboard_draws_each_chart_from_its_table(page, filmmaker, studio, make
     expect(download_link).to_have_attribute("href", re.compile(r"export\.csv\?period=7d.*kind=buy"))
     screenshot(page, "revenue-dashboard")
 
-    # This month's statement, as it prints: figures kept, navigation and buttons left out.
-    page.get_by_role("region", name="Monthly statements").get_by_role("link").first.click()
+    # The statement of the month of the newest sale of "Northern Lights" (on the first of a
+    # month, last month's), as it prints: figures kept, navigation and buttons left out.
+    newest = (now - timedelta(hours=2)).astimezone(ZoneInfo(studio.timezone))
+    statements = page.get_by_role("region", name="Monthly statements")
+    statements.locator(f'a[href$="/statements/{newest:%Y-%m}"]').click()
     expect(page.get_by_role("heading", name=re.compile("^Statement for "))).to_be_visible()
     expect(page.get_by_role("table", name="By title (EUR)")).to_contain_text("Northern Lights")
     page.emulate_media(media="print")
