@@ -373,3 +373,20 @@ def test_a_payout_by_hand_records_only_what_the_admin_saw_owed(
     again = admin.post(url, data={"note": "SEPA 1", "amount": "984"}, follow_redirects=True)
     assert "Nothing is owed to Bruxelles Films in EUR" in again.text
     assert "recorded" not in again.text
+
+
+def _split_lookups(statements: list[str]) -> int:
+    return sum(1 for s in statements if s.startswith("SELECT order_splits.id") and "LIMIT" in s)
+
+
+def test_a_co_produced_payment_asks_once_per_job_whether_its_order_is_split(
+    coproduced, studio, belgian, sdk, emu, viewer_client, statements
+):
+    onboard_in_emulator(sdk, emu, studio)
+    onboard_in_emulator(sdk, emu, belgian)
+    statements.clear()
+
+    order = buy(viewer_client, emu, coproduced, "DE")
+
+    assert [p.status for p in payouts(order.id)] == ["paid", "paid"]
+    assert _split_lookups(statements) == 2  # the fulfilment job and the settle job
