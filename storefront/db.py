@@ -14,6 +14,11 @@ its reads (each is a round trip to the server):
   it; a request that never writes sends no BEGIN and no COMMIT. Under any other default
   isolation level, or on a connection given one explicitly, every statement runs in the
   transaction as usual.
+* A write that is a whole unit of work by itself (executed with ``OWN_TRANSACTION``, as the
+  webhook's event insert is) and comes before any transaction has begun runs in none: the
+  server commits it as it runs, with the same WAL flush, in one round trip instead of BEGIN,
+  the statement and COMMIT. It stays committed if the request fails after it, which is what
+  such a statement is for. Inside a transaction already begun (and on SQLite) it is part of it.
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ _NOT_PLAIN = re.compile(
     re.IGNORECASE,
 )
 _DEFERRED = "transaction_deferred"
+# Execution options of a statement that is its own unit of work (see the module).
+OWN_TRANSACTION = {"own_transaction": True}
 
 
 def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
@@ -103,6 +110,8 @@ def watch_psycopg_engine(engine: Engine) -> None:
             return
         if "isolation_level" in conn.get_execution_options():
             return  # the caller chose: AUTOCOMMIT stays so, a level set its own transaction
+        if context is not None and context.execution_options.get("own_transaction"):
+            return  # committed by the server as it runs; the next write begins as usual
         if isinstance(cursor, psycopg.ServerCursor) or needs_transaction(statement):
             info[_DEFERRED] = False
             cursor.connection.autocommit = False  # psycopg sends BEGIN before this statement

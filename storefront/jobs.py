@@ -40,12 +40,15 @@ TASK_MODULES: list[str] = [
 
 
 def build_huey(config: dict[str, Any]) -> Huey:
+    """The queue. ``results=False``: no caller reads a task's return value, and Huey would
+    otherwise store each one (a write per job) and keep it for ever (every payment's three
+    jobs grew the results hash without bound)."""
     name = config.get("JOBS_QUEUE_NAME") or "storefront"
     if config.get("JOBS_IMMEDIATE"):
-        return MemoryHuey(name, immediate=True)
+        return MemoryHuey(name, immediate=True, results=False)
     if config["JOBS_BACKEND"] == "redis":
-        return RedisHuey(name, url=config["REDIS_URL"])
-    return SqliteHuey(name, filename=config["JOBS_SQLITE_PATH"])
+        return RedisHuey(name, url=config["REDIS_URL"], results=False)
+    return SqliteHuey(name, filename=config["JOBS_SQLITE_PATH"], results=False)
 
 
 def in_app_context(app: Flask, fn: Callable[..., Any]) -> Callable[..., Any]:

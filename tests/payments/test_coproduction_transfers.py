@@ -413,3 +413,20 @@ def test_a_refund_after_a_payout_by_hand_reads_as_owed_back_not_as_a_negative_de
     )
     assert f"{shown} paid back by Bruxelles Films recorded." in settled.text
     assert "Bruxelles Films" not in admin.get("/admin/rights/owed").text  # square again
+
+
+def _split_lookups(statements: list[str]) -> int:
+    return sum(1 for s in statements if s.startswith("SELECT order_splits.id") and "LIMIT" in s)
+
+
+def test_a_co_produced_payment_asks_once_per_job_whether_its_order_is_split(
+    coproduced, studio, belgian, sdk, emu, viewer_client, statements
+):
+    onboard_in_emulator(sdk, emu, studio)
+    onboard_in_emulator(sdk, emu, belgian)
+    statements.clear()
+
+    order = buy(viewer_client, emu, coproduced, "DE")
+
+    assert [p.status for p in payouts(order.id)] == ["paid", "paid"]
+    assert _split_lookups(statements) == 2  # the fulfilment job and the settle job

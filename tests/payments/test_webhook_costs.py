@@ -45,6 +45,62 @@ def test_a_repeated_delivery_is_read_once_to_tell_whether_it_was_processed(
     assert [s.split()[0] for s in statements if "webhook_events" in s] == ["INSERT", "SELECT"]
 
 
+def test_the_event_insert_is_compiled_once_not_on_every_delivery(client, paid_event, app):
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    hits: list[object] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO WEBHOOK_EVENTS"):
+            hits.append(context.cache_hit)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        signed = StripeEmulator.sign(paid_event, WEBHOOK_SECRET)
+        post(client, paid_event, signed)
+        post(client, paid_event, signed)  # the same statement again: taken from the cache
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    assert len(hits) == 2 and hits[1] == CACHE_HIT
+
+
+def test_on_postgresql_a_stored_event_is_committed_by_its_own_insert(app, paid_event):
+    """One round trip instead of BEGIN, INSERT and COMMIT: the insert is the delivery's whole
+    unit of work, so it stays stored whatever the request does after it."""
+    from storefront.services.payments.webhooks import receive
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs the insert in the request's transaction")
+    db.session.remove()
+    event_id = json.loads(paid_event)["id"]
+    receipt = receive(
+        app.extensions["payments"], paid_event, StripeEmulator.sign(paid_event, WEBHOOK_SECRET)
+    )
+    with db.engine.connect() as other:  # another connection sees it at once
+        seen = other.scalar(sa.select(WebhookEvent.id).where(WebhookEvent.id == event_id))
+    db.session.rollback()  # a failure after the insert does not lose the event
+
+    assert receipt.status == "received" and seen == event_id
+    assert fresh(WebhookEvent, event_id) is not None
+
+
+def test_an_event_stored_inside_a_begun_transaction_is_part_of_it(app, paid_event, viewer):
+    """The offline gateway stores events from jobs that may have written first: there the
+    insert commits or rolls back with the rest of the work."""
+    from storefront.models import User
+    from storefront.services.payments.webhooks import receive
+
+    user_id = viewer.id
+    db.session.remove()
+    db.session.get(User, user_id).display_name = "Changed first"
+    db.session.flush()  # the transaction has begun
+    receive(app.extensions["payments"], paid_event, StripeEmulator.sign(paid_event, WEBHOOK_SECRET))
+    db.session.rollback()
+
+    assert fresh(WebhookEvent, json.loads(paid_event)["id"]) is None
+
+
 def _queue_payments(app, make_user, film, emu, count: int) -> list[str]:  # type: ignore[no-untyped-def]
     """Several viewers pay; their events are stored and queued for the worker (a backlog)."""
     from tests.conftest import PASSWORD

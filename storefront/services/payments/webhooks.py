@@ -20,16 +20,15 @@ processor outage during step 3, an event still waiting).
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ...adapters.payments import PaymentError, PaymentGateway
+from ...db import OWN_TRANSACTION
 from ...extensions import db
 from ...jobs import QUEUED_JOB_GRACE, defer
 from ...models import Order, WebhookEvent, utcnow
@@ -96,8 +95,10 @@ def receive(gateway: PaymentGateway, payload: bytes, signature: str | None) -> R
 
 def _store(event: Obj, provider: str) -> bool:
     """Insert the event unless its id is stored already (one statement, no lock waits: of
-    concurrent deliveries exactly one inserts). True when this call stored it."""
-    dialect = db.session.get_bind().dialect.name
+    concurrent deliveries exactly one inserts). True when this call stored it.
+
+    The insert is a whole unit of work (``OWN_TRANSACTION``): on PostgreSQL it commits as it
+    runs, one round trip instead of three (BEGIN, INSERT, COMMIT), as durably."""
     row = {
         "id": str(event["id"]),
         "type": str(event["type"])[:100],
@@ -105,20 +106,23 @@ def _store(event: Obj, provider: str) -> bool:
         "payload": event,
         "received_at": utcnow(),
     }
-    return db.session.execute(_insert_new_event(dialect), row).first() is not None
+    inserted = db.session.execute(_INSERT_NEW_EVENT, row, execution_options=OWN_TRANSACTION)
+    return inserted.first() is not None
 
 
-@functools.cache
-def _insert_new_event(dialect: str) -> sa.Insert:
-    # Built once with its values as parameters: the insert runs on every delivery, and a
-    # statement with its values inlined is compiled again each time. RETURNING says whether
-    # this call inserted (its row count came back as -1 on PostgreSQL, which cost a read-back).
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(WebhookEvent.__table__)
-        .on_conflict_do_nothing(index_elements=["id"])
-        .returning(WebhookEvent.__table__.c.id)
-    )
+_EVENTS = WebhookEvent.__table__
+# Plain SQL that both databases run (SQLite 3.35+): SQLAlchemy compiles its PostgreSQL
+# ``insert().on_conflict_do_nothing()`` again on every execution (that construct has no cache
+# key), which cost more CPU than the rest of the insert; text with typed parameters is
+# compiled once per process. RETURNING says whether this call inserted.
+_INSERT_NEW_EVENT = sa.text(
+    "INSERT INTO webhook_events (id, type, provider, payload, received_at) "
+    "VALUES (:id, :type, :provider, :payload, :received_at) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+).bindparams(
+    sa.bindparam("payload", type_=_EVENTS.c.payload.type),
+    sa.bindparam("received_at", type_=_EVENTS.c.received_at.type),
+)
 
 
 def process_event(gateway: PaymentGateway, event_id: str) -> Outcome | None:

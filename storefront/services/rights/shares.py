@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from ...extensions import db
 from ...models import (
@@ -122,10 +123,27 @@ def split_of(order_id: int) -> list[OrderSplit]:
 
 
 def has_split(order_id: int) -> bool:
-    return (
+    """Whether the order pays rights holders. Asked four times while one payment is fulfilled
+    and settled; a split once written is never removed, so a yes is remembered for the
+    session's lifetime (a request or a job), and forgotten on a rollback that may undo it."""
+    known = db.session.info.setdefault(_SPLIT_ORDERS, set())
+    if order_id in known:
+        return True
+    found = (
         db.session.scalar(sa.select(OrderSplit.id).where(OrderSplit.order_id == order_id).limit(1))
         is not None
     )
+    if found:
+        known.add(order_id)
+    return found
+
+
+_SPLIT_ORDERS = "orders_with_split"
+
+
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_splits(session: Session, previous_transaction: object) -> None:
+    session.info.pop(_SPLIT_ORDERS, None)
 
 
 def record_order_shares(
