@@ -11,6 +11,7 @@ caller (the request boundary or a job) commits once.
 - `notifications`: transactional mail, queued once per event and sent by a job
 - `reports`: revenue read from the ledger
 - `storage`: the configured storage backend, shared by media and watching
+- `locks`: row locks that hold on PostgreSQL and SQLite alike (orders, events, accounts)
 
 Arrows point down: web -> services -> models and adapters. Services never import web.
 """

@@ -38,7 +38,7 @@ from ..services.promotion import festival_editing as editing
 from ..services.promotion.festivals import festival_time
 from .forms import ActionForm
 from .request_guards import accepts_files
-from .studio_festivals import _back, _checked_form, _festival_or_404, _local, _territories
+from .studio_festivals import _back, _checked_form, _festival_or_404, _local, _territories, _whole
 
 bp = Blueprint("studio_festival_edits", __name__, url_prefix="/studio")
 
@@ -62,14 +62,14 @@ def _form_values() -> dict[str, str]:
 
 
 def _whole_number(name: str, errors: Errors, *, optional: bool = True) -> int | None:
-    text = request.form.get(name, "").strip()
-    if not text and optional:
-        return None
     try:
-        return int(text)
-    except ValueError:
-        editing.add_error(errors, name, _("Enter a whole number."))
+        number = _whole(name)
+    except ServiceError as exc:
+        editing.add_error(errors, name, str(exc))
         return None
+    if number is None and not optional:
+        editing.add_error(errors, name, _("Enter a whole number."))
+    return number
 
 
 def _moment(festival: Festival, name: str, errors: Errors, *, optional: bool = False):  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ from ...public_urls import public_url_for
 from .. import ServiceError
 from ..reports.filters import is_time_zone
 from .mail import send_mail
-from .users import normalise_email
+from .users import lock_account, normalise_email
 
 INVITE_MAX_AGE = 14 * 24 * 3600
 INVITE_WINDOW = timedelta(days=1)
@@ -67,17 +67,6 @@ def add_with_unique_slug(row: Studio | Title | Festival, text: str) -> None:
     raise ServiceError(_("Too many were created with this name at once. Please try again."))
 
 
-def _serialise_per_account(user: User) -> None:
-    """Hold the account's row until the request ends, so that its tabs open studios one at a
-    time and each counts the others' (PostgreSQL locks the row; SQLite's one writer waits)."""
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == user.id)
-        .values(id=User.id)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def studio_limit_problem(user: User) -> str | None:
     """Why ``user`` may not open another studio, or None. Each studio has its own invitation
     allowance, so the studios one account owns are capped (STUDIOS_PER_ACCOUNT); the
@@ -108,7 +97,9 @@ def create_studio(
     website: str = "",
     timezone: str = "UTC",
 ) -> Studio:
-    _serialise_per_account(owner)
+    # Held until the request ends: an account's tabs open studios one at a time, each
+    # counting the others'.
+    lock_account(owner.id)
     problem = studio_limit_problem(owner)
     if problem:
         raise ServiceError(problem)

@@ -11,6 +11,7 @@ from ...models import User, utcnow
 from ...public_urls import public_url_for
 from ...security import hash_password, new_security_stamp, verify_password
 from .. import ServiceError
+from ..locks import lock_row
 from .logins import revoke_all_logins
 from .mail import send_account_mail
 from .passwords import MIN_PASSWORD_LENGTH, check_password_strength
@@ -27,6 +28,12 @@ __all__ = [
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def lock_account(user_id: int) -> User | None:
+    """The account, locked until the transaction ends: what one account does from several
+    tabs at once (open a stream, open a studio) then happens one at a time."""
+    return lock_row(User, user_id, User.id)
 
 
 def find_user_by_email(email: str) -> User | None:

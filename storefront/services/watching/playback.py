@@ -52,6 +52,7 @@ from ...models import (
     TitleStatus,
     User,
 )
+from ..accounts.users import lock_account
 from ..catalog.availability import SELLABLE_STATUSES, Reason, availability_for
 from .access import (
     PlaybackRefused,
@@ -232,7 +233,7 @@ def start(
     if playable.entitlement is None:
         return _start_preview(user, title, playable.asset, at, replaces)
     # Serialise starts per account so two at once cannot both take the last slot.
-    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    lock_account(user.id)
     if replaces:
         db.session.execute(
             sa.update(PlaybackSession)
