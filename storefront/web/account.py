@@ -49,13 +49,21 @@ def _account_key() -> str:
     return f"account:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
+def _password_tried_or_mail_sent(response: Response) -> bool:
+    """What the account page's limit counts: refused tries (a password guessed) and every
+    accepted address change (a mail to an address the sender chose)."""
+    return response.status_code == 400 or (
+        request.form.get("action") == "email" and response.status_code == 302
+    )
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     _account_limit,
     key_func=_account_key,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 400,
+    deduct_when=_password_tried_or_mail_sent,
 )
 def settings() -> ResponseReturnValue:
     languages = current_app.config["LANGUAGES"]

@@ -13,6 +13,14 @@ from flask_babel import gettext as _
 Subject = Callable[[Mapping[str, Any]], str]
 
 
+def one_line(text: str, limit: int | None = 80) -> str:
+    """User-chosen text for a mail: one line, printable, at most ``limit`` characters (a
+    line break in a subject would make the mail impossible to build, and in a body it lets
+    the sender write lines of their own)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if limit is None or len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def day_words(value: str) -> str:
     """An ISO day as the mail's language writes it ("30 novembre 2026")."""
     return format_date(date.fromisoformat(value), "long", locale=get_locale())
@@ -49,4 +57,5 @@ EVENTS: dict[str, Subject] = {
 
 
 def subject_for(event: str, context: Mapping[str, Any]) -> str:
-    return EVENTS[event](context)
+    # Names in subjects are what studios and festivals typed: one line, whatever they hold.
+    return one_line(EVENTS[event](context), limit=None)

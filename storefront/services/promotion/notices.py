@@ -8,12 +8,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import send_mail
+from ..notifications.events import one_line
 
 
 def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> Notification:
@@ -83,17 +85,22 @@ def released(order: Order) -> None:
 
 def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> Notification:
     """The recipient's personal link, its limits and its expiry (the queued mail: kept back
-    when over a mail limit)."""
+    when over a mail limit).
+
+    Anyone may open a studio and address a screener to anyone, so the mail opens with the
+    store's own words (subject included); the names the studio typed come last, on one line
+    each, as in studio invitations.
+    """
     link = public_url_for("screeners.watch", token=token)
-    subject = _("%(studio)s sent you a screener of %(title)s", studio=studio.name, title=title.name)
+    site = current_app.config["SITE_NAME"]
+    subject = _("A screener for you on %(site)s", site=site)
     body = "\n\n".join(
         [
-            _("Hello %(name)s,", name=screener.recipient_name),
             _(
-                "%(studio)s invites you to watch %(title)s. No account is needed: this link is "
-                "yours alone, and your name is shown on the picture while it plays.",
-                studio=studio.name,
-                title=title.name,
+                "A studio on %(site)s sends you a personal link to watch one of its films. No "
+                "account is needed: this link is yours alone, and your name is shown on the "
+                "picture while it plays.",
+                site=site,
             ),
             link,
             ngettext(
@@ -101,6 +108,12 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
                 "It can be played %(num)d times, on one screen at a time, until %(until)s (UTC).",
                 screener.max_views,
                 until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+            ),
+            _(
+                "Details given by the studio:\nFor: %(name)s\nStudio: %(studio)s\nFilm: %(title)s",
+                name=one_line(screener.recipient_name),
+                studio=one_line(studio.name),
+                title=one_line(title.name),
             ),
         ]
     )
