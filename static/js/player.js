@@ -248,7 +248,7 @@ class Player {
       });
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => this.fillSubtitles());
       hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => this.audioMenu.fill());
-      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => this.audioMenu.show());
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (event, data) => this.audioMenu.switched(data.id));
       hls.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
         const auto = this.quality.querySelector('option[value="-1"]');
         const level = hls.levels[data.level];
