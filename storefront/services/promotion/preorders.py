@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, Order, Title
+from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, Title
 from .. import ServiceError
 from ..catalog.availability import (
     SELLABLE_STATUSES,
@@ -203,4 +203,7 @@ def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
     entitlement = entitlement_of(order)
     if entitlement is not None:
         entitlement.status = EntitlementStatus.REVOKED
+    # A comp given back is refunded in full (of nothing): the viewer keeps nothing, so its
+    # code's use is free again, as after a paid pre-order's refund (``codes.counted``).
+    order.status = OrderStatus.REFUNDED
     db.session.flush()
