@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import stripe
+
 from storefront.extensions import db
 from storefront.models import Order, OrderStatus, Promotion, Studio, Title, User, utcnow
 from tests.payments import conftest as payments
-from tests.payments.conftest import fresh, latest_order, order_url, session_id_from
+from tests.payments.conftest import SECRET_KEY, fresh, latest_order, order_url, session_id_from
 from tests.payments.promo import buy_with_code, logged_in, make_promotion
 
 # The payments tests' fixtures: the app on the Stripe backend, pointed at the emulator.
@@ -164,3 +166,34 @@ def test_a_full_refund_that_fails_takes_the_use_again(
     assert fresh(Order, order.id).status == OrderStatus.PAID
     refused = tries(app, other, film, "LASTONE")
     assert refused.status_code == 409 and USED_UP in refused.text
+
+
+def test_a_held_payment_refunded_in_full_gives_its_use_back(
+    app, studio, make_title, make_user, emu, webhooks
+):
+    """A payment that did not match its order is held for an admin (flagged) and keeps its
+    code's use meanwhile; once the admin gives the money back in full, nothing was sold, yet
+    the use stayed held for good."""
+    film = film_of(make_title, studio)
+    promotion = make_promotion(studio, percent_off=50, code="LASTONE", max_uses=1)
+    buyer, other = make_user("buyer@example.org"), make_user("other@example.org")
+    response = buy_with_code(logged_in(app, buyer.email), film, "LASTONE", "buy")
+    order = latest_order(buyer)
+    order.amount -= 100  # the processor's session says otherwise: the payment is held
+    db.session.commit()
+    emu.pay(session_id_from(response.location))
+    assert fresh(Order, order.id).status == OrderStatus.FLAGGED
+    refused = tries(app, other, film, "LASTONE")
+    assert refused.status_code == 409 and USED_UP in refused.text
+
+    # The admin checks it and gives the money back.
+    admin_api = stripe.StripeClient(SECRET_KEY, base_addresses={"api": emu.url})
+    admin_api.v1.refunds.create({"charge": emu.objects("charge")[0]["id"]})
+
+    flagged = fresh(Order, order.id)
+    assert flagged.status == OrderStatus.FLAGGED and flagged.amount_refunded > 0
+    page = logged_in(app, studio.members[0].user.email).get(
+        f"/studio/{studio.slug}/codes/{promotion.id}"
+    )
+    assert "0 held by checkouts in progress, 1 given back by full refunds." in page.text
+    assert tries(app, other, film, "LASTONE").status_code == 303

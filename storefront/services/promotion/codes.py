@@ -168,9 +168,15 @@ def covers_title(promotion: Promotion, title_id: int) -> bool:
 
 def given_back() -> sa.ColumnElement[bool]:
     """A use whose order was refunded in full: its viewer kept nothing, so neither the code
-    nor the viewer has spent it. (A partial refund leaves the order partially refunded.)"""
+    nor the viewer has spent it. (A partial refund leaves the order partially refunded.) A
+    payment held for checking (flagged) keeps its status when it is given back: its
+    refunded amount says so."""
     return sa.exists().where(
-        Order.id == PromoRedemption.order_id, Order.status == OrderStatus.REFUNDED
+        Order.id == PromoRedemption.order_id,
+        sa.or_(
+            Order.status == OrderStatus.REFUNDED,
+            sa.and_(Order.status == OrderStatus.FLAGGED, Order.amount_refunded >= Order.amount),
+        ),
     )
 
 

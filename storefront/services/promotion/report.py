@@ -32,7 +32,7 @@ class CodeUsage:
     max_uses: int | None
     redeemed: int = 0  # paid (or comps) and kept
     held: int = 0
-    given_back: int = 0  # paid, then refunded in full: free to use again
+    given_back: int = 0  # refunded in full: free to use again
     lines: list[CurrencyLine] = field(default_factory=list)
 
     @property
@@ -82,7 +82,7 @@ def usage(promotion: Promotion) -> PromotionUsage:
             PromoRedemption.code_id,
             _how_many(sa.and_(paid, counted())),
             _how_many(sa.and_(PromoRedemption.status == RedemptionStatus.RESERVED, counted())),
-            _how_many(sa.and_(paid, given_back())),
+            _how_many(sa.and_(PromoRedemption.status != RedemptionStatus.RELEASED, given_back())),
         )
         .where(PromoRedemption.promotion_id == promotion.id)
         .group_by(PromoRedemption.code_id)
