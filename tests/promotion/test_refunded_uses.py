@@ -142,7 +142,13 @@ def test_a_comp_given_back_returns_its_use(app, studio, make_title, make_user, e
     assert refused.status_code == 409 and USED_UP in refused.text
 
     path = f"/orders/{comp.public_id}/preorder"
-    assert logged_in(app, crew.email).post(path, data={"choice": "refund"}).status_code == 303
+    given_back = logged_in(app, crew.email).post(
+        path, data={"choice": "refund"}, follow_redirects=True
+    )
+    assert given_back.status_code == 200
+    # Nothing was charged, so no refund is on its way; the viewer is told the use is back.
+    assert "Your refund is on its way" not in given_back.text
+    assert "Nothing was charged, and the use of your code is given back." in given_back.text
 
     assert fresh(Order, comp.id).status == OrderStatus.REFUNDED
     assert tries(app, other, upcoming, "CREWCOMP").status_code == 303

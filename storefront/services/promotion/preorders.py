@@ -187,9 +187,10 @@ def keep(order: Order) -> None:
     db.session.flush()
 
 
-def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
+def refund(gateway: PaymentGateway, order: Order, at: datetime) -> bool:
     """The viewer wants their money back: the whole payment is refunded (the entitlement is
-    revoked when the processor confirms). A comp has nothing to refund: it is revoked."""
+    revoked when the processor confirms). A comp has nothing to refund: it is revoked. True
+    when money is on its way back."""
     if not choice_open(order, at):
         raise ReleaseInvalid(_("This pre-order can no longer be refunded here."))
     # Imported here: refunds reaches festival sales, which build on the checkout that
@@ -199,7 +200,7 @@ def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
     amount = refundable_amount(order)
     if amount > 0:
         request_refund(gateway, order, amount)
-        return
+        return True
     entitlement = entitlement_of(order)
     if entitlement is not None:
         entitlement.status = EntitlementStatus.REVOKED
@@ -207,3 +208,4 @@ def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
     # code's use is free again, as after a paid pre-order's refund (``codes.counted``).
     order.status = OrderStatus.REFUNDED
     db.session.flush()
+    return False
