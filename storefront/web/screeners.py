@@ -108,7 +108,7 @@ def watch(token: str) -> ResponseReturnValue:
 
 @bp.post("/screeners/<token>/open")
 def open_screener(token: str) -> ResponseReturnValue:
-    """ "Start watching": the recipient (not a scanner) opened the screener."""
+    """The recipient pressed "Start watching" (scanners only fetch): it is opened now."""
     screener = _screener_or_404(token)
     refusal = _refusal(screener)
     if refusal is not None:
