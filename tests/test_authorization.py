@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.media_part", "PUT"): public(),  # a signed link
     # A screener's link is its credential: anyone holding it watches (no account needed).
     ("screeners.heartbeat", "POST"): everyone(FORBIDDEN),  # another stream's id: refused
+    ("screeners.open_screener", "POST"): public(),
     ("screeners.start", "POST"): public(),
     ("screeners.watch", "GET"): public(),
     ("rights.accept_invite", "GET"): signed_in(),
@@ -580,6 +581,7 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
                 "screeners.watch": v["screener_token"],
+                "screeners.open_screener": v["screener_token"],
                 "screeners.start": v["screener_token"],
                 "screeners.heartbeat": v["screener_token"],
             }.get(endpoint, v["playback_token"])
