@@ -128,6 +128,15 @@ def admits_country(screening: Screening, country: str | None) -> bool:
     return admits(rule_of(screening), country)
 
 
+def sold_in(item: Screening | FestivalPass) -> list[str]:
+    """The countries a screening or pass is sold in when it is sold only in listed ones (empty
+    when it is sold everywhere, or everywhere but some): what a refused viewer is told."""
+    rule = rule_of(item)
+    if rule.mode != TerritoryMode.ALLOW:
+        return []
+    return sorted(c for c in rule.territories if admits(rule, c))
+
+
 def seats_left(screening: Screening) -> int | None:
     if screening.capacity is None:
         return None

@@ -97,6 +97,10 @@ RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_EN
 
 
 class PlaybackRefused(ServiceError):
+    # With NOT_OPEN: when the viewer's earliest waiting screening opens (its live start for a
+    # live screening), so the page can say when and count down to it.
+    opens_at: datetime | None = None
+
     def __init__(self, code: Refusal, **params: object) -> None:
         self.code = code
         if code == Refusal.STREAM_LIMIT:  # counted: "1 screen", "3 screens"
@@ -189,10 +193,15 @@ def usable_entitlement(
             usable,
             key=lambda e: (e.kind != OfferKind.BUY, e.started_at is None),
         )
-    refusals = {entitlement_refusal(e, at) for e in entitlements}
+    refusals = {e: entitlement_refusal(e, at) for e in entitlements}
     for code in _REFUSAL_ORDER:
-        if code in refusals:
-            raise PlaybackRefused(code)
+        if code in refusals.values():
+            refused = PlaybackRefused(code)
+            if code == Refusal.NOT_OPEN:
+                refused.opens_at = min(
+                    e.not_before for e, r in refusals.items() if r == code and e.not_before
+                )
+            raise refused
     raise PlaybackRefused(Refusal.NOT_ENTITLED)
 
 
