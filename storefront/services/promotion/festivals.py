@@ -45,10 +45,24 @@ def zone(name: str) -> ZoneInfo:
 
 
 def festival_time(festival: Festival, local: datetime) -> datetime:
-    """A wall-clock time in the festival's time zone (naive, as typed) as an aware UTC time."""
+    """A wall-clock time in the festival's time zone (naive, as typed) as an aware UTC time.
+
+    A time the clocks skip (when they go forward) is refused rather than moved an hour without
+    a word; a time they repeat (when they go back) is its first occurrence."""
     if local.tzinfo is not None:
         return local
-    return local.replace(tzinfo=zone(festival.timezone)).astimezone(ZoneInfo("UTC"))
+    festival_zone = zone(festival.timezone)
+    moment = local.replace(tzinfo=festival_zone).astimezone(ZoneInfo("UTC"))
+    if moment.astimezone(festival_zone).replace(tzinfo=None) != local:
+        raise ServiceError(
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks go forward then. Choose a "
+                "time before or after the change.",
+                time=local.strftime("%Y-%m-%d %H:%M"),
+                zone=festival.timezone,
+            )
+        )
+    return moment
 
 
 def festival_problems(
