@@ -1,6 +1,6 @@
 // Festival pages: show each <time data-local-time> in the browser's own time zone (the server
 // renders the account's zone, or UTC for visitors who are not signed in), and count down to
-// each <time data-countdown> ("in 3 hours", "in 12 minutes"), in the page's language.
+// each <time data-starts-in> ("in 3 hours", "in 12 minutes"), in the page's language.
 (function () {
   "use strict";
   const lang = document.documentElement.lang || undefined;
@@ -18,7 +18,7 @@
     }
   }
 
-  const countdowns = Array.from(document.querySelectorAll("time[data-countdown]"));
+  const countdowns = Array.from(document.querySelectorAll("time[data-starts-in]"));
   if (!countdowns.length || typeof Intl.RelativeTimeFormat !== "function") return;
   const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   // The largest unit that reads naturally: days, then hours, minutes, seconds.

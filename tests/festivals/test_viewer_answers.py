@@ -80,7 +80,7 @@ def test_a_live_screening_not_started_says_when_in_the_viewers_zone_and_counts_d
     assert page.status_code == 403
     new_york = start.astimezone(ZoneInfo("America/New_York"))
     assert new_york.strftime("%-I:%M") in text and "PM" in text
-    countdown = re.search(r"<time[^>]*data-countdown[^>]*>", text)
+    countdown = re.search(r"<time[^>]*data-starts-in[^>]*>", text)
     assert countdown and f'datetime="{start.astimezone(UTC).isoformat()}"' in countdown[0]
 
 

@@ -91,10 +91,20 @@ def rule_of(item: Screening | FestivalPass) -> OfferRule:
         amount=item.amount,
         currency=item.currency,
         available_from=item.festival.sales_open_at,
-        available_until=item.closes_at if is_screening else pass_sales_end(item.festival),
+        available_until=stops_starting(item) if is_screening else pass_sales_end(item.festival),
         active=True if is_screening else item.active,
         territories=_territory_rules(item.territories),
     )
+
+
+def stops_starting(screening: Screening) -> datetime:
+    """When a screening closes to starting (and to sales): its window's close or, for a live
+    screening of a film whose length is known, the moment the film ends for everyone, if that
+    is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
+    runtime = screening.title.runtime_seconds
+    if screening.live_start_at is None or not runtime:
+        return screening.closes_at
+    return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
 
 
 def pass_sales_end(festival: Festival) -> datetime:
@@ -198,7 +208,7 @@ def ticket_entitlement(
         screening_id=screening.id,
         not_before=screening.live_start_at or screening.opens_at,
         live_start_at=screening.live_start_at,
-        start_by=screening.closes_at,
+        start_by=stops_starting(screening),
         watch_hours=order.rental_watch_hours or screening.watch_hours,
         country=country,
     )
@@ -327,9 +337,10 @@ def schedule(festival: Festival, country: str | None, at: datetime) -> list[Sche
     next_open = min(ahead) if ahead else None
     items = []
     for screening in screenings:
-        if screening.opens_at <= at < screening.closes_at:
+        closes = stops_starting(screening)
+        if screening.opens_at <= at < closes:
             slot = Slot.NOW
-        elif screening.closes_at <= at:
+        elif closes <= at:
             slot = Slot.PAST
         elif screening.opens_at == next_open:
             slot = Slot.NEXT
