@@ -10,7 +10,16 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, row_id, utcnow
+from ..models import (
+    Festival,
+    FestivalArtwork,
+    FestivalPass,
+    HoldingStatus,
+    PassHolding,
+    Screening,
+    row_id,
+    utcnow,
+)
 from ..services import ServiceError
 from ..services.catalog import sharing
 from ..services.media.images import pick_size, stored_sizes
@@ -82,9 +91,14 @@ def page(festival: str) -> ResponseReturnValue:
     now = utcnow()
     country = viewer_country()
     items = schedule(found, country, now)
-    holdings = (
-        passes.holdings_of(current_user.id, found.id) if current_user.is_authenticated else []
-    )
+    # A refunded pass books nothing: its tickets are revoked and their seats back on sale.
+    holdings = [
+        h
+        for h in (
+            passes.holdings_of(current_user.id, found.id) if current_user.is_authenticated else []
+        )
+        if h.status == HoldingStatus.ACTIVE
+    ]
     booked: set[int] = set()
     tickets: set[int] = set()
     if current_user.is_authenticated:
@@ -108,7 +122,7 @@ def page(festival: str) -> ResponseReturnValue:
         festival_passes=[
             (p, passes.pass_availability(p, country, now)) for p in passes.passes_of(found.id)
         ],
-        holdings=[h for h in holdings if h.status == "active"],
+        holdings=holdings,
         booked=booked,
         tickets=tickets,
         films_left=passes.films_left,
