@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from storefront.extensions import db
-from storefront.models import Screening
+from storefront.models import Festival, Screening
+from storefront.services.promotion import screenings
 
+from .test_advance_sales import festival_form
 from .test_organiser_forms import refusal
 
 
@@ -31,3 +33,31 @@ def test_the_hour_after_the_change_is_taken_as_typed(make_screening):
     screening = make_screening(datetime(2027, 3, 28, 3, 0), datetime(2027, 3, 28, 23, 0))
 
     assert screening.opens_at.isoformat() == "2027-03-28T01:00:00+00:00"
+
+
+def test_a_festival_where_the_clocks_skip_midnight_still_sells_passes(
+    festival, make_pass, viewer_client
+):
+    # Santiago's clocks go from 00:00 to 01:00 on 5 September 2027: the day after a festival
+    # ending on the 4th starts at 01:00 there, and its passes sell until then.
+    festival.timezone = "America/Santiago"
+    festival.ends_on = datetime(2027, 9, 4).date()
+    db.session.commit()
+    festival_pass = make_pass()
+
+    assert screenings.pass_sales_end(festival).isoformat() == "2027-09-05T04:00:00+00:00"
+    page = viewer_client.get(f"/festivals/{festival.slug}", headers={"X-Test-Country": "NO"})
+    assert page.status_code == 200 and festival_pass.name in page.text
+
+
+def test_a_sales_opening_the_clocks_skip_is_refused_next_to_its_field(
+    organiser_client, base, festival
+):
+    form = festival_form(festival, name="Renamed", sales_open="2027-03-28T02:15")
+    form["ends_on"] = "2027-04-30"
+
+    response = organiser_client.post(f"{base}/edit", data=form)
+
+    assert response.status_code == 400
+    assert "clocks go forward" in response.text
+    assert db.session.get(Festival, festival.id).name != "Renamed"

@@ -45,7 +45,7 @@ from ..catalog.availability import (
     evaluate,
 )
 from ..catalog.offers import RENTAL_WATCH_HOURS
-from .festivals import festival_time
+from .festivals import day_moment, festival_time
 
 # Bounds a person can mean; the columns (32-bit integers) hold far more than either.
 MAX_SEATS = 1_000_000
@@ -110,7 +110,9 @@ def stops_starting(screening: Screening) -> datetime:
 def pass_sales_end(festival: Festival) -> datetime:
     """When a pass stops selling: the festival's last day is over and its last screening has
     closed to starting (whichever is later). After that it has nothing left to book."""
-    end = festival_time(festival, datetime.combine(festival.ends_on + timedelta(days=1), time()))
+    end = day_moment(
+        festival.timezone, datetime.combine(festival.ends_on + timedelta(days=1), time())
+    )
     last_close = db.session.scalar(
         sa.select(sa.func.max(Screening.closes_at)).where(Screening.festival_id == festival.id)
     )
