@@ -46,3 +46,13 @@ def test_the_organiser_reads_dates_and_share_in_french(client, organiser, winter
     assert "12–21 févr. 2027" in page
     assert "22,5 %" in page
     assert "2027-02-12" not in page
+
+
+def test_a_selections_share_is_a_french_number(client, organiser, festival, selection):
+    selection.share_bp = 1750
+    db.session.commit()
+    client.post("/login", data={"email": organiser.email, "password": PASSWORD})
+    path = f"/studio/{festival.studio.slug}/festivals/{festival.slug}"
+    page = client.get(path, headers={"Accept-Language": "fr"}).text
+    row = page.split(f'data-testid="selection-{selection.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "17,5 %" in row and "17.5" not in row
