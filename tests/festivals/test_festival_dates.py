@@ -56,3 +56,14 @@ def test_a_selections_share_is_a_french_number(client, organiser, festival, sele
     page = client.get(path, headers={"Accept-Language": "fr"}).text
     row = page.split(f'data-testid="selection-{selection.id}"', 1)[1].split("</tr>", 1)[0]
     assert "17,5 %" in row and "17.5" not in row
+
+
+def test_the_invited_studio_reads_the_share_in_french(client, filmmaker, studio, selection):
+    selection.share_bp = 1750
+    db.session.commit()
+    client.post("/login", data={"email": filmmaker.email, "password": PASSWORD})
+    page = client.get(
+        f"/studio/{studio.slug}/festival-invitations", headers={"Accept-Language": "fr"}
+    ).text
+    invitation = page.split(f'data-testid="invitation-{selection.id}"', 1)[1].split("</p>")[0]
+    assert "17,5 %" in invitation and "17.5" not in invitation
