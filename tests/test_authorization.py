@@ -154,6 +154,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("store.title", "GET"): public(),
     ("account.export_json", "GET"): signed_in(),
     ("account.export_csv", "GET"): signed_in(),
+    # Only the viewer's own consent: anyone else has none to take back for that film.
+    ("account.withdraw_consent", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
     ("account.delete", "GET"): signed_in(),
     ("account.delete", "POST"): signed_in(),  # nothing happens without the password
     ("studio_analytics.audience", "GET"): studio(),
