@@ -33,6 +33,7 @@ EVENTS: dict[str, Subject] = {
     "screening_opens": lambda c: _(
         "%(title)s opens soon at %(festival)s", title=c["title_name"], festival=c["festival_name"]
     ),
+    "preorder_released": lambda c: _("%(title)s is out: watch it now", title=c["title_name"]),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
     "refund_failed": lambda c: _(
         "Your refund for %(title)s could not be completed", title=c["title_name"]
