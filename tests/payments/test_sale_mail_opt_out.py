@@ -107,3 +107,20 @@ def test_receipts_carry_no_way_to_stop_them(viewer_client, viewer, film, emu, we
     sell(viewer_client, film, emu)
     (receipt,) = mailbox.to(viewer.email)
     assert receipt["List-Unsubscribe"] is None
+
+
+def test_the_headers_arrive_as_mail_clients_read_them(
+    viewer_client, studio, film, emu, webhooks, mailbox
+):
+    """List-Unsubscribe is a list of <URL>s (RFC 2369): folded if long, never turned into an
+    RFC 2047 encoded word, which clients do not decode there. Every mail carries its Date
+    (RFC 5322 3.6: required), which spam filters count against a mail without one."""
+    studio.sale_alerts = "each"
+    db.session.commit()
+    sell(viewer_client, film, emu)
+
+    (alert,) = mailbox.to(studio.contact_email)
+    raw = dict(alert.raw_items())
+    assert "=?" not in raw["List-Unsubscribe"]
+    assert raw["List-Unsubscribe"].strip().startswith(f"<{PUBLIC}/mail/")
+    assert alert["Date"] is not None and alert["Date"].datetime is not None
