@@ -124,3 +124,29 @@ def test_the_headers_arrive_as_mail_clients_read_them(
     assert "=?" not in raw["List-Unsubscribe"]
     assert raw["List-Unsubscribe"].strip().startswith(f"<{PUBLIC}/mail/")
     assert alert["Date"] is not None and alert["Date"].datetime is not None
+
+
+def test_a_busy_evening_of_sale_alerts_does_not_swallow_a_failed_payout_mail(app, studio, mailbox):
+    """The hourly limit per address keeps strangers from being mailed without end; it must not
+    drop the mail that says the studio's money did not arrive because sales were mailed first."""
+    from storefront.services.notifications import notify, studio_mails
+
+    app.config["MAIL_PER_ACCOUNT_PER_HOUR"] = 2
+    for n in range(3):
+        notify(
+            "sale_alert",
+            f"sale_alert:busy-{n}",
+            to=studio.contact_email,
+            context={
+                "title_name": "Night Train",
+                "amount": 1299,
+                "currency": "EUR",
+                "studio_slug": studio.slug,
+            },
+        )
+    studio_mails.money_failed(studio, "po_busy", 12345, "NOK", "The bank account has been closed.")
+    db.session.commit()
+
+    subjects = [m["Subject"] for m in mailbox.to(studio.contact_email)]
+    assert len(subjects) == 3  # two sale alerts, then the limit, and the failed payout
+    assert "A payment to" in subjects[-1]

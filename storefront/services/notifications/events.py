@@ -49,5 +49,22 @@ EVENTS: dict[str, Subject] = {
 }
 
 
+# Mails about the recipient's own money: a payment, refund or dispute of theirs, a transfer or
+# payout to them, their statement. Each stems from a payment or a processor event, so no one
+# can send them at will to a stranger; the hourly limit per address never holds them back (a
+# premiere's sale alerts must not swallow the mail that a payout failed).
+ABOUT_MONEY = frozenset(
+    {
+        "receipt",
+        "refund",
+        "refund_failed",
+        "refund_failed_studio",
+        "dispute_closed",
+        "transfer_failed",
+        "statement_ready",
+    }
+)
+
+
 def subject_for(event: str, context: Mapping[str, Any]) -> str:
     return EVENTS[event](context)
