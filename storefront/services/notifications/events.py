@@ -41,6 +41,7 @@ EVENTS: dict[str, Subject] = {
     "screening_opens": lambda c: _(
         "%(title)s opens soon at %(festival)s", title=c["title_name"], festival=c["festival_name"]
     ),
+    "preorder_released": lambda c: _("%(title)s is out: watch it now", title=c["title_name"]),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
     "refund_failed": lambda c: _(
         "Your refund for %(title)s could not be completed", title=c["title_name"]
@@ -54,6 +55,23 @@ EVENTS: dict[str, Subject] = {
     "transfer_failed": lambda c: _("A payment to %(studio)s failed", studio=c["studio_name"]),
     "statement_ready": lambda c: _("Your statement for %(month)s is ready", month=month_words(c)),
 }
+
+
+# Mails about the recipient's own money: a payment, refund or dispute of theirs, a transfer or
+# payout to them, their statement. Each stems from a payment or a processor event, so no one
+# can send them at will to a stranger; the hourly limit per address never holds them back (a
+# premiere's sale alerts must not swallow the mail that a payout failed).
+ABOUT_MONEY = frozenset(
+    {
+        "receipt",
+        "refund",
+        "refund_failed",
+        "refund_failed_studio",
+        "dispute_closed",
+        "transfer_failed",
+        "statement_ready",
+    }
+)
 
 
 def subject_for(event: str, context: Mapping[str, Any]) -> str:
