@@ -19,6 +19,13 @@ its reads (each is a round trip to the server):
   server commits it as it runs, with the same WAL flush, in one round trip instead of BEGIN,
   the statement and COMMIT. It stays committed if the request fails after it, which is what
   such a statement is for. Inside a transaction already begun (and on SQLite) it is part of it.
+
+No call to another service while a write is held: SQLite has one writer, so a transaction
+that has written holds the whole database until it ends, and every other writer (another
+request, the worker, the processor's webhook answering that very call) waits at most the
+busy timeout and then fails with "database is locked". Work that must reach out after a
+write (closing a processor's session a refused checkout opened) is handed to
+``after_transaction`` and runs once the transaction has ended, with nothing held.
 """
 
 from __future__ import annotations
@@ -27,12 +34,14 @@ import functools
 import logging
 import re
 import select
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,30 @@ _NOT_PLAIN = re.compile(
 _DEFERRED = "transaction_deferred"
 # Execution options of a statement that is its own unit of work (see the module).
 OWN_TRANSACTION = {"own_transaction": True}
+_AFTER = "after_transaction"
+
+
+def after_transaction(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``session``'s transaction has ended, committed or rolled back, and
+    its connection is back in the pool (at once when none is open). For calls to other
+    services after a write: made inside the transaction, they would hold SQLite's write lock
+    while they wait (see the module). A failing action is logged, never raised: the
+    transaction's outcome is already decided."""
+    if not session.in_transaction():
+        action()
+        return
+    session.info.setdefault(_AFTER, []).append(action)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint or subtransaction: the outer transaction still holds its locks
+    for action in session.info.pop(_AFTER, ()):
+        try:
+            action()
+        except Exception:
+            log.exception("Work after the transaction failed")
 
 
 def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
