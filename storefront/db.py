@@ -19,6 +19,25 @@ its reads (each is a round trip to the server):
   server commits it as it runs, with the same WAL flush, in one round trip instead of BEGIN,
   the statement and COMMIT. It stays committed if the request fails after it, which is what
   such a statement is for. Inside a transaction already begun (and on SQLite) it is part of it.
+
+On SQLite (pysqlite) the store, not the driver, begins transactions. The driver's own
+handling sends ``BEGIN`` only before INSERT, UPDATE and DELETE, so a savepoint taken before
+the first write (``begin_nested``) became the outermost transaction and its RELEASE committed
+the request's writes half-way. The driver is set to leave transactions alone, and the first
+statement that needs one (as on PostgreSQL: anything but a plain ``SELECT``, here also but a
+``PRAGMA``) is preceded by ``BEGIN IMMEDIATE``: it takes the write lock before anything is
+read in the transaction, waiting for it under the busy timeout. A deferred ``BEGIN`` that read
+first could not wait: once another connection has committed since that read, SQLite refuses
+the upgrade to a writer at once (SQLITE_BUSY_SNAPSHOT, "database is locked"). Reads before it
+run on their own, each seeing the last commit, and never block or wait for a writer (WAL);
+a request that never writes never takes the lock.
+
+No call to another service while a write is held: SQLite has one writer, so a transaction
+that has written holds the whole database until it ends, and every other writer (another
+request, the worker, the processor's webhook answering that very call) waits at most the
+busy timeout and then fails with "database is locked". Work that must reach out after a
+write (closing a processor's session a refused checkout opened) is handed to
+``after_transaction`` and runs once the transaction has ended, with nothing held.
 """
 
 from __future__ import annotations
@@ -27,12 +46,14 @@ import functools
 import logging
 import re
 import select
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +64,34 @@ _NOT_PLAIN = re.compile(
     r"\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b|\bINTO\b|pg_advisory|set_config",
     re.IGNORECASE,
 )
+_PRAGMA = re.compile(r"\s*PRAGMA\b", re.IGNORECASE)
 _DEFERRED = "transaction_deferred"
 # Execution options of a statement that is its own unit of work (see the module).
 OWN_TRANSACTION = {"own_transaction": True}
+_AFTER = "after_transaction"
+
+
+def after_transaction(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``session``'s transaction has ended, committed or rolled back, and
+    its connection is back in the pool (at once when none is open). For calls to other
+    services after a write: made inside the transaction, they would hold SQLite's write lock
+    while they wait (see the module). A failing action is logged, never raised: the
+    transaction's outcome is already decided."""
+    if not session.in_transaction():
+        action()
+        return
+    session.info.setdefault(_AFTER, []).append(action)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _run_after_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a savepoint or subtransaction: the outer transaction still holds its locks
+    for action in session.info.pop(_AFTER, ()):
+        try:
+            action()
+        except Exception:
+            log.exception("Work after the transaction failed")
 
 
 def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
@@ -69,6 +115,8 @@ def init_request_transactions(app: Flask, db: SQLAlchemy) -> None:
         for engine in db.engines.values():
             if engine.dialect.driver == "psycopg":
                 watch_psycopg_engine(engine)
+            elif engine.dialect.driver == "pysqlite":
+                watch_sqlite_engine(engine)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -119,6 +167,30 @@ def watch_psycopg_engine(engine: Engine) -> None:
     @event.listens_for(engine.pool, "checkin")
     def check_in(dbapi_connection: Any, record: Any) -> None:
         record.info.pop(_DEFERRED, None)
+
+
+def watch_sqlite_engine(engine: Engine) -> None:
+    """Begin each transaction with BEGIN IMMEDIATE at its first write (see the module)."""
+    if getattr(engine, "_storefront_watched", False):
+        return
+    engine._storefront_watched = True  # type: ignore[attr-defined]
+
+    @event.listens_for(engine.pool, "checkout")
+    def check_out(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        # The pool has rolled back whatever the last user left, so this commits nothing; it
+        # also undoes a level a previous user chose (SQLAlchemy sets the driver's back to "").
+        if dbapi_connection.isolation_level is not None:
+            dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_when_needed(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection = cursor.connection
+        if dbapi_connection.in_transaction or dbapi_connection.isolation_level is not None:
+            return  # begun already, or the driver's own handling (a level chosen explicitly)
+        if "isolation_level" in conn.get_execution_options() or not conn.in_transaction():
+            return  # AUTOCOMMIT asked for, or no transaction wanted
+        if needs_transaction(statement) and not _PRAGMA.match(statement):
+            dbapi_connection.execute("BEGIN IMMEDIATE")
 
 
 @event.listens_for(Engine, "connect")

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 from ...adapters.payments import PaymentError, PaymentGateway
+from ...db import after_transaction
 from ...extensions import db
 from ...models import OfferKind, Order, OrderStatus, Title, User
 from ..catalog.availability import OfferOption
@@ -71,10 +72,17 @@ def hold_code_use(
     try:
         replaced = redemptions.reserve(quote.code, user, order, at)
     except CodeRefused:
-        try:
-            gateway.expire_checkout_session(order.checkout_session_id or "")
-        except PaymentError as exc:  # it expires by itself; the order is rolled back
-            log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
+        session_id = order.checkout_session_id or ""
+
+        def close_session() -> None:
+            try:
+                gateway.expire_checkout_session(session_id)
+            except PaymentError as exc:  # it expires by itself; the order is rolled back
+                log.warning("Could not close session %s: %s", session_id, exc.detail)
+
+        # Closed once the order is rolled back: the processor answers with an event, and on
+        # SQLite the webhook writing it would wait for the write lock this request holds.
+        after_transaction(db.session(), close_session)
         raise
     for older in replaced:
         _close_replaced(gateway, older)
