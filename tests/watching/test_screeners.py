@@ -260,3 +260,33 @@ def test_a_refused_screener_cannot_be_opened(app, link, filmmaker_client, studio
     refused = app.test_client().post(f"{link}/open")
     assert refused.status_code == 403 and "withdrawn this screener" in refused.text
     assert screener().opened_at is None
+
+
+def test_a_deleted_account_takes_the_screeners_sent_to_it_along(
+    app, filmmaker_client, studio, film, viewer
+):
+    from storefront.services.accounts import privacy
+    from tests.conftest import PASSWORD
+
+    email = viewer.email
+    assert send(filmmaker_client, studio, film, recipient_email=email).status_code == 303
+    assert email in filmmaker_client.get(f"/studio/{studio.slug}/screeners").text
+    (mail,) = db.session.scalars(db.select(OutboxMessage).filter_by(to=email)).all()
+    link = "/" + last_link(mail.body).split("/", 3)[3]
+    recipient = app.test_client()
+    info = start(recipient, link).json
+    assert fetch(recipient, info["master_url"]).status_code == 200
+
+    privacy.delete_account(db.session.get(type(viewer), viewer.id), PASSWORD)
+    db.session.commit()
+
+    kept = screener()
+    assert kept.revoked_at is not None  # the link stops working
+    assert (kept.recipient_name, kept.note, kept.user_id) == ("", "", None)
+    assert email not in kept.recipient_email
+    assert fetch(recipient, info["master_url"]).status_code == 403
+    assert start(app.test_client(), link).status_code == 403
+    # The studio still sees that it sent the film, and when, but not to whom.
+    listing = filmmaker_client.get(f"/studio/{studio.slug}/screeners").get_data(as_text=True)
+    assert f'data-screener="{kept.id}"' in listing and film.name in listing
+    assert email not in listing and "Rita Critic" not in listing
