@@ -229,3 +229,24 @@ def test_an_account_that_never_confirmed_the_address_withdraws_nothing_sent_to_i
 
     kept = fresh(RightsHolder, meant.id)
     assert kept.revoked_at is None and kept.email == "owner.of.this@example.org"
+
+
+def test_the_export_reads_only_the_titles_and_festivals_it_names(
+    viewer_client, viewer, film, make_title, statements
+):
+    # A large catalogue: the export must not read every film's name to name the viewer's.
+    for number in range(40):
+        make_title(f"Someone else's film {number}")
+    watched(viewer, film)
+    statements.clear()
+
+    content = viewer_client.get("/account/data.json").json
+
+    assert [p["title"] for p in content["watch_progress"]] == ["Night Train"]
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    names = [s for s in selects if "FROM titles" in s]
+    assert names, "the export names its titles"
+    for table in ("titles", "festivals"):
+        for statement in selects:
+            if f"FROM {table}" in statement:
+                assert f"{table}.id IN" in statement, statement

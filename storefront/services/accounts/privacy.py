@@ -55,10 +55,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _names(model: type[Title] | type[Festival], ids: list[int | None]) -> dict[int, str]:
+    """The names of those rows of ``model`` (titles or festivals), by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(sa.select(model.id, model.name).where(model.id.in_(wanted))).all()
+    )
+
+
 def export_data(user: User) -> dict[str, Any]:
     """Everything held about ``user``, as plain JSON values, section by section."""
-    titles = dict(db.session.execute(sa.select(Title.id, Title.name)).all())
-    festivals = dict(db.session.execute(sa.select(Festival.id, Festival.name)).all())
     orders = db.session.scalars(
         sa.select(Order).where(Order.user_id == user.id).order_by(Order.id)
     ).all()
@@ -101,6 +109,14 @@ def export_data(user: User) -> dict[str, Any]:
         .where(StudioMember.user_id == user.id)
     ).all()
     logins = db.session.scalars(sa.select(UserLogin).where(UserLogin.user_id == user.id)).all()
+    # Only the films and festivals the export names: a catalogue may hold many thousands.
+    titles = _names(
+        Title,
+        [e.title_id for e in entitlements]
+        + [r.title_id for r in (*progress, *consents, *plays)]
+        + [s.title_id for s, _studio in screeners],
+    )
+    festivals = _names(Festival, [o.festival_id for o in orders] + [f for _h, f, _name in holdings])
     # Account mails (confirmations, resets) are queued to the address, not the account.
     mails = db.session.scalars(
         sa.select(Notification)
