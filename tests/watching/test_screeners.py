@@ -290,3 +290,44 @@ def test_a_deleted_account_takes_the_screeners_sent_to_it_along(
     listing = filmmaker_client.get(f"/studio/{studio.slug}/screeners").get_data(as_text=True)
     assert f'data-screener="{kept.id}"' in listing and film.name in listing
     assert email not in listing and "Rita Critic" not in listing
+
+
+def test_one_account_sends_a_limited_number_of_screeners_a_day_across_its_studios(
+    app, client, auth, filmmaker, studio, film, make_title, make_studio, make_user, hls_package
+):
+    from storefront.models import StudioMember, StudioRole
+
+    from .conftest import store_hls
+
+    app.config["SCREENERS_PER_ACCOUNT_PER_DAY"] = 2
+    second = make_studio(filmmaker, "Second Pictures")
+    other_film = make_title("Other Film", studio=second)
+    store_hls(other_film, hls_package)
+    colleague = make_user("colleague@example.org")
+    db.session.add(StudioMember(studio_id=second.id, user_id=colleague.id, role=StudioRole.MANAGER))
+    db.session.commit()
+    auth.login(filmmaker.email)
+
+    assert send(client, studio, film, recipient_email="a@press.example").status_code == 303
+    assert send(client, second, other_film, recipient_email="b@press.example").status_code == 303
+    refused = send(client, second, other_film, recipient_email="c@press.example")
+
+    assert refused.status_code == 400
+    assert "as many screeners as one account may send in a day (2, counting all your" in (
+        refused.text
+    )
+    assert (
+        db.session.scalar(db.select(Screener).filter_by(recipient_email="c@press.example")) is None
+    )
+    assert db.session.scalar(db.select(OutboxMessage).filter_by(to="c@press.example")) is None
+    # The limit is the account's: a colleague at the studio still sends.
+    auth.logout()
+    auth.login(colleague.email)
+    assert send(client, second, other_film, recipient_email="c@press.example").status_code == 303
+    # A day later the account may send again.
+    auth.logout()
+    auth.login(filmmaker.email)
+    for old in db.session.scalars(db.select(Screener).filter_by(sent_by_id=filmmaker.id)):
+        old.created_at -= timedelta(hours=24, seconds=1)
+    db.session.commit()
+    assert send(client, studio, film, recipient_email="d@press.example").status_code == 303
