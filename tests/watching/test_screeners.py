@@ -331,3 +331,13 @@ def test_one_account_sends_a_limited_number_of_screeners_a_day_across_its_studio
         old.created_at -= timedelta(hours=24, seconds=1)
     db.session.commit()
     assert send(client, studio, film, recipient_email="d@press.example").status_code == 303
+
+
+def test_an_unconfirmed_account_does_not_see_screeners_sent_to_its_address(app, link, make_user):
+    from tests.payments.promo import logged_in
+
+    # Anyone can sign up with a critic's address; only confirming it shows what was sent.
+    make_user("rita@press.example", verified=False)
+    content = logged_in(app, "rita@press.example").get("/account/data.json").json
+
+    assert content["screeners"] == []

@@ -91,11 +91,15 @@ def export_data(user: User) -> dict[str, Any]:
         .where(PassHolding.user_id == user.id)
         .order_by(PassHolding.id)
     ).all()
-    # Screeners a studio sent to the address, or that the account opened.
+    # Screeners that the account opened, or a studio sent to its address once confirmed
+    # (anyone may sign up with a critic's address).
+    to_them = Screener.user_id == user.id
+    if user.email_verified:
+        to_them = sa.or_(to_them, Screener.recipient_email == user.email)
     screeners = db.session.execute(
         sa.select(Screener, Studio.name)
         .join(Studio, Studio.id == Screener.studio_id)
-        .where(sa.or_(Screener.user_id == user.id, Screener.recipient_email == user.email))
+        .where(to_them)
         .order_by(Screener.id)
     ).all()
     plays = db.session.scalars(
