@@ -138,6 +138,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "MAIL_RETRY_SECONDS": positive_int(env, "MAIL_RETRY_SECONDS", 60),
         "MAIL_PER_ACCOUNT_PER_HOUR": positive_int(env, "MAIL_PER_ACCOUNT_PER_HOUR", 20),
         "MAIL_PER_STUDIO_PER_DAY": positive_int(env, "MAIL_PER_STUDIO_PER_DAY", 500),
+        # Screeners one account sends a day across all its studios: a studio-chosen name goes
+        # to strangers' inboxes, and an account may own several studios.
+        "SCREENERS_PER_ACCOUNT_PER_DAY": positive_int(env, "SCREENERS_PER_ACCOUNT_PER_DAY", 200),
         # The country whose prices search engines are shown (JSON-LD offers, embeds' fallback).
         "STORE_DEFAULT_COUNTRY": country(env, "STORE_DEFAULT_COUNTRY", "US"),
         # Internationalisation

@@ -129,7 +129,7 @@ def load() -> None:
     db.session.flush()
     from . import demo_coproduction, demo_selling
 
-    upcoming = demo_selling.load(studio)
+    upcoming = demo_selling.load(studio, filmmaker)
     if upcoming is not None:
         _sample_poster(upcoming)
 

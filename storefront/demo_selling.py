@@ -16,6 +16,7 @@ from .models import (
     Studio,
     Title,
     TitleStatus,
+    User,
     utcnow,
 )
 from .services.catalog.titles import TitleData, create_title
@@ -46,7 +47,7 @@ CODES = (
 )
 
 
-def load(studio: Studio) -> Title | None:
+def load(studio: Studio, owner: User) -> Title | None:
     """The selling tools once: codes, a screener and a title taking pre-orders (returned when
     made now, so the caller can give it a poster)."""
     for plan in CODES:
@@ -64,6 +65,7 @@ def load(studio: Studio) -> Title | None:
             studio,
             ScreenerPlan(first.id, "Cleo Critic", CRITIC, note="press", days=30, max_views=3),
             utcnow(),
+            owner,
         )
     exists = db.session.scalar(
         db.select(Title.id).filter_by(studio_id=studio.id, name=PREORDER_TITLE.name)

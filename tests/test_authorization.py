@@ -430,7 +430,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     from storefront.services.promotion.screeners import ScreenerPlan, send_screener
 
     screener, screener_token = send_screener(
-        victim, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow()
+        victim, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow(), users["owner"]
     )
     db.session.commit()
 

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from .accounts import (
+    DELETED_DOMAIN,
     AdminAction,
     OutboxMessage,
     Studio,
@@ -82,6 +83,7 @@ from .rights import (
 )
 
 __all__ = [
+    "DELETED_DOMAIN",
     "AdminAction",
     "Screener",
     "ScreenerStream",

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, TimestampMixin, str_enum, utcnow
 
+# A deleted account's address: RFC 2606 reserves .invalid, so it is never a real mailbox.
+DELETED_DOMAIN = "deleted.invalid"
+
 
 class User(UserMixin, TimestampMixin, Base):
     __tablename__ = "users"

@@ -126,6 +126,7 @@ class Screener(Base):
     __table_args__ = (
         sa.CheckConstraint("max_views > 0", name="max_views_positive"),
         sa.Index("ix_screeners_studio_created", "studio_id", "created_at"),
+        sa.Index("ix_screeners_sent_by_created", "sent_by_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +137,9 @@ class Screener(Base):
     recipient_email: Mapped[str] = mapped_column(sa.String(254))
     note: Mapped[str] = mapped_column(sa.String(200), default="")  # "press", "juror, Berlinale"
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The account that sent it: its screeners a day are limited across all its studios.
+    # (Accounts are anonymised, never deleted, so the row keeps pointing at one.)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     max_views: Mapped[int] = mapped_column(default=3)

@@ -30,7 +30,9 @@ def index(slug: str) -> ResponseReturnValue:
     if request.method == "POST":
         form.validate()
         try:
-            screener, _token = screeners.send_screener(studio, form.to_plan(), now)
+            screener, _token = screeners.send_screener(
+                studio, form.to_plan(), now, current_user._get_current_object()
+            )
         except screeners.ScreenerInvalid as exc:
             form.show_errors(exc.errors)
             status = 400

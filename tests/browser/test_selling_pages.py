@@ -121,7 +121,7 @@ def test_a_recipient_watches_a_watermarked_screener_without_an_account(
     film = make_title("Night Train", studio=studio, offers=[dict(BUY)])
     store_hls(film, hls_package)
     _screener, token = send_screener(
-        studio, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow()
+        studio, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow(), filmmaker
     )
     db.session.commit()
     # The link's page (what a mail scanner fetches too) shows the terms and opens nothing.

@@ -516,6 +516,20 @@ def test_a_mail_waiting_for_a_retry_is_not_sent_after_the_account_is_deleted(app
     assert row.error == "account deleted" and mailbox.messages == []
 
 
+def test_a_mail_queued_after_the_account_is_deleted_is_not_sent(app, viewer, mailbox):
+    from storefront.services.accounts import privacy
+
+    privacy.delete_account(viewer, PASSWORD)
+    db.session.commit()
+    # A refund of an old order, say: its receipt has no one to go to.
+    row = notify("receipt", "receipt:after-deletion", user=viewer, context=_context())
+    db.session.commit()
+
+    assert row.status == NotificationStatus.SUPPRESSED and row.error == "account deleted"
+    assert delivery.deliver(row.id) == NotificationStatus.SUPPRESSED
+    assert mailbox.messages == []
+
+
 def test_a_sale_alert_names_the_buyers_country_in_words(
     viewer_client, studio, film, emu, webhooks, mailbox
 ):

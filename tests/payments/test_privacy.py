@@ -173,3 +173,80 @@ def test_the_export_lists_the_account_mails_sent_to_the_viewers_address_too(view
 
     assert [m["event"] for m in content["mails"]] == ["message"]
     assert "t0k3n" not in json.dumps(content)  # a link that still works stays out of the file
+
+
+def test_deleting_the_account_withdraws_the_invitations_waiting_for_the_person(
+    app, viewer_client, viewer, film, filmmaker, make_user, make_studio
+):
+    from storefront.models import RightsHolder, StudioInvite
+    from storefront.services import ServiceError
+    from storefront.services.rights import holders
+
+    email = viewer.email
+    waiting = RightsHolder(title_id=film.id, email=email, invited_by_id=filmmaker.id)
+    # A studio that took the film up through an earlier invitation keeps holding it.
+    other = make_studio(make_user("other@example.org"), "Other Films")
+    held = RightsHolder(title_id=film.id, studio_id=other.id, email=email, accepted_at=utcnow())
+    member = StudioInvite(studio_id=other.id, email=email, invited_by_id=filmmaker.id)
+    db.session.add_all([waiting, held, member])
+    db.session.commit()
+    with app.test_request_context():
+        token = holders._serializer().dumps(waiting.id)
+
+    done = viewer_client.post(
+        "/account/delete", data={"current_password": PASSWORD, "confirm": "y"}
+    )
+
+    assert done.status_code in (302, 303)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(RightsHolder).filter_by(email=email)) is None
+    assert fresh(RightsHolder, waiting.id).revoked_at is not None
+    kept = fresh(RightsHolder, held.id)
+    assert kept.studio_id == other.id and kept.revoked_at is None
+    assert db.session.scalar(db.select(StudioInvite).filter_by(email=email)) is None
+    with app.test_request_context():
+        try:
+            holders.invitation(token)
+        except ServiceError:
+            pass
+        else:
+            raise AssertionError("the withdrawn invitation still opens")
+
+
+def test_an_account_that_never_confirmed_the_address_withdraws_nothing_sent_to_it(
+    app, make_user, film, filmmaker
+):
+    from storefront.models import RightsHolder
+    from storefront.services.accounts import privacy
+
+    squatter = make_user("owner.of.this@example.org", verified=False)
+    meant = RightsHolder(title_id=film.id, email=squatter.email, invited_by_id=filmmaker.id)
+    db.session.add(meant)
+    db.session.commit()
+
+    privacy.delete_account(squatter, PASSWORD)
+    db.session.commit()
+
+    kept = fresh(RightsHolder, meant.id)
+    assert kept.revoked_at is None and kept.email == "owner.of.this@example.org"
+
+
+def test_the_export_reads_only_the_titles_and_festivals_it_names(
+    viewer_client, viewer, film, make_title, statements
+):
+    # A large catalogue: the export must not read every film's name to name the viewer's.
+    for number in range(40):
+        make_title(f"Someone else's film {number}")
+    watched(viewer, film)
+    statements.clear()
+
+    content = viewer_client.get("/account/data.json").json
+
+    assert [p["title"] for p in content["watch_progress"]] == ["Night Train"]
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    names = [s for s in selects if "FROM titles" in s]
+    assert names, "the export names its titles"
+    for table in ("titles", "festivals"):
+        for statement in selects:
+            if f"FROM {table}" in statement:
+                assert f"{table}.id IN" in statement, statement

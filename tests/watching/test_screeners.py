@@ -260,3 +260,84 @@ def test_a_refused_screener_cannot_be_opened(app, link, filmmaker_client, studio
     refused = app.test_client().post(f"{link}/open")
     assert refused.status_code == 403 and "withdrawn this screener" in refused.text
     assert screener().opened_at is None
+
+
+def test_a_deleted_account_takes_the_screeners_sent_to_it_along(
+    app, filmmaker_client, studio, film, viewer
+):
+    from storefront.services.accounts import privacy
+    from tests.conftest import PASSWORD
+
+    email = viewer.email
+    assert send(filmmaker_client, studio, film, recipient_email=email).status_code == 303
+    assert email in filmmaker_client.get(f"/studio/{studio.slug}/screeners").text
+    (mail,) = db.session.scalars(db.select(OutboxMessage).filter_by(to=email)).all()
+    link = "/" + last_link(mail.body).split("/", 3)[3]
+    recipient = app.test_client()
+    info = start(recipient, link).json
+    assert fetch(recipient, info["master_url"]).status_code == 200
+
+    privacy.delete_account(db.session.get(type(viewer), viewer.id), PASSWORD)
+    db.session.commit()
+
+    kept = screener()
+    assert kept.revoked_at is not None  # the link stops working
+    assert (kept.recipient_name, kept.note, kept.user_id) == ("", "", None)
+    assert email not in kept.recipient_email
+    assert fetch(recipient, info["master_url"]).status_code == 403
+    assert start(app.test_client(), link).status_code == 403
+    # The studio still sees that it sent the film, and when, but not to whom.
+    listing = filmmaker_client.get(f"/studio/{studio.slug}/screeners").get_data(as_text=True)
+    assert f'data-screener="{kept.id}"' in listing and film.name in listing
+    assert email not in listing and "Rita Critic" not in listing
+
+
+def test_one_account_sends_a_limited_number_of_screeners_a_day_across_its_studios(
+    app, client, auth, filmmaker, studio, film, make_title, make_studio, make_user, hls_package
+):
+    from storefront.models import StudioMember, StudioRole
+
+    from .conftest import store_hls
+
+    app.config["SCREENERS_PER_ACCOUNT_PER_DAY"] = 2
+    second = make_studio(filmmaker, "Second Pictures")
+    other_film = make_title("Other Film", studio=second)
+    store_hls(other_film, hls_package)
+    colleague = make_user("colleague@example.org")
+    db.session.add(StudioMember(studio_id=second.id, user_id=colleague.id, role=StudioRole.MANAGER))
+    db.session.commit()
+    auth.login(filmmaker.email)
+
+    assert send(client, studio, film, recipient_email="a@press.example").status_code == 303
+    assert send(client, second, other_film, recipient_email="b@press.example").status_code == 303
+    refused = send(client, second, other_film, recipient_email="c@press.example")
+
+    assert refused.status_code == 400
+    assert "as many screeners as one account may send in a day (2, counting all your" in (
+        refused.text
+    )
+    assert (
+        db.session.scalar(db.select(Screener).filter_by(recipient_email="c@press.example")) is None
+    )
+    assert db.session.scalar(db.select(OutboxMessage).filter_by(to="c@press.example")) is None
+    # The limit is the account's: a colleague at the studio still sends.
+    auth.logout()
+    auth.login(colleague.email)
+    assert send(client, second, other_film, recipient_email="c@press.example").status_code == 303
+    # A day later the account may send again.
+    auth.logout()
+    auth.login(filmmaker.email)
+    for old in db.session.scalars(db.select(Screener).filter_by(sent_by_id=filmmaker.id)):
+        old.created_at -= timedelta(hours=24, seconds=1)
+    db.session.commit()
+    assert send(client, studio, film, recipient_email="d@press.example").status_code == 303
+
+
+def test_an_unconfirmed_account_does_not_see_screeners_sent_to_its_address(app, link, make_user):
+    from tests.payments.promo import logged_in
+
+    # Anyone can sign up with a critic's address; only confirming it shows what was sent.
+    make_user("rita@press.example", verified=False)
+    content = logged_in(app, "rita@press.example").get("/account/data.json").json
+
+    assert content["screeners"] == []

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 
 from ...extensions import db
 from ...models import (
+    DELETED_DOMAIN,
     BuyerConsent,
     Entitlement,
     EntitlementStatus,
@@ -27,7 +28,9 @@ from ...models import (
     OutboxMessage,
     PassHolding,
     PlaybackSession,
+    RightsHolder,
     Screener,
+    ScreenerStream,
     Screening,
     Studio,
     StudioInvite,
@@ -42,21 +45,28 @@ from ...models import (
 from ...models.audience import PlaySummary
 from ...security import hash_password, new_security_stamp
 from .. import ServiceError
+from ..notifications.queue import ACCOUNT_DELETED
 from ..reports.export import safe_title
 from .logins import revoke_all_logins
 from .users import check_current_password
-
-DELETED_DOMAIN = "deleted.invalid"  # RFC 2606: never a real mailbox
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _names(model: type[Title] | type[Festival], ids: list[int | None]) -> dict[int, str]:
+    """The names of those rows of ``model`` (titles or festivals), by id."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(sa.select(model.id, model.name).where(model.id.in_(wanted))).all()
+    )
+
+
 def export_data(user: User) -> dict[str, Any]:
     """Everything held about ``user``, as plain JSON values, section by section."""
-    titles = dict(db.session.execute(sa.select(Title.id, Title.name)).all())
-    festivals = dict(db.session.execute(sa.select(Festival.id, Festival.name)).all())
     orders = db.session.scalars(
         sa.select(Order).where(Order.user_id == user.id).order_by(Order.id)
     ).all()
@@ -81,11 +91,15 @@ def export_data(user: User) -> dict[str, Any]:
         .where(PassHolding.user_id == user.id)
         .order_by(PassHolding.id)
     ).all()
-    # Screeners a studio sent to the address, or that the account opened.
+    # Screeners that the account opened, or a studio sent to its address once confirmed
+    # (anyone may sign up with a critic's address).
+    to_them = Screener.user_id == user.id
+    if user.email_verified:
+        to_them = sa.or_(to_them, Screener.recipient_email == user.email)
     screeners = db.session.execute(
         sa.select(Screener, Studio.name)
         .join(Studio, Studio.id == Screener.studio_id)
-        .where(sa.or_(Screener.user_id == user.id, Screener.recipient_email == user.email))
+        .where(to_them)
         .order_by(Screener.id)
     ).all()
     plays = db.session.scalars(
@@ -99,6 +113,14 @@ def export_data(user: User) -> dict[str, Any]:
         .where(StudioMember.user_id == user.id)
     ).all()
     logins = db.session.scalars(sa.select(UserLogin).where(UserLogin.user_id == user.id)).all()
+    # Only the films and festivals the export names: a catalogue may hold many thousands.
+    titles = _names(
+        Title,
+        [e.title_id for e in entitlements]
+        + [r.title_id for r in (*progress, *consents, *plays)]
+        + [s.title_id for s, _studio in screeners],
+    )
+    festivals = _names(Festival, [o.festival_id for o in orders] + [f for _h, f, _name in holdings])
     # Account mails (confirmations, resets) are queued to the address, not the account.
     mails = db.session.scalars(
         sa.select(Notification)
@@ -255,6 +277,54 @@ def _sole_owner_of(user: User) -> list[str]:
     return names
 
 
+def _erase_from_invitations_and_screeners(user: User, old_email: str, at: datetime) -> None:
+    """Other studios' records that name the person: invitations waiting for them are
+    withdrawn; screeners sent to them stop working and keep only that one was sent (film,
+    dates, plays), without the recipient's name, address or the studio's note about them.
+
+    Rows found by address count only when the account had confirmed it: an account that
+    never proved the address must not withdraw what was meant for its real owner."""
+    anonymous = f"deleted-{user.id}@{DELETED_DOMAIN}"
+    by_address = user.email_verified
+    if by_address:
+        db.session.execute(sa.delete(StudioInvite).where(StudioInvite.email == old_email))
+        # A holder that accepted stays a holder (the studio holds the film, not the person).
+        db.session.execute(
+            sa.update(RightsHolder)
+            .where(
+                RightsHolder.email == old_email,
+                RightsHolder.accepted_at.is_(None),
+                RightsHolder.revoked_at.is_(None),
+            )
+            .values(revoked_at=at)
+        )
+        db.session.execute(
+            sa.update(RightsHolder).where(RightsHolder.email == old_email).values(email=anonymous)
+        )
+    to_them = Screener.user_id == user.id
+    if by_address:
+        to_them = sa.or_(to_them, Screener.recipient_email == old_email)
+    ids = list(db.session.scalars(sa.select(Screener.id).where(to_them)))
+    if not ids:
+        return
+    db.session.execute(
+        sa.update(Screener)
+        .where(Screener.id.in_(ids), Screener.revoked_at.is_(None))
+        .values(revoked_at=at)
+    )
+    db.session.execute(
+        sa.update(Screener)
+        .where(Screener.id.in_(ids))
+        .values(recipient_name="", recipient_email=anonymous, note="", user_id=None)
+    )
+    # A stream playing now stops at its next fetch (revoked); end it so its screen is free.
+    db.session.execute(
+        sa.update(ScreenerStream)
+        .where(ScreenerStream.screener_id.in_(ids), ScreenerStream.ended_at.is_(None))
+        .values(ended_at=at, links_until=None)
+    )
+
+
 def delete_account(user: User, password: str, at: datetime | None = None) -> None:
     """Erase the person behind ``user``; their orders and ledger rows stay, anonymous.
 
@@ -284,7 +354,7 @@ def delete_account(user: User, password: str, at: datetime | None = None) -> Non
     )
     for model in (WatchProgress, BuyerConsent, StudioMember, UserLogin):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
-    db.session.execute(sa.delete(StudioInvite).where(StudioInvite.email == old_email))
+    _erase_from_invitations_and_screeners(user, old_email, at)
     db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to == old_email))
     anonymous = f"deleted-{user.id}@{DELETED_DOMAIN}"
     db.session.execute(
@@ -296,7 +366,7 @@ def delete_account(user: User, password: str, at: datetime | None = None) -> Non
     db.session.execute(
         sa.update(Notification)
         .where(Notification.to == anonymous, Notification.status == NotificationStatus.QUEUED)
-        .values(status=NotificationStatus.SUPPRESSED, error="account deleted")
+        .values(status=NotificationStatus.SUPPRESSED, error=ACCOUNT_DELETED)
     )
     user.email = anonymous
     user.display_name = ""

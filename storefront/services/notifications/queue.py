@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ...extensions import db
 from ...jobs import defer
-from ...models import User, utcnow
+from ...models import DELETED_DOMAIN, User, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ..reports.filters import is_time_zone
 from .events import ABOUT_MONEY, EVENTS
@@ -112,12 +112,16 @@ def _locale(user: User | None, locale: str | None) -> str:
 # Why a mail was kept back (its ``error``): callers that must tell someone read these.
 RECIPIENT_LIMIT = "recipient's hourly limit reached"
 STUDIO_LIMIT = "studio's daily limit reached"
+ACCOUNT_DELETED = "account deleted"
 
 
 def _over_limit(
     address: str, studio_id: int | None, config: Mapping[str, Any], about_money: bool = False
 ) -> str | None:
     """Why the mail must be kept back, if it must (``about_money``: see events.ABOUT_MONEY)."""
+    if address.endswith("@" + DELETED_DOMAIN):
+        # Queued after the account was deleted (a late refund's receipt): no one to go to.
+        return ACCOUNT_DELETED
     now = utcnow()
     counted = Notification.status != NotificationStatus.SUPPRESSED
     to_address = (

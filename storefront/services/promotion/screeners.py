@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from ...countries import is_country
@@ -37,6 +38,7 @@ from ...models import (
     is_row_id,
 )
 from .. import ServiceError
+from ..accounts.users import lock_account
 from ..notifications.queue import STUDIO_LIMIT
 from ..watching.access import PlaybackRefused, Refusal, screener_refusal
 from ..watching.playback import Limits, previewable, ready_asset
@@ -71,9 +73,12 @@ class ScreenerPlan:
     countries: list[str] | None = None
 
 
-def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Screener, str]:
-    """Check the plan, add the screener and mail its link. Returns it with its token (the
-    only time the token exists outside the mail)."""
+def send_screener(
+    studio: Studio, plan: ScreenerPlan, at: datetime, sender: User
+) -> tuple[Screener, str]:
+    """Check the plan, add the screener and mail its link, for ``sender`` (an account's
+    screeners a day are limited across its studios). Returns it with its token (the only
+    time the token exists outside the mail)."""
     errors: dict[str, list[str]] = {}
     title = db.session.get(Title, plan.title_id) if is_row_id(plan.title_id) else None
     if title is None or title.studio_id != studio.id or not previewable(title):
@@ -105,6 +110,7 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
     if errors:
         raise ScreenerInvalid(errors)
     assert title is not None and plan.days is not None and plan.max_views is not None
+    _check_sender_allowance(sender, at)
     token = secrets.token_urlsafe(32)
     screener = Screener(
         token_hash=_hash(token),
@@ -113,6 +119,7 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
         recipient_name=name,
         recipient_email=email,
         note=note,
+        sent_by_id=sender.id,
         created_at=at,
         expires_at=at + timedelta(days=plan.days),
         max_views=plan.max_views,
@@ -128,6 +135,31 @@ def send_screener(studio: Studio, plan: ScreenerPlan, at: datetime) -> tuple[Scr
         # The link exists only in that mail: a screener nobody receives is not sent.
         raise ScreenerInvalid({"recipient_email": [_held_back(mail.error)]})
     return screener, token
+
+
+def _check_sender_allowance(sender: User, at: datetime) -> None:
+    """ScreenerInvalid once ``sender`` sent the day's allowance, whichever studios sent them:
+    each studio's own mail limit would let an owner of several multiply it."""
+    lock_account(sender.id)  # two tabs sending at once count one after the other
+    limit = current_app.config["SCREENERS_PER_ACCOUNT_PER_DAY"]
+    sent = db.session.scalar(
+        sa.select(sa.func.count(Screener.id)).where(
+            Screener.sent_by_id == sender.id, Screener.created_at > at - timedelta(days=1)
+        )
+    )
+    if (sent or 0) >= limit:
+        raise ScreenerInvalid(
+            {
+                "sent_by": [
+                    _(
+                        "You have sent as many screeners as one account may send in a day "
+                        "(%(limit)s, counting all your studios), so this screener was not "
+                        "sent. Try again tomorrow.",
+                        limit=limit,
+                    )
+                ]
+            }
+        )
 
 
 def _held_back(why: str | None) -> str:
