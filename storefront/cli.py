@@ -22,9 +22,11 @@ DEMO_ACCOUNTS = {
 
 
 def init_app(app: Flask) -> None:
+    from .accounts_cli import accounts_cli
     from .payments_cli import payments_cli
 
     app.cli.add_command(create_admin)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)

@@ -24,6 +24,8 @@ PAGE_SIZE = 50
 ACTION_LABELS = {
     audit.SUSPEND_USER: _l("Suspended the account"),
     audit.UNSUSPEND_USER: _l("Lifted the suspension"),
+    audit.RECORD_PAYOUT: _l("Recorded a payout made by hand"),
+    audit.REFUND_ORDER: _l("Refunded an order"),
 }
 
 
