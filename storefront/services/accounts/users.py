@@ -104,15 +104,18 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_account_mail(
         user.email,
-        _("Reset your password"),
-        _(
-            "Someone asked to reset the password of your account.\n\n"
-            "Choose a new password here (the link works once, for %(minutes)d minutes):\n"
-            "%(link)s\n\n"
-            "If it was not you, ignore this message; your password stays as it is.",
-            minutes=minutes,
-            link=link,
+        lambda: (
+            _("Reset your password"),
+            _(
+                "Someone asked to reset the password of your account.\n\n"
+                "Choose a new password here (the link works once, for %(minutes)d minutes):\n"
+                "%(link)s\n\n"
+                "If it was not you, ignore this message; your password stays as it is.",
+                minutes=minutes,
+                link=link,
+            ),
         ),
+        reader=user,
     )
 
 
