@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 accounts_cli = AppGroup("accounts", help="Accounts: list, suspend and lift suspensions.")
 
 
-def _operator() -> CommandLine:
+def operator() -> CommandLine:
+    """Who runs this command, for the audit log."""
     from .services.accounts.audit import CommandLine
 
     try:
@@ -74,7 +75,7 @@ def suspend_command(email: str, reason: str) -> None:
 
     user = _account(email)
     try:
-        suspension.suspend(_operator(), user, reason)
+        suspension.suspend(operator(), user, reason)
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -92,7 +93,7 @@ def unsuspend_command(email: str) -> None:
 
     user = _account(email)
     try:
-        suspension.unsuspend(_operator(), user)
+        suspension.unsuspend(operator(), user)
     except ServiceError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

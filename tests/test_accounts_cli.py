@@ -82,3 +82,19 @@ def test_accounts_are_listed_and_suspended_ones_on_their_own(app, make_user):
     assert [line.split()[1] for line in only.stdout.splitlines()] == ["gone@example.org"]
     found = runner.invoke(args=["accounts", "list", "--search", "KEPT"])
     assert [line.split()[1] for line in found.stdout.splitlines()] == ["kept@example.org"]
+
+
+def test_making_an_admin_from_the_shell_is_in_the_audit_log(app, viewer):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["create-admin", viewer.email]).exit_code == 0
+    created = runner.invoke(args=["create-admin", "boss@example.org", "--password", PASSWORD])
+    assert created.exit_code == 0
+    boss = db.session.scalar(db.select(User).filter_by(email="boss@example.org"))
+    made = [(a.action, a.target_id, a.operator) for a in actions()]
+    assert made == [
+        ("user.make_admin", viewer.id, getpass.getuser()),
+        ("user.make_admin", boss.id, getpass.getuser()),
+    ]
+    # Already an admin: nothing changes, nothing is logged.
+    assert runner.invoke(args=["create-admin", viewer.email]).exit_code == 0
+    assert len(actions()) == 2

@@ -17,7 +17,9 @@ SUSPEND_USER = "user.suspend"
 UNSUSPEND_USER = "user.unsuspend"
 RECORD_PAYOUT = "studio.payout"  # a payout to a rights holder made by hand, recorded
 REFUND_ORDER = "order.refund"  # an admin refunded another studio's order
-ACTIONS = (SUSPEND_USER, UNSUSPEND_USER, RECORD_PAYOUT, REFUND_ORDER)
+EDIT_STUDIO = "studio.edit"  # an admin changed something in another studio's pages
+MAKE_ADMIN = "user.make_admin"
+ACTIONS = (SUSPEND_USER, UNSUSPEND_USER, RECORD_PAYOUT, REFUND_ORDER, EDIT_STUDIO, MAKE_ADMIN)
 DETAIL_MAX = 500
 OPERATOR_MAX = 64
 

@@ -12,6 +12,7 @@ from ...public_urls import public_url_for
 from ...security import hash_password, new_security_stamp, verify_password
 from .. import ServiceError
 from ..locks import lock_row
+from . import audit
 from .logins import revoke_all_logins
 from .mail import send_account_mail
 from .passwords import MIN_PASSWORD_LENGTH, check_password_strength
@@ -67,6 +68,16 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def make_admin(by: audit.Actor, user: User, detail: str = "") -> bool:
+    """Give ``user`` the admins' rights, in the audit log; False if it had them already."""
+    if user.is_admin:
+        return False
+    user.is_admin = True
+    audit.record(by, audit.MAKE_ADMIN, user, detail)
+    db.session.flush()
+    return True
 
 
 def authenticate(email: str, password: str) -> User | None:
