@@ -45,3 +45,22 @@ def test_an_admin_changing_a_studio_not_theirs_is_audited(
     assert "Changed a studio" in log and "Renamed" in log
     studio_page = client.get(f"/admin/studios/{studio.id}").text
     assert "Changed a studio" in studio_page and admin.email in studio_page
+
+
+def test_the_outbox_does_not_hand_admins_working_reset_links_when_mail_is_delivered(
+    app, client, admin_client, viewer
+):
+    """With real delivery, only the reader may use a reset link: an admin copying one from
+    the outbox could take the account over, unseen by the audit log. Without SMTP the
+    outbox is how a test install reads its mail, and keeps the link."""
+    from storefront.models import OutboxMessage
+
+    client.post("/password/forgot", data={"email": viewer.email})
+    message = db.session.scalar(db.select(OutboxMessage).filter_by(to=viewer.email))
+    token = message.body.split("/password/reset/", 1)[1].split()[0]
+    page = f"/admin/outbox/{message.id}"
+    assert token in admin_client.get(page).text
+
+    app.config["SMTP_HOST"] = "smtp.example.org"
+    shown = admin_client.get(page).text
+    assert token not in shown and "/password/reset/" in shown
