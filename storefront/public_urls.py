@@ -37,7 +37,8 @@ def without_secrets(text: str) -> str:
     def hide(match: re.Match[str]) -> str:
         link = match.group(0)
         try:
-            _endpoint, values = adapter.match(urlsplit(link).path, method="GET")
+            # The path under PUBLIC_URL (which may have its own, e.g. https://host/store).
+            _endpoint, values = adapter.match(urlsplit(link[len(base) :]).path, method="GET")
         except HTTPException:
             return link
         token = str(values.get("token") or "")

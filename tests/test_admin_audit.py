@@ -64,3 +64,15 @@ def test_the_outbox_does_not_hand_admins_working_reset_links_when_mail_is_delive
     app.config["SMTP_HOST"] = "smtp.example.org"
     shown = admin_client.get(page).text
     assert token not in shown and "/password/reset/" in shown
+
+
+def test_hidden_links_under_a_public_url_with_a_path(app):
+    from storefront.public_urls import public_url_for, without_secrets
+
+    app.config["PUBLIC_URL"] = "https://films.example/store"
+    link = public_url_for("auth.reset_password", token="abc.def.ghi")
+    hidden = without_secrets(f"Open {link}\nor {public_url_for('store.home')}")
+    assert (
+        hidden
+        == "Open https://films.example/store/password/reset/…\nor https://films.example/store/"
+    )
