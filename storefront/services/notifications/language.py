@@ -26,10 +26,10 @@ def mail_locale(
         from ..accounts.users import find_user_by_email  # accounts mails through this package
 
         reader = find_user_by_email(address)
-    if reader is not None and reader.locale in supported:
+    if reader is not None and reader.locale and reader.locale in supported:
         return reader.locale
-    if asked in supported:
-        return asked  # type: ignore[return-value]
+    if asked is not None and asked in supported:
+        return asked
     if has_request_context() and (reader is None or _own_request(reader)):
         from ...i18n import current_locale
 
