@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         festival_text,
         festivals,
         headers,
+        mail_links,
         media_files,
         preorders,
         rights,
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(studio_festival_edits.bp)
     app.register_blueprint(media_files.bp)
     app.register_blueprint(sharing.bp)
+    app.register_blueprint(mail_links.bp)
     app.register_blueprint(watch.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(webhooks.bp)

@@ -121,7 +121,9 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "TRANSCODE_SWEEP_SECONDS": positive_int(
             env, "TRANSCODE_SWEEP_SECONDS", 60 * sweep_minutes(env)
         ),
-        "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or None,
+        # Per store: a worker clears an asset's earlier scratch by asset id, so two stores on
+        # one machine must not share it.
+        "TRANSCODE_WORK_DIR": env.get("TRANSCODE_WORK_DIR") or str(instance / "transcode"),
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or None,
         "SMTP_PORT": as_int(env, "SMTP_PORT", 587),

@@ -1,11 +1,12 @@
-"""Film facts said the way people say them: runtimes and frame rates."""
+"""Film facts said the way people say them: runtimes, frame rates and file sizes."""
 
 from __future__ import annotations
 
 import re
 from fractions import Fraction
 
-from flask_babel import format_decimal, gettext, ngettext
+from babel.units import format_unit
+from flask_babel import format_decimal, get_locale, gettext, ngettext
 
 
 def runtime_text(seconds: int | float | None) -> str:
@@ -20,6 +21,14 @@ def runtime_text(seconds: int | float | None) -> str:
     if hours:
         return gettext("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
     return ngettext("%(num)d min", "%(num)d min", minutes)
+
+
+def file_size_text(size: int) -> str:
+    """'10.5 MB', '50.0 GB' in the reader's language ('10,5 Mo' in French): decimal units,
+    as the uploader counts them."""
+    giga = size >= 1000**3
+    unit, scale = ("digital-gigabyte", 1000**3) if giga else ("digital-megabyte", 1000**2)
+    return format_unit(size / scale, unit, "short", format="#,##0.0", locale=get_locale() or "en")
 
 
 def frame_rate_text(rate: str | None) -> str:

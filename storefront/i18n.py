@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_interval
 from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, get_locale
@@ -95,10 +96,25 @@ def text_lang(language: str | None) -> Markup:
     return Markup(' lang="%s" dir="%s"') % (language, text_direction(language))
 
 
+def arrow(way: str) -> str:
+    """An arrow pointing "back" (towards where the line starts) or "forward", mirrored for
+    right-to-left pages: arrow characters are not mirrored by the text direction."""
+    backwards = (way == "back") != (text_direction(current_locale()) == "rtl")
+    return "←" if backwards else "→"
+
+
+def date_range(start: date, end: date) -> str:
+    """Two days as the viewer's language writes a span: "12–21 févr. 2027",
+    "2027年2月12日～21日"."""
+    return format_interval(start, end, "yMMMd", locale=current_locale())
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["format_number"] = format_decimal
+    app.jinja_env.globals["date_range"] = date_range
+    app.jinja_env.globals["arrow"] = arrow
     app.jinja_env.filters["runtime"] = formatting.runtime_text
     app.jinja_env.filters["frame_rate"] = formatting.frame_rate_text
     app.jinja_env.filters["paragraphs"] = formatting.paragraphs

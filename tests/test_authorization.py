@@ -131,6 +131,7 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("media_files.media_part", "PUT"): public(),  # a signed link
     # A screener's link is its credential: anyone holding it watches (no account needed).
     ("screeners.heartbeat", "POST"): everyone(FORBIDDEN),  # another stream's id: refused
+    ("screeners.open_screener", "POST"): public(),
     ("screeners.start", "POST"): public(),
     ("screeners.watch", "GET"): public(),
     ("rights.accept_invite", "GET"): signed_in(),
@@ -154,6 +155,8 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("store.title", "GET"): public(),
     ("account.export_json", "GET"): signed_in(),
     ("account.export_csv", "GET"): signed_in(),
+    # Only the viewer's own consent: anyone else has none to take back for that film.
+    ("account.withdraw_consent", "POST"): {**everyone(HIDDEN), "anonymous": LOGIN},
     ("account.delete", "GET"): signed_in(),
     ("account.delete", "POST"): signed_in(),  # nothing happens without the password
     ("studio_analytics.audience", "GET"): studio(),
@@ -163,6 +166,9 @@ EXPECTED: dict[tuple[str, str], dict[str, str]] = {
     ("sharing.sitemap", "GET"): public(),
     ("sharing.embed", "GET"): public(),  # framed by other sites (allow_framing)
     ("sharing.oembed", "GET"): public(),
+    # The signed token mailed to the studio's contact address is the credential.
+    ("mail_links.sale_mails_off", "GET"): public(),
+    ("mail_links.sale_mails_off", "POST"): public(),
     ("studio.accept_invite", "GET"): signed_in(),
     ("studio.accept_invite", "POST"): signed_in(),  # someone else's invitation: a 400
     ("studio.change_role", "POST"): studio(**OWNER_ONLY),
@@ -330,6 +336,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
     from storefront.services.accounts.users import make_reset_token
     from storefront.services.accounts.verification import _serializer as verify_serializer
     from storefront.services.media import uploads as uploads_service
+    from storefront.services.notifications.opt_out import stop_url
     from storefront.services.watching import playback
 
     from .watching.conftest import grant
@@ -505,6 +512,7 @@ def build_world(app, make_user, make_studio, make_title) -> World:
         ),
         "invite_token": _invite_serializer().dumps(invite.id),
         "rights_token": rights_serializer().dumps(rights_invite.id),
+        "sale_mails_token": stop_url(victim.slug, victim.contact_email).rsplit("/", 1)[1],
         "payout_id": payout.id,
         "holder_id": rights_invite.id,
         "studio_id": victim.id,
@@ -580,8 +588,10 @@ def url_values(endpoint: str, rule, world: World) -> dict[str, object]:
                 "media_files.media_part": v["part_token"],
                 "media_files.media_object": v["object_token"],
                 "screeners.watch": v["screener_token"],
+                "screeners.open_screener": v["screener_token"],
                 "screeners.start": v["screener_token"],
                 "screeners.heartbeat": v["screener_token"],
+                "mail_links.sale_mails_off": v["sale_mails_token"],
             }.get(endpoint, v["playback_token"])
         elif arg == "track_id" and endpoint in AUDIO_ENDPOINTS:
             chosen[arg] = v["audio_track_id"]
@@ -686,8 +696,9 @@ def test_every_form_route_refuses_huge_and_nul_bodies_without_work(
     assert not problems, "\n".join(problems)
 
 
-# Called by other sites, with their own proof instead: a signed webhook, a signed upload link.
-CSRF_EXEMPT = {"webhooks.stripe_events", "media_files.media_part"}
+# Called by other sites, with their own proof instead: a signed webhook, a signed upload link,
+# a mail client's one-click stop of sale mails (RFC 8058) with the signed link it was mailed.
+CSRF_EXEMPT = {"webhooks.stripe_events", "media_files.media_part", "mail_links.sale_mails_off"}
 
 
 def test_every_write_route_refuses_a_post_without_its_csrf_token(

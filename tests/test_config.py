@@ -226,3 +226,23 @@ def test_settings_within_range_are_kept():
     # The rate limiter names a socket differently from the queue's Redis client.
     assert config["RATELIMIT_STORAGE_URI"] == "redis+unix:///run/redis.sock?db=2"
     assert load_config({"RATELIMIT_STORAGE_URI": "rediss://cache:6380"})
+
+
+def test_two_stores_on_one_machine_keep_their_transcode_scratch_apart(tmp_path):
+    # A worker removes an asset's earlier scratch directories by asset id: two stores (a demo
+    # beside a real one, two checkouts) sharing one directory would delete each other's work.
+    from storefront.tasks.media_work import PipelineSettings
+
+    dirs = []
+    for name in ("one", "two"):
+        config = load_config({}, instance_path=str(tmp_path / name))
+        dirs.append(PipelineSettings.from_config(config).work_dir)
+    assert dirs[0] != dirs[1]
+    assert all(d.is_relative_to(tmp_path / n) for d, n in zip(dirs, ("one", "two"), strict=True))
+
+
+def test_the_transcode_scratch_directory_is_the_one_the_operator_names(tmp_path):
+    from storefront.tasks.media_work import PipelineSettings
+
+    config = load_config({"TRANSCODE_WORK_DIR": str(tmp_path / "scratch")})
+    assert PipelineSettings.from_config(config).work_dir == tmp_path / "scratch"

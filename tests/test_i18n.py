@@ -215,6 +215,13 @@ def test_arabic_is_laid_out_right_to_left_and_others_left_to_right(client):
     assert '<html lang="ja" dir="ltr">' in japanese and "ログイン" in japanese
 
 
+def test_the_embedded_player_card_is_right_to_left_in_arabic(client, make_title):
+    """The card other sites frame has a page of its own: it must say its direction too."""
+    film = make_title("Night Train")
+    arabic = client.get(f"/embed/{film.slug}?lang=ar").text
+    assert '<html lang="ar" dir="rtl">' in arabic
+
+
 def test_genres_show_in_the_interface_language(client, make_title, app):
     from storefront.extensions import db
     from storefront.models import FacetKind, TitleFacet

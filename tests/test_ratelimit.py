@@ -137,3 +137,30 @@ def test_behind_a_proxy_one_client_cannot_lock_out_the_others(settings, path):
     attacker = [post("198.51.100.7") for _ in range(4)]
     assert attacker[3] == 429
     assert post("203.0.113.9") != 429
+
+
+def test_address_changes_that_send_mail_are_limited_per_account(settings, make_user):
+    """Only refused tries were counted: with its own password an account could ask for
+    one new address after another, each a mail to any address the sender chose."""
+    from .conftest import PASSWORD
+
+    user = make_user("mailer@example.org")
+    app = limited_app(settings, "memory://")
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+
+    def change(n: int) -> int:
+        return client.post(
+            "/account/",
+            data={
+                "action": "email",
+                "email-email": f"target{n}@example.org",
+                "email-current_password": PASSWORD,
+            },
+        ).status_code
+
+    # Saving preferences sends nothing and is not counted.
+    prefs = {"action": "preferences", "prefs-display_name": "Me", "prefs-locale": "en"}
+    prefs["prefs-timezone"] = "UTC"
+    assert [client.post("/account/", data=prefs).status_code for _ in range(4)] == [302] * 4
+    assert [change(n) for n in range(4)] == [302, 302, 302, 429]

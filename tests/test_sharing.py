@@ -316,3 +316,15 @@ def test_oembed_never_answers_a_frame_without_size(client, film, maxwidth, maxhe
 
     assert answer["width"] > 0 and answer["height"] > 0
     assert 'width="-' not in answer["html"] and 'height="0"' not in answer["html"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "duration"), [(45, "PT45S"), (3600 + 30, "PT1H0M30S"), (754, "PT12M34S")]
+)
+def test_a_short_films_json_ld_duration_keeps_its_seconds(client, film, seconds, duration):
+    film.runtime_seconds = seconds
+    db.session.commit()
+
+    (movie,) = parse(client.get(f"/films/{film.slug}").text).json_ld
+
+    assert movie["duration"] == duration  # ISO 8601; a 45-second film is not "PT0M"

@@ -84,7 +84,9 @@ function summarise(fieldset, picker) {
     if (mode === "deny" && names.length) where += ` ${fill(phrases.except, { places: places(names) })}`;
   }
   parts.push(where + dates(field(fieldset, "available_from").value, field(fieldset, "available_until").value));
-  return fill(phrases.sentence, { kind, parts: parts.join("; ") });
+  // Joined as the page's language joins clauses ("; ", "؛ ", "、"), not always "; ".
+  const joined = parts.reduce((first, second) => fill(phrases.then, { first, second }));
+  return fill(phrases.sentence, { kind, parts: joined });
 }
 
 if (form) {

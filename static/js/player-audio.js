@@ -9,6 +9,12 @@
 // then answer 404 (or 410). The player goes on from where it is with the film's default
 // track, takes the gone track off the menu and says so in the notice (a polite live region);
 // a remembered choice that fails before the film has played falls back without a word.
+//
+// With hls.js, one switch at a time: a pick made while hls.js is still switching waits until
+// that switch has played (AUDIO_TRACK_SWITCHED). hls.js flushes the old track's audio only once
+// it has buffered some of it; a switch begun while the previous track's first audio is being
+// appended leaves that audio in the buffer, so the old language plays on at the position (and,
+// while paused, the new switch never completes).
 
 const AUDIO_CHOICE_KEY = "storefront.audio";
 const GONE = new Set([404, 410]);
@@ -27,6 +33,8 @@ export class AudioMenu {
     this.notice = player.root.querySelector(".player-notice");
     this.gone = new Set(); // keys of the tracks found gone, kept across a reloaded master
     this.picked = false; // the viewer chose a track on this page
+    this.playing = -1; // hls.js: the track its last completed switch put on
+    this.pending = -1; // hls.js: a pick waiting for the switch under way to end
   }
 
   tracks() {
@@ -43,6 +51,12 @@ export class AudioMenu {
   }
 
   fill() {
+    const { hls } = this.player;
+    if (hls && hls.audioTrack < 0) {
+      // A new list of tracks (a new master playlist): nothing of the old one plays or waits.
+      this.playing = -1;
+      this.pending = -1;
+    }
     const tracks = this.tracks();
     const available = this.available();
     const { audio, audioField } = this.player;
@@ -83,19 +97,23 @@ export class AudioMenu {
     return this.tracks().findIndex((t) => t.enabled);
   }
 
-  select(index, remember) {
+  // `now`: switch at once, even while hls.js is still switching (the track it switches to is gone).
+  select(index, remember, now = false) {
     const tracks = this.tracks();
     const track = tracks[index];
     if (!track || this.gone.has(key(track))) return;
     const { hls } = this.player;
-    if (hls) {
-      hls.audioTrack = index;
-    } else {
+    if (!hls) {
       tracks.forEach((t, i) => {
         t.enabled = i === index;
       });
-      this.show();
+    } else if (!now && this.switchInFlight() && index !== hls.audioTrack) {
+      this.pending = index;
+    } else {
+      this.pending = -1;
+      hls.audioTrack = index;
     }
+    this.show();
     if (remember) {
       this.picked = true;
       this.say("");
@@ -108,11 +126,29 @@ export class AudioMenu {
     }
   }
 
+  // A switch hls.js began has not played yet.
+  switchInFlight() {
+    const { hls } = this.player;
+    return Boolean(hls) && hls.audioTrack >= 0 && hls.audioTrack !== this.playing;
+  }
+
+  // hls.js reports that a switch has played: the pick that waited for it goes ahead.
+  switched(index) {
+    this.playing = index;
+    const next = this.pending;
+    this.pending = -1;
+    if (next >= 0 && next !== this.current()) this.select(next, false);
+    this.show();
+  }
+
   show() {
-    // What plays now, for people and tests alike: the menu and a data attribute.
-    const index = this.current();
-    const track = this.tracks()[index];
-    this.player.audio.value = String(index);
+    // The menu shows the viewer's choice; the data attribute what plays now, for people and
+    // tests alike (with hls.js, once its switch has played).
+    const { hls } = this.player;
+    const chosen = this.pending >= 0 ? this.pending : this.current();
+    const playing = hls ? this.playing : this.current();
+    const track = this.tracks()[playing];
+    this.player.audio.value = String(chosen);
     this.player.root.dataset.audioTrack = track ? `${language(track)}:${label(track)}` : "";
   }
 
@@ -135,9 +171,11 @@ export class AudioMenu {
     if (!track || this.gone.has(key(track))) return false;
     const playing = index === this.current();
     this.gone.add(key(track));
+    if (this.pending === index) this.pending = -1;
     if (playing) {
+      // A switch to the gone track would never play: the fallback goes ahead at once.
       const fallback = this.fallback();
-      if (fallback >= 0) this.select(fallback, false);
+      if (fallback >= 0) this.select(fallback, false, true);
       const { video } = this.player;
       if (this.picked || video.played.length > 0) this.say(this.notice?.dataset.audioGoneLabel || "");
     }

@@ -114,10 +114,18 @@ class Player {
       return;
     }
     hls.levels.forEach((level, index) => {
-      const label = level.height ? `${level.height}p` : `${Math.round(level.bitrate / 1000)} kb/s`;
-      quality.append(new Option(label, String(index)));
+      quality.append(new Option(this.levelLabel(level), String(index)));
     });
     quality.value = String(hls.manualLevel === undefined ? -1 : hls.manualLevel);
+  }
+
+  // "720p", or without a picture size "800 kb/s" in the page's language (the template's label).
+  levelLabel(level) {
+    if (level.height) return `${level.height}p`;
+    const rate = new Intl.NumberFormat(document.documentElement.lang || "en").format(
+      Math.round(level.bitrate / 1000),
+    );
+    return this.quality.dataset.bitrateLabel.replace("{rate}", rate);
   }
 
   fillSubtitles() {
@@ -248,12 +256,12 @@ class Player {
       });
       hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => this.fillSubtitles());
       hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => this.audioMenu.fill());
-      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => this.audioMenu.show());
+      hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, (event, data) => this.audioMenu.switched(data.id));
       hls.on(Hls.Events.LEVEL_SWITCHED, (event, data) => {
         const auto = this.quality.querySelector('option[value="-1"]');
         const level = hls.levels[data.level];
         if (auto && level) {
-          const current = hls.autoLevelEnabled ? ` (${level.height}p)` : "";
+          const current = hls.autoLevelEnabled ? ` (${this.levelLabel(level)})` : "";
           auto.textContent = this.root.dataset.autoLabel + current;
         }
       });

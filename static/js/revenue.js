@@ -40,7 +40,13 @@
         animation: reduceMotion ? false : { duration: 300 },
         responsive: true,
         maintainAspectRatio: false,
-        plugins: { legend: { position: "bottom" } },
+        // Figures in the store's language, as in the tables (not the browser's), and legends
+        // and tooltips laid out right to left on Arabic pages.
+        locale: document.documentElement.lang || undefined,
+        plugins: {
+          legend: { position: "bottom", rtl: document.dir === "rtl" },
+          tooltip: { rtl: document.dir === "rtl" },
+        },
       },
     });
   });

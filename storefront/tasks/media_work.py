@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -83,8 +82,7 @@ class PipelineSettings:
             retry_seconds=int(config["TRANSCODE_RETRY_SECONDS"]),
             stale_seconds=int(config["TRANSCODE_STALE_SECONDS"]),
             sweep_minutes=int(config["TRANSCODE_SWEEP_MINUTES"]),
-            work_dir=Path(config.get("TRANSCODE_WORK_DIR") or tempfile.gettempdir())
-            / "storefront-pipeline",
+            work_dir=Path(config["TRANSCODE_WORK_DIR"]),
         )
 
     @property

@@ -44,6 +44,9 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
     opening = huey.periodic_task(crontab(minute="*/15"), name="notifications.screenings_opening")(
         in_app_context(app, reminders.remind_opening_screenings)
     )
+    released = huey.periodic_task(crontab(minute="*/15"), name="notifications.preorders_released")(
+        in_app_context(app, reminders.announce_releases)
+    )
     digest = huey.periodic_task(crontab(minute="5"), name="notifications.sales_digest")(
         in_app_context(app, reminders.send_sales_digests)
     )
@@ -56,5 +59,6 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
         "notifications.sweep": sweep,
         "notifications.rentals_expiring": expiring,
         "notifications.screenings_opening": opening,
+        "notifications.preorders_released": released,
         "notifications.sales_digest": digest,
     }

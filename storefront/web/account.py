@@ -23,12 +23,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..extensions import client_address, limiter
+from ..i18n import current_locale
 from ..models import utcnow
 from ..security import is_safe_next, sign_in, sign_out
 from ..services import ServiceError
-from ..services.accounts import privacy, verification
+from ..services.accounts import consents, privacy, verification
 from ..services.accounts import users as accounts_service
 from ..services.accounts.logins import revoke_all_logins
+from ..services.catalog.title_texts import shown_names
 from .forms import (
     ActionForm,
     ChangeEmailForm,
@@ -49,13 +51,21 @@ def _account_key() -> str:
     return f"account:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
+def _password_tried_or_mail_sent(response: Response) -> bool:
+    """What the account page's limit counts: refused tries (a password guessed) and every
+    accepted address change (a mail to an address the sender chose)."""
+    return response.status_code == 400 or (
+        request.form.get("action") == "email" and response.status_code == 302
+    )
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 @limiter.limit(
     _account_limit,
     key_func=_account_key,
     methods=["POST"],
-    deduct_when=lambda response: response.status_code == 400,
+    deduct_when=_password_tried_or_mail_sent,
 )
 def settings() -> ResponseReturnValue:
     languages = current_app.config["LANGUAGES"]
@@ -108,6 +118,7 @@ def settings() -> ResponseReturnValue:
             email_form=email_form,
             password_form=password_form,
             action_form=ActionForm(),
+            shared=_shared_in_viewers_language(),
         ),
         status,
     )
@@ -177,6 +188,25 @@ def export_csv() -> ResponseReturnValue:
     rows = privacy.export_rows(privacy.export_data(current_user._get_current_object()))
     csv.writer(buffer).writerows(rows)
     return _attachment(buffer.getvalue(), "text/csv", "csv")
+
+
+def _shared_in_viewers_language() -> list[tuple[int, str, object]]:
+    """The films the viewer shares their address for, named as the catalogue names them."""
+    shared = consents.consents_of(current_user._get_current_object())
+    names = shown_names([title_id for title_id, _name, _at in shared], current_locale())
+    return [(title_id, names.get(title_id, name), at) for title_id, name, at in shared]
+
+
+@bp.post("/consents/<int:title_id>/withdraw")
+@login_required
+def withdraw_consent(title_id: int) -> ResponseReturnValue:
+    """Stop sharing the address with a film's filmmaker (given at checkout)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not consents.withdraw_consent(current_user._get_current_object(), title_id):
+        abort(404)
+    flash(_("Your address is no longer shared with this film's filmmaker."), "success")
+    return redirect(url_for("account.settings"))
 
 
 @bp.route("/delete", methods=["GET", "POST"])

@@ -82,7 +82,10 @@ def _code_limit() -> str:
 
 
 def _no_code_typed() -> bool:
-    return not (request.values.get("code") or "").strip()
+    # Where the view reads the code: the query on GET, the form on POST. ``request.values``
+    # put the query first, so an empty ``?code=`` hid the form's code from the limit.
+    source = request.form if request.method == "POST" else request.args
+    return not any(value.strip() for value in source.getlist("code"))
 
 
 def _code_account() -> str:

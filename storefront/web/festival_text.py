@@ -12,7 +12,7 @@ from flask import Flask
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from ..i18n import current_locale
+from ..i18n import current_locale, join_list
 from ..models import Festival
 from ..services.catalog.availability import Availability, Reason
 from ..services.promotion.screenings import ScheduleItem
@@ -43,9 +43,13 @@ def in_viewer_zone(value: datetime) -> str:
 
 def why_not(item: ScheduleItem) -> str:
     """Why the viewer cannot book this screening now (empty when they can)."""
-    a = item.availability
+    return screening_reason(item.availability, item.sold_out)
+
+
+def screening_reason(a: Availability, sold_out: bool = False) -> str:
+    """Why a screening with availability ``a`` cannot be booked (empty when it can)."""
     if a.is_available:
-        return _("Sold out.") if item.sold_out else ""
+        return _("Sold out.") if sold_out else ""
     if a.reason == Reason.NOT_IN_COUNTRY:
         return _(
             "Not available in %(country)s: this screening is geo-blocked.",
@@ -58,6 +62,21 @@ def why_not(item: ScheduleItem) -> str:
     if a.reason == Reason.ENDED:
         return _("This screening has closed.")
     return _("Not on sale.")
+
+
+def refused_here(availability: Availability, countries: list[str], *, is_pass: bool) -> str:
+    """Why a ticket, pass or booking asked for was refused here and now; a viewer outside its
+    countries reads their country and, when it is sold only in some, which ones."""
+    if availability.reason == Reason.NOT_IN_COUNTRY:
+        said = _("Not available in %(country)s.", country=_place(availability.country))
+        if countries:
+            said += " " + _(
+                "Only for viewers in %(countries)s.", countries=join_list(countries, _place)
+            )
+        return said
+    if is_pass:
+        return pass_why_not(availability)
+    return screening_reason(availability)
 
 
 def pass_why_not(availability: Availability) -> str:

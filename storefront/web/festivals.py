@@ -10,14 +10,24 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..i18n import current_locale
-from ..models import Festival, FestivalArtwork, FestivalPass, PassHolding, Screening, row_id, utcnow
+from ..models import (
+    Festival,
+    FestivalArtwork,
+    FestivalPass,
+    HoldingStatus,
+    PassHolding,
+    Screening,
+    row_id,
+    utcnow,
+)
 from ..services import ServiceError
 from ..services.catalog import sharing
 from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
 from ..services.promotion import festival_artwork, festival_sales, passes
 from ..services.promotion.festivals import festival_by_slug, programme, published_festivals
-from ..services.promotion.screenings import schedule
+from ..services.promotion.screenings import NotOnSale, schedule, sold_in
+from .festival_text import refused_here
 from .forms import ActionForm
 from .viewer import viewer_country
 
@@ -81,9 +91,14 @@ def page(festival: str) -> ResponseReturnValue:
     now = utcnow()
     country = viewer_country()
     items = schedule(found, country, now)
-    holdings = (
-        passes.holdings_of(current_user.id, found.id) if current_user.is_authenticated else []
-    )
+    # A refunded pass books nothing: its tickets are revoked and their seats back on sale.
+    holdings = [
+        h
+        for h in (
+            passes.holdings_of(current_user.id, found.id) if current_user.is_authenticated else []
+        )
+        if h.status == HoldingStatus.ACTIVE
+    ]
     booked: set[int] = set()
     tickets: set[int] = set()
     if current_user.is_authenticated:
@@ -107,19 +122,34 @@ def page(festival: str) -> ResponseReturnValue:
         festival_passes=[
             (p, passes.pass_availability(p, country, now)) for p in passes.passes_of(found.id)
         ],
-        holdings=[h for h in holdings if h.status == "active"],
+        holdings=holdings,
         booked=booked,
         tickets=tickets,
         films_left=passes.films_left,
         form=ActionForm(),
         country=country,
+        now=now,
     )
 
 
-def _to_checkout(start, festival: Festival) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+def _refused(festival: Festival, message: str) -> ResponseReturnValue:
+    return render_template("festivals/refused.html", festival=festival, message=message), 409
+
+
+def _not_here(
+    festival: Festival, exc: NotOnSale, item: Screening | FestivalPass
+) -> ResponseReturnValue:
+    """A refusal that says why, and where the screening or pass is sold."""
+    is_pass = isinstance(item, FestivalPass)
+    return _refused(festival, refused_here(exc.availability, sold_in(item), is_pass=is_pass))
+
+
+def _to_checkout(start, festival: Festival, item: Screening | FestivalPass) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
     back = url_for("festivals.page", festival=festival.slug)
     try:
         started = start()
+    except NotOnSale as exc:
+        return _not_here(festival, exc, item)
     except CheckoutUnavailable as exc:
         flash(str(exc), "error")
         return redirect(back, code=303)
@@ -127,7 +157,7 @@ def _to_checkout(start, festival: Festival) -> ResponseReturnValue:  # type: ign
         flash(str(exc), "info")
         return redirect(back, code=303)
     except ServiceError as exc:
-        return render_template("festivals/refused.html", festival=festival, message=str(exc)), 409
+        return _refused(festival, str(exc))
     return redirect(started.url, code=303)
 
 
@@ -144,6 +174,7 @@ def buy_ticket(festival: str, screening_id: int) -> ResponseReturnValue:
             gateway, current_user, screening, viewer_country(), utcnow(), locale=current_locale()
         ),
         found,
+        screening,
     )
 
 
@@ -167,6 +198,7 @@ def buy_pass(festival: str, pass_id: int) -> ResponseReturnValue:
             locale=current_locale(),
         ),
         found,
+        festival_pass,
     )
 
 
@@ -183,7 +215,9 @@ def book(festival: str, screening_id: int) -> ResponseReturnValue:
         abort(404)
     try:
         passes.book(current_user, holding, screening, viewer_country(), utcnow())
+    except NotOnSale as exc:
+        return _not_here(found, exc, screening)
     except ServiceError as exc:
-        return render_template("festivals/refused.html", festival=found, message=str(exc)), 409
+        return _refused(found, str(exc))
     flash(_("Booked: %(title)s. It is in your films.", title=screening.title.name), "success")
     return redirect(url_for("festivals.page", festival=found.slug), code=303)

@@ -101,13 +101,22 @@ def choose(public_id: str) -> ResponseReturnValue:
             flash(_("Your pre-order is kept for the new date."), "success")
             return redirect(url_for("watch.library"), code=303)
         try:
-            preorders.refund(current_app.extensions["payments"], order, now)
+            paid = preorders.refund(current_app.extensions["payments"], order, now)
         except PaymentError as exc:  # the processor is down: the choice stays open
             error, status = str(exc), 503
         except ServiceError as exc:
             error, status = str(exc), 400
         else:
-            flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
+            if paid:
+                flash(_("Your refund is on its way; the pre-order is cancelled."), "success")
+            else:  # a comp: nothing to give back but the code's use
+                flash(
+                    _(
+                        "Your pre-order is cancelled. Nothing was charged, and the use of your "
+                        "code is given back."
+                    ),
+                    "success",
+                )
             return redirect(url_for("watch.library"), code=303)
     return render_template(
         "checkout/preorder_choice.html",

@@ -1,6 +1,10 @@
-"""Screeners for their recipients: the personal link's player page (with the recipient's name
-over the picture), and the player's start and heartbeat calls. No account is needed: the
-link's token is the credential; the playlists are the store's own (token kind "s")."""
+"""Screeners for their recipients: the personal link's page, "Start watching", the player (with
+the recipient's name over the picture) and its start and heartbeat calls. No account is
+needed: the link's token is the credential; the playlists are the store's own (token kind "s").
+
+Mail scanners fetch every link of a mail before the person reads it, so the link's GET only
+shows the film and its terms; the screener is opened (and linked to a signed-in account) by
+the "Start watching" POST, and a play is spent only when the player starts."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from flask import (
     current_app,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
     session,
@@ -70,16 +75,7 @@ def _info(token: str, stream: ScreenerStream, screener: Screener, asset_id: int)
     }
 
 
-@bp.get("/screeners/<token>")
-def watch(token: str) -> ResponseReturnValue:
-    screener = _screener_or_404(token)
-    now = utcnow()
-    screeners.opened(screener, current_user if current_user.is_authenticated else None, now)
-    refusal = None
-    try:
-        screeners.check(screener, viewer_country(), now)
-    except PlaybackRefused as exc:
-        refusal = exc
+def _page(screener: Screener, token: str, refusal: PlaybackRefused | None) -> ResponseReturnValue:
     response = make_response(
         render_template(
             "watch/screener.html",
@@ -92,6 +88,33 @@ def watch(token: str) -> ResponseReturnValue:
     )
     response.headers["Cache-Control"] = "private, no-store"  # the URL is the credential
     return response
+
+
+def _refusal(screener: Screener) -> PlaybackRefused | None:
+    try:
+        screeners.check(screener, viewer_country(), utcnow())
+    except PlaybackRefused as exc:
+        return exc
+    return None
+
+
+@bp.get("/screeners/<token>")
+def watch(token: str) -> ResponseReturnValue:
+    """The link in the mail. Mail scanners fetch it before the recipient clicks, so a GET
+    changes nothing: until "Start watching" is pressed it shows the film and its terms."""
+    screener = _screener_or_404(token)
+    return _page(screener, token, _refusal(screener))
+
+
+@bp.post("/screeners/<token>/open")
+def open_screener(token: str) -> ResponseReturnValue:
+    """The recipient pressed "Start watching" (scanners only fetch): it is opened now."""
+    screener = _screener_or_404(token)
+    refusal = _refusal(screener)
+    if refusal is not None:
+        return _page(screener, token, refusal)
+    screeners.opened(screener, current_user if current_user.is_authenticated else None, utcnow())
+    return redirect(url_for("screeners.watch", token=token), 303)
 
 
 @bp.post("/screeners/<token>/start")

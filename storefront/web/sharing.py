@@ -15,6 +15,7 @@ from ..models import Title, TitleStatus, utcnow
 from ..public_urls import public_url_for
 from ..services.catalog import sharing
 from ..services.catalog.availability import SELLABLE_STATUSES, availability_for
+from ..services.promotion.festivals import published_festivals
 from .headers import allow_framing
 from .viewer import viewer_country
 
@@ -49,7 +50,8 @@ def robots() -> ResponseReturnValue:
 
 @bp.get("/sitemap.xml")
 def sitemap() -> ResponseReturnValue:
-    """Every published title and studio, once per UI language, with hreflang alternates."""
+    """Every published title, studio and festival, once per UI language, with hreflang
+    alternates."""
     pages = [(sharing.language_urls("store.home"), None)]
     pages += [
         (sharing.language_urls("store.title", slug=slug), changed)
@@ -58,6 +60,10 @@ def sitemap() -> ResponseReturnValue:
     pages += [
         (sharing.language_urls("store.studio", slug=slug), changed)
         for slug, changed in sharing.sitemap_studios()
+    ]
+    pages += [
+        (sharing.language_urls("festivals.page", festival=found.slug), found.updated_at)
+        for found in published_festivals()
     ]
     xml = render_template(
         "sharing/sitemap.xml", pages=pages, default=current_app.config["BABEL_DEFAULT_LOCALE"]

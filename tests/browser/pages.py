@@ -3,8 +3,11 @@
 The list is built from ``app.url_map``: every GET route, with sample arguments from the
 authorization matrix's world (tests/test_authorization.py: real objects of every kind), seen
 by the first visitor the matrix lets in (anonymous, then a buyer, a studio owner, an admin).
-Routes that are not pages (files, playlists, JSON, downloads) are recognised by their answer
-and skipped, or listed in NOT_PAGES when they need no visit at all.
+Routes that are not pages (files, playlists, JSON, downloads, redirects) are listed in
+NOT_PAGES: every other route must answer a page of its own, or test_page_sweep.py names it, so
+a route cannot drop out of the sweep by answering something else. Pages that no route shows
+by itself (an error, a refusal) are visited through STATE_PAGES, and every page template must
+be seen by a visit or named in UNSWEPT_TEMPLATES with where else it is checked.
 """
 
 from __future__ import annotations
@@ -44,7 +47,14 @@ NOT_PAGES = {
     "studio_festivals.attendance_csv",
     "auth.session_check",
     "checkout.status",
-    "checkout.start",  # redirects to the payment page, which is listed on its own
+    # Answers that are not pages: plain text, XML, an icon, oEmbed's JSON.
+    "sharing.robots",
+    "sharing.sitemap",
+    "sharing.oembed",
+    "site.favicon",
+    # End on another page (the login form; the order's page), which is swept on its own.
+    "auth.verify_email",
+    "checkout.cancel",
     "test_checkout.page",  # needs an open checkout session: opened by the checkout tests
     "studio_payments.onboarding_refresh",  # Stripe Connect's onboarding: off in tests
     "studio_payments.onboarding_return",
@@ -57,6 +67,26 @@ class Page:
     endpoint: str
     path: str
     visitor: str
+    status: int = 200
+
+
+# Pages a state shows rather than a route of their own, reached with a plain GET.
+STATE_PAGES = [
+    Page("errors/error.html", "/films/no-such-film", "anonymous", 404),
+    Page("auth/verify_invalid.html", "/verify/not-a-token", "anonymous", 400),
+    Page("auth/reset_invalid.html", "/password/reset/not-a-token", "anonymous", 400),
+]
+# Page templates no GET shows in the sweep's world, and where they are checked instead.
+UNSWEPT_TEMPLATES = {
+    "base.html": "the layout of every page",
+    "store/home.html": "the layout of store/index.html",
+    "auth/check_inbox.html": "after signing up (test_account_journeys.py)",
+    "checkout/test_page.html": "the offline payment page (test_checkout.py)",
+    "checkout/refused.html": "answers a refused POST",
+    "festivals/refused.html": "answers a refused POST",
+    "studio/festivals/refused.html": "answers a refused POST",
+    "studio/needs_verified_email.html": "only accounts whose address is unconfirmed see it",
+}
 
 
 def store_pages(app, make_user, make_studio, make_title) -> list[Page]:
@@ -72,7 +102,7 @@ def store_pages(app, make_user, make_studio, make_title) -> list[Page]:
         assert visitor, f"{rule.endpoint}: nobody may see it; list it in NOT_PAGES"
         path = adapter.build(rule.endpoint, url_values(rule.endpoint, rule, world))
         pages.append(Page(rule.endpoint, path, visitor))
-    return pages
+    return pages + STATE_PAGES
 
 
 OVERFLOW = """() => {

@@ -50,8 +50,9 @@ def dubbed_film(app, make_title, three_voices):  # noqa: F811
     return film
 
 
-# Records hls.js's audio events in the page, so that a failure says how far a switch got (it
-# failed once in a full run and never alone: the trace is what a next failure will show).
+# Records hls.js's audio events in the page, so that a failure says how far a switch got. (The
+# failure it caught once, a pick landing while the remembered track's first audio was appended,
+# is now reproduced on purpose below.)
 AUDIO_TRACE = """
 Object.defineProperty(window, "Hls", { configurable: true, get() { return undefined; }, set(Hls) {
   class Traced extends Hls {
@@ -116,3 +117,39 @@ def test_the_audio_menu_switches_tracks_and_remembers_the_choice(page, viewer, d
         expect(player).to_have_attribute("data-audio-track", "en:Audio description", timeout=20_000)
     except AssertionError as failure:
         raise AssertionError(f"{failure}\naudio trace: {audio_trace(page)}") from None
+
+
+# A viewer back on the page (French remembered) picks audio description at the instant hls.js
+# appends French's first sound (its second audio append; the first is the init segment): the
+# pick lands in that instant on every run, as it did by chance in a loaded full run.
+PICK_WHILE_FRENCH_IS_APPENDED = """
+localStorage.setItem("storefront.audio",
+  JSON.stringify({ name: "Version française", lang: "fr", describes: false }));
+Object.defineProperty(window, "Hls", { configurable: true, get() { return undefined; }, set(Hls) {
+  class Picking extends Hls {
+    constructor(config) {
+      super(config);
+      let frenchAppends = 0;
+      this.on(Hls.Events.BUFFER_APPENDING, (event, data) => {
+        if (data.type !== "audio" || this.audioTracks[data.frag.level]?.lang !== "fr") return;
+        if (++frenchAppends !== 2) return;
+        const menu = document.querySelector(".pc-audio");
+        menu.value = String(this.audioTracks.findIndex((t) => t.name === "Audio description"));
+        menu.dispatchEvent(new Event("change"));
+      });
+    }
+  }
+  Object.defineProperty(window, "Hls", { value: Picking, writable: true, configurable: true });
+} });
+"""
+
+
+def test_a_pick_made_while_the_remembered_track_starts_still_switches(page, viewer, dubbed_film):
+    grant(viewer, dubbed_film)
+    log_in(page, viewer.email)
+    page.add_init_script(PICK_WHILE_FRENCH_IS_APPENDED)
+    page.goto(f"/watch/{dubbed_film.slug}")
+    # Paused at the start: audio description plays there, not the French appended meanwhile.
+    player = page.locator("[data-player]")
+    expect(player).to_have_attribute("data-audio-track", "en:Audio description", timeout=20_000)
+    expect(page.get_by_label("Audio", exact=True)).to_have_value("2")

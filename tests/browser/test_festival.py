@@ -97,7 +97,7 @@ def test_a_festival_programmes_a_viewer_books_with_a_pass_the_filmmaker_reads(pa
     # The filmmaker accepts its share.
     log_in(page, world["filmmaker"].email)
     page.goto(invitations)
-    expect(page.get_by_text("asks for 30.0 % of the net")).to_be_visible()
+    expect(page.get_by_text("asks for 30 % of the net")).to_be_visible()
     page.get_by_role("button", name="Accept the share").click()
     expect(page.get_by_text("Your answer is sent.")).to_be_visible()
     log_out(page)

@@ -122,3 +122,35 @@ def test_the_editor_works_without_javascript(phone, studio, make_title):
     page.get_by_role("button", name="Save offers").click()
     offer = offers_of(title)[OfferKind.RENT]
     assert {t.country for t in offer.territories} == set(NORDICS) | {"SE"}
+
+
+def test_the_summary_joins_its_parts_as_arabic_does(
+    browser, live_server, filmmaker, studio, make_title
+):
+    """Built in the browser, the summary is still written in the page's language: its parts
+    are joined with the Arabic semicolon, not the Latin one."""
+    title = make_title("Fjord", studio=studio, offers=[])
+    context = browser.new_context(base_url=live_server.url, locale="ar", viewport=PHONE)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.fill("input[name=email]", filmmaker.email)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"/studio/{studio.slug}/titles/{title.id}/offers")
+        rent = page.locator("fieldset.offer-fieldset[data-kind=rent]")
+        rent.locator("input[name$=-enabled]").check()
+        page.locator("#rent-price").fill("4.99")
+        page.locator("#rent-currency").select_option("EUR")
+        row = rent.locator(".rule-row").first
+        row.locator("select[name$=-country]").select_option("NO")
+        row.locator("input[name$=-price]").fill("49")
+        row.locator("select[name$=-currency]").select_option("NOK")
+        summary = rent.locator(".offer-live-summary")
+        expect(summary).to_contain_text("النرويج")
+        assert "؛" in summary.text_content() and ";" not in summary.text_content()
+        assert fits(page)
+    finally:
+        context.close()

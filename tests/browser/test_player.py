@@ -4,9 +4,11 @@ borrowed-link playback is refused."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
+from babel.numbers import format_decimal
 from playwright.sync_api import expect
 
 from storefront.extensions import db
@@ -16,6 +18,7 @@ from storefront.web import watch
 from ..conftest import PASSWORD
 from ..watching.conftest import film, grant, hls_package, store_hls  # noqa: F401
 from .conftest import screenshot
+from .test_languages import choose_language
 
 
 def log_in(page, email: str) -> None:
@@ -223,3 +226,33 @@ def test_play_pressed_as_soon_as_the_page_shows_is_not_lost(page, viewer, film):
     page.goto(f"/watch/{film.slug}", wait_until="commit")
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("document.querySelector('video').currentTime > 1", timeout=20_000)
+
+
+def test_a_rendition_without_a_picture_size_is_named_by_bitrate_in_the_viewers_language(
+    page,
+    viewer,
+    film,  # noqa: F811
+):
+    # Without RESOLUTION in the master playlist (audio-only renditions, other packagers),
+    # the quality menu names each rendition by its bitrate, in the interface's language.
+    grant(viewer, film)
+    log_in(page, viewer.email)
+    choose_language(page, "de")
+    bandwidths: list[int] = []
+
+    def without_resolution(route) -> None:  # type: ignore[no-untyped-def]
+        playlist = route.fetch().text()
+        bandwidths.extend(int(b) for b in re.findall(r"[:,]BANDWIDTH=(\d+)", playlist))
+        route.fulfill(
+            body=re.sub(r",RESOLUTION=\d+x\d+", "", playlist),
+            content_type="application/vnd.apple.mpegurl",
+        )
+
+    page.route("**/master.m3u8", without_resolution)
+    page.goto(f"/watch/{film.slug}")
+    options = page.get_by_label("Qualität").locator("option")
+    expect(options).to_have_count(3)
+    assert bandwidths
+    rates = [f"{format_decimal(round(b / 1000), locale='de')} kbit/s" for b in bandwidths]
+    # Auto names the rendition it plays the same way once it has picked one.
+    expect(options).to_have_text([re.compile(r"Auto( \([\d.]+ kbit/s\))?"), *rates])

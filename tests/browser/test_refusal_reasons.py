@@ -51,3 +51,32 @@ def test_a_refusal_reason_stands_out(page, make_title):
         assert looks["size"] >= 15 and looks["weight"] >= 600, looks
         assert looks["border"] >= 3, looks  # set apart by a marked edge
         assert axe_violations(page) == []
+
+
+def test_in_arabic_the_marked_edge_is_where_the_line_starts(browser, live_server, make_title):
+    title = make_title(
+        "Only in Sweden",
+        offers=[
+            {
+                "kind": "rent",
+                "amount": 499,
+                "currency": "SEK",
+                "territory_mode": "allow",
+                "territories": [{"country": "SE"}],
+            }
+        ],
+    )
+    context = browser.new_context(
+        base_url=live_server.url, locale="ar", extra_http_headers={"X-Test-Country": "NO"}
+    )
+    page = context.new_page()
+    try:
+        for path in (f"/films/{title.slug}", "/films"):
+            page.goto(path)
+            reason = page.locator(".unavailable, .availability-notice .reason").first
+            edges = reason.evaluate(
+                "e => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]"
+            )
+            assert edges == ["4px", "0px"], (path, edges)  # right to left: the start is the right
+    finally:
+        context.close()

@@ -73,3 +73,36 @@ def test_dashboard_draws_each_chart_from_its_table(page, filmmaker, studio, make
     expect(page.get_by_role("table", name="By country (EUR)")).to_be_visible()
     screenshot(page, "revenue-statement-print")
     assert errors == []
+
+
+def test_chart_figures_are_written_in_the_store_language(
+    browser, live_server, filmmaker, studio, make_title
+):
+    """A French studio on an English browser reads 1,5 on the axes, as in the tables."""
+    ledger = Ledger(make_title("Le Long Hiver", studio=studio))
+    ledger.sale(150, at=utcnow() - timedelta(hours=1), country="FR")
+    ledger.sale(120, at=utcnow() - timedelta(days=1), country="FR")
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    try:
+        page.goto("/login")
+        page.get_by_label("Email").fill(filmmaker.email)
+        page.get_by_label("Password").fill("correct horse battery")
+        page.get_by_role("button", name="Log in").click()
+        page.locator("#language-select").select_option("fr")
+        with page.expect_navigation():
+            page.locator(".language-form button[type=submit]").click()
+        page.goto(f"/studio/{studio.slug}/revenue")
+        page.wait_for_function(
+            "() => window.Chart && [...document.querySelectorAll('figure.chart canvas')]"
+            ".some(c => Chart.getChart(c) && Chart.getChart(c).scales.y)"
+        )
+        ticks = page.evaluate(
+            "() => [...document.querySelectorAll('figure.chart canvas')]"
+            ".map(c => Chart.getChart(c)).filter(c => c && c.scales.y)"
+            ".flatMap(c => c.scales.y.ticks.map(t => t.label))"
+        )
+        decimals = [t for t in ticks if re.search(r"\d[.,]\d", str(t))]
+        assert decimals and all("," in str(t) for t in decimals), ticks
+    finally:
+        context.close()

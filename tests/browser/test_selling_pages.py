@@ -124,11 +124,18 @@ def test_a_recipient_watches_a_watermarked_screener_without_an_account(
         studio, ScreenerPlan(film.id, "Rita Critic", "rita@press.example"), utcnow()
     )
     db.session.commit()
+    # The link's page (what a mail scanner fetches too) shows the terms and opens nothing.
     assert_usable_and_accessible(page, f"/screeners/{token}")
-    # Opening the link (to check it, on another screen than the one to watch on) spends no
-    # play: the first press of Play does.
     db.session.expire_all()
-    assert db.session.get(Screener, _screener.id).views == 0
+    assert db.session.get(Screener, _screener.id).opened_at is None
+    page.get_by_role("button", name="Start watching").click()
+    page.wait_for_selector("[data-player]")
+    assert_usable_and_accessible(page, f"/screeners/{token}")
+    # Opening the screener (to check it, on another screen than the one to watch on) spends
+    # no play: the first press of Play does.
+    db.session.expire_all()
+    opened = db.session.get(Screener, _screener.id)
+    assert opened.opened_at is not None and opened.views == 0
     page.set_viewport_size({"width": 1280, "height": 800})
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("document.querySelector('video').currentTime > 1.5", timeout=20_000)

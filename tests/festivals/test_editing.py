@@ -285,7 +285,7 @@ def test_ticket_holders_keep_the_terms_they_bought_after_a_reschedule(
         moved + timedelta(hours=3),
         6,
     )
-    assert access.entitlement_refusal(new, after_new_close) == access.Refusal.START_BY_PASSED
+    assert access.entitlement_refusal(new, after_new_close) == access.Refusal.SCREENING_CLOSED
 
 
 def test_a_buyer_paying_during_an_edit_gets_the_watching_time_they_were_sold(

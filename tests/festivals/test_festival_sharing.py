@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from storefront.extensions import db
+from storefront.services.promotion import festivals
 from tests.test_sharing import OTHER_LANGUAGES, PUBLIC, parse
 
 
@@ -30,3 +31,24 @@ def test_a_festival_page_carries_its_card(client, festival):
     hreflang = {x["hreflang"]: x["href"] for x in head.link("alternate") if "hreflang" in x}
     assert set(hreflang) == {"en", *OTHER_LANGUAGES, "x-default"}
     assert "evil.example" not in page.text
+
+
+def test_the_sitemap_lists_published_festivals_in_every_language_and_no_draft(
+    client, festival, festival_studio
+):
+    draft = festivals.create_festival(
+        festival_studio,
+        "Arctic Film Festival 2028",
+        festival.starts_on,
+        festival.ends_on,
+        "Europe/Oslo",
+        3000,
+        published=False,
+    )
+    db.session.commit()
+
+    text = client.get("/sitemap.xml").text
+
+    for lang in ("en", *OTHER_LANGUAGES):
+        assert f"<loc>{PUBLIC}/festivals/{festival.slug}?lang={lang}</loc>" in text
+    assert f"/festivals/{draft.slug}" not in text

@@ -59,7 +59,7 @@ def test_a_paid_ticket_books_the_festival_share_and_plays_in_its_window(
         access.Refusal.NOT_OPEN
     )
     assert access.entitlement_refusal(ticket, screening.closes_at) == (
-        access.Refusal.START_BY_PASSED
+        access.Refusal.SCREENING_CLOSED
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from storefront.extensions import db
 from storefront.models import BuyerConsent
@@ -84,3 +85,23 @@ def test_a_buyers_name_starting_like_a_formula_is_exported_as_text(
     rows = buyers(studio_client, film)
 
     assert rows[1][:2] == ["fan@example.org", '\'=HYPERLINK("http://evil.example","Open")']
+
+
+def test_a_buyer_takes_the_consent_back_as_easily_as_they_gave_it(
+    app, viewer, viewer_client, film, emu, webhooks, filmmaker
+):
+    from tests.conftest import PASSWORD
+
+    pay(viewer_client, film, emu, "buy", share=True)
+    settings = viewer_client.get("/account/").text
+    assert film.name in settings
+    (action,) = set(re.findall(r'action="(/account/consents/[^"]+)"', settings))
+
+    done = viewer_client.post(action)
+
+    assert done.status_code == 302
+    assert film.name not in viewer_client.get(done.location).text.split("Your data")[0]
+    studio_client = app.test_client()
+    studio_client.post("/login", data={"email": filmmaker.email, "password": PASSWORD})
+    assert buyers(studio_client, film) == [["email", "name", "consented_at"]]
+    assert viewer_client.post(action).status_code == 404  # nothing left to take back

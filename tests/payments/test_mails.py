@@ -159,7 +159,12 @@ def test_an_account_receives_a_limited_number_of_mails_per_hour(app, viewer, mai
     app.config["MAIL_PER_ACCOUNT_PER_HOUR"] = 2
 
     for n in range(3):
-        notify("receipt", f"receipt:limit-{n}", user=viewer, context=_context())
+        notify(
+            "rental_expiring",
+            f"rental_expiring:limit-{n}",
+            user=viewer,
+            context={**_context(), "start_by": utcnow().isoformat(), "watch_hours": 48},
+        )
     db.session.commit()
 
     assert [n.status for n in notifications()] == [

@@ -326,6 +326,36 @@ def test_guessing_codes_is_rate_limited_per_account_and_per_address(
     assert redemption_states() == []
 
 
+def test_an_empty_code_in_the_address_does_not_hide_the_forms_code_from_the_limit(
+    settings, viewer, studio, film
+):
+    """The limit asked ``request.values``, where the query string comes first: posting
+    ``/buy/<film>?code=`` with the guess in the form was exempt, and guesses went on without
+    end until one named a real code (PRESS, 100 % off: a free film)."""
+    import uuid
+
+    from storefront import create_app
+    from tests.conftest import PASSWORD
+
+    make_promotion(studio, percent_off=100, code="PRESS")
+    settings.update(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        CODE_RATE_LIMIT="3 per minute",
+        RATELIMIT_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+    )
+    client = create_app(settings).test_client()
+    assert client.post("/login", data={"email": viewer.email, "password": PASSWORD})
+
+    def guess(code: str) -> int:
+        form = {"kind": "rent", "code": code}
+        return client.post(f"/buy/{film.slug}?code=", data=form).status_code
+
+    assert [guess(f"GUESS{n}") for n in range(3)] == [409, 409, 409]
+    assert guess("PRESS") == 429
+    assert redemption_states() == []
+
+
 def test_a_second_tab_cannot_spend_a_one_use_code_twice(
     viewer_client, viewer, studio, film, make_title, emu, webhooks
 ):

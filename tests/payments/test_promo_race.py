@@ -88,3 +88,26 @@ def test_racing_comps_grant_exactly_the_limit(app, studio, film, emu, make_user)
     assert Counter(results) == Counter({303: 2, 409: RACERS - 2}), results
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 2
+
+
+def test_a_use_given_back_by_a_refund_goes_to_one_racer_only(
+    app, studio, film, emu, webhooks, make_user, filmmaker_client
+):
+    from .conftest import latest_order, order_url, session_id_from
+    from .promo import buy_with_code, logged_in
+
+    make_promotion(studio, percent_off=50, code="BACKAGAIN", max_uses=1)
+    first = make_user("first@example.org")
+    emu.pay(session_id_from(buy_with_code(logged_in(app, first.email), film, "BACKAGAIN").location))
+    refunded = filmmaker_client.post(
+        order_url(latest_order(first)), data={"refund_all": "y", "confirm_all": "yes"}
+    )
+    assert refunded.status_code == 303
+    emu.hold_webhooks = True  # as in the races above: only the checkouts run at once
+    users = [make_user(f"again{i}@example.org") for i in range(RACERS)]
+    with LiveServer(app) as server:
+        sessions = [_racer(server.url, u.email) for u in users]
+        results = race(
+            server.url, sessions, f"/buy/{film.slug}", {"kind": "rent", "code": "BACKAGAIN"}
+        )
+    assert Counter(results) == Counter({303: 1, 409: RACERS - 1}), results

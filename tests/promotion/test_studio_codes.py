@@ -160,7 +160,7 @@ def test_the_redemption_view_counts_uses_comps_and_discounts(
         assert buy_with_code(viewer, film, "crew", "buy").status_code == 303
     page = filmmaker_client.get(f"/studio/{studio.slug}/codes/{promotion.id}")
     text = page.get_data(as_text=True)
-    assert "2 used, 0 held by checkouts in progress." in text
+    assert "2 used, 0 held by checkouts in progress, 0 given back by full refunds." in text
     assert "€25.98" in text  # discount given: two comps of 12.99
     assert '<tr data-code="CREW">' in text
 

@@ -161,3 +161,15 @@ def test_quiet_days_and_months_before_the_studio_are_left_out(filmmaker_client, 
     first = (studio.created_at.year, studio.created_at.month)
     assert statements and all(tuple(map(int, m.split("-"))) >= first for m in statements)
     assert len(statements) in (2, 3)  # this month and back to the studio's first
+
+
+def test_statement_arrows_point_the_way_the_page_reads_in_arabic(filmmaker_client, studio):
+    """Right to left, the previous month sits at the right: its arrow points right."""
+    filmmaker_client.post("/account/language", data={"locale": "ar", "next": "/"})
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03").text
+    nav = html.split('class="statement-nav">', 1)[1]
+    links = re.findall(r"<a href=\"[^\"]*statements/2026-0[24]\">([^<]*)</a>", nav)
+    assert [link[0] for link in links[:1]] + [link[-1] for link in links[1:]] == ["→", "←"]
+    filmmaker_client.post("/account/language", data={"locale": "en", "next": "/"})
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03").text
+    assert "← February 2026" in html and "April 2026 →" in html

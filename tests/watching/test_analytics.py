@@ -75,7 +75,7 @@ def test_the_figures_match_the_known_heartbeats(film, audience):
     assert figures.minutes_watched == (600 + 180 + 60) // 60
     assert figures.completed == 2 and figures.completion_percent == 66
     assert figures.by_country == [("NO", 2), ("FR", 1)]
-    assert figures.by_day == [(DAY1.date(), 2, 13), (DAY2.date(), 1, 1)]
+    assert [row for row in figures.by_day if row[1]] == [(DAY1.date(), 2, 13), (DAY2.date(), 1, 1)]
 
 
 def test_the_dropoff_curve_shows_where_viewers_stop(film, audience):
@@ -181,6 +181,7 @@ def test_evening_plays_in_los_angeles_count_on_the_studios_own_day_across_dst(
     studio = _owner_client(film, client, auth)
     url = f"/studio/{studio.slug}/titles/{film.id}/audience"
     assert _days(client, url, "2026-03-07", "2026-03-09") == [
+        ["day", "2026-03-07", "0", "0"],
         ["day", "2026-03-08", "1", "1"],
         ["day", "2026-03-09", "1", "2"],
     ]  # UTC, the default for a studio that has not chosen
@@ -190,6 +191,7 @@ def test_evening_plays_in_los_angeles_count_on_the_studios_own_day_across_dst(
     assert _days(client, url, "2026-03-07", "2026-03-09") == [
         ["day", "2026-03-07", "1", "1"],
         ["day", "2026-03-08", "1", "2"],
+        ["day", "2026-03-09", "0", "0"],
     ]
     # The period itself is made of the studio's days: 8 March alone is the second play only.
     assert _days(client, url, "2026-03-08", "2026-03-08") == [["day", "2026-03-08", "1", "2"]]
@@ -205,8 +207,11 @@ def test_a_studio_in_tokyo_sees_its_early_morning_viewers_on_the_next_day(
     url = f"/studio/{studio.slug}/titles/{film.id}/audience"
     # 20:00 and 21:00 UTC on 2 March are 05:00 and 06:00 on 3 March in Tokyo.
     assert _days(client, url, "2026-03-01", "2026-03-05") == [
+        ["day", "2026-03-01", "0", "0"],
+        ["day", "2026-03-02", "0", "0"],
         ["day", "2026-03-03", "2", "13"],
         ["day", "2026-03-04", "1", "1"],
+        ["day", "2026-03-05", "0", "0"],
     ]
 
 
@@ -250,3 +255,21 @@ def test_odd_dates_in_the_address_show_a_page_not_an_error(film, client, auth, p
 
     assert client.get(url, query_string=period).status_code == 200
     assert client.get(url + ".csv", query_string=period).status_code == 200
+
+
+def test_days_without_plays_show_as_zero_so_the_chart_keeps_its_time_axis(film, make_user):
+    viewer = make_user("weekend@example.org")
+    grant(viewer, film, at=DAY1 - timedelta(days=1))
+    play(viewer, film, "NO", DAY1, [(60, 60)])
+    play(viewer, film, "NO", DAY1 + timedelta(days=3), [(60, 60)])
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+
+    found = analytics.title_analytics(film, start, start + timedelta(days=5))
+
+    assert [(d.isoformat(), p) for d, p, _minutes in found.by_day] == [
+        ("2026-03-02", 1),
+        ("2026-03-03", 0),
+        ("2026-03-04", 0),
+        ("2026-03-05", 1),
+        ("2026-03-06", 0),
+    ]

@@ -49,6 +49,7 @@ def test_the_recipient_watches_without_an_account_with_their_name_on_the_picture
     app, link, filmmaker_client, studio
 ):
     recipient = app.test_client()
+    assert recipient.post(f"{link}/open", headers={"X-Test-Country": "FR"}).status_code == 303
     page = recipient.get(link, headers={"X-Test-Country": "FR"})
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -125,7 +126,7 @@ def test_a_studio_may_restrict_the_countries(app, filmmaker_client, studio, film
 def test_signed_in_recipients_are_linked_to_their_account(app, link, viewer):
     from tests.payments.promo import logged_in
 
-    assert logged_in(app, viewer.email).get(link).status_code == 200
+    assert logged_in(app, viewer.email).post(f"{link}/open").status_code == 303
     assert screener().user_id == viewer.id
 
 
@@ -193,3 +194,69 @@ def test_a_note_too_long_to_keep_is_refused_not_cut(filmmaker_client, studio, fi
     assert refused.status_code == 400
     assert "Keep the note to 200 characters." in refused.text
     assert db.session.scalar(db.select(db.func.count()).select_from(Screener)) == 0
+
+
+def studio_state(filmmaker_client, studio) -> str:  # type: ignore[no-untyped-def]
+    listing = filmmaker_client.get(f"/studio/{studio.slug}/screeners").get_data(as_text=True)
+    return listing.split('data-state="', 1)[1].split('"', 1)[0]
+
+
+def test_a_mail_scanner_fetching_the_link_changes_nothing_the_studio_sees(
+    app, link, filmmaker_client, studio, viewer
+):
+    """Mail scanners (Safe Links, link checkers) fetch every link of a mail before the person
+    clicks: the studio read "Opened" though the critic had not seen the mail yet."""
+    from tests.payments.promo import logged_in
+
+    before = screener()
+    seen = (before.opened_at, before.user_id, before.views, before.expires_at)
+    scanner = app.test_client()  # no cookies, no account
+    page = scanner.get(link, headers={"X-Test-Country": "FR"})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Northern Lights" in text and "Start watching" in text
+    assert "3 plays" in text  # the terms, before anything starts
+    assert "data-player" not in text  # nothing plays from a GET
+    assert scanner.head(link).status_code == 200
+    # A signed-in browser's GET (a preview pane) does not claim the screener either.
+    assert logged_in(app, viewer.email).get(link).status_code == 200
+
+    after = screener()
+    assert (after.opened_at, after.user_id, after.views, after.expires_at) == seen
+    assert studio_state(filmmaker_client, studio) == "sent"
+
+
+def test_start_watching_is_a_post_that_marks_the_screener_opened(
+    app, link, filmmaker_client, studio
+):
+    recipient = app.test_client()
+    opened = recipient.post(f"{link}/open", headers={"X-Test-Country": "FR"})
+    assert opened.status_code == 303 and opened.location.endswith(link)
+    assert screener().opened_at is not None and screener().views == 0
+    assert studio_state(filmmaker_client, studio) == "opened"
+    # Back on the link, the recipient has the player (a play is spent only on Play).
+    page = recipient.get(opened.location, headers={"X-Test-Country": "FR"}).get_data(as_text=True)
+    assert "data-player" in page and "data-watermark" in page
+
+
+def test_start_watching_works_without_an_account_with_forgery_protection_on(
+    settings, link, filmmaker_client, studio
+):
+    from storefront import create_app
+    from tests.helpers import csrf_token
+
+    settings["WTF_CSRF_ENABLED"] = True
+    recipient = create_app(settings).test_client()
+    assert recipient.post(f"{link}/open").status_code == 400  # no token: refused
+    assert screener().opened_at is None
+    token = csrf_token(recipient.get(link).get_data(as_text=True))
+    assert recipient.post(f"{link}/open", data={"csrf_token": token}).status_code == 303
+    assert studio_state(filmmaker_client, studio) == "opened"
+
+
+def test_a_refused_screener_cannot_be_opened(app, link, filmmaker_client, studio):
+    s = screener()
+    filmmaker_client.post(f"/studio/{studio.slug}/screeners/{s.id}/revoke")
+    refused = app.test_client().post(f"{link}/open")
+    assert refused.status_code == 403 and "withdrawn this screener" in refused.text
+    assert screener().opened_at is None

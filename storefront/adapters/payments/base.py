@@ -83,7 +83,7 @@ def parse_event(payload: bytes) -> Obj:
     """The event in a webhook body whose signature was already checked."""
     try:
         event = json.loads(payload)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting exhausts the parser's stack
         raise InvalidWebhook(f"malformed body: {exc}") from exc
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):
         raise InvalidWebhook("not an event")

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import BuyerConsent, Order, OrderStatus, User, utcnow
+from ...models import BuyerConsent, Order, OrderStatus, Title, User, utcnow
 
 PAID = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.DISPUTED)
 
@@ -44,3 +44,26 @@ def consenting_buyers(title_id: int) -> list[tuple[str, str, datetime]]:
         .order_by(BuyerConsent.created_at, BuyerConsent.id)
     ).all()
     return [(email, name, at) for email, name, at in rows]
+
+
+def consents_of(user: User) -> list[tuple[int, str, datetime]]:
+    """(title id, film name, date) of each film whose filmmaker may have the viewer's address."""
+    rows = db.session.execute(
+        sa.select(BuyerConsent.title_id, Title.name, BuyerConsent.created_at)
+        .join(Title, Title.id == BuyerConsent.title_id)
+        .where(BuyerConsent.user_id == user.id)
+        .order_by(BuyerConsent.created_at, BuyerConsent.id)
+    ).all()
+    return [(title_id, name, at) for title_id, name, at in rows]
+
+
+def withdraw_consent(user: User, title_id: int) -> bool:
+    """Take the consent back (as easy as giving it): the studio's list no longer holds the
+    viewer from now on. False when there was none."""
+    removed = db.session.execute(
+        sa.delete(BuyerConsent).where(
+            BuyerConsent.user_id == user.id, BuyerConsent.title_id == title_id
+        )
+    ).rowcount
+    db.session.flush()
+    return bool(removed)

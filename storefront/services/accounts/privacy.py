@@ -19,11 +19,16 @@ from ...models import (
     BuyerConsent,
     Entitlement,
     EntitlementStatus,
+    Festival,
+    FestivalPass,
     Notification,
     NotificationStatus,
     Order,
     OutboxMessage,
+    PassHolding,
     PlaybackSession,
+    Screener,
+    Screening,
     Studio,
     StudioInvite,
     StudioMember,
@@ -34,6 +39,7 @@ from ...models import (
     WatchProgress,
     utcnow,
 )
+from ...models.audience import PlaySummary
 from ...security import hash_password, new_security_stamp
 from .. import ServiceError
 from ..reports.export import safe_title
@@ -50,6 +56,7 @@ def _iso(value: datetime | None) -> str | None:
 def export_data(user: User) -> dict[str, Any]:
     """Everything held about ``user``, as plain JSON values, section by section."""
     titles = dict(db.session.execute(sa.select(Title.id, Title.name)).all())
+    festivals = dict(db.session.execute(sa.select(Festival.id, Festival.name)).all())
     orders = db.session.scalars(
         sa.select(Order).where(Order.user_id == user.id).order_by(Order.id)
     ).all()
@@ -61,6 +68,30 @@ def export_data(user: User) -> dict[str, Any]:
     ).all()
     consents = db.session.scalars(
         sa.select(BuyerConsent).where(BuyerConsent.user_id == user.id)
+    ).all()
+    screening_ids = {o.screening_id for o in orders if o.screening_id is not None}
+    opens = dict(
+        db.session.execute(
+            sa.select(Screening.id, Screening.opens_at).where(Screening.id.in_(screening_ids))
+        ).all()
+    )
+    holdings = db.session.execute(
+        sa.select(PassHolding, FestivalPass.festival_id, FestivalPass.name)
+        .join(FestivalPass, FestivalPass.id == PassHolding.pass_id)
+        .where(PassHolding.user_id == user.id)
+        .order_by(PassHolding.id)
+    ).all()
+    # Screeners a studio sent to the address, or that the account opened.
+    screeners = db.session.execute(
+        sa.select(Screener, Studio.name)
+        .join(Studio, Studio.id == Screener.studio_id)
+        .where(sa.or_(Screener.user_id == user.id, Screener.recipient_email == user.email))
+        .order_by(Screener.id)
+    ).all()
+    plays = db.session.scalars(
+        sa.select(PlaySummary)
+        .where(PlaySummary.user_id == user.id)
+        .order_by(PlaySummary.started_at, PlaySummary.session_id)
     ).all()
     memberships = db.session.execute(
         sa.select(Studio.name, StudioMember.role, StudioMember.created_at)
@@ -94,9 +125,16 @@ def export_data(user: User) -> dict[str, Any]:
                 "currency": o.currency,
                 "refunded_minor": o.amount_refunded,
                 "country": o.country,
+                "home_country": o.home_country,
+                "list_amount_minor": o.list_amount,
+                "discount_minor": o.discount_amount,
+                "promo_code": o.promo_code,
                 "status": o.status.value,
                 "created_at": _iso(o.created_at),
                 "paid_at": _iso(o.paid_at),
+                "preorder_release_at": _iso(o.release_at) if o.preorder else None,
+                "festival": festivals.get(o.festival_id or 0),
+                "screening_opens_at": _iso(opens.get(o.screening_id or 0)),
             }
             for o in orders
         ],
@@ -106,6 +144,7 @@ def export_data(user: User) -> dict[str, Any]:
                 "kind": e.kind.value,
                 "status": e.status.value,
                 "granted_at": _iso(e.granted_at),
+                "opens_at": _iso(e.not_before),
                 "start_by": _iso(e.start_by),
                 "started_at": _iso(e.started_at),
                 "expires_at": _iso(e.expires_at),
@@ -120,6 +159,42 @@ def export_data(user: User) -> dict[str, Any]:
                 "updated_at": _iso(p.updated_at),
             }
             for p in progress
+        ],
+        "passes": [
+            {
+                "festival": festivals.get(festival_id, ""),
+                "pass": name,
+                "films_allowed": h.films_allowed,
+                "films_used": h.films_used,
+                "status": h.status.value,
+                "granted_at": _iso(h.granted_at),
+            }
+            for h, festival_id, name in holdings
+        ],
+        "screeners": [
+            {
+                "title": titles.get(s.title_id, ""),
+                "studio": studio_name,
+                "recipient_name": s.recipient_name,
+                "sent_at": _iso(s.created_at),
+                "expires_at": _iso(s.expires_at),
+                "opened_at": _iso(s.opened_at),
+                "views": s.views,
+                "max_views": s.max_views,
+                "furthest_seconds": s.furthest_seconds,
+                "revoked_at": _iso(s.revoked_at),
+            }
+            for s, studio_name in screeners
+        ],
+        "plays": [
+            {
+                "title": titles.get(p.title_id, ""),
+                "started_at": _iso(p.started_at),
+                "country": p.country,
+                "watched_seconds": p.watched_seconds,
+                "furthest_seconds": p.max_position,
+            }
+            for p in plays
         ],
         "consents": [
             {

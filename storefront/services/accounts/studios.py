@@ -24,6 +24,7 @@ from ...models import (
 )
 from ...public_urls import public_url_for
 from .. import ServiceError
+from ..notifications.events import one_line
 from ..reports.filters import is_time_zone
 from .mail import send_mail
 from .users import lock_account, normalise_email
@@ -151,12 +152,6 @@ def _invite_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="studio-invite")
 
 
-def _one_line(text: str, limit: int = 80) -> str:
-    """User-chosen text for a mail: one line, printable, short."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _sent_since(column: sa.ColumnElement, value: int) -> int:
     since = utcnow() - INVITE_WINDOW
     return (
@@ -215,8 +210,8 @@ def invite_member(
                 "Studio: %(studio)s\nInvited by: %(name)s",
                 site=site,
                 link=link,
-                studio=_one_line(studio.name),
-                name=_one_line(inviter.display_name),
+                studio=one_line(studio.name),
+                name=one_line(inviter.display_name),
             ),
         ),
         studio_id=studio.id,

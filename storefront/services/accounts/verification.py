@@ -119,7 +119,24 @@ def request_email_change(user: User, password: str, new_email: str) -> bool:
     new_email = normalise_email(new_email)
     if new_email == user.email:
         return False
-    if find_user_by_email(new_email) is not None:
-        raise ServiceError(_("An account with this email address already exists."))
+    owner = find_user_by_email(new_email)
+    if owner is not None:
+        # The same answer as for a free address, as at sign-up: the page must not tell
+        # which addresses have accounts. Their owner is told instead.
+        send_account_mail(
+            owner.email,
+            lambda: (
+                _("Someone tried to move their account to your address"),
+                _(
+                    "Someone asked to use this email address, which already has an account on "
+                    "%(site)s, for another account. Nothing has changed: an address belongs to "
+                    "one account.\n\nIf it was you, log in here with this address:\n%(link)s",
+                    site=current_app.config["SITE_NAME"],
+                    link=public_url_for("auth.login"),
+                ),
+            ),
+            reader=owner,
+        )
+        return True
     send_verification(user, new_email)
     return True

@@ -131,8 +131,13 @@ def festival_card(festival: Festival, artwork: FestivalArtwork | None, locale: s
 
 
 def _iso_duration(seconds: int) -> str:
+    """ISO 8601, as schema.org expects: PT1H47M, PT12M34S, PT45S (seconds kept when any)."""
     hours, rest = divmod(int(seconds), 3600)
-    return f"PT{hours}H{rest // 60}M" if hours else f"PT{rest // 60}M"
+    minutes, secs = divmod(rest, 60)
+    text = "PT" + (f"{hours}H" if hours else "")
+    if hours or minutes:
+        text += f"{minutes}M"
+    return text + (f"{secs}S" if secs else "")
 
 
 def movie_json_ld(title: Title, at: datetime, has_trailer: bool) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from ...adapters.storage import (
     part_size_for,
 )
 from ...extensions import db
+from ...formatting import file_size_text
 from ...models import (
     AssetKind,
     AssetStatus,
@@ -64,10 +65,6 @@ def _ext(filename: str) -> str:
     return DEFAULT_EXTENSION
 
 
-def _format_size(size: int) -> str:
-    return f"{size / 1000**3:.1f} GB" if size >= 1000**3 else f"{size / 1000**2:.1f} MB"
-
-
 def open_session(
     title: Title,
     user: User,
@@ -93,7 +90,7 @@ def open_session(
     limit = int(current_app.config["MAX_UPLOAD_BYTES"])
     if size > limit:
         raise ServiceError(
-            _("This file is larger than the %(limit)s allowed.", limit=_format_size(limit))
+            _("This file is larger than the %(limit)s allowed.", limit=file_size_text(limit))
         )
     content_type = (content_type or "").strip()[:100] or "application/octet-stream"
     # A browser refused by the bucket's CORS rules sees only "connection problem": say why.

@@ -26,6 +26,7 @@ from ...models.audience import Notification, NotificationStatus
 from ...money import format_amount
 from ...public_urls import public_url_for
 from .events import month_words, subject_for
+from .opt_out import SALE_MAILS, list_headers, stop_url
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,12 @@ def render(row: Notification) -> tuple[str, str, str]:
         "site_name": current_app.config["SITE_NAME"],
         "mail_locale": locale,
         "mail_direction": text_direction(locale),
+        # Sale mails only: the link that switches them off, as the List-Unsubscribe header.
+        "stop_url": (
+            stop_url(row.context["studio_slug"], row.to)
+            if row.event in SALE_MAILS and row.context.get("studio_slug")
+            else None
+        ),
     }
     with force_locale(locale):
         subject = subject_for(row.event, row.context)
@@ -84,7 +91,14 @@ def deliver(notification_id: int) -> NotificationStatus | None:
     row.attempts += 1
     try:
         current_app.extensions["mailer"].send(
-            row.to, subject, text, html=html, headers={"X-Storefront-Event": row.event}
+            row.to,
+            subject,
+            text,
+            html=html,
+            headers={
+                "X-Storefront-Event": row.event,
+                **list_headers(row.event, row.context, row.to),
+            },
         )
     except TemporaryMailError as exc:
         row.error = str(exc)[:2000]

@@ -13,6 +13,14 @@ from flask_babel import gettext as _
 Subject = Callable[[Mapping[str, Any]], str]
 
 
+def one_line(text: str, limit: int | None = 80) -> str:
+    """User-chosen text for a mail: one line, printable, at most ``limit`` characters (a
+    line break in a subject would make the mail impossible to build, and in a body it lets
+    the sender write lines of their own)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if limit is None or len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def day_words(value: str) -> str:
     """An ISO day as the mail's language writes it ("30 novembre 2026")."""
     return format_date(date.fromisoformat(value), "long", locale=get_locale())
@@ -33,6 +41,7 @@ EVENTS: dict[str, Subject] = {
     "screening_opens": lambda c: _(
         "%(title)s opens soon at %(festival)s", title=c["title_name"], festival=c["festival_name"]
     ),
+    "preorder_released": lambda c: _("%(title)s is out: watch it now", title=c["title_name"]),
     "refund": lambda c: _("Your refund for %(title)s", title=c["title_name"]),
     "refund_failed": lambda c: _(
         "Your refund for %(title)s could not be completed", title=c["title_name"]
@@ -48,5 +57,23 @@ EVENTS: dict[str, Subject] = {
 }
 
 
+# Mails about the recipient's own money: a payment, refund or dispute of theirs, a transfer or
+# payout to them, their statement. Each stems from a payment or a processor event, so no one
+# can send them at will to a stranger; the hourly limit per address never holds them back (a
+# premiere's sale alerts must not swallow the mail that a payout failed).
+ABOUT_MONEY = frozenset(
+    {
+        "receipt",
+        "refund",
+        "refund_failed",
+        "refund_failed_studio",
+        "dispute_closed",
+        "transfer_failed",
+        "statement_ready",
+    }
+)
+
+
 def subject_for(event: str, context: Mapping[str, Any]) -> str:
-    return EVENTS[event](context)
+    # Names in subjects are what studios and festivals typed: one line, whatever they hold.
+    return one_line(EVENTS[event](context), limit=None)

@@ -16,7 +16,7 @@ from ...jobs import defer
 from ...models import User, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ..reports.filters import is_time_zone
-from .events import EVENTS
+from .events import ABOUT_MONEY, EVENTS
 from .language import mail_locale
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def notify(
     if existing is not None:
         return existing
     config = current_app.config
-    over = _over_limit(address, studio_id, config)
+    over = _over_limit(address, studio_id, config, event in ABOUT_MONEY)
     if over:
         log.warning("Not mailing %s (%s): %s", address, event, over)
     values = {
@@ -107,14 +107,21 @@ RECIPIENT_LIMIT = "recipient's hourly limit reached"
 STUDIO_LIMIT = "studio's daily limit reached"
 
 
-def _over_limit(address: str, studio_id: int | None, config: Mapping[str, Any]) -> str | None:
+def _over_limit(
+    address: str, studio_id: int | None, config: Mapping[str, Any], about_money: bool = False
+) -> str | None:
+    """Why the mail must be kept back, if it must (``about_money``: see events.ABOUT_MONEY)."""
     now = utcnow()
     counted = Notification.status != NotificationStatus.SUPPRESSED
-    to_address = db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.to == address,
-            Notification.created_at >= now - timedelta(hours=1),
-            counted,
+    to_address = (
+        0
+        if about_money
+        else db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.to == address,
+                Notification.created_at >= now - timedelta(hours=1),
+                counted,
+            )
         )
     )
     if (to_address or 0) >= config["MAIL_PER_ACCOUNT_PER_HOUR"]:

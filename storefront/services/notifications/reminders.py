@@ -1,5 +1,5 @@
 """Periodic mails: rentals about to lapse unwatched, festival screenings about to open for the
-tickets bought ahead, and studios' daily sales digests."""
+tickets bought ahead, pre-ordered films that opened, and studios' daily sales digests."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ REMIND_BEFORE = timedelta(days=1)
 # A ticket bought ahead is recalled when its screening is this close to opening (the job runs
 # every quarter of an hour); one bought closer to the opening than this has just had its receipt.
 SCREENING_NOTICE = timedelta(hours=1)
+# A pre-order is announced once its release has passed, by a run within this time after it (a
+# run missed for longer, or a release far in the past, is not worth a "now open" mail).
+RELEASE_NOTICE = timedelta(days=1)
 SOLD = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.DISPUTED)
 
 
@@ -105,6 +108,26 @@ def remind_opening_screenings(now: datetime | None = None) -> int:
             "live": entitlement.live_start_at is not None,
         }
         sent += _recall(entitlement, "screening_opens", name, context)
+    return sent
+
+
+def announce_releases(now: datetime | None = None) -> int:
+    """Mail each holder of a pre-order whose film opened within the last day (once)."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Entitlement, Title.slug, Title.name)
+        .join(Order, Order.id == Entitlement.order_id)
+        .join(Title, Title.id == Entitlement.title_id)
+        .where(
+            Order.preorder.is_(True),
+            Entitlement.status == EntitlementStatus.ACTIVE,
+            Entitlement.not_before <= now,
+            Entitlement.not_before > now - RELEASE_NOTICE,
+        )
+    ).all()
+    sent = 0
+    for entitlement, slug, name in rows:
+        sent += _recall(entitlement, "preorder_released", name, {"slug": slug})
     return sent
 
 

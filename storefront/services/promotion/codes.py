@@ -8,6 +8,10 @@ nothing is charged and no processor is involved.
 Checking here takes no lock; `redemptions.reserve` re-checks the use limits under the
 promotion's row lock when the checkout is created, so two viewers racing for the last use
 cannot both get it.
+
+The limits count the viewers who kept the discount (``counted``): an order refunded in full
+(a comp given back is one) gives its use back, to its viewer or anyone; a partial refund
+keeps it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from ...i18n import current_locale
 from ...models import (
     DiscountType,
     OfferKind,
+    Order,
+    OrderStatus,
     PromoCode,
     PromoRedemption,
     Promotion,
@@ -160,13 +166,31 @@ def covers_title(promotion: Promotion, title_id: int) -> bool:
     ) > 0
 
 
+def given_back() -> sa.ColumnElement[bool]:
+    """A use whose order was refunded in full: its viewer kept nothing, so neither the code
+    nor the viewer has spent it. (A partial refund leaves the order partially refunded.) A
+    payment held for checking (flagged) keeps its status when it is given back: its
+    refunded amount says so."""
+    return sa.exists().where(
+        Order.id == PromoRedemption.order_id,
+        sa.or_(
+            Order.status == OrderStatus.REFUNDED,
+            sa.and_(Order.status == OrderStatus.FLAGGED, Order.amount_refunded >= Order.amount),
+        ),
+    )
+
+
+def counted() -> sa.ColumnElement[bool]:
+    """The uses that count against every limit: held by a checkout in progress, or paid and
+    not given back by a full refund."""
+    return sa.and_(PromoRedemption.status.in_(HOLDING), ~given_back())
+
+
 def holding(*conditions: sa.ColumnElement[bool]) -> int:
-    """Uses taken (paid, or held by a checkout in progress) matching ``conditions``."""
+    """Uses taken (``counted``) matching ``conditions``."""
     return (
         db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(PromoRedemption)
-            .where(PromoRedemption.status.in_(HOLDING), *conditions)
+            sa.select(sa.func.count()).select_from(PromoRedemption).where(counted(), *conditions)
         )
         or 0
     )

@@ -37,7 +37,7 @@ from ...models import (
     TerritoryMode,
 )
 from .. import ServiceError
-from .festivals import festival_problems, festival_time, section_name_problem
+from .festivals import festival_problems, section_name_problem, zone_time
 from .screenings import window_problems
 
 PASS_NAME_MAX = 120  # the length of festival_passes.name
@@ -98,15 +98,19 @@ def edit_festival(festival: Festival, change: FestivalChange) -> None:
     if isinstance(opening, datetime) and opening.date() > change.ends_on:
         # Nothing could ever be sold: say so rather than save a festival that sells nothing.
         add_error(errors, "sales_open", _("Open sales on or before the festival's last day."))
+    sales_open_at = None
+    if isinstance(opening, datetime) and "timezone" not in errors:
+        try:
+            sales_open_at = zone_time(change.timezone, opening)  # on the new clock
+        except ServiceError as exc:
+            add_error(errors, "sales_open", str(exc))
     if errors:
         raise EditInvalid(errors)
     festival.name = name
     festival.starts_on, festival.ends_on = change.starts_on, change.ends_on
     festival.timezone = change.timezone
     if opening != KEEP_SALES_OPEN:
-        festival.sales_open_at = (
-            festival_time(festival, opening) if isinstance(opening, datetime) else None
-        )
+        festival.sales_open_at = sales_open_at
     festival.description = change.description
     # Hidden, the festival leaves the store's list and page; what viewers bought still plays.
     festival.published = change.published

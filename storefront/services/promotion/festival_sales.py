@@ -53,6 +53,7 @@ from .screenings import (
     is_sold_out,
     release_seat,
     screening_availability,
+    stops_starting,
     take_seat,
     ticket_entitlement,
     unstarted_tickets,
@@ -250,11 +251,12 @@ def closed_before_payment(order: Order, at: datetime) -> str | None:
     if order.kind != OfferKind.TICKET or order.screening_id is None:
         return None
     screening = db.session.get(Screening, order.screening_id)
-    if screening is None or screening.closes_at > at:
+    if screening is None or stops_starting(screening) > at:
         return None
     return (
         f"{SCREENING_CLOSED}: screening {screening.id} closed to starting at "
-        f"{screening.closes_at.isoformat()}, before the payment arrived; refunded automatically"
+        f"{stops_starting(screening).isoformat()}, before the payment arrived; refunded "
+        "automatically"
     )
 
 

@@ -46,9 +46,34 @@ def zone(name: str) -> ZoneInfo:
 
 def festival_time(festival: Festival, local: datetime) -> datetime:
     """A wall-clock time in the festival's time zone (naive, as typed) as an aware UTC time."""
+    return zone_time(festival.timezone, local)
+
+
+def zone_time(timezone: str, local: datetime) -> datetime:
+    """A wall-clock time typed for time zone ``timezone`` as an aware UTC time.
+
+    A time the clocks skip (when they go forward) is refused rather than moved an hour without
+    a word; a time they repeat (when they go back) is its first occurrence."""
     if local.tzinfo is not None:
         return local
-    return local.replace(tzinfo=zone(festival.timezone)).astimezone(ZoneInfo("UTC"))
+    moment = day_moment(timezone, local)
+    if moment.astimezone(zone(timezone)).replace(tzinfo=None) != local:
+        raise ServiceError(
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks go forward then. Choose a "
+                "time before or after the change.",
+                time=local.strftime("%Y-%m-%d %H:%M"),
+                zone=timezone,
+            )
+        )
+    return moment
+
+
+def day_moment(timezone: str, local: datetime) -> datetime:
+    """``local`` on the clock of ``timezone`` as UTC, a skipped time read as the moment the
+    clocks jumped: for boundaries the store computes ("the start of the day after the
+    festival"), which must hold even where the clocks skip midnight."""
+    return local.replace(tzinfo=zone(timezone)).astimezone(ZoneInfo("UTC"))
 
 
 def festival_problems(

@@ -9,12 +9,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
 from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import Writer, send_mail
+from ..notifications.events import one_line
 
 
 def _send(
@@ -95,21 +97,24 @@ def released(order: Order) -> None:
 
 def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> Notification:
     """The recipient's personal link, its limits and its expiry (the queued mail: kept back
-    when over a mail limit)."""
+    when over a mail limit).
+
+    Anyone may open a studio and address a screener to anyone, so the mail opens with the
+    store's own words (subject included); the names the studio typed come last, on one line
+    each, as in studio invitations.
+    """
     link = public_url_for("screeners.watch", token=token)
+    site = current_app.config["SITE_NAME"]
 
     def write() -> tuple[str, str]:
-        subject = _(
-            "%(studio)s sent you a screener of %(title)s", studio=studio.name, title=title.name
-        )
+        subject = _("A screener for you on %(site)s", site=site)
         body = "\n\n".join(
             [
-                _("Hello %(name)s,", name=screener.recipient_name),
                 _(
-                    "%(studio)s invites you to watch %(title)s. No account is needed: this link "
-                    "is yours alone, and your name is shown on the picture while it plays.",
-                    studio=studio.name,
-                    title=title.name,
+                    "A studio on %(site)s sends you a personal link to watch one of its films. "
+                    "No account is needed: this link is yours alone, and your name is shown on "
+                    "the picture while it plays.",
+                    site=site,
                 ),
                 link,
                 ngettext(
@@ -119,6 +124,13 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
                     "(UTC).",
                     screener.max_views,
                     until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+                ),
+                _(
+                    "Details given by the studio:\nFor: %(name)s\nStudio: %(studio)s\n"
+                    "Film: %(title)s",
+                    name=one_line(screener.recipient_name),
+                    studio=one_line(studio.name),
+                    title=one_line(title.name),
                 ),
             ]
         )

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, Order, Title
+from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, Title
 from .. import ServiceError
 from ..catalog.availability import (
     SELLABLE_STATUSES,
@@ -187,9 +187,10 @@ def keep(order: Order) -> None:
     db.session.flush()
 
 
-def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
+def refund(gateway: PaymentGateway, order: Order, at: datetime) -> bool:
     """The viewer wants their money back: the whole payment is refunded (the entitlement is
-    revoked when the processor confirms). A comp has nothing to refund: it is revoked."""
+    revoked when the processor confirms). A comp has nothing to refund: it is revoked. True
+    when money is on its way back."""
     if not choice_open(order, at):
         raise ReleaseInvalid(_("This pre-order can no longer be refunded here."))
     # Imported here: refunds reaches festival sales, which build on the checkout that
@@ -199,8 +200,12 @@ def refund(gateway: PaymentGateway, order: Order, at: datetime) -> None:
     amount = refundable_amount(order)
     if amount > 0:
         request_refund(gateway, order, amount)
-        return
+        return True
     entitlement = entitlement_of(order)
     if entitlement is not None:
         entitlement.status = EntitlementStatus.REVOKED
+    # A comp given back is refunded in full (of nothing): the viewer keeps nothing, so its
+    # code's use is free again, as after a paid pre-order's refund (``codes.counted``).
+    order.status = OrderStatus.REFUNDED
     db.session.flush()
+    return False

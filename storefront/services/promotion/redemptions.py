@@ -4,7 +4,8 @@ fails or expires.
 A checkout with a code reserves one use when its order is written; the reservation counts
 against every limit (the code's, the promotion's, the viewer's), so a code with one use left
 cannot be sold twice while both buyers are on the processor's page. The use is spent only
-when the payment succeeds (or at once, for a comp); a failed or expired checkout frees it.
+when the payment succeeds (or at once, for a comp); a failed or expired checkout frees it,
+and an order later refunded in full no longer counts (``codes.counted``).
 
 Reservations are taken under the promotion's row lock (``SELECT … FOR UPDATE`` on
 PostgreSQL; the database write lock on SQLite), so the count and the new row are one step.

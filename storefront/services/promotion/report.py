@@ -1,6 +1,7 @@
 """How a promotion's codes were used: per code and currency, the uses, what was paid (gross),
 the discount given and the comps, read from the ledger's sale and comp rows; plus the uses
-checkouts hold right now."""
+checkouts hold right now and those full refunds gave back (``codes.counted`` decides which
+uses count)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import EntryType, LedgerEntry, PromoRedemption, Promotion, RedemptionStatus
 from ...models.ledger import SALE_TYPES
+from .codes import counted, given_back
 
 
 @dataclass
@@ -28,8 +30,9 @@ class CodeUsage:
     code_id: int
     code: str
     max_uses: int | None
-    redeemed: int = 0
+    redeemed: int = 0  # paid (or comps) and kept
     held: int = 0
+    given_back: int = 0  # refunded in full: free to use again
     lines: list[CurrencyLine] = field(default_factory=list)
 
     @property
@@ -52,39 +55,50 @@ class PromotionUsage:
     def held(self) -> int:
         return sum(c.held for c in self.codes)
 
+    @property
+    def given_back(self) -> int:
+        return sum(c.given_back for c in self.codes)
+
 
 def uses_by_code(promotion: Promotion) -> dict[int, int]:
-    """Redeemed and held uses of each of the promotion's codes."""
+    """Uses of each of the promotion's codes that count against its limits."""
     rows = db.session.execute(
         sa.select(PromoRedemption.code_id, sa.func.count())
-        .where(
-            PromoRedemption.promotion_id == promotion.id,
-            PromoRedemption.status.in_([RedemptionStatus.RESERVED, RedemptionStatus.REDEEMED]),
-        )
+        .where(PromoRedemption.promotion_id == promotion.id, counted())
         .group_by(PromoRedemption.code_id)
     ).all()
     return {code_id: count for code_id, count in rows}
 
 
+def _how_many(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
 def usage(promotion: Promotion) -> PromotionUsage:
     """The redemption view of one promotion (codes that were never used included)."""
+    paid = PromoRedemption.status == RedemptionStatus.REDEEMED
     states = db.session.execute(
-        sa.select(PromoRedemption.code_id, PromoRedemption.status, sa.func.count())
+        sa.select(
+            PromoRedemption.code_id,
+            _how_many(sa.and_(paid, counted())),
+            _how_many(sa.and_(PromoRedemption.status == RedemptionStatus.RESERVED, counted())),
+            _how_many(sa.and_(PromoRedemption.status != RedemptionStatus.RELEASED, given_back())),
+        )
         .where(PromoRedemption.promotion_id == promotion.id)
-        .group_by(PromoRedemption.code_id, PromoRedemption.status)
+        .group_by(PromoRedemption.code_id)
     ).all()
     by_code = {
         c.id: CodeUsage(c.id, c.code, c.max_uses if c.max_uses else promotion.max_uses)
         for c in promotion.codes
     }
-    for code_id, status, count in states:
+    for code_id, redeemed, held, back in states:
         usage_row = by_code.get(code_id)
-        if usage_row is None:
-            continue
-        if status == RedemptionStatus.REDEEMED:
-            usage_row.redeemed = count
-        elif status == RedemptionStatus.RESERVED:
-            usage_row.held = count
+        if usage_row is not None:
+            usage_row.redeemed, usage_row.held, usage_row.given_back = (
+                int(redeemed),
+                int(held),
+                int(back),
+            )
     names = {c.code: c.id for c in promotion.codes}
     money = db.session.execute(
         sa.select(

@@ -182,7 +182,8 @@ def revoke(screener: Screener, at: datetime) -> None:
 
 
 def opened(screener: Screener, user: User | None, at: datetime) -> None:
-    """The recipient opened the link: note when, and link their account if signed in."""
+    """The recipient pressed "Start watching" (never a GET of the link: mail scanners fetch
+    those): note when, and link their account if signed in."""
     if screener.opened_at is None:
         screener.opened_at = at
     if user is not None and getattr(user, "is_authenticated", False) and screener.user_id is None:

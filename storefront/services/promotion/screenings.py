@@ -45,7 +45,7 @@ from ..catalog.availability import (
     evaluate,
 )
 from ..catalog.offers import RENTAL_WATCH_HOURS
-from .festivals import festival_time
+from .festivals import day_moment, festival_time
 
 # Bounds a person can mean; the columns (32-bit integers) hold far more than either.
 MAX_SEATS = 1_000_000
@@ -91,16 +91,28 @@ def rule_of(item: Screening | FestivalPass) -> OfferRule:
         amount=item.amount,
         currency=item.currency,
         available_from=item.festival.sales_open_at,
-        available_until=item.closes_at if is_screening else pass_sales_end(item.festival),
+        available_until=stops_starting(item) if is_screening else pass_sales_end(item.festival),
         active=True if is_screening else item.active,
         territories=_territory_rules(item.territories),
     )
 
 
+def stops_starting(screening: Screening) -> datetime:
+    """When a screening closes to starting (and to sales): its window's close or, for a live
+    screening of a film whose length is known, the moment the film ends for everyone, if that
+    is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
+    runtime = screening.title.runtime_seconds
+    if screening.live_start_at is None or not runtime:
+        return screening.closes_at
+    return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
+
+
 def pass_sales_end(festival: Festival) -> datetime:
     """When a pass stops selling: the festival's last day is over and its last screening has
     closed to starting (whichever is later). After that it has nothing left to book."""
-    end = festival_time(festival, datetime.combine(festival.ends_on + timedelta(days=1), time()))
+    end = day_moment(
+        festival.timezone, datetime.combine(festival.ends_on + timedelta(days=1), time())
+    )
     last_close = db.session.scalar(
         sa.select(sa.func.max(Screening.closes_at)).where(Screening.festival_id == festival.id)
     )
@@ -126,6 +138,15 @@ def screening_availability(screening: Screening, country: str | None, at: dateti
 def admits_country(screening: Screening, country: str | None) -> bool:
     """The screening's territories include ``country`` (whatever the time)."""
     return admits(rule_of(screening), country)
+
+
+def sold_in(item: Screening | FestivalPass) -> list[str]:
+    """The countries a screening or pass is sold in when it is sold only in listed ones (empty
+    when it is sold everywhere, or everywhere but some): what a refused viewer is told."""
+    rule = rule_of(item)
+    if rule.mode != TerritoryMode.ALLOW:
+        return []
+    return sorted(c for c in rule.territories if admits(rule, c))
 
 
 def seats_left(screening: Screening) -> int | None:
@@ -189,7 +210,7 @@ def ticket_entitlement(
         screening_id=screening.id,
         not_before=screening.live_start_at or screening.opens_at,
         live_start_at=screening.live_start_at,
-        start_by=screening.closes_at,
+        start_by=stops_starting(screening),
         watch_hours=order.rental_watch_hours or screening.watch_hours,
         country=country,
     )
@@ -318,9 +339,10 @@ def schedule(festival: Festival, country: str | None, at: datetime) -> list[Sche
     next_open = min(ahead) if ahead else None
     items = []
     for screening in screenings:
-        if screening.opens_at <= at < screening.closes_at:
+        closes = stops_starting(screening)
+        if screening.opens_at <= at < closes:
             slot = Slot.NOW
-        elif screening.closes_at <= at:
+        elif closes <= at:
             slot = Slot.PAST
         elif screening.opens_at == next_open:
             slot = Slot.NEXT

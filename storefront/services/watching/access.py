@@ -43,6 +43,7 @@ class Refusal(enum.StrEnum):
     EXPIRED = "expired"
     START_BY_PASSED = "start_by_passed"
     NOT_OPEN = "not_open"  # a festival screening whose window (or live start) is still ahead
+    SCREENING_CLOSED = "screening_closed"  # a festival ticket not started before it closed
     BLOCKED = "blocked"
     STREAM_LIMIT = "stream_limit"
     NOT_READY = "not_ready"
@@ -72,6 +73,9 @@ MESSAGES = {
         "The time to start watching this rental has passed. You can rent the film again."
     ),
     Refusal.NOT_OPEN: _l("This screening has not started yet. Come back when it opens."),
+    Refusal.SCREENING_CLOSED: _l(
+        "This screening has closed: the ticket was for starting the film before then."
+    ),
     Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
     Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),
     Refusal.REMOVED: _l("This film is no longer on the store."),
@@ -97,6 +101,10 @@ RENT_AGAIN = frozenset({Refusal.EXPIRED, Refusal.START_BY_PASSED, Refusal.NOT_EN
 
 
 class PlaybackRefused(ServiceError):
+    # With NOT_OPEN: when the viewer's earliest waiting screening opens (its live start for a
+    # live screening), so the page can say when and count down to it.
+    opens_at: datetime | None = None
+
     def __init__(self, code: Refusal, **params: object) -> None:
         self.code = code
         if code == Refusal.STREAM_LIMIT:  # counted: "1 screen", "3 screens"
@@ -131,6 +139,9 @@ def rental_refusal(entitlement: Entitlement, at: datetime) -> Refusal | None:
         return None
     if entitlement.started_at is None:
         if entitlement.start_by is not None and at >= entitlement.start_by:
+            # Same rule, told in the words the viewer bought: a screening closes.
+            if entitlement.kind == OfferKind.TICKET:
+                return Refusal.SCREENING_CLOSED
             return Refusal.START_BY_PASSED
         return None
     expires = rental_expiry(entitlement)
@@ -165,6 +176,7 @@ _REFUSAL_ORDER = [
     Refusal.NOT_OPEN,
     Refusal.EXPIRED,
     Refusal.START_BY_PASSED,
+    Refusal.SCREENING_CLOSED,
     Refusal.REFUNDED,
     Refusal.CHARGED_BACK,
 ]
@@ -189,10 +201,15 @@ def usable_entitlement(
             usable,
             key=lambda e: (e.kind != OfferKind.BUY, e.started_at is None),
         )
-    refusals = {entitlement_refusal(e, at) for e in entitlements}
+    refusals = {e: entitlement_refusal(e, at) for e in entitlements}
     for code in _REFUSAL_ORDER:
-        if code in refusals:
-            raise PlaybackRefused(code)
+        if code in refusals.values():
+            refused = PlaybackRefused(code)
+            if code == Refusal.NOT_OPEN:
+                refused.opens_at = min(
+                    e.not_before for e, r in refusals.items() if r == code and e.not_before
+                )
+            raise refused
     raise PlaybackRefused(Refusal.NOT_ENTITLED)
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import PlaybackSession, Title
 from ...models.audience import PlaybackHeartbeat, PlaySummary
-from ..reports.buckets import as_date, bucket_expression
+from ..reports.buckets import as_date, bucket_days, bucket_expression
 from ..reports.filters import Granularity
 
 COMPLETE_SHARE = 0.9  # a play "completes" past 90 % of the film
@@ -145,7 +145,12 @@ def title_analytics(
         .group_by(day)
         .order_by(day)
     ).all()
-    result.by_day = [(as_date(d), int(n), int(w or 0) // 60) for d, n, w in day_rows]
+    counted = {as_date(d): (int(n), int(w or 0) // 60) for d, n, w in day_rows}
+    # Every day of the period, as the revenue charts cut them: a day without plays is a zero
+    # on the chart's time axis, not a missing bar.
+    result.by_day = [
+        (d, *counted.get(d, (0, 0))) for d in bucket_days(start, end, tz, Granularity.DAY)
+    ]
     return result
 
 

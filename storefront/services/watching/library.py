@@ -29,6 +29,7 @@ class ItemState(enum.StrEnum):
     SUSPENDED = "suspended"
     PREORDERED = "preordered"  # paid before the release: watchable from `release_at`
     NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
+    SCREENING_CLOSED = "screening_closed"  # a festival ticket not started before it closed
     REMOVED = "removed"  # the studio took the film off the store: nothing plays
 
 
@@ -40,6 +41,7 @@ _STATE_FOR_REFUSAL = {
     Refusal.SUSPENDED: ItemState.SUSPENDED,
     Refusal.NOT_RELEASED: ItemState.PREORDERED,
     Refusal.NOT_OPEN: ItemState.NOT_OPEN,
+    Refusal.SCREENING_CLOSED: ItemState.SCREENING_CLOSED,
 }
 # Which entitlement stands for a title when a viewer holds several (lower wins).
 _RANK = {
@@ -51,6 +53,7 @@ _RANK = {
     ItemState.SUSPENDED: 3,
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,
+    ItemState.SCREENING_CLOSED: 5,
     ItemState.REFUNDED: 6,
     ItemState.CHARGED_BACK: 7,
     ItemState.REMOVED: 8,

@@ -89,6 +89,14 @@ def test_a_file_over_the_limit_is_refused_before_anything_starts(app, uploads, s
     assert count(MediaAsset) == 0 and storage.list_multipart_uploads() == []
 
 
+def test_the_limit_is_said_in_the_filmmakers_language(app, uploads):
+    app.config["MAX_UPLOAD_BYTES"] = 10 * 1024 * 1024
+    uploads.client.post("/account/language", data={"locale": "fr", "next": "/"})
+    refused = uploads.open(FilmFile(b"x" * (10 * 1024 * 1024 + 1)))
+    assert refused.status_code == 400
+    assert "10,5\u202fMo" in refused.json["error"]["message"]  # not "10.5 MB"
+
+
 def test_fifty_gigabytes_fit_in_ten_thousand_parts(uploads):
     session = uploads.open(FilmFile(b""), size=50 * 1000**3).json
     assert session["part_count"] <= 10_000
