@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         account,
         admin,
         admin_accounts,
+        admin_audit,
         admin_revenue,
         admin_rights,
         auth,
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
     )
 
     headers.init_app(app)
+    admin_audit.init_app(app)
     viewer.init_app(app)
     festival_text.init_app(app)
     bundles.init_app(app)

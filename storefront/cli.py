@@ -22,9 +22,11 @@ DEMO_ACCOUNTS = {
 
 
 def init_app(app: Flask) -> None:
+    from .accounts_cli import accounts_cli
     from .payments_cli import payments_cli
 
     app.cli.add_command(create_admin)
+    app.cli.add_command(accounts_cli)
     app.cli.add_command(payments_cli)
     app.cli.add_command(demo_data)
     app.cli.add_command(worker)
@@ -36,8 +38,9 @@ def init_app(app: Flask) -> None:
 @click.option("--password", help="Password for a new account (asked for when omitted).")
 def create_admin(email: str, password: str | None) -> None:
     """Make EMAIL an admin, creating the account if it does not exist."""
+    from .accounts_cli import operator
     from .services import ServiceError
-    from .services.accounts.users import create_user, find_user_by_email
+    from .services.accounts.users import create_user, find_user_by_email, make_admin
 
     user = find_user_by_email(email)
     if user is None:
@@ -49,13 +52,15 @@ def create_admin(email: str, password: str | None) -> None:
             raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
         password = password or getpass.getpass("Password for the new admin: ")
         try:
-            user = create_user(email, password, is_admin=True, verified=True)
+            user = create_user(email, password, verified=True)
         except ServiceError as exc:
             raise click.ClickException(str(exc)) from exc
+        make_admin(operator(), user, "new account")
         click.echo(f"Created admin {user.email}")
-    else:
-        user.is_admin = True
+    elif make_admin(operator(), user):
         click.echo(f"{user.email} is now an admin")
+    else:
+        click.echo(f"{user.email} is an admin already")
     db.session.commit()
 
 

@@ -130,6 +130,9 @@ def studio_or_404(slug: str, action: str = "view") -> Studio:
         abort(404)
     if not may(current_user, studio, action):
         abort(403)
+    from .web.admin_audit import mark_admin_in_studio
+
+    mark_admin_in_studio(studio, action)  # an admin acting in a studio not theirs is audited
     return studio
 
 

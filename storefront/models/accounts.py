@@ -154,8 +154,8 @@ class OutboxMessage(Base):
 
 
 class AdminAction(Base):
-    """One thing an admin did to an account or a studio: who, what, when, to whom and why.
-    Rows are only added; the admin's audit page reads them."""
+    """One thing an admin (or an operator on the command line) did: who, what, when, to what
+    and why. Rows are only added; the admin's audit page reads them."""
 
     __tablename__ = "admin_actions"
     __table_args__ = (sa.Index("ix_admin_actions_target", "target_type", "target_id"),)
@@ -165,9 +165,11 @@ class AdminAction(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
     action: Mapped[str] = mapped_column(sa.String(40))  # e.g. "user.suspend"
-    target_type: Mapped[str] = mapped_column(sa.String(20))  # "user" or "studio"
+    target_type: Mapped[str] = mapped_column(sa.String(20))  # "user", "studio" or "order"
     target_id: Mapped[int]
     detail: Mapped[str] = mapped_column(sa.Text, default="")  # the reason the admin gave
+    # Set for an action run on the server's command line (no account): the login name it ran as.
+    operator: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_id])

@@ -24,6 +24,10 @@ PAGE_SIZE = 50
 ACTION_LABELS = {
     audit.SUSPEND_USER: _l("Suspended the account"),
     audit.UNSUSPEND_USER: _l("Lifted the suspension"),
+    audit.RECORD_PAYOUT: _l("Recorded a payout made by hand"),
+    audit.REFUND_ORDER: _l("Refunded an order"),
+    audit.EDIT_STUDIO: _l("Changed a studio's page"),
+    audit.MAKE_ADMIN: _l("Made the account an admin"),
 }
 
 
@@ -102,11 +106,14 @@ def studios() -> ResponseReturnValue:
 def studio(studio_id: int) -> ResponseReturnValue:
     found = db.session.get(Studio, studio_id) or abort(404)
     facts = directory.studio_facts(found)
+    history = db.session.scalars(audit.log_query("studio", found.id).limit(PAGE_SIZE)).all()
     return render_template(
         "admin/studio.html",
         studio=found,
         facts=facts,
         status_labels={t.id: status_label(t) for t in facts.titles},
+        history=history,
+        labels=ACTION_LABELS,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..extensions import db
 from ..i18n import current_locale
@@ -33,7 +34,11 @@ def record_payout(studio_id: int, currency: str) -> ResponseReturnValue:
         return redirect(url_for("admin_rights.owed")), 303
     try:
         amount = statements.record_manual_payout(
-            studio_id, currency, note, request.form.get("amount", -1, type=int)
+            studio_id,
+            currency,
+            note,
+            request.form.get("amount", -1, type=int),
+            by=current_user,
         )
     except ServiceError as exc:
         flash(str(exc), "error")

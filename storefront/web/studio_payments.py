@@ -186,7 +186,7 @@ def order(slug: str, public_id: str) -> ResponseReturnValue:
                 if form.refund_all.data
                 else parse_refund_amount(form.amount.data, found, locale)
             )
-            request_refund(_gateway(), found, amount)
+            request_refund(_gateway(), found, amount, asked_by=current_user)
         except ServiceError as exc:
             form.amount.errors = [str(exc)]
             status = 400

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from storefront.extensions import db
 from storefront.models import User
+from storefront.services.accounts import audit
 
 from ..conftest import PASSWORD
 from .pages import OVERFLOW, axe_violations
@@ -27,7 +28,12 @@ def test_an_admin_suspends_and_restores_an_account_on_a_phone(
 ):
     admin = make_user("admin@example.org", admin=True)
     target = make_user("a-rather-long-address-for-a-phone@festival-films.example")
-    make_studio(target, name="Long Named Documentary Collective of the North")
+    studio = make_studio(target, name="Long Named Documentary Collective of the North")
+    # What the command line and the studio pages log shows on the same pages.
+    audit.record(
+        audit.CommandLine("operations-on-call"), audit.EDIT_STUDIO, studio, "studio.edit (edit)"
+    )
+    db.session.commit()
     context = browser.new_context(
         base_url=live_server.url,
         locale="en-GB",
@@ -61,12 +67,14 @@ def test_an_admin_suspends_and_restores_an_account_on_a_phone(
 
         page.goto("/admin/audit")
         expect(page.get_by_text("Chargebacks on stolen cards")).to_be_visible()
+        expect(page.get_by_text("Command line (operations-on-call)")).to_be_visible()
         problems += check(page, "audit log")
         page.goto(f"/admin/users/{target.id}")
         page.get_by_role("button", name="Lift the suspension").click()
         expect(page.get_by_text("can sign in again")).to_be_visible()
         page.get_by_role("link", name="Long Named Documentary Collective of the North").click()
         expect(page.get_by_role("heading", name="Members")).to_be_visible()
+        expect(page.get_by_text("Changed a studio's page")).to_be_visible()
         problems += check(page, "studio")
     finally:
         context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from storefront.extensions import db
 from storefront.models import PLATFORM_ENTRY_TYPES, EntryType, LedgerEntry, Studio
+from storefront.services.accounts.audit import CommandLine
 from storefront.services.rights.statements import holder_statement, record_manual_payout
 
 from ..payments.coproduction import add_holder, nordic_benelux_rest, payouts
@@ -66,7 +67,7 @@ def test_without_connect_what_each_party_is_owed_is_in_its_own_ledger(
     for party in (studio.id, belgian.id, festival.studio_id):
         assert ledger_net(party) == owed[party] == statement_total(party)
 
-    record_manual_payout(belgian.id, "EUR", "SEPA 2026-11-30")
+    record_manual_payout(belgian.id, "EUR", "SEPA 2026-11-30", by=CommandLine("ops"))
     db.session.commit()
 
     assert ledger_net(belgian.id) == owed[belgian.id] == statement_total(belgian.id)

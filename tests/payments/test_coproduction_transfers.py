@@ -430,3 +430,29 @@ def test_a_co_produced_payment_asks_once_per_job_whether_its_order_is_split(
 
     assert [p.status for p in payouts(order.id)] == ["paid", "paid"]
     assert _split_lookups(statements) == 2  # the fulfilment job and the settle job
+
+
+def test_a_payout_by_hand_is_in_the_audit_log_and_a_refused_one_is_not(
+    app, film, studio, belgian, emu, webhooks, viewer_client, admin_client_factory
+):
+    from storefront.models import AdminAction
+
+    add_holder(film, belgian)
+    nordic_benelux_rest(film, studio, belgian)
+    buy(viewer_client, emu, film, "DE")
+    admin = admin_client_factory()
+    url = f"/admin/rights/owed/{belgian.id}/EUR"
+    admin.post(url, data={"note": "SEPA 7", "amount": "1"})  # not what is owed: refused
+    assert db.session.scalar(sa.select(sa.func.count(AdminAction.id))) == 0
+
+    admin.post(url, data={"note": "SEPA 7", "amount": "492"})
+
+    [entry] = db.session.scalars(sa.select(AdminAction)).all()
+    assert (entry.action, entry.target_type, entry.target_id) == (
+        "studio.payout",
+        "studio",
+        belgian.id,
+    )
+    assert entry.admin_id is not None and "SEPA 7" in entry.detail and "4.92" in entry.detail
+    log = admin.get("/admin/audit").text
+    assert "Recorded a payout made by hand" in log and "Bruxelles Films" in log

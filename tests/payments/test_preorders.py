@@ -357,3 +357,20 @@ def test_a_release_brought_forward_to_now_says_the_film_is_out_without_a_choice_
     page = owner.get(f"/studio/{studio.slug}/titles/{upcoming.id}/release").text
     assert "may ask for a refund" not in page
     assert "1 viewer who pre-ordered was told the film is out." in page
+
+
+def test_the_moved_release_mail_is_in_the_viewers_language_not_the_studios(
+    app, paid_preorder, viewer, studio, upcoming, release
+):
+    from tests.payments.promo import logged_in
+
+    viewer.locale = "fr"
+    db.session.commit()
+    owner = logged_in(app, studio.members[0].user.email)
+    later = release + timedelta(days=30)
+    assert (
+        move_release(owner, studio, upcoming, later.strftime("%Y-%m-%dT%H:%M")).status_code == 303
+    )
+    mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
+    (mail,) = [m for m in mails if m.subject == "La sortie de Festival Darling a été déplacée"]
+    assert "pre-order" not in mail.body and "précommande" in mail.body.lower()

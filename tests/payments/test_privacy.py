@@ -166,7 +166,9 @@ def test_a_film_title_cannot_become_a_formula_in_the_viewers_spreadsheet(
 def test_the_export_lists_the_account_mails_sent_to_the_viewers_address_too(viewer_client, viewer):
     from storefront.services.accounts.mail import send_mail
 
-    send_mail(viewer.email, "Reset your password", "Open this link: https://example/reset/t0k3n")
+    send_mail(
+        viewer.email, lambda: ("Reset your password", "Open this link: https://example/reset/t0k3n")
+    )
     db.session.commit()
 
     content = viewer_client.get("/account/data.json").json

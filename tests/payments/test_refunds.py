@@ -157,3 +157,30 @@ def test_refund_everything_asks_first_and_the_order_says_when(paid_order, filmma
     page = filmmaker_client.get(url).text
     when = refund_rows(fresh(Order, paid_order.id))[0].occurred_at
     assert "· on " in page and str(when.year) in page.split("· on ", 1)[1][:40]
+
+
+def test_a_refund_by_an_admin_of_another_studio_is_in_the_audit_log(
+    paid_order, filmmaker_client, admin_client_factory, emu
+):
+    """The studio refunding its own sale is its business; an admin stepping in is audited."""
+    from storefront.models import AdminAction
+
+    url = order_url(paid_order)
+    assert filmmaker_client.post(url, data={"amount": "1", "refund_part": "y"}).status_code == 303
+    assert db.session.scalar(db.select(db.func.count(AdminAction.id))) == 0
+    admin = admin_client_factory()
+    refused = admin.post(url, data={"amount": "999", "refund_part": "y"})
+    assert refused.status_code == 400
+    assert db.session.scalar(db.select(db.func.count(AdminAction.id))) == 0
+
+    assert admin.post(url, data={"amount": "2,50", "refund_part": "y"}).status_code == 303
+
+    [entry] = db.session.scalars(db.select(AdminAction)).all()
+    assert (entry.action, entry.target_type, entry.target_id) == (
+        "order.refund",
+        "order",
+        paid_order.id,
+    )
+    assert "2.50" in entry.detail and "EUR" in entry.detail
+    log = admin.get("/admin/audit").text
+    assert "Refunded an order" in log and paid_order.public_id in log

@@ -49,7 +49,10 @@ def test_a_line_break_in_a_name_does_not_stop_a_mail_that_carries_it_in_its_subj
     from storefront.services.accounts.mail import send_mail
 
     with app.test_request_context():
-        send_mail("rita@press.example", "Your receipt for Fjord\r\nBcc: victim@evil.example", "Hi")
+        send_mail(
+            "rita@press.example",
+            lambda: ("Your receipt for Fjord\r\nBcc: victim@evil.example", "Hi"),
+        )
         db.session.commit()
     (mail,) = mailbox.to("rita@press.example")
     assert mail["Subject"] == "Your receipt for Fjord Bcc: victim@evil.example"

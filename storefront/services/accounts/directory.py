@@ -18,11 +18,14 @@ def search_text(raw: str | None) -> str:
     return " ".join((raw or "").split())[:QUERY_MAX]
 
 
-def users_query(q: str) -> sa.Select:
-    """Accounts whose address contains ``q`` (addresses are stored lower-case), newest first."""
+def users_query(q: str, *, suspended_only: bool = False) -> sa.Select:
+    """Accounts whose address contains ``q`` (addresses are stored lower-case), newest first;
+    only suspended ones when asked."""
     stmt = sa.select(User).order_by(User.id.desc())
     if q:
         stmt = stmt.where(User.email.contains(q.lower(), autoescape=True))
+    if suspended_only:
+        stmt = stmt.where(User.suspended_at.is_not(None))
     return stmt
 
 

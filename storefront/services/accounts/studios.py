@@ -199,18 +199,20 @@ def invite_member(
     site = config["SITE_NAME"]
     send_mail(
         email,
-        _("Invitation to a studio on %(site)s", site=site),
-        _(
-            "You have been invited to work on a studio's films on %(site)s.\n\n"
-            "To accept, log in or sign up with this email address, confirm the address, "
-            "then open this link (it works once, for 14 days):\n%(link)s\n\n"
-            "If you did not expect this, ignore this message: nothing happens.\n\n"
-            "Details given by the person who invited you:\n"
-            "Studio: %(studio)s\nInvited by: %(name)s",
-            site=site,
-            link=link,
-            studio=one_line(studio.name),
-            name=one_line(inviter.display_name),
+        lambda: (
+            _("Invitation to a studio on %(site)s", site=site),
+            _(
+                "You have been invited to work on a studio's films on %(site)s.\n\n"
+                "To accept, log in or sign up with this email address, confirm the address, "
+                "then open this link (it works once, for 14 days):\n%(link)s\n\n"
+                "If you did not expect this, ignore this message: nothing happens.\n\n"
+                "Details given by the person who invited you:\n"
+                "Studio: %(studio)s\nInvited by: %(name)s",
+                site=site,
+                link=link,
+                studio=one_line(studio.name),
+                name=one_line(inviter.display_name),
+            ),
         ),
         studio_id=studio.id,
     )

@@ -19,9 +19,10 @@ def is_suspended(user: User) -> bool:
     return user.suspended_at is not None
 
 
-def suspend(admin: User, user: User, reason: str) -> None:
+def suspend(admin: audit.Actor, user: User, reason: str) -> None:
+    """``admin``: the admin's account (the web page) or the operator's command line."""
     reason = (reason or "").strip()
-    if user.id == admin.id:
+    if isinstance(admin, User) and user.id == admin.id:
         raise ServiceError(_("You cannot suspend your own account."))
     if is_suspended(user):
         raise ServiceError(_("This account is already suspended."))
@@ -38,7 +39,7 @@ def suspend(admin: User, user: User, reason: str) -> None:
     db.session.flush()
 
 
-def unsuspend(admin: User, user: User) -> None:
+def unsuspend(admin: audit.Actor, user: User) -> None:
     if not is_suspended(user):
         raise ServiceError(_("This account is not suspended."))
     user.active = True

@@ -12,6 +12,7 @@ from ...public_urls import public_url_for
 from ...security import hash_password, new_security_stamp, verify_password
 from .. import ServiceError
 from ..locks import lock_row
+from . import audit
 from .logins import revoke_all_logins
 from .mail import send_account_mail
 from .passwords import MIN_PASSWORD_LENGTH, check_password_strength
@@ -69,6 +70,16 @@ def create_user(
     return user
 
 
+def make_admin(by: audit.Actor, user: User, detail: str = "") -> bool:
+    """Give ``user`` the admins' rights, in the audit log; False if it had them already."""
+    if user.is_admin:
+        return False
+    user.is_admin = True
+    audit.record(by, audit.MAKE_ADMIN, user, detail)
+    db.session.flush()
+    return True
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None, without telling which part was wrong."""
     user = find_user_by_email(email)
@@ -104,15 +115,18 @@ def send_password_reset(email: str) -> None:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     send_account_mail(
         user.email,
-        _("Reset your password"),
-        _(
-            "Someone asked to reset the password of your account.\n\n"
-            "Choose a new password here (the link works once, for %(minutes)d minutes):\n"
-            "%(link)s\n\n"
-            "If it was not you, ignore this message; your password stays as it is.",
-            minutes=minutes,
-            link=link,
+        lambda: (
+            _("Reset your password"),
+            _(
+                "Someone asked to reset the password of your account.\n\n"
+                "Choose a new password here (the link works once, for %(minutes)d minutes):\n"
+                "%(link)s\n\n"
+                "If it was not you, ignore this message; your password stays as it is.",
+                minutes=minutes,
+                link=link,
+            ),
         ),
+        reader=user,
     )
 
 

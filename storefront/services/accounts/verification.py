@@ -36,14 +36,17 @@ def send_verification(user: User, email: str | None = None) -> None:
     site = current_app.config["SITE_NAME"]
     send_account_mail(
         email,
-        _("Confirm your email address"),
-        _(
-            "Confirm that this address belongs to your %(site)s account by opening this link "
-            "(it works for 3 days):\n%(link)s\n\n"
-            "If you did not ask for this, ignore this message.",
-            site=site,
-            link=link,
+        lambda: (
+            _("Confirm your email address"),
+            _(
+                "Confirm that this address belongs to your %(site)s account by opening this "
+                "link (it works for 3 days):\n%(link)s\n\n"
+                "If you did not ask for this, ignore this message.",
+                site=site,
+                link=link,
+            ),
         ),
+        reader=user,
     )
 
 
@@ -60,14 +63,17 @@ def sign_up(email: str, password: str, display_name: str = "", locale: str | Non
     hash_password(password)  # the same work as a real sign-up, so timing says nothing
     send_account_mail(
         existing.email,
-        _("Someone tried to sign up with your address"),
-        _(
-            "Someone tried to create an account on %(site)s with this email address, which "
-            "already has one.\n\nIf it was you, log in here (or reset your password from "
-            "there):\n%(link)s\n\nIf it was not you, nothing has changed.",
-            site=current_app.config["SITE_NAME"],
-            link=public_url_for("auth.login"),
+        lambda: (
+            _("Someone tried to sign up with your address"),
+            _(
+                "Someone tried to create an account on %(site)s with this email address, "
+                "which already has one.\n\nIf it was you, log in here (or reset your password "
+                "from there):\n%(link)s\n\nIf it was not you, nothing has changed.",
+                site=current_app.config["SITE_NAME"],
+                link=public_url_for("auth.login"),
+            ),
         ),
+        reader=existing,
     )
 
 
@@ -91,12 +97,15 @@ def verify_email(token: str) -> User:
         user.security_stamp = new_security_stamp()  # older links for either address die
         send_account_mail(
             old_email,
-            _("Your email address was changed"),
-            _(
-                "The email address of your account is now %(email)s.\n"
-                "If you did not make this change, reset your password and contact us.",
-                email=email,
+            lambda: (
+                _("Your email address was changed"),
+                _(
+                    "The email address of your account is now %(email)s.\n"
+                    "If you did not make this change, reset your password and contact us.",
+                    email=email,
+                ),
             ),
+            reader=user,
         )
     user.email_verified_at = utcnow()
     db.session.flush()
@@ -116,14 +125,17 @@ def request_email_change(user: User, password: str, new_email: str) -> bool:
         # which addresses have accounts. Their owner is told instead.
         send_account_mail(
             owner.email,
-            _("Someone tried to move their account to your address"),
-            _(
-                "Someone asked to use this email address, which already has an account on "
-                "%(site)s, for another account. Nothing has changed: an address belongs to "
-                "one account.\n\nIf it was you, log in here with this address:\n%(link)s",
-                site=current_app.config["SITE_NAME"],
-                link=public_url_for("auth.login"),
+            lambda: (
+                _("Someone tried to move their account to your address"),
+                _(
+                    "Someone asked to use this email address, which already has an account on "
+                    "%(site)s, for another account. Nothing has changed: an address belongs to "
+                    "one account.\n\nIf it was you, log in here with this address:\n%(link)s",
+                    site=current_app.config["SITE_NAME"],
+                    link=public_url_for("auth.login"),
+                ),
             ),
+            reader=owner,
         )
         return True
     send_verification(user, new_email)

@@ -9,6 +9,7 @@ from typing import Any
 from ...extensions import db
 from ...models import Entitlement, Order, Studio, Title, User
 from ..catalog.title_texts import shown_names
+from .language import mail_locale
 from .queue import notify
 from .studio_mails import studio_locale
 
@@ -18,11 +19,12 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _order_context(order: Order, reader: User | None = None) -> dict[str, Any]:
-    """What a mail about ``order`` shows; the film named in the ``reader``'s language."""
+    """What a mail about ``order`` shows; the film named in the language of the ``reader``'s
+    mail."""
     slug = db.session.scalar(db.select(Title.slug).where(Title.id == order.title_id))
     name = order.title_name
-    if reader is not None and reader.locale and order.title_id is not None:
-        name = shown_names([order.title_id], reader.locale).get(order.title_id, name)
+    if reader is not None and order.title_id is not None:
+        name = shown_names([order.title_id], mail_locale(reader)).get(order.title_id, name)
     return {
         "order": order.public_id,
         "title_name": name,

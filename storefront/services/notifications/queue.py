@@ -17,6 +17,7 @@ from ...models import DELETED_DOMAIN, User, utcnow
 from ...models.audience import Notification, NotificationStatus
 from ..reports.filters import is_time_zone
 from .events import ABOUT_MONEY, EVENTS
+from .language import mail_locale
 
 log = logging.getLogger(__name__)
 SEND_TASK = "notifications.send"
@@ -40,8 +41,8 @@ def notify(
       ISO strings, money as integer minor units plus currency.
     - ``studio_id``: the studio on whose behalf the mail goes (invitations, screeners),
       counted against its daily limit; ``None`` for mails the recipient caused.
-    - The recipient's language and time zone come from their account (``locale`` overrides,
-      for an address without an account).
+    - The recipient's language (:func:`.language.mail_locale`: their account's, else
+      ``locale``, ...) and time zone come from their account.
 
     Over the recipient's hourly or the studio's daily limit, the row is kept as
     ``suppressed`` and nothing is sent. Otherwise a job sends it after the caller's
@@ -65,7 +66,7 @@ def notify(
         "user_id": user.id if user is not None else None,
         "studio_id": studio_id,
         "to": address,
-        "locale": _locale(user, locale),
+        "locale": mail_locale(user, address, locale),
         # A zone saved before the list of usable ones was narrowed reads as UTC.
         "timezone": user.timezone if user is not None and is_time_zone(user.timezone) else "UTC",
         "context": dict(context or {}),
@@ -99,14 +100,6 @@ def _insert(model: type) -> Any:
 
 def _by_key(key: str) -> Notification | None:
     return db.session.scalar(sa.select(Notification).where(Notification.key == key))
-
-
-def _locale(user: User | None, locale: str | None) -> str:
-    supported = current_app.config["LANGUAGES"]
-    for candidate in (locale, user.locale if user is not None else None):
-        if candidate in supported:
-            return candidate
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 # Why a mail was kept back (its ``error``): callers that must tell someone read these.

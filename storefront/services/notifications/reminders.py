@@ -25,6 +25,7 @@ from ...models import (
 )
 from ..catalog.title_texts import shown_names
 from ..reports.filters import is_time_zone, local_midnight
+from .language import mail_locale
 from .queue import notify
 from .studio_mails import studio_locale
 
@@ -65,8 +66,7 @@ def _recall(entitlement: Entitlement, event: str, name: str, context: dict) -> b
     user = db.session.get(User, entitlement.user_id)
     if user is None or not user.active:
         return False
-    if user.locale:
-        name = shown_names([entitlement.title_id], user.locale).get(entitlement.title_id, name)
+    name = shown_names([entitlement.title_id], mail_locale(user)).get(entitlement.title_id, name)
     notify(
         event,
         f"{event}:{entitlement.id}",

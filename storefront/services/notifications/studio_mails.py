@@ -11,18 +11,13 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import LedgerEntry, Order, Studio, User, utcnow
 from ..accounts.studios import owners as studio_owners
-from ..accounts.users import normalise_email
 from .queue import notify
 
 
 def studio_locale(studio: Studio) -> str | None:
-    """The language of mails to the studio's contact address: that of the account behind
-    the address, else of its first owner who chose one (``None``: the store's default)."""
-    reader = db.session.scalar(
-        sa.select(User).where(User.email == normalise_email(studio.contact_email))
-    )
-    if reader is not None and reader.locale:
-        return reader.locale
+    """The language the studio's owners chose (the first who chose one), for mails to its
+    contact address; ``mail_locale`` prefers the language of an account with that address.
+    ``None``: the store's default."""
     chosen = [m.user.locale for m in sorted(studio_owners(studio), key=lambda m: m.id)]
     return next((locale for locale in chosen if locale), None)
 

@@ -16,10 +16,12 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import EntitlementStatus, LedgerEntry, Order, OrderStatus
+from ...models import AdminAction, EntitlementStatus, LedgerEntry, Order, OrderStatus, Studio, User
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
-from ...money import exponent, format_amount
+from ...money import exponent, format_amount, to_major_string
 from .. import ServiceError
+from ..accounts import audit
+from ..accounts.permissions import membership
 from ..notifications import order_mails
 from ..promotion import festival_money, festival_sales
 from . import ledger
@@ -77,8 +79,13 @@ def parse_refund_amount(text: str | None, order: Order, locale: str = "en") -> i
     return minor
 
 
-def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
-    """Ask the processor to refund ``amount`` minor units; the webhook records it."""
+def request_refund(
+    gateway: PaymentGateway, order: Order, amount: int, asked_by: User | None = None
+) -> Obj:
+    """Ask the processor to refund ``amount`` minor units; the webhook records it.
+
+    ``asked_by``: who clicked; an admin refunding a studio they are no member of is written
+    to the admins' audit log."""
     if amount < 1 or amount > refundable_amount(order):
         raise ServiceError(_("This amount cannot be refunded."))
     # Same order, same refunded-so-far, same amount: a repeated submit is the same refund. A
@@ -95,7 +102,29 @@ def request_refund(gateway: PaymentGateway, order: Order, amount: int) -> Obj:
         connect=order.destination_account_id is not None,
     )
     log.info("Refund %s of %s requested for order %s", refund.get("id"), amount, order.public_id)
+    if asked_by is not None and asked_by.is_admin and not _member_of_seller(asked_by, order):
+        _audit_refund(asked_by, order, amount, str(refund.get("id") or ""))
     return refund
+
+
+def _member_of_seller(user: User, order: Order) -> bool:
+    studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
+    return studio is not None and membership(user, studio) is not None
+
+
+def _audit_refund(admin: User, order: Order, amount: int, refund_id: str) -> None:
+    """Once per processor refund: a double submit is the same refund (its idempotency key)."""
+    detail = f"{to_major_string(amount, order.currency)} {order.currency} ({refund_id})"
+    already = db.session.scalar(
+        sa.select(AdminAction.id).where(
+            AdminAction.action == audit.REFUND_ORDER,
+            AdminAction.target_type == "order",
+            AdminAction.target_id == order.id,
+            AdminAction.detail == detail,
+        )
+    )
+    if already is None:
+        audit.record(admin, audit.REFUND_ORDER, order, detail)
 
 
 def fetch_refunds(gateway: PaymentGateway, event: Obj) -> Obj:

@@ -1,6 +1,7 @@
 """What the selling tools tell viewers by mail. Every message goes through `_send`, the one
-place that hands it to the mail queue (``accounts.mail.send_mail``, which queues it on the
-notification service: sent after the request commits, kept in the outbox)."""
+place that hands it to the mail queue (``accounts.mail.send_mail``, which writes it in the
+reader's language and queues it on the notification service: sent after the request commits,
+kept in the outbox)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,20 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
-from ..accounts.mail import send_mail
+from ..accounts.mail import Writer, send_mail
 from ..notifications.events import one_line
 
 
-def _send(to: str, subject: str, body: str, studio_id: int | None = None) -> Notification:
+def _send(
+    to: str, write: Writer, *, reader: User | None = None, studio_id: int | None = None
+) -> Notification:
     """``studio_id``: the studio the mail is sent for (screeners), for its daily limit."""
-    return send_mail(to, subject, body, studio_id=studio_id)
+    return send_mail(to, write, reader=reader, studio_id=studio_id)
 
 
 def release_changed(order: Order, release_at: datetime | None) -> None:
@@ -31,34 +34,39 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
     if user is None:
         return
     link = public_url_for("preorders.choose", public_id=order.public_id)
-    if release_at is None:
-        subject = _("The release of %(title)s is cancelled", title=order.title_name)
-        news = _(
-            "The studio has cancelled the release of %(title)s for now.", title=order.title_name
+
+    def write() -> tuple[str, str]:
+        if release_at is None:
+            subject = _("The release of %(title)s is cancelled", title=order.title_name)
+            news = _(
+                "The studio has cancelled the release of %(title)s for now.",
+                title=order.title_name,
+            )
+        else:
+            subject = _("The release of %(title)s has moved", title=order.title_name)
+            zone = user.timezone or "UTC"
+            news = _(
+                "%(title)s will now be released on %(when)s (%(zone)s).",
+                title=order.title_name,
+                # The zone is named after the time: a format that adds its own says it twice.
+                when=format_datetime(
+                    release_at, "medium", tzinfo=ZoneInfo(zone), locale=str(get_locale())
+                ),
+                zone=zone,
+            )
+        body = "\n\n".join(
+            [
+                news,
+                _(
+                    "You can keep your pre-order for the new date, or have your payment "
+                    "refunded in full. Choose here:"
+                ),
+                link,
+            ]
         )
-    else:
-        subject = _("The release of %(title)s has moved", title=order.title_name)
-        zone = user.timezone or "UTC"
-        news = _(
-            "%(title)s will now be released on %(when)s (%(zone)s).",
-            title=order.title_name,
-            # The zone is named after the time: a format that adds its own says it twice.
-            when=format_datetime(
-                release_at, "medium", tzinfo=ZoneInfo(zone), locale=user.locale or "en"
-            ),
-            zone=zone,
-        )
-    body = "\n\n".join(
-        [
-            news,
-            _(
-                "You can keep your pre-order for the new date, or have your payment refunded in "
-                "full. Choose here:"
-            ),
-            link,
-        ]
-    )
-    _send(user.email, subject, body)
+        return subject, body
+
+    _send(user.email, write, reader=user)
 
 
 def released(order: Order) -> None:
@@ -69,18 +77,22 @@ def released(order: Order) -> None:
     if user is None or order.title is None:
         return
     link = public_url_for("watch.title", slug=order.title.slug)
-    subject = _("%(title)s is out", title=order.title_name)
-    body = "\n\n".join(
-        [
-            _(
-                "The studio has released %(title)s earlier than planned: your pre-order can "
-                "be watched now.",
-                title=order.title_name,
-            ),
-            link,
-        ]
-    )
-    _send(user.email, subject, body)
+
+    def write() -> tuple[str, str]:
+        subject = _("%(title)s is out", title=order.title_name)
+        body = "\n\n".join(
+            [
+                _(
+                    "The studio has released %(title)s earlier than planned: your pre-order "
+                    "can be watched now.",
+                    title=order.title_name,
+                ),
+                link,
+            ]
+        )
+        return subject, body
+
+    _send(user.email, write, reader=user)
 
 
 def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) -> Notification:
@@ -93,28 +105,35 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
     """
     link = public_url_for("screeners.watch", token=token)
     site = current_app.config["SITE_NAME"]
-    subject = _("A screener for you on %(site)s", site=site)
-    body = "\n\n".join(
-        [
-            _(
-                "A studio on %(site)s sends you a personal link to watch one of its films. No "
-                "account is needed: this link is yours alone, and your name is shown on the "
-                "picture while it plays.",
-                site=site,
-            ),
-            link,
-            ngettext(
-                "It can be played %(num)d time, on one screen at a time, until %(until)s (UTC).",
-                "It can be played %(num)d times, on one screen at a time, until %(until)s (UTC).",
-                screener.max_views,
-                until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
-            ),
-            _(
-                "Details given by the studio:\nFor: %(name)s\nStudio: %(studio)s\nFilm: %(title)s",
-                name=one_line(screener.recipient_name),
-                studio=one_line(studio.name),
-                title=one_line(title.name),
-            ),
-        ]
-    )
-    return _send(screener.recipient_email, subject, body, studio_id=studio.id)
+
+    def write() -> tuple[str, str]:
+        subject = _("A screener for you on %(site)s", site=site)
+        body = "\n\n".join(
+            [
+                _(
+                    "A studio on %(site)s sends you a personal link to watch one of its films. "
+                    "No account is needed: this link is yours alone, and your name is shown on "
+                    "the picture while it plays.",
+                    site=site,
+                ),
+                link,
+                ngettext(
+                    "It can be played %(num)d time, on one screen at a time, until %(until)s "
+                    "(UTC).",
+                    "It can be played %(num)d times, on one screen at a time, until %(until)s "
+                    "(UTC).",
+                    screener.max_views,
+                    until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+                ),
+                _(
+                    "Details given by the studio:\nFor: %(name)s\nStudio: %(studio)s\n"
+                    "Film: %(title)s",
+                    name=one_line(screener.recipient_name),
+                    studio=one_line(studio.name),
+                    title=one_line(title.name),
+                ),
+            ]
+        )
+        return subject, body
+
+    return _send(screener.recipient_email, write, studio_id=studio.id)

@@ -102,20 +102,22 @@ def invite_holder(title: Title, inviter: User, email: str) -> RightsHolder:
     site = current_app.config["SITE_NAME"]
     send_mail(
         email,
-        _("Invitation to hold a film's rights on %(site)s", site=site),
-        _(
-            "A studio on %(site)s invites your studio to hold rights in one of its films, and "
-            "to be paid your share of its sales.\n\n"
-            "To accept, log in or sign up with this email address, confirm the address, then "
-            "open this link, choose or create your studio and accept (it works for 30 days):\n"
-            "%(link)s\n\n"
-            "If you did not expect this, ignore this message: nothing happens.\n\n"
-            "Studio: %(studio)s\n"
-            "Film: %(title)s",
-            site=site,
-            link=link,
-            studio=title.studio.name[:80],
-            title=title.name[:80],
+        lambda: (
+            _("Invitation to hold a film's rights on %(site)s", site=site),
+            _(
+                "A studio on %(site)s invites your studio to hold rights in one of its films, "
+                "and to be paid your share of its sales.\n\n"
+                "To accept, log in or sign up with this email address, confirm the address, "
+                "then open this link, choose or create your studio and accept (it works for "
+                "30 days):\n%(link)s\n\n"
+                "If you did not expect this, ignore this message: nothing happens.\n\n"
+                "Studio: %(studio)s\n"
+                "Film: %(title)s",
+                site=site,
+                link=link,
+                studio=title.studio.name[:80],
+                title=title.name[:80],
+            ),
         ),
         studio_id=title.studio_id,  # the studio's daily mail limit
     )

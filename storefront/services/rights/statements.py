@@ -20,8 +20,9 @@ from flask_babel import gettext as _
 from ...extensions import db
 from ...i18n import current_locale
 from ...models import HolderPayout, Order, PayoutStatus, Studio, Title, utcnow
-from ...money import format_amount
+from ...money import format_amount, to_major_string
 from .. import ServiceError
+from ..accounts import audit
 from ..reports.export import safe_title
 from .shares import split_of
 
@@ -175,10 +176,11 @@ def amounts_owed() -> list[Owed]:
 
 
 def record_manual_payout(
-    studio_id: int, currency: str, note: str, expected: int | None = None
+    studio_id: int, currency: str, note: str, expected: int | None = None, *, by: audit.Actor
 ) -> int:
     """The operator paid a holder by hand (or, for a negative amount, the holder paid the
-    store back): its owed rows in ``currency`` become paid.
+    store back): its owed rows in ``currency`` become paid, and the admins' audit log says
+    who recorded it (``by``).
 
     ``expected`` is the amount the operator saw owed (and paid); when what is owed now differs
     (a sale or refund since, another operator's click), nothing is recorded. Returns the amount
@@ -210,5 +212,8 @@ def record_manual_payout(
         row.status = PayoutStatus.PAID
         row.completed_at = now
         row.manual_note = note[:255]
+    assert studio is not None  # its owed rows name it
+    paid = f"{to_major_string(total, currency)} {currency}"
+    audit.record(by, audit.RECORD_PAYOUT, studio, f"{paid}: {note}")
     db.session.flush()
     return total
