@@ -430,3 +430,27 @@ def test_a_co_produced_payment_asks_once_per_job_whether_its_order_is_split(
 
     assert [p.status for p in payouts(order.id)] == ["paid", "paid"]
     assert _split_lookups(statements) == 2  # the fulfilment job and the settle job
+
+
+def test_a_refund_takes_back_the_share_of_a_holder_whose_payouts_stripe_disabled_since(
+    coproduced, studio, belgian, sdk, emu, viewer_client, admin_client_factory
+):
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    order = buy(viewer_client, emu, coproduced, "DE")
+    assert received_in_emulator(emu, belgian_acct) == 428
+    # Later Stripe disables the Belgian account's payouts (its documents are past due).
+    emu.disable_payouts(belgian_acct)
+    db.session.expire_all()
+    assert not db.session.get(Studio, belgian.id).payouts_enabled
+
+    admin_client_factory().post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
+    )
+
+    # The buyer has the money back, so the holder's share is taken back from its transfer
+    # (a reversal debits the account; it needs no payouts): the platform does not bear it.
+    assert received_in_emulator(emu, belgian_acct) == 0 == holder_total(belgian.id)
+    assert all(p.status == "paid" for p in payouts(order.id))
+    assert platform_balance(emu) == -68

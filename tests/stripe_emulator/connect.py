@@ -251,6 +251,18 @@ def complete_onboarding(state: State, account_id: str, ctx: RequestContext = DAS
     return acct
 
 
+def disable_payouts(state: State, account_id: str, ctx: RequestContext = DASHBOARD) -> Obj:
+    """Stripe disables a connected account's payouts and transfers later (requirements past
+    due): transfers to it are refused; reversals of earlier transfers still debit it."""
+    acct = state.require(account_id, "account")
+    before = copy.deepcopy(acct)
+    acct["payouts_enabled"] = False
+    acct["capabilities"]["transfers"] = "inactive"
+    acct["requirements"] = _requirements(["individual.verification.document"])
+    _account_updated(state, acct, before, ctx)
+    return acct
+
+
 def create_login_link(state: State, account_id: str, params: Obj) -> Obj:
     """``POST /v1/accounts/{id}/login_links`` for the Express dashboard."""
     p.check_unknown(params, {"expand": [None]})

@@ -68,16 +68,18 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         return None
     order = db.session.get(Order, payout.order_id)
     assert order is not None
-    mode = payout_mode(gateway)
-    target = destination(payout.studio, mode)
-    if target is None:
+    target = destination(payout.studio, payout_mode(gateway))
+    # A reversal takes money back from a transfer already made and needs no destination: a
+    # holder whose payouts Stripe disabled since is still debited when its buyer is refunded.
+    # Only one whose transfer is itself held (not made yet) waits with it.
+    transfer = _reversible_transfer(payout) if payout.kind == PayoutKind.REVERSAL else None
+    if target is None and transfer is None:
         payout.status = PayoutStatus.HELD
         return payout.status
     metadata = {"order_id": order.public_id, "cause": payout.cause}
     key = _idempotency_key(order, payout)
     try:
         if payout.kind == PayoutKind.REVERSAL:
-            transfer = _reversible_transfer(payout)
             if transfer is None:
                 return payout.status  # its transfer is not paid yet: reversed after it
             result = gateway.create_transfer_reversal(
@@ -89,7 +91,7 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
             result = gateway.create_transfer(
                 amount=payout.amount,
                 currency=payout.currency,
-                destination=target,
+                destination=target or "",
                 # A restore is paid from the dispute's credit, not from the charge.
                 source_transaction=order.charge_id if payout.kind == PayoutKind.TRANSFER else None,
                 transfer_group=transfer_group(order),
