@@ -241,9 +241,10 @@ def usable_link(state: State, token: str) -> Obj | None:
 
 
 def complete_onboarding(state: State, account_id: str, ctx: RequestContext = DASHBOARD) -> Obj:
-    """The account holder finishes onboarding: charges and payouts become enabled."""
+    """The account holder finishes onboarding (or provides what Stripe asked for since):
+    charges, payouts and transfers become enabled."""
     acct = state.require(account_id, "account")
-    if acct["details_submitted"] and acct["charges_enabled"]:
+    if acct["details_submitted"] and acct["charges_enabled"] and acct["payouts_enabled"]:
         return acct
     before = copy.deepcopy(acct)
     onboarded(acct, state.now())

@@ -88,16 +88,29 @@ def order_changed(order: Order | None) -> None:
         defer(db.session, SETTLE_TASK, order.id)
 
 
-def studio_changed(studio: Studio | None) -> int:
-    """A holder's account changed (onboarding finished): settle the orders it is held on."""
+def studio_changed(studio: Studio | None, *, retry_failed: bool = False) -> int:
+    """A holder's account changed (onboarding finished): settle the orders it is held on.
+    ``retry_failed``: Stripe enabled the account again after refusing transfers to it, so its
+    failed payouts are tried again too, without waiting for the owner to notice."""
     if studio is None:
         return 0
-    order_ids = db.session.scalars(
-        sa.select(HolderPayout.order_id)
-        .where(HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD)
-        .distinct()
-    ).all()
-    for order_id in order_ids:
+    order_ids = set(
+        db.session.scalars(
+            sa.select(HolderPayout.order_id).where(
+                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD
+            )
+        )
+    )
+    if retry_failed:
+        failed = db.session.scalars(
+            sa.select(HolderPayout).where(
+                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.FAILED
+            )
+        )
+        for payout in failed:
+            payout.status = PayoutStatus.PENDING
+            order_ids.add(payout.order_id)
+    for order_id in sorted(order_ids):
         defer(db.session, SETTLE_TASK, order_id)
     return len(order_ids)
 
