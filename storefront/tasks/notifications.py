@@ -51,7 +51,7 @@ def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
         in_app_context(app, reminders.send_sales_digests)
     )
     statements = huey.periodic_task(
-        crontab(minute="15", hour="7", day="1"), name="notifications.statements_ready"
+        crontab(minute="15", day="1,2"), name="notifications.statements_ready"
     )(in_app_context(app, studio_mails.statements_ready))
     return {
         queue.SEND_TASK: send,

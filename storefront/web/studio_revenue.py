@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, render_template, url_for
 from flask.typing import ResponseReturnValue
@@ -84,7 +85,7 @@ def _titles(studio: Studio) -> list[tuple[int, str]]:
 
 
 def _studio_zone(studio: Studio) -> str:
-    return studio.timezone if reports.is_time_zone(studio.timezone or "") else "UTC"
+    return reports.studio_zone(studio)
 
 
 def _form(studio: Studio) -> RevenueFilterForm:
@@ -129,7 +130,7 @@ def export_name(prefix: str, f: reports.ReportFilter, extension: str) -> str:
 def dashboard(slug: str) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.VIEW_SALES)
     form = _form(studio)
-    today = utcnow().date()  # statements are cut in UTC months
+    today = utcnow().astimezone(ZoneInfo(_studio_zone(studio))).date()  # the studio's months
     months = statement_months(today, studio.created_at.date() if studio.created_at else None)
     if not form.validate():
         return render_template(
@@ -207,17 +208,21 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
     first, last = reports.report_days(utcnow().date())
     if not first.year <= year <= last.year:
         abort(400)
-    start, end = reports.month_bounds(year, month)
+    # The studio's months, as its dashboard's days: every member reads the same statement.
+    zone = _studio_zone(studio)
+    start, end = reports.month_bounds(year, month, zone)
     f = reports.ReportFilter(
-        studio_id=studio.id, start=start, end=end, granularity=reports.Granularity.MONTH
+        studio_id=studio.id, start=start, end=end, tz=zone, granularity=reports.Granularity.MONTH
     )
-    first, last = start.date(), (end - timedelta(days=1)).date()
-    args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": "UTC"}
+    first = date(year, month, 1)
+    last = _month_back(first, -1) - timedelta(days=1)
+    args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": zone}
     return render_template(
         "studio/revenue/statement.html",
         studio=studio,
         month=first,
         last_day=last,
+        zone=zone,
         report=label_report(reports.dashboard(f)),
         previous=_month_back(first, 1),
         next=_month_back(first, -1),

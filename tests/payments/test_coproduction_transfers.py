@@ -456,3 +456,53 @@ def test_a_payout_by_hand_is_in_the_audit_log_and_a_refused_one_is_not(
     assert entry.admin_id is not None and "SEPA 7" in entry.detail and "4.92" in entry.detail
     log = admin.get("/admin/audit").text
     assert "Recorded a payout made by hand" in log and "Bruxelles Films" in log
+
+
+def test_a_refund_takes_back_the_share_of_a_holder_whose_payouts_stripe_disabled_since(
+    coproduced, studio, belgian, sdk, emu, viewer_client, admin_client_factory
+):
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    order = buy(viewer_client, emu, coproduced, "DE")
+    assert received_in_emulator(emu, belgian_acct) == 428
+    # Later Stripe disables the Belgian account's payouts (its documents are past due).
+    emu.disable_payouts(belgian_acct)
+    db.session.expire_all()
+    assert not db.session.get(Studio, belgian.id).payouts_enabled
+
+    admin_client_factory().post(
+        f"/studio/{studio.slug}/orders/{order.public_id}",
+        data={"refund_all": "y", "confirm_all": "yes"},
+    )
+
+    # The buyer has the money back, so the holder's share is taken back from its transfer
+    # (a reversal debits the account; it needs no payouts): the platform does not bear it.
+    assert received_in_emulator(emu, belgian_acct) == 0 == holder_total(belgian.id)
+    assert all(p.status == "paid" for p in payouts(order.id))
+    assert platform_balance(emu) == -68
+
+
+def test_a_share_refused_while_stripe_disabled_the_holder_is_paid_once_it_is_enabled_again(
+    coproduced, studio, belgian, sdk, emu, viewer_client
+):
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    # Stripe disables the Belgian account; the store has not heard yet (the event is late).
+    emu.hold_webhooks = True
+    emu.disable_payouts(belgian_acct)
+    emu.hold_webhooks = False
+
+    order = buy(viewer_client, emu, coproduced, "DE")
+
+    (refused,) = [p for p in payouts(order.id) if p.status == "failed"]
+    assert refused.studio_id == belgian.id and "transfers" in refused.failure_reason
+    told = db.session.scalars(
+        sa.select(Notification.to).where(Notification.event == "transfer_failed")
+    ).all()
+    assert told == [belgian.contact_email]  # the holder hears why its share did not arrive
+
+    # The holder provides what Stripe asked for; nobody has to notice and click "Try again".
+    emu.complete_onboarding(belgian_acct)
+
+    assert received_in_emulator(emu, belgian_acct) == 428 == holder_total(belgian.id)
+    assert {p.status for p in payouts(order.id)} == {"paid"}

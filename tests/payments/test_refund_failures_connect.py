@@ -114,3 +114,34 @@ def test_a_failed_refund_of_a_destination_charge_keeps_each_balance_exact(
         db.select(Notification).where(Notification.key.like(f"refund_failed:{refund['id']}:%"))
     ).all()
     assert mails and {n.context["held"] for n in mails} == {held} and held == 1299 - 160
+
+
+def test_a_refund_after_a_small_failed_one_takes_back_the_whole_share_from_both_transfers(
+    app, coproduced, studio, belgian, sdk, emu, viewer_client, admin_client_factory
+):
+    def sdk_gateway():  # type: ignore[no-untyped-def]
+        return app.extensions["payments"]
+
+    owner_acct = onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    order = buy(viewer_client, emu, coproduced, "DE")
+    admin = admin_client_factory()
+    url = f"/studio/{studio.slug}/orders/{order.public_id}"
+    admin.post(url, data={"amount": "4.50", "refund_part": "y"})
+    emu.hold_refunds_pending()
+    admin.post(url, data={"amount": "1.00", "refund_part": "y"})
+    emu.fail_refund(next(r for r in emu.objects("refund") if r["status"] == "pending")["id"])
+    # What the failed refund took came back as new transfers, beside what is left of the first.
+    assert received_in_emulator(emu, belgian_acct) == 428 - 148 == holder_total(belgian.id)
+    assert received_in_emulator(emu, owner_acct) == 643 - 223 == holder_total(studio.id)
+
+    admin.post(url, data={"refund_all": "y", "confirm_all": "yes"})
+
+    # Each share is taken back in full, from the transfers that still hold it.
+    assert received_in_emulator(emu, belgian_acct) == 0 == holder_total(belgian.id)
+    assert received_in_emulator(emu, owner_acct) == 0 == holder_total(studio.id)
+    assert all(p.status == "paid" for p in payouts(order.id))
+    assert platform_rows_net(order) == platform_balance(emu)
+    from storefront.services.payments.reconcile_transfers import check_order
+
+    assert check_order(sdk_gateway(), fresh(Order, order.id)) == []

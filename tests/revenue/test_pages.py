@@ -173,3 +173,53 @@ def test_statement_arrows_point_the_way_the_page_reads_in_arabic(filmmaker_clien
     filmmaker_client.post("/account/language", data={"locale": "en", "next": "/"})
     html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03").text
     assert "← February 2026" in html and "April 2026 →" in html
+
+
+def test_statement_months_are_the_studios_months_like_its_dashboard(
+    filmmaker_client, ledger, studio
+):
+    from storefront.extensions import db
+
+    # 23:30 UTC on 31 January is already 00:30 on 1 February in Oslo, where the studio is.
+    studio.timezone = "Europe/Oslo"
+    db.session.commit()
+    ledger.sale(1000, at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
+    dashboard = f"/studio/{studio.slug}/revenue?period=custom&start=2026-02-01&end=2026-02-28"
+    assert "€10.00" in filmmaker_client.get(dashboard).text
+
+    february = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-02").text
+    january = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-01").text
+
+    assert "€10.00" in february and "€10.00" not in january
+    assert "Europe/Oslo" in february
+    # Its downloads are cut the same way, so they hold the figures the page shows.
+    assert "start=2026-02-01&amp;end=2026-02-28&amp;tz=Europe/Oslo" in february
+
+
+def test_the_statement_mail_names_the_studios_month_once_it_is_over(ledger, studio):
+    import sqlalchemy as sa
+
+    from storefront.extensions import db
+    from storefront.models import Notification
+    from storefront.services.notifications import studio_mails
+
+    studio.timezone = "Europe/Oslo"
+    db.session.commit()
+    ledger.sale(1000, at=datetime(2026, 1, 31, 23, 30, tzinfo=UTC))  # 1 February in Oslo
+
+    def announced() -> list[str]:
+        db.session.commit()
+        rows = db.session.scalars(
+            sa.select(Notification).where(Notification.event == "statement_ready")
+        )
+        return [n.context["month"] for n in rows]
+
+    # January's statement in Oslo holds nothing: no mail sends the studio to an empty page.
+    studio_mails.statements_ready(datetime(2026, 2, 1, 7, 15, tzinfo=UTC))
+    assert announced() == []
+    # Still February in Oslo at 23:30 UTC on the last day: not over yet.
+    studio_mails.statements_ready(datetime(2026, 2, 28, 22, 30, tzinfo=UTC))
+    assert announced() == []
+    studio_mails.statements_ready(datetime(2026, 3, 1, 0, 15, tzinfo=UTC))
+    studio_mails.statements_ready(datetime(2026, 3, 1, 1, 15, tzinfo=UTC))
+    assert announced() == ["2026-02"]

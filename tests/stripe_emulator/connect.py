@@ -241,12 +241,25 @@ def usable_link(state: State, token: str) -> Obj | None:
 
 
 def complete_onboarding(state: State, account_id: str, ctx: RequestContext = DASHBOARD) -> Obj:
-    """The account holder finishes onboarding: charges and payouts become enabled."""
+    """The account holder finishes onboarding (or provides what Stripe asked for since):
+    charges, payouts and transfers become enabled."""
     acct = state.require(account_id, "account")
-    if acct["details_submitted"] and acct["charges_enabled"]:
+    if acct["details_submitted"] and acct["charges_enabled"] and acct["payouts_enabled"]:
         return acct
     before = copy.deepcopy(acct)
     onboarded(acct, state.now())
+    _account_updated(state, acct, before, ctx)
+    return acct
+
+
+def disable_payouts(state: State, account_id: str, ctx: RequestContext = DASHBOARD) -> Obj:
+    """Stripe disables a connected account's payouts and transfers later (requirements past
+    due): transfers to it are refused; reversals of earlier transfers still debit it."""
+    acct = state.require(account_id, "account")
+    before = copy.deepcopy(acct)
+    acct["payouts_enabled"] = False
+    acct["capabilities"]["transfers"] = "inactive"
+    acct["requirements"] = _requirements(["individual.verification.document"])
     _account_updated(state, acct, before, ctx)
     return acct
 

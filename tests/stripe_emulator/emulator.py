@@ -370,6 +370,10 @@ class StripeEmulator(RefundControls):
         """The account holder finishes onboarding (``account.updated``)."""
         return self.transact(lambda: connect.complete_onboarding(self.state, account_id))
 
+    def disable_payouts(self, account_id: str) -> Obj:
+        """Stripe disables the account's payouts and transfers (``account.updated``)."""
+        return self.transact(lambda: connect.disable_payouts(self.state, account_id))
+
     # -- fault injection and time -----------------------------------------
     def fail_next(self, path_prefix: str, status: int = 500, count: int = 1) -> None:
         """Answer the next ``count`` requests under ``path_prefix`` with an error."""

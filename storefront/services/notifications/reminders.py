@@ -24,7 +24,7 @@ from ...models import (
     utcnow,
 )
 from ..catalog.title_texts import shown_names
-from ..reports.filters import is_time_zone, local_midnight
+from ..reports.filters import local_midnight, studio_zone
 from .language import mail_locale
 from .queue import notify
 from .studio_mails import studio_locale
@@ -139,7 +139,7 @@ def send_sales_digests(now: datetime | None = None) -> int:
     studios = db.session.scalars(sa.select(Studio).where(Studio.sale_alerts == "daily")).all()
     sent = 0
     for studio in studios:
-        tz = studio.timezone if is_time_zone(studio.timezone) else "UTC"
+        tz = studio_zone(studio)
         day = now.astimezone(ZoneInfo(tz)).date() - timedelta(days=1)
         start, end = local_midnight(day, tz), local_midnight(day + timedelta(days=1), tz)
         rows = db.session.execute(

@@ -3,14 +3,16 @@ statement being ready. They go to the studio's contact address, once per event."
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ...extensions import db
 from ...models import LedgerEntry, Order, Studio, User, utcnow
 from ..accounts.studios import owners as studio_owners
+from ..reports.filters import month_bounds, studio_zone
 from .queue import notify
 
 
@@ -87,23 +89,35 @@ def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, hel
 
 
 def statements_ready(now: datetime | None = None) -> int:
-    """On a new month, tell each studio with ledger rows last month its statement is ready."""
+    """Once a studio's month is over in its time zone (as its statements cut months), tell it
+    its statement is ready if it had ledger rows that month. The job runs hourly on the first
+    days of a UTC month, so each studio hears soon after its own month ends; once each."""
     now = now or utcnow()
-    first = date(now.year, now.month, 1)
-    last_month = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    start = datetime(last_month.year, last_month.month, 1, tzinfo=UTC)
-    end = datetime(first.year, first.month, 1, tzinfo=UTC)
+    since = datetime(now.year - (now.month == 1), (now.month - 2) % 12 + 1, 1, tzinfo=UTC)
     studio_ids = db.session.scalars(
         sa.select(LedgerEntry.studio_id)
-        .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+        .where(LedgerEntry.occurred_at >= since - timedelta(days=1))
         .where(LedgerEntry.studio_id.is_not(None))
         .distinct()
     ).all()
-    month = f"{last_month.year:04d}-{last_month.month:02d}"
+    told = 0
     for studio_id in studio_ids:
         studio = db.session.get(Studio, studio_id)
         if studio is None:
             continue
+        zone = studio_zone(studio)
+        today = now.astimezone(ZoneInfo(zone)).date()
+        last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+        start, end = month_bounds(last_month.year, last_month.month, zone)
+        had_rows = db.session.scalar(
+            sa.select(LedgerEntry.id)
+            .where(LedgerEntry.studio_id == studio_id)
+            .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+            .limit(1)
+        )
+        if had_rows is None:
+            continue
+        month = f"{last_month.year:04d}-{last_month.month:02d}"
         notify(
             "statement_ready",
             f"statement_ready:{studio.id}:{month}",
@@ -117,4 +131,5 @@ def statements_ready(now: datetime | None = None) -> int:
                 "month_number": last_month.month,
             },
         )
-    return len(studio_ids)
+        told += 1
+    return told

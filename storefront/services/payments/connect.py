@@ -97,6 +97,19 @@ def start_onboarding(
     )
 
 
+def able_again(account: Obj, previous: Obj) -> bool:
+    """Whether an ``account.updated`` event says the account can receive money again: its
+    payouts or its transfers capability were off before this change and are on now."""
+    capabilities = account.get("capabilities") or {}
+    if not account.get("payouts_enabled") or capabilities.get("transfers") not in (None, "active"):
+        return False
+    before = previous.get("capabilities") or {}
+    return previous.get("payouts_enabled") is False or before.get("transfers") not in (
+        None,
+        "active",
+    )
+
+
 def refresh_account(gateway: PaymentGateway, studio: Studio) -> None:
     """Ask Stripe for the account's state now (on return from onboarding)."""
     if studio.stripe_account_id:

@@ -11,12 +11,20 @@ import logging
 
 from ...adapters.payments import InvalidPaymentRequest, PaymentError, PaymentGateway
 from ...extensions import db
+from ...jobs import defer
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utcnow
 from ..notifications import studio_mails
 from ..rights.shares import is_festival_cause
 from .ledger import write_holder_payout
 from .settlement import settlement_of
-from .transfers import OPEN, payout_mode, payouts_of, transfer_group
+from .transfers import (
+    OPEN,
+    SETTLE_TASK,
+    continued_cause,
+    payout_mode,
+    payouts_of,
+    transfer_group,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +44,17 @@ def _idempotency_key(order: Order, payout: HolderPayout) -> str:
     return f"order-{order.public_id}-holder-{payout.studio_id}-{payout.cause}"
 
 
-def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
-    """The holder's paid transfer of this order with enough left to take ``payout`` back."""
+def _transfers_left(payout: HolderPayout) -> list[tuple[HolderPayout, int]]:
+    """The holder's paid transfers of this order (its own side: a festival that also holds
+    the title takes each reversal from its own), newest first, each with what is left of it."""
     moves = payouts_of(payout.order_id)
-    # A festival that also holds the title has two transfers: each reversal takes from its own.
     festival = is_festival_cause(payout.cause)
     mine = [
         m
         for m in moves
         if m.studio_id == payout.studio_id and is_festival_cause(m.cause) == festival
     ]
+    left = []
     for transfer in reversed([m for m in mine if m.kind != PayoutKind.REVERSAL]):
         if transfer.status != PayoutStatus.PAID or not transfer.transfer_id:
             continue
@@ -56,9 +65,40 @@ def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
             and m.transfer_id == transfer.transfer_id
             and m.status == PayoutStatus.PAID
         )
-        if transfer.amount - reversed_ >= -payout.amount:
+        left.append((transfer, transfer.amount - reversed_))
+    return left
+
+
+def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
+    """The transfer to take ``payout`` back from. When no one transfer holds that much (a
+    restore paid a new one beside what is left of the first), the payout is cut: this part
+    takes all that is left of the newest transfer holding some, a new part the rest (Stripe
+    refuses reversing more than is left of a transfer)."""
+    need = -payout.amount
+    left = _transfers_left(payout)
+    for transfer, available in left:
+        if available >= need:
             return transfer
-    return None
+    transfer, available = next(((t, a) for t, a in left if a > 0), (None, 0))
+    if transfer is None:
+        return None
+    siblings = [m for m in payouts_of(payout.order_id) if m.studio_id == payout.studio_id]
+    part = 1 + sum(1 for m in siblings if m.cause.startswith(payout.cause))
+    db.session.add(
+        HolderPayout(
+            order_id=payout.order_id,
+            studio_id=payout.studio_id,
+            title_id=payout.title_id,
+            kind=PayoutKind.REVERSAL,
+            cause=continued_cause(payout.cause, part),
+            amount=-(need - available),
+            currency=payout.currency,
+            status=PayoutStatus.PENDING,
+        )
+    )
+    payout.amount = -available
+    defer(db.session, SETTLE_TASK, payout.order_id)  # the new part, once this one is made
+    return transfer
 
 
 def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
@@ -68,16 +108,18 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         return None
     order = db.session.get(Order, payout.order_id)
     assert order is not None
-    mode = payout_mode(gateway)
-    target = destination(payout.studio, mode)
-    if target is None:
+    target = destination(payout.studio, payout_mode(gateway))
+    # A reversal takes money back from a transfer already made and needs no destination: a
+    # holder whose payouts Stripe disabled since is still debited when its buyer is refunded.
+    # Only one whose transfer is itself held (not made yet) waits with it.
+    transfer = _reversible_transfer(payout) if payout.kind == PayoutKind.REVERSAL else None
+    if target is None and transfer is None:
         payout.status = PayoutStatus.HELD
         return payout.status
     metadata = {"order_id": order.public_id, "cause": payout.cause}
     key = _idempotency_key(order, payout)
     try:
         if payout.kind == PayoutKind.REVERSAL:
-            transfer = _reversible_transfer(payout)
             if transfer is None:
                 return payout.status  # its transfer is not paid yet: reversed after it
             result = gateway.create_transfer_reversal(
@@ -89,7 +131,7 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
             result = gateway.create_transfer(
                 amount=payout.amount,
                 currency=payout.currency,
-                destination=target,
+                destination=target or "",
                 # A restore is paid from the dispute's credit, not from the charge.
                 source_transaction=order.charge_id if payout.kind == PayoutKind.TRANSFER else None,
                 transfer_group=transfer_group(order),

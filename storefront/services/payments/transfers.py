@@ -88,16 +88,29 @@ def order_changed(order: Order | None) -> None:
         defer(db.session, SETTLE_TASK, order.id)
 
 
-def studio_changed(studio: Studio | None) -> int:
-    """A holder's account changed (onboarding finished): settle the orders it is held on."""
+def studio_changed(studio: Studio | None, *, retry_failed: bool = False) -> int:
+    """A holder's account changed (onboarding finished): settle the orders it is held on.
+    ``retry_failed``: Stripe enabled the account again after refusing transfers to it, so its
+    failed payouts are tried again too, without waiting for the owner to notice."""
     if studio is None:
         return 0
-    order_ids = db.session.scalars(
-        sa.select(HolderPayout.order_id)
-        .where(HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD)
-        .distinct()
-    ).all()
-    for order_id in order_ids:
+    order_ids = set(
+        db.session.scalars(
+            sa.select(HolderPayout.order_id).where(
+                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD
+            )
+        )
+    )
+    if retry_failed:
+        failed = db.session.scalars(
+            sa.select(HolderPayout).where(
+                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.FAILED
+            )
+        )
+        for payout in failed:
+            payout.status = PayoutStatus.PENDING
+            order_ids.add(payout.order_id)
+    for order_id in sorted(order_ids):
         defer(db.session, SETTLE_TASK, order_id)
     return len(order_ids)
 
@@ -148,18 +161,52 @@ def payouts_of(order_id: int) -> list[HolderPayout]:
     )
 
 
+def continued_cause(cause: str, part: int) -> str:
+    """The cause of part ``part`` of a reversal that no single transfer can bear (it is made
+    from several): ``refund:re_1:festival`` -> ``refund:re_1/2:festival``."""
+    head, _, rest = cause.partition(":")
+    ident, colon, tail = rest.partition(":")
+    return f"{head}:{ident}/{part}{colon}{tail}"
+
+
+def whole_cause(cause: str) -> str | None:
+    """The movement a continued part belongs to (None for a whole movement)."""
+    head, _, rest = cause.partition(":")
+    ident, colon, tail = rest.partition(":")
+    if "/" not in ident:
+        return None
+    return f"{head}:{ident.split('/', 1)[0]}{colon}{tail}"
+
+
 class Movements:
-    """The order's payouts by (holder, cause), adding the missing ones."""
+    """The order's payouts by (holder, cause), adding the missing ones. A movement made in
+    parts (``continued_cause``) counts as one, its amount the sum of its parts."""
 
     def __init__(self, order: Order, currency: str, status: PayoutStatus) -> None:
         self.order, self.currency, self.status = order, currency, status
-        self.rows = {(p.studio_id, p.cause): p for p in payouts_of(order.id)}
+        self.rows: dict[tuple[int | None, str], HolderPayout] = {}
+        self.parts: dict[tuple[int | None, str], int] = {}
+        for p in payouts_of(order.id):
+            whole = whole_cause(p.cause)
+            if whole is None:
+                self.rows[(p.studio_id, p.cause)] = p
+            else:
+                self.parts[(p.studio_id, whole)] = (
+                    self.parts.get((p.studio_id, whole), 0) + p.amount
+                )
+
+    def amount_of(self, studio_id: int | None, cause: str) -> int | None:
+        """The whole amount of a stored movement, or None if there is none."""
+        existing = self.rows.get((studio_id, cause))
+        if existing is None:
+            return None
+        return existing.amount + self.parts.get((studio_id, cause), 0)
 
     def ensure(self, studio_id: int | None, cause: str, kind: PayoutKind, amount: int) -> int:
         """The amount of the movement (the stored one if it exists)."""
-        existing = self.rows.get((studio_id, cause))
-        if existing is not None:
-            return existing.amount
+        stored = self.amount_of(studio_id, cause)
+        if stored is not None:
+            return stored
         if amount == 0:
             return 0
         row = HolderPayout(
@@ -221,11 +268,9 @@ def sync_order(gateway: PaymentGateway, order: Order) -> list[HolderPayout]:
             # A refund that failed (``refund_failures``): each party gets back what it took.
             refunded -= row.gross
             for key in share_of:
-                took = moves.rows.get((key[0], f"refund:{row.refund_id or row.id}{key[1]}"))
+                took = moves.amount_of(key[0], f"refund:{row.refund_id or row.id}{key[1]}")
                 cause = f"refund_failed:{row.refund_id or row.id}{key[1]}"
-                back = moves.ensure(
-                    key[0], cause, PayoutKind.RESTORE, -took.amount if took is not None else 0
-                )
+                back = moves.ensure(key[0], cause, PayoutKind.RESTORE, -(took or 0))
                 refund_back[key] -= back
                 balance[key] += back
         elif row.entry_type in REFUND_TYPES:

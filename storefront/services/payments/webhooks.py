@@ -32,7 +32,7 @@ from ...db import OWN_TRANSACTION
 from ...extensions import db
 from ...jobs import QUEUED_JOB_GRACE, defer
 from ...models import Order, WebhookEvent, utcnow
-from .connect import account_updated, payout_failed, studio_for_account
+from .connect import able_again, account_updated, payout_failed, studio_for_account
 from .disputes import dispute_closed, dispute_created
 from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
 from .fulfilment import fetch_paid_session, session_closed, session_paid
@@ -167,7 +167,12 @@ def _settle_holders(event: Obj, outcome: Outcome) -> None:
     """Co-productions: have the order's rights holders paid (or held payouts released)."""
     order_changed(outcome.order)
     if event.get("type") == "account.updated":
-        studio_changed(studio_for_account(event.get("account") or data_object(event).get("id")))
+        account = data_object(event)
+        previous = (event.get("data") or {}).get("previous_attributes") or {}
+        studio_changed(
+            studio_for_account(event.get("account") or account.get("id")),
+            retry_failed=able_again(account, previous),
+        )
 
 
 def _concerns(payload: dict, order: Order) -> bool:

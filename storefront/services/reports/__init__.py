@@ -16,6 +16,7 @@ from .filters import (
     month_bounds,
     period_bounds,
     report_days,
+    studio_zone,
 )
 from .platform import PlatformFigures, PlatformReport, platform_report
 from .totals import CurrencyReport, Dashboard, Slice, Totals
@@ -39,6 +40,7 @@ __all__ = [
     "dashboard",
     "is_time_zone",
     "month_bounds",
+    "studio_zone",
     "period_bounds",
     "platform_report",
     "recent_refunds_and_disputes",

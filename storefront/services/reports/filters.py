@@ -65,6 +65,12 @@ def is_time_zone(name: str | None) -> bool:
     return bool(name) and name in time_zones()
 
 
+def studio_zone(studio: object) -> str:
+    """Where a studio counts its days and months (its profile's zone; UTC if unknown)."""
+    name = getattr(studio, "timezone", None)
+    return name if is_time_zone(name) else "UTC"
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     """Which ledger rows a report reads. `studio_id=None` means the whole platform (admins).
@@ -119,10 +125,10 @@ def period_bounds(
     return None, None
 
 
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """A calendar month in UTC, as statements use it."""
-    start = datetime(year, month, 1, tzinfo=UTC)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+def month_bounds(year: int, month: int, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """A calendar month in zone ``tz`` (a statement's: the studio's), as aware UTC."""
+    start = local_midnight(date(year, month, 1), tz)
+    end = local_midnight(date(year + (month == 12), month % 12 + 1, 1), tz)
     return start, end
 
 
