@@ -169,7 +169,21 @@ def check(user: User, title: Title, country: str | None, at: datetime) -> Playab
     asset = ready_asset(title.id)
     if asset is None:
         raise PlaybackRefused(Refusal.NOT_READY)
+    live_position_of(entitlement, title, asset, at)  # a live film already over refuses here
     return Playable(entitlement, asset, portable_from)
+
+
+def live_position_of(
+    entitlement: Entitlement, title: Title, asset: MediaAsset, at: datetime
+) -> int | None:
+    """Where a live screening's film is now for everyone (None if not live); refused once it
+    has ended. Its length: what probing the file found, else what the filmmaker gave."""
+    if entitlement.live_start_at is None:
+        return None
+    from ..promotion.screenings import live_position  # festivals build on playback
+
+    length = asset.duration_ms // 1000 if asset.duration_ms else title.runtime_seconds
+    return live_position(entitlement, at, length)
 
 
 # --- sessions --------------------------------------------------------------------------
@@ -263,9 +277,9 @@ def start(
     )
     db.session.add(session)
     db.session.flush()
-    position = resume_position(user.id, title.id)
-    if entitlement.live_start_at is not None:  # a live screening: join where everyone is
-        position = max(0, int((at - entitlement.live_start_at).total_seconds()))
+    live = live_position_of(entitlement, title, playable.asset, at)
+    # A live screening: join where everyone is.
+    position = resume_position(user.id, title.id) if live is None else live
     return Started(session, entitlement, playable.asset, position)
 
 
