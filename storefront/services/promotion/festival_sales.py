@@ -299,3 +299,19 @@ def order_refunded(order: Order) -> None:
     if order.kind == OfferKind.PASS:
         revoke_holding(order)
         reverse_pass_allocations(order)
+
+
+def where_to_book_again(
+    screening_ids: list[int], country: str | None, at: datetime
+) -> dict[int, tuple[str, bool]]:
+    """For festival tickets the viewer no longer holds (refunded): each screening's festival
+    (its slug) and whether a ticket for that screening can be bought again here and now; if
+    not (closed, sold out, not sold here), the festival's programme is the way back."""
+    found = db.session.scalars(sa.select(Screening).where(Screening.id.in_(screening_ids)))
+    return {
+        s.id: (
+            s.festival.slug,
+            screening_availability(s, country, at).is_available and not is_sold_out(s),
+        )
+        for s in found
+    }

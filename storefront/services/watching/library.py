@@ -76,6 +76,7 @@ class LibraryItem:
     poster_key: str | None
     release_at: datetime | None = None  # pre-orders: when it can be watched
     opens_at: datetime | None = None  # festival tickets: when the screening opens
+    screening_id: int | None = None  # festival tickets: the screening the ticket was for
 
     @property
     def watchable(self) -> bool:
@@ -156,6 +157,7 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
                 poster_key=posters.get(title_id),
                 release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
                 opens_at=entitlement.not_before if entitlement.kind == OfferKind.TICKET else None,
+                screening_id=entitlement.screening_id,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))
