@@ -10,7 +10,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import utcnow
-from storefront.services.watching import playback
+from storefront.services.watching import library, playback
 from storefront.services.watching.access import PlaybackRefused, Refusal
 
 from .test_windows import ticket_for
@@ -73,3 +73,16 @@ def test_the_real_length_of_the_film_ends_it_when_none_was_given(viewer, film, m
         playback.start(viewer, film, "NO", now, playback.Limits())
 
     assert refused.value.code == Refusal.LIVE_ENDED
+
+
+def test_the_library_says_the_live_film_has_ended_instead_of_offering_to_watch(
+    client, auth, viewer, joined_live
+):
+    [item] = library.items(viewer.id, utcnow())
+    auth.login(viewer.email)
+
+    shelf = client.get("/library").text
+
+    assert item.state == library.ItemState.LIVE_ENDED and not item.watchable
+    assert "Live screening over" in shelf
+    assert "Continue watching" not in shelf and ">Watch<" not in shelf
