@@ -10,6 +10,8 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import utcnow
+from storefront.services.catalog.availability import Reason
+from storefront.services.promotion.screenings import screening_availability
 from storefront.services.watching import library, playback
 from storefront.services.watching.access import PlaybackRefused, Refusal
 
@@ -86,3 +88,21 @@ def test_the_library_says_the_live_film_has_ended_instead_of_offering_to_watch(
     assert item.state == library.ItemState.LIVE_ENDED and not item.watchable
     assert "Live screening over" in shelf
     assert "Continue watching" not in shelf and ">Watch<" not in shelf
+
+
+def test_no_ticket_is_sold_once_the_uploaded_film_has_ended_live(viewer, film, make_screening):  # type: ignore[no-untyped-def]
+    """The filmmaker gave no runtime but the uploaded film is 90 minutes long: a live
+    screening stops selling when that film ends, not at the window's close, so nobody buys a
+    ticket they could no longer watch."""
+    film.runtime_seconds = None
+    now = utcnow()
+    live = now - timedelta(minutes=100)
+    screening = make_screening(now - timedelta(hours=3), now + timedelta(hours=3), live_local=live)
+    ticket_for(viewer, screening)  # adds the film's ready file
+    asset = playback.ready_asset(film.id)
+    assert asset is not None
+    asset.duration_ms = 90 * 60 * 1000
+    db.session.commit()
+
+    assert screening_availability(screening, "NO", now).reason == Reason.ENDED
+    assert screening_availability(screening, "NO", live + timedelta(minutes=89)).is_available

@@ -46,6 +46,7 @@ from ..catalog.availability import (
 )
 from ..catalog.offers import RENTAL_WATCH_HOURS
 from ..watching.access import PlaybackRefused, Refusal
+from ..watching.playback import film_length
 from .festivals import day_moment, festival_time
 
 # Bounds a person can mean; the columns (32-bit integers) hold far more than either.
@@ -102,8 +103,10 @@ def stops_starting(screening: Screening) -> datetime:
     """When a screening closes to starting (and to sales): its window's close or, for a live
     screening of a film whose length is known, the moment the film ends for everyone, if that
     is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
-    runtime = screening.title.runtime_seconds
-    if screening.live_start_at is None or not runtime:
+    if screening.live_start_at is None:
+        return screening.closes_at
+    runtime = film_length(screening.title)
+    if not runtime:
         return screening.closes_at
     return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
 

@@ -136,6 +136,15 @@ def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsse
     )
 
 
+def film_length(title: Title, asset: MediaAsset | None = None) -> int | None:
+    """How long the title's film runs (seconds), if known: what probing its ready file found,
+    else what the filmmaker gave. ``asset``: that file, when the caller has it already."""
+    asset = asset or ready_asset(title.id)
+    if asset is not None and asset.duration_ms:
+        return asset.duration_ms // 1000
+    return title.runtime_seconds
+
+
 @dataclass(frozen=True, slots=True)
 class Playable:
     entitlement: Entitlement | None  # None for a studio's preview
@@ -177,13 +186,12 @@ def live_position_of(
     entitlement: Entitlement, title: Title, asset: MediaAsset, at: datetime
 ) -> int | None:
     """Where a live screening's film is now for everyone (None if not live); refused once it
-    has ended. Its length: what probing the file found, else what the filmmaker gave."""
+    has ended (see ``film_length``)."""
     if entitlement.live_start_at is None:
         return None
     from ..promotion.screenings import live_position  # festivals build on playback
 
-    length = asset.duration_ms // 1000 if asset.duration_ms else title.runtime_seconds
-    return live_position(entitlement, at, length)
+    return live_position(entitlement, at, film_length(title, asset))
 
 
 # --- sessions --------------------------------------------------------------------------
