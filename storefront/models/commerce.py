@@ -148,6 +148,9 @@ class Order(TimestampMixin, Base):
     amount_refunded: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paid_at: Mapped[datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A festival ticket whose payment is held for an admin (flagged) still holds its seat; the
+    # one place that gives it back clears this, so the seat goes back exactly once.
+    seat_held_for_review: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # An open inquiry from the buyer's bank (a question before any chargeback: no money has
     # moved): when it was opened and when the answer is due. Cleared when it closes or escalates.
     inquiry_opened_at: Mapped[datetime | None]

@@ -28,12 +28,13 @@ def to_the_minute(locale: str) -> str:
     return str(both).replace("{0}", time).replace("{1}", date)
 
 
-def in_festival_zone(value: datetime, festival: Festival) -> str:
-    """``value`` on the festival's wall clock, e.g. "12 Feb 2027, 20:00 (Europe/Oslo)"."""
+def in_festival_zone(value: datetime, festival: Festival, with_zone: bool = True) -> str:
+    """``value`` on the festival's wall clock, e.g. "12 Feb 2027, 20:00 (Europe/Oslo)"; without
+    the zone's name where a sentence names it once for several times."""
     locale = current_locale()
     zone = ZoneInfo(festival.timezone)
     text = babel_datetime(value, to_the_minute(locale), tzinfo=zone, locale=locale)
-    return f"{text} ({festival.timezone})"
+    return f"{text} ({festival.timezone})" if with_zone else text
 
 
 def in_viewer_zone(value: datetime) -> str:

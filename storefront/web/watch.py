@@ -30,7 +30,7 @@ from ..models import (
 )
 from ..services.catalog import title_texts
 from ..services.catalog.availability import SELLABLE_STATUSES
-from ..services.promotion import passes
+from ..services.promotion import festival_sales, passes
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
@@ -99,9 +99,13 @@ def library() -> ResponseReturnValue:
     keys = [i.poster_key for i in items if i.poster_key]
     urls = dict(zip(keys, media_storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
     holdings = [h for h in passes.holdings_of(current_user.id) if h.status == "active"]
+    # A ticket given back is bought again from its festival, not the film's store page.
+    tickets = [i.screening_id for i in items if i.rent_again and i.screening_id is not None]
+    again = festival_sales.where_to_book_again(tickets, viewer_country(), utcnow())
     return render_template(
         "watch/library.html",
         items=items,
+        book_again=again,
         poster_urls=urls,
         holdings=holdings,
         films_left=passes.films_left,

@@ -242,3 +242,17 @@ def test_numbers_that_are_not_whole_numbers_are_refused_not_read_as_empty(
         organiser_client.post(f"{base}/passes", data=festival_pass)
     )
     assert count(FestivalPass) == 0
+
+
+LIVE_SALES = "A live screening stops selling tickets when its film ends"
+
+
+def test_the_screening_forms_say_when_live_sales_stop(organiser_client, base, screening):
+    added = organiser_client.get(base)
+    edited = organiser_client.get(f"{base}/screenings/{screening.id}/edit")
+    french = organiser_client.get(base, headers={"Accept-Language": "fr"})
+
+    for page in (added, edited):
+        assert LIVE_SALES in page.text
+        assert "sells until the screening closes" in page.text
+    assert "Une projection en direct cesse de vendre des billets" in french.text

@@ -67,7 +67,10 @@ def test_the_page_shows_each_viewer_the_window_in_their_own_time_zone(
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert shown in text
-    assert "Festival time: Feb 12, 2027, 8:00\u202fPM (Europe/Oslo)" in text
+    assert (
+        "Festival time: Feb 12, 2027, 8:00\u202fPM – Feb 13, 2027, 8:00\u202fPM (Europe/Oslo)"
+        in text
+    )
 
 
 def test_the_page_says_what_is_on_now_and_next_and_why_not(client, make_screening, festival):

@@ -121,6 +121,8 @@ def session_paid(gateway: PaymentGateway, event: Obj, fetched: Obj | None) -> Ou
     order.checkout_session_id = order.checkout_session_id or session["id"]
     problem = _mismatch(order, session)
     paid_at = ledger.at(charge.get("created") if isinstance(charge, dict) else event.get("created"))
+    if problem is not None and order.status == OrderStatus.PENDING:
+        festival_sales.payment_held(order)  # held for an admin: its seat stays held meanwhile
     if problem is None:
         problem = _undeliverable(order, paid_at)
     if problem is not None:

@@ -191,6 +191,8 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
         # tell the buyer: why, once a payment the store gives back by itself is back in full;
         # else of each refund an admin made after checking the payment.
         order.amount_refunded = total
+        if total >= order.amount:
+            festival_sales.held_payment_refunded(order)  # nothing sold: its seat goes back
         reason = refund_reason(order)
         if reason is not None and total >= order.amount:
             order_mails.refunded_by_itself(order, reason)

@@ -285,6 +285,29 @@ def order_closed(order: Order) -> None:
         )
 
 
+def payment_held(order: Order) -> None:
+    """A pending ticket order's payment is held for an admin (flagged): it keeps its seat
+    while the admin checks it (``held_payment_refunded`` gives it back)."""
+    if order.kind == OfferKind.TICKET and order.screening_id is not None:
+        order.seat_held_for_review = True
+
+
+def held_payment_refunded(order: Order) -> None:
+    """A held (flagged) order has been given back in full: the seat it held goes back on sale.
+    Safe to call again: only the call that clears the order's mark gives the seat back."""
+    if order.screening_id is None:
+        return
+    cleared = db.session.execute(
+        sa.update(Order)
+        .where(Order.id == order.id, Order.seat_held_for_review.is_(True))
+        .values(seat_held_for_review=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    if cleared.rowcount == 1:
+        release_seat(order.screening_id)
+        log.info("Held order %s refunded: seat released", order.public_id)
+
+
 def order_refunded(order: Order) -> None:
     """A festival or bundle order just became fully refunded (called once): every entitlement
     it granted is revoked, the seats of tickets never started go back on sale, and a pass is
@@ -299,3 +322,19 @@ def order_refunded(order: Order) -> None:
     if order.kind == OfferKind.PASS:
         revoke_holding(order)
         reverse_pass_allocations(order)
+
+
+def where_to_book_again(
+    screening_ids: list[int], country: str | None, at: datetime
+) -> dict[int, tuple[str, bool]]:
+    """For festival tickets the viewer no longer holds (refunded): each screening's festival
+    (its slug) and whether a ticket for that screening can be bought again here and now; if
+    not (closed, sold out, not sold here), the festival's programme is the way back."""
+    found = db.session.scalars(sa.select(Screening).where(Screening.id.in_(screening_ids)))
+    return {
+        s.id: (
+            s.festival.slug,
+            screening_availability(s, country, at).is_available and not is_sold_out(s),
+        )
+        for s in found
+    }

@@ -45,6 +45,8 @@ from ..catalog.availability import (
     evaluate,
 )
 from ..catalog.offers import RENTAL_WATCH_HOURS
+from ..watching.access import PlaybackRefused, Refusal
+from ..watching.playback import film_length
 from .festivals import day_moment, festival_time
 
 # Bounds a person can mean; the columns (32-bit integers) hold far more than either.
@@ -101,8 +103,10 @@ def stops_starting(screening: Screening) -> datetime:
     """When a screening closes to starting (and to sales): its window's close or, for a live
     screening of a film whose length is known, the moment the film ends for everyone, if that
     is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
-    runtime = screening.title.runtime_seconds
-    if screening.live_start_at is None or not runtime:
+    if screening.live_start_at is None:
+        return screening.closes_at
+    runtime = film_length(screening.title)
+    if not runtime:
         return screening.closes_at
     return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
 
@@ -218,11 +222,18 @@ def ticket_entitlement(
     return entitlement
 
 
-def live_position(entitlement: Entitlement, at: datetime) -> int | None:
-    """For a live screening: where the film is now for everyone (seconds), else None."""
+def live_position(entitlement: Entitlement, at: datetime, length: int | None) -> int | None:
+    """For a live screening: where the film is now for everyone (seconds), else None.
+
+    ``length``: the film's length in seconds, if known. Once the film has ended for everyone
+    there is nothing left to join, whatever the ticket's hours to watch say: PlaybackRefused
+    (LIVE_ENDED), so no player opens past the end."""
     if entitlement.live_start_at is None:
         return None
-    return max(0, int((at - entitlement.live_start_at).total_seconds()))
+    position = max(0, int((at - entitlement.live_start_at).total_seconds()))
+    if length and position >= length:
+        raise PlaybackRefused(Refusal.LIVE_ENDED)
+    return position
 
 
 def window_problems(

@@ -44,6 +44,7 @@ class Refusal(enum.StrEnum):
     START_BY_PASSED = "start_by_passed"
     NOT_OPEN = "not_open"  # a festival screening whose window (or live start) is still ahead
     SCREENING_CLOSED = "screening_closed"  # a festival ticket not started before it closed
+    LIVE_ENDED = "live_ended"  # a live screening's film has ended for everyone
     BLOCKED = "blocked"
     STREAM_LIMIT = "stream_limit"
     NOT_READY = "not_ready"
@@ -75,6 +76,9 @@ MESSAGES = {
     Refusal.NOT_OPEN: _l("This screening has not started yet. Come back when it opens."),
     Refusal.SCREENING_CLOSED: _l(
         "This screening has closed: the ticket was for starting the film before then."
+    ),
+    Refusal.LIVE_ENDED: _l(
+        "This live screening has ended: the film was shown to everyone at the same time."
     ),
     Refusal.BLOCKED: _l("This film cannot be watched in the country you are in now."),
     Refusal.NOT_READY: _l("This film is not ready to play yet. Please try again later."),

@@ -15,7 +15,8 @@ from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.catalogue import poster_keys
 from ..catalog.title_texts import shown_names
 from ..media.images import POSTER_CARD_WIDTH
-from .access import Refusal, entitlement_refusal, rental_expiry
+from .access import PlaybackRefused, Refusal, entitlement_refusal, rental_expiry
+from .playback import live_position_of, ready_asset
 
 
 class ItemState(enum.StrEnum):
@@ -30,6 +31,7 @@ class ItemState(enum.StrEnum):
     PREORDERED = "preordered"  # paid before the release: watchable from `release_at`
     NOT_OPEN = "not_open"  # a festival ticket whose screening opens later
     SCREENING_CLOSED = "screening_closed"  # a festival ticket not started before it closed
+    LIVE_ENDED = "live_ended"  # a live screening whose film has ended for everyone
     REMOVED = "removed"  # the studio took the film off the store: nothing plays
 
 
@@ -54,6 +56,7 @@ _RANK = {
     ItemState.EXPIRED: 4,
     ItemState.START_BY_PASSED: 5,
     ItemState.SCREENING_CLOSED: 5,
+    ItemState.LIVE_ENDED: 5,
     ItemState.REFUNDED: 6,
     ItemState.CHARGED_BACK: 7,
     ItemState.REMOVED: 8,
@@ -76,6 +79,7 @@ class LibraryItem:
     poster_key: str | None
     release_at: datetime | None = None  # pre-orders: when it can be watched
     opens_at: datetime | None = None  # festival tickets: when the screening opens
+    screening_id: int | None = None  # festival tickets: the screening the ticket was for
 
     @property
     def watchable(self) -> bool:
@@ -95,11 +99,25 @@ def state_of(entitlement: Entitlement, at: datetime) -> ItemState:
     refusal = entitlement_refusal(entitlement, at)
     if refusal is not None:
         return _STATE_FOR_REFUSAL[refusal]
+    if entitlement.live_start_at is not None and _live_film_over(entitlement, at):
+        return ItemState.LIVE_ENDED
     if entitlement.kind == OfferKind.BUY:
         return ItemState.OWNED
     if entitlement.started_at is None:
         return ItemState.RENTAL_NOT_STARTED
     return ItemState.RENTAL_RUNNING
+
+
+def _live_film_over(entitlement: Entitlement, at: datetime) -> bool:
+    """The live screening's film has ended for everyone: what playback would refuse."""
+    asset = ready_asset(entitlement.title_id)
+    if asset is None or entitlement.title is None:
+        return False
+    try:
+        live_position_of(entitlement, entitlement.title, asset, at)
+    except PlaybackRefused:
+        return True
+    return False
 
 
 def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
@@ -156,6 +174,7 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
                 poster_key=posters.get(title_id),
                 release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
                 opens_at=entitlement.not_before if entitlement.kind == OfferKind.TICKET else None,
+                screening_id=entitlement.screening_id,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))

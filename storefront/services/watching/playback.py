@@ -136,6 +136,15 @@ def ready_asset(title_id: int, kind: AssetKind = AssetKind.FEATURE) -> MediaAsse
     )
 
 
+def film_length(title: Title, asset: MediaAsset | None = None) -> int | None:
+    """How long the title's film runs (seconds), if known: what probing its ready file found,
+    else what the filmmaker gave. ``asset``: that file, when the caller has it already."""
+    asset = asset or ready_asset(title.id)
+    if asset is not None and asset.duration_ms:
+        return asset.duration_ms // 1000
+    return title.runtime_seconds
+
+
 @dataclass(frozen=True, slots=True)
 class Playable:
     entitlement: Entitlement | None  # None for a studio's preview
@@ -169,7 +178,20 @@ def check(user: User, title: Title, country: str | None, at: datetime) -> Playab
     asset = ready_asset(title.id)
     if asset is None:
         raise PlaybackRefused(Refusal.NOT_READY)
+    live_position_of(entitlement, title, asset, at)  # a live film already over refuses here
     return Playable(entitlement, asset, portable_from)
+
+
+def live_position_of(
+    entitlement: Entitlement, title: Title, asset: MediaAsset, at: datetime
+) -> int | None:
+    """Where a live screening's film is now for everyone (None if not live); refused once it
+    has ended (see ``film_length``)."""
+    if entitlement.live_start_at is None:
+        return None
+    from ..promotion.screenings import live_position  # festivals build on playback
+
+    return live_position(entitlement, at, film_length(title, asset))
 
 
 # --- sessions --------------------------------------------------------------------------
@@ -263,9 +285,9 @@ def start(
     )
     db.session.add(session)
     db.session.flush()
-    position = resume_position(user.id, title.id)
-    if entitlement.live_start_at is not None:  # a live screening: join where everyone is
-        position = max(0, int((at - entitlement.live_start_at).total_seconds()))
+    live = live_position_of(entitlement, title, playable.asset, at)
+    # A live screening: join where everyone is.
+    position = resume_position(user.id, title.id) if live is None else live
     return Started(session, entitlement, playable.asset, position)
 
 
