@@ -36,8 +36,9 @@ No call to another service while a write is held: SQLite has one writer, so a tr
 that has written holds the whole database until it ends, and every other writer (another
 request, the worker, the processor's webhook answering that very call) waits at most the
 busy timeout and then fails with "database is locked". Work that must reach out after a
-write (closing a processor's session a refused checkout opened) is handed to
-``after_transaction`` and runs once the transaction has ended, with nothing held.
+write (closing a processor's session a refused or replaced checkout opened) is handed to
+``after_transaction`` (or ``after_commit``, dropped on rollback) and runs once the transaction
+has ended, with nothing held.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ _DEFERRED = "transaction_deferred"
 # Execution options of a statement that is its own unit of work (see the module).
 OWN_TRANSACTION = {"own_transaction": True}
 _AFTER = "after_transaction"
+_COMMITTED = "transaction_committed"
 
 
 def after_transaction(session: Session, action: Callable[[], None]) -> None:
@@ -77,17 +79,36 @@ def after_transaction(session: Session, action: Callable[[], None]) -> None:
     services after a write: made inside the transaction, they would hold SQLite's write lock
     while they wait (see the module). A failing action is logged, never raised: the
     transaction's outcome is already decided."""
+    _queue(session, action, only_if_committed=False)
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Like ``after_transaction``, for work that only makes sense once the transaction's
+    writes stand: dropped if it rolls back."""
+    _queue(session, action, only_if_committed=True)
+
+
+def _queue(session: Session, action: Callable[[], None], *, only_if_committed: bool) -> None:
     if not session.in_transaction():
         action()
         return
-    session.info.setdefault(_AFTER, []).append(action)
+    session.info.setdefault(_AFTER, []).append((action, only_if_committed))
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session: Session) -> None:
+    if _AFTER in session.info and not session.in_nested_transaction():
+        session.info[_COMMITTED] = True
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _run_after_transaction(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is not None:
         return  # a savepoint or subtransaction: the outer transaction still holds its locks
-    for action in session.info.pop(_AFTER, ()):
+    committed = session.info.pop(_COMMITTED, False)
+    for action, only_if_committed in session.info.pop(_AFTER, ()):
+        if only_if_committed and not committed:
+            continue
         try:
             action()
         except Exception:

@@ -76,3 +76,35 @@ def test_a_write_after_reads_waits_for_others_commits_instead_of_failing(app, ma
     assert not failures
     stored = db.session.get(User, viewer, populate_existing=True)
     assert (stored.display_name, stored.is_admin) == ("Other", True)
+
+
+def test_work_after_the_commit_runs_with_the_lock_free_and_only_if_the_writes_stand(
+    app, make_user, other
+):
+    """A call to another service queued behind a write (closing a replaced checkout) runs once
+    the transaction has ended, when others can write again, and not at all if the writes were
+    rolled back."""
+    from storefront.db import after_commit
+
+    user = make_user()
+    db.session.commit()
+    seen: list[str] = []
+
+    def another_writer() -> None:  # what the processor's webhook does meanwhile
+        with other.begin() as conn:
+            conn.execute(rename(user.id, "written by the webhook"))
+        seen.append("written")
+
+    db.session.execute(rename(user.id, "by the request"))
+    with db.session.begin_nested():
+        after_commit(db.session(), another_writer)
+    assert seen == []  # a savepoint's release is not the end of the transaction
+    db.session.commit()
+    assert seen == ["written"]
+    assert display_name(user.id) == "written by the webhook"
+
+    db.session.execute(rename(user.id, "undone"))
+    after_commit(db.session(), another_writer)
+    db.session.rollback()
+    assert seen == ["written"]
+    assert display_name(user.id) == "written by the webhook"

@@ -369,6 +369,14 @@ def test_a_second_tab_cannot_spend_a_one_use_code_twice(
     assert first.status_code == second.status_code == 303
 
     assert emu.get(session_id_from(first.location))["status"] == "expired"
+    # The processor's news of the closed page was taken on its first delivery: the request
+    # that closed it no longer holds the database while the processor answers.
+    closed = [d for d in emu.deliveries if d.event_type == "checkout.session.expired"]
+    assert [(d.attempt, d.ok) for d in closed] == [(1, True)], [(d.status, d.error) for d in closed]
+    first_order = db.session.scalar(
+        db.select(Order).filter_by(checkout_session_id=session_id_from(first.location))
+    )
+    assert first_order.status == OrderStatus.EXPIRED
     emu.pay(session_id_from(second.location))
     paid = db.session.scalars(db.select(Order).filter_by(status=OrderStatus.PAID)).all()
     assert [o.title_id for o in paid] == [other.id]

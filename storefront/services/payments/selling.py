@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from ...adapters.payments import PaymentError, PaymentGateway
-from ...db import after_transaction
+from ...db import after_commit, after_transaction
 from ...extensions import db
 from ...models import OfferKind, Order, OrderStatus, Title, User
 from ..catalog.availability import OfferOption
@@ -90,23 +90,32 @@ def hold_code_use(
 
 def _close_replaced(gateway: PaymentGateway, order: Order) -> None:
     """The viewer's older checkout whose code use this one took (another tab, another
-    film): closed at the processor so that one use cannot pay for two sales."""
-    from .checkout import order_closed  # the checkout builds on this module
-    from .locks import lock_order
-
+    film): closed at the processor so that one use cannot pay for two sales. Closed once
+    this checkout is committed (not at all if it is not, the older one keeps the use): the
+    processor answers with an event, and on SQLite the webhook writing it would wait for the
+    write lock this request holds. That event, or the sweep of stale orders if it is lost,
+    marks the order expired and gives back what it held."""
     if order.status != OrderStatus.PENDING:
         return
-    if order.checkout_session_id:
+    if not order.checkout_session_id:  # no page was opened: nothing to ask anyone
+        from .checkout import order_closed  # the checkout builds on this module
+        from .locks import lock_order
+
+        locked = lock_order(order.id)
+        if locked is not None and locked.status == OrderStatus.PENDING:
+            locked.status = OrderStatus.EXPIRED
+            order_closed(locked)
+            db.session.flush()
+        return
+    session_id = order.checkout_session_id
+
+    def close_session() -> None:
         try:
-            gateway.expire_checkout_session(order.checkout_session_id)
+            gateway.expire_checkout_session(session_id)
         except PaymentError as exc:  # paid meanwhile, or down: ``spend`` still counts it
-            log.warning("Could not close session %s: %s", order.checkout_session_id, exc.detail)
-            return
-    locked = lock_order(order.id)
-    if locked is not None and locked.status == OrderStatus.PENDING:
-        locked.status = OrderStatus.EXPIRED
-        order_closed(locked)
-        db.session.flush()
+            log.warning("Could not close session %s: %s", session_id, exc.detail)
+
+    after_commit(db.session(), close_session)
 
 
 def grant_comp(
