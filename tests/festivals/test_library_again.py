@@ -35,7 +35,10 @@ def test_a_refunded_ticket_leads_back_to_its_screening(
     assert f'href="/festivals/{festival.slug}#screening-{screening.id}"' in link
     assert f"/films/{screening.title.slug}" not in link
     page = client.get(f"/festivals/{festival.slug}", headers={"X-Test-Country": "NO"}).text
-    assert f'id="screening-{screening.id}"' in page
+    # Once, though the screening is listed under "On now" and in the schedule: a repeated
+    # id leaves the link's target undefined and fails the accessibility check.
+    assert "On now" in page
+    assert page.count(f' id="screening-{screening.id}"') == 1
 
 
 def test_a_refunded_ticket_for_a_sold_out_screening_leads_to_the_festival(
