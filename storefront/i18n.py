@@ -11,9 +11,9 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_interval
 from babel.lists import format_list
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_datetime, format_decimal, get_locale, gettext
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import countries, formatting, genres, languages, money
 
@@ -109,8 +109,19 @@ def date_range(start: date, end: date) -> str:
     return format_interval(start, end, "yMMMd", locale=current_locale())
 
 
+def label(text: str) -> str:
+    """``text`` followed by a colon as the language writes it: "Order:", "Commande :" (French
+    puts a no-break space before it), "注文：". Templates write ``{{ _("Order")|label }}``
+    rather than a colon of their own, which the language could not change."""
+    template = gettext("%(label)s:")
+    if isinstance(text, Markup):  # an HTML page's already escaped text: escape only the rest
+        return escape(template) % {"label": text}
+    return template % {"label": text}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["label"] = label
     app.jinja_env.filters["join_list"] = join_list
     app.jinja_env.filters["format_number"] = format_decimal
     app.jinja_env.globals["date_range"] = date_range

@@ -76,3 +76,38 @@ def test_hidden_links_under_a_public_url_with_a_path(app):
         hidden
         == "Open https://films.example/store/password/reset/…\nor https://films.example/store/"
     )
+
+
+def test_an_admins_change_to_a_studio_page_records_each_field_with_its_old_and_new_value(
+    client, auth, studio, admin
+):
+    """ "Changed a studio's page" alone does not say whether the admin fixed a typo or
+    redirected the studio's mail: the entry keeps each changed field, before and after."""
+    before = studio.contact_email
+    auth.login(admin.email)
+    form = {**STUDIO_FORM, "name": "Renamed", "contact_email": "new@fjord.example"}
+    assert client.post(f"/studio/{studio.slug}/edit", data=form).status_code == 302
+
+    [entry] = entries()
+    changed = {(c["record"], c["field"]): (c["old"], c["new"]) for c in entry.changes}
+    assert changed[("studios", "name")] == ("Fjord Pictures", "Renamed")
+    assert changed[("studios", "contact_email")] == (before, "new@fjord.example")
+    assert all(c["id"] == studio.id for c in entry.changes)
+    page = client.get(f"/admin/studios/{studio.id}").text
+    assert "Fjord Pictures" in page and "new@fjord.example" in page and "contact_email" in page
+    assert "new@fjord.example" in client.get("/admin/audit").text
+
+
+def test_the_recorded_changes_keep_no_secrets(studio, filmmaker):
+    from storefront.services.accounts import audit
+
+    filmmaker.password_hash = "pbkdf2:sha256:new-secret-hash"
+    filmmaker.security_stamp = "stamp-2"
+    studio.stripe_account_id = "acct_1Changed"
+    changes = audit.changes_of(db.session.new, db.session.dirty, db.session.deleted)
+    db.session.rollback()
+
+    text = repr(changes)
+    assert "new-secret-hash" not in text and "stamp-2" not in text
+    assert {"users"} <= {c["record"] for c in changes}  # that it changed is still said
+    assert "acct_1Changed" in text  # shown to the admin on the studio's payment page

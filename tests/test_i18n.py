@@ -121,6 +121,60 @@ def test_translations_are_not_copies_of_the_english(locale):
     assert len(copied) <= len(words) // 50, copied[:10]
 
 
+# What is not prose in a French message: web addresses, times, ratios and codes (10:30, 2:3,
+# SE:SEK:249), strftime and str.format fields, and the query of a link.
+NOT_PROSE = re.compile(
+    r"[a-z][a-z0-9+.-]*://\S*"
+    r"|\b[0-9A-Z]+(?::[0-9A-Z]+)+\b"
+    r"|%[a-zA-Z](?::%[a-zA-Z])+"
+    r"|\{[^{}]*\}"
+    r"|\?[\w-]+="
+)
+# French sets : ; ? ! apart with a space that never breaks the line before them (U+00A0,
+# or the narrow U+202F); a mark right after a word ("Commande:"), a placeholder or a plain
+# space (which may leave the mark alone at the start of a line) is a mistake.
+UNSPACED_MARK = re.compile(r"(?<![\u00a0\u202f])[:;?!]")
+
+
+def test_french_sets_colons_and_question_marks_apart_with_a_no_break_space():
+    wrong = []
+    for message in read_catalogue("fr"):
+        if not message.id:
+            continue
+        texts = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in texts:
+            if UNSPACED_MARK.search(NOT_PROSE.sub(" ", text)):
+                wrong.append(text)
+    assert not wrong, wrong[:10]
+
+
+def test_a_label_in_a_french_mail_keeps_its_colon_off_the_word(app):
+    """Labels before a value ("Order: …") take the colon from the catalogue, so French
+    writes "Commande : …" and Japanese its own colon, not the template's "Commande:"."""
+    from storefront.models import Notification, utcnow
+    from storefront.services.notifications.delivery import render
+
+    context = {
+        "order": "ord-1",
+        "title_name": "Night Train",
+        "studio_name": "Fjord Pictures",
+        "slug": "night-train",
+        "kind": "buy",
+        "amount": 1299,
+        "currency": "EUR",
+        "paid_at": utcnow().isoformat(),
+    }
+    texts = {}
+    for locale in ("fr", "ja", "en"):
+        row = Notification(event="receipt", to="a@example.org", locale=locale, context=context)
+        with app.test_request_context():
+            texts[locale] = render(row)[1]
+    assert "Commande\u00a0: ord-1" in texts["fr"]
+    assert "Commande: " not in texts["fr"]
+    assert "注文：" in texts["ja"]
+    assert "Order: ord-1" in texts["en"]
+
+
 def test_browser_language_is_used_for_visitors(client):
     page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
     assert 'lang="fr"' in page.text and "Se connecter" in page.text

@@ -328,3 +328,15 @@ def test_a_short_films_json_ld_duration_keeps_its_seconds(client, film, seconds,
     (movie,) = parse(client.get(f"/films/{film.slug}").text).json_ld
 
     assert movie["duration"] == duration  # ISO 8601; a 45-second film is not "PT0M"
+
+
+def test_the_embed_is_kept_out_of_search_results_and_the_sitemap(client, film):
+    """The widget repeats the title page: search engines must index that page, not copies
+    of it on /embed/ (and may only read the noindex if robots.txt lets them fetch it)."""
+    embed = client.get(f"/embed/{film.slug}")
+
+    assert "noindex" in embed.headers.get("X-Robots-Tag", "")
+    assert "noindex" in parse(embed.text).meta.get("robots", "")
+    assert "/embed/" not in client.get("/sitemap.xml").text
+    assert "Disallow: /embed" not in client.get("/robots.txt").text
+    assert "X-Robots-Tag" not in client.get(f"/films/{film.slug}").headers

@@ -170,6 +170,9 @@ class AdminAction(Base):
     detail: Mapped[str] = mapped_column(sa.Text, default="")  # the reason the admin gave
     # Set for an action run on the server's command line (no account): the login name it ran as.
     operator: Mapped[str | None] = mapped_column(sa.String(64))
+    # What a change in a studio's pages changed: [{"record", "id", "field", "old", "new"}]
+    # (see ``audit.changes_of``); None for actions that say it all in ``detail``.
+    changes: Mapped[list[dict] | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     admin: Mapped[User | None] = relationship(foreign_keys=[admin_id])

@@ -2,8 +2,9 @@
 studio changes something there, the admins' audit log says so, whatever the page.
 
 ``studio_or_404`` marks such a request; after a successful response, and only if the request
-wrote to the database, one entry names the studio and the page (before the request's single
-commit, so the entry and the change are kept or dropped together). Pages that write a more
+wrote to the database, one entry names the studio, the page and what changed, field by field
+(read at each flush, before the old values are gone), before the request's single commit, so
+the entry and the change are kept or dropped together. Pages that write a more
 precise entry themselves (a refund) are not logged twice."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from ..extensions import db
 from ..models import AdminAction, Studio
+from ..services.accounts import audit
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -39,25 +41,44 @@ def _note_write(session: Session, *_args: Any) -> None:
         g.wrote_to_database = True
     if any(isinstance(obj, AdminAction) for obj in session.new):
         g.audited = True  # a service wrote its own, more precise entry
+    if g.get("admin_in_studio") is not None:
+        # Read now: once flushed, the old values are gone.
+        found = audit.changes_of(session.new, session.dirty, session.deleted)
+        g.admin_changes = audit.merge_changes(g.get("admin_changes", []), found)
+
+
+_STATEMENT_CHANGES = {"is_insert": "added", "is_update": "updated", "is_delete": "removed"}
 
 
 def _note_statement(state: ORMExecuteState) -> None:
-    if has_app_context() and (state.is_insert or state.is_update or state.is_delete):
-        g.wrote_to_database = True
+    if not (has_app_context() and (state.is_insert or state.is_update or state.is_delete)):
+        return
+    g.wrote_to_database = True
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", AdminAction.__tablename__)
+    if g.get("admin_in_studio") is not None and name != AdminAction.__tablename__:
+        kind = next(v for k, v in _STATEMENT_CHANGES.items() if getattr(state, k))
+        found = [{"record": name, "id": None, "change": kind}]
+        g.admin_changes = audit.merge_changes(g.get("admin_changes", []), found)
 
 
 def _record(response: Response) -> Response:
-    marked = g.pop("admin_in_studio", None)
+    marked = g.get("admin_in_studio")
     if marked is None or response.status_code >= 400:
         return response
     db.session.flush()  # what is still pending counts too
+    g.pop("admin_in_studio")
     if not g.get("wrote_to_database") or g.get("audited"):
         return response
-    from ..services.accounts import audit
-
     studio = db.session.get(Studio, marked[0])
     if studio is not None:
-        audit.record(current_user, audit.EDIT_STUDIO, studio, f"{request.endpoint} ({marked[1]})")
+        audit.record(
+            current_user,
+            audit.EDIT_STUDIO,
+            studio,
+            f"{request.endpoint} ({marked[1]})",
+            changes=g.pop("admin_changes", None),
+        )
     return response
 
 

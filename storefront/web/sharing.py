@@ -20,6 +20,7 @@ from .headers import allow_framing
 from .viewer import viewer_country
 
 bp = Blueprint("sharing", __name__)
+EMBED_ROBOTS = "noindex, indexifembedded"
 
 # Pages only their owner or a buyer uses: crawlers are kept out (they are behind a login
 # anyway; this keeps them out of search results and crawl budgets). Screener links are
@@ -91,14 +92,22 @@ def embed(slug: str) -> ResponseReturnValue:
     country = viewer_country()
     availability = availability_for(film, country, utcnow())
     prices = [(o.kind.value, format_money(o.amount, o.currency)) for o in availability.options]
-    return render_template(
-        "sharing/embed.html",
-        title=film,
-        poster_url=sharing.poster_url(film.id),
-        trailer_url=trailer_master_url(film),
-        prices=prices,
-        store_url=public_url_for("store.title", slug=film.slug),
+    response = Response(
+        render_template(
+            "sharing/embed.html",
+            title=film,
+            poster_url=sharing.poster_url(film.id),
+            trailer_url=trailer_master_url(film),
+            prices=prices,
+            store_url=public_url_for("store.title", slug=film.slug),
+            robots=EMBED_ROBOTS,
+        )
     )
+    # A thin copy of the title page: search engines index the title page, not this (the
+    # header also covers crawlers that skip the markup). Robots.txt must not block it, or
+    # crawlers never read the header; inside another site's page it may count for that page.
+    response.headers["X-Robots-Tag"] = EMBED_ROBOTS
+    return response
 
 
 @bp.get("/oembed")

@@ -5,10 +5,13 @@ never stops the mail."""
 
 from __future__ import annotations
 
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from storefront.extensions import db
-from storefront.models import Notification, NotificationStatus
+from storefront.models import Notification, NotificationStatus, Screener
 from tests.helpers import last_link
 from tests.smtp_server import text_of, with_smtp
 
@@ -59,3 +62,48 @@ def test_a_line_break_in_a_name_does_not_stop_a_mail_that_carries_it_in_its_subj
     assert mail["Bcc"] is None
     row = db.session.scalar(db.select(Notification).filter_by(to="rita@press.example"))
     assert row.status == NotificationStatus.SENT
+
+
+def _local(moment, zone: str) -> str:  # type: ignore[no-untyped-def]
+    """The wall-clock hour and minute a reader in ``zone`` sees, e.g. "6:05"."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{local.hour % 12 or 12}:{local.minute:02d}"
+
+
+def test_a_screener_mail_to_an_address_without_account_states_the_studios_time_and_zone(
+    filmmaker_client, studio, film, mailbox
+):
+    """The critic has no account: the link's expiry is given on the studio's clock, named,
+    not as an unlabelled or UTC time the reader must convert."""
+    studio.timezone = "America/New_York"
+    db.session.commit()
+    assert send(filmmaker_client, studio, film).status_code == 303
+    (mail,) = mailbox.to("rita@press.example")
+    line = next(x for x in text_of(mail).splitlines() if "on one screen at a time" in x)
+    expires = db.session.scalar(db.select(Screener.expires_at))
+    assert "(America/New_York)" in line and "UTC" not in line, line
+    assert _local(expires.replace(tzinfo=UTC), "America/New_York") in line, line
+
+
+def test_a_screener_mail_to_an_account_holder_states_their_own_zone(
+    filmmaker_client, studio, film, mailbox, make_user
+):
+    make_user("rita@press.example").timezone = "Asia/Tokyo"
+    studio.timezone = "America/New_York"
+    db.session.commit()
+    assert send(filmmaker_client, studio, film).status_code == 303
+    (mail,) = mailbox.to("rita@press.example")
+    assert "(Asia/Tokyo)" in text_of(mail) and "New_York" not in text_of(mail)
+
+
+def test_mail_to_a_studios_contact_address_is_timed_on_the_studios_clock(studio):
+    """Studio mails go to an address (often a shared inbox without an account)."""
+    from storefront.services.notifications import studio_mails
+
+    studio.timezone = "Europe/Oslo"
+    studio.contact_email = "office@fjord.example"
+    db.session.commit()
+    studio_mails.money_failed(studio, "po_zone", 100, "nok", "closed")
+    db.session.commit()
+    row = db.session.scalar(db.select(Notification).filter_by(key="money_failed:po_zone"))
+    assert row.timezone == "Europe/Oslo"

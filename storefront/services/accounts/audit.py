@@ -6,7 +6,12 @@ log never shows an action that did not happen, nor misses one that did."""
 
 from __future__ import annotations
 
+import enum
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,6 +27,17 @@ MAKE_ADMIN = "user.make_admin"
 ACTIONS = (SUSPEND_USER, UNSUSPEND_USER, RECORD_PAYOUT, REFUND_ORDER, EDIT_STUDIO, MAKE_ADMIN)
 DETAIL_MAX = 500
 OPERATOR_MAX = 64
+CHANGES_MAX = 50  # per action: a page that rewrites a long list is summed up by its start
+VALUE_MAX = 200
+HIDDEN = "(hidden)"
+# Column names with one of these words hold secrets or what the admin never saw (sign-in
+# devices and addresses): the log says they changed, not their values.
+_SECRET_WORDS = frozenset({"password", "token", "secret", "stamp", "hash", "key", "ip", "agent"})
+# Whole records of this kind are people's accounts: an admin in a studio's page saw none of it.
+_PRIVATE_TABLES = frozenset({"users", "user_logins"})
+# One change: {"record": table, "id": row id or None, then either "field", "old", "new"
+# (a value changed) or "change": "added" | "removed" | "updated" (a row, or rows by a query)}.
+Change = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -37,8 +53,15 @@ Target = User | Studio | Order
 _TARGET_TYPES = {User: "user", Studio: "studio", Order: "order"}
 
 
-def record(actor: Actor, action: str, target: Target, detail: str = "") -> AdminAction:
-    """Keep one action of ``actor`` on ``target`` (an account, a studio or an order)."""
+def record(
+    actor: Actor,
+    action: str,
+    target: Target,
+    detail: str = "",
+    changes: list[Change] | None = None,
+) -> AdminAction:
+    """Keep one action of ``actor`` on ``target`` (an account, a studio or an order);
+    ``changes``: what it changed, from :func:`changes_of`."""
     if action not in ACTIONS:
         raise ValueError(f"unknown admin action {action!r}")
     by_hand = isinstance(actor, CommandLine)
@@ -49,6 +72,7 @@ def record(actor: Actor, action: str, target: Target, detail: str = "") -> Admin
         target_type=_TARGET_TYPES[type(target)],
         target_id=target.id,
         detail=detail.strip()[:DETAIL_MAX],
+        changes=changes[:CHANGES_MAX] if changes else None,
     )
     db.session.add(entry)
     db.session.flush()
@@ -74,3 +98,96 @@ def targets_of(entries: list[AdminAction]) -> dict[tuple[str, int], Target]:
             rows = db.session.scalars(sa.select(model).where(model.id.in_(ids)))
             found.update({(kind, row.id): row for row in rows})
     return found
+
+
+def _plain(value: Any) -> Any:
+    """A value as the log keeps it: JSON, short."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 1] + "…"
+
+
+def _hidden(table: str, field: str) -> bool:
+    return table in _PRIVATE_TABLES or bool(_SECRET_WORDS & set(field.split("_")))
+
+
+def _value(table: str, field: str, value: Any) -> Any:
+    return HIDDEN if _hidden(table, field) else _plain(value)
+
+
+def changes_of(new: Iterable[Any], dirty: Iterable[Any], deleted: Iterable[Any]) -> list[Change]:
+    """What a flush is about to write, field by field (rows of the audit log itself left out).
+
+    Call it before the flush (``before_flush``): afterwards the old values are gone."""
+    found: list[Change] = []
+    for obj in dirty:
+        if isinstance(obj, AdminAction):
+            continue
+        state = sa.inspect(obj)
+        table = obj.__tablename__
+        row_id = state.identity[0] if state.identity else None
+        for attr in state.mapper.column_attrs:
+            history = state.attrs[attr.key].history
+            if not history.added:
+                continue
+            old = history.deleted[0] if history.deleted else None
+            if history.deleted and old == history.added[0]:
+                continue
+            found.append(
+                {
+                    "record": table,
+                    "id": row_id,
+                    "field": attr.key,
+                    "old": _value(table, attr.key, old),
+                    "new": _value(table, attr.key, history.added[0]),
+                }
+            )
+    for obj, change in [*((o, "added") for o in new), *((o, "removed") for o in deleted)]:
+        if isinstance(obj, AdminAction):
+            continue
+        state = sa.inspect(obj)
+        table = obj.__tablename__
+        entry: Change = {
+            "record": table,
+            "id": state.identity[0] if state.identity else None,
+            "change": change,
+        }
+        if change == "added":
+            values = {a.key: getattr(obj, a.key) for a in state.mapper.column_attrs}
+            entry["values"] = {
+                k: _value(table, k, v) for k, v in values.items() if v is not None and k != "id"
+            }
+        found.append(entry)
+    return found
+
+
+def merge_changes(earlier: list[Change], later: list[Change]) -> list[Change]:
+    """One request's flushes as one list: a field changed twice keeps its first old value
+    and its last new one; a field set back to where it was drops out."""
+    merged = list(earlier)
+    for change in later:
+        if "field" not in change:
+            if change not in merged:  # rows a query changed again: said once
+                merged.append(change)
+            continue
+        same = next(
+            (
+                i
+                for i, c in enumerate(merged)
+                if (c.get("record"), c.get("id"), c.get("field"))
+                == (change["record"], change["id"], change["field"])
+            ),
+            None,
+        )
+        if same is None:
+            merged.append(change)
+        elif merged[same]["old"] == change["new"]:
+            del merged[same]
+        else:
+            merged[same] = {**merged[same], "new": change["new"]}
+    return merged

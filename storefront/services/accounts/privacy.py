@@ -48,6 +48,7 @@ from .. import ServiceError
 from ..notifications.queue import ACCOUNT_DELETED
 from ..reports.export import safe_title
 from .logins import revoke_all_logins
+from .studios import hand_over_contact
 from .users import check_current_password
 
 
@@ -325,6 +326,18 @@ def _erase_from_invitations_and_screeners(user: User, old_email: str, at: dateti
     )
 
 
+def _hand_over_studio_contacts(user: User, old_email: str) -> None:
+    """Studios whose contact address is the person's stop using it: sales alerts, payout
+    failures and the payment processor's onboarding must not go to an address whose owner
+    left. Counted for studios they belonged to, or anywhere once they had confirmed it."""
+    mine = sa.select(StudioMember.studio_id).where(StudioMember.user_id == user.id)
+    theirs = Studio.contact_email == old_email
+    if not user.email_verified:
+        theirs = sa.and_(theirs, Studio.id.in_(mine))
+    for studio in db.session.scalars(sa.select(Studio).where(theirs).order_by(Studio.id)):
+        hand_over_contact(studio, user.id)
+
+
 def delete_account(user: User, password: str, at: datetime | None = None) -> None:
     """Erase the person behind ``user``; their orders and ledger rows stay, anonymous.
 
@@ -352,6 +365,7 @@ def delete_account(user: User, password: str, at: datetime | None = None) -> Non
         .where(Entitlement.user_id == user.id)
         .values(status=EntitlementStatus.REVOKED)
     )
+    _hand_over_studio_contacts(user, old_email)
     for model in (WatchProgress, BuyerConsent, StudioMember, UserLogin):
         db.session.execute(sa.delete(model).where(model.user_id == user.id))
     _erase_from_invitations_and_screeners(user, old_email, at)

@@ -266,6 +266,29 @@ def owners(studio: Studio) -> list[StudioMember]:
     return [m for m in studio.members if m.role == StudioRole.OWNER]
 
 
+def _first_confirmed_owner(studio: Studio, leaving_user_id: int | None = None) -> str:
+    """The confirmed address of the studio's longest-standing owner (other than the one
+    leaving), or "": an unconfirmed address may be anyone's."""
+    for member in sorted(owners(studio), key=lambda m: m.id):
+        if member.user_id != leaving_user_id and member.user.email_verified:
+            return member.user.email
+    return ""
+
+
+def studio_contact(studio: Studio) -> str:
+    """Where mail to the studio goes: its contact address or, while it has none, its first
+    owner's confirmed address. "" when neither: such mail is kept back, marked unsent."""
+    return studio.contact_email or _first_confirmed_owner(studio)
+
+
+def hand_over_contact(studio: Studio, leaving_user_id: int) -> None:
+    """The person whose address is the studio's contact address is leaving the store: the
+    first other owner's confirmed address takes its place, or none (the studio's pages then
+    ask its members to set one)."""
+    studio.contact_email = _first_confirmed_owner(studio, leaving_user_id)
+    db.session.flush()
+
+
 def remove_member(studio: Studio, member_id: int) -> None:
     member = db.session.get(StudioMember, member_id)
     if member is None or member.studio_id != studio.id:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from flask import current_app, render_template
 from flask_babel import force_locale
 
@@ -26,6 +25,7 @@ from ...models.audience import Notification, NotificationStatus
 from ...money import format_amount
 from ...public_urls import public_url_for
 from .events import month_words, subject_for
+from .language import zoned_time
 from .opt_out import SALE_MAILS, list_headers, stop_url
 
 log = logging.getLogger(__name__)
@@ -33,17 +33,12 @@ log = logging.getLogger(__name__)
 
 def render(row: Notification) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of a notification, in its recipient's language."""
-    try:
-        zone = ZoneInfo(row.timezone or "UTC")
-    except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
     locale = row.locale
 
     def when(value: str | None, fmt: str = "medium") -> str:
         if not value:
             return ""
-        moment = datetime.fromisoformat(value)
-        return format_datetime(moment, fmt, tzinfo=zone, locale=locale) + f" ({zone.key})"
+        return zoned_time(datetime.fromisoformat(value), row.timezone or "UTC", locale, fmt)
 
     def day(value: str | None) -> str:
         return format_date(datetime.fromisoformat(value), "long", locale=locale) if value else ""

@@ -1,11 +1,17 @@
-"""The one rule for the language a mail is written in."""
+"""The one rule for the language a mail is written in, and the one for the time zone its
+times are stated in (always named)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
 from flask import current_app, has_request_context
 from flask_login import current_user
 
 from ...models import User
+from ..reports.filters import is_time_zone
 
 
 def mail_locale(
@@ -42,3 +48,33 @@ def mail_locale(
 def _own_request(reader: User) -> bool:
     signed_in = current_user and current_user.is_authenticated
     return not signed_in or current_user.id == reader.id
+
+
+def mail_zone(
+    reader: User | None = None, address: str | None = None, sender_zone: str | None = None
+) -> str:
+    """The time zone a mail to ``reader`` (or to ``address``) states its times in.
+
+    1. the zone of the reader's account (or of the account with that address);
+    2. ``sender_zone``: the zone of the studio or festival the mail comes from or is about,
+       for an address with no account (an invitee, a screener's recipient, a contact address);
+    3. UTC.
+    """
+    if reader is None and address:
+        from ..accounts.users import find_user_by_email
+
+        reader = find_user_by_email(address)
+    if reader is not None:
+        # A zone saved before the list of usable ones was narrowed reads as UTC.
+        return reader.timezone if is_time_zone(reader.timezone) else "UTC"
+    if is_time_zone(sender_zone):
+        return sender_zone  # type: ignore[return-value]
+    return "UTC"
+
+
+def zoned_time(moment: datetime, zone: str, locale: str | None, fmt: str = "medium") -> str:
+    """``moment`` on the clock of ``zone``, followed by the zone's name: a mail is read far
+    from where it was written, so a time never goes out without its zone."""
+    tz = ZoneInfo(zone if is_time_zone(zone) else "UTC")
+    # The zone is named after the time: a format that adds its own would say it twice.
+    return format_datetime(moment, fmt, tzinfo=tz, locale=locale) + f" ({tz.key})"

@@ -3,7 +3,7 @@
 Receipts and account mails are transactional and carry none. Sale mails carry a link, and the
 RFC 8058 ``List-Unsubscribe`` headers that let a mail client stop them in one click, without
 signing in: the link is signed for the studio and the address it was mailed to, so it works
-only while that address is still the studio's contact address.
+only while the studio's mail still goes to that address.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from ...extensions import db
 from ...models import Studio
 from ...public_urls import public_url_for
-from ..accounts.studios import update_studio
+from ..accounts.studios import studio_contact, update_studio
 from ..accounts.users import normalise_email
 
 # The mails a studio chose (``Studio.sale_alerts``) and may switch off from the mail itself.
@@ -50,15 +50,16 @@ def list_headers(event: str, context: dict, address: str) -> dict[str, str]:
 
 def studio_of(token: str) -> tuple[Studio, str] | None:
     """The studio and address a stop link names, if it is genuine and the address is still
-    the studio's contact address (a former address cannot stop the new one's mail)."""
+    where the studio's mail goes (a former address cannot stop the new one's mail)."""
     try:
         slug, fingerprint = _serializer().loads(token)
     except (BadSignature, TypeError, ValueError):
         return None
     studio = db.session.scalar(db.select(Studio).where(Studio.slug == slug))
-    if studio is None or _fingerprint(studio.contact_email) != fingerprint:
+    address = studio_contact(studio) if studio is not None else ""
+    if not address or _fingerprint(address) != fingerprint:
         return None
-    return studio, normalise_email(studio.contact_email)
+    return studio, normalise_email(address)
 
 
 def stop_sale_mails(studio: Studio) -> None:

@@ -11,7 +11,7 @@ from ...models import Entitlement, Order, Studio, Title, User
 from ..catalog.title_texts import shown_names
 from .language import mail_locale
 from .queue import notify
-from .studio_mails import studio_locale
+from .studio_mails import to_studio
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -55,8 +55,7 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
         notify(
             "sale_alert",
             f"sale_alert:{order.id}",
-            to=studio.contact_email,
-            locale=studio_locale(studio),
+            **to_studio(studio),
             context={
                 **_order_context(order),
                 "country": order.country,

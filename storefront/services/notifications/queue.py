@@ -15,9 +15,8 @@ from ...extensions import db
 from ...jobs import defer
 from ...models import DELETED_DOMAIN, User, utcnow
 from ...models.audience import Notification, NotificationStatus
-from ..reports.filters import is_time_zone
 from .events import ABOUT_MONEY, EVENTS
-from .language import mail_locale
+from .language import mail_locale, mail_zone
 
 log = logging.getLogger(__name__)
 SEND_TASK = "notifications.send"
@@ -32,6 +31,7 @@ def notify(
     context: Mapping[str, Any] | None = None,
     studio_id: int | None = None,
     locale: str | None = None,
+    zone: str | None = None,
 ) -> Notification:
     """Queue the mail ``event`` for ``user`` (or the address ``to``) unless ``key`` was used.
 
@@ -42,7 +42,10 @@ def notify(
     - ``studio_id``: the studio on whose behalf the mail goes (invitations, screeners),
       counted against its daily limit; ``None`` for mails the recipient caused.
     - The recipient's language (:func:`.language.mail_locale`: their account's, else
-      ``locale``, ...) and time zone come from their account.
+      ``locale``, ...) and time zone (:func:`.language.mail_zone`: their account's, else
+      ``zone``, the sending studio's or festival's, else UTC).
+    - ``to=""``: the recipient has no address (a studio whose contact left): the row is kept
+      as ``suppressed``, marked :data:`NO_ADDRESS`, and nothing is sent.
 
     Over the recipient's hourly or the studio's daily limit, the row is kept as
     ``suppressed`` and nothing is sent. Otherwise a job sends it after the caller's
@@ -50,14 +53,14 @@ def notify(
     """
     if event not in EVENTS:
         raise ValueError(f"unknown mail event {event!r}")
-    address = (user.email if user is not None else to) or ""
-    if not address:
+    if user is None and to is None:
         raise ValueError("a mail needs a recipient")
+    address = user.email if user is not None else to or ""
     existing = _by_key(key)
     if existing is not None:
         return existing
     config = current_app.config
-    over = _over_limit(address, studio_id, config, event in ABOUT_MONEY)
+    over = _over_limit(address, studio_id, config, event in ABOUT_MONEY) if address else NO_ADDRESS
     if over:
         log.warning("Not mailing %s (%s): %s", address, event, over)
     values = {
@@ -67,8 +70,7 @@ def notify(
         "studio_id": studio_id,
         "to": address,
         "locale": mail_locale(user, address, locale),
-        # A zone saved before the list of usable ones was narrowed reads as UTC.
-        "timezone": user.timezone if user is not None and is_time_zone(user.timezone) else "UTC",
+        "timezone": mail_zone(user, address, zone),
         "context": dict(context or {}),
         "status": NotificationStatus.SUPPRESSED if over else NotificationStatus.QUEUED,
         "attempts": 0,
@@ -106,6 +108,7 @@ def _by_key(key: str) -> Notification | None:
 RECIPIENT_LIMIT = "recipient's hourly limit reached"
 STUDIO_LIMIT = "studio's daily limit reached"
 ACCOUNT_DELETED = "account deleted"
+NO_ADDRESS = "no address to send to"
 
 
 def _over_limit(

@@ -27,7 +27,7 @@ from ..catalog.title_texts import shown_names
 from ..reports.filters import local_midnight, studio_zone
 from .language import mail_locale
 from .queue import notify
-from .studio_mails import studio_locale
+from .studio_mails import to_studio
 
 REMIND_BEFORE = timedelta(days=1)
 # A ticket bought ahead is recalled when its screening is this close to opening (the job runs
@@ -160,8 +160,7 @@ def send_sales_digests(now: datetime | None = None) -> int:
         notify(
             "sales_digest",
             f"sales_digest:{studio.id}:{day.isoformat()}",
-            to=studio.contact_email,
-            locale=studio_locale(studio),
+            **to_studio(studio),
             context={
                 "studio_name": studio.name,
                 "studio_slug": studio.slug,

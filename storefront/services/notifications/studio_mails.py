@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...models import LedgerEntry, Order, Studio, User, utcnow
 from ..accounts.studios import owners as studio_owners
+from ..accounts.studios import studio_contact
 from ..reports.filters import month_bounds, studio_zone
 from .queue import notify
 
@@ -24,6 +25,16 @@ def studio_locale(studio: Studio) -> str | None:
     return next((locale for locale in chosen if locale), None)
 
 
+def to_studio(studio: Studio) -> dict[str, Any]:
+    """``notify``'s recipient arguments for a mail to the studio itself: its contact address
+    (or its owner's, see ``studio_contact``), its owners' language and its time zone."""
+    return {
+        "to": studio_contact(studio),
+        "locale": studio_locale(studio),
+        "zone": studio_zone(studio),
+    }
+
+
 def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: str) -> None:
     """A payout to the studio's bank, or a transfer to it, failed (``key``: its processor id).
 
@@ -32,8 +43,7 @@ def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: s
     notify(
         "transfer_failed",
         f"money_failed:{key}",
-        to=studio.contact_email,
-        locale=studio_locale(studio),
+        **to_studio(studio),
         context={
             "studio_name": studio.name,
             "studio_slug": studio.slug,
@@ -82,9 +92,8 @@ def refund_failed(order: Order, refund_id: str, amount: int, reason: str, *, hel
         notify(
             "refund_failed_studio",
             f"refund_failed:{refund_id}:studio",
-            to=studio.contact_email,
             context=context,
-            locale=studio_locale(studio),
+            **to_studio(studio),
         )
 
 
@@ -121,8 +130,7 @@ def statements_ready(now: datetime | None = None) -> int:
         notify(
             "statement_ready",
             f"statement_ready:{studio.id}:{month}",
-            to=studio.contact_email,
-            locale=studio_locale(studio),
+            **to_studio(studio),
             context={
                 "studio_name": studio.name,
                 "studio_slug": studio.slug,

@@ -13,9 +13,10 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ...adapters.payments import PaymentGateway
+from ...adapters.payments import PaymentError, PaymentGateway
 from ...extensions import db
 from ...models import Studio
+from ..accounts.studios import studio_contact
 from .events import Outcome, data_object, ignored, processed
 
 Obj = dict[str, Any]
@@ -85,8 +86,13 @@ def start_onboarding(
 ) -> str:
     """The Stripe-hosted onboarding URL for the studio, creating its account the first time."""
     if not studio.stripe_account_id:
+        email = studio_contact(studio)
+        if not email:
+            raise PaymentError(
+                _("Set your studio's contact email in its profile before connecting payments.")
+            )
         account = gateway.create_account(
-            email=studio.contact_email,
+            email=email,
             country=studio.country,
             idempotency_key=f"studio-{studio.id}-account",
         )

@@ -6,9 +6,7 @@ kept in the outbox)."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
 from flask import current_app
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
@@ -17,6 +15,8 @@ from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import Writer, send_mail
 from ..notifications.events import one_line
+from ..notifications.language import mail_zone, zoned_time
+from ..reports.filters import studio_zone
 
 
 def _send(
@@ -44,15 +44,10 @@ def release_changed(order: Order, release_at: datetime | None) -> None:
             )
         else:
             subject = _("The release of %(title)s has moved", title=order.title_name)
-            zone = user.timezone or "UTC"
             news = _(
-                "%(title)s will now be released on %(when)s (%(zone)s).",
+                "%(title)s will now be released on %(when)s.",
                 title=order.title_name,
-                # The zone is named after the time: a format that adds its own says it twice.
-                when=format_datetime(
-                    release_at, "medium", tzinfo=ZoneInfo(zone), locale=str(get_locale())
-                ),
-                zone=zone,
+                when=zoned_time(release_at, mail_zone(user), str(get_locale())),
             )
         body = "\n\n".join(
             [
@@ -105,6 +100,7 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
     """
     link = public_url_for("screeners.watch", token=token)
     site = current_app.config["SITE_NAME"]
+    zone = mail_zone(address=screener.recipient_email, sender_zone=studio_zone(studio))
 
     def write() -> tuple[str, str]:
         subject = _("A screener for you on %(site)s", site=site)
@@ -118,12 +114,11 @@ def screener_sent(screener: Screener, title: Title, studio: Studio, token: str) 
                 ),
                 link,
                 ngettext(
-                    "It can be played %(num)d time, on one screen at a time, until %(until)s "
-                    "(UTC).",
-                    "It can be played %(num)d times, on one screen at a time, until %(until)s "
-                    "(UTC).",
+                    "It can be played %(num)d time, on one screen at a time, until %(until)s.",
+                    "It can be played %(num)d times, on one screen at a time, until %(until)s.",
                     screener.max_views,
-                    until=screener.expires_at.strftime("%Y-%m-%d %H:%M"),
+                    # The recipient may have no account: the studio's clock, named.
+                    until=zoned_time(screener.expires_at, zone, str(get_locale())),
                 ),
                 _(
                     "Details given by the studio:\nFor: %(name)s\nStudio: %(studio)s\n"

@@ -123,4 +123,4 @@ def test_the_media_tab_speaks_french(filmmaker_client, draft):
     assert "Choisir le fichier du film" in page.text
     script = page.text.split('id="uploader-messages">', 1)[1].split("</script>", 1)[0]
     messages = json.loads(script)  # the uploader fills in the placeholders
-    assert messages["resuming"] == "Reprise : %(percent)s déjà envoyés."
+    assert messages["resuming"] == "Reprise\u00a0: %(percent)s déjà envoyés."
