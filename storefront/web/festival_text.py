@@ -44,6 +44,8 @@ def in_viewer_zone(value: datetime) -> str:
 
 def why_not(item: ScheduleItem) -> str:
     """Why the viewer cannot book this screening now (empty when they can)."""
+    if item.live_ended:
+        return _("Live screening over: the film has ended for everyone")
     return screening_reason(item.availability, item.sold_out)
 
 

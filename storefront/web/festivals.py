@@ -100,15 +100,13 @@ def page(festival: str) -> ResponseReturnValue:
         if h.status == HoldingStatus.ACTIVE
     ]
     booked: set[int] = set()
-    tickets: set[int] = set()
+    tickets: dict[int, str] = {}
     if current_user.is_authenticated:
         for holding in holdings:
             booked |= passes.booked_screening_ids(holding)
-        tickets = {
-            i.screening.id
-            for i in items
-            if festival_sales.ticket_of(current_user.id, i.screening.id)
-        }
+        tickets = festival_sales.ticket_states(
+            current_user.id, [i.screening.id for i in items], now
+        )
     artwork = festival_artwork.current_artwork(found)
     return render_template(
         "festivals/page.html",

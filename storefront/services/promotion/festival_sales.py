@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from ..payments.orders import grant_entitlement
 from ..rights.shares import snapshot_sole_payee, snapshot_split
 from ..rights.splits import split_in_force
 from ..watching.access import gives_access
+from ..watching.library import ItemState, state_of
 from .festival_money import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
 from .preorders import follow_release
@@ -79,6 +81,19 @@ def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
         ):
             return entitlement
     return None
+
+
+def ticket_states(user_id: int, screening_ids: Iterable[int], at: datetime) -> dict[int, ItemState]:
+    """What each ticket the viewer holds (bought, or booked with a pass) lets them do at
+    ``at``, by screening, in the library's terms (the one rule playback follows): watch, wait
+    for the window or the live start, or nothing more (the live film has ended, the screening
+    closed before it was started). Screenings without such a ticket are left out."""
+    states = {}
+    for screening_id in screening_ids:
+        ticket = ticket_of(user_id, screening_id)
+        if ticket is not None:
+            states[screening_id] = state_of(ticket, at)
+    return states
 
 
 def start_ticket_checkout(

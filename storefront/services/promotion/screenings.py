@@ -103,12 +103,26 @@ def stops_starting(screening: Screening) -> datetime:
     """When a screening closes to starting (and to sales): its window's close or, for a live
     screening of a film whose length is known, the moment the film ends for everyone, if that
     is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
+    ends = live_film_ends(screening)
+    return screening.closes_at if ends is None else min(screening.closes_at, ends)
+
+
+def live_film_ends(screening: Screening) -> datetime | None:
+    """When a live screening's film ends for everyone; None when the screening is not live
+    or the film's length is unknown."""
     if screening.live_start_at is None:
-        return screening.closes_at
-    runtime = film_length(screening.title)
-    if not runtime:
-        return screening.closes_at
-    return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
+        return None
+    return _film_end(screening.live_start_at, film_length(screening.title))
+
+
+def live_film_over(screening: Screening, at: datetime) -> bool:
+    """The live screening's film has ended for everyone by ``at``: nothing left to join."""
+    ends = live_film_ends(screening)
+    return ends is not None and at >= ends
+
+
+def _film_end(live_start_at: datetime, length: int | None) -> datetime | None:
+    return live_start_at + timedelta(seconds=length) if length else None
 
 
 def pass_sales_end(festival: Festival) -> datetime:
@@ -230,10 +244,10 @@ def live_position(entitlement: Entitlement, at: datetime, length: int | None) ->
     (LIVE_ENDED), so no player opens past the end."""
     if entitlement.live_start_at is None:
         return None
-    position = max(0, int((at - entitlement.live_start_at).total_seconds()))
-    if length and position >= length:
+    ends = _film_end(entitlement.live_start_at, length)
+    if ends is not None and at >= ends:
         raise PlaybackRefused(Refusal.LIVE_ENDED)
-    return position
+    return max(0, int((at - entitlement.live_start_at).total_seconds()))
 
 
 def window_problems(
@@ -333,6 +347,7 @@ class ScheduleItem:
     slot: Slot
     sold_out: bool
     seats_left: int | None
+    live_ended: bool = False  # a live screening whose film has ended for everyone
 
     @property
     def geo_blocked(self) -> bool:
@@ -366,6 +381,7 @@ def schedule(festival: Festival, country: str | None, at: datetime) -> list[Sche
                 slot,
                 is_sold_out(screening),
                 seats_left(screening),
+                slot == Slot.PAST and live_film_over(screening, at),
             )
         )
     return items
