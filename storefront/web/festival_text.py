@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..i18n import current_locale, join_list
 from ..models import Festival
 from ..services.catalog.availability import Availability, Reason
-from ..services.promotion.screenings import ScheduleItem
+from ..services.promotion.schedule import ScheduleItem
 from .availability_text import _place
 
 

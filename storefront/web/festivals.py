@@ -26,7 +26,8 @@ from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
 from ..services.promotion import festival_artwork, festival_sales, passes
 from ..services.promotion.festivals import festival_by_slug, programme, published_festivals
-from ..services.promotion.screenings import NotOnSale, schedule, sold_in
+from ..services.promotion.schedule import schedule
+from ..services.promotion.screenings import NotOnSale, sold_in
 from .festival_text import refused_here
 from .forms import ActionForm
 from .viewer import viewer_country
