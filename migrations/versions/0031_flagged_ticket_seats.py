@@ -7,6 +7,7 @@ Revises: 0029_held_ticket_seats
 """
 
 import logging
+import re
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,6 +27,7 @@ SEAT_GIVEN_BACK = ("duplicate payment", "screening closed", "screening sold out"
 # Events that closed a checkout here before its payment arrived: its seat went back then.
 CLOSING_EVENTS = ("checkout.session.expired", "checkout.session.async_payment_failed")
 PAYING_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+PAID = re.compile(r"paid (\d+) ")
 
 orders = sa.table(
     "orders",
@@ -93,7 +95,7 @@ def upgrade():
     for order in candidates:
         if order.checkout_session_id in closed or _replaced(bind, order, paid):
             continue
-        if order.amount_refunded >= order.amount:
+        if order.amount_refunded >= min(order.amount, _paid(order)):
             # Refunded in full before this migration: whether the refund gave the seat back
             # (after 0029) or not (before) cannot be told; an operator checks the screening.
             log.warning(
@@ -106,6 +108,12 @@ def upgrade():
         bind.execute(
             sa.update(orders).where(orders.c.id == order.id).values(seat_held_for_review=True)
         )
+
+
+def _paid(order) -> int:
+    """What the buyer paid, as the flag says it ("paid 500 EUR but the order is for 800 EUR")."""
+    found = PAID.match(order.flag_reason or "")
+    return int(found.group(1)) if found else order.amount
 
 
 def _replaced(bind, order, paid: dict) -> bool:

@@ -125,13 +125,21 @@ def test_a_ticket_refunded_before_its_seat_was_tracked_is_left_for_an_operator(
     from flask_migrate import downgrade, upgrade
 
     screening = make_screening(capacity=5)
-    flagged(make_user, screening, "refunded", amount_refunded=500)
+    flagged(make_user, screening, "refunded", "paid 900 EUR but the order is for 800 EUR",
+            amount_refunded=500)  # fmt: skip
     flagged(make_user, screening, "refunded-in-full", amount_refunded=800)
-    screening.seats_taken = 2
+    flagged(
+        make_user,
+        screening,
+        "paid-short-refunded",
+        "paid 500 EUR but the order is for 800 EUR",
+        amount_refunded=500,
+    )
+    screening.seats_taken = 3
     db.session.commit()
     db.session.remove()
 
     downgrade(revision="0031_flagged_ticket_seats-1")
     upgrade()
 
-    assert marks() == {"refunded": True, "refunded-in-full": False}
+    assert marks() == {"refunded": True, "refunded-in-full": False, "paid-short-refunded": False}
