@@ -118,3 +118,18 @@ def test_the_end_is_said_in_the_viewers_language(
     shown = entry(programme(viewer_client, festival, locale), screening.id)
 
     assert said in shown
+
+
+def test_a_past_screening_offers_no_seats(
+    viewer_client, ninety_minute_film, make_screening, festival
+):
+    """Seats left of a screening nobody can start any more would read as seats to buy."""
+    now = utcnow()
+    screening = make_screening(
+        now - timedelta(hours=3), now + timedelta(hours=3), live_local=now - timedelta(hours=2),
+        capacity=50,
+    )  # fmt: skip
+
+    shown = entry(programme(viewer_client, festival), screening.id)
+
+    assert "seats left" not in shown
