@@ -133,3 +133,25 @@ def test_a_past_screening_offers_no_seats(
     shown = entry(programme(viewer_client, festival), screening.id)
 
     assert "seats left" not in shown
+
+
+def test_a_live_screening_says_when_it_ends_not_hours_to_watch(
+    viewer_client, ninety_minute_film, make_screening, festival, emu
+):
+    """A live film ends for everyone with the film: "24 hours to watch once started" would
+    promise what playback refuses, on the programme and on the processor's page alike."""
+    from .conftest import buy_ticket, session_id_from
+
+    now = utcnow()
+    live = now + timedelta(hours=1)
+    screening = make_screening(now - timedelta(hours=1), now + timedelta(hours=5), live_local=live)
+
+    shown = entry(programme(viewer_client, festival), screening.id)
+    response = buy_ticket(viewer_client, screening)
+    terms = emu.state.private[session_id_from(response.location)]["product_description"]
+
+    assert "hours to watch" not in shown
+    assert "It ends for everyone at" in shown
+    ends = (screening.live_start_at + timedelta(minutes=90)).isoformat()
+    assert f'datetime="{ends}"' in shown
+    assert terms == "Live screening: everyone watches together, and it ends when the film ends."

@@ -53,6 +53,7 @@ from .screenings import (
     NotOnSale,
     SoldOut,
     is_sold_out,
+    live_film_ends,
     release_seat,
     screening_availability,
     stops_starting,
@@ -166,7 +167,9 @@ def start_ticket_checkout(
         order,
         user,
         _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
-        ngettext(
+        _("Live screening: everyone watches together, and it ends when the film ends.")
+        if live_film_ends(screening) is not None
+        else ngettext(
             "Start watching before the screening closes; then you have %(num)d hour to finish.",
             "Start watching before the screening closes; then you have %(num)d hours to finish.",
             screening.watch_hours,

@@ -11,6 +11,7 @@ from ...models import Festival, Screening
 from ..catalog.availability import Availability, Reason
 from .screenings import (
     is_sold_out,
+    live_film_ends,
     live_film_over,
     screening_availability,
     screenings_of,
@@ -34,6 +35,7 @@ class ScheduleItem:
     sold_out: bool
     seats_left: int | None
     live_ended: bool = False  # a live screening whose film has ended for everyone
+    live_ends: datetime | None = None  # when a live screening's film ends, if its length is known
 
     @property
     def geo_blocked(self) -> bool:
@@ -68,6 +70,7 @@ def schedule(festival: Festival, country: str | None, at: datetime) -> list[Sche
                 is_sold_out(screening),
                 seats_left(screening),
                 slot == Slot.PAST and live_film_over(screening, at),
+                live_film_ends(screening),
             )
         )
     return items
