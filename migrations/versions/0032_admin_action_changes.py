@@ -2,7 +2,7 @@
 new value), so the log says more than the page's name
 
 Revision ID: 0032_admin_action_changes
-Revises: 0029_held_ticket_seats
+Revises: 0031_flagged_ticket_seats
 
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0032_admin_action_changes"
-down_revision = "0029_held_ticket_seats"
+down_revision = "0031_flagged_ticket_seats"
 branch_labels = None
 depends_on = None
 

@@ -260,10 +260,22 @@ def _state(order: Order) -> dict[str, object]:
         "final": final,
         "message": message,
         "watch_url": watch_url(slug) if ready else None,
-        "retry_url": url_for("checkout.start", slug=slug)
-        if slug and not ready and not too_late and not waiting and not held
+        "retry_url": _retry_url(order, slug)
+        if not ready and not too_late and not waiting and not held
         else None,
     }
+
+
+def _retry_url(order: Order, slug: str | None) -> str | None:
+    """Where to buy again: a festival's ticket or pass on the festival's page (the film's own
+    checkout sells neither), anything else at the film's checkout."""
+    if order.festival_id is not None:
+        festival = db.session.get(Festival, order.festival_id)
+        if festival is None or not festival.published:
+            return None
+        anchor = f"screening-{order.screening_id}" if order.screening_id else "passes"
+        return url_for("festivals.page", festival=festival.slug, _anchor=anchor)
+    return url_for("checkout.start", slug=slug) if slug else None
 
 
 def _preorder_message(opens: datetime | None) -> str:

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..i18n import current_locale, join_list
 from ..models import Festival
 from ..services.catalog.availability import Availability, Reason
-from ..services.promotion.screenings import ScheduleItem
+from ..services.promotion.schedule import ScheduleItem
 from .availability_text import _place
 
 
@@ -44,6 +44,8 @@ def in_viewer_zone(value: datetime) -> str:
 
 def why_not(item: ScheduleItem) -> str:
     """Why the viewer cannot book this screening now (empty when they can)."""
+    if item.live_ended:
+        return _("Live screening over: the film has ended for everyone")
     return screening_reason(item.availability, item.sold_out)
 
 

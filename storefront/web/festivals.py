@@ -26,7 +26,8 @@ from ..services.media.images import pick_size, stored_sizes
 from ..services.payments.checkout import AlreadyHasAccess, CheckoutUnavailable
 from ..services.promotion import festival_artwork, festival_sales, passes
 from ..services.promotion.festivals import festival_by_slug, programme, published_festivals
-from ..services.promotion.screenings import NotOnSale, schedule, sold_in
+from ..services.promotion.schedule import schedule
+from ..services.promotion.screenings import NotOnSale, sold_in
 from .festival_text import refused_here
 from .forms import ActionForm
 from .viewer import viewer_country
@@ -100,15 +101,13 @@ def page(festival: str) -> ResponseReturnValue:
         if h.status == HoldingStatus.ACTIVE
     ]
     booked: set[int] = set()
-    tickets: set[int] = set()
+    tickets: dict[int, str] = {}
     if current_user.is_authenticated:
         for holding in holdings:
             booked |= passes.booked_screening_ids(holding)
-        tickets = {
-            i.screening.id
-            for i in items
-            if festival_sales.ticket_of(current_user.id, i.screening.id)
-        }
+        tickets = festival_sales.ticket_states(
+            current_user.id, [i.screening.id for i in items], now
+        )
     artwork = festival_artwork.current_artwork(found)
     return render_template(
         "festivals/page.html",

@@ -52,3 +52,35 @@ def test_the_live_start_is_on_the_viewers_clock_like_the_window(
         assert f"the film starts for everyone at {expected}." in text, text
     finally:
         context.close()
+
+
+def test_a_ticket_holder_reads_when_a_live_film_starts_and_that_one_has_ended(
+    page, live_server, live_screening, make_user
+):
+    """The programme of a ticket holder with two live screenings, one to come and one whose
+    film has ended: no "Watch" link for either, each says where it stands; the page fits
+    390 px and passes axe-core."""
+    from tests.festivals.test_windows import ticket_for
+
+    from .accessibility import assert_usable_and_accessible
+    from .test_festival import log_in
+
+    film = live_screening.title
+    film.runtime_seconds = 90 * 60
+    now = utcnow()
+    ended = screenings.add_screening(
+        live_screening.selection, now - timedelta(hours=3), now + timedelta(hours=3), 800, "EUR",
+        live_local=now - timedelta(hours=2),
+    )  # fmt: skip
+    viewer = make_user("vera@example.org")
+    ticket_for(viewer, live_screening)
+    ticket_for(viewer, ended)
+
+    log_in(page, viewer.email)
+    assert_usable_and_accessible(page, f"/festivals/{live_screening.festival.slug}")
+
+    coming = page.get_by_test_id(f"your-ticket-{live_screening.id}").first
+    over = page.get_by_test_id(f"your-ticket-{ended.id}").first
+    assert "the film starts for everyone at" in coming.inner_text()
+    assert "Live screening over" in over.inner_text()
+    assert page.get_by_role("link", name="Watch", exact=True).count() == 0

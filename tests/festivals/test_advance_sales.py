@@ -65,7 +65,7 @@ def test_a_ticket_bought_days_ahead_plays_from_its_screenings_opening(
     for body in (text_of(mail), html_of(mail)):
         assert "The screening opens" in body and "you can watch from then" in body
     again = viewer_client.get(f"/festivals/{festival.slug}", headers={"X-Test-Country": "NO"})
-    assert "You have a ticket." in again.get_data(as_text=True)
+    assert "You have a ticket: the screening opens at" in again.get_data(as_text=True)
 
 
 def test_a_pass_books_a_screening_before_it_opens(

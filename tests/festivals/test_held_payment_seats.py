@@ -78,3 +78,23 @@ def test_a_held_payment_for_an_order_closed_meanwhile_gives_back_no_seat_twice(
     sdk.v1.refunds.create({"charge": held.charge_id})
 
     assert fresh(Screening, screening.id).seats_taken == 1
+
+
+def test_a_held_ticket_paid_short_gives_its_seat_back_when_all_it_paid_is_refunded(
+    viewer_client, viewer, make_screening, emu, webhooks, sdk
+):
+    """Paid less than its order says: refunding everything that was paid is the full refund,
+    though it is less than the order's amount."""
+    screening = make_screening(capacity=1)
+    response = buy_ticket(viewer_client, screening)
+    order = latest_order(viewer)
+    order.amount += 100  # the processor's session takes 800, the order says 900
+    db.session.commit()
+    emu.pay(session_id_from(response.location))
+    assert fresh(Order, order.id).status == OrderStatus.FLAGGED
+    assert fresh(Screening, screening.id).seats_taken == 1
+
+    sdk.v1.refunds.create({"charge": fresh(Order, order.id).charge_id})
+
+    assert fresh(Order, order.id).amount_refunded == 800
+    assert fresh(Screening, screening.id).seats_taken == 0

@@ -45,7 +45,7 @@ def test_no_ticket_is_sold_for_a_live_film_that_has_ended(
     assert availability.reason == Reason.ENDED
     assert refused.status_code == 409
     assert "This screening has closed." in refused.get_data(as_text=True)
-    assert f'data-testid="reason-{screening.id}">This screening has closed.' in page.text
+    assert f'data-testid="reason-{screening.id}">Live screening over' in page.text
 
 
 def test_a_live_film_still_running_sells_and_plays_where_everyone_is(

@@ -47,3 +47,22 @@ def test_a_paid_pass_leads_back_to_the_festival_to_book(
     page = viewer_client.get(f"/orders/{order.public_id}/done").get_data(as_text=True)
 
     assert f'href="/festivals/{festival.slug}"' in page and "Back to the festival" in page
+
+
+def test_an_expired_ticket_order_tries_again_at_its_screening_not_the_films_checkout(
+    viewer_client, viewer, festival, screening
+):
+    """Tickets are sold on the festival's programme; the film's own checkout sells none."""
+    from storefront.extensions import db
+    from storefront.models import OrderStatus
+
+    buy_ticket(viewer_client, screening)
+    order = latest_order(viewer)
+    order.status = OrderStatus.EXPIRED
+    db.session.commit()
+
+    page = viewer_client.get(f"/orders/{order.public_id}/done").get_data(as_text=True)
+
+    assert "Try again" in page
+    assert f'href="/festivals/{festival.slug}#screening-{screening.id}">Try again' in page
+    assert "/checkout/" not in page

@@ -191,7 +191,9 @@ def charge_refunded(gateway: PaymentGateway, event: Obj, fetched: Obj) -> Outcom
         # tell the buyer: why, once a payment the store gives back by itself is back in full;
         # else of each refund an admin made after checking the payment.
         order.amount_refunded = total
-        if total >= order.amount:
+        # In full: all the order asked, or all that was paid when that was less (the payment
+        # did not match the order).
+        if total >= min(order.amount, int(charge.get("amount") or order.amount)):
             festival_sales.held_payment_refunded(order)  # nothing sold: its seat goes back
         reason = refund_reason(order)
         if reason is not None and total >= order.amount:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -44,6 +45,7 @@ from ..payments.orders import grant_entitlement
 from ..rights.shares import snapshot_sole_payee, snapshot_split
 from ..rights.splits import split_in_force
 from ..watching.access import gives_access
+from ..watching.library import ItemState, state_of
 from .festival_money import reverse_pass_allocations
 from .passes import grant_holding, pass_availability, revoke_holding
 from .preorders import follow_release
@@ -51,6 +53,7 @@ from .screenings import (
     NotOnSale,
     SoldOut,
     is_sold_out,
+    live_film_ends,
     release_seat,
     screening_availability,
     stops_starting,
@@ -79,6 +82,19 @@ def ticket_of(user_id: int, screening_id: int) -> Entitlement | None:
         ):
             return entitlement
     return None
+
+
+def ticket_states(user_id: int, screening_ids: Iterable[int], at: datetime) -> dict[int, ItemState]:
+    """What each ticket the viewer holds (bought, or booked with a pass) lets them do at
+    ``at``, by screening, in the library's terms (the one rule playback follows): watch, wait
+    for the window or the live start, or nothing more (the live film has ended, the screening
+    closed before it was started). Screenings without such a ticket are left out."""
+    states = {}
+    for screening_id in screening_ids:
+        ticket = ticket_of(user_id, screening_id)
+        if ticket is not None:
+            states[screening_id] = state_of(ticket, at)
+    return states
 
 
 def start_ticket_checkout(
@@ -151,7 +167,9 @@ def start_ticket_checkout(
         order,
         user,
         _("Ticket: %(title)s at %(festival)s", title=title.name, festival=festival.name),
-        ngettext(
+        _("Live screening: everyone watches together, and it ends when the film ends.")
+        if live_film_ends(screening) is not None
+        else ngettext(
             "Start watching before the screening closes; then you have %(num)d hour to finish.",
             "Start watching before the screening closes; then you have %(num)d hours to finish.",
             screening.watch_hours,

@@ -104,6 +104,12 @@ def book(
         raise ServiceError(_("This pass is not valid for this screening."))
     if holding.status != HoldingStatus.ACTIVE:
         raise ServiceError(_("This pass was refunded and can no longer be used."))
+    from .festival_sales import ticket_of  # festival sales build on passes
+
+    held = ticket_of(user.id, screening.id)
+    if held is not None and held.order_id != holding.order_id:
+        # A bought ticket (or another pass's booking): a use and a seat would be spent twice.
+        raise AlreadyBooked(_("You already have a ticket for this screening."))
     availability = screening_availability(screening, country, at)
     if not availability.is_available:
         raise NotOnSale(_("This screening cannot be booked here and now."), availability)

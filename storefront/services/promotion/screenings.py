@@ -13,8 +13,6 @@ is released when its order fails or expires, and a refunded ticket never started
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -39,7 +37,6 @@ from ..catalog.availability import (
     SELLABLE_STATUSES,
     Availability,
     OfferRule,
-    Reason,
     TerritoryRule,
     admits,
     evaluate,
@@ -103,12 +100,26 @@ def stops_starting(screening: Screening) -> datetime:
     """When a screening closes to starting (and to sales): its window's close or, for a live
     screening of a film whose length is known, the moment the film ends for everyone, if that
     is sooner. A late viewer joins where everyone is; after the end there is nothing to join."""
+    ends = live_film_ends(screening)
+    return screening.closes_at if ends is None else min(screening.closes_at, ends)
+
+
+def live_film_ends(screening: Screening) -> datetime | None:
+    """When a live screening's film ends for everyone; None when the screening is not live
+    or the film's length is unknown."""
     if screening.live_start_at is None:
-        return screening.closes_at
-    runtime = film_length(screening.title)
-    if not runtime:
-        return screening.closes_at
-    return min(screening.closes_at, screening.live_start_at + timedelta(seconds=runtime))
+        return None
+    return _film_end(screening.live_start_at, film_length(screening.title))
+
+
+def live_film_over(screening: Screening, at: datetime) -> bool:
+    """The live screening's film has ended for everyone by ``at``: nothing left to join."""
+    ends = live_film_ends(screening)
+    return ends is not None and at >= ends
+
+
+def _film_end(live_start_at: datetime, length: int | None) -> datetime | None:
+    return live_start_at + timedelta(seconds=length) if length else None
 
 
 def pass_sales_end(festival: Festival) -> datetime:
@@ -230,10 +241,10 @@ def live_position(entitlement: Entitlement, at: datetime, length: int | None) ->
     (LIVE_ENDED), so no player opens past the end."""
     if entitlement.live_start_at is None:
         return None
-    position = max(0, int((at - entitlement.live_start_at).total_seconds()))
-    if length and position >= length:
+    ends = _film_end(entitlement.live_start_at, length)
+    if ends is not None and at >= ends:
         raise PlaybackRefused(Refusal.LIVE_ENDED)
-    return position
+    return max(0, int((at - entitlement.live_start_at).total_seconds()))
 
 
 def window_problems(
@@ -316,59 +327,7 @@ def screenings_of(festival: Festival) -> list[Screening]:
     )
 
 
-# -- the viewer's schedule ----------------------------------------------------------------
-
-
-class Slot(enum.StrEnum):
-    NOW = "now"  # open now
-    NEXT = "next"  # opens soonest among those still ahead
-    LATER = "later"
-    PAST = "past"
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleItem:
-    screening: Screening
-    availability: Availability
-    slot: Slot
-    sold_out: bool
-    seats_left: int | None
-
-    @property
-    def geo_blocked(self) -> bool:
-        return self.availability.reason in (Reason.NOT_IN_COUNTRY, Reason.UNKNOWN_COUNTRY)
-
-    @property
-    def buyable(self) -> bool:
-        return self.availability.is_available and not self.sold_out
-
-
-def schedule(festival: Festival, country: str | None, at: datetime) -> list[ScheduleItem]:
-    """Every screening with what the viewer can do and why not, and what is on now and next."""
-    screenings = screenings_of(festival)
-    ahead = [s.opens_at for s in screenings if s.opens_at > at]
-    next_open = min(ahead) if ahead else None
-    items = []
-    for screening in screenings:
-        closes = stops_starting(screening)
-        if screening.opens_at <= at < closes:
-            slot = Slot.NOW
-        elif closes <= at:
-            slot = Slot.PAST
-        elif screening.opens_at == next_open:
-            slot = Slot.NEXT
-        else:
-            slot = Slot.LATER
-        items.append(
-            ScheduleItem(
-                screening,
-                screening_availability(screening, country, at),
-                slot,
-                is_sold_out(screening),
-                seats_left(screening),
-            )
-        )
-    return items
+# -- tickets' lifetimes -------------------------------------------------------------------
 
 
 def unstarted_tickets(order: Order) -> list[Entitlement]:
