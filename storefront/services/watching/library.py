@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
+from ...models import Entitlement, OfferKind, Screening, SubtitleTrack, Title, WatchProgress
 from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.catalogue import poster_keys
 from ..catalog.title_texts import shown_names
@@ -80,6 +80,11 @@ class LibraryItem:
     release_at: datetime | None = None  # pre-orders: when it can be watched
     opens_at: datetime | None = None  # festival tickets: when the screening opens
     screening_id: int | None = None  # festival tickets: the screening the ticket was for
+    # Live screenings: the film's start and end for everyone (the end None when its length is
+    # unknown), instead of hours to watch.
+    live_start_at: datetime | None = None
+    live_end_at: datetime | None = None
+    live_started: bool = False
 
     @property
     def watchable(self) -> bool:
@@ -118,6 +123,15 @@ def _live_film_over(entitlement: Entitlement, at: datetime) -> bool:
     except PlaybackRefused:
         return True
     return False
+
+
+def _live_end(entitlement: Entitlement) -> datetime | None:
+    if entitlement.live_start_at is None or entitlement.screening_id is None:
+        return None
+    from ..promotion.screenings import live_film_ends  # festivals build on the library
+
+    screening = db.session.get(Screening, entitlement.screening_id)
+    return live_film_ends(screening) if screening is not None else None
 
 
 def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
@@ -175,6 +189,10 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
                 release_at=entitlement.not_before if state == ItemState.PREORDERED else None,
                 opens_at=entitlement.not_before if entitlement.kind == OfferKind.TICKET else None,
                 screening_id=entitlement.screening_id,
+                live_start_at=entitlement.live_start_at,
+                live_end_at=_live_end(entitlement),
+                live_started=entitlement.live_start_at is not None
+                and entitlement.live_start_at <= at,
             )
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))
