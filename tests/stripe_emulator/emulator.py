@@ -13,7 +13,7 @@ from typing import TypeVar
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from . import checkout, connect, ledger
+from . import checkout, connect, ledger, objects
 from .api import register_api
 from .control import register_control
 from .money import FeeSchedule
@@ -366,6 +366,29 @@ class StripeEmulator(RefundControls):
                 code.lower(): Decimal(str(rate)) for code, rate in rates.items()
             }
 
+    def account_rates(self, source: str, rates: Mapping[str, Decimal | str]) -> None:
+        """Connected accounts whose ``default_currency`` is one of ``rates`` settle transfers in
+        ``source`` into it at that rate (major units per major unit of ``source``); without a
+        rate an account keeps the transfer's currency. ``reset()`` forgets them."""
+        with self.state.lock:
+            for target, rate in rates.items():
+                pair = (source.lower(), target.lower())
+                self.state.account_rates[pair] = Decimal(str(rate))
+
+    def pay_out(self, account_id: str, amount: int, currency: str) -> Obj:
+        """The connected account pays ``amount`` of its balance out to its bank (a ``payout``
+        balance transaction on the account), so less is left to cover reversals."""
+        with self.state.lock:
+            self.state.require(account_id, "account")
+            txn = objects.balance_transaction(
+                amount=-amount,
+                currency=currency.lower(),
+                type="payout",
+                source=objects.new_id("po"),
+                created=self.state.now(),
+            )
+            return copy.deepcopy(self.state.put(txn, account=account_id))
+
     def complete_onboarding(self, account_id: str) -> Obj:
         """The account holder finishes onboarding (``account.updated``)."""
         return self.transact(lambda: connect.complete_onboarding(self.state, account_id))
@@ -402,14 +425,16 @@ class StripeEmulator(RefundControls):
                 raise KeyError(object_id)
             return copy.deepcopy(self.state.objects[object_id])
 
-    def objects(self, kind: str) -> list[Obj]:
-        """Every object of a kind (``"charge"``, ``"refund"``...), oldest first."""
+    def objects(self, kind: str, account: str | None = None) -> list[Obj]:
+        """Every object of a kind (``"charge"``, ``"refund"``...) on the platform, or on the
+        connected ``account``, oldest first."""
         with self.state.lock:
-            return copy.deepcopy(self.state.all(kind))
+            return copy.deepcopy(self.state.all(kind, account))
 
-    def balance_transactions(self) -> list[Obj]:
-        """Every balance transaction, oldest first; their ``net`` sum is the balance."""
-        return self.objects("balance_transaction")
+    def balance_transactions(self, account: str | None = None) -> list[Obj]:
+        """The platform's (or a connected account's) balance transactions, oldest first;
+        their ``net`` sum is that balance."""
+        return self.objects("balance_transaction", account)
 
 
 def _injected_error(status: int) -> StripeError:
