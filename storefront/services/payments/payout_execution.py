@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import logging
 
-from ...adapters.payments import InvalidPaymentRequest, PaymentError, PaymentGateway
+from ...adapters.payments import (
+    InsufficientBalance,
+    InvalidPaymentRequest,
+    PaymentError,
+    PaymentGateway,
+)
 from ...extensions import db
 from ...jobs import defer
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utcnow
 from ..notifications import studio_mails
 from ..rights.shares import is_festival_cause
-from .ledger import write_holder_payout
-from .settlement import settlement_of
+from .holder_ledger import write_holder_payout
+from .settlement import Obj, settlement_of
 from .transfers import (
     OPEN,
     SETTLE_TASK,
@@ -101,6 +106,19 @@ def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
     return transfer
 
 
+def _record_holder_side(payout: HolderPayout, txn: Obj | None) -> None:
+    """What the holder's own balance moved: its balance transaction as stated (a NOK account
+    receiving EUR moved NOK), or, for an account with no balance of its own, the amount sent."""
+    if txn is None:
+        payout.holder_currency, payout.holder_amount = payout.currency, payout.amount
+        payout.holder_exchange_rate = payout.holder_balance_transaction_id = None
+        return
+    own = settlement_of(txn)
+    payout.holder_currency = (own.currency or "").upper() or None
+    payout.holder_amount, payout.holder_exchange_rate = own.net, own.exchange_rate
+    payout.holder_balance_transaction_id = own.balance_transaction_id
+
+
 def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
     """Move one pending or held payout's money; the caller commits after each call."""
     payout = db.session.get(HolderPayout, payout_id, populate_existing=True)
@@ -139,6 +157,15 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
                 metadata=metadata,
             )
             payout.transfer_id = result["id"]
+    except InsufficientBalance as exc:
+        # A balance is short now (the holder's, for a reversal; the platform's available one,
+        # for a restore): the movement waits, held with the reason, and every settle sweep
+        # tries it again, so nothing is dropped and nothing is made twice (same key).
+        payout.attempts += 1
+        payout.status = PayoutStatus.HELD
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s held: %s", payout.id, payout.failure_reason)
+        return payout.status
     except InvalidPaymentRequest as exc:
         payout.attempts += 1
         payout.status = PayoutStatus.FAILED
@@ -159,9 +186,18 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         payout.failure_reason = (exc.detail or str(exc))[:500]
         log.warning("Payout %s not made yet: %s", payout.id, payout.failure_reason)
         return payout.status
-    txn = result.get("balance_transaction")
-    if isinstance(txn, str):
-        txn = gateway.retrieve_balance_transaction(txn)
+    account = target or (payout.studio.stripe_account_id if payout.studio else None)
+    try:
+        txn = result.get("balance_transaction")
+        if isinstance(txn, str):
+            txn = gateway.retrieve_balance_transaction(txn)
+        own = gateway.destination_balance_transaction(account, result) if account else None
+    except PaymentError as exc:  # the money moved; its record is read again on the retry
+        payout.attempts += 1
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s made, not read yet: %s", payout.id, payout.failure_reason)
+        return payout.status
+    _record_holder_side(payout, own)
     stated = settlement_of(txn)
     payout.balance_transaction_id = stated.balance_transaction_id
     payout.settlement_currency = (stated.currency or "").upper() or None

@@ -61,7 +61,7 @@ from ..rights.shares import (
 )
 from .connect import connect_enabled
 from .fees import platform_fee, share
-from .ledger import write_holder_payout
+from .holder_ledger import write_holder_payout
 from .pass_transfers import add_bookings, booked_after, booking_title_id
 
 log = logging.getLogger(__name__)
