@@ -107,10 +107,16 @@ class PayoutKind(enum.StrEnum):
 
 class PayoutStatus(enum.StrEnum):
     PENDING = "pending"  # a job will move the money
-    HELD = "held"  # the holder has not finished onboarding; paid when it does
+    # Cannot be made yet: the holder has not finished onboarding (made when it does), or a
+    # balance is short (the holder's for a reversal, the platform's for a restore; the
+    # reason says which): tried again by every settle sweep.
+    HELD = "held"
     PAID = "paid"  # moved on the processor (or recorded as paid by hand)
     FAILED = "failed"  # the processor refused; ``failure_reason`` says why
     OWED = "owed"  # single-account mode: the operator pays by hand
+    # Never made, and never to be: a restore whose reversal was never made (a dispute won,
+    # a refund failed, before the holder's balance could give the money back) cancels it.
+    NETTED = "netted"
 
 
 class HolderPayout(Base):

@@ -375,11 +375,13 @@ class StripeEmulator(RefundControls):
                 pair = (source.lower(), target.lower())
                 self.state.account_rates[pair] = Decimal(str(rate))
 
-    def pay_out(self, account_id: str, amount: int, currency: str) -> Obj:
-        """The connected account pays ``amount`` of its balance out to its bank (a ``payout``
-        balance transaction on the account), so less is left to cover reversals."""
+    def pay_out(self, account_id: str | None, amount: int, currency: str) -> Obj:
+        """A payout of ``amount`` to the bank from a connected account's balance, or from the
+        platform's (``account_id`` None, as automatic payouts do): a ``payout`` balance
+        transaction, so less is left to cover reversals or transfers."""
         with self.state.lock:
-            self.state.require(account_id, "account")
+            if account_id is not None:
+                self.state.require(account_id, "account")
             txn = objects.balance_transaction(
                 amount=-amount,
                 currency=currency.lower(),

@@ -2,7 +2,8 @@
 reversal taken from the transfer it belongs to (see ``transfers`` for which payouts exist).
 
 A payout is executed with the idempotency key ``order-<public id>-holder-<studio id>-<cause>``
-so a retried job moves money once; a payout whose holder cannot receive money yet is held.
+so a retried job moves money once; a payout that cannot be made yet (the holder cannot receive
+money, or a balance is short) is held, and a restore of a reversal never made is netted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utc
 from ..notifications import studio_mails
 from ..rights.shares import is_festival_cause
 from .holder_ledger import write_holder_payout
+from .payout_queue import holder_funded
 from .settlement import Obj, settlement_of
 from .transfers import (
     OPEN,
@@ -29,6 +31,7 @@ from .transfers import (
     payout_mode,
     payouts_of,
     transfer_group,
+    whole_cause,
 )
 
 log = logging.getLogger(__name__)
@@ -119,6 +122,40 @@ def _record_holder_side(payout: HolderPayout, txn: Obj | None) -> None:
     payout.holder_balance_transaction_id = own.balance_transaction_id
 
 
+UNDOES = {"dispute_won": "dispute", "refund_failed": "refund"}
+
+
+def _undone(payout: HolderPayout) -> list[HolderPayout]:
+    """The reversal (all its parts) a restore gives back: ``dispute_won:du_1`` gives back
+    ``dispute:du_1``, ``refund_failed:re_1:festival`` gives back ``refund:re_1:festival``."""
+    head, _, rest = payout.cause.partition(":")
+    if payout.kind != PayoutKind.RESTORE or head not in UNDOES:
+        return []
+    cause = f"{UNDOES[head]}:{rest}"
+    return [
+        m
+        for m in payouts_of(payout.order_id)
+        if m.studio_id == payout.studio_id and cause in (m.cause, whole_cause(m.cause))
+    ]
+
+
+def _net_against_reversal(payout: HolderPayout) -> bool:
+    """A restore whose reversal was never made moves nothing: both are netted (the holder
+    kept the money, it must not get it twice). One whose reversal is partly made, or was
+    tried without an answer, waits for it. True when the restore is not to be made now."""
+    taken = _undone(payout)
+    if not taken or all(m.status == PayoutStatus.PAID for m in taken):
+        return False
+    tried = any(m.status == PayoutStatus.PENDING and m.attempts for m in taken)
+    if tried or any(m.status == PayoutStatus.PAID for m in taken):
+        return True  # an unanswered attempt may have been made: its retry tells
+    for row in [*taken, payout]:
+        row.status, row.failure_reason = PayoutStatus.NETTED, None
+        row.completed_at = utcnow()
+    log.info("Payout %s netted against its reversal, never made", payout.id)
+    return True
+
+
 def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
     """Move one pending or held payout's money; the caller commits after each call."""
     payout = db.session.get(HolderPayout, payout_id, populate_existing=True)
@@ -126,6 +163,8 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         return None
     order = db.session.get(Order, payout.order_id)
     assert order is not None
+    if _net_against_reversal(payout):
+        return payout.status
     target = destination(payout.studio, payout_mode(gateway))
     # A reversal takes money back from a transfer already made and needs no destination: a
     # holder whose payouts Stripe disabled since is still debited when its buyer is refunded.
@@ -208,4 +247,6 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
     payout.attempts += 1
     payout.completed_at = utcnow()
     write_holder_payout(order, payout, gateway.name)
+    if payout.kind != PayoutKind.REVERSAL and payout.studio_id is not None:
+        holder_funded(payout.studio_id)  # its held reversals may be covered now
     return payout.status
