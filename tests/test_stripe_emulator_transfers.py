@@ -202,3 +202,26 @@ def test_a_transfer_without_source_transaction_needs_the_available_balance(
     assert stripe_emu.objects("transfer") == []
     made = stripe_client.v1.transfers.create({**params, "amount": available})
     assert made.source_transaction is None
+
+
+def test_control_routes_set_account_rates_pay_out_and_list_an_account_balance(
+    stripe_client, stripe_emu, paid_charge, norwegian
+):
+    import requests
+
+    def control(path, **body):  # type: ignore[no-untyped-def]
+        return requests.post(f"{stripe_emu.url}/_emulator/{path}", json=body, timeout=5)
+
+    assert control("account_rates", source="eur", rates={"nok": "11"}).ok
+    transfer(stripe_client, paid_charge, norwegian, 100)
+    assert control("pay_out", account=norwegian, amount=500, currency="nok").ok
+
+    listed = requests.get(
+        f"{stripe_emu.url}/_emulator/balance_transactions",
+        params={"account": norwegian},
+        timeout=5,
+    ).json()
+    assert [(t["type"], t["amount"], t["currency"]) for t in listed] == [
+        ("payment", 1100, "nok"),
+        ("payout", -500, "nok"),
+    ]
