@@ -13,7 +13,7 @@ from typing import TypeVar
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from . import checkout, connect, ledger, objects
+from . import checkout, connect, ledger
 from .api import register_api
 from .control import register_control
 from .money import FeeSchedule
@@ -21,6 +21,7 @@ from .pages import register_pages
 from .params import StripeError
 from .refund_failures import RefundControls
 from .state import DASHBOARD, Obj, State
+from .transfers import BalanceControls
 from .webhooks import Delivery, Dispatcher, Handler, WebhookEndpoint, sign
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class _Injection:
     seconds: float = 0.0
 
 
-class StripeEmulator(RefundControls):
+class StripeEmulator(RefundControls, BalanceControls):
     """A stateful local Stripe API (v1 subset), hosted pages and webhook sender."""
 
     def __init__(
@@ -365,31 +366,6 @@ class StripeEmulator(RefundControls):
             self.state.exchange_rates = {
                 code.lower(): Decimal(str(rate)) for code, rate in rates.items()
             }
-
-    def account_rates(self, source: str, rates: Mapping[str, Decimal | str]) -> None:
-        """Connected accounts whose ``default_currency`` is one of ``rates`` settle transfers in
-        ``source`` into it at that rate (major units per major unit of ``source``); without a
-        rate an account keeps the transfer's currency. ``reset()`` forgets them."""
-        with self.state.lock:
-            for target, rate in rates.items():
-                pair = (source.lower(), target.lower())
-                self.state.account_rates[pair] = Decimal(str(rate))
-
-    def pay_out(self, account_id: str | None, amount: int, currency: str) -> Obj:
-        """A payout of ``amount`` to the bank from a connected account's balance, or from the
-        platform's (``account_id`` None, as automatic payouts do): a ``payout`` balance
-        transaction, so less is left to cover reversals or transfers."""
-        with self.state.lock:
-            if account_id is not None:
-                self.state.require(account_id, "account")
-            txn = objects.balance_transaction(
-                amount=-amount,
-                currency=currency.lower(),
-                type="payout",
-                source=objects.new_id("po"),
-                created=self.state.now(),
-            )
-            return copy.deepcopy(self.state.put(txn, account=account_id))
 
     def complete_onboarding(self, account_id: str) -> Obj:
         """The account holder finishes onboarding (``account.updated``)."""

@@ -21,6 +21,8 @@ for transfers made with ``transfer_group``.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from decimal import Decimal
 
 from . import objects
@@ -252,3 +254,34 @@ def create_reversal(state: State, transfer: Obj, params: Obj, ctx: RequestContex
     transfer["reversals"]["total_count"] = len(transfer["reversals"]["data"])
     state.emit("transfer.reversed", transfer, ctx)
     return reversal
+
+
+class BalanceControls:
+    """``StripeEmulator`` methods: connected accounts' rates, and payouts out of a balance."""
+
+    state: State
+
+    def account_rates(self, source: str, rates: Mapping[str, Decimal | str]) -> None:
+        """Connected accounts whose ``default_currency`` is one of ``rates`` settle transfers in
+        ``source`` into it at that rate (major units per major unit of ``source``); without a
+        rate an account keeps the transfer's currency. ``reset()`` forgets them."""
+        with self.state.lock:
+            for target, rate in rates.items():
+                pair = (source.lower(), target.lower())
+                self.state.account_rates[pair] = Decimal(str(rate))
+
+    def pay_out(self, account_id: str | None, amount: int, currency: str) -> Obj:
+        """A payout of ``amount`` to the bank from a connected account's balance, or from the
+        platform's (``account_id`` None, as automatic payouts do): a ``payout`` balance
+        transaction, so less is left to cover reversals or transfers."""
+        with self.state.lock:
+            if account_id is not None:
+                self.state.require(account_id, "account")
+            txn = objects.balance_transaction(
+                amount=-amount,
+                currency=currency.lower(),
+                type="payout",
+                source=objects.new_id("po"),
+                created=self.state.now(),
+            )
+            return copy.deepcopy(self.state.put(txn, account=account_id))
