@@ -1,4 +1,6 @@
-"""The emulator's separate charges and transfers, in Stripe's documented shapes and refusals."""
+"""The emulator's separate charges and transfers, in Stripe's documented shapes and refusals:
+the platform's side, and the connected account's (the destination payment and its balance
+transaction in the account's currency, read with ``Stripe-Account``)."""
 
 from __future__ import annotations
 
@@ -106,3 +108,120 @@ def test_a_destination_without_transfers_is_refused(stripe_client, paid_charge):
 
     with pytest.raises(stripe.InvalidRequestError, match="capabilities"):
         transfer(stripe_client, paid_charge, pending.id, 100)
+
+
+@pytest.fixture
+def norwegian(stripe_client, stripe_emu):  # type: ignore[no-untyped-def]
+    created = stripe_client.v1.accounts.create(
+        {"type": "express", "country": "NO", "capabilities": {"transfers": {"requested": True}}}
+    )
+    stripe_emu.complete_onboarding(created.id)
+    stripe_emu.account_rates("eur", {"nok": "11.5"})
+    return created.id
+
+
+def test_a_transfer_to_a_nok_account_lands_in_nok_on_its_own_balance(
+    stripe_client, stripe_emu, paid_charge, norwegian
+):
+    made = transfer(stripe_client, paid_charge, norwegian, 600)
+    platform_before = len(stripe_emu.balance_transactions())
+
+    payment = stripe_client.v1.charges.retrieve(
+        made.destination_payment,
+        {"expand": ["balance_transaction"]},
+        options={"stripe_account": norwegian},
+    )
+    txn = payment.balance_transaction
+    assert payment.id.startswith("py_") and payment.source_transfer == made.id
+    assert (payment.amount, payment.currency) == (600, "eur")
+    assert (txn.type, txn.amount, txn.currency, txn.exchange_rate) == ("payment", 6900, "nok", 11.5)
+    # The holder's balance is its own: the platform's list does not show it, and the
+    # platform cannot read the payment without the account's header.
+    assert [t["id"] for t in stripe_emu.balance_transactions(norwegian)] == [txn.id]
+    assert len(stripe_emu.balance_transactions()) == platform_before
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.charges.retrieve(made.destination_payment)
+    listed = stripe_client.v1.balance_transactions.list(options={"stripe_account": norwegian})
+    assert [t.id for t in listed.data] == [txn.id]
+
+    reversal = stripe_client.v1.transfers.reversals.create(made.id, {"amount": 250})
+    refund = stripe_client.v1.refunds.retrieve(
+        reversal.destination_payment_refund,
+        {"expand": ["balance_transaction"]},
+        options={"stripe_account": norwegian},
+    )
+    back = refund.balance_transaction
+    assert refund.id.startswith("pyr_") and refund.charge == payment.id
+    assert (back.type, back.amount, back.currency, back.exchange_rate) == (
+        "payment_refund",
+        -2875,
+        "nok",
+        11.5,
+    )
+    assert sum(t["net"] for t in stripe_emu.balance_transactions(norwegian)) == 6900 - 2875
+
+
+def test_without_a_rate_the_account_keeps_the_transfer_currency(
+    stripe_client, stripe_emu, paid_charge, account
+):
+    made = transfer(stripe_client, paid_charge, account, 600)
+    payment = stripe_emu.objects("charge", account)[0]
+    txn = stripe_emu.get(payment["balance_transaction"])
+    assert (payment["id"], txn["amount"], txn["currency"], txn["exchange_rate"]) == (
+        made.destination_payment,
+        600,
+        "eur",
+        None,
+    )
+
+
+def test_a_reversal_the_account_cannot_cover_is_refused(
+    stripe_client, stripe_emu, paid_charge, norwegian
+):
+    made = transfer(stripe_client, paid_charge, norwegian, 600)
+    stripe_emu.pay_out(norwegian, 6000, "nok")  # 900 NOK left: less than 250 EUR
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.transfers.reversals.create(made.id, {"amount": 250})
+
+    assert refused.value.code == "balance_insufficient"
+    assert stripe_emu.get(made.id)["amount_reversed"] == 0
+    assert stripe_client.v1.transfers.reversals.create(made.id, {"amount": 50}).amount == 50
+
+
+def test_a_transfer_without_source_transaction_needs_the_available_balance(
+    stripe_client, stripe_emu, paid_charge, account
+):
+    available = sum(t["net"] for t in stripe_emu.balance_transactions() if t["currency"] == "eur")
+    params = {"amount": available + 1, "currency": "eur", "destination": account}
+
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.transfers.create(params)
+
+    assert refused.value.code == "balance_insufficient"
+    assert stripe_emu.objects("transfer") == []
+    made = stripe_client.v1.transfers.create({**params, "amount": available})
+    assert made.source_transaction is None
+
+
+def test_control_routes_set_account_rates_pay_out_and_list_an_account_balance(
+    stripe_client, stripe_emu, paid_charge, norwegian
+):
+    import requests
+
+    def control(path, **body):  # type: ignore[no-untyped-def]
+        return requests.post(f"{stripe_emu.url}/_emulator/{path}", json=body, timeout=5)
+
+    assert control("account_rates", source="eur", rates={"nok": "11"}).ok
+    transfer(stripe_client, paid_charge, norwegian, 100)
+    assert control("pay_out", account=norwegian, amount=500, currency="nok").ok
+
+    listed = requests.get(
+        f"{stripe_emu.url}/_emulator/balance_transactions",
+        params={"account": norwegian},
+        timeout=5,
+    ).json()
+    assert [(t["type"], t["amount"], t["currency"]) for t in listed] == [
+        ("payment", 1100, "nok"),
+        ("payout", -500, "nok"),
+    ]

@@ -2,7 +2,7 @@
 admin's full refund gives that seat back (once), as it does for tickets flagged since
 
 Revision ID: 0031_flagged_ticket_seats
-Revises: 0029_held_ticket_seats
+Revises: 0030_holder_settlement
 
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_flagged_ticket_seats"
-down_revision = "0029_held_ticket_seats"
+down_revision = "0030_holder_settlement"
 branch_labels = None
 depends_on = None
 

@@ -107,10 +107,16 @@ class PayoutKind(enum.StrEnum):
 
 class PayoutStatus(enum.StrEnum):
     PENDING = "pending"  # a job will move the money
-    HELD = "held"  # the holder has not finished onboarding; paid when it does
+    # Cannot be made yet: the holder has not finished onboarding (made when it does), or a
+    # balance is short (the holder's for a reversal, the platform's for a restore; the
+    # reason says which): tried again by every settle sweep.
+    HELD = "held"
     PAID = "paid"  # moved on the processor (or recorded as paid by hand)
     FAILED = "failed"  # the processor refused; ``failure_reason`` says why
     OWED = "owed"  # single-account mode: the operator pays by hand
+    # Never made, and never to be: a restore whose reversal was never made (a dispute won,
+    # a refund failed, before the holder's balance could give the money back) cancels it.
+    NETTED = "netted"
 
 
 class HolderPayout(Base):
@@ -118,6 +124,8 @@ class HolderPayout(Base):
 
     ``amount`` is in minor units of ``currency``, the settlement currency of the platform's
     balance transaction, signed from the holder's point of view (+ transfer, - reversal).
+    Once made, ``holder_amount`` and ``holder_currency`` say what the holder's own balance
+    moved (another currency when its account settles in one): what the holder is shown.
     ``cause`` names what caused it: ``sale``, ``refund:<id>``, ``dispute:<id>`` or
     ``dispute_won:<id>``; (order, holder, cause) is unique, so replays have one effect.
     Amounts never change once written; only the delivery state does.
@@ -149,6 +157,13 @@ class HolderPayout(Base):
     settlement_fee: Mapped[int | None] = mapped_column(sa.BigInteger)
     settlement_net: Mapped[int | None] = mapped_column(sa.BigInteger)
     exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
+    # The holder's own balance transaction for the movement (a transfer's destination payment,
+    # a reversal's refund of it), as the processor states it: what the holder's balance moved,
+    # in its settlement currency (a NOK account receiving EUR), signed like ``amount``.
+    holder_balance_transaction_id: Mapped[str | None] = mapped_column(sa.String(255))
+    holder_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    holder_amount: Mapped[int | None] = mapped_column(sa.BigInteger)
+    holder_exchange_rate: Mapped[str | None] = mapped_column(sa.String(32))
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def settle(order_id: int) -> int:
     """Write the order's holder payouts, then execute each open one; returns how many paid."""
     from ..models import PayoutStatus
-    from ..services.payments import payout_execution, transfers
+    from ..services.payments import payout_execution, payout_queue, transfers
     from ..services.payments.locks import lock_order
 
     gateway = current_app.extensions["payments"]
@@ -36,7 +36,7 @@ def settle(order_id: int) -> int:
     # idempotency key at once (Stripe answers the second with a conflict). SQLite cannot hold
     # a row lock without blocking every writer; there one job's key replays the other's result.
     serialise = db.session.get_bind().dialect.name != "sqlite"
-    for payout_id in transfers.open_payout_ids(order_id):
+    for payout_id in payout_queue.open_payout_ids(order_id):
         if serialise:
             lock_order(order_id)
         paid += payout_execution.execute_payout(gateway, payout_id) == PayoutStatus.PAID
@@ -45,7 +45,7 @@ def settle(order_id: int) -> int:
 
 
 def _sweep() -> int:
-    from ..services.payments.transfers import orders_to_settle
+    from ..services.payments.payout_queue import orders_to_settle
 
     order_ids = orders_to_settle()
     db.session.commit()

@@ -20,7 +20,7 @@ from ..regions import REGIONS
 from ..security import title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
-from ..services.payments.transfers import retry_failed
+from ..services.payments.payout_queue import retry_failed
 from ..services.rights import holders, splits, statements
 from ..services.rights.statement_workbook import statement_xlsx_chunks
 from .forms import HolderInviteForm
@@ -31,10 +31,11 @@ SPARE_RULES = 2
 
 PAYOUT_STATES = {
     "pending": _l("Being paid"),
-    "held": _l("Held until the holder finishes setting up payouts"),
+    "held": _l("Held until it can be made (payouts not set up yet, or a balance short)"),
     "paid": _l("Paid"),
     "failed": _l("Failed"),
     "owed": _l("Owed, to be paid by the store"),
+    "netted": _l("Cancelled: the amount taken back was never taken"),
 }
 MOVEMENTS = {
     "sale": _l("Share of a sale"),

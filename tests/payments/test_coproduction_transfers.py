@@ -210,7 +210,7 @@ def test_a_holder_still_onboarding_is_paid_when_it_finishes(
     assert received_in_emulator(emu, belgian_acct) == 0
     page = admin_client_factory().get(f"/studio/{studio.slug}/titles/{coproduced.id}/rights/sales")
     assert page.status_code == 200
-    assert "Held until the holder finishes setting up payouts" in page.text
+    assert "Held until it can be made (payouts not set up yet, or a balance short)" in page.text
 
     emu.complete_onboarding(belgian_acct)
 

@@ -173,7 +173,10 @@ def register_api(app: Flask, emu: StripeEmulator) -> None:
 
     def retrieve(kind: str, rule: str) -> None:
         def fetch(params: Obj, ctx: RequestContext, object_id: str) -> Obj:
-            obj = state.require(object_id, kind)
+            # With ``Stripe-Account`` the request acts as that connected account: it reads
+            # that account's objects (a transfer's destination payment), not the platform's.
+            account = None if kind == "account" else ctx.account
+            obj = state.require(object_id, kind, account=account)
             if kind == "checkout.session":
                 checkout.expire_if_due(state, obj)
             return obj
@@ -191,7 +194,7 @@ def register_api(app: Flask, emu: StripeEmulator) -> None:
             def keep(obj: Obj) -> bool:
                 return all(filters[name](obj, value) for name, value in wanted.items())
 
-            return state.page(kind, params, url, keep)
+            return state.page(kind, params, url, keep, account=ctx.account)
 
         fetch.__name__ = "list_" + kind.replace(".", "_")
         route(url, "GET", schema={**PAGING, **dict.fromkeys(filters, p.ANY)})(fetch)

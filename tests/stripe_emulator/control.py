@@ -145,7 +145,17 @@ def register_control(app: Flask, emu: StripeEmulator) -> None:
 
     @control("/_emulator/balance_transactions", "GET")
     def balance_transactions(body: dict[str, Any]) -> Any:
-        return emu.balance_transactions()
+        return emu.balance_transactions(request.args.get("account") or None)
+
+    @control("/_emulator/account_rates")
+    def account_rates(body: dict[str, Any]) -> Any:
+        emu.account_rates(body["source"], body["rates"])
+        return {"ok": True}
+
+    @control("/_emulator/pay_out")
+    def pay_out(body: dict[str, Any]) -> Any:
+        account = body.get("account") or None
+        return emu.pay_out(account, int(body["amount"]), body["currency"])
 
     @control("/_emulator/webhooks/hold")
     def hold(body: dict[str, Any]) -> Any:

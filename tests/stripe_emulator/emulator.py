@@ -21,6 +21,7 @@ from .pages import register_pages
 from .params import StripeError
 from .refund_failures import RefundControls
 from .state import DASHBOARD, Obj, State
+from .transfers import BalanceControls
 from .webhooks import Delivery, Dispatcher, Handler, WebhookEndpoint, sign
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class _Injection:
     seconds: float = 0.0
 
 
-class StripeEmulator(RefundControls):
+class StripeEmulator(RefundControls, BalanceControls):
     """A stateful local Stripe API (v1 subset), hosted pages and webhook sender."""
 
     def __init__(
@@ -402,14 +403,16 @@ class StripeEmulator(RefundControls):
                 raise KeyError(object_id)
             return copy.deepcopy(self.state.objects[object_id])
 
-    def objects(self, kind: str) -> list[Obj]:
-        """Every object of a kind (``"charge"``, ``"refund"``...), oldest first."""
+    def objects(self, kind: str, account: str | None = None) -> list[Obj]:
+        """Every object of a kind (``"charge"``, ``"refund"``...) on the platform, or on the
+        connected ``account``, oldest first."""
         with self.state.lock:
-            return copy.deepcopy(self.state.all(kind))
+            return copy.deepcopy(self.state.all(kind, account))
 
-    def balance_transactions(self) -> list[Obj]:
-        """Every balance transaction, oldest first; their ``net`` sum is the balance."""
-        return self.objects("balance_transaction")
+    def balance_transactions(self, account: str | None = None) -> list[Obj]:
+        """The platform's (or a connected account's) balance transactions, oldest first;
+        their ``net`` sum is that balance."""
+        return self.objects("balance_transaction", account)
 
 
 def _injected_error(status: int) -> StripeError:

@@ -83,6 +83,11 @@ class State:
             # currency) and, per presentment currency, the rate converting into it.
             self.settlement_currency: str | None = None
             self.exchange_rates: dict[str, Decimal] = {}
+            # Objects living on a connected account (a transfer's destination payment, its
+            # balance transaction), by id: read only with that account's ``Stripe-Account``.
+            self.account_of: dict[str, str] = {}
+            # Rates connected accounts settle at: (from, to) -> major units of ``to`` per unit.
+            self.account_rates: dict[tuple[str, str], Decimal] = {}
             # How many of the next refunds stay ``pending`` (the card network has not settled
             # them) until the test makes each one succeed or fail.
             self.pending_refunds = 0
@@ -99,6 +104,18 @@ class State:
         rate = self.exchange_rates.get(currency)
         if rate is None:
             raise StripeError(f"No exchange rate from {currency} to {target} is configured.")
+        return convert(amount, currency, target, rate), target, rate
+
+    def settle_for_account(
+        self, amount: int, currency: str, account: Obj
+    ) -> tuple[int, str, Decimal | None]:
+        """``amount`` of ``currency`` as it lands in a connected account's balance: converted
+        into its ``default_currency`` when a rate for that pair is configured, else kept in
+        ``currency`` (the account holds a balance in it)."""
+        target = account.get("default_currency") or currency
+        rate = self.account_rates.get((currency, target))
+        if target == currency or rate is None:
+            return amount, currency, None
         return convert(amount, currency, target, rate), target, rate
 
     # -- time -------------------------------------------------------------
@@ -124,32 +141,52 @@ class State:
                 self._outbox = outer
 
     # -- objects ----------------------------------------------------------
-    def put(self, obj: Obj) -> Obj:
-        """Store a new object (its ``created`` is stamped if unset)."""
+    def put(self, obj: Obj, account: str | None = None) -> Obj:
+        """Store a new object (its ``created`` is stamped if unset), on ``account`` when it
+        lives on a connected account rather than on the platform."""
         if not obj.get("created"):
             obj["created"] = self.now()
+        if account is not None:
+            self.account_of[obj["id"]] = account
         self.objects[obj["id"]] = obj
         self.sequence[obj["id"]] = next(self._counter)
         self.by_kind.setdefault(obj["object"], []).append(obj["id"])
         return obj
 
-    def find(self, object_id: str | None, kind: str) -> Obj | None:
-        """The object with that id and kind, or ``None``."""
+    def find(self, object_id: str | None, kind: str, account: str | None = None) -> Obj | None:
+        """The object with that id and kind on ``account`` (None: the platform), or ``None``."""
         obj = self.objects.get(object_id or "")
-        return obj if obj is not None and obj["object"] == kind else None
+        if obj is None or obj["object"] != kind:
+            return None
+        return obj if self.account_of.get(obj["id"]) == account else None
 
     def require(
-        self, object_id: str, kind: str, param: str | None = None, status: int = 404
+        self,
+        object_id: str,
+        kind: str,
+        param: str | None = None,
+        status: int = 404,
+        account: str | None = None,
     ) -> Obj:
         """The object with that id and kind, or Stripe's "No such ..." error."""
-        obj = self.find(object_id, kind)
+        obj = self.find(object_id, kind, account)
         if obj is None:
             raise no_such(KIND_NAMES.get(kind, kind), object_id, param=param, status=status)
         return obj
 
-    def all(self, kind: str) -> list[Obj]:
-        """Every object of a kind, oldest first."""
-        return [self.objects[i] for i in self.by_kind.get(kind, [])]
+    def all(self, kind: str, account: str | None = None) -> list[Obj]:
+        """Every object of a kind on ``account`` (None: the platform), oldest first."""
+        return [
+            self.objects[i] for i in self.by_kind.get(kind, []) if self.account_of.get(i) == account
+        ]
+
+    def available(self, currency: str, account: str | None = None) -> int:
+        """The available balance in ``currency``: the sum of its balance transactions' nets."""
+        return sum(
+            t["net"]
+            for t in self.all("balance_transaction", account)
+            if t["currency"] == currency and t["status"] == "available"
+        )
 
     # -- events -----------------------------------------------------------
     def emit(
@@ -185,6 +222,7 @@ class State:
         params: Mapping[str, Any],
         url: str,
         keep: Callable[[Obj], bool] | None = None,
+        account: str | None = None,
     ) -> Obj:
         """A list object, newest first, honouring limit/starting_after/ending_before/created."""
         limit = integer(params, "limit", minimum=1)
@@ -196,7 +234,9 @@ class State:
                 code="parameter_invalid_integer",
             )
         items = [
-            o for o in self.all(kind) if _created_matches(o, params) and (keep is None or keep(o))
+            o
+            for o in self.all(kind, account)
+            if _created_matches(o, params) and (keep is None or keep(o))
         ]
         items.sort(key=lambda o: self.sequence[o["id"]], reverse=True)
         after, before = params.get("starting_after"), params.get("ending_before")

@@ -22,6 +22,7 @@ from typing import Any
 from .base import (
     CheckoutRequest,
     CheckoutSession,
+    InsufficientBalance,
     InvalidPaymentRequest,
     InvalidWebhook,
     Obj,
@@ -36,6 +37,7 @@ from .offline import OfflineGateway, offline_fee
 __all__ = [
     "CheckoutRequest",
     "CheckoutSession",
+    "InsufficientBalance",
     "InvalidPaymentRequest",
     "InvalidWebhook",
     "Obj",

@@ -75,6 +75,11 @@ class InvalidPaymentRequest(PaymentError):
     public_message = _l("The payment provider refused this request. Nothing was charged.")
 
 
+class InsufficientBalance(InvalidPaymentRequest):
+    """A balance (the platform's, or a connected account's for a reversal) cannot cover the
+    movement now; it may later, so the movement waits and is tried again."""
+
+
 class InvalidWebhook(Exception):
     """A webhook whose signature, timestamp or body cannot be trusted."""
 
@@ -192,6 +197,12 @@ class PaymentGateway(Protocol):
         ...
 
     def retrieve_balance_transaction(self, txn_id: str) -> Obj: ...
+
+    def destination_balance_transaction(self, account_id: str, movement: Obj) -> Obj | None:
+        """The connected account's own balance transaction for a transfer (its destination
+        payment) or a transfer reversal (that payment's refund), read as the account; None
+        when the account has no balance of its own (offline pseudo-accounts)."""
+        ...
 
     def list_transfers(self, transfer_group: str) -> list[Obj]:
         """Every transfer of a group, oldest first, with its reversals inline."""

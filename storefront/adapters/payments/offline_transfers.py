@@ -120,6 +120,9 @@ class OfflineTransfers:
     def retrieve_balance_transaction(self, txn_id: str) -> Obj:
         return self._read(txn_id, "balance_transaction")
 
+    def destination_balance_transaction(self, account_id: str, movement: Obj) -> Obj | None:
+        return None  # a pseudo-account has no balance of its own: it got what was sent
+
     def balance_transactions(self) -> Iterator[Obj]:
         """Every balance transaction of the test platform balance (for statements' checks)."""
         conn = self._connect()

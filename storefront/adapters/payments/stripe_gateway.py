@@ -18,6 +18,7 @@ from .base import (
     WEBHOOK_TOLERANCE_SECONDS,
     CheckoutRequest,
     CheckoutSession,
+    InsufficientBalance,
     InvalidPaymentRequest,
     InvalidWebhook,
     Obj,
@@ -46,7 +47,13 @@ def _translated(operation: str) -> Iterator[None]:
     except stripe.CardError as exc:
         log.info("Card declined during %s: %s", operation, exc.code)
         raise PaymentDeclined(str(exc)) from exc
-    except (stripe.InvalidRequestError, stripe.IdempotencyError) as exc:
+    except stripe.InvalidRequestError as exc:
+        if exc.code == "balance_insufficient":  # a balance is short now, not a bad request
+            log.warning("Stripe refused %s for now: %s", operation, exc)
+            raise InsufficientBalance(str(exc)) from exc
+        log.error("Stripe refused %s: %s", operation, exc)
+        raise InvalidPaymentRequest(str(exc)) from exc
+    except stripe.IdempotencyError as exc:
         log.error("Stripe refused %s: %s", operation, exc)
         raise InvalidPaymentRequest(str(exc)) from exc
     except (stripe.AuthenticationError, stripe.PermissionError) as exc:
@@ -288,6 +295,25 @@ class StripeGateway:
     def retrieve_balance_transaction(self, txn_id: str) -> Obj:
         with _translated("balance transaction retrieval"):
             return _plain(self._client.v1.balance_transactions.retrieve(txn_id))
+
+    def destination_balance_transaction(self, account_id: str, movement: Obj) -> Obj | None:
+        # The destination payment and its refund live on the connected account: Stripe serves
+        # them only to a request made as that account (the Stripe-Account header).
+        params: dict[str, Any] = {"expand": ["balance_transaction"]}
+        options: dict[str, Any] = {"stripe_account": account_id}
+        with _translated("destination payment retrieval"):
+            if movement.get("object") == "transfer_reversal":
+                refund_id = movement.get("destination_payment_refund")
+                if not refund_id:
+                    return None
+                found = self._client.v1.refunds.retrieve(refund_id, params, options=options)  # type: ignore[arg-type]
+            else:
+                payment_id = movement.get("destination_payment")
+                if not payment_id:
+                    return None
+                found = self._client.v1.charges.retrieve(payment_id, params, options=options)  # type: ignore[arg-type]
+        txn = _plain(found).get("balance_transaction")
+        return txn if isinstance(txn, dict) else None
 
     # -- webhooks -------------------------------------------------------------
     def construct_event(self, payload: bytes, signature: str | None) -> Obj:

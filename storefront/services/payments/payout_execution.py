@@ -2,21 +2,28 @@
 reversal taken from the transfer it belongs to (see ``transfers`` for which payouts exist).
 
 A payout is executed with the idempotency key ``order-<public id>-holder-<studio id>-<cause>``
-so a retried job moves money once; a payout whose holder cannot receive money yet is held.
+so a retried job moves money once; a payout that cannot be made yet (the holder cannot receive
+money, or a balance is short) is held, and a restore of a reversal never made is netted.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ...adapters.payments import InvalidPaymentRequest, PaymentError, PaymentGateway
+from ...adapters.payments import (
+    InsufficientBalance,
+    InvalidPaymentRequest,
+    PaymentError,
+    PaymentGateway,
+)
 from ...extensions import db
 from ...jobs import defer
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utcnow
 from ..notifications import studio_mails
 from ..rights.shares import is_festival_cause
-from .ledger import write_holder_payout
-from .settlement import settlement_of
+from .holder_ledger import write_holder_payout
+from .payout_queue import holder_funded
+from .settlement import Obj, settlement_of
 from .transfers import (
     OPEN,
     SETTLE_TASK,
@@ -24,6 +31,7 @@ from .transfers import (
     payout_mode,
     payouts_of,
     transfer_group,
+    whole_cause,
 )
 
 log = logging.getLogger(__name__)
@@ -101,6 +109,53 @@ def _reversible_transfer(payout: HolderPayout) -> HolderPayout | None:
     return transfer
 
 
+def _record_holder_side(payout: HolderPayout, txn: Obj | None) -> None:
+    """What the holder's own balance moved: its balance transaction as stated (a NOK account
+    receiving EUR moved NOK), or, for an account with no balance of its own, the amount sent."""
+    if txn is None:
+        payout.holder_currency, payout.holder_amount = payout.currency, payout.amount
+        payout.holder_exchange_rate = payout.holder_balance_transaction_id = None
+        return
+    own = settlement_of(txn)
+    payout.holder_currency = (own.currency or "").upper() or None
+    payout.holder_amount, payout.holder_exchange_rate = own.net, own.exchange_rate
+    payout.holder_balance_transaction_id = own.balance_transaction_id
+
+
+UNDOES = {"dispute_won": "dispute", "refund_failed": "refund"}
+
+
+def _undone(payout: HolderPayout) -> list[HolderPayout]:
+    """The reversal (all its parts) a restore gives back: ``dispute_won:du_1`` gives back
+    ``dispute:du_1``, ``refund_failed:re_1:festival`` gives back ``refund:re_1:festival``."""
+    head, _, rest = payout.cause.partition(":")
+    if payout.kind != PayoutKind.RESTORE or head not in UNDOES:
+        return []
+    cause = f"{UNDOES[head]}:{rest}"
+    return [
+        m
+        for m in payouts_of(payout.order_id)
+        if m.studio_id == payout.studio_id and cause in (m.cause, whole_cause(m.cause))
+    ]
+
+
+def _net_against_reversal(payout: HolderPayout) -> bool:
+    """A restore whose reversal was never made moves nothing: both are netted (the holder
+    kept the money, it must not get it twice). One whose reversal is partly made, or was
+    tried without an answer, waits for it. True when the restore is not to be made now."""
+    taken = _undone(payout)
+    if not taken or all(m.status == PayoutStatus.PAID for m in taken):
+        return False
+    tried = any(m.status == PayoutStatus.PENDING and m.attempts for m in taken)
+    if tried or any(m.status == PayoutStatus.PAID for m in taken):
+        return True  # an unanswered attempt may have been made: its retry tells
+    for row in [*taken, payout]:
+        row.status, row.failure_reason = PayoutStatus.NETTED, None
+        row.completed_at = utcnow()
+    log.info("Payout %s netted against its reversal, never made", payout.id)
+    return True
+
+
 def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
     """Move one pending or held payout's money; the caller commits after each call."""
     payout = db.session.get(HolderPayout, payout_id, populate_existing=True)
@@ -108,6 +163,8 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         return None
     order = db.session.get(Order, payout.order_id)
     assert order is not None
+    if _net_against_reversal(payout):
+        return payout.status
     target = destination(payout.studio, payout_mode(gateway))
     # A reversal takes money back from a transfer already made and needs no destination: a
     # holder whose payouts Stripe disabled since is still debited when its buyer is refunded.
@@ -139,6 +196,15 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
                 metadata=metadata,
             )
             payout.transfer_id = result["id"]
+    except InsufficientBalance as exc:
+        # A balance is short now (the holder's, for a reversal; the platform's available one,
+        # for a restore): the movement waits, held with the reason, and every settle sweep
+        # tries it again, so nothing is dropped and nothing is made twice (same key).
+        payout.attempts += 1
+        payout.status = PayoutStatus.HELD
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s held: %s", payout.id, payout.failure_reason)
+        return payout.status
     except InvalidPaymentRequest as exc:
         payout.attempts += 1
         payout.status = PayoutStatus.FAILED
@@ -159,9 +225,18 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         payout.failure_reason = (exc.detail or str(exc))[:500]
         log.warning("Payout %s not made yet: %s", payout.id, payout.failure_reason)
         return payout.status
-    txn = result.get("balance_transaction")
-    if isinstance(txn, str):
-        txn = gateway.retrieve_balance_transaction(txn)
+    account = target or (payout.studio.stripe_account_id if payout.studio else None)
+    try:
+        txn = result.get("balance_transaction")
+        if isinstance(txn, str):
+            txn = gateway.retrieve_balance_transaction(txn)
+        own = gateway.destination_balance_transaction(account, result) if account else None
+    except PaymentError as exc:  # the money moved; its record is read again on the retry
+        payout.attempts += 1
+        payout.failure_reason = (exc.detail or str(exc))[:500]
+        log.warning("Payout %s made, not read yet: %s", payout.id, payout.failure_reason)
+        return payout.status
+    _record_holder_side(payout, own)
     stated = settlement_of(txn)
     payout.balance_transaction_id = stated.balance_transaction_id
     payout.settlement_currency = (stated.currency or "").upper() or None
@@ -172,4 +247,6 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
     payout.attempts += 1
     payout.completed_at = utcnow()
     write_holder_payout(order, payout, gateway.name)
+    if payout.kind != PayoutKind.REVERSAL and payout.studio_id is not None:
+        holder_funded(payout.studio_id)  # its held reversals may be covered now
     return payout.status

@@ -3,7 +3,10 @@
 Each paid payout must be the transfer (or reversal) the processor has, for the same amount,
 to the holder's account; the processor must have no transfer or reversal in the order's
 ``transfer_group`` the store does not know; and what each holder received (transfers less
-reversals) must equal the sum of its paid payouts. Each difference is named by kind.
+reversals) must equal the sum of its paid payouts. What each payout moved on the holder's own
+balance (its destination payment's balance transaction, or the refund of it, in the
+account's settlement currency) must be what the store recorded and shows the holder.
+Each difference is named by kind.
 Read-only. Amounts owed by hand (single-account mode) have no processor object to compare.
 """
 
@@ -14,6 +17,7 @@ from typing import Any
 from ...adapters.payments import PaymentGateway
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio
 from .payout_execution import destination
+from .settlement import settlement_of
 from .transfers import payout_mode, payouts_of, transfer_group
 
 Obj = dict[str, Any]
@@ -44,6 +48,7 @@ def check_order(gateway: PaymentGateway, order: Order) -> list[tuple[str, str]]:
     known_reversals = {p.reversal_id for p in payouts if p.kind == PayoutKind.REVERSAL}
     for payout in payouts:
         found.extend(_check_payout(payout, transfers, reversals, mode))
+        found.extend(_check_holder_side(gateway, payout, transfers, reversals, mode))
     for transfer_id in sorted(set(transfers) - known_transfers):
         found.append(("unrecorded transfer", f"order {order.public_id}: {transfer_id}"))
     for reversal_id in sorted(set(reversals) - known_reversals):
@@ -99,3 +104,35 @@ def _check_payout(
     if transfer.get("destination") != _account(payout.studio, mode):
         problems.append(("transfer destination differs", f"{what}: {transfer['destination']}"))
     return problems
+
+
+def _check_holder_side(
+    gateway: PaymentGateway,
+    payout: HolderPayout,
+    transfers: dict[str, Obj],
+    reversals: dict[str, Obj],
+    mode: str,
+) -> list[tuple[str, str]]:
+    """The holder's own balance transaction for the payout against what the store recorded."""
+    if payout.kind == PayoutKind.REVERSAL:
+        movement = reversals.get(payout.reversal_id or "")
+    else:
+        movement = transfers.get(payout.transfer_id or "")
+    account = _account(payout.studio, mode)
+    if movement is None or not account or not payout.amount:
+        return []
+    txn = gateway.destination_balance_transaction(account, movement)
+    if txn is None:
+        return []
+    own = settlement_of(txn)
+    what = f"payout {payout.id} ({payout.cause})"
+    recorded = (payout.holder_currency, payout.holder_amount)
+    stated = ((own.currency or "").upper(), own.net)
+    if recorded == stated:
+        return []
+    return [
+        (
+            "holder settlement differs",
+            f"{what}: ledger {recorded[1]} {recorded[0]}, processor {stated[1]} {stated[0]}",
+        )
+    ]

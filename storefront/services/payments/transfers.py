@@ -24,8 +24,28 @@ N-film pass charged so pays the festival, then each booking's film (``pass_trans
 
 Every movement is a ``HolderPayout`` row (unique per order, holder and cause) executed with
 the idempotency key ``order-<public id>-holder-<studio id>-<cause>``, so a retried job moves
-money once. States: pending, held (the holder's Stripe account cannot receive payouts yet;
-paid when ``account.updated`` says it can), paid, failed with the processor's reason.
+money once. States: pending, held, paid, failed with the processor's reason, netted.
+
+Sale transfers carry ``source_transaction`` (Stripe makes them whatever the available balance,
+from the charge's funds). Restores do not: their money is the dispute's credit or the failed
+refund's amount, back on the platform's balance, not the charge's, so Stripe pays them from the
+available balance and refuses them (``balance_insufficient``) when it is short, e.g. after an
+automatic payout. A reversal is refused likewise when the holder's balance cannot cover it
+(Stripe reverses a ``transfer_group`` transfer only then), e.g. after the holder's payout.
+
+Held: the movement cannot be made yet, the reason saying why: the holder's account cannot
+receive payouts (made when ``account.updated`` says it can), or a balance is short. Every settle
+sweep tries held payouts again, and money reaching a holder settles at once the orders whose
+reversals from it are held, so what a holder owes back is taken from its next shares as they
+arrive. Meanwhile its statement shows the reversal as waiting (negative), beside what it was
+really paid, so the two add up to where it stands. A restore whose reversal was never made (a
+dispute won, or a refund failed, while the reversal was held) is netted with it: neither moves
+money, so the holder, which kept its share, is not paid it twice. A restore waits instead when
+its reversal is partly made or was tried without an answer.
+
+What the holder's own balance moved is recorded on each payout made (``holder_*``): Stripe's
+destination payment (or the refund of it, for a reversal) on the connected account, in its
+settlement currency with Stripe's rate; the holder is shown that, beside the amount sent.
 Offline test payments emulate the transfers. With Stripe but without Connect the same
 amounts are recorded as owed, and the operator records manual payouts.
 """
@@ -33,24 +53,20 @@ amounts are recorded as owed, and the operator records manual payouts.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...jobs import QUEUED_JOB_GRACE, defer
+from ...jobs import defer
 from ...models import (
     EntryType,
     HolderPayout,
     LedgerEntry,
     Order,
-    OrderSplit,
     PayoutKind,
     PayoutStatus,
-    Studio,
-    utcnow,
 )
 from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ..rights.shares import (
@@ -61,7 +77,7 @@ from ..rights.shares import (
 )
 from .connect import connect_enabled
 from .fees import platform_fee, share
-from .ledger import write_holder_payout
+from .holder_ledger import write_holder_payout
 from .pass_transfers import add_bookings, booked_after, booking_title_id
 
 log = logging.getLogger(__name__)
@@ -86,33 +102,6 @@ def order_changed(order: Order | None) -> None:
     """After a payment event changed ``order``: settle its holders once the work commits."""
     if order is not None and has_split(order.id):
         defer(db.session, SETTLE_TASK, order.id)
-
-
-def studio_changed(studio: Studio | None, *, retry_failed: bool = False) -> int:
-    """A holder's account changed (onboarding finished): settle the orders it is held on.
-    ``retry_failed``: Stripe enabled the account again after refusing transfers to it, so its
-    failed payouts are tried again too, without waiting for the owner to notice."""
-    if studio is None:
-        return 0
-    order_ids = set(
-        db.session.scalars(
-            sa.select(HolderPayout.order_id).where(
-                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.HELD
-            )
-        )
-    )
-    if retry_failed:
-        failed = db.session.scalars(
-            sa.select(HolderPayout).where(
-                HolderPayout.studio_id == studio.id, HolderPayout.status == PayoutStatus.FAILED
-            )
-        )
-        for payout in failed:
-            payout.status = PayoutStatus.PENDING
-            order_ids.add(payout.order_id)
-    for order_id in sorted(order_ids):
-        defer(db.session, SETTLE_TASK, order_id)
-    return len(order_ids)
 
 
 def distributable(gateway: PaymentGateway, order: Order, sale: LedgerEntry) -> tuple[int, str]:
@@ -325,49 +314,3 @@ def _book_owed(gateway: PaymentGateway, order: Order) -> None:
     for payout in payouts_of(order.id):
         if payout.status == PayoutStatus.OWED and f"payout:{payout.id}" not in booked:
             write_holder_payout(order, payout, gateway.name)
-
-
-def open_payout_ids(order_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(HolderPayout.id)
-            .where(HolderPayout.order_id == order_id, HolderPayout.status.in_(OPEN))
-            .order_by(HolderPayout.id)
-        )
-    )
-
-
-def retry_failed(payout: HolderPayout) -> bool:
-    """The owner asks to try a failed payout again (after fixing what the reason says).
-    False when it is not failed (any more): nothing to try."""
-    if payout.status != PayoutStatus.FAILED:
-        return False
-    payout.status = PayoutStatus.PENDING
-    defer(db.session, SETTLE_TASK, payout.order_id)
-    return True
-
-
-def orders_to_settle(now: datetime | None = None) -> list[int]:
-    """Orders with payouts still to move, or sold split orders whose shares are not written
-    (a settle job lost with a crashed queue). Work younger than QUEUED_JOB_GRACE is left to
-    the settle job queued for it."""
-    queued_since = (now or utcnow()) - QUEUED_JOB_GRACE
-    open_ids = db.session.scalars(
-        sa.select(HolderPayout.order_id)
-        .where(HolderPayout.status.in_(OPEN), HolderPayout.created_at < queued_since)
-        .distinct()
-    ).all()
-    unwritten = db.session.scalars(
-        sa.select(OrderSplit.order_id)
-        .join(Order, Order.id == OrderSplit.order_id)
-        .where(
-            Order.paid_at < queued_since,
-            sa.exists().where(
-                LedgerEntry.order_id == OrderSplit.order_id,
-                LedgerEntry.entry_type.in_(SALE_TYPES),
-            ),
-            ~sa.exists().where(HolderPayout.order_id == OrderSplit.order_id),
-        )
-        .distinct()
-    ).all()
-    return sorted(set(open_ids) | set(unwritten))

@@ -37,9 +37,10 @@ from .disputes import dispute_closed, dispute_created
 from .events import Apply, Outcome, Prefetch, data_object, ignored, no_prefetch
 from .fulfilment import fetch_paid_session, session_closed, session_paid
 from .locks import lock_event
+from .payout_queue import studio_changed
 from .refund_failures import REFUND_UPDATE_EVENTS, fetch_refund, refund_updated
 from .refunds import charge_refunded, fetch_refunds
-from .transfers import order_changed, studio_changed
+from .transfers import order_changed
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]

@@ -13,7 +13,19 @@ from ..reports.export import file_chunks, safe_title
 from ..reports.workbook import Cells
 from .statements import Statement, holder_statement
 
-HEADER = ("date", "title", "country", "kind", "movement", "amount", "currency", "status")
+HEADER = (
+    "date",
+    "title",
+    "country",
+    "kind",
+    "movement",
+    "amount",
+    "currency",
+    "status",
+    "sent_amount",
+    "sent_currency",
+    "exchange_rate",
+)
 TOTALS_HEADER = ("currency", "status", "lines", "amount")
 
 
@@ -36,6 +48,9 @@ def write_statement(path: str, statement: Statement) -> None:
                 cells.amount(line.amount, line.currency),
                 line.currency,
                 line.status,
+                cells.amount(line.sent_amount, line.sent_currency),
+                line.sent_currency,
+                line.exchange_rate or "",
             ]
         )
         count, amount = totals.get((line.currency, line.status), (0, 0))

@@ -1,9 +1,11 @@
 """What each party sees of co-produced sales.
 
 - A holder's statement: its own payouts only (date, film, country, kind, what happened, its
-  amount in the settlement currency, state), never the buyer, the order's other shares or the
-  owner's other films. Its totals are sums of those rows, which equal what its connected
-  account received (transfers less reversals).
+  amount, state), never the buyer, the order's other shares or the owner's other films. A
+  movement made shows what the holder's own balance moved, as its balance transaction states
+  it (NOK for a Norwegian account receiving EUR), beside what was sent (EUR) and the rate; one
+  still to be made shows what will be sent. Its totals are sums of those rows, so what it was
+  paid equals the sum of its own balance transactions (transfers less reversals).
 - The owner's view of one title: every sale with its whole split and each payout's state.
 - The operator's amounts owed (single-account mode) and the manual payouts recorded.
 """
@@ -34,10 +36,13 @@ class StatementLine:
     country: str | None
     kind: str
     cause: str  # sale, refund, dispute, dispute_won
-    amount: int
+    amount: int  # what the holder's balance moved (once made), else what will be sent
     currency: str
     status: str
     reason: str | None
+    sent_amount: int  # what the platform sent or took back, in the transfer's currency
+    sent_currency: str
+    exchange_rate: str | None  # the processor's, when the holder's balance converted it
 
 
 @dataclass
@@ -65,6 +70,9 @@ def holder_statement(studio: Studio) -> Statement:
     """``studio``'s own shares of every title it holds (or owns with a split)."""
     statement = Statement(lines=[])
     for payout, country, kind, title_name in db.session.execute(_statement_query(studio.id)):
+        own = payout.status == PayoutStatus.PAID and payout.holder_amount is not None
+        amount = payout.holder_amount if own else payout.amount
+        currency = (payout.holder_currency if own else None) or payout.currency
         statement.lines.append(
             StatementLine(
                 payout.created_at,
@@ -72,10 +80,13 @@ def holder_statement(studio: Studio) -> Statement:
                 country,
                 kind.value,
                 _cause(payout.cause),
-                payout.amount,
-                payout.currency,
+                amount,
+                currency,
                 payout.status.value,
                 payout.failure_reason,
+                payout.amount,
+                payout.currency,
+                payout.holder_exchange_rate if own else None,
             )
         )
         bucket = {
@@ -85,11 +96,23 @@ def holder_statement(studio: Studio) -> Statement:
             PayoutStatus.OWED: statement.owed,
         }.get(payout.status)
         if bucket is not None:
-            bucket[payout.currency] = bucket.get(payout.currency, 0) + payout.amount
+            bucket[currency] = bucket.get(currency, 0) + amount
     return statement
 
 
-CSV_HEADER = ("date", "title", "country", "kind", "movement", "amount_minor", "currency", "status")
+CSV_HEADER = (
+    "date",
+    "title",
+    "country",
+    "kind",
+    "movement",
+    "amount_minor",
+    "currency",
+    "status",
+    "sent_amount_minor",
+    "sent_currency",
+    "exchange_rate",
+)
 
 
 def statement_csv_rows(studio: Studio) -> Iterator[tuple]:
@@ -105,6 +128,9 @@ def statement_csv_rows(studio: Studio) -> Iterator[tuple]:
             line.amount,
             line.currency,
             line.status,
+            line.sent_amount,
+            line.sent_currency,
+            line.exchange_rate or "",
         )
 
 
