@@ -46,3 +46,14 @@ class ProcessCache:
             with self._lock:
                 self._entries[key] = (seconds, value)
         return value
+
+    def get(self, key: Hashable) -> Any:
+        """The cached value for ``key``, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+        return None if found is None else found[1]
+
+    def put(self, key: Hashable, value: Any, ttl: float = math.inf) -> None:
+        """Keep ``value`` for ``key`` for ``ttl`` seconds, replacing what was there."""
+        with self._lock:
+            self._entries[key] = (ttl, value)

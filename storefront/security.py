@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, abort, request, session
+from flask import Flask, abort, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
 
@@ -61,9 +61,31 @@ def init_app(app: Flask, login_manager: LoginManager) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str) -> User | None:
-        from .services.accounts.logins import user_for_session
+        from .services.accounts.logins import user_for_session_with
 
-        return user_for_session(session_id)
+        asked = g.pop(_READ_WITH_LOGIN, None)
+        column, params = asked if asked is not None else (None, None)
+        user, value = user_for_session_with(session_id, column, params)
+        if asked is not None and user is not None:
+            g.setdefault(_READ_WITH_LOGIN_VALUE, {})[column] = (user.id, value)
+        return user
+
+
+_READ_WITH_LOGIN = "_read_with_login"
+_READ_WITH_LOGIN_VALUE = "_read_with_login_value"
+
+
+def read_with_login(column: Any, params: dict[str, Any]) -> None:
+    """Ask for ``column`` (see ``logins.user_for_session_with``) to be read in the statement
+    that loads this request's signed-in user, if that has not happened yet: a page that
+    needs something of the viewer's own before it knows the user saves a round trip."""
+    g.setdefault(_READ_WITH_LOGIN, (column, params))
+
+
+def read_with_login_value(column: Any) -> tuple[int, Any] | None:
+    """(user id, value) of a ``column`` read with this request's login, or None if the user
+    was loaded otherwise (before it was asked for, or from no login at all)."""
+    return g.get(_READ_WITH_LOGIN_VALUE, {}).get(column)
 
 
 # Session keys that survive signing in (preferences, not credentials).

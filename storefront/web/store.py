@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from .. import security
 from ..caching import ProcessCache
 from ..extensions import db
 from ..i18n import current_locale, format_money
@@ -138,6 +140,13 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
     ttl = current_app.config.get("CATALOGUE_CACHE_SECONDS", 0)
     if session.get("_flashes") or ttl <= 0:
         return render_template(template, catalogue_html=_grid(studio_id)[0], **context)
+    # Which films the viewer holds is read with their login, for the cards this page showed
+    # last on this node (almost always the cards it shows now); any others are read after.
+    seen_key = (template, request.full_path, viewer_country())
+    seen: tuple[int, ...] | None = _seen_ids().get(seen_key)
+    asked = catalogue.owned_with_login(seen) if seen else None
+    if asked is not None:
+        security.read_with_login(*asked)
     signed_in = current_user.is_authenticated
     menu = (True, bool(current_user.is_admin), bool(current_user.memberships)) if signed_in else ()
     # Dates on the cards ("Available from ...") are in the viewer's own time zone.
@@ -159,8 +168,25 @@ def _catalogue_response(template: str, studio_id: int | None = None, **context: 
         return page_holes.HoledPage.split(html, ids, mark), expires
 
     page, _expires = _page_cache().get_or_make(key, shared, lambda made: made[1] - time.monotonic())
-    owned = catalogue.owned_title_ids(current_user.id, page.title_ids) if signed_in else set()
+    if seen != page.title_ids:
+        _seen_ids().put(seen_key, page.title_ids)
+    owned: Collection[int] = set()
+    if signed_in:
+        read = security.read_with_login_value(asked[0]) if asked is not None else None
+        known = None
+        if read is not None and seen is not None:
+            user_id, value = read
+            known = catalogue.OwnedAmong(user_id, frozenset(seen), frozenset(value or ()))
+        owned = catalogue.owned_title_ids(current_user.id, page.title_ids, known)
     return page.fill({page_holes.CSRF: generate_csrf, page_holes.NONCE: csp_nonce}, owned)
+
+
+def _seen_ids() -> ProcessCache:
+    """The cards each catalogue URL showed last in a country (a guess, never shown as is)."""
+    cache = current_app.extensions.get("catalogue_seen_ids")
+    if cache is None:
+        cache = current_app.extensions.setdefault("catalogue_seen_ids", ProcessCache(size=512))
+    return cache
 
 
 def _page_cache() -> ProcessCache:

@@ -8,9 +8,11 @@ logins. Logins also end on their own after ``REMEMBER_DAYS``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -63,18 +65,47 @@ _OPEN_LOGIN = (
 
 def user_for_session(session_id: str, at: datetime | None = None) -> User | None:
     """The account a cookie's ``id:key`` names, if that login is still open."""
+    return user_for_session_with(session_id, None, at=at)[0]
+
+
+@functools.lru_cache(maxsize=8)
+def _open_login_with(column: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    return _OPEN_LOGIN.add_columns(column)
+
+
+def user_for_session_with(
+    session_id: str,
+    column: sa.ColumnElement[Any] | None,
+    params: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> tuple[User | None, Any]:
+    """``user_for_session``, and in the same statement (one round trip instead of two) the
+    value of ``column``: a scalar subquery that may use the bound ``user_id`` (the cookie's
+    account, read only if its login is open) and ``params``. The column must be a module
+    constant: each one's statement is built once. (None, None) if the login is not open."""
     user_id, _, key = session_id.partition(":")
     if not user_id.isdigit() or not key:
-        return None
-    at = at or utcnow()
-    user = (
-        db.session.execute(_OPEN_LOGIN, {"user_id": int(user_id), "key_hash": _hash(key), "at": at})
-        .unique()
-        .scalar_one_or_none()
-    )
+        return None, None
+    values = {
+        **(params or {}),
+        "user_id": int(user_id),
+        "key_hash": _hash(key),
+        "at": at or utcnow(),
+    }
+    if column is None:
+        user = db.session.execute(_OPEN_LOGIN, values).unique().scalar_one_or_none()
+        value = None
+    else:
+        # Rows are unique by the account: the joined memberships repeat it, not the value.
+        row = (
+            db.session.execute(_open_login_with(column), values)
+            .unique(lambda r: r[0])
+            .one_or_none()
+        )
+        user, value = row if row is not None else (None, None)
     if user is not None:
         user.login_key = key
-    return user
+    return user, value
 
 
 def revoke_login(user: User) -> None:

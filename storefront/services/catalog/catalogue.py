@@ -246,26 +246,58 @@ def poster_keys(title_ids: Sequence[int], width: int) -> dict[int, str]:
 # the page's ids as one array: the statement's text is the same for every page, so the
 # driver prepares it, and nothing is expanded per call. Other databases get an IN list.
 _ENTITLEMENTS = sa.inspect(Entitlement).local_table
+_HELD_BY_VIEWER = _ENTITLEMENTS.c.user_id == sa.bindparam("user_id")
 _OWNED = (
     sa.select(_ENTITLEMENTS.c.title_id)
     .distinct()
     .where(
-        _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
+        _HELD_BY_VIEWER,
         _ENTITLEMENTS.c.title_id.in_(sa.bindparam("title_ids", expanding=True)),
     )
 )
-_OWNED_ANY = (
-    sa.select(_ENTITLEMENTS.c.title_id)
-    .distinct()
-    .where(
-        _ENTITLEMENTS.c.user_id == sa.bindparam("user_id"),
-        _ENTITLEMENTS.c.title_id == sa.any_(sa.bindparam("title_ids", type_=ARRAY(sa.Integer))),
-    )
+_AMONG_ARRAY = _ENTITLEMENTS.c.title_id == sa.any_(
+    sa.bindparam("title_ids", type_=ARRAY(sa.Integer))
+)
+_OWNED_ANY = sa.select(_ENTITLEMENTS.c.title_id).distinct().where(_HELD_BY_VIEWER, _AMONG_ARRAY)
+# The same question as one value (an array, NULL for none), for PostgreSQL to answer in the
+# statement that reads the session's login: see ``owned_with_login``.
+_OWNED_ARRAY = sa.type_coerce(
+    sa.select(sa.func.array_agg(sa.distinct(_ENTITLEMENTS.c.title_id)))
+    .where(_HELD_BY_VIEWER, _AMONG_ARRAY)
+    .scalar_subquery(),
+    ARRAY(sa.Integer, as_tuple=True),
 )
 
 
-def owned_title_ids(user_id: int, title_ids: Sequence[int]) -> set[int]:
-    """Which of these titles the viewer holds an entitlement for (one query, by index)."""
+@dataclass(frozen=True, slots=True)
+class OwnedAmong:
+    """Which of ``among`` the viewer ``user_id`` holds, read before the page was known."""
+
+    user_id: int
+    among: frozenset[int]
+    owned: frozenset[int]
+
+
+def owned_with_login(title_ids: Sequence[int]) -> tuple[sa.ColumnElement[Any], dict] | None:
+    """The column and parameters that read, in the statement that loads the session's login,
+    which of ``title_ids`` its viewer holds: on PostgreSQL a second round trip saved. None
+    where the two statements cost no round trip (SQLite runs in the process)."""
+    if not title_ids or db.engine.dialect.name != "postgresql":
+        return None
+    return _OWNED_ARRAY, {"title_ids": list(title_ids)}
+
+
+def owned_title_ids(
+    user_id: int, title_ids: Sequence[int], known: OwnedAmong | None = None
+) -> set[int]:
+    """Which of these titles the viewer holds an entitlement for (one query, by index).
+
+    ``known`` is what was read already for some ids (with the login): only the others are
+    asked, and with all of them known, nothing is."""
+    if known is not None and known.user_id == user_id:
+        rest = [i for i in title_ids if i not in known.among]
+        found = {i for i in title_ids if i in known.owned}
+        return found | owned_title_ids(user_id, rest) if rest else found
     if not title_ids:
         return set()
     # The session's connection (its transaction) without the ORM's execution path.
