@@ -110,10 +110,14 @@ def date_range(start: date, end: date) -> str:
 
 
 def label(text: str) -> str:
-    """``text`` followed by a colon as the language writes it: "Order:", "Commande :" (French
-    puts a no-break space before it), "注文：". Templates write ``{{ _("Order")|label }}``
-    rather than a colon of their own, which the language could not change."""
+    """``text`` followed by a colon as the language writes it, and by what separates it from
+    the value: "Order: ", "Commande : " (French puts a no-break space before it), "注文："
+    (a full-width colon holds its own space, so none follows). Templates write
+    ``{{ _("Order")|label }}{{ value }}`` rather than a colon or space of their own, which the
+    language could not change."""
     template = gettext("%(label)s:")
+    if not template.endswith(("\uff1a", "\uff1b")):  # a full-width colon or semicolon
+        template += " "
     if isinstance(text, Markup):  # an HTML page's already escaped text: escape only the rest
         return escape(template) % {"label": text}
     return template % {"label": text}

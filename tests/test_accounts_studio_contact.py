@@ -5,8 +5,15 @@ the studio's mail then reaches that owner or is recorded as not sent, never the 
 from __future__ import annotations
 
 from storefront.extensions import db
-from storefront.models import Notification, NotificationStatus, Studio, StudioMember, StudioRole
-from storefront.services.accounts import privacy
+from storefront.models import (
+    Notification,
+    NotificationStatus,
+    OutboxMessage,
+    Studio,
+    StudioMember,
+    StudioRole,
+)
+from storefront.services.accounts import privacy, studios
 from storefront.services.notifications import studio_mails
 from storefront.services.notifications.opt_out import stop_url, studio_of
 from storefront.services.notifications.queue import NO_ADDRESS
@@ -87,3 +94,110 @@ def test_an_unconfirmed_account_does_not_take_another_studios_address_with_it(
     db.session.commit()
 
     assert db.session.get(Studio, studio.id).contact_email == "real.contact@example.org"
+
+
+def _handed_over_mails() -> list[Notification]:
+    db.session.expire_all()
+    return _mails_about("contact_handed_over:%")
+
+
+def test_a_removed_members_address_passes_to_the_next_owner_who_is_told_in_their_language(
+    app, make_user, make_studio, client, auth
+):
+    owner = make_user("owner@example.org")
+    studio = make_studio(owner, "Fjord Pictures")
+    manager = make_user("manager@example.org")
+    heir = make_user("heir@example.org", locale="fr")
+    _join(studio, manager, StudioRole.MANAGER)
+    _join(studio, heir, StudioRole.OWNER)
+    owner.email_verified_at = None  # the longest-standing owner cannot take it: unconfirmed
+    studio.contact_email = "manager@example.org"
+    db.session.commit()
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=manager.id))
+
+    auth.login(heir.email)
+    page = client.post(f"/studio/{studio.slug}/members/{member.id}/remove", follow_redirects=True)
+
+    # The one who removed them sees where the studio's mail goes now (in their French).
+    assert "vont désormais à heir@example.org" in page.text
+    db.session.expire_all()
+    studio = db.session.get(Studio, studio.id)
+    assert studio.contact_email == "heir@example.org"
+    studio_mails.money_failed(studio, "po_3", 1500, "eur", "account closed")
+    db.session.commit()
+    [failure] = _mails_about("money_failed:po_3")
+    assert failure.to == "heir@example.org"
+    # The new contact hears it once, in French, with where to change it.
+    [told] = _handed_over_mails()
+    assert told.to == "heir@example.org" and told.status == NotificationStatus.SENT
+    [sent] = db.session.scalars(
+        db.select(OutboxMessage).filter_by(
+            to="heir@example.org",
+            subject="Les e-mails de Fjord Pictures vous parviennent désormais",
+        )
+    )
+    assert f"/studio/{studio.slug}/edit" in sent.body
+    assert "manager@example.org" not in sent.body
+
+
+def test_a_removal_with_no_confirmed_owner_left_clears_the_address_and_the_page_says_so(
+    make_user, make_studio, client, auth
+):
+    owner = make_user("owner@example.org", verified=False)
+    studio = make_studio(owner, "Quiet Films")
+    manager = make_user("manager@example.org")
+    _join(studio, manager, StudioRole.MANAGER)
+    studio.contact_email = "manager@example.org"
+    db.session.commit()
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=manager.id))
+
+    studios.remove_member(studio, member.id)
+    db.session.commit()
+
+    studio = db.session.get(Studio, studio.id)
+    assert studio.contact_email == ""
+    assert _handed_over_mails() == []
+    studio_mails.money_failed(studio, "po_4", 900, "eur", "account closed")
+    db.session.commit()
+    [mail] = _mails_about("money_failed:po_4")
+    assert mail.status == NotificationStatus.SUPPRESSED and mail.to == ""
+    auth.login(owner.email)
+    page = client.get(f"/studio/{studio.slug}/")
+    assert "left the studio or the store" in page.text
+    assert f"/studio/{studio.slug}/edit" in page.text
+
+
+def test_removing_someone_whose_address_is_not_the_contact_changes_nothing(make_user, make_studio):
+    owner = make_user("owner@example.org")
+    studio = make_studio(owner, "Fjord Pictures")
+    manager = make_user("manager@example.org")
+    _join(studio, manager, StudioRole.MANAGER)
+    member = db.session.scalar(db.select(StudioMember).filter_by(user_id=manager.id))
+
+    assert studios.remove_member(studio, member.id) is None
+    db.session.commit()
+
+    assert db.session.get(Studio, studio.id).contact_email == "owner@example.org"
+    assert _handed_over_mails() == []
+
+
+def test_the_owner_who_takes_a_deleted_persons_address_is_told_once_in_their_language(
+    make_user, make_studio
+):
+    leaving = make_user("first@example.org")
+    studio = make_studio(leaving, "Fjord Pictures")
+    heir = make_user("second@example.org", locale="ja")
+    _join(studio, heir, StudioRole.OWNER)
+
+    privacy.delete_account(leaving, PASSWORD)
+    db.session.commit()
+
+    [told] = _handed_over_mails()
+    assert told.to == "second@example.org" and told.locale == "ja"
+    # The same departure handled again (a retried request) mails nothing more.
+    studio = db.session.get(Studio, studio.id)
+    studios.hand_over_contact(studio, leaving.id, f"account-{leaving.id}-deleted")
+    db.session.commit()
+    assert len(_handed_over_mails()) == 1
+    [sent] = db.session.scalars(db.select(OutboxMessage).filter_by(to="second@example.org"))
+    assert "Fjord Pictures" in sent.subject and "The mail of" not in sent.subject

@@ -175,6 +175,34 @@ def test_a_label_in_a_french_mail_keeps_its_colon_off_the_word(app):
     assert "Order: ord-1" in texts["en"]
 
 
+def test_a_label_in_a_japanese_mail_runs_on_after_its_full_width_colon(app):
+    """The full-width colon carries its own space: Japanese reads "注文：ord-1", never
+    "注文： ord-1", while the languages whose colon is narrow keep the space after it."""
+    from storefront.models import Notification, utcnow
+    from storefront.services.notifications.delivery import render
+
+    context = {
+        "order": "ord-1",
+        "title_name": "Night Train",
+        "studio_name": "Fjord Pictures",
+        "slug": "night-train",
+        "kind": "buy",
+        "amount": 1299,
+        "currency": "EUR",
+        "paid_at": utcnow().isoformat(),
+    }
+    texts = {}
+    for locale in ("ja", "en", "fr"):
+        row = Notification(event="receipt", to="a@example.org", locale=locale, context=context)
+        with app.test_request_context():
+            texts[locale] = render(row)[1]
+    assert "注文：ord-1" in texts["ja"]
+    assert "支払い済み：€12.99" in texts["ja"] or "：€" in texts["ja"] or "：€" in texts["ja"]
+    assert "： " not in texts["ja"]
+    assert "Order: ord-1" in texts["en"] and "Paid: €12.99" in texts["en"]
+    assert "Commande\u00a0: ord-1" in texts["fr"]
+
+
 def test_browser_language_is_used_for_visitors(client):
     page = client.get("/login", headers={"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"})
     assert 'lang="fr"' in page.text and "Se connecter" in page.text

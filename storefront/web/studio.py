@@ -139,11 +139,28 @@ def members(slug: str) -> ResponseReturnValue:
 def remove_member(slug: str, member_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.MANAGE_MEMBERS)
     try:
-        studios_service.remove_member(studio, member_id)
+        handed_to = studios_service.remove_member(studio, member_id)
     except ServiceError as exc:
         flash(str(exc), "error")
     else:
         flash(_("The member was removed."), "success")
+        if handed_to:
+            flash(
+                _(
+                    "Their address was the studio's contact email: the studio's mail now "
+                    "goes to %(email)s, who has been told.",
+                    email=handed_to,
+                ),
+                "info",
+            )
+        elif handed_to == "":
+            flash(
+                _(
+                    "Their address was the studio's contact email, and no other owner has a "
+                    "confirmed address to take its place: set a contact email in the profile."
+                ),
+                "error",
+            )
     return redirect(url_for("studio.members", slug=studio.slug))
 
 

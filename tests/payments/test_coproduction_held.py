@@ -7,8 +7,10 @@ the reason, and is made once it can be; a holder is never paid twice."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from storefront.extensions import db
-from storefront.models import Studio
+from storefront.models import Notification, NotificationStatus, OutboxMessage, Studio, User
 from storefront.services.rights.statements import holder_statement
 from storefront.tasks.rights import settle
 
@@ -20,6 +22,12 @@ from .test_coproduction_transfers import (  # noqa: F401 (fixtures)
     connect_app,
     coproduced,
 )
+
+
+def owed_back_mails() -> list[Notification]:
+    db.session.expire_all()
+    query = sa.select(Notification).where(Notification.event == "reversal_held")
+    return list(db.session.scalars(query.order_by(Notification.id)))
 
 
 def test_a_restore_the_platform_balance_cannot_cover_is_held_then_made_once(
@@ -39,6 +47,7 @@ def test_a_restore_the_platform_balance_cannot_cover_is_held_then_made_once(
     assert held.status == "held" and "insufficient" in (held.failure_reason or "")
     assert received_in_emulator(emu, belgian_acct) == 0 == holder_total(belgian.id)
     assert holder_statement(db.session.get(Studio, belgian.id)).waiting == {"EUR": 428}
+    assert owed_back_mails() == []  # the holder owes nothing: the platform pays it late
 
     buy(another_viewer(app, make_user), emu, coproduced, "NO")  # funds come in
     settle(order.id)  # what the periodic sweep does for open payouts
@@ -92,3 +101,36 @@ def test_what_a_holder_owes_back_is_taken_from_its_next_share(
     assert received_in_emulator(emu, belgian_acct) == 428 == holder_total(belgian.id)
     statement = holder_statement(db.session.get(Studio, belgian.id))
     assert statement.received == {"EUR": 428} and statement.waiting == {}
+
+
+def test_a_holder_that_owes_back_a_share_is_told_once_what_and_how_it_is_taken(
+    app, make_user, coproduced, studio, belgian, sdk, emu, viewer_client
+):
+    owner = db.session.scalar(sa.select(User).where(User.email == belgian.contact_email))
+    owner.locale = "fr"
+    db.session.commit()
+    onboard_in_emulator(sdk, emu, studio)
+    belgian_acct = onboard_in_emulator(sdk, emu, belgian)
+    first = buy(viewer_client, emu, coproduced, "DE")
+    emu.pay_out(belgian_acct, 428, "eur")  # its share has left for its bank
+    dispute = emu.dispute(emu.objects("charge")[0]["id"])
+    emu.close_dispute(dispute["id"], won=False)
+    settle(first.id)  # the sweep tries the held reversal again: no second mail
+    settle(first.id)
+
+    [told] = owed_back_mails()
+    assert told.to == belgian.contact_email and told.status == NotificationStatus.SENT
+    assert told.locale == "fr"
+    [mail] = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.to == belgian.contact_email,
+            OutboxMessage.subject == "Une partie de votre part de Night Train est à rendre",
+        )
+    )
+    assert "4,28\u00a0€" in mail.body and first.public_id in mail.body
+    assert "prochaines parts" in mail.body  # taken from its next shares
+    assert f"/studio/{belgian.slug}/holdings" in mail.body
+
+    buy(another_viewer(app, make_user), emu, coproduced, "FR")  # its next share pays it back
+    assert [p.status for p in payouts(first.id) if p.studio_id == belgian.id][-1] == "paid"
+    assert len(owed_back_mails()) == 1

@@ -335,7 +335,7 @@ def _hand_over_studio_contacts(user: User, old_email: str) -> None:
     if not user.email_verified:
         theirs = sa.and_(theirs, Studio.id.in_(mine))
     for studio in db.session.scalars(sa.select(Studio).where(theirs).order_by(Studio.id)):
-        hand_over_contact(studio, user.id)
+        hand_over_contact(studio, user.id, f"account-{user.id}-deleted")
 
 
 def delete_account(user: User, password: str, at: datetime | None = None) -> None:

@@ -266,37 +266,54 @@ def owners(studio: Studio) -> list[StudioMember]:
     return [m for m in studio.members if m.role == StudioRole.OWNER]
 
 
-def _first_confirmed_owner(studio: Studio, leaving_user_id: int | None = None) -> str:
-    """The confirmed address of the studio's longest-standing owner (other than the one
-    leaving), or "": an unconfirmed address may be anyone's."""
+def _first_confirmed_owner(studio: Studio, leaving_user_id: int | None = None) -> User | None:
+    """The studio's longest-standing owner (other than the one leaving) whose address is
+    confirmed, or None: an unconfirmed address may be anyone's."""
     for member in sorted(owners(studio), key=lambda m: m.id):
         if member.user_id != leaving_user_id and member.user.email_verified:
-            return member.user.email
-    return ""
+            return member.user
+    return None
 
 
 def studio_contact(studio: Studio) -> str:
     """Where mail to the studio goes: its contact address or, while it has none, its first
     owner's confirmed address. "" when neither: such mail is kept back, marked unsent."""
-    return studio.contact_email or _first_confirmed_owner(studio)
+    if studio.contact_email:
+        return studio.contact_email
+    owner = _first_confirmed_owner(studio)
+    return owner.email if owner is not None else ""
 
 
-def hand_over_contact(studio: Studio, leaving_user_id: int) -> None:
-    """The person whose address is the studio's contact address is leaving the store: the
-    first other owner's confirmed address takes its place, or none (the studio's pages then
-    ask its members to set one)."""
-    studio.contact_email = _first_confirmed_owner(studio, leaving_user_id)
+def hand_over_contact(studio: Studio, leaving_user_id: int, occasion: str) -> str:
+    """The person whose address is the studio's contact address is leaving the studio or the
+    store: the first other owner's confirmed address takes its place, and that owner is told
+    once (``occasion`` names the departure, for the mail's key), or none takes it (the
+    studio's pages then ask its members to set one). Returns the new address, or ""."""
+    from ..notifications.studio_mails import contact_handed_over  # notifications builds on this
+
+    heir = _first_confirmed_owner(studio, leaving_user_id)
+    studio.contact_email = heir.email if heir is not None else ""
     db.session.flush()
+    if heir is not None:
+        contact_handed_over(studio, heir, f"{studio.id}:{occasion}")
+    return studio.contact_email
 
 
-def remove_member(studio: Studio, member_id: int) -> None:
+def remove_member(studio: Studio, member_id: int) -> str | None:
+    """Remove a member. When the studio's contact address was theirs, it is handed over
+    (``hand_over_contact``) and the new address ("" for none) returned; otherwise None."""
     member = db.session.get(StudioMember, member_id)
     if member is None or member.studio_id != studio.id:
         raise ServiceError(_("No such member."))
     if member.role == StudioRole.OWNER and len(owners(studio)) == 1:
         raise ServiceError(_("A studio needs at least one owner."))
+    handed_to = None
+    if studio.contact_email and studio.contact_email == member.user.email:
+        # The departed person must not go on receiving its sales, statements and payouts.
+        handed_to = hand_over_contact(studio, member.user_id, f"member-{member.id}")
     db.session.delete(member)
     db.session.flush()
+    return handed_to
 
 
 def change_role(studio: Studio, member_id: int, role: StudioRole | str) -> StudioMember:

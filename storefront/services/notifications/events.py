@@ -54,6 +54,12 @@ EVENTS: dict[str, Subject] = {
     "sales_digest": lambda c: _("Your sales on %(day)s", day=day_words(c["day"])),
     "transfer_failed": lambda c: _("A payment to %(studio)s failed", studio=c["studio_name"]),
     "statement_ready": lambda c: _("Your statement for %(month)s is ready", month=month_words(c)),
+    "reversal_held": lambda c: _(
+        "Part of your share of %(title)s is owed back", title=c["title_name"]
+    ),
+    "contact_handed_over": lambda c: _(
+        "The mail of %(studio)s now comes to you", studio=c["studio_name"]
+    ),
 }
 
 
@@ -70,6 +76,7 @@ ABOUT_MONEY = frozenset(
         "dispute_closed",
         "transfer_failed",
         "statement_ready",
+        "reversal_held",
     }
 )
 

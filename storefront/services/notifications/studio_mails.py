@@ -1,5 +1,6 @@
 """Mails to studios about their money: a payout or transfer that failed, and the monthly
-statement being ready. They go to the studio's contact address, once per event."""
+statement being ready, a share it owes back. They go to the studio's contact address, once
+per event; its new owner hears when that address passes to them."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import LedgerEntry, Order, Studio, User, utcnow
+from ...models import HolderPayout, LedgerEntry, Order, PayoutKind, Studio, User, utcnow
 from ..accounts.studios import owners as studio_owners
 from ..accounts.studios import studio_contact
 from ..reports.filters import month_bounds, studio_zone
@@ -50,6 +51,45 @@ def money_failed(studio: Studio, key: str, amount: int, currency: str, reason: s
             "amount": amount,
             "currency": currency.upper(),
             "reason": reason,
+        },
+    )
+
+
+def contact_handed_over(studio: Studio, heir: User, key: str) -> None:
+    """The studio's contact address left with the person it belonged to and ``heir``'s took
+    its place: they hear once (``key``), in their language, that the studio's mail now comes
+    to them and where to change that."""
+    notify(
+        "contact_handed_over",
+        f"contact_handed_over:{key}",
+        user=heir,
+        locale=studio_locale(studio),
+        zone=studio_zone(studio),
+        context={"studio_name": studio.name, "studio_slug": studio.slug},
+    )
+
+
+def reversal_held(payout: HolderPayout) -> None:
+    """A reversal of a holder's share (a refund, a dispute) is held: its balance cannot cover
+    it. Its contact hears once per reversal what it owes back and that it will be taken from
+    its next shares (see ``payments.transfers``). Other payouts held are not its debt."""
+    if payout.kind != PayoutKind.REVERSAL or payout.studio is None:
+        return
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    studio = payout.studio
+    notify(
+        "reversal_held",
+        f"reversal_held:{payout.id}",
+        **to_studio(studio),
+        context={
+            "studio_name": studio.name,
+            "studio_slug": studio.slug,
+            "title_name": order.title_name,
+            "order": order.public_id,
+            "because": "dispute" if payout.cause.startswith("dispute") else "refund",
+            "amount": -payout.amount,
+            "currency": payout.currency.upper(),
         },
     )
 

@@ -204,6 +204,7 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         payout.status = PayoutStatus.HELD
         payout.failure_reason = (exc.detail or str(exc))[:500]
         log.warning("Payout %s held: %s", payout.id, payout.failure_reason)
+        studio_mails.reversal_held(payout)  # a holder owing money back hears it, once
         return payout.status
     except InvalidPaymentRequest as exc:
         payout.attempts += 1
