@@ -109,3 +109,47 @@ def test_a_festivals_own_words_keep_their_direction_on_an_arabic_page(
         assert description.evaluate("el => getComputedStyle(el).direction") == "ltr"
     finally:
         context.close()
+
+
+def test_the_library_says_when_a_live_film_starts_on_the_viewers_own_clock(
+    browser, live_server, make_user, make_studio, make_title
+):
+    """A ticket holder in Oslo whose account is still on the default zone read the live start
+    on UTC's clock with no zone named: an hour early for them. It is now on their own clock."""
+    from datetime import datetime
+
+    from storefront.services.promotion import screenings
+    from tests.festivals.test_windows import ticket_for
+
+    from .test_festival import log_in
+
+    filmmaker = make_user("fenna@example.org")
+    film = make_title("Northern Lights", studio=make_studio(filmmaker, name="North Light Films"))
+    today = utcnow().date()
+    festival = festivals.create_festival(
+        make_studio(make_user("frida@example.org"), name="Arctic Lights"),
+        "Arctic Lights Festival", today, today + timedelta(days=5), "Europe/Oslo", 3000,
+    )  # fmt: skip
+    selection = festivals.invite_title(festival, film)
+    festivals.respond(selection, filmmaker, accept=True)
+    tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time())
+    screening = screenings.add_screening(
+        selection, tomorrow.replace(hour=19), tomorrow.replace(hour=23), 800, "EUR",
+        live_local=tomorrow.replace(hour=20),
+    )  # fmt: skip
+    viewer = make_user("vera@example.org")
+    ticket_for(viewer, screening)
+    db.session.commit()
+
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="Europe/Oslo", bypass_csp=True
+    )
+    page = context.new_page()
+    try:
+        log_in(page, viewer.email)
+        page.goto("/library", wait_until="networkidle")
+        state = page.locator(".library-state").first.inner_text()
+        expected = local_clock(page, screening.live_start_at)
+        assert f"the film starts for everyone at {expected}." in state, state
+    finally:
+        context.close()
