@@ -1,4 +1,5 @@
-// Festival pages: show each <time data-local-time> in the browser's own time zone (the server
+// Pages that say when something happens "in your time" (festivals, pre-orders, the player):
+// show each <time data-local-time> in the browser's own time zone (the server
 // renders the account's zone, or UTC for visitors who are not signed in), and count down to
 // each <time data-starts-in> ("in 3 hours", "in 12 minutes"), in the page's language.
 (function () {

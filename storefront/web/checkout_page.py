@@ -3,7 +3,7 @@ priced with the code the viewer typed, and why a code cannot be used."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import render_template
@@ -13,6 +13,7 @@ from ..i18n import current_locale
 from ..models import Title
 from ..services.catalog.availability import Availability, OfferOption, availability_for
 from ..services.catalog.title_texts import shown_text
+from ..services.payments.checkout import access_covering
 from ..services.promotion.codes import CodeRefused, Quote, price_with_code
 from ..services.promotion.preorders import preorder_availability
 from ..services.watching.access import best_entitlement
@@ -55,7 +56,14 @@ def choose_page(
 ) -> str:
     preorder = preorder_availability(title, country, at)
     availability = preorder or availability_for(title, country, at)
-    options = priced_options(title, availability, code, country, at)
+    # What the viewer already has is not offered again: the checkout would refuse it (a
+    # renter is offered the purchase to keep the film, an owner nothing).
+    wanted = tuple(
+        o
+        for o in availability.options
+        if access_covering(current_user.id, title.id, o.kind, at) is None
+    )
+    options = priced_options(title, replace(availability, options=wanted), code, country, at)
     refusals = {o.refusal for o in options if o.refusal}
     if refusal is None and code and refusals and all(o.refusal for o in options):
         refusal = next(iter(refusals)) if len(refusals) == 1 else options[0].refusal

@@ -95,16 +95,18 @@ def _refused(exc: PlaybackRefused, title: Title | None = None) -> ResponseReturn
 @bp.get("/library")
 @login_required
 def library() -> ResponseReturnValue:
-    items = library_service.items(current_user.id, utcnow(), current_locale())
+    now = utcnow()
+    items = library_service.items(current_user.id, now, current_locale())
     keys = [i.poster_key for i in items if i.poster_key]
     urls = dict(zip(keys, media_storage().signed_get_urls(keys, 3600), strict=True)) if keys else {}
     holdings = [h for h in passes.holdings_of(current_user.id) if h.status == "active"]
     # A ticket given back is bought again from its festival, not the film's store page.
     tickets = [i.screening_id for i in items if i.rent_again and i.screening_id is not None]
-    again = festival_sales.where_to_book_again(tickets, viewer_country(), utcnow())
+    again = festival_sales.where_to_book_again(tickets, viewer_country(), now)
     return render_template(
         "watch/library.html",
         items=items,
+        blocked_here=library_service.blocked_here(current_user.id, items, viewer_country(), now),
         book_again=again,
         poster_urls=urls,
         holdings=holdings,

@@ -34,6 +34,7 @@ from ..models import (
 from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.media import audio as audio_service
 from ..services.media import playlists, subtitle_sync
+from ..services.media import subtitles as subtitles_service
 from ..services.promotion import screeners
 from ..services.watching import library as library_service
 from ..services.watching import playback
@@ -123,6 +124,8 @@ def master(token: str) -> ResponseReturnValue:
             )
             for track in sounds
         ],
+        # Named in the viewer's language, as the title page and the audio menu name them.
+        subtitle_name=lambda track: subtitles_service.spoken_name(track, locale),
     )
     return _playlist_response(text)
 

@@ -41,12 +41,12 @@ def test_a_bought_film_plays_offers_subtitles_and_resumes(page, viewer, film):  
     expect(page.get_by_role("heading", name="Northern Lights")).to_be_visible()
 
     subtitles = page.get_by_label("Subtitles")
-    expect(subtitles.locator("option", has_text="Français")).to_have_count(1)
+    expect(subtitles.locator("option", has_text="French")).to_have_count(1)
     expect(page.get_by_label("Quality").locator("option")).to_have_count(3)  # auto + 2
 
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("document.querySelector('video').currentTime > 2.5", timeout=20_000)
-    subtitles.select_option(label="Français (fr)")
+    subtitles.select_option(label="French (fr)")
     assert page.evaluate("document.querySelector('video').textTracks.length") >= 1
     screenshot(page, "player")
 

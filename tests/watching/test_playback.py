@@ -51,7 +51,7 @@ def test_purchase_plays_master_variants_and_signed_segments(viewer_client, viewe
     assert master.status_code == 200
     assert master.mimetype == "application/vnd.apple.mpegurl"
     text = master.get_data(as_text=True)
-    assert 'TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr"' in text
+    assert 'TYPE=SUBTITLES,GROUP-ID="subs",NAME="French",LANGUAGE="fr"' in text
     assert text.count("#EXT-X-STREAM-INF") == 2 and 'SUBTITLES="subs"' in text
     variants = uris(text)
     assert all(v.startswith("/watch/play/") for v in variants)

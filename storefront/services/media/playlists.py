@@ -159,10 +159,12 @@ def master_playlist(
     variant_url: Callable[[Rendition], str],
     subtitle_url: Callable[[SubtitleTrack], str],
     audio: Sequence[AudioRendition] = (),
+    subtitle_name: Callable[[SubtitleTrack], str] = lambda track: track.label,
 ) -> str:
     """The stored master playlist with its variants pointing at the app (which re-checks the
-    viewer on every fetch), the subtitle tracks added as a subtitle group and, when the film
-    has more than one audio track, every track as an alternate audio rendition."""
+    viewer on every fetch), the subtitle tracks added as a subtitle group (each named by
+    ``subtitle_name``) and, when the film has more than one audio track, every track as an
+    alternate audio rendition."""
     by_key = {r.playlist_key: r for r in renditions}
     variants: list[tuple[str, Rendition]] = []
     stored = ""
@@ -195,7 +197,7 @@ def master_playlist(
         attrs = [
             "TYPE=SUBTITLES",
             f'GROUP-ID="{SUBTITLE_GROUP}"',
-            f'NAME="{quoted_string(track.label)}"',
+            f'NAME="{quoted_string(subtitle_name(track))}"',
             f'LANGUAGE="{quoted_string(track.language)}"',
             "DEFAULT=NO",
             "AUTOSELECT=YES",

@@ -15,8 +15,14 @@ from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.catalogue import poster_keys
 from ..catalog.title_texts import shown_names
 from ..media.images import POSTER_CARD_WIDTH
-from .access import PlaybackRefused, Refusal, entitlement_refusal, rental_expiry
-from .playback import live_position_of, ready_asset
+from .access import (
+    PlaybackRefused,
+    Refusal,
+    entitlement_refusal,
+    rental_expiry,
+    usable_entitlement,
+)
+from .playback import check_territory, live_position_of, ready_asset
 
 
 class ItemState(enum.StrEnum):
@@ -197,6 +203,24 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
         )
     result.sort(key=lambda i: (not i.watchable, -i.granted_at.timestamp()))
     return result
+
+
+def blocked_here(
+    user_id: int, items: list[LibraryItem], country: str | None, at: datetime
+) -> set[int]:
+    """Ids of watchable titles the rights do not let this viewer watch in ``country`` now (the
+    player's territory rule): the library says so rather than offer a button that refuses."""
+    blocked = set()
+    for item in items:
+        if not item.watchable:
+            continue
+        title = db.session.get(Title, item.title_id)
+        try:
+            check_territory(title, usable_entitlement(user_id, item.title_id, at), country, at)
+        except PlaybackRefused as refusal:
+            if refusal.code == Refusal.BLOCKED:
+                blocked.add(item.title_id)
+    return blocked
 
 
 def subtitle_tracks(title_id: int) -> list[SubtitleTrack]:
