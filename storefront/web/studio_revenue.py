@@ -112,7 +112,8 @@ def _zone_links(studio: Studio, form: RevenueFilterForm, args: dict[str, str]) -
 
 
 def download(chunks, filename: str, mimetype: str) -> Response:  # type: ignore[no-untyped-def]
-    """A streamed attachment; the generator opens its own database connection."""
+    """A streamed attachment; the generator opens its own database connection. Werkzeug adds
+    the charset to a text mimetype, so ``mimetype`` names none."""
     response = Response(chunks, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -179,7 +180,7 @@ def _export(slug: str, extension: str) -> ResponseReturnValue:
     engine = db.engine
     name = export_name(f"revenue-{studio.slug}", f, extension)
     if extension == "csv":
-        return download(reports.csv_chunks(engine, f), name, "text/csv; charset=utf-8")
+        return download(reports.csv_chunks(engine, f), name, "text/csv")
     return download(
         reports.xlsx_chunks(engine, f),
         name,
