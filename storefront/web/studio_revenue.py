@@ -216,7 +216,9 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         studio_id=studio.id, start=start, end=end, tz=zone, granularity=reports.Granularity.MONTH
     )
     first = date(year, month, 1)
-    last = _month_back(first, -1) - timedelta(days=1)
+    following = _month_back(first, -1)
+    last = following - timedelta(days=1)
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
     args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": zone}
     return render_template(
         "studio/revenue/statement.html",
@@ -226,7 +228,8 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         zone=zone,
         report=label_report(reports.dashboard(f)),
         previous=_month_back(first, 1),
-        next=_month_back(first, -1),
+        # No way into months that have not begun: they hold nothing and end in a refusal.
+        next=following if following <= today else None,
         csv_url=url_for(".export_csv", slug=slug, **args),
         xlsx_url=url_for(".export_xlsx", slug=slug, **args),
     )

@@ -223,3 +223,15 @@ def test_the_statement_mail_names_the_studios_month_once_it_is_over(ledger, stud
     studio_mails.statements_ready(datetime(2026, 3, 1, 0, 15, tzinfo=UTC))
     studio_mails.statements_ready(datetime(2026, 3, 1, 1, 15, tzinfo=UTC))
     assert announced() == ["2026-02"]
+
+
+def test_the_statement_of_this_month_offers_no_later_month(filmmaker_client, studio):
+    """Its "next" arrow led month by month into an empty future and then to an error page."""
+    today = utcnow().date()  # the test studio counts its days in UTC
+    this_month = f"{today:%Y-%m}"
+    last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/{this_month}").text
+    nav = html.split('class="statement-nav">', 1)[1].split("</nav>", 1)[0]
+    assert re.findall(r"statements/(\d{4}-\d{2})", nav) == [last_month]
+    earlier = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/{last_month}").text
+    assert f"statements/{this_month}" in earlier.split('class="statement-nav">', 1)[1]
