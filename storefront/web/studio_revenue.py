@@ -216,9 +216,10 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         studio_id=studio.id, start=start, end=end, tz=zone, granularity=reports.Granularity.MONTH
     )
     first = date(year, month, 1)
-    following = _month_back(first, -1)
+    following, earlier = _month_back(first, -1), _month_back(first, 1)
     last = following - timedelta(days=1)
     today = utcnow().astimezone(ZoneInfo(zone)).date()
+    opened = studio.created_at.date().replace(day=1) if studio.created_at else None
     args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": zone}
     return render_template(
         "studio/revenue/statement.html",
@@ -227,8 +228,9 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         last_day=last,
         zone=zone,
         report=label_report(reports.dashboard(f)),
-        previous=_month_back(first, 1),
-        # No way into months that have not begun: they hold nothing and end in a refusal.
+        # No way into months before the studio or not begun yet (as the dashboard's list):
+        # they hold nothing, and lead month by month to a refusal.
+        previous=earlier if opened is None or earlier >= opened else None,
         next=following if following <= today else None,
         csv_url=url_for(".export_csv", slug=slug, **args),
         xlsx_url=url_for(".export_xlsx", slug=slug, **args),
