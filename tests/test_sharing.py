@@ -340,3 +340,19 @@ def test_the_embed_is_kept_out_of_search_results_and_the_sitemap(client, film):
     assert "/embed/" not in client.get("/sitemap.xml").text
     assert "Disallow: /embed" not in client.get("/robots.txt").text
     assert "X-Robots-Tag" not in client.get(f"/films/{film.slug}").headers
+
+
+@pytest.mark.parametrize(
+    ("status", "offered"),
+    [(TitleStatus.DRAFT, False), (TitleStatus.PUBLISHED, True), (TitleStatus.UNLISTED, True)],
+)
+def test_the_embed_snippet_is_offered_once_the_embed_answers(
+    filmmaker_client, studio, make_title, status, offered
+):
+    """A draft's details page offered a snippet whose frame shows "Page not found"."""
+    film = make_title("Tide Lines", studio=studio, status=status)
+    details = filmmaker_client.get(f"/studio/{studio.slug}/titles/{film.id}/").text
+    assert (f'src="{PUBLIC}/embed/{film.slug}"' in details.replace("&#34;", '"')) is offered
+    assert (filmmaker_client.get(f"/embed/{film.slug}").status_code == 200) is offered
+    said = "A snippet to embed the trailer on your own site appears here once the film is on sale."
+    assert (said in details) is not offered

@@ -46,6 +46,16 @@ def test_bad_studio_input_is_refused_and_nothing_saved(viewer_client, field, val
     assert db.session.scalar(db.select(db.func.count(Studio.id))) == 0
 
 
+def test_a_bare_domain_is_taken_as_its_https_address(viewer_client):
+    """People type "aurora.example", as other stores accept; it was refused."""
+    response = viewer_client.post(
+        "/studio/new", data={**STUDIO_FORM, "website": " aurora.example "}
+    )
+    assert response.status_code == 302
+    studio = db.session.scalar(db.select(Studio).filter_by(name="Aurora Docs"))
+    assert studio.website == "https://aurora.example"
+
+
 def test_slugs_stay_unique(viewer_client):
     viewer_client.post("/studio/new", data=STUDIO_FORM)
     viewer_client.post("/studio/new", data=STUDIO_FORM)

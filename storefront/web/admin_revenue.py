@@ -46,7 +46,7 @@ def _export(extension: str) -> ResponseReturnValue:
     f = form.to_filter(None)
     name = export_name("revenue-platform", f, extension)
     if extension == "csv":
-        return download(reports.csv_chunks(db.engine, f), name, "text/csv; charset=utf-8")
+        return download(reports.csv_chunks(db.engine, f), name, "text/csv")
     return download(
         reports.xlsx_chunks(db.engine, f),
         name,

@@ -31,31 +31,25 @@ def availability_sentences(availability: Availability) -> list[str]:
             )
         for w in a.withheld:
             if w.reason == Reason.NOT_YET and w.at:
-                when = format_date(w.at, "long")
-                sentences.append(
-                    _("Renting opens in %(country)s on %(date)s.", country=country, date=when)
-                    if w.kind == OfferKind.RENT
-                    else _("Buying opens in %(country)s on %(date)s.", country=country, date=when)
-                )
+                sentences.append(_opens(w.kind, country, format_date(w.at, "long")))
         offered = {o.kind for o in a.options}
         if a.withheld and len(offered) == 1:
             sentences.insert(0, _only_kind(next(iter(offered)), country))
         return sentences
+    # A viewer the store cannot place still meets worldwide windows: say when, not where.
     if a.reason == Reason.NOT_YET and a.opens_at:
+        when = format_date(a.opens_at, "long")
         return [
-            _(
-                "Available in %(country)s from %(date)s.",
-                country=country,
-                date=format_date(a.opens_at, "long"),
-            )
+            _("Available in %(country)s from %(date)s.", country=country, date=when)
+            if country
+            else _("Available from %(date)s.", date=when)
         ]
     if a.reason == Reason.ENDED and a.ended_at:
+        when = format_date(a.ended_at, "long")
         return [
-            _(
-                "No longer available in %(country)s since %(date)s.",
-                country=country,
-                date=format_date(a.ended_at, "long"),
-            )
+            _("No longer available in %(country)s since %(date)s.", country=country, date=when)
+            if country
+            else _("No longer available since %(date)s.", date=when)
         ]
     if a.reason == Reason.NOT_IN_COUNTRY:
         return [_("Not available in %(country)s.", country=country)]
@@ -67,6 +61,20 @@ def availability_sentences(availability: Availability) -> list[str]:
             )
         ]
     return [_("Not for sale at the moment.")]
+
+
+def _opens(kind: OfferKind, country: str, when: str) -> str:
+    if kind == OfferKind.RENT:
+        return (
+            _("Renting opens in %(country)s on %(date)s.", country=country, date=when)
+            if country
+            else _("Renting opens on %(date)s.", date=when)
+        )
+    return (
+        _("Buying opens in %(country)s on %(date)s.", country=country, date=when)
+        if country
+        else _("Buying opens on %(date)s.", date=when)
+    )
 
 
 def _only_kind(offered: OfferKind, country: str) -> str:

@@ -147,6 +147,15 @@ def fill_country_choices(field: SelectField, blank: bool = True) -> None:
     field.choices = ([("", "—")] if blank else []) + list(choices)
 
 
+def _web_address(value: str | None) -> str | None:
+    """A bare domain ("films.example") as its https address, as people type it; anything
+    naming a scheme is left for the URL check."""
+    value = (value or "").strip()
+    if value and "://" not in value and not value.lower().startswith(("http:", "https:")):
+        return f"https://{value}"
+    return value
+
+
 class StudioForm(FlaskForm):
     name = StringField(_l("Studio name"), validators=[DataRequired(), at_most(120)])
     country = CountryField(_l("Country"), validators=[DataRequired()])
@@ -155,6 +164,7 @@ class StudioForm(FlaskForm):
     )
     website = StringField(
         _l("Website"),
+        filters=[_web_address],
         validators=[
             Optional(),
             URL(require_tld=False, message=_l("Enter a full web address, starting with https://.")),

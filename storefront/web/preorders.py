@@ -16,6 +16,7 @@ from ..models import utcnow
 from ..security import title_or_404
 from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
+from ..services.catalog.availability import SELLABLE_STATUSES
 from ..services.payments.orders import order_by_public_id
 from ..services.promotion import preorders
 from .offer_forms import LocalDateTimeField
@@ -78,6 +79,7 @@ def release(slug: str, title_id: int) -> ResponseReturnValue:
         form=form,
         error=error,
         waiting=waiting,
+        sellable=title.status in SELLABLE_STATUSES,
         can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     ), (400 if request.method == "POST" else 200)
 

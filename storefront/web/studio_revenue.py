@@ -112,7 +112,8 @@ def _zone_links(studio: Studio, form: RevenueFilterForm, args: dict[str, str]) -
 
 
 def download(chunks, filename: str, mimetype: str) -> Response:  # type: ignore[no-untyped-def]
-    """A streamed attachment; the generator opens its own database connection."""
+    """A streamed attachment; the generator opens its own database connection. Werkzeug adds
+    the charset to a text mimetype, so ``mimetype`` names none."""
     response = Response(chunks, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -179,7 +180,7 @@ def _export(slug: str, extension: str) -> ResponseReturnValue:
     engine = db.engine
     name = export_name(f"revenue-{studio.slug}", f, extension)
     if extension == "csv":
-        return download(reports.csv_chunks(engine, f), name, "text/csv; charset=utf-8")
+        return download(reports.csv_chunks(engine, f), name, "text/csv")
     return download(
         reports.xlsx_chunks(engine, f),
         name,
@@ -215,7 +216,10 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         studio_id=studio.id, start=start, end=end, tz=zone, granularity=reports.Granularity.MONTH
     )
     first = date(year, month, 1)
-    last = _month_back(first, -1) - timedelta(days=1)
+    following, earlier = _month_back(first, -1), _month_back(first, 1)
+    last = following - timedelta(days=1)
+    today = utcnow().astimezone(ZoneInfo(zone)).date()
+    opened = studio.created_at.date().replace(day=1) if studio.created_at else None
     args = {"period": "custom", "start": first.isoformat(), "end": last.isoformat(), "tz": zone}
     return render_template(
         "studio/revenue/statement.html",
@@ -224,8 +228,10 @@ def statement(slug: str, year: int, month: int) -> ResponseReturnValue:
         last_day=last,
         zone=zone,
         report=label_report(reports.dashboard(f)),
-        previous=_month_back(first, 1),
-        next=_month_back(first, -1),
+        # No way into months before the studio or not begun yet (as the dashboard's list):
+        # they hold nothing, and lead month by month to a refusal.
+        previous=earlier if opened is None or earlier >= opened else None,
+        next=following if following <= today else None,
         csv_url=url_for(".export_csv", slug=slug, **args),
         xlsx_url=url_for(".export_xlsx", slug=slug, **args),
     )

@@ -18,6 +18,7 @@ from ..services import ServiceError
 from ..services.accounts.permissions import Action, may
 from ..services.catalog import sharing, title_texts
 from ..services.catalog import titles as titles_service
+from ..services.catalog.availability import SELLABLE_STATUSES
 from .title_forms import TitleForm, TitleTextForm
 
 bp = Blueprint("studio_titles", __name__, url_prefix="/studio")
@@ -57,7 +58,10 @@ def _render_form(
         title=title,
         actions=titles_service.allowed_actions(title) if title else [],
         sell_blockers=titles_service.can_sell(title) if title else [],
-        embed_snippet=_embed_snippet(title) if title else None,
+        # The embed answers only for a title on sale: a draft's snippet would frame a 404.
+        embed_snippet=_embed_snippet(title)
+        if title and title.status in SELLABLE_STATUSES
+        else None,
         can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
         can_delete=may(current_user, studio, Action.DELETE_TITLE),
     ), status

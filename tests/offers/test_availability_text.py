@@ -14,6 +14,7 @@ from storefront.web.availability_text import availability_sentences
 
 MARCH = datetime(2027, 3, 1, 12, tzinfo=UTC)
 RENT = OfferOption(1, OfferKind.RENT, 4900, "NOK", None, 30, 48)
+BUY = OfferOption(2, OfferKind.BUY, 14900, "NOK", None)
 
 
 @contextmanager
@@ -83,3 +84,43 @@ def test_an_unknown_country_with_worldwide_offers_is_told_why(app):
         assert availability_sentences(available) == [
             "We could not tell which country you are in, so only worldwide offers apply."
         ]
+
+
+@pytest.mark.parametrize(
+    ("availability", "english", "french"),
+    [
+        (
+            Availability(1, None, reason=Reason.NOT_YET, opens_at=MARCH),
+            "Available from March 1, 2027.",
+            "Disponible à partir du 1 mars 2027.",
+        ),
+        (
+            Availability(1, None, reason=Reason.ENDED, ended_at=MARCH),
+            "No longer available since March 1, 2027.",
+            "N’est plus disponible depuis le 1 mars 2027.",
+        ),
+        (
+            Availability(
+                1, None, (RENT,), withheld=(Withheld(OfferKind.BUY, Reason.NOT_YET, MARCH),)
+            ),
+            "Buying opens on March 1, 2027.",
+            "L’achat ouvre le 1 mars 2027.",
+        ),
+        (
+            Availability(
+                1, None, (BUY,), withheld=(Withheld(OfferKind.RENT, Reason.NOT_YET, MARCH),)
+            ),
+            "Renting opens on March 1, 2027.",
+            "La location ouvre le 1 mars 2027.",
+        ),
+    ],
+)
+def test_a_viewer_whose_country_is_unknown_is_told_dates_without_a_blank_place(
+    app, availability, english, french
+):
+    """A worldwide window that opens later, for a viewer the store cannot place, used to
+    read "Available in  from March 1, 2027." (an empty country in the sentence)."""
+    with speaking(app, "en"):
+        assert english in availability_sentences(availability)
+    with speaking(app, "fr"):
+        assert french in availability_sentences(availability)

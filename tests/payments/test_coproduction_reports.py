@@ -221,3 +221,27 @@ def test_the_holder_s_revenue_export_names_none_of_the_owner_s_ids(
     mine = list(csv.DictReader(io.StringIO(owner)))
     assert {r["order_id"] for r in mine} == {str(order.id)}  # its own order, its own ids
     assert {r["charge_id"] for r in mine} == {charge}
+
+
+def test_share_and_split_pages_name_the_country_in_the_readers_language(
+    app,
+    holders,
+    coproduced,
+    studio,
+    belgian,
+    emu,
+    viewer_client,
+    admin_client_factory,  # noqa: F811
+):
+    """Both pages showed the bare code ("DE") where the revenue page says "Germany"."""
+    buy(viewer_client, emu, coproduced, "DE")
+    holder = app.test_client()
+    holder.post("/login", data={"email": belgian.contact_email, "password": PASSWORD})
+    owner = admin_client_factory()
+    pages = {
+        "shares": (holder, f"/studio/{belgian.slug}/holdings"),
+        "split sales": (owner, f"/studio/{studio.slug}/titles/{coproduced.id}/rights/sales"),
+    }
+    for name, (client, path) in pages.items():
+        assert "<td>Germany</td>" in client.get(path).text, name
+        assert "<td>Allemagne</td>" in client.get(path + "?lang=fr").text, name

@@ -55,7 +55,8 @@ def test_csv_has_one_row_per_entry_with_every_column(filmmaker_client, ledger, m
     entries, other = _sample(ledger, make_title, studio)
     response = filmmaker_client.get(f"/studio/{studio.slug}/revenue/export.csv?period=all")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    # One charset parameter: a doubled one is a malformed header some clients reject.
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment;" in response.headers["Content-Disposition"]
     rows = _csv(response)
     assert [r["entry_id"] for r in rows] == [str(e.id) for e in entries]
@@ -123,7 +124,9 @@ def test_admin_csv_holds_every_studio_and_the_platform_rows(
     first.sale(1000, platform_fee=100)
     first.application_fee(100, processor_fee=59)
     second.sale(2000)
-    rows = _csv(admin_client.get("/admin/revenue/export.csv?period=all"))
+    response = admin_client.get("/admin/revenue/export.csv?period=all")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = _csv(response)
     assert [(r["title"], r["entry_type"]) for r in rows] == [
         ("North", "sale"), ("North", "application_fee"), ("South", "sale"),
     ]  # fmt: skip

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from storefront.models import OfferKind, utcnow
 
@@ -165,6 +165,10 @@ def test_quiet_days_and_months_before_the_studio_are_left_out(filmmaker_client, 
 
 def test_statement_arrows_point_the_way_the_page_reads_in_arabic(filmmaker_client, studio):
     """Right to left, the previous month sits at the right: its arrow points right."""
+    from storefront.extensions import db
+
+    studio.created_at = datetime(2025, 6, 1, tzinfo=UTC)  # February 2026 is in its life
+    db.session.commit()
     filmmaker_client.post("/account/language", data={"locale": "ar", "next": "/"})
     html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/2026-03").text
     nav = html.split('class="statement-nav">', 1)[1]
@@ -223,3 +227,26 @@ def test_the_statement_mail_names_the_studios_month_once_it_is_over(ledger, stud
     studio_mails.statements_ready(datetime(2026, 3, 1, 0, 15, tzinfo=UTC))
     studio_mails.statements_ready(datetime(2026, 3, 1, 1, 15, tzinfo=UTC))
     assert announced() == ["2026-02"]
+
+
+def test_statement_arrows_stay_within_the_studios_months(filmmaker_client, studio):
+    """The arrows led month by month into an empty future, or back before the studio
+    existed, each way until the store refused the year with an error page."""
+    from storefront.extensions import db
+
+    today = utcnow().date()  # the test studio counts its days in UTC
+    this_month = f"{today:%Y-%m}"
+    last_month = f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
+    studio.created_at = datetime(today.year - 1, today.month, 1, tzinfo=UTC)
+    db.session.commit()
+
+    def arrows(month: str) -> list[str]:
+        html = filmmaker_client.get(f"/studio/{studio.slug}/revenue/statements/{month}").text
+        nav = html.split('class="statement-nav">', 1)[1].split("</nav>", 1)[0]
+        return re.findall(r"statements/(\d{4}-\d{2})", nav)
+
+    assert arrows(this_month) == [last_month]
+    assert this_month in arrows(last_month)
+    opened = studio.created_at.date()
+    after = (opened + timedelta(days=31)).replace(day=1)
+    assert arrows(f"{opened:%Y-%m}") == [f"{after:%Y-%m}"]  # nothing earlier than the studio

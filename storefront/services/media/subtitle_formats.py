@@ -189,11 +189,24 @@ def _timestamp(ms: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
-def to_webvtt(data: bytes, filename: str = "") -> str:
-    """Parse SRT or WebVTT bytes and write clean WebVTT; raises SubtitleFormatError."""
+def read_track(data: bytes, filename: str = "") -> Track:
+    """Parse SRT or WebVTT bytes; raises SubtitleFormatError."""
     text = decode(data)
     is_vtt = text.startswith("WEBVTT") or filename.lower().endswith(".vtt")
-    track = parse_vtt(text) if is_vtt else parse_srt(text)
+    return parse_vtt(text) if is_vtt else parse_srt(text)
+
+
+def to_webvtt(data: bytes, filename: str = "") -> str:
+    """Parse SRT or WebVTT bytes and write clean WebVTT; raises SubtitleFormatError."""
+    return write_webvtt(read_track(data, filename))
+
+
+def clock(ms: int) -> str:
+    """A time as HH:MM:SS, for messages."""
+    return _timestamp(ms)[:8]
+
+
+def write_webvtt(track: Track) -> str:
     out = ["WEBVTT", ""]
     for block in track.header_blocks:
         out.extend([*block, ""])

@@ -15,7 +15,8 @@ from ...languages import is_language, language_name
 from ...models import SubtitleKind, SubtitleTrack, Title
 from .. import ServiceError
 from ..storage import get_storage
-from .subtitle_formats import SubtitleFormatError, to_webvtt
+from .pipeline import current_feature
+from .subtitle_formats import SubtitleFormatError, Track, clock, read_track, write_webvtt
 
 
 def default_label(language: str, kind: SubtitleKind) -> str:
@@ -83,9 +84,11 @@ def save_track(
     if not data.strip():
         raise ServiceError(_("The file is empty."))
     try:
-        vtt = to_webvtt(data, filename)
+        parsed = read_track(data, filename)
     except SubtitleFormatError as exc:
         raise ServiceError(str(exc)) from exc
+    _check_within_film(title, parsed)
+    vtt = write_webvtt(parsed)
 
     track = db.session.scalar(
         db.select(SubtitleTrack).filter_by(title_id=title.id, language=language, kind=track_kind)
@@ -104,6 +107,24 @@ def save_track(
         raise ServiceError(str(exc)) from exc
     db.session.flush()
     return track
+
+
+def _check_within_film(title: Title, track: Track) -> None:
+    """Refuse a file none of whose cues can show: they all start after the film ends, as in
+    deliveries timed from a broadcast timecode (01:00:00:00). Kept while the length is unknown."""
+    film = current_feature(title.id)
+    length = film.duration_ms if film else None
+    first = min(cue.start_ms for cue in track.cues)
+    if length and first >= length:
+        raise ServiceError(
+            _(
+                "Every subtitle in this file starts after the film ends: the first at "
+                "%(first)s, and the film lasts %(length)s. Its times may count from a timecode "
+                "such as 01:00:00: move them to start from 00:00:00 and upload it again.",
+                first=clock(first),
+                length=clock(length),
+            )
+        )
 
 
 def delete_track(track: SubtitleTrack) -> None:

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from storefront.extensions import db
-from storefront.models import SubtitleKind, SubtitleTrack
+from storefront.models import AssetKind, AssetStatus, MediaAsset, SubtitleKind, SubtitleTrack
 from storefront.services.media.subtitle_formats import SubtitleFormatError, to_webvtt
 
 SRT = """1
@@ -182,3 +182,44 @@ def test_a_forced_tracks_default_label_is_in_its_own_language(filmmaker_client, 
     upload(filmmaker_client, draft, SRT, language="nb", kind="forced")
     labels = {t.language: t.label for t in db.session.scalars(db.select(SubtitleTrack))}
     assert labels == {"en": "English (forced)", "nb": "Norsk bokmål (tvungen)"}
+
+
+def film_of(title, duration_ms: int) -> None:
+    """A ready film of ``duration_ms`` for ``title``."""
+    db.session.add(
+        MediaAsset(
+            title_id=title.id,
+            kind=AssetKind.FEATURE,
+            status=AssetStatus.READY,
+            original_filename="film.mov",
+            size_bytes=10,
+            source_key=f"titles/{title.id}/source/1.mov",
+            duration_ms=duration_ms,
+        )
+    )
+    db.session.commit()
+
+
+# Broadcast deliveries count from the programme's timecode, 01:00:00:00 or 10:00:00:00.
+TIMECODED = SRT.replace("00:00:0", "01:00:0")
+
+
+def test_a_file_whose_every_cue_starts_after_the_film_ends_is_refused(
+    filmmaker_client, draft, storage
+):
+    """Such a file was saved as if fine, and no subtitle of it ever showed."""
+    film_of(draft, 30 * 60_000)
+    response = upload(filmmaker_client, draft, TIMECODED)
+    assert response.status_code == 400
+    assert "Every subtitle in this file starts after the film ends" in response.text
+    assert "01:00:01" in response.text and "00:00:00" in response.text
+    assert db.session.scalar(db.select(db.func.count(SubtitleTrack.id))) == 0
+    assert storage.delete_prefix(f"titles/{draft.id}/") == 0
+
+
+def test_timecoded_files_are_kept_for_a_film_long_enough_or_not_yet_uploaded(
+    filmmaker_client, draft
+):
+    assert upload(filmmaker_client, draft, TIMECODED, language="nb").status_code == 302
+    film_of(draft, 2 * 3_600_000)
+    assert upload(filmmaker_client, draft, TIMECODED, language="sv").status_code == 302
