@@ -30,7 +30,7 @@ from ..models import Screener, ScreenerStream, Title, utcnow
 from ..services.promotion import screeners
 from ..services.watching import playback
 from ..services.watching.access import PlaybackRefused, Refusal
-from ..services.watching.playback import StreamClaims
+from ..services.watching.stream_tokens import StreamClaims
 from .viewer import viewer_country
 from .watch import HEARTBEAT_SECONDS, _whole_seconds
 from .watch_playlists import stream_token

@@ -34,7 +34,7 @@ from ..services.promotion import festival_sales, passes
 from ..services.watching import library as library_service
 from ..services.watching import playback
 from ..services.watching.access import RENT_AGAIN, PlaybackRefused, Refusal, may_preview
-from ..services.watching.playback import StreamClaims
+from ..services.watching.stream_tokens import StreamClaims
 from . import watch_playlists
 from .viewer import viewer_country
 from .watch_playlists import media_storage, playback_limits, stream_token

@@ -37,9 +37,9 @@ from ..services.media import playlists, subtitle_sync
 from ..services.media import subtitles as subtitles_service
 from ..services.promotion import screeners
 from ..services.watching import library as library_service
-from ..services.watching import playback
+from ..services.watching import playback, stream_tokens
 from ..services.watching.access import PlaybackRefused, Refusal
-from ..services.watching.playback import StreamClaims
+from ..services.watching.stream_tokens import StreamClaims
 from .viewer import viewer_country
 
 
@@ -59,7 +59,7 @@ def playback_limits() -> playback.Limits:
 
 
 def stream_token(claims: StreamClaims) -> str:
-    return playback.issue_token(current_app.config["SECRET_KEY"], claims)
+    return stream_tokens.issue_token(current_app.config["SECRET_KEY"], claims)
 
 
 def _playlist_response(text: str) -> Response:
@@ -77,7 +77,7 @@ def _refused_text(exc: PlaybackRefused) -> Response:
 
 def _authorise(token: str) -> tuple[StreamClaims, Title, MediaAsset]:
     """Check the token and, for a feature, the account and its live session."""
-    claims = playback.read_token(current_app.config["SECRET_KEY"], token, time.time())
+    claims = stream_tokens.read_token(current_app.config["SECRET_KEY"], token, time.time())
     film = db.session.get(Title, claims.title_id)
     if film is None:
         raise PlaybackRefused(Refusal.REMOVED)

@@ -20,7 +20,7 @@ from storefront.models import (
     WatchProgress,
     utcnow,
 )
-from storefront.services.watching import playback
+from storefront.services.watching import playback, stream_tokens
 
 from .conftest import grant
 
@@ -293,16 +293,16 @@ def test_another_accounts_playlist_url_is_refused(
 def test_expired_or_forged_tokens_are_refused(app, viewer_client, viewer, film):
     grant(viewer, film)
     info = start(viewer_client, film.slug).json
-    claims = playback.read_token(app.config["SECRET_KEY"], info["token"], time.time())
-    old = playback.StreamClaims(
+    claims = stream_tokens.read_token(app.config["SECRET_KEY"], info["token"], time.time())
+    old = stream_tokens.StreamClaims(
         claims.kind, claims.title_id, claims.asset_id, claims.user_id, claims.session_id,
         int(time.time()) - 1,
     )  # fmt: skip
-    expired = playback.issue_token(app.config["SECRET_KEY"], old)
+    expired = stream_tokens.issue_token(app.config["SECRET_KEY"], old)
     response = viewer_client.get(f"/watch/play/{expired}/master.m3u8")
     assert response.status_code == 403
     assert response.headers["X-Playback-Refusal"] == "link_expired"
-    forged = playback.issue_token("not-the-secret", claims)
+    forged = stream_tokens.issue_token("not-the-secret", claims)
     response = viewer_client.get(f"/watch/play/{forged}/master.m3u8")
     assert response.headers["X-Playback-Refusal"] == "invalid_link"
 
