@@ -422,3 +422,18 @@ def test_ended_logins_are_purged_after_a_month(app, auth, viewer):
     assert purge_ended_logins(utcnow() + timedelta(days=31)) == 1  # the open one stays
     db.session.commit()
     assert auth.client.get("/account/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [("Europe/Oslo", "Europe/Oslo"), ("Mars/Olympus_Mons", "UTC"), ("", "UTC"), (None, "UTC")],
+)
+def test_signup_keeps_the_browsers_time_zone_when_it_is_a_real_one(client, sent, kept):
+    """The sign-up page sends the browser's zone; anything else is no reason to refuse."""
+    data = {"email": "zoned@example.org", "password": PASSWORD}
+    if sent is not None:
+        data["timezone"] = sent
+    response = client.post("/signup", data=data)
+    assert response.status_code == 200 and "Check your inbox" in response.text
+    user = db.session.scalar(db.select(User).filter_by(email="zoned@example.org"))
+    assert user.timezone == kept

@@ -40,6 +40,7 @@ def signup() -> ResponseReturnValue:
                 form.password.data,
                 form.display_name.data or "",
                 locale=browser_locale(current_app.config["LANGUAGES"]),
+                timezone=form.known_time_zone(),
             )
         except ServiceError as exc:
             form.password.errors.append(str(exc))

@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -75,6 +76,12 @@ class SignupForm(FlaskForm):
         render_kw={"autocomplete": "email"},
     )
     password = _password_field(_l("Password"))
+    # The browser's own zone (static/js/browser-time-zone.js); anything not a zone the store
+    # knows leaves the account on UTC rather than refusing the sign-up.
+    timezone = HiddenField(render_kw={"data-browser-time-zone": ""})
+
+    def known_time_zone(self) -> str | None:
+        return self.timezone.data if self.timezone.data in time_zones() else None
 
 
 class LoginForm(FlaskForm):

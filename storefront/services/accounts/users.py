@@ -49,6 +49,7 @@ def create_user(
     locale: str | None = None,
     is_admin: bool = False,
     verified: bool = False,
+    timezone: str | None = None,
 ) -> User:
     """A new account. ``verified`` only where someone vouches for the address (an operator
     on the command line); sign-ups verify theirs through a mailed link."""
@@ -61,6 +62,7 @@ def create_user(
         password_hash=hash_password(password),
         display_name=display_name.strip() or email.split("@")[0],
         locale=locale,
+        timezone=timezone or "UTC",
         is_admin=is_admin,
         security_stamp=new_security_stamp(),
         email_verified_at=utcnow() if verified else None,

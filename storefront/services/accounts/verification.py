@@ -50,13 +50,20 @@ def send_verification(user: User, email: str | None = None) -> None:
     )
 
 
-def sign_up(email: str, password: str, display_name: str = "", locale: str | None = None) -> None:
+def sign_up(
+    email: str,
+    password: str,
+    display_name: str = "",
+    locale: str | None = None,
+    timezone: str | None = None,
+) -> None:
     """Register ``email`` or, when it has an account already, tell its owner; the caller
-    shows the same page either way, so sign-up tells nobody which addresses have accounts."""
+    shows the same page either way, so sign-up tells nobody which addresses have accounts.
+    ``timezone``: the browser's, already checked to be a zone the store knows."""
     email = normalise_email(email)
     existing = find_user_by_email(email)
     if existing is None:
-        user = create_user(email, password, display_name, locale=locale)
+        user = create_user(email, password, display_name, locale=locale, timezone=timezone)
         send_verification(user)
         return
     check_password_strength(password, [email, display_name])
