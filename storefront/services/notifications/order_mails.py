@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ...extensions import db
-from ...models import Entitlement, Order, Screening, Studio, Title, User
+from ...models import Entitlement, Order, Studio, Title, User
 from ..catalog.title_texts import shown_names
 from .language import mail_locale
 from .queue import notify
@@ -37,14 +37,6 @@ def _order_context(order: Order, reader: User | None = None) -> dict[str, Any]:
     }
 
 
-def _live_end(entitlement: Entitlement) -> datetime | None:
-    """When the live screening's film ends for everyone (None when its length is unknown)."""
-    from ..promotion.screenings import live_film_ends  # festivals build on these mails
-
-    screening = db.session.get(Screening, entitlement.screening_id)
-    return live_film_ends(screening) if screening is not None else None
-
-
 def order_paid(order: Order, entitlement: Entitlement | None) -> None:
     """The buyer's receipt (watch link, terms) and, if the studio asked, its sale alert."""
     context = _order_context(order, order.user)
@@ -58,9 +50,10 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
         if entitlement.screening_id is not None and opens and paid and opens > paid:
             context["opens_at"] = _iso(opens)  # a ticket bought ahead of its screening
         if entitlement.live_start_at is not None:  # not hours to watch: the film's own times
-            context.update(
-                live_start=_iso(entitlement.live_start_at), live_end=_iso(_live_end(entitlement))
-            )
+            from ..promotion.screenings import ticket_film_ends  # festivals build on these mails
+
+            context["live_start"] = _iso(entitlement.live_start_at)
+            context["live_end"] = _iso(ticket_film_ends(entitlement))
     notify("receipt", f"receipt:{order.id}", user=order.user, context=context)
     studio = db.session.get(Studio, order.studio_id) if order.studio_id else None
     if studio is not None and studio.sale_alerts == "each":

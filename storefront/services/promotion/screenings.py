@@ -112,6 +112,15 @@ def live_film_ends(screening: Screening) -> datetime | None:
     return _film_end(screening.live_start_at, film_length(screening.title))
 
 
+def ticket_film_ends(entitlement: Entitlement) -> datetime | None:
+    """When a live ticket's film ends for everyone; None for a ticket that is not live or
+    whose film's length is unknown."""
+    if entitlement.live_start_at is None or entitlement.screening_id is None:
+        return None
+    screening = db.session.get(Screening, entitlement.screening_id)
+    return live_film_ends(screening) if screening is not None else None
+
+
 def live_film_over(screening: Screening, at: datetime) -> bool:
     """The live screening's film has ended for everyone by ``at``: nothing left to join."""
     ends = live_film_ends(screening)

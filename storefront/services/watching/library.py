@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...models import Entitlement, OfferKind, Screening, SubtitleTrack, Title, WatchProgress
+from ...models import Entitlement, OfferKind, SubtitleTrack, Title, WatchProgress
 from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.catalogue import poster_keys
 from ..catalog.title_texts import shown_names
@@ -131,19 +131,12 @@ def _live_film_over(entitlement: Entitlement, at: datetime) -> bool:
     return False
 
 
-def _live_end(entitlement: Entitlement) -> datetime | None:
-    if entitlement.live_start_at is None or entitlement.screening_id is None:
-        return None
-    from ..promotion.screenings import live_film_ends  # festivals build on the library
-
-    screening = db.session.get(Screening, entitlement.screening_id)
-    return live_film_ends(screening) if screening is not None else None
-
-
 def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
     """One item per title, the most useful entitlement first; watchable titles lead.
 
     Each title is named as the catalogue names it for a viewer reading ``locale``."""
+    from ..promotion.screenings import ticket_film_ends  # festivals build on the library
+
     rows = db.session.execute(
         sa.select(Entitlement, Title.slug, Title.name, Title.status)
         .join(Title, Title.id == Entitlement.title_id)
@@ -196,7 +189,7 @@ def items(user_id: int, at: datetime, locale: str = "") -> list[LibraryItem]:
                 opens_at=entitlement.not_before if entitlement.kind == OfferKind.TICKET else None,
                 screening_id=entitlement.screening_id,
                 live_start_at=entitlement.live_start_at,
-                live_end_at=_live_end(entitlement),
+                live_end_at=ticket_film_ends(entitlement),
                 live_started=entitlement.live_start_at is not None
                 and entitlement.live_start_at <= at,
             )
