@@ -132,7 +132,7 @@ def load_config(env: Mapping[str, str] | None = None, instance_path: str | None 
         "SMTP_STARTTLS": as_bool(env.get("SMTP_STARTTLS"), True),
         "MAIL_FROM": env.get("MAIL_FROM", "Storefront <no-reply@localhost>"),
         "SMTP_TIMEOUT": positive_int(env, "SMTP_TIMEOUT", 10),
-        # Notifications (storefront/services/notifications): attempts on temporary SMTP
+        # Notifications (storefront/services/accounts/notifications): attempts on temporary SMTP
         # errors, and how many mails one account receives per hour and one studio causes per day.
         "MAIL_MAX_ATTEMPTS": positive_int(env, "MAIL_MAX_ATTEMPTS", 6),
         "MAIL_RETRY_SECONDS": positive_int(env, "MAIL_RETRY_SECONDS", 60),

@@ -14,9 +14,9 @@ from storefront.models import (
     StudioRole,
 )
 from storefront.services.accounts import privacy, studios
-from storefront.services.notifications import studio_mails
-from storefront.services.notifications.opt_out import stop_url, studio_of
-from storefront.services.notifications.queue import NO_ADDRESS
+from storefront.services.accounts.notifications import studio_mails
+from storefront.services.accounts.notifications.opt_out import stop_url, studio_of
+from storefront.services.accounts.notifications.queue import NO_ADDRESS
 
 from .conftest import PASSWORD
 

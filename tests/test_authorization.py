@@ -333,10 +333,10 @@ PLAYLIST = b"#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXTINF:6.0,\nseg0.ts\n#EXT-X-END
 
 
 def build_world(app, make_user, make_studio, make_title) -> World:
+    from storefront.services.accounts.notifications.opt_out import stop_url
     from storefront.services.accounts.users import make_reset_token
     from storefront.services.accounts.verification import _serializer as verify_serializer
     from storefront.services.media import uploads as uploads_service
-    from storefront.services.notifications.opt_out import stop_url
     from storefront.services.watching import playback
 
     from .watching.conftest import grant

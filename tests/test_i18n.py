@@ -152,7 +152,7 @@ def test_a_label_in_a_french_mail_keeps_its_colon_off_the_word(app):
     """Labels before a value ("Order: …") take the colon from the catalogue, so French
     writes "Commande : …" and Japanese its own colon, not the template's "Commande:"."""
     from storefront.models import Notification, utcnow
-    from storefront.services.notifications.delivery import render
+    from storefront.services.accounts.notifications.delivery import render
 
     context = {
         "order": "ord-1",
@@ -179,7 +179,7 @@ def test_a_label_in_a_japanese_mail_runs_on_after_its_full_width_colon(app):
     """The full-width colon carries its own space: Japanese reads "注文：ord-1", never
     "注文： ord-1", while the languages whose colon is narrow keep the space after it."""
     from storefront.models import Notification, utcnow
-    from storefront.services.notifications.delivery import render
+    from storefront.services.accounts.notifications.delivery import render
 
     context = {
         "order": "ord-1",

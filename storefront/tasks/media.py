@@ -29,7 +29,7 @@ from ..extensions import db
 from ..jobs import enqueue, in_app_context, on_worker_schedule, on_worker_start
 from ..models import AssetKind, AssetStatus, MediaAsset, utcnow
 from ..services.media import audio, pipeline
-from ..services.storage import get_storage
+from ..services.media.storage import get_storage
 from .media_work import (
     TRANSCODE_SHARE,
     Lease,

@@ -17,7 +17,7 @@ class MailNotSentYet(Exception):
 
 
 def register_tasks(huey: Huey, app: Flask) -> dict[str, Any]:
-    from ..services.notifications import delivery, queue, reminders, studio_mails
+    from ..services.accounts.notifications import delivery, queue, reminders, studio_mails
 
     deliver = in_app_context(app, delivery.deliver)
     retries = max(0, app.config["MAIL_MAX_ATTEMPTS"] - 1)

@@ -23,7 +23,7 @@ def sweep_abandoned_uploads() -> tuple[int, int]:
 
 def delete_title_objects(title_id: int) -> int:
     """Delete everything stored for a deleted title; safe to run again."""
-    from ..services.storage import get_storage
+    from ..services.media.storage import get_storage
 
     storage = get_storage()
     prefix = keys.title_prefix(title_id)
@@ -37,7 +37,7 @@ def delete_title_objects(title_id: int) -> int:
 def delete_asset_objects(title_id: int, asset_id: int, source_key: str) -> int:
     """Delete what a deleted asset stored: its HLS package and its uploaded source (with
     any unfinished upload of it); safe to run again."""
-    from ..services.storage import get_storage
+    from ..services.media.storage import get_storage
 
     storage = get_storage()
     deleted = storage.delete_prefix(keys.rendition_prefix(title_id, asset_id))

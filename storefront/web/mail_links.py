@@ -11,7 +11,7 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 
 from ..extensions import csrf
-from ..services.notifications import opt_out
+from ..services.accounts.notifications import opt_out
 
 bp = Blueprint("mail_links", __name__, url_prefix="/mail")
 

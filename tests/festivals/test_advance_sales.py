@@ -11,8 +11,8 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import Entitlement, Festival, OfferKind, OrderStatus, utcnow
+from storefront.services.accounts.notifications.reminders import remind_opening_screenings
 from storefront.services.catalog.availability import Reason
-from storefront.services.notifications.reminders import remind_opening_screenings
 from storefront.services.promotion.passes import pass_availability
 from storefront.services.promotion.screenings import screening_availability
 from storefront.services.watching import access

@@ -12,8 +12,8 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import Entitlement, Notification, NotificationStatus, Order, utcnow
-from storefront.services.notifications import delivery, notify, studio_mails
-from storefront.services.notifications.reminders import (
+from storefront.services.accounts.notifications import delivery, notify, studio_mails
+from storefront.services.accounts.notifications.reminders import (
     remind_expiring_rentals,
     send_sales_digests,
 )

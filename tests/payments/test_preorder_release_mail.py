@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from storefront.extensions import db
-from storefront.services.notifications.reminders import announce_releases
+from storefront.services.accounts.notifications.reminders import announce_releases
 from tests.smtp_server import text_of, with_smtp
 
 from . import test_preorders

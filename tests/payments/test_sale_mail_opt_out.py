@@ -12,7 +12,7 @@ import pytest
 
 from storefront.extensions import db
 from storefront.models import Studio
-from storefront.services.notifications.reminders import send_sales_digests
+from storefront.services.accounts.notifications.reminders import send_sales_digests
 from tests.smtp_server import text_of, with_smtp
 
 from .conftest import checkout, latest_order, session_id_from
@@ -129,7 +129,7 @@ def test_the_headers_arrive_as_mail_clients_read_them(
 def test_a_busy_evening_of_sale_alerts_does_not_swallow_a_failed_payout_mail(app, studio, mailbox):
     """The hourly limit per address keeps strangers from being mailed without end; it must not
     drop the mail that says the studio's money did not arrive because sales were mailed first."""
-    from storefront.services.notifications import notify, studio_mails
+    from storefront.services.accounts.notifications import notify, studio_mails
 
     app.config["MAIL_PER_ACCOUNT_PER_HOUR"] = 2
     for n in range(3):

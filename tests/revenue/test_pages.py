@@ -205,7 +205,7 @@ def test_the_statement_mail_names_the_studios_month_once_it_is_over(ledger, stud
 
     from storefront.extensions import db
     from storefront.models import Notification
-    from storefront.services.notifications import studio_mails
+    from storefront.services.accounts.notifications import studio_mails
 
     studio.timezone = "Europe/Oslo"
     db.session.commit()

@@ -98,7 +98,7 @@ def test_a_screener_mail_to_an_account_holder_states_their_own_zone(
 
 def test_mail_to_a_studios_contact_address_is_timed_on_the_studios_clock(studio):
     """Studio mails go to an address (often a shared inbox without an account)."""
-    from storefront.services.notifications import studio_mails
+    from storefront.services.accounts.notifications import studio_mails
 
     studio.timezone = "Europe/Oslo"
     studio.contact_email = "office@fjord.example"

@@ -1,6 +1,6 @@
 """Account mails (password resets, address confirmations, studio invitations), written in the
-language of the account they go to (:func:`~..notifications.language.mail_locale`) and sent
-like every other mail: queued by :func:`storefront.services.notifications.notify`, sent by a
+language of the account they go to (:func:`~.notifications.language.mail_locale`) and sent
+like every other mail: queued by :func:`.notifications.notify`, sent by a
 job after the request commits, retried on temporary SMTP errors, and copied to the outbox
 once sent."""
 
@@ -16,8 +16,8 @@ from flask_babel import force_locale
 
 from ...extensions import db
 from ...models import Notification, NotificationStatus, User, utcnow
-from ..notifications import notify
-from ..notifications.language import mail_locale
+from .notifications import notify
+from .notifications.language import mail_locale
 
 log = logging.getLogger(__name__)
 

@@ -45,9 +45,9 @@ from ...models import (
 from ...models.audience import PlaySummary
 from ...security import hash_password, new_security_stamp
 from .. import ServiceError
-from ..notifications.queue import ACCOUNT_DELETED
 from ..reports.export import safe_title
 from .logins import revoke_all_logins
+from .notifications.queue import ACCOUNT_DELETED
 from .studios import hand_over_contact
 from .users import check_current_password
 

@@ -24,9 +24,9 @@ from ...models import (
 )
 from ...public_urls import public_url_for
 from .. import ServiceError
-from ..notifications.events import one_line
 from ..reports.filters import is_time_zone
 from .mail import send_mail
+from .notifications.events import one_line
 from .users import lock_account, normalise_email
 
 INVITE_MAX_AGE = 14 * 24 * 3600
@@ -289,7 +289,7 @@ def hand_over_contact(studio: Studio, leaving_user_id: int, occasion: str) -> st
     store: the first other owner's confirmed address takes its place, and that owner is told
     once (``occasion`` names the departure, for the mail's key), or none takes it (the
     studio's pages then ask its members to set one). Returns the new address, or ""."""
-    from ..notifications.studio_mails import contact_handed_over  # notifications builds on this
+    from .notifications.studio_mails import contact_handed_over  # notifications builds on this
 
     heir = _first_confirmed_owner(studio, leaving_user_id)
     studio.contact_email = heir.email if heir is not None else ""

@@ -24,7 +24,7 @@ from ...adapters.storage import StorageError, keys
 from ...extensions import db
 from ...models import ImageKind, ImageStatus, Title, TitleImage
 from .. import ServiceError
-from ..storage import get_storage
+from .storage import get_storage
 
 WIDTHS = {ImageKind.POSTER: (240, 480, 960), ImageKind.STILL: (640, 1280, 1920)}
 # The width each page lays a poster out at; the stored size just above it is served.

@@ -14,8 +14,8 @@ from ...extensions import db
 from ...languages import is_language, language_name
 from ...models import SubtitleKind, SubtitleTrack, Title
 from .. import ServiceError
-from ..storage import get_storage
 from .pipeline import current_feature
+from .storage import get_storage
 from .subtitle_formats import SubtitleFormatError, Track, clock, read_track, write_webvtt
 
 

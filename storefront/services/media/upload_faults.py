@@ -25,7 +25,7 @@ from ...adapters.storage import (
 from ...extensions import db
 from ...models import AssetStatus, UploadSession, UploadStatus
 from .. import ServiceError
-from ..storage import get_storage
+from .storage import get_storage
 
 LOST_CODE = "upload_lost"
 #: Shown on the asset afterwards (translated when shown, see pipeline.MESSAGES).

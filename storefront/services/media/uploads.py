@@ -44,8 +44,8 @@ from ...models import (
 )
 from .. import ServiceError
 from ..catalog.titles import has_ready_feature
-from ..storage import get_storage
 from .pipeline import sync_title_status
+from .storage import get_storage
 from .upload_faults import UploadLost, browser_access_problem, mark_lost
 
 log = logging.getLogger(__name__)

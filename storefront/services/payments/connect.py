@@ -139,7 +139,7 @@ def account_updated(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcom
 
 def payout_failed(gateway: PaymentGateway, event: Obj, fetched: Any) -> Outcome:
     """A payout to a studio's bank failed (a Connect event on its account): tell the studio."""
-    from ..notifications import studio_mails
+    from ..accounts.notifications import studio_mails
 
     payout = data_object(event)
     studio = studio_for_account(event.get("account"))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus, utcnow
-from ..notifications import order_mails
+from ..accounts.notifications import order_mails
 from ..promotion import festival_money
 from ..promotion.passes import revoke_holding, suspend_or_restore
 from . import ledger

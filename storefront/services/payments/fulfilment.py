@@ -13,7 +13,7 @@ from ...countries import is_country
 from ...extensions import db
 from ...jobs import defer
 from ...models import OfferKind, Order, OrderStatus, utcnow
-from ..notifications import order_mails
+from ..accounts.notifications import order_mails
 from ..promotion import festival_money, festival_sales, redemptions
 from . import ledger
 from .checkout import access_covering, order_closed

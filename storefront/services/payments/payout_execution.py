@@ -19,7 +19,7 @@ from ...adapters.payments import (
 from ...extensions import db
 from ...jobs import defer
 from ...models import HolderPayout, Order, PayoutKind, PayoutStatus, Studio, utcnow
-from ..notifications import studio_mails
+from ..accounts.notifications import studio_mails
 from ..rights.shares import is_festival_cause
 from .holder_ledger import write_holder_payout
 from .payout_queue import holder_funded

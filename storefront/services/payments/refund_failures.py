@@ -35,7 +35,7 @@ from ...adapters.payments import PaymentGateway
 from ...extensions import db
 from ...models import EntitlementStatus, EntryType, LedgerEntry, Order, OrderStatus
 from ...models.ledger import REFUND_TYPES
-from ..notifications import order_mails, studio_mails
+from ..accounts.notifications import order_mails, studio_mails
 from . import ledger
 from .events import Outcome, data_object, ignored, processed
 from .orders import entitlement_of

@@ -21,8 +21,8 @@ from ...models.ledger import REFUND_TYPES, SALE_TYPES
 from ...money import exponent, format_amount, to_major_string
 from .. import ServiceError
 from ..accounts import audit
+from ..accounts.notifications import order_mails
 from ..accounts.permissions import membership
-from ..notifications import order_mails
 from ..promotion import festival_money, festival_sales
 from . import ledger
 from .events import Outcome, data_object, ignored, processed, waiting

@@ -20,7 +20,7 @@ from ...extensions import db
 from ...models import Festival, FestivalArtwork, ImageStatus
 from .. import ServiceError
 from ..media import images
-from ..storage import get_storage
+from ..media.storage import get_storage
 
 # Landscape key art, laid out across the page: the sizes of a still.
 WIDTHS = (640, 1280, 1920)

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from ...models import Notification, Order, Screener, Studio, Title, User
 from ...public_urls import public_url_for
 from ..accounts.mail import Writer, send_mail
-from ..notifications.events import one_line
-from ..notifications.language import mail_zone, zoned_time
+from ..accounts.notifications.events import one_line
+from ..accounts.notifications.language import mail_zone, zoned_time
 from ..reports.filters import studio_zone
 
 

@@ -38,8 +38,8 @@ from ...models import (
     is_row_id,
 )
 from .. import ServiceError
+from ..accounts.notifications.queue import STUDIO_LIMIT
 from ..accounts.users import lock_account
-from ..notifications.queue import STUDIO_LIMIT
 from ..watching.access import PlaybackRefused, Refusal, screener_refusal
 from ..watching.playback import Limits, previewable, ready_asset
 from . import notices

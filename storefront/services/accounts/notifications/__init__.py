@@ -3,7 +3,7 @@
 Call :func:`notify` from any service when something happened that someone should hear
 about by mail::
 
-    from storefront.services.notifications import notify
+    from storefront.services.accounts.notifications import notify
 
     notify(
         "receipt",                       # a template pair templates/mail/receipt.{txt,html}

@@ -13,11 +13,11 @@ import hashlib
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from ...extensions import db
-from ...models import Studio
-from ...public_urls import public_url_for
-from ..accounts.studios import studio_contact, update_studio
-from ..accounts.users import normalise_email
+from ....extensions import db
+from ....models import Studio
+from ....public_urls import public_url_for
+from ..studios import studio_contact, update_studio
+from ..users import normalise_email
 
 # The mails a studio chose (``Studio.sale_alerts``) and may switch off from the mail itself.
 SALE_MAILS = frozenset({"sale_alert", "sales_digest"})

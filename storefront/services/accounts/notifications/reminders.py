@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ...extensions import db
-from ...models import (
+from ....extensions import db
+from ....models import (
     Entitlement,
     EntitlementStatus,
     Festival,
@@ -23,8 +23,8 @@ from ...models import (
     User,
     utcnow,
 )
-from ..catalog.title_texts import shown_names
-from ..reports.filters import local_midnight, studio_zone
+from ...catalog.title_texts import shown_names
+from ...reports.filters import local_midnight, studio_zone
 from .language import mail_locale
 from .queue import notify
 from .studio_mails import to_studio

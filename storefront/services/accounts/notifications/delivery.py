@@ -16,14 +16,14 @@ from babel.dates import format_date
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from ...adapters.mail import PermanentMailError, TemporaryMailError
-from ...countries import country_name
-from ...extensions import db
-from ...i18n import text_direction
-from ...models import OutboxMessage, utcnow
-from ...models.audience import Notification, NotificationStatus
-from ...money import format_amount
-from ...public_urls import public_url_for
+from ....adapters.mail import PermanentMailError, TemporaryMailError
+from ....countries import country_name
+from ....extensions import db
+from ....i18n import text_direction
+from ....models import OutboxMessage, utcnow
+from ....models.audience import Notification, NotificationStatus
+from ....money import format_amount
+from ....public_urls import public_url_for
 from .events import month_words, subject_for
 from .language import zoned_time
 from .opt_out import SALE_MAILS, list_headers, stop_url

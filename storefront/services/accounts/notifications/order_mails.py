@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ...extensions import db
-from ...models import Entitlement, Order, Studio, Title, User
-from ..catalog.title_texts import shown_names
+from ....extensions import db
+from ....models import Entitlement, Order, Studio, Title, User
+from ...catalog.title_texts import shown_names
 from .language import mail_locale
 from .queue import notify
 from .studio_mails import to_studio
@@ -50,7 +50,7 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
         if entitlement.screening_id is not None and opens and paid and opens > paid:
             context["opens_at"] = _iso(opens)  # a ticket bought ahead of its screening
         if entitlement.live_start_at is not None:  # not hours to watch: the film's own times
-            from ..promotion.screenings import ticket_film_ends  # festivals build on these mails
+            from ...promotion.screenings import ticket_film_ends  # festivals build on these mails
 
             context["live_start"] = _iso(entitlement.live_start_at)
             context["live_end"] = _iso(ticket_film_ends(entitlement))

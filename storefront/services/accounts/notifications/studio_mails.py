@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ...extensions import db
-from ...models import HolderPayout, LedgerEntry, Order, PayoutKind, Studio, User, utcnow
-from ..accounts.studios import owners as studio_owners
-from ..accounts.studios import studio_contact
-from ..reports.filters import month_bounds, studio_zone
+from ....extensions import db
+from ....models import HolderPayout, LedgerEntry, Order, PayoutKind, Studio, User, utcnow
+from ...reports.filters import month_bounds, studio_zone
+from ..studios import owners as studio_owners
+from ..studios import studio_contact
 from .queue import notify
 
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ...extensions import db
-from ...jobs import defer
-from ...models import DELETED_DOMAIN, User, utcnow
-from ...models.audience import Notification, NotificationStatus
+from ....extensions import db
+from ....jobs import defer
+from ....models import DELETED_DOMAIN, User, utcnow
+from ....models.audience import Notification, NotificationStatus
 from .events import ABOUT_MONEY, EVENTS
 from .language import mail_locale, mail_zone
 

@@ -10,8 +10,8 @@ from babel.dates import format_datetime
 from flask import current_app, has_request_context
 from flask_login import current_user
 
-from ...models import User
-from ..reports.filters import is_time_zone
+from ....models import User
+from ...reports.filters import is_time_zone
 
 
 def mail_locale(
@@ -29,7 +29,7 @@ def mail_locale(
     """
     supported = current_app.config["LANGUAGES"]
     if reader is None and address:
-        from ..accounts.users import find_user_by_email  # accounts mails through this package
+        from ..users import find_user_by_email  # accounts mails through this package
 
         reader = find_user_by_email(address)
     if reader is not None and reader.locale and reader.locale in supported:
@@ -37,7 +37,7 @@ def mail_locale(
     if asked is not None and asked in supported:
         return asked
     if has_request_context() and (reader is None or _own_request(reader)):
-        from ...i18n import current_locale
+        from ....i18n import current_locale
 
         page = current_locale()
         if page in supported:
@@ -61,7 +61,7 @@ def mail_zone(
     3. UTC.
     """
     if reader is None and address:
-        from ..accounts.users import find_user_by_email
+        from ..users import find_user_by_email
 
         reader = find_user_by_email(address)
     if reader is not None:

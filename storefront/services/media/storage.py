@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ..adapters.storage import Storage
+from ...adapters.storage import Storage
 
 
 def get_storage() -> Storage:
