@@ -1,15 +1,12 @@
-"""Password hashing, the session user, and the access rules every view reuses."""
+"""The session user, and the access rules every view reuses."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -18,40 +15,12 @@ from .extensions import db
 from .models import Studio, Title, User
 
 F = TypeVar("F", bound=Callable[..., Any])
-_hasher = PasswordHasher()
-# Verified against when an email is unknown, so both paths cost the same time.
-_dummy_hash = _hasher.hash(secrets.token_hex(16))
-
-
-def configure_hasher(cheap: bool) -> None:
-    """Tests may use cheap argon2 parameters; everything else keeps argon2-cffi's defaults."""
-    global _hasher, _dummy_hash
-    _hasher = (
-        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-        if cheap
-        else (PasswordHasher())
-    )
-    _dummy_hash = _hasher.hash(secrets.token_hex(16))
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Constant-cost check: an unknown account costs as much as a wrong password."""
-    try:
-        return _hasher.verify(password_hash or _dummy_hash, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def new_security_stamp() -> str:
-    return secrets.token_hex(16)
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
     if app.config.get("TESTING") and app.config.get("CHEAP_PASSWORD_HASHING"):
+        from .services.accounts.passwords import configure_hasher
+
         configure_hasher(cheap=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

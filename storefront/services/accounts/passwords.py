@@ -5,12 +5,17 @@ the 30,000 most common passwords of public breaches, English words, names, keybo
 patterns, repeats and sequences. ``aaaaaaaaaa``, ``password123`` and ``qwertyuiop`` are
 refused; a phrase of a few unusual words passes. The account's own email and name count
 as known words.
+
+Stored passwords are argon2 hashes (argon2-cffi, its default parameters).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
 from zxcvbn import zxcvbn
 
@@ -33,3 +38,35 @@ def check_password_strength(password: str, known: Iterable[str] = ()) -> None:
                 "Try a phrase of three or four unusual words."
             )
         )
+
+
+_hasher = PasswordHasher()
+# Verified against when an email is unknown, so both paths cost the same time.
+_dummy_hash = _hasher.hash(secrets.token_hex(16))
+
+
+def configure_hasher(cheap: bool) -> None:
+    """Tests may use cheap argon2 parameters; everything else keeps argon2-cffi's defaults."""
+    global _hasher, _dummy_hash
+    _hasher = (
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        if cheap
+        else (PasswordHasher())
+    )
+    _dummy_hash = _hasher.hash(secrets.token_hex(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant-cost check: an unknown account costs as much as a wrong password."""
+    try:
+        return _hasher.verify(password_hash or _dummy_hash, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_security_stamp() -> str:
+    return secrets.token_hex(16)

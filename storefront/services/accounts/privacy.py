@@ -43,11 +43,11 @@ from ...models import (
     utcnow,
 )
 from ...models.audience import PlaySummary
-from ...security import hash_password, new_security_stamp
 from .. import ServiceError
 from ..reports.export import safe_title
 from .logins import revoke_all_logins
 from .notifications.queue import ACCOUNT_DELETED
+from .passwords import hash_password, new_security_stamp
 from .studios import hand_over_contact
 from .users import check_current_password
 

@@ -9,13 +9,18 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ...extensions import db
 from ...models import User, utcnow
 from ...public_urls import public_url_for
-from ...security import hash_password, new_security_stamp, verify_password
 from .. import ServiceError
 from ..locks import lock_row
 from . import audit
 from .logins import revoke_all_logins
 from .mail import send_account_mail
-from .passwords import MIN_PASSWORD_LENGTH, check_password_strength
+from .passwords import (
+    MIN_PASSWORD_LENGTH,
+    check_password_strength,
+    hash_password,
+    new_security_stamp,
+    verify_password,
+)
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",

@@ -15,10 +15,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from ...extensions import db
 from ...models import User, utcnow
 from ...public_urls import public_url_for
-from ...security import hash_password, new_security_stamp
 from .. import ServiceError
 from .mail import send_account_mail
-from .passwords import check_password_strength
+from .passwords import check_password_strength, hash_password, new_security_stamp
 from .users import check_current_password, create_user, find_user_by_email, normalise_email
 
 VERIFY_MAX_AGE = 3 * 24 * 3600
