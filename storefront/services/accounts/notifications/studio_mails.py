@@ -1,6 +1,7 @@
-"""Mails to studios about their money: a payout or transfer that failed, and the monthly
-statement being ready, a share it owes back. They go to the studio's contact address, once
-per event; its new owner hears when that address passes to them."""
+"""Mails to studios about their money: a payout or transfer that failed, the monthly
+statement being ready, a share it owes back and how that was settled. They go to the
+studio's contact address, once per event; its new owner hears when that address passes to
+them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ....extensions import db
-from ....models import HolderPayout, LedgerEntry, Order, PayoutKind, Studio, User, utcnow
+from ....models import (
+    HolderPayout,
+    LedgerEntry,
+    Order,
+    PayoutKind,
+    PayoutStatus,
+    Studio,
+    User,
+    utcnow,
+)
 from ...reports.filters import month_bounds, studio_zone
 from ..studios import owners as studio_owners
 from ..studios import studio_contact
@@ -88,6 +98,43 @@ def reversal_held(payout: HolderPayout) -> None:
             "title_name": order.title_name,
             "order": order.public_id,
             "because": "dispute" if payout.cause.startswith("dispute") else "refund",
+            "amount": -payout.amount,
+            "currency": payout.currency.upper(),
+        },
+    )
+
+
+def _local_day(moment: datetime, zone: str) -> str:
+    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
+
+
+def reversal_settled(payout: HolderPayout) -> None:
+    """A reversal its holder was told it owed (``reversal_held``) is settled: taken once its
+    balance could cover it (from the share ``settled_from_id`` names, when one did), or
+    netted because the dispute was won or the refund failed. Its contact hears once how."""
+    if payout.kind != PayoutKind.REVERSAL or payout.studio is None or payout.owed_since is None:
+        return
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    studio = payout.studio
+    recipient = to_studio(studio)
+    share = db.session.get(HolderPayout, payout.settled_from_id) if payout.settled_from_id else None
+    if payout.status == PayoutStatus.NETTED:
+        how = "netted"
+    else:
+        how = "share" if share is not None else "balance"
+    notify(
+        "reversal_settled",
+        f"reversal_settled:{payout.id}",
+        **recipient,
+        context={
+            "studio_name": studio.name,
+            "studio_slug": studio.slug,
+            "title_name": order.title_name,
+            "order": order.public_id,
+            "because": "dispute" if payout.cause.startswith("dispute") else "refund",
+            "how": how,
+            "share_day": _local_day(share.created_at, recipient["zone"]) if share else None,
             "amount": -payout.amount,
             "currency": payout.currency.upper(),
         },
