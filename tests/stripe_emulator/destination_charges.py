@@ -88,15 +88,18 @@ def transfer_funds(state: State, intent: Obj, charge: Obj) -> Later:
     return later
 
 
-def _share(part: int, whole: int, of: int) -> int:
-    """``of`` scaled by ``part / whole``, rounded half-up."""
-    return round_half_up(Decimal(of) * part / whole) if whole else 0
+def _given_back(charge: Obj, refund: Obj, whole: int, done: int) -> int:
+    """What ``refund`` gives back of ``whole`` (``done`` of it given back already): its part in
+    proportion to the amount refunded, rounded half-up; all that is left once the charge is
+    fully refunded."""
+    left = whole - done
+    if charge["refunded"]:
+        return left
+    return min(left, round_half_up(Decimal(whole) * refund["amount"] / charge["amount"]))
 
 
 def _reverse_transfer(state: State, charge: Obj, refund: Obj, transfer: Obj) -> Obj | None:
-    amount, fully = refund["amount"], charge["refunded"]
-    left = transfer["amount"] - transfer["amount_reversed"]
-    back = left if fully else min(left, _share(amount, charge["amount"], transfer["amount"]))
+    back = _given_back(charge, refund, transfer["amount"], transfer["amount_reversed"])
     if back <= 0:
         return None
     reversal_id = objects.new_id("trr")
@@ -154,9 +157,7 @@ def _credit_account_fee(state: State, app_fee: Obj, back: int, fee_refund_id: st
 
 
 def _refund_fee(state: State, charge: Obj, refund: Obj, app_fee: Obj) -> Obj | None:
-    amount, fully = refund["amount"], charge["refunded"]
-    left = app_fee["amount"] - app_fee["amount_refunded"]
-    back = left if fully else min(left, _share(amount, charge["amount"], app_fee["amount"]))
+    back = _given_back(charge, refund, app_fee["amount"], app_fee["amount_refunded"])
     if back <= 0:
         return None
     fee_refund_id = objects.new_id("fr")

@@ -79,33 +79,34 @@ def contact_handed_over(studio: Studio, heir: User, key: str) -> None:
     )
 
 
+def _owed_back(payout: HolderPayout, studio: Studio) -> dict[str, Any]:
+    """What a mail about a reversal the holder owes says of it."""
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    return {
+        "studio_name": studio.name,
+        "studio_slug": studio.slug,
+        "title_name": order.title_name,
+        "order": order.public_id,
+        "because": "dispute" if payout.cause.startswith("dispute") else "refund",
+        "amount": -payout.amount,
+        "currency": payout.currency.upper(),
+    }
+
+
 def reversal_held(payout: HolderPayout) -> None:
     """A reversal of a holder's share (a refund, a dispute) is held: its balance cannot cover
     it. Its contact hears once per reversal what it owes back and that it will be taken from
     its next shares (see ``payments.transfers``). Other payouts held are not its debt."""
     if payout.kind != PayoutKind.REVERSAL or payout.studio is None:
         return
-    order = db.session.get(Order, payout.order_id)
-    assert order is not None
     studio = payout.studio
     notify(
         "reversal_held",
         f"reversal_held:{payout.id}",
         **to_studio(studio),
-        context={
-            "studio_name": studio.name,
-            "studio_slug": studio.slug,
-            "title_name": order.title_name,
-            "order": order.public_id,
-            "because": "dispute" if payout.cause.startswith("dispute") else "refund",
-            "amount": -payout.amount,
-            "currency": payout.currency.upper(),
-        },
+        context=_owed_back(payout, studio),
     )
-
-
-def _local_day(moment: datetime, zone: str) -> str:
-    return moment.astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def reversal_settled(payout: HolderPayout) -> None:
@@ -114,30 +115,21 @@ def reversal_settled(payout: HolderPayout) -> None:
     netted because the dispute was won or the refund failed. Its contact hears once how."""
     if payout.kind != PayoutKind.REVERSAL or payout.studio is None or payout.owed_since is None:
         return
-    order = db.session.get(Order, payout.order_id)
-    assert order is not None
     studio = payout.studio
     recipient = to_studio(studio)
     share = db.session.get(HolderPayout, payout.settled_from_id) if payout.settled_from_id else None
     if payout.status == PayoutStatus.NETTED:
-        how = "netted"
-    else:
-        how = "share" if share is not None else "balance"
+        how, share_day = "netted", None
+    elif share is None:
+        how, share_day = "balance", None
+    else:  # the day of that share, as the holder's statement dates it
+        zone = ZoneInfo(recipient["zone"])
+        how, share_day = "share", share.created_at.astimezone(zone).date().isoformat()
     notify(
         "reversal_settled",
         f"reversal_settled:{payout.id}",
         **recipient,
-        context={
-            "studio_name": studio.name,
-            "studio_slug": studio.slug,
-            "title_name": order.title_name,
-            "order": order.public_id,
-            "because": "dispute" if payout.cause.startswith("dispute") else "refund",
-            "how": how,
-            "share_day": _local_day(share.created_at, recipient["zone"]) if share else None,
-            "amount": -payout.amount,
-            "currency": payout.currency.upper(),
-        },
+        context={**_owed_back(payout, studio), "how": how, "share_day": share_day},
     )
 
 
