@@ -168,5 +168,10 @@ class HolderPayout(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     manual_note: Mapped[str | None] = mapped_column(sa.String(255))
+    # A reversal the holder's balance could not cover: since when the holder owes it, and,
+    # once taken, the share (the id of a later payout to it) whose arrival covered it, if
+    # one did. Payouts are never deleted, so the id needs no constraint.
+    owed_since: Mapped[datetime | None]
+    settled_from_id: Mapped[int | None]
 
     studio: Mapped[Studio | None] = relationship()

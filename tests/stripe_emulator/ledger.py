@@ -1,24 +1,19 @@
 """Money movements: charges, refunds and disputes with their balance transactions.
 
-Destination charges follow Stripe's flow for ``application_fee_amount``: the
-platform receives the full charge (minus Stripe's fee), transfers the full
-amount to the connected account, and collects the application fee back as a
-separate ``application_fee`` balance transaction.  With
-``transfer_data[amount]`` only that amount is transferred and no fee object is
-created.  Summing every balance transaction's ``net`` therefore gives the
-platform's balance to the minor unit.
+The platform receives the full charge (minus Stripe's fee); a destination charge's transfer,
+application fee and the connected account's side are in ``destination_charges``. Summing every
+balance transaction's ``net`` gives the platform's balance to the minor unit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
-from . import objects
+from . import destination_charges, objects
 from . import params as p
 from .catalog import DISPUTE_REASONS
-from .money import format_amount, round_half_up
+from .money import format_amount
 from .params import ANY, StripeError
 from .state import DASHBOARD, Obj, RequestContext, State
 
@@ -101,54 +96,14 @@ def capture(state: State, intent: Obj, *, email: str, card_country: str) -> Obj:
     charge["balance_transaction"] = txn["id"]
     state.put(charge)
     intent.update(status="succeeded", amount_received=amount, latest_charge=charge["id"])
-    later: list[tuple[str, Obj]] = []
-    if intent["transfer_data"]:
-        destination = intent["transfer_data"]["destination"]
-        moved = intent["transfer_data"].get("amount") or amount
-        transfer = objects.transfer(
-            amount=moved,
-            currency=currency,
-            destination=destination,
-            source_transaction=charge["id"],
-            transfer_group=intent["transfer_group"],
-            created=state.now(),
-        )
-        transfer["balance_transaction"] = _txn(
-            state, amount=-moved, currency=currency, type="transfer", source=transfer["id"]
-        )["id"]
-        state.put(transfer)
-        charge["transfer"] = transfer["id"]
-        later.append(("transfer.created", transfer))
-        if intent["application_fee_amount"]:
-            app_fee = objects.application_fee(
-                account=destination,
-                amount=intent["application_fee_amount"],
-                charge=charge["id"],
-                currency=currency,
-                originating_transaction=charge["id"],
-                created=state.now(),
-            )
-            app_fee["balance_transaction"] = _txn(
-                state,
-                amount=app_fee["amount"],
-                currency=currency,
-                type="application_fee",
-                source=app_fee["id"],
-                reporting_category="fee",
-            )["id"]
-            state.put(app_fee)
-            charge["application_fee"] = app_fee["id"]
-            later.append(("application_fee.created", app_fee))
+    later = (
+        destination_charges.transfer_funds(state, intent, charge) if intent["transfer_data"] else []
+    )
     state.emit("charge.succeeded", charge)
     state.emit("payment_intent.succeeded", intent)
     for type_, obj in later:
         state.emit(type_, obj)
     return charge
-
-
-def _share(part: int, whole: int, of: int) -> int:
-    """``of`` scaled by ``part / whole``, rounded half-up."""
-    return round_half_up(Decimal(of) * part / whole) if whole else 0
 
 
 def refund(state: State, params: Obj, ctx: RequestContext) -> Obj:
@@ -224,67 +179,9 @@ def refund(state: State, params: Obj, ctx: RequestContext) -> Obj:
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] == charge["amount"]
     _prepend(charge["refunds"], re)
-    fully = charge["refunded"]
-    later: list[tuple[str, Obj]] = []
-    transfer = state.find(charge.get("transfer"), "transfer")
-    if reverse_transfer and transfer is not None:
-        left = transfer["amount"] - transfer["amount_reversed"]
-        back = left if fully else min(left, _share(amount, charge["amount"], transfer["amount"]))
-        if back > 0:
-            reversal = {
-                "id": objects.new_id("trr"),
-                "object": "transfer_reversal",
-                "amount": back,
-                "balance_transaction": None,
-                "created": state.now(),
-                "currency": currency,
-                "destination_payment_refund": objects.new_id("pyr"),
-                "metadata": {},
-                "source_refund": re["id"],
-                "transfer": transfer["id"],
-            }
-            reversal["balance_transaction"] = _txn(
-                state,
-                amount=back,
-                currency=currency,
-                type="transfer_refund",
-                source=reversal["id"],
-                reporting_category="transfer_reversal",
-            )["id"]
-            state.put(reversal)
-            transfer["amount_reversed"] += back
-            transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
-            _prepend(transfer["reversals"], reversal)
-            re["transfer_reversal"] = reversal["id"]
-            later.append(("transfer.reversed", transfer))
-    app_fee = state.find(charge.get("application_fee"), "application_fee")
-    if refund_fee and app_fee is not None:
-        left = app_fee["amount"] - app_fee["amount_refunded"]
-        back = left if fully else min(left, _share(amount, charge["amount"], app_fee["amount"]))
-        if back > 0:
-            fee_refund = {
-                "id": objects.new_id("fr"),
-                "object": "fee_refund",
-                "amount": back,
-                "balance_transaction": None,
-                "created": state.now(),
-                "currency": currency,
-                "fee": app_fee["id"],
-                "metadata": {},
-            }
-            fee_refund["balance_transaction"] = _txn(
-                state,
-                amount=-back,
-                currency=currency,
-                type="application_fee_refund",
-                source=fee_refund["id"],
-                reporting_category="platform_earning_refund",
-            )["id"]
-            state.put(fee_refund)
-            app_fee["amount_refunded"] += back
-            app_fee["refunded"] = app_fee["amount_refunded"] == app_fee["amount"]
-            _prepend(app_fee["refunds"], fee_refund)
-            later.append(("application_fee.refunded", app_fee))
+    later = destination_charges.give_back(
+        state, charge, re, reverse_transfer=bool(reverse_transfer), refund_fee=bool(refund_fee)
+    )
     state.emit("charge.refunded", charge, ctx)
     state.emit("refund.created", re, ctx)
     for type_, obj in later:

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from . import objects
 from . import params as p
-from .money import round_half_up
+from .money import convert, round_half_up
 from .params import ANY, StripeError
 from .state import Obj, RequestContext, State
 
@@ -69,14 +69,21 @@ def _on_account(state: State, account: str, **fields: object) -> Obj:
     )
 
 
-def pay_destination(state: State, transfer: Obj) -> Obj:
+def pay_destination(state: State, transfer: Obj, application_fee: int = 0) -> Obj:
     """The transfer's ``destination_payment`` on the connected account, with its balance
-    transaction in the account's settlement currency."""
+    transaction in the account's settlement currency; a destination charge's application fee
+    is that transaction's fee (in the same currency, at the same rate)."""
     account = transfer["destination"]
     acct = state.require(account, "account")
     amount, currency, rate = state.settle_for_account(
         transfer["amount"], transfer["currency"], acct
     )
+    fee = application_fee
+    if fee and rate is not None:
+        fee = convert(fee, transfer["currency"], currency, rate)
+    fees = [objects.fee_detail(fee, currency, "Application fee", "application_fee")] if fee else []
+    if fees:
+        fees[0]["application"] = "ca_StorefrontEmulator"
     payment = objects.charge(
         email=None,
         card_country=acct["country"],
@@ -106,14 +113,17 @@ def pay_destination(state: State, transfer: Obj) -> Obj:
         source=payment["id"],
         reporting_category="charge",
         exchange_rate=float(rate) if rate is not None else None,
+        fee_details=fees,
     )["id"]
     return state.put(payment, account=account)
 
 
-def _refund_destination(state: State, transfer: Obj, amount: int, reversal_id: str) -> str:
+def refund_destination(
+    state: State, transfer: Obj, amount: int, reversal_id: str, *, covered: bool = True
+) -> str:
     """The reversal's refund of the destination payment (debiting the connected account in
     the payment's settlement currency, at the payment's rate); refused when the account's
-    balance cannot cover it."""
+    balance cannot cover it, unless ``covered`` is False (a destination charge's transfer)."""
     account = transfer["destination"]
     payment = state.require(transfer["destination_payment"], "charge", account=account)
     paid = state.require(payment["balance_transaction"], "balance_transaction", account=account)
@@ -121,7 +131,7 @@ def _refund_destination(state: State, transfer: Obj, amount: int, reversal_id: s
         debit = amount
     else:
         debit = round_half_up(Decimal(paid["amount"]) * amount / payment["amount"])
-    if state.available(paid["currency"], account) < debit:
+    if covered and state.available(paid["currency"], account) < debit:
         raise StripeError(
             "The destination account does not have a sufficient balance available to cover "
             "this reversal.",
@@ -227,6 +237,9 @@ def create_reversal(state: State, transfer: Obj, params: Obj, ctx: RequestContex
             param="amount",
         )
     reversal_id = objects.new_id("trr")
+    # A destination charge's transfer is reversed whatever the account's balance.
+    source = state.find(transfer["source_transaction"], "charge")
+    covered = source is None or source.get("transfer") != transfer["id"]
     reversal = {
         "id": reversal_id,
         "object": "transfer_reversal",
@@ -234,7 +247,9 @@ def create_reversal(state: State, transfer: Obj, params: Obj, ctx: RequestContex
         "balance_transaction": None,
         "created": state.now(),
         "currency": transfer["currency"],
-        "destination_payment_refund": _refund_destination(state, transfer, amount, reversal_id),
+        "destination_payment_refund": refund_destination(
+            state, transfer, amount, reversal_id, covered=covered
+        ),
         "metadata": p.metadata(params),
         "source_refund": None,
         "transfer": transfer["id"],

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+import sqlalchemy as sa
+
 from ...adapters.payments import (
     InsufficientBalance,
     InvalidPaymentRequest,
@@ -152,8 +154,29 @@ def _net_against_reversal(payout: HolderPayout) -> bool:
     for row in [*taken, payout]:
         row.status, row.failure_reason = PayoutStatus.NETTED, None
         row.completed_at = utcnow()
+    for row in taken:
+        studio_mails.reversal_settled(row)  # a holder told it owed this hears it no longer does
     log.info("Payout %s netted against its reversal, never made", payout.id)
     return True
+
+
+def _covering_share(payout: HolderPayout) -> int | None:
+    """The share paid to the holder since it owed ``payout`` (the newest, in its currency)
+    whose arrival let its balance cover it; None when none did (other money did)."""
+    if payout.owed_since is None:
+        return None
+    return db.session.scalar(
+        sa.select(HolderPayout.id)
+        .where(
+            HolderPayout.studio_id == payout.studio_id,
+            HolderPayout.currency == payout.currency,
+            HolderPayout.kind != PayoutKind.REVERSAL,
+            HolderPayout.status == PayoutStatus.PAID,
+            HolderPayout.completed_at >= payout.owed_since,
+        )
+        .order_by(HolderPayout.completed_at.desc(), HolderPayout.id.desc())
+        .limit(1)
+    )
 
 
 def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | None:
@@ -204,6 +227,8 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
         payout.status = PayoutStatus.HELD
         payout.failure_reason = (exc.detail or str(exc))[:500]
         log.warning("Payout %s held: %s", payout.id, payout.failure_reason)
+        if payout.kind == PayoutKind.REVERSAL and payout.owed_since is None:
+            payout.owed_since = utcnow()  # the holder owes it until its balance covers it
         studio_mails.reversal_held(payout)  # a holder owing money back hears it, once
         return payout.status
     except InvalidPaymentRequest as exc:
@@ -248,6 +273,9 @@ def execute_payout(gateway: PaymentGateway, payout_id: int) -> PayoutStatus | No
     payout.attempts += 1
     payout.completed_at = utcnow()
     write_holder_payout(order, payout, gateway.name)
+    if payout.owed_since is not None:  # what the holder owed is taken: it hears how, once
+        payout.settled_from_id = _covering_share(payout)
+        studio_mails.reversal_settled(payout)
     if payout.kind != PayoutKind.REVERSAL and payout.studio_id is not None:
         holder_funded(payout.studio_id)  # its held reversals may be covered now
     return payout.status

@@ -38,10 +38,11 @@ receive payouts (made when ``account.updated`` says it can), or a balance is sho
 sweep tries held payouts again, and money reaching a holder settles at once the orders whose
 reversals from it are held, so what a holder owes back is taken from its next shares as they
 arrive. Meanwhile its statement shows the reversal as waiting (negative), beside what it was
-really paid, so the two add up to where it stands. A restore whose reversal was never made (a
-dispute won, or a refund failed, while the reversal was held) is netted with it: neither moves
-money, so the holder, which kept its share, is not paid it twice. A restore waits instead when
-its reversal is partly made or was tried without an answer.
+really paid, so the two add up to where it stands; once it is taken (or netted) the holder
+hears how, once, and its statement says from which share. A restore whose reversal was never
+made (a dispute won, or a refund failed, while the reversal was held) is netted with it:
+neither moves money, so the holder, which kept its share, is not paid it twice. A restore
+waits instead when its reversal is partly made or was tried without an answer.
 
 What the holder's own balance moved is recorded on each payout made (``holder_*``): Stripe's
 destination payment (or the refund of it, for a reversal) on the connected account, in its

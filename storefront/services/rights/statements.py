@@ -43,6 +43,11 @@ class StatementLine:
     sent_amount: int  # what the platform sent or took back, in the transfer's currency
     sent_currency: str
     exchange_rate: str | None  # the processor's, when the holder's balance converted it
+    # A reversal the holder owed (its balance could not cover it): since when, and once
+    # taken, when, and the date of the share that covered it (None: other money did).
+    owed_since: datetime | None = None
+    settled_at: datetime | None = None
+    settled_from: datetime | None = None
 
 
 @dataclass
@@ -69,7 +74,16 @@ def _statement_query(studio_id: int) -> sa.Select:
 def holder_statement(studio: Studio) -> Statement:
     """``studio``'s own shares of every title it holds (or owns with a split)."""
     statement = Statement(lines=[])
-    for payout, country, kind, title_name in db.session.execute(_statement_query(studio.id)):
+    rows = db.session.execute(_statement_query(studio.id)).all()
+    covering = {p.settled_from_id for p, *_ in rows if p.settled_from_id is not None}
+    shares_on = dict(
+        db.session.execute(
+            sa.select(HolderPayout.id, HolderPayout.created_at).where(HolderPayout.id.in_(covering))
+        ).all()
+        if covering
+        else []
+    )
+    for payout, country, kind, title_name in rows:
         own = payout.status == PayoutStatus.PAID and payout.holder_amount is not None
         amount = payout.holder_amount if own else payout.amount
         currency = (payout.holder_currency if own else None) or payout.currency
@@ -87,6 +101,9 @@ def holder_statement(studio: Studio) -> Statement:
                 payout.amount,
                 payout.currency,
                 payout.holder_exchange_rate if own else None,
+                payout.owed_since,
+                payout.completed_at if payout.owed_since is not None else None,
+                shares_on.get(payout.settled_from_id),
             )
         )
         bucket = {

@@ -57,6 +57,9 @@ EVENTS: dict[str, Subject] = {
     "reversal_held": lambda c: _(
         "Part of your share of %(title)s is owed back", title=c["title_name"]
     ),
+    "reversal_settled": lambda c: _(
+        "What you owed for %(title)s is settled", title=c["title_name"]
+    ),
     "contact_handed_over": lambda c: _(
         "The mail of %(studio)s now comes to you", studio=c["studio_name"]
     ),
@@ -77,6 +80,7 @@ ABOUT_MONEY = frozenset(
         "transfer_failed",
         "statement_ready",
         "reversal_held",
+        "reversal_settled",
     }
 )
 

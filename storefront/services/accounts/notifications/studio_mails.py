@@ -1,6 +1,7 @@
-"""Mails to studios about their money: a payout or transfer that failed, and the monthly
-statement being ready, a share it owes back. They go to the studio's contact address, once
-per event; its new owner hears when that address passes to them."""
+"""Mails to studios about their money: a payout or transfer that failed, the monthly
+statement being ready, a share it owes back and how that was settled. They go to the
+studio's contact address, once per event; its new owner hears when that address passes to
+them."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ....extensions import db
-from ....models import HolderPayout, LedgerEntry, Order, PayoutKind, Studio, User, utcnow
+from ....models import (
+    HolderPayout,
+    LedgerEntry,
+    Order,
+    PayoutKind,
+    PayoutStatus,
+    Studio,
+    User,
+    utcnow,
+)
 from ...reports.filters import month_bounds, studio_zone
 from ..studios import owners as studio_owners
 from ..studios import studio_contact
@@ -69,28 +79,57 @@ def contact_handed_over(studio: Studio, heir: User, key: str) -> None:
     )
 
 
+def _owed_back(payout: HolderPayout, studio: Studio) -> dict[str, Any]:
+    """What a mail about a reversal the holder owes says of it."""
+    order = db.session.get(Order, payout.order_id)
+    assert order is not None
+    return {
+        "studio_name": studio.name,
+        "studio_slug": studio.slug,
+        "title_name": order.title_name,
+        "order": order.public_id,
+        "because": "dispute" if payout.cause.startswith("dispute") else "refund",
+        "amount": -payout.amount,
+        "currency": payout.currency.upper(),
+    }
+
+
 def reversal_held(payout: HolderPayout) -> None:
     """A reversal of a holder's share (a refund, a dispute) is held: its balance cannot cover
     it. Its contact hears once per reversal what it owes back and that it will be taken from
     its next shares (see ``payments.transfers``). Other payouts held are not its debt."""
     if payout.kind != PayoutKind.REVERSAL or payout.studio is None:
         return
-    order = db.session.get(Order, payout.order_id)
-    assert order is not None
     studio = payout.studio
     notify(
         "reversal_held",
         f"reversal_held:{payout.id}",
         **to_studio(studio),
-        context={
-            "studio_name": studio.name,
-            "studio_slug": studio.slug,
-            "title_name": order.title_name,
-            "order": order.public_id,
-            "because": "dispute" if payout.cause.startswith("dispute") else "refund",
-            "amount": -payout.amount,
-            "currency": payout.currency.upper(),
-        },
+        context=_owed_back(payout, studio),
+    )
+
+
+def reversal_settled(payout: HolderPayout) -> None:
+    """A reversal its holder was told it owed (``reversal_held``) is settled: taken once its
+    balance could cover it (from the share ``settled_from_id`` names, when one did), or
+    netted because the dispute was won or the refund failed. Its contact hears once how."""
+    if payout.kind != PayoutKind.REVERSAL or payout.studio is None or payout.owed_since is None:
+        return
+    studio = payout.studio
+    recipient = to_studio(studio)
+    share = db.session.get(HolderPayout, payout.settled_from_id) if payout.settled_from_id else None
+    if payout.status == PayoutStatus.NETTED:
+        how, share_day = "netted", None
+    elif share is None:
+        how, share_day = "balance", None
+    else:  # the day of that share, as the holder's statement dates it
+        zone = ZoneInfo(recipient["zone"])
+        how, share_day = "share", share.created_at.astimezone(zone).date().isoformat()
+    notify(
+        "reversal_settled",
+        f"reversal_settled:{payout.id}",
+        **recipient,
+        context={**_owed_back(payout, studio), "how": how, "share_day": share_day},
     )
 
 
