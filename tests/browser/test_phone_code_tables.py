@@ -1,5 +1,6 @@
-"""A promotion's redemption tables on a phone: each code stays on one line (a studio reads
-them out and types them in), and a table wider than the screen scrolls in its own region."""
+"""Promo codes on a phone: in a promotion's redemption tables each code stays on one line (a
+studio reads them out and types them in) and a wide table scrolls in its own region; a film's
+page shared with a code fits and leads on to the price with it."""
 
 from __future__ import annotations
 
@@ -20,3 +21,17 @@ def test_codes_are_not_broken_across_lines_at_390_px(page, live_server, filmmake
         ".code-list td code", "codes => codes.map(c => c.getClientRects().length)"
     )
     assert lines == [1] * 5, f"codes broken across lines: {lines}"
+
+
+def test_a_film_page_shared_with_a_code_fits_and_passes_axe(
+    page, live_server, viewer, studio, make_title
+):
+    film = make_title(
+        "Night Train", studio=studio, offers=[{"kind": "rent", "amount": 499, "currency": "EUR"}]
+    )
+    make_promotion(studio, percent_off=20, code="NEWSLETTER20")
+    assert_usable_and_accessible(page, f"/films/{film.slug}?code=NEWSLETTER20")
+    log_in(page, viewer.email)
+    assert_usable_and_accessible(page, f"/films/{film.slug}?code=NEWSLETTER20")
+    page.get_by_role("link", name="See the price with the code NEWSLETTER20").click()
+    assert page.get_by_test_id("quote-rent").inner_text().startswith("Code NEWSLETTER20:")
