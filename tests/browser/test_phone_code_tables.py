@@ -35,3 +35,15 @@ def test_a_film_page_shared_with_a_code_fits_and_passes_axe(
     assert_usable_and_accessible(page, f"/films/{film.slug}?code=NEWSLETTER20")
     page.get_by_role("link", name="See the price with the code NEWSLETTER20").click()
     assert page.get_by_test_id("quote-rent").inner_text().startswith("Code NEWSLETTER20:")
+
+
+def test_a_shared_codes_links_fit_a_phone(page, live_server, filmmaker, studio, make_title):
+    make_title(
+        "A Very Long Film Title For A Narrow Screen",
+        studio=studio,
+        offers=[{"kind": "rent", "amount": 499, "currency": "EUR"}],
+    )
+    promotion = make_promotion(studio, percent_off=20, code="NEWSLETTER2026WINTER")
+    log_in(page, filmmaker.email)
+    assert_usable_and_accessible(page, f"/studio/{studio.slug}/codes/{promotion.id}")
+    assert page.locator(".share-links a").count() == 1
