@@ -247,6 +247,8 @@ def title(slug: str) -> ResponseReturnValue:
         availability=availability,
         keep_offer=keep_offer,
         preorder_at=film.release_at if preorder is not None else None,
+        # A code shared in the page's link (a newsletter's): the buttons lead on to its price.
+        shared_code=(request.args.get("code") or "").strip()[:60],
         country=country,
         facets=facets,
         credits=credits,

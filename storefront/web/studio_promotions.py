@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import Promotion, Studio
+from ..public_urls import public_url_for
 from ..security import studio_or_404
 from ..services.accounts.permissions import Action, may
 from ..services.promotion import manage, report
@@ -67,10 +68,20 @@ def create(slug: str) -> ResponseReturnValue:
 def show(slug: str, promotion_id: int) -> ResponseReturnValue:
     studio = studio_or_404(slug, Action.VIEW)
     promotion = _promotion_or_404(studio, promotion_id)
+    # A shared code's links to send (the film's page, with the code applied at checkout).
+    share_links = (
+        []
+        if promotion.batch
+        else [
+            (film, public_url_for("store.title", slug=film.slug, code=promotion.codes[0].code))
+            for film in manage.films_covered(promotion)
+        ]
+    )
     return render_template(
         "studio/promotions/show.html",
         studio=studio,
         promotion=promotion,
+        share_links=share_links,
         usage=report.usage(promotion),
         can_edit=may(current_user, studio, Action.EDIT_CATALOGUE),
     )

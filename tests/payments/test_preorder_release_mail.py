@@ -78,3 +78,11 @@ def test_the_release_mail_is_in_the_viewers_language(
 
     (opened,) = mailbox.to(viewer.email)
     assert "est sorti" in opened["Subject"] and "Regarder maintenant" in text_of(opened)
+
+
+def test_the_receipt_of_a_preorder_says_when_the_film_opens(viewer, mailbox, paid_preorder):
+    (receipt,) = mailbox.to(viewer.email)
+    body = text_of(receipt)
+    assert "Pre-ordered: you can watch it from" in body
+    # Not yet: "Watch now" would lead to a refusal until the release.
+    assert "Watch now" not in body and "You bought this film" in body

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from ...adapters.payments import CheckoutRequest, PaymentError, PaymentGateway
@@ -353,6 +353,11 @@ def _checkout_request(
     else:
         name = _("Buy: %(title)s", title=title.name)
         description = _("Yours to watch whenever you like.")
+        if order.preorder and order.release_at is not None:
+            opens = format_datetime(order.release_at, "long")
+            description = _(
+                "Pre-order: yours to watch whenever you like from %(when)s.", when=opens
+            )
     return order_checkout_request(
         order, user, name, description, at, locale, split_sale=split_sale, title=title
     )

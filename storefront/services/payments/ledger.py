@@ -26,8 +26,9 @@ from .fees import share
 from .settlement import Settlement, exact_fee, settlement_of
 
 Obj = dict[str, Any]
-# Rows that carry the order's discount (refunds and disputes move money, not list prices).
-_SALES = frozenset({EntryType.SALE, EntryType.COMP})
+# Rows that carry the order's discount (refunds and disputes move money, not list prices); a
+# co-produced sale is charged on the platform as a split sale and carries it too.
+_SALES = frozenset({EntryType.SALE, EntryType.SPLIT_SALE, EntryType.COMP})
 # A co-produced order is charged on the platform: its charge rows are the platform's.
 _ON_PLATFORM = {
     EntryType.SALE: EntryType.SPLIT_SALE,

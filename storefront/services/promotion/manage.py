@@ -27,9 +27,11 @@ from ...models import (
     TerritoryMode,
     Title,
     is_row_id,
+    promotion_titles,
     utcnow,
 )
 from .. import ServiceError
+from ..catalog.availability import SELLABLE_STATUSES
 from ..catalog.pricing import PriceError, parse_price
 from ..reports.export import safe_title
 from .codes import CODE_PATTERN, normalise
@@ -237,6 +239,22 @@ def reinstate(promotion: Promotion) -> None:
     already be in viewers' hands, so withdrawing must not be final."""
     promotion.active = True
     db.session.flush()
+
+
+def films_covered(promotion: Promotion) -> list[Title]:
+    """The films on the store a viewer can use this promotion's codes on, by name."""
+    query = sa.select(Title).where(
+        Title.studio_id == promotion.studio_id, Title.status.in_(SELLABLE_STATUSES)
+    )
+    if not promotion.all_titles:
+        query = query.where(
+            Title.id.in_(
+                sa.select(promotion_titles.c.title_id).where(
+                    promotion_titles.c.promotion_id == promotion.id
+                )
+            )
+        )
+    return list(db.session.scalars(query.order_by(Title.name)))
 
 
 def promotions_of(studio: Studio) -> list[Promotion]:

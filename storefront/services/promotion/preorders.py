@@ -13,7 +13,15 @@ from flask_babel import gettext as _
 
 from ...adapters.payments import PaymentGateway
 from ...extensions import db
-from ...models import Entitlement, EntitlementStatus, OfferKind, Order, OrderStatus, Title
+from ...models import (
+    Entitlement,
+    EntitlementStatus,
+    Offer,
+    OfferKind,
+    Order,
+    OrderStatus,
+    Title,
+)
 from .. import ServiceError
 from ..catalog.availability import (
     SELLABLE_STATUSES,
@@ -112,6 +120,8 @@ def set_release(
         # Far past any real plan, and a rental's days to start would run off the calendar.
         raise ReleaseInvalid(_("Choose a release date within the next ten years."))
     moved = release_at != title.release_at
+    if moved and release_at is not None and title.release_at is not None:
+        _offers_follow(title, title.release_at, release_at)
     title.release_at = release_at
     title.preorders = take_preorders
     if not moved:
@@ -141,6 +151,17 @@ def set_release(
             offered += 1
     db.session.flush()
     return offered, out
+
+
+def _offers_follow(title: Title, old: datetime, new: datetime) -> None:
+    """Offer windows (and countries' own windows) that opened at the release open at the new
+    one: a film released early is on sale, and plays for those who pre-ordered it, at once."""
+    for offer in db.session.scalars(sa.select(Offer).where(Offer.title_id == title.id)):
+        if offer.available_from == old:
+            offer.available_from = new
+        for territory in offer.territories:
+            if territory.available_from == old:
+                territory.available_from = new
 
 
 def _open_at(

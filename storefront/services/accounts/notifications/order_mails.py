@@ -49,6 +49,9 @@ def order_paid(order: Order, entitlement: Entitlement | None) -> None:
         opens, paid = entitlement.not_before, order.paid_at
         if entitlement.screening_id is not None and opens and paid and opens > paid:
             context["opens_at"] = _iso(opens)  # a ticket bought ahead of its screening
+        if order.preorder and opens and paid and opens > paid:
+            # Watchable from the release only; a release put off without a new date has none.
+            context["preorder_opens"] = _iso(opens) if opens.year < 9999 else ""
         if entitlement.live_start_at is not None:  # not hours to watch: the film's own times
             from ...promotion.screenings import ticket_film_ends  # festivals build on these mails
 
