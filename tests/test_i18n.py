@@ -367,3 +367,29 @@ def test_a_choice_not_on_the_list_is_refused_in_the_studios_language(filmmaker_c
         ).text
         assert 'class="error"' in page, language
         assert "valid choice" not in page, language
+
+
+def test_norwegian_puts_kl_before_the_time_not_before_the_date(app):
+    """Norwegian writes "1. mars 2027 kl. 19:00": "kl." belongs to a time of day, so a
+    sentence given a whole date and time must not read "kl. 1. mars 2027, 19:00:00"."""
+    from storefront.models import Notification
+    from storefront.services.accounts.notifications.delivery import render
+
+    context = {
+        "order": "ord-1",
+        "title_name": "Night Train",
+        "studio_name": "Fjord Pictures",
+        "slug": "night-train",
+        "kind": "ticket",
+        "amount": 9900,
+        "currency": "NOK",
+        "paid_at": "2027-02-01T12:00:00+00:00",
+        "live_start": "2027-03-01T18:00:00+00:00",
+    }
+    row = Notification(
+        event="receipt", to="a@example.org", locale="nb", timezone="Europe/Oslo", context=context
+    )
+    with app.test_request_context():
+        text = render(row)[1]
+    assert "1. mars 2027" in text
+    assert not re.search(r"kl\.\s+\d{1,2}\.\s", text)

@@ -10,14 +10,15 @@ from flask import Flask
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from ..countries import country_name
+from ..countries import country_in_sentence
 from ..i18n import current_locale
 from ..models import OfferKind
 from ..services.catalog.availability import Availability, Reason
 
 
 def _place(code: str | None) -> str:
-    return country_name(code, current_locale()) if code else ""
+    """A country as the sentences below name it, after "in" ("in the Netherlands")."""
+    return country_in_sentence(code, current_locale()) if code else ""
 
 
 def availability_sentences(availability: Availability) -> list[str]:

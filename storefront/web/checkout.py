@@ -12,6 +12,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -21,6 +22,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import escape
 
 from ..extensions import client_address, db, limiter
 from ..i18n import current_locale
@@ -182,7 +184,7 @@ def done(public_id: str) -> ResponseReturnValue:
         "checkout/done.html",
         order=order,
         shown=shown,
-        state=_state(order),
+        state=_state(order, page=True),
         festival_url=festival_url,
     )
 
@@ -205,8 +207,9 @@ def cancel(public_id: str) -> ResponseReturnValue:
     return redirect(title_url(order.title.slug if order.title else None), code=303)
 
 
-def _state(order: Order) -> dict[str, object]:
-    """What the confirmation page shows: ``ready`` once the viewer can watch."""
+def _state(order: Order, *, page: bool = False) -> dict[str, object]:
+    """What the confirmation page shows: ``ready`` once the viewer can watch. On the ``page``
+    itself a moment is a <time> the browser shows on its own clock; the poll gets text."""
     entitlement = entitlement_of(order)
     now = utcnow()
     ready = entitlement is not None and gives_access(entitlement, now)
@@ -232,11 +235,12 @@ def _state(order: Order) -> dict[str, object]:
     if order.provider == COMP_PROVIDER and order.status == OrderStatus.PAID:
         message = _("Your code covers the whole price: the film is yours, nothing was charged.")
     if waiting and order.preorder and order.status == OrderStatus.PAID:
-        message = _preorder_message(entitlement.not_before)  # type: ignore[union-attr]
+        message = _preorder_message(entitlement.not_before, page)  # type: ignore[union-attr]
     elif waiting and order.kind == OfferKind.TICKET and order.status == OrderStatus.PAID:
-        message = _(
-            "Your ticket is confirmed: you can watch from %(when)s.",
-            when=format_datetime(entitlement.not_before, "long"),  # type: ignore[union-attr]
+        message = _at(
+            _("Your ticket is confirmed: you can watch from %(when)s."),
+            entitlement.not_before,  # type: ignore[union-attr]
+            page,
         )
     reason = refund_reason(order)
     too_late = reason in (CLOSED_SCREENING, SOLD_OUT_SCREENING)
@@ -278,11 +282,21 @@ def _retry_url(order: Order, slug: str | None) -> str | None:
     return url_for("checkout.start", slug=slug) if slug else None
 
 
-def _preorder_message(opens: datetime | None) -> str:
+def _preorder_message(opens: datetime | None, page: bool) -> str:
     """When a paid pre-order opens, as the library says it."""
     if opens is None or opens >= NO_DATE:
         return _("Pre-ordered: the studio has not set a new release date yet.")
-    return _("Pre-ordered: you can watch it from %(when)s.", when=format_datetime(opens, "long"))
+    return _at(_("Pre-ordered: you can watch it from %(when)s."), opens, page)
+
+
+def _at(sentence: str, moment: datetime, page: bool) -> str:
+    """A translated ``sentence`` with ``%(when)s`` filled in: as text in the account's zone,
+    or on a page as the local_time macro's <time>, which local-times.js rewrites on the
+    browser's own clock as every other page's times are."""
+    if not page:
+        return sentence % {"when": format_datetime(moment, "long")}
+    local_time = get_template_attribute("_macros.html", "local_time")
+    return escape(sentence) % {"when": local_time(moment)}
 
 
 @bp.app_template_filter("money_input")

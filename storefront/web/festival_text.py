@@ -16,6 +16,7 @@ from ..i18n import current_locale, join_list
 from ..models import Festival
 from ..services.catalog.availability import Availability, Reason
 from ..services.promotion.schedule import ScheduleItem
+from ..services.reports.filters import zone_choices
 from .availability_text import _place
 
 
@@ -98,3 +99,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["viewer_time"] = in_viewer_zone
     app.jinja_env.globals["screening_why_not"] = why_not
     app.jinja_env.globals["pass_why_not"] = pass_why_not
+    app.jinja_env.globals["time_zone_choices"] = zone_choices  # the festival forms' picker

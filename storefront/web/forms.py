@@ -25,7 +25,7 @@ from ..countries import country_choices, is_country
 from ..i18n import current_locale
 from ..models import StudioRole, row_id
 from ..services.accounts.passwords import MIN_PASSWORD_LENGTH
-from ..services.reports.filters import time_zones
+from ..services.reports.filters import time_zones, zone_choices
 
 
 def at_most(limit: int) -> Length:
@@ -48,6 +48,25 @@ class ChoicesField(SelectMultipleField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_choice_message", _not_a_choice)
         super().__init__(*args, **kwargs)
+
+
+class TimeZoneField(SelectField):
+    """A zone picked from today's tz database names; one saved earlier under an older alias
+    ("Asia/Calcutta") stays on the list, selected, so the form can be saved unchanged."""
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label, choices=[], **kwargs)
+
+    def _offer(self) -> None:
+        self.choices = [(zone, zone) for zone in zone_choices(self.data)]
+
+    def iter_choices(self):  # type: ignore[no-untyped-def]  # noqa: ANN201
+        self._offer()
+        return super().iter_choices()
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        self._offer()
+        super().pre_validate(form)
 
 
 def _strip(value: str | None) -> str | None:
@@ -126,7 +145,7 @@ class ChangeEmailForm(FlaskForm):
 class PreferencesForm(FlaskForm):
     display_name = StringField(_l("Your name"), validators=[DataRequired(), at_most(120)])
     locale = SelectField(_l("Language"), choices=[])
-    timezone = SelectField(_l("Time zone"), choices=[])
+    timezone = TimeZoneField(_l("Time zone"))
 
     def __init__(self, languages: list[str], *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
@@ -135,7 +154,6 @@ class PreferencesForm(FlaskForm):
         self.locale.choices = [("", _l("Same as my browser"))] + [
             (code, Locale.parse(code).get_display_name(code).capitalize()) for code in languages
         ]
-        self.timezone.choices = [(tz, tz) for tz in sorted(time_zones())]
 
 
 class CountryField(SelectField):
@@ -188,12 +206,11 @@ class StudioForm(FlaskForm):
         ],
         default="off",
     )
-    timezone = SelectField(_l("Time zone"), choices=[], default="UTC")
+    timezone = TimeZoneField(_l("Time zone"), default="UTC")
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         fill_country_choices(self.country)
-        self.timezone.choices = [(tz, tz) for tz in sorted(time_zones())]
 
 
 class ActionForm(FlaskForm):

@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
+    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
@@ -56,11 +57,14 @@ class PromotionForm(FlaskForm):
         ],
         default="",
     )
+    # Checkboxes the territory picker's script turns into chips (no Ctrl-click on a phone).
     titles = SelectMultipleField(
         _l("Films (none chosen: every film of the studio)"),
         choices=[],
         coerce=int,
         validate_choice=False,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
     )
     # The offers editor's territory picker.
     mode = OfferForm.mode

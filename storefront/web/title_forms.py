@@ -57,8 +57,10 @@ class TitleForm(FlaskForm):
     )
     year = IntegerField(_l("Year"), validators=[Optional()])
     genres = MultiCheckboxField(_l("Genres"), choices=[])
-    languages = ChoicesField(_l("Spoken languages"), choices=[])
-    countries = ChoicesField(_l("Countries of production"), choices=[])
+    # Checkboxes, not multiple selects (no Ctrl-click on a phone): the territory picker's
+    # script turns them into a search box with chips (templates/_territory_picker.html).
+    languages = MultiCheckboxField(_l("Spoken languages"), choices=[])
+    countries = MultiCheckboxField(_l("Countries of production"), choices=[])
     directors = TextAreaField(_l("Directed by"), render_kw={"rows": 2})
     writers = TextAreaField(_l("Written by"), render_kw={"rows": 2})
     cast = TextAreaField(_l("Cast"), render_kw={"rows": 4})

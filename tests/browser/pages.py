@@ -141,6 +141,29 @@ BROKEN_REFERENCES = """() => {
   return problems;
 }"""
 
+# Words split across lines inside a table cell ("Kristoffer|sen", "1 299,|00 kr"): a wide table
+# scrolls in its region (scroll_table) instead, so each cell keeps its words whole. A word is
+# what lies between spaces, hyphens and slashes, where a line may break. Not for Japanese,
+# which breaks lines between characters.
+BROKEN_WORDS = """(root) => {
+  const broken = [];
+  const scope = root ? document.querySelector(root) : document;
+  for (const cell of scope.querySelectorAll('.table th, .table td')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const match of node.data.matchAll(/[^\\s\\-\u2010-\u2014\\/·]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, match.index);
+        range.setEnd(node, match.index + match[0].length);
+        const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
+        const lines = new Set(rects.map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(`"${match[0]}" in ${cell.tagName.toLowerCase()}`);
+      }
+    }
+  }
+  return broken.slice(0, 6);
+}"""
+
 SERIOUS = ("serious", "critical")
 
 

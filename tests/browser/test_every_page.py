@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ..conftest import PASSWORD
-from .pages import BROKEN_REFERENCES, OVERFLOW, axe_violations, store_pages
+from .pages import BROKEN_REFERENCES, BROKEN_WORDS, OVERFLOW, axe_violations, store_pages
 
 PHONE = {"width": 390, "height": 844}
 
@@ -68,6 +68,11 @@ def test_every_page_fits_a_phone_and_passes_axe(  # noqa: PLR0913
                 if locale == "en-GB":
                     problems.extend(f"{where}: {line}" for line in axe_violations(page))
                     problems.extend(f"{where}: {line}" for line in page.evaluate(BROKEN_REFERENCES))
+                    if page.locator("select[multiple]").count():  # Ctrl-click: not on a phone
+                        problems.append(f"{where}: a multiple select; use choice_picker")
+                if locale != "ja":  # Japanese lines break between characters
+                    broken = page.evaluate(BROKEN_WORDS, None)
+                    problems.extend(f"{where}: a word split across lines: {w}" for w in broken)
         finally:
             context.close()
     assert opened > 30

@@ -68,6 +68,30 @@ def test_sentences_name_the_country_and_the_reason(app, availability, english, f
         assert french in " ".join(availability_sentences(availability))
 
 
+@pytest.mark.parametrize(
+    ("code", "english", "german"),
+    [
+        ("US", "Not available in the United States.", "Vereinigte Staaten"),
+        ("NL", "Not available in the Netherlands.", "Niederlande"),
+        ("GB", "Not available in the United Kingdom.", "Vereinigtes Königreich"),
+        ("PH", "Not available in the Philippines.", "Philippinen"),
+        ("FR", "Not available in France.", "Frankreich"),
+    ],
+)
+def test_english_gives_a_country_its_article_and_other_languages_keep_their_own(
+    app, code, english, german
+):
+    """ "Not available in United States" read as a translation slip. The other languages
+    translate the whole sentence around the bare name: German, whose names need a case and
+    an article too ("in den Vereinigten Staaten"), sets it apart as French does."""
+    refused = Availability(1, code, reason=Reason.NOT_IN_COUNTRY)
+    with speaking(app, "en"):
+        assert availability_sentences(refused) == [english]
+    with speaking(app, "de"):
+        (said,) = availability_sentences(refused)
+    assert said == f"In deinem Land ({german}) nicht verfügbar."
+
+
 def test_the_macro_shows_prices_and_rental_terms_in_the_viewers_locale(app):
     available = Availability(1, "NO", (RENT,))
     with speaking(app, "fr"):

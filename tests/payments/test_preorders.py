@@ -374,3 +374,23 @@ def test_the_moved_release_mail_is_in_the_viewers_language_not_the_studios(
     mails = db.session.scalars(db.select(OutboxMessage).filter_by(to=viewer.email)).all()
     (mail,) = [m for m in mails if m.subject == "La sortie de Festival Darling a été déplacée"]
     assert "pre-order" not in mail.body and "précommande" in mail.body.lower()
+
+
+def test_the_order_page_of_a_preorder_gives_the_release_in_the_viewers_time_zone(
+    viewer_client, viewer, paid_preorder, release
+):
+    """Like the checkout and the library, the order page says when the film opens as a
+    <time> the browser shows on its own clock (the server writes the account's zone), not
+    as a fixed UTC moment."""
+    viewer.timezone = "Asia/Tokyo"
+    db.session.commit()
+    page = viewer_client.get(f"/orders/{paid_preorder.public_id}/done").get_data(as_text=True)
+    message = page.split('data-testid="order-message">')[1].split("</p>")[0]
+    moment = release.replace(tzinfo=None).isoformat()
+    assert f'<time datetime="{moment}' in message and "data-local-time" in message, message
+    assert "UTC" not in message
+    assert "js/local-times.js" in page
+
+    # The status the page polls stays plain text.
+    state = viewer_client.get(f"/orders/{paid_preorder.public_id}/status").get_json()
+    assert "<time" not in state["message"] and "+0900" in state["message"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
+import pytz
 import sqlalchemy as sa
 from babel.dates import get_timezone
 
@@ -63,6 +64,25 @@ def _babel_knows(name: str) -> bool:
 
 def is_time_zone(name: str | None) -> bool:
     return bool(name) and name in time_zones()
+
+
+@cache
+def canonical_time_zones() -> tuple[str, ...]:
+    """The zones a picker offers, sorted: UTC and each country's zones as the tz database's
+    zone.tab names them (pytz ships it), so the backward-compatible aliases the system also
+    knows ("US/Eastern", "Asia/Calcutta", "Europe/Kiev") do not crowd the list. A zone
+    saved earlier under an alias is still read (``is_time_zone``)."""
+    listed = {zone for zones in pytz.country_timezones.values() for zone in zones}
+    return tuple(sorted((listed | {"UTC"}) & time_zones()))
+
+
+def zone_choices(current: str | None) -> list[str]:
+    """``canonical_time_zones`` for a picker showing ``current``: an alias saved earlier
+    stays on it, selected, so a form saved unchanged keeps it."""
+    zones = canonical_time_zones()
+    if current and is_time_zone(current) and current not in zones:
+        return sorted([*zones, current])
+    return list(zones)
 
 
 def studio_zone(studio: object) -> str:
